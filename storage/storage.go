@@ -57,6 +57,7 @@ type Querier interface {
 	MessageRefStore
 	DedupeStore
 	AuditStore
+	CheckinStore
 }
 
 // IncidentStore keeps incidents and the chat channels bound to them.

@@ -31,6 +31,8 @@ CREATE TABLE incident_channels (
     incident_id BIGINT NOT NULL REFERENCES incidents(id),
     platform    TEXT NOT NULL,
     channel_id  TEXT NOT NULL,
+    -- pos keeps the order channels were bound in: the first one per platform is the main one.
+    pos         BIGINT GENERATED ALWAYS AS IDENTITY,
     PRIMARY KEY (platform, channel_id)
 );
 CREATE INDEX incident_channels_incident_idx ON incident_channels (incident_id);
@@ -55,7 +57,8 @@ CREATE TABLE outbox (
     platform        TEXT NOT NULL,
     channel         TEXT NOT NULL,
     kind            TEXT NOT NULL,
-    payload         JSONB NOT NULL,
+    -- JSON, not JSONB: the payload is opaque here and comes back byte for byte.
+    payload         JSON NOT NULL,
     incident_id     BIGINT NOT NULL DEFAULT 0,
     status          TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending','delivered','dead')),
     attempts        INT NOT NULL DEFAULT 0,

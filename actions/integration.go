@@ -1,0 +1,74 @@
+package actions
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/tourniquet/tourniquet/incident"
+)
+
+// Integration is the one thing the action runner needs from an external
+// system: do it, once. Packages under integrations/ return concrete types
+// that satisfy it; cmd wiring picks one per configured integration.
+type Integration interface {
+	// Run performs the action. It is called at most once per run; req.RunID
+	// is the idempotency key to pass where the API has a place for it.
+	Run(ctx context.Context, req Request) (Result, error)
+}
+
+// Request is one call of an integration.
+type Request struct {
+	// RunID identifies the run; use it as the idempotency key.
+	RunID       string
+	IncidentKey string
+	ActionID    string
+	ActionTitle string
+	Actor       incident.Actor
+	// Params are the action's configured parameters.
+	Params map[string]string
+	// Undo asks for the inverse operation (turn the flag back on).
+	Undo bool
+	// At is when the run started.
+	At time.Time
+}
+
+// Result is what an integration reports on success.
+type Result struct {
+	// Summary says what happened, for the timeline ("flag new-checkout
+	// turned off in production").
+	Summary string
+	// URL links to the change in the external system, if there is one.
+	URL string
+	// Output is captured output (exec), already truncated and redacted.
+	Output string
+}
+
+// Error is an integration failure, classified. Its text names the system
+// and the status, never a secret.
+type Error struct {
+	// System is the external system ("LaunchDarkly", "Argo CD").
+	System string
+	// Status is the HTTP status, 0 when there was none (timeout, refused).
+	Status int
+	// Retryable is true when trying again later may work (429, 5xx,
+	// timeouts); false when it cannot (401, 404, 409, a refusal).
+	Retryable bool
+	// Msg is what went wrong, in the system's words where it gave some.
+	Msg string
+}
+
+func (e *Error) Error() string {
+	if e.Status != 0 {
+		return fmt.Sprintf("%s answered %d: %s", e.System, e.Status, e.Msg)
+	}
+	return fmt.Sprintf("%s: %s", e.System, e.Msg)
+}
+
+// IsRetryable reports whether err is an integration failure that may work
+// if tried again.
+func IsRetryable(err error) bool {
+	var e *Error
+	return errors.As(err, &e) && e.Retryable
+}

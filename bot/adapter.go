@@ -1,0 +1,120 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/tourniquet/tourniquet/incident"
+)
+
+// Invocation is one command that reached the bot: typed, or a button
+// clicked. Adapters build it; Engine.Handle runs it.
+type Invocation struct {
+	// ID identifies the inbound event or interaction on its platform, for
+	// deduplicating retries and redeliveries. Empty means no deduplication.
+	ID string
+	// Channel is where the command was typed or the button clicked.
+	Channel incident.ChannelRef
+	// Actor is who typed or clicked, by immutable platform user ID.
+	Actor incident.Actor
+	// Text is the command line, with or without the leading "/incident".
+	Text string
+	// Source is incident.SourceTyped or incident.SourceButton.
+	Source incident.Source
+	// Fields carries structured input some platforms give directly (a
+	// Slack modal, Discord typed options) as name → value. When set, it
+	// is used instead of parsing Text for those values.
+	Fields map[string]string
+}
+
+// Reply is what the person who invoked a command sees at once, privately.
+type Reply struct {
+	Message Message
+	// Error is true when the command was refused or malformed.
+	Error bool
+	// Duplicate is true when the invocation was seen before and ignored.
+	Duplicate bool
+	// IncidentKey is the incident the command applied to, if any.
+	IncidentKey string
+}
+
+// OpenChannelRequest asks a platform for a new incident channel.
+type OpenChannelRequest struct {
+	IncidentKey string
+	// Name is the suggested channel name ("inc-7-checkout-errors");
+	// adapters apply their platform's naming rules and resolve clashes.
+	Name  string
+	Topic string
+	// Invite lists who to add to the channel.
+	Invite []incident.Actor
+	// From is the channel the incident was declared in.
+	From incident.ChannelRef
+	// Title and Severity describe the incident, for announcements.
+	Title    string
+	Severity string
+}
+
+// PostOptions are extras for a posted message.
+type PostOptions struct {
+	// Pin pins the message in its channel.
+	Pin bool
+}
+
+// Deliverer delivers messages to one chat platform. The Sender calls it,
+// one message of a channel at a time, in order. Errors may be a
+// *RetryAfterError (the platform said to wait), a PermanentError (retrying
+// cannot help) or anything else (retried with backoff).
+type Deliverer interface {
+	// Platform is "slack", "discord" or "console".
+	Platform() string
+	// OpenChannel creates an incident channel, invites people, and returns
+	// the channel ID.
+	OpenChannel(ctx context.Context, req OpenChannelRequest) (string, error)
+	// Post sends m to a channel and returns the platform's message ID.
+	Post(ctx context.Context, channelID string, m Message, opts PostOptions) (string, error)
+	// Update replaces a message sent before.
+	Update(ctx context.Context, channelID, messageID string, m Message) error
+	// Ephemeral shows m to one user in a channel, and to nobody else.
+	Ephemeral(ctx context.Context, channelID string, user incident.Actor, m Message) error
+}
+
+// Topicer is a Deliverer that can set a channel's topic.
+type Topicer interface {
+	SetTopic(ctx context.Context, channelID, topic string) error
+}
+
+// RetryAfterError is a delivery refused for now; try again after After
+// (an HTTP 429 with Retry-After).
+type RetryAfterError struct {
+	After time.Duration
+	Err   error
+}
+
+func (e *RetryAfterError) Error() string {
+	return fmt.Sprintf("rate limited, retry after %s: %v", e.After, e.Err)
+}
+
+func (e *RetryAfterError) Unwrap() error { return e.Err }
+
+// permanentError marks an error that retrying cannot fix.
+type permanentError struct{ err error }
+
+func (e permanentError) Error() string { return e.err.Error() }
+func (e permanentError) Unwrap() error { return e.err }
+
+// PermanentError wraps err so that the Sender gives up on the message at
+// once instead of retrying (a channel that does not exist, a bad request).
+func PermanentError(err error) error {
+	if err == nil {
+		return nil
+	}
+	return permanentError{err}
+}
+
+// IsPermanent reports whether err was marked with PermanentError.
+func IsPermanent(err error) bool {
+	var p permanentError
+	return errors.As(err, &p)
+}

@@ -1,0 +1,120 @@
+package checkin
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/tourniquet/tourniquet/bot"
+	"github.com/tourniquet/tourniquet/incident"
+	"github.com/tourniquet/tourniquet/storage"
+)
+
+// fire sends one claimed check-in, inside the sweeper's transaction q, as
+// a unit of work of the bot itself on the check-in's incident. It returns
+// nil when nothing was sent (the check-in was stale and is stopped).
+func (s *Scheduler) fire(ctx context.Context, q storage.Querier, c storage.Checkin) (*Sent, error) {
+	var sent *Sent
+	err := s.engine.RunAsSystem(ctx, q, c.IncidentID, incident.SourceCheckin, func(ctx context.Context, tx *bot.Tx) error {
+		var err error
+		sent, err = s.fireIn(ctx, tx, c)
+		return err
+	})
+	return sent, err
+}
+
+func (s *Scheduler) fireIn(ctx context.Context, tx *bot.Tx, c storage.Checkin) (*Sent, error) {
+	inc, now := tx.Incident, tx.Now
+	tx.KeepCard()
+	if kind, ok := s.wanted(inc); !ok || kind != c.Kind {
+		// The hooks stop check-ins as incidents change; this one slipped
+		// through (a change made before this version ran). Stop it.
+		return nil, s.stop(ctx, tx, c.Kind, "")
+	}
+	sch := s.scheduleOf(c.Kind, inc)
+	late := now.Sub(c.NextDueAt) > min(s.o.LateAfter, sch.interval(c.NextDueAt)/2)
+	level := s.level(c.Unanswered)
+
+	f := storage.CheckinFire{CheckinID: c.ID, IncidentID: inc.ID, Seq: c.Fired + 1, DueAt: c.NextDueAt,
+		FiredAt: now, Late: late, Escalation: level}
+	next := sch.after(c.NextDueAt, now)
+	err := tx.Q.RecordCheckinFire(ctx, &f)
+	if errors.Is(err, storage.ErrConflict) {
+		// Sent for this due time already; only move the schedule on.
+		c.NextDueAt, c.UpdatedAt = next, now
+		return nil, tx.Q.UpdateCheckin(ctx, &c)
+	}
+	if err != nil {
+		return nil, err
+	}
+
+	// The previous check-in, if nobody answered it, loses its buttons.
+	if c.OpenFireID != 0 {
+		prev, err := tx.Q.GetCheckinFire(ctx, c.OpenFireID)
+		if err != nil {
+			return nil, err
+		}
+		if prev.Status == storage.FireOpen {
+			if err := tx.Q.FinishCheckinFire(ctx, prev.ID, storage.FireOutcome{Status: storage.FireSuperseded, At: now}); err != nil {
+				return nil, err
+			}
+			prev.Status = storage.FireSuperseded
+			tx.UpdateInIncident(messageKey(inc, prev.ID), SupersededMessage(inc, c.Kind, prev, f, now))
+		}
+	}
+
+	escalated := 0
+	if level > c.Escalation {
+		escalated = level
+		tx.Record(incident.NewEvent(now, incident.KindCheckinEscalated, incident.System,
+			escalationText(inc, level, c.Unanswered),
+			map[string]any{"level": LevelName(level), "unanswered": c.Unanswered, "checkin": f.ID, "kind": string(c.Kind)}))
+		if level == LevelPager && s.o.Pager != nil {
+			if err := s.o.Pager.Page(ctx, tx, c.Unanswered); err != nil {
+				return nil, fmt.Errorf("page: %w", err)
+			}
+		}
+	}
+	data := map[string]any{"checkin": f.ID, "kind": string(c.Kind), "seq": f.Seq,
+		"due_at": f.DueAt.UTC().Format(time.RFC3339), "late": late}
+	if level > 0 {
+		data["escalation"] = LevelName(level)
+	}
+	tx.Record(incident.NewEvent(now, incident.KindCheckinSent, incident.System, question(c.Kind), data))
+	tx.PostToIncident(messageKey(inc, f.ID), s.checkinMessage(tx, c.Kind, f, c.Unanswered, next))
+
+	c.Fired++
+	c.Unanswered++
+	c.Escalation = max(c.Escalation, level)
+	c.OpenFireID = f.ID
+	c.NextDueAt, c.Spec, c.UpdatedAt = next, sch.spec, now
+	if err := tx.Q.UpdateCheckin(ctx, &c); err != nil {
+		return nil, err
+	}
+	return &Sent{Key: c.Key, Due: f.DueAt, Late: late, Escalated: escalated}, nil
+}
+
+// level is the escalation level of a check-in sent after unanswered
+// unanswered ones: the lead after EscalateAfter, the channel after twice
+// as many, the pager (if any) after three times as many.
+func (s *Scheduler) level(unanswered int) int {
+	if s.escalateAfter <= 0 {
+		return LevelNone
+	}
+	top := LevelChannel
+	if s.o.Pager != nil {
+		top = LevelPager
+	}
+	return min(unanswered/s.escalateAfter, top)
+}
+
+func escalationText(inc *incident.Incident, level, unanswered int) string {
+	switch level {
+	case LevelLead:
+		return fmt.Sprintf("%d check-ins unanswered: asking the lead, %s", unanswered, inc.Lead.Display())
+	case LevelChannel:
+		return fmt.Sprintf("%d check-ins unanswered: asking the whole channel", unanswered)
+	}
+	return fmt.Sprintf("%d check-ins unanswered: paging", unanswered)
+}

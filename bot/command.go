@@ -1,0 +1,408 @@
+package bot
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/tourniquet/tourniquet/incident"
+)
+
+// Command names of the /incident grammar (DESIGN §4), plus the ones that
+// buttons send.
+const (
+	CmdDeclare       = "declare"
+	CmdSev           = "sev"
+	CmdLead          = "lead"
+	CmdUpdate        = "update"
+	CmdNote          = "note"
+	CmdMitigated     = "mitigated"
+	CmdRegressed     = "regressed"
+	CmdDiagnosed     = "diagnosed"
+	CmdFailForward   = "fail-forward"
+	CmdImpactStarted = "impact-started"
+	CmdServices      = "services"
+	CmdActions       = "actions"
+	CmdRun           = "run"
+	CmdStatus        = "status"
+	CmdTimeline      = "timeline"
+	CmdResolve       = "resolve"
+	CmdHelp          = "help"
+	// CmdAnswer answers a check-in: "answer <check-in id> yes|partial|no".
+	CmdAnswer = "answer"
+	// CmdConfirm, CmdApprove, CmdCancel and CmdVerify drive an action run
+	// from its buttons: "confirm <run id>", "verify <run id> worked|failed".
+	CmdConfirm = "confirm"
+	CmdApprove = "approve"
+	CmdCancel  = "cancel"
+	CmdVerify  = "verify"
+)
+
+// usage is each command's usage line, in the order help lists them.
+var usage = []struct{ name, args, what string }{
+	{CmdDeclare, "[here] [sev1..sev4] <title>", "open an incident (in a new channel, or here)"},
+	{CmdSev, "<1-4>", "change the severity"},
+	{CmdLead, "<@user>", "name the incident lead"},
+	{CmdUpdate, "<text>", "post a status update"},
+	{CmdNote, "<text>", "add a note to the timeline"},
+	{CmdMitigated, "[how]", "customer impact has stopped"},
+	{CmdRegressed, "[what]", "customer impact is back"},
+	{CmdDiagnosed, "<cause>", "the cause is identified"},
+	{CmdFailForward, "<reason>", "record the decision to fix forward while impact continues"},
+	{CmdImpactStarted, "<RFC3339 | HH:MM | -15m>", "say when customer impact really began"},
+	{CmdServices, "<name…>", "set the affected services"},
+	{CmdActions, "", "list the mitigation actions for this incident"},
+	{CmdRun, "<action-id>", "run a mitigation action"},
+	{CmdStatus, "", "show the incident and its two clocks"},
+	{CmdTimeline, "", "show the timeline and the report link"},
+	{CmdResolve, "[summary]", "close the incident: the permanent fix is in"},
+	{CmdHelp, "[command]", "show this help"},
+}
+
+// hidden commands are sent by buttons; they can be typed but are not listed.
+var hiddenUsage = map[string]string{
+	CmdAnswer:  "<check-in> yes|partial|no",
+	CmdConfirm: "<run>",
+	CmdApprove: "<run>",
+	CmdCancel:  "<run>",
+	CmdVerify:  "<run> worked|failed",
+}
+
+var aliases = map[string]string{
+	"severity": CmdSev, "mitigate": CmdMitigated, "regress": CmdRegressed,
+	"diagnose": CmdDiagnosed, "failforward": CmdFailForward, "fail_forward": CmdFailForward,
+	"impact-start": CmdImpactStarted, "impact_started": CmdImpactStarted, "service": CmdServices,
+	"resolved": CmdResolve, "close": CmdResolve, "?": CmdHelp, "open": CmdDeclare, "new": CmdDeclare,
+}
+
+// Usage returns the usage line of a command, "" for an unknown one.
+func Usage(name string) string {
+	for _, u := range usage {
+		if u.name == name {
+			return strings.TrimSpace("/incident " + u.name + " " + u.args)
+		}
+	}
+	if a, ok := hiddenUsage[name]; ok {
+		return "/incident " + name + " " + a
+	}
+	return ""
+}
+
+// HelpText lists every command with its usage and what it does.
+func HelpText() string {
+	var b strings.Builder
+	b.WriteString("*Tourniquet commands* — mitigation before diagnosis.\n")
+	for _, u := range usage {
+		fmt.Fprintf(&b, "• `%s` — %s\n", strings.TrimSpace("/incident "+u.name+" "+u.args), u.what)
+	}
+	b.WriteString("Type a command in an incident's channel to apply it to that incident, or prefix it with the key: `/incident INC-7 status`.")
+	return b.String()
+}
+
+// UsageError is a malformed command: what is wrong, and the usage line of
+// the command that was meant.
+type UsageError struct {
+	Command string
+	Problem string
+	Usage   string
+}
+
+func (e *UsageError) Error() string {
+	if e.Usage == "" {
+		return e.Problem
+	}
+	return e.Problem + "\nUsage: " + e.Usage
+}
+
+func usageErr(cmd, format string, args ...any) *UsageError {
+	u := Usage(cmd)
+	if u == "" {
+		u = "/incident help"
+	}
+	return &UsageError{Command: cmd, Problem: fmt.Sprintf(format, args...), Usage: u}
+}
+
+// Mention is a user named in a command: a platform mention (<@U123>), an
+// explicit reference (slack:U123) or a bare @name (terminal).
+type Mention struct {
+	// Platform is empty when the mention is in the invoker's platform.
+	Platform string
+	ID       string
+	Name     string
+}
+
+// TimeSpec is when impact started, as typed: absolute, a clock time, or
+// relative to now.
+type TimeSpec struct {
+	Abs      time.Time
+	Clock    bool // HH:MM
+	Hour     int
+	Minute   int
+	Relative time.Duration // negative: in the past
+	Raw      string
+}
+
+// Resolve turns the spec into a time, given now. A clock time is its most
+// recent occurrence at or before now, in now's location.
+func (s TimeSpec) Resolve(now time.Time) time.Time {
+	switch {
+	case s.Clock:
+		t := time.Date(now.Year(), now.Month(), now.Day(), s.Hour, s.Minute, 0, 0, now.Location())
+		if t.After(now) {
+			t = t.AddDate(0, 0, -1)
+		}
+		return t
+	case !s.Abs.IsZero():
+		return s.Abs
+	default:
+		return now.Add(s.Relative)
+	}
+}
+
+// Command is a parsed /incident command.
+type Command struct {
+	Name string
+	// Incident is an explicit incident key given before the command
+	// ("/incident INC-7 status"); empty means the channel's incident.
+	Incident string
+	// Severity for declare (may be empty) and sev.
+	Severity incident.Severity
+	// Here makes declare use the current channel.
+	Here bool
+	// Text is the free text: title, update, note, how, what, cause,
+	// reason, summary, or the command help was asked about.
+	Text     string
+	Lead     Mention
+	Start    TimeSpec
+	Services []string
+	// Target is an action ID (run), a check-in ID (answer) or a run ID.
+	Target string
+	// Answer is a check-in answer (yes, partial, no) or a verification
+	// (worked, failed).
+	Answer string
+}
+
+var (
+	keyRe     = regexp.MustCompile(`^(?i)inc-\d{1,18}$`)
+	mentionRe = regexp.MustCompile(`^<@!?([A-Za-z0-9]+)(?:\|([^>]*))?>$`)
+	clockRe   = regexp.MustCompile(`^([01]?\d|2[0-3]):([0-5]\d)$`)
+	idRe      = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$`)
+)
+
+// maxCommandLen bounds a command line; longer input is refused.
+const maxCommandLen = 4000
+
+// Parse parses one command line, with or without the leading "/incident".
+// A malformed line gives a *UsageError naming the problem and the usage.
+func Parse(line string) (Command, error) {
+	if len(line) > maxCommandLen {
+		return Command{}, &UsageError{Problem: fmt.Sprintf("that command is too long (%d characters; at most %d)", len(line), maxCommandLen), Usage: "/incident help"}
+	}
+	line = strings.TrimSpace(strings.ToValidUTF8(line, "\uFFFD"))
+	if rest, ok := cutWord(line, "/incident"); ok {
+		line = rest
+	}
+	var c Command
+	word, rest := nextWord(line)
+	if keyRe.MatchString(word) {
+		c.Incident = strings.ToUpper(word)
+		word, rest = nextWord(rest)
+	}
+	name := strings.ToLower(word)
+	if a, ok := aliases[name]; ok {
+		name = a
+	}
+	c.Name = name
+	switch name {
+	case "":
+		return c, &UsageError{Problem: "say what to do: try `/incident declare sev2 Checkout errors`", Usage: "/incident help"}
+	case CmdDeclare:
+		return parseDeclare(c, rest)
+	case CmdSev:
+		if rest == "" {
+			return c, usageErr(name, "which severity?")
+		}
+		w, extra := nextWord(rest)
+		if extra != "" {
+			return c, usageErr(name, "`sev` takes one severity, not %q", rest)
+		}
+		sev, err := incident.ParseSeverity(w)
+		if err != nil {
+			return c, usageErr(name, "%q is not a severity: use 1, 2, 3 or 4 (sev1 is the worst)", w)
+		}
+		c.Severity = sev
+	case CmdLead:
+		if rest == "" {
+			return c, usageErr(name, "who should lead? Mention them")
+		}
+		w, extra := nextWord(rest)
+		if extra != "" {
+			return c, usageErr(name, "`lead` takes one person")
+		}
+		m, ok := parseMention(w)
+		if !ok {
+			return c, usageErr(name, "%q is not a user: mention them like @name", w)
+		}
+		c.Lead = m
+	case CmdUpdate, CmdNote, CmdDiagnosed, CmdFailForward:
+		if rest == "" {
+			what := map[string]string{CmdUpdate: "the update", CmdNote: "the note",
+				CmdDiagnosed: "what the cause is", CmdFailForward: "why the team is fixing forward instead of mitigating"}[name]
+			return c, usageErr(name, "say %s", what)
+		}
+		c.Text = rest
+	case CmdMitigated, CmdRegressed, CmdResolve:
+		c.Text = rest
+	case CmdImpactStarted:
+		if rest == "" {
+			return c, usageErr(name, "when did impact start?")
+		}
+		ts, err := parseTimeSpec(rest)
+		if err != nil {
+			return c, usageErr(name, "%v", err)
+		}
+		c.Start = ts
+	case CmdServices:
+		for _, f := range strings.FieldsFunc(rest, func(r rune) bool { return r == ',' || unicode.IsSpace(r) }) {
+			if !idRe.MatchString(f) {
+				return c, usageErr(name, "%q is not a service name (letters, digits, - _ . only)", f)
+			}
+			c.Services = append(c.Services, strings.ToLower(f))
+		}
+		if len(c.Services) == 0 {
+			return c, usageErr(name, "name at least one service")
+		}
+	case CmdActions, CmdStatus, CmdTimeline:
+		if rest != "" {
+			return c, usageErr(name, "`%s` takes no arguments", name)
+		}
+	case CmdRun, CmdConfirm, CmdApprove, CmdCancel:
+		w, extra := nextWord(rest)
+		if w == "" {
+			return c, usageErr(name, "which %s?", map[bool]string{true: "action", false: "run"}[name == CmdRun])
+		}
+		if extra != "" || !idRe.MatchString(w) {
+			return c, usageErr(name, "%q is not an ID", rest)
+		}
+		c.Target = w
+	case CmdAnswer, CmdVerify:
+		id, rest2 := nextWord(rest)
+		ans, extra := nextWord(rest2)
+		ans = strings.ToLower(ans)
+		valid := map[string][]string{CmdAnswer: {"yes", "partial", "no"}, CmdVerify: {"worked", "failed"}}[name]
+		if id == "" || extra != "" || !idRe.MatchString(id) || !contains(valid, ans) {
+			return c, usageErr(name, "expected an ID and one of %s", strings.Join(valid, ", "))
+		}
+		c.Target, c.Answer = id, ans
+	case CmdHelp:
+		c.Text = strings.ToLower(rest)
+	default:
+		return c, &UsageError{Command: word, Problem: fmt.Sprintf("unknown command %q", truncate(word, 40)), Usage: "/incident help"}
+	}
+	return c, nil
+}
+
+func parseDeclare(c Command, rest string) (Command, error) {
+	for {
+		w, r := nextWord(rest)
+		lw := strings.ToLower(w)
+		switch {
+		case lw == "here" && !c.Here:
+			c.Here, rest = true, r
+			continue
+		case c.Severity == "" && strings.HasPrefix(lw, "sev"):
+			sev, err := incident.ParseSeverity(lw)
+			if err != nil {
+				return c, usageErr(CmdDeclare, "%q is not a severity: use sev1 to sev4", w)
+			}
+			c.Severity, rest = sev, r
+			continue
+		}
+		break
+	}
+	if rest == "" {
+		return c, usageErr(CmdDeclare, "give the incident a title, like `/incident declare sev1 Checkout errors`")
+	}
+	c.Text = rest
+	return c, nil
+}
+
+func parseTimeSpec(s string) (TimeSpec, error) {
+	s = strings.TrimSpace(s)
+	ts := TimeSpec{Raw: s}
+	if m := clockRe.FindStringSubmatch(s); m != nil {
+		ts.Clock = true
+		ts.Hour, _ = strconv.Atoi(m[1])
+		ts.Minute, _ = strconv.Atoi(m[2])
+		return ts, nil
+	}
+	if strings.HasPrefix(s, "-") || strings.HasPrefix(s, "+") {
+		d, err := time.ParseDuration(s)
+		if err != nil {
+			return ts, fmt.Errorf("%q is not a duration like -15m or -1h30m", s)
+		}
+		ts.Relative = d
+		return ts, nil
+	}
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		ts.Abs = t
+		return ts, nil
+	}
+	return ts, fmt.Errorf("%q is not a time: use RFC3339 (2026-03-01T14:05:00Z), HH:MM (UTC) or a duration ago like -15m", s)
+}
+
+func parseMention(w string) (Mention, bool) {
+	if m := mentionRe.FindStringSubmatch(w); m != nil {
+		return Mention{ID: m[1], Name: m[2]}, true
+	}
+	if p, id, ok := strings.Cut(w, ":"); ok {
+		if a, err := incident.ParseUserRef(p + ":" + id); err == nil {
+			return Mention{Platform: a.Platform, ID: a.ID}, true
+		}
+		return Mention{}, false
+	}
+	if n, ok := strings.CutPrefix(w, "@"); ok && idRe.MatchString(n) {
+		return Mention{ID: n, Name: n}, true
+	}
+	return Mention{}, false
+}
+
+// nextWord splits off the first whitespace-separated word.
+func nextWord(s string) (string, string) {
+	s = strings.TrimLeftFunc(s, unicode.IsSpace)
+	i := strings.IndexFunc(s, unicode.IsSpace)
+	if i < 0 {
+		return s, ""
+	}
+	return s[:i], strings.TrimSpace(s[i:])
+}
+
+// cutWord removes word from the front of s when s starts with it as a
+// whole word (case-insensitive).
+func cutWord(s, word string) (string, bool) {
+	w, rest := nextWord(s)
+	if strings.EqualFold(w, word) {
+		return rest, true
+	}
+	return s, false
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+func truncate(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n]) + "…"
+}

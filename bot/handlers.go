@@ -1,0 +1,253 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/tourniquet/tourniquet/incident"
+	"github.com/tourniquet/tourniquet/storage"
+)
+
+func (e *Engine) registerBuiltins() {
+	e.Register(CmdDeclare, false, false, e.declare)
+	e.Register(CmdSev, true, false, e.severity)
+	e.Register(CmdLead, true, false, e.lead)
+	e.Register(CmdUpdate, true, false, transition(func(tx *Tx, c Command) (incident.Event, error) {
+		return tx.Incident.Update(tx.Now, tx.Actor(), c.Text)
+	}))
+	e.Register(CmdNote, true, true, transition(func(tx *Tx, c Command) (incident.Event, error) {
+		ev, err := tx.Incident.Note(tx.Now, tx.Actor(), c.Text)
+		// Notes captured from chat (a pin, a reaction, a message shortcut)
+		// carry where they came from and who added them.
+		for _, k := range []string{FieldPermalink, FieldAddedBy} {
+			if v := tx.Inv.Fields[k]; v != "" {
+				ev.Data[k] = v
+			}
+		}
+		return ev, err
+	}))
+	e.Register(CmdMitigated, true, false, transition(func(tx *Tx, c Command) (incident.Event, error) {
+		return tx.Incident.Mitigate(tx.Now, tx.Actor(), c.Text)
+	}))
+	e.Register(CmdRegressed, true, false, transition(func(tx *Tx, c Command) (incident.Event, error) {
+		return tx.Incident.Regress(tx.Now, tx.Actor(), c.Text)
+	}))
+	e.Register(CmdDiagnosed, true, false, transition(func(tx *Tx, c Command) (incident.Event, error) {
+		return tx.Incident.Diagnose(tx.Now, tx.Actor(), c.Text)
+	}))
+	e.Register(CmdFailForward, true, false, transition(func(tx *Tx, c Command) (incident.Event, error) {
+		return tx.Incident.FailForward(tx.Now, tx.Actor(), c.Text)
+	}))
+	e.Register(CmdServices, true, false, transition(func(tx *Tx, c Command) (incident.Event, error) {
+		return tx.Incident.SetServices(tx.Now, tx.Actor(), c.Services)
+	}))
+	e.Register(CmdImpactStarted, true, false, e.impactStarted)
+	e.Register(CmdResolve, true, false, e.resolve)
+	e.Register(CmdStatus, true, true, e.status)
+	e.Register(CmdTimeline, true, true, e.timeline)
+	e.Register(CmdActions, true, false, e.actions)
+}
+
+// transition makes a handler of a domain transition: apply it, record the
+// event, announce it in the channel.
+func transition(apply func(tx *Tx, c Command) (incident.Event, error)) HandlerFunc {
+	return func(ctx context.Context, tx *Tx, c Command) (Reply, error) {
+		ev, err := apply(tx, c)
+		if err != nil {
+			return domainErrorReply(tx.Incident, err), nil
+		}
+		tx.Record(ev)
+		tx.Announce(EventLine(tx.Incident, ev, tx.Now))
+		return doneReply(tx.Incident, ev), nil
+	}
+}
+
+func doneReply(inc *incident.Incident, ev incident.Event) Reply {
+	r := TextReply(fmt.Sprintf("Recorded on %s's timeline: %s.", inc.Key, strings.ReplaceAll(string(ev.Kind), "_", " ")))
+	r.IncidentKey = inc.Key
+	return r
+}
+
+// domainErrorReply explains a refused transition in the user's terms.
+func domainErrorReply(inc *incident.Incident, err error) Reply {
+	var msg string
+	at := func(t interface{ Format(string) string }) string { return t.Format("15:04 UTC") }
+	switch {
+	case errors.Is(err, incident.ErrResolved):
+		msg = fmt.Sprintf("%s is resolved; only `status`, `timeline` and `note` work on it now.", inc.Key)
+	case errors.Is(err, incident.ErrAlreadyMitigated):
+		msg = fmt.Sprintf("Impact on %s is already mitigated. If it is back, use `/incident regressed`.", inc.Key)
+	case errors.Is(err, incident.ErrNotMitigated):
+		msg = fmt.Sprintf("Impact on %s was never marked mitigated, so it cannot regress. Still hurting? Mitigate first: `/incident actions`.", inc.Key)
+	case errors.Is(err, incident.ErrAlreadyDiagnosed):
+		msg = fmt.Sprintf("The cause of %s is already identified: %q. Add details with `/incident note`.", inc.Key, inc.CauseText)
+	case errors.Is(err, incident.ErrNotOngoing):
+		msg = fmt.Sprintf("Impact on %s is mitigated; a fail-forward decision is for while customers are still hurting.", inc.Key)
+	case errors.Is(err, incident.ErrImpactStartInFuture):
+		msg = "Impact cannot start in the future. " + "Usage: " + Usage(CmdImpactStarted)
+	case errors.Is(err, incident.ErrImpactStartAfterMitigation):
+		msg = fmt.Sprintf("Impact cannot start after it was first mitigated (%s). Usage: %s", at(*inc.MitigatedAt), Usage(CmdImpactStarted))
+	case errors.Is(err, incident.ErrSameSeverity):
+		msg = fmt.Sprintf("%s is already %s.", inc.Key, strings.ToUpper(string(inc.Severity)))
+	case errors.Is(err, incident.ErrSameLead):
+		msg = fmt.Sprintf("%s already leads %s.", inc.Lead.Display(), inc.Key)
+	default:
+		msg = err.Error()
+	}
+	r := ErrorReply(msg)
+	r.IncidentKey = inc.Key
+	return r
+}
+
+var slugRe = regexp.MustCompile(`[^a-z0-9]+`)
+
+// ChannelName is the suggested incident channel name: inc-<id>-<slug>.
+func ChannelName(inc *incident.Incident) string {
+	slug := strings.Trim(slugRe.ReplaceAllString(strings.ToLower(inc.Title), "-"), "-")
+	name := fmt.Sprintf("inc-%d-%s", inc.ID, slug)
+	if len(name) > 80 {
+		name = strings.TrimRight(name[:80], "-")
+	}
+	return strings.TrimRight(name, "-")
+}
+
+func (e *Engine) declare(ctx context.Context, tx *Tx, c Command) (Reply, error) {
+	if existing, err := tx.Q.GetIncidentByChannel(ctx, tx.Inv.Channel); err == nil {
+		return ErrorReply(fmt.Sprintf("This channel already belongs to %s (%s). Declare a new incident from another channel.", existing.Key, existing.Title)), nil
+	} else if !errors.Is(err, storage.ErrNotFound) {
+		return Reply{}, fmt.Errorf("look up channel: %w", err)
+	}
+	inc, ev, extra, bad := declareFromFields(tx, c)
+	if bad != "" {
+		return ErrorReply(bad + "\nUsage: " + Usage(CmdDeclare)), nil
+	}
+	if err := tx.Q.CreateIncident(ctx, inc); err != nil {
+		return Reply{}, fmt.Errorf("create incident: %w", err)
+	}
+	tx.Incident, tx.created = inc, true
+	if c.Here {
+		if err := tx.Q.AddIncidentChannel(ctx, inc.ID, tx.Inv.Channel); err != nil {
+			return Reply{}, fmt.Errorf("bind channel: %w", err)
+		}
+		inc.Channels = append(inc.Channels, tx.Inv.Channel)
+	} else {
+		invite := []incident.Actor{tx.Actor()}
+		for _, r := range e.opts.Responders {
+			if r.Platform == tx.Inv.Channel.Platform && !r.Same(tx.Actor()) {
+				invite = append(invite, r)
+			}
+		}
+		from := tx.Inv.Channel
+		tx.out.openChannel(inc, tx.Inv.Channel.Platform, OpenChannelRequest{
+			IncidentKey: inc.Key, Name: ChannelName(inc), Topic: Topic(inc), Invite: invite, From: from,
+			Title: inc.Title, Severity: string(inc.Severity),
+		})
+	}
+	ev.Data["here"] = c.Here
+	ev.Data["channel"] = tx.Inv.Channel.String()
+	tx.Record(ev)
+	for _, x := range extra {
+		tx.Record(x)
+	}
+	tx.out.post(incidentTarget(inc), CardKey(inc), tx.Card(), true)
+	tx.out.topic(inc, Topic(inc))
+	tx.cardSent = true
+	where := "Opening its channel `" + ChannelName(inc) + "` now."
+	if c.Here {
+		where = "This channel is now its channel."
+	}
+	r := TextReply(fmt.Sprintf("🚨 Declared %s (%s): %s. %s First question: %s", inc.Key, strings.ToUpper(string(inc.Severity)), inc.Title, where, MitigationQuestion))
+	r.IncidentKey = inc.Key
+	return r, nil
+}
+
+func (e *Engine) severity(ctx context.Context, tx *Tx, c Command) (Reply, error) {
+	rules := rulesOrDefault(e.opts.Permissions.Severity)
+	if !incident.Allowed(tx.Incident, tx.Actor(), rules, e.opts.Groups) {
+		return tx.Deny(ctx, "change the severity of "+tx.Incident.Key, rules)
+	}
+	return transition(func(tx *Tx, c Command) (incident.Event, error) {
+		return tx.Incident.SetSeverity(tx.Now, tx.Actor(), c.Severity)
+	})(ctx, tx, c)
+}
+
+func (e *Engine) lead(ctx context.Context, tx *Tx, c Command) (Reply, error) {
+	lead := incident.Actor{Platform: c.Lead.Platform, ID: c.Lead.ID, Name: c.Lead.Name}
+	if lead.Platform == "" {
+		lead.Platform = tx.Inv.Channel.Platform
+	}
+	if lead.Name == "" && lead.Same(tx.Actor()) {
+		lead.Name = tx.Actor().Name
+	}
+	return transition(func(tx *Tx, _ Command) (incident.Event, error) {
+		return tx.Incident.AssignLead(tx.Now, tx.Actor(), lead)
+	})(ctx, tx, c)
+}
+
+func (e *Engine) impactStarted(ctx context.Context, tx *Tx, c Command) (Reply, error) {
+	rules := rulesOrDefault(e.opts.Permissions.ImpactStart)
+	if !incident.Allowed(tx.Incident, tx.Actor(), rules, e.opts.Groups) {
+		return tx.Deny(ctx, "move the impact start of "+tx.Incident.Key, rules)
+	}
+	to := c.Start.Resolve(tx.Now)
+	return transition(func(tx *Tx, _ Command) (incident.Event, error) {
+		return tx.Incident.MoveImpactStart(tx.Now, tx.Actor(), to)
+	})(ctx, tx, c)
+}
+
+func (e *Engine) resolve(ctx context.Context, tx *Tx, c Command) (Reply, error) {
+	rules := rulesOrDefault(e.opts.Permissions.Resolve)
+	if !incident.Allowed(tx.Incident, tx.Actor(), rules, e.opts.Groups) {
+		return tx.Deny(ctx, "resolve "+tx.Incident.Key, rules)
+	}
+	ev, err := tx.Incident.Resolve(tx.Now, tx.Actor(), c.Text)
+	if err != nil {
+		return domainErrorReply(tx.Incident, err), nil
+	}
+	tx.Record(ev)
+	tx.Announce(EventLine(tx.Incident, ev, tx.Now))
+	if link := e.IncidentURL(tx.Incident.Key, tx.Now); link != "" {
+		tx.Announce("📄 Report and postmortem draft: " + link)
+	}
+	r := TextReply(fmt.Sprintf("Resolved %s. %s", tx.Incident.Key, Clocks(tx.Incident, tx.Now)))
+	if tx.Incident.Impact == incident.ImpactOngoing {
+		r = TextReply(fmt.Sprintf("Resolved %s while impact was never marked mitigated: the report counts customer impact up to now. %s", tx.Incident.Key, Clocks(tx.Incident, tx.Now)))
+	}
+	return r, nil
+}
+
+func (e *Engine) status(ctx context.Context, tx *Tx, c Command) (Reply, error) {
+	return Reply{Message: StatusMessage(tx.Incident, tx.Now, e.Actions(tx.Incident))}, nil
+}
+
+func (e *Engine) timeline(ctx context.Context, tx *Tx, c Command) (Reply, error) {
+	evs, err := tx.Q.ListEvents(ctx, tx.Incident.ID, 0, 0)
+	if err != nil {
+		return Reply{}, fmt.Errorf("list events: %w", err)
+	}
+	return Reply{Message: TimelineMessage(tx.Incident, evs, tx.Now, e.IncidentURL(tx.Incident.Key, tx.Now))}, nil
+}
+
+func (e *Engine) actions(ctx context.Context, tx *Tx, c Command) (Reply, error) {
+	acts := e.Actions(tx.Incident)
+	if len(acts) == 0 {
+		msg := "No mitigation actions are configured for " + tx.Incident.Key
+		if len(tx.Incident.Services) == 0 {
+			msg += " (it names no services yet: `/incident services <name…>`)"
+		}
+		return TextReply(msg + ". Safe moves are set up before incidents, per service, in the `actions` section of the configuration."), nil
+	}
+	m := Message{}
+	m.Header("Mitigation actions for " + tx.Incident.Key)
+	var lines []string
+	for _, a := range acts {
+		lines = append(lines, fmt.Sprintf("• `%s` — %s", a.ID, a.Title))
+	}
+	m.Text(strings.Join(lines, "\n"))
+	m.Buttons(actionButtons(acts)...)
+	m.Context("Running one asks for confirmation, checks that you are allowed, and records the outcome on the timeline.")
+	return Reply{Message: m}, nil
+}

@@ -1,0 +1,274 @@
+package bot
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"github.com/tourniquet/tourniquet/incident"
+	"github.com/tourniquet/tourniquet/internal/clock"
+	"github.com/tourniquet/tourniquet/storage"
+)
+
+// Delivery results reported to SenderOptions.OnResult.
+const (
+	ResultDelivered   = "delivered"
+	ResultRateLimited = "rate_limited"
+	ResultRetry       = "retry"
+	ResultDead        = "dead"
+)
+
+// SenderOptions configure a Sender.
+type SenderOptions struct {
+	Store      storage.Store
+	Deliverers []Deliverer
+	Clock      clock.Clock
+	Logger     *slog.Logger
+	// Lease is how long a claimed message is ours before another replica
+	// may take it (default 30s).
+	Lease time.Duration
+	// Batch is how many channels are delivered to at once (default 16).
+	Batch int
+	// Poll is how often the outbox is checked without a wake-up (default 1s).
+	Poll time.Duration
+	// MaxAttempts is how many failed tries make a message dead (default 10;
+	// rate-limited tries count a third).
+	MaxAttempts int
+	// BaseBackoff and MaxBackoff bound the wait between tries (1s, 2m).
+	BaseBackoff, MaxBackoff time.Duration
+	// OnResult, if set, is told the result of every try (for metrics).
+	OnResult func(msg storage.OutboxMessage, result string, took time.Duration)
+}
+
+// Sender delivers the outbox: one message of a channel at a time, in order,
+// backing off on errors, honouring the platform's retry-after, and giving up
+// after a limit with an error log, never silently. Any number of senders on
+// any number of replicas may run on one store.
+type Sender struct {
+	o          SenderOptions
+	deliverers map[string]Deliverer
+}
+
+// NewSender returns a sender with defaults filled in.
+func NewSender(o SenderOptions) *Sender {
+	if o.Clock == nil {
+		o.Clock = clock.Real{}
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Lease == 0 {
+		o.Lease = 30 * time.Second
+	}
+	if o.Batch == 0 {
+		o.Batch = 16
+	}
+	if o.Poll == 0 {
+		o.Poll = time.Second
+	}
+	if o.MaxAttempts == 0 {
+		o.MaxAttempts = 10
+	}
+	if o.BaseBackoff == 0 {
+		o.BaseBackoff = time.Second
+	}
+	if o.MaxBackoff == 0 {
+		o.MaxBackoff = 2 * time.Minute
+	}
+	s := &Sender{o: o, deliverers: map[string]Deliverer{}}
+	for _, d := range o.Deliverers {
+		s.deliverers[d.Platform()] = d
+	}
+	return s
+}
+
+// Run delivers until ctx is done, waking on the store's outbox signal and
+// polling in between.
+func (s *Sender) Run(ctx context.Context) error {
+	wake := s.o.Store.OutboxWake()
+	tick := time.NewTicker(s.o.Poll)
+	defer tick.Stop()
+	for {
+		for {
+			n, err := s.Flush(ctx)
+			if err != nil && ctx.Err() == nil {
+				s.o.Logger.WarnContext(ctx, "outbox pass failed", "err", err)
+			}
+			if n == 0 || err != nil {
+				break
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-wake:
+		case <-tick.C:
+		}
+	}
+}
+
+// Flush makes one pass: it claims the due head message of up to Batch
+// channels, delivers them concurrently, and says how many it tried.
+func (s *Sender) Flush(ctx context.Context) (int, error) {
+	msgs, err := s.o.Store.ClaimOutbox(ctx, s.o.Clock.Now(), s.o.Lease, s.o.Batch)
+	if err != nil {
+		return 0, fmt.Errorf("claim outbox: %w", err)
+	}
+	var wg sync.WaitGroup
+	for _, m := range msgs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s.deliverOne(ctx, m)
+		}()
+	}
+	wg.Wait()
+	return len(msgs), nil
+}
+
+// Drain flushes until nothing is due; tests and the terminal use it.
+func (s *Sender) Drain(ctx context.Context) error {
+	for {
+		n, err := s.Flush(ctx)
+		if err != nil || n == 0 {
+			return err
+		}
+	}
+}
+
+func (s *Sender) deliverOne(ctx context.Context, m storage.OutboxMessage) {
+	start := time.Now()
+	log := s.o.Logger.With("outbox_id", m.ID, "platform", m.Platform, "kind", m.Kind)
+	if m.IncidentID != 0 {
+		log = log.With("incident", incident.KeyFor(m.IncidentID))
+	}
+	err := s.deliver(ctx, m)
+	now := s.o.Clock.Now()
+	result := ResultDelivered
+	var ra *RetryAfterError
+	switch {
+	case err == nil:
+		if merr := s.o.Store.MarkDelivered(ctx, m.ID, now); merr != nil {
+			log.ErrorContext(ctx, "delivered but not marked; it may be sent again", "err", merr)
+		}
+	case errors.As(err, &ra) && m.Attempts < 3*s.o.MaxAttempts:
+		result = ResultRateLimited
+		log.InfoContext(ctx, "rate limited", "retry_after", ra.After)
+		s.retry(ctx, log, m, now.Add(ra.After), err)
+	case IsPermanent(err) || m.Attempts >= s.o.MaxAttempts:
+		result = ResultDead
+		log.ErrorContext(ctx, "giving up on message", "attempts", m.Attempts, "permanent", IsPermanent(err), "err", err)
+		if kerr := s.o.Store.KillOutbox(ctx, m.ID, err.Error()); kerr != nil {
+			log.ErrorContext(ctx, "could not mark message dead", "err", kerr)
+		}
+	default:
+		result = ResultRetry
+		wait := s.backoff(m.Attempts)
+		log.WarnContext(ctx, "delivery failed, will retry", "attempt", m.Attempts, "in", wait, "err", err)
+		s.retry(ctx, log, m, now.Add(wait), err)
+	}
+	if s.o.OnResult != nil {
+		s.o.OnResult(m, result, time.Since(start))
+	}
+}
+
+func (s *Sender) retry(ctx context.Context, log *slog.Logger, m storage.OutboxMessage, at time.Time, cause error) {
+	if err := s.o.Store.RetryOutbox(ctx, m.ID, at, cause.Error()); err != nil {
+		log.ErrorContext(ctx, "could not schedule retry; the lease will expire", "err", err)
+	}
+}
+
+// backoff is exponential from BaseBackoff, capped, with ±20% jitter.
+func (s *Sender) backoff(attempt int) time.Duration {
+	d := s.o.BaseBackoff
+	for i := 1; i < attempt && d < s.o.MaxBackoff; i++ {
+		d *= 2
+	}
+	d = min(d, s.o.MaxBackoff)
+	return time.Duration(float64(d) * (0.8 + 0.4*rand.Float64()))
+}
+
+func refKey(platform, key string) string { return platform + "/" + key }
+
+func (s *Sender) deliver(ctx context.Context, m storage.OutboxMessage) error {
+	d, ok := s.deliverers[m.Platform]
+	if !ok {
+		return fmt.Errorf("no %s adapter is configured", m.Platform)
+	}
+	var op Op
+	if err := json.Unmarshal(m.Payload, &op); err != nil {
+		return PermanentError(fmt.Errorf("bad outbox payload: %w", err))
+	}
+	if m.Kind == OpOpenChannel {
+		if op.Open == nil {
+			return PermanentError(errors.New("open_channel without a request"))
+		}
+		id, err := d.OpenChannel(ctx, *op.Open)
+		if err != nil {
+			return err
+		}
+		err = s.o.Store.AddIncidentChannel(ctx, op.IncidentID, incident.ChannelRef{Platform: m.Platform, ChannelID: id})
+		if err != nil {
+			return fmt.Errorf("bind channel %s: %w", id, err)
+		}
+		return nil
+	}
+	channel := op.ChannelID
+	if channel == "" {
+		inc, err := s.o.Store.GetIncident(ctx, op.IncidentID)
+		if err != nil {
+			return fmt.Errorf("load incident %d: %w", op.IncidentID, err)
+		}
+		ch, ok := inc.ChannelOn(m.Platform)
+		if !ok {
+			return fmt.Errorf("%s has no %s channel yet", inc.Key, m.Platform)
+		}
+		channel = ch.ChannelID
+	}
+	switch m.Kind {
+	case OpPost:
+		return s.post(ctx, d, m.Platform, channel, op)
+	case OpUpdate:
+		ref, err := s.o.Store.GetMessageRef(ctx, refKey(m.Platform, op.Key))
+		if errors.Is(err, storage.ErrNotFound) {
+			// The original never arrived (it was given up on): post anew.
+			return s.post(ctx, d, m.Platform, channel, op)
+		}
+		if err != nil {
+			return fmt.Errorf("look up %s: %w", op.Key, err)
+		}
+		return d.Update(ctx, ref.ChannelID, ref.MessageID, *op.Message)
+	case OpEphemeral:
+		if op.User == nil || op.Message == nil {
+			return PermanentError(errors.New("ephemeral without user or message"))
+		}
+		return d.Ephemeral(ctx, channel, *op.User, *op.Message)
+	case OpTopic:
+		if t, ok := d.(Topicer); ok {
+			return t.SetTopic(ctx, channel, op.Topic)
+		}
+		return nil
+	}
+	return PermanentError(fmt.Errorf("unknown outbox kind %q", m.Kind))
+}
+
+func (s *Sender) post(ctx context.Context, d Deliverer, platform, channel string, op Op) error {
+	if op.Message == nil {
+		return PermanentError(errors.New("post without a message"))
+	}
+	id, err := d.Post(ctx, channel, *op.Message, PostOptions{Pin: op.Pin})
+	if err != nil {
+		return err
+	}
+	if op.Key != "" {
+		if err := s.o.Store.PutMessageRef(ctx, refKey(platform, op.Key), storage.MessageRef{Platform: platform, ChannelID: channel, MessageID: id}); err != nil {
+			return fmt.Errorf("remember %s: %w", op.Key, err)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,62 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/tourniquet/tourniquet/incident"
+	"github.com/tourniquet/tourniquet/storage"
+)
+
+// RunAsSystem runs fn as a unit of work of the bot itself, inside the
+// caller's transaction q: the actor is incident.System and events are
+// tagged with source unless they say otherwise. With a non-zero incidentID
+// tx.Incident is that incident, loaded and locked (ErrNotFound if there is
+// none); with 0 there is none. When fn returns nil its events are appended
+// (running every hook), the card is refreshed if the incident changed, and
+// its messages are enqueued, all in q, exactly as for a command. The caller
+// commits or rolls back q.
+func (e *Engine) RunAsSystem(ctx context.Context, q storage.Querier, incidentID int64, source incident.Source, fn func(ctx context.Context, tx *Tx) error) error {
+	now := e.clock.Now()
+	tx := &Tx{Q: q, Now: now, Inv: Invocation{Actor: incident.System, Source: source}, engine: e, out: outbox{now: now}}
+	if incidentID != 0 {
+		inc, err := q.GetIncidentForUpdate(ctx, incidentID)
+		if err != nil {
+			return fmt.Errorf("load incident %d: %w", incidentID, err)
+		}
+		tx.Incident = inc
+	}
+	if err := fn(ctx, tx); err != nil {
+		return err
+	}
+	return tx.commit(ctx)
+}
+
+// Dispatch runs the registered handler of cmd.Name inside this unit of
+// work, as if the invoker had also typed it: the same checks, events,
+// announcements and card update. It is how a button that means "mitigated"
+// does exactly what /incident mitigated does.
+func (tx *Tx) Dispatch(ctx context.Context, cmd Command) (Reply, error) {
+	h, ok := tx.engine.handlers[cmd.Name]
+	if !ok {
+		return ErrorReply(fmt.Sprintf("`%s` is not available: the feature behind it is not configured.", cmd.Name)), nil
+	}
+	if h.needsIncident {
+		if tx.Incident == nil {
+			return Reply{}, fmt.Errorf("dispatch %s: no incident in this unit of work", cmd.Name)
+		}
+		if !tx.Incident.Open() && !h.onResolved {
+			return ErrorReply(fmt.Sprintf("%s is resolved; only `status`, `timeline` and `note` work on it now.", tx.Incident.Key)), nil
+		}
+	}
+	return h.fn(ctx, tx, cmd)
+}
+
+// KeepCard says that this unit of work changed nothing the incident's card
+// or channel topic shows (a check-in was sent, say), so they are not
+// re-sent when it commits.
+func (tx *Tx) KeepCard() { tx.cardSent = true }
+
+// ActionButtons are the buttons of mitigation actions, as the card shows
+// them (danger style, confirmation dialog).
+func ActionButtons(acts []ActionButton) []Button { return actionButtons(acts) }

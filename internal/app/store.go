@@ -1,0 +1,55 @@
+// Package app wires Tourniquet together: the store, the engine, the chat
+// adapters, the outbox sender and the HTTP server. cmd/tourniquet parses
+// flags and calls it; everything here is explicit (no init registries).
+package app
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/tourniquet/tourniquet/storage"
+	"github.com/tourniquet/tourniquet/storage/postgres"
+	"github.com/tourniquet/tourniquet/storage/sqlite"
+)
+
+// OpenStore opens the store a database URL names: postgres://… or
+// postgresql://… for Postgres, sqlite:PATH for the embedded store. It gives
+// up within timeout with an error that names the host but never a password.
+func OpenStore(ctx context.Context, url string, timeout time.Duration, log *slog.Logger) (storage.Store, error) {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	switch {
+	case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"):
+		s, err := postgres.Open(ctx, url, postgres.WithLogger(log), postgres.WithConnectTimeout(timeout))
+		if err != nil {
+			return nil, err
+		}
+		return s, nil
+	case strings.HasPrefix(url, "sqlite:"):
+		path := strings.TrimPrefix(url, "sqlite:")
+		if path == "" {
+			return nil, fmt.Errorf("database url %q names no file: use sqlite:PATH", url)
+		}
+		s, err := sqlite.Open(ctx, path, sqlite.WithLogger(log))
+		if err != nil {
+			return nil, err
+		}
+		return s, nil
+	}
+	return nil, fmt.Errorf("database url must start with postgres://, postgresql:// or sqlite: (got %q)", redactURL(url))
+}
+
+// redactURL drops everything after the scheme of a URL we cannot parse,
+// since it might hold a password.
+func redactURL(u string) string {
+	if i := strings.Index(u, "://"); i >= 0 {
+		return u[:i+3] + "…"
+	}
+	if len(u) > 12 {
+		return u[:12] + "…"
+	}
+	return u
+}

@@ -1,0 +1,296 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/tourniquet/tourniquet/incident"
+	"github.com/tourniquet/tourniquet/storage"
+)
+
+// incidentCols selects an incident row (alias i) with its channels, in the
+// order scanIncident reads them.
+const incidentCols = `i.id, i.title, i.severity, i.impact, i.cause, i.state,
+	i.lead_platform, i.lead_id, i.lead_name,
+	i.declarer_platform, i.declarer_id, i.declarer_name,
+	i.services, i.impact_started_at, i.declared_at,
+	i.mitigated_at, i.diagnosed_at, i.resolved_at,
+	i.cause_text, i.summary, i.windows,
+	ARRAY(SELECT c.platform FROM incident_channels c WHERE c.incident_id = i.id ORDER BY c.pos),
+	ARRAY(SELECT c.channel_id FROM incident_channels c WHERE c.incident_id = i.id ORDER BY c.pos)`
+
+func scanIncident(row pgx.Row) (*incident.Incident, error) {
+	var (
+		inc                          incident.Incident
+		sev, impact, cause, state    string
+		windows                      []byte
+		chPlatforms, chIDs, services []string
+	)
+	err := row.Scan(&inc.ID, &inc.Title, &sev, &impact, &cause, &state,
+		&inc.Lead.Platform, &inc.Lead.ID, &inc.Lead.Name,
+		&inc.Declarer.Platform, &inc.Declarer.ID, &inc.Declarer.Name,
+		&services, &inc.ImpactStartedAt, &inc.DeclaredAt,
+		&inc.MitigatedAt, &inc.DiagnosedAt, &inc.ResolvedAt,
+		&inc.CauseText, &inc.Summary, &windows,
+		&chPlatforms, &chIDs)
+	if err != nil {
+		return nil, err
+	}
+	inc.Key = incident.KeyFor(inc.ID)
+	inc.Severity = incident.Severity(sev)
+	inc.Impact = incident.Impact(impact)
+	inc.Cause = incident.Cause(cause)
+	inc.State = incident.State(state)
+	inc.Services = services
+	if inc.Services == nil {
+		inc.Services = []string{}
+	}
+	inc.ImpactStartedAt = inc.ImpactStartedAt.UTC()
+	inc.DeclaredAt = inc.DeclaredAt.UTC()
+	inc.MitigatedAt = utcPtr(inc.MitigatedAt)
+	inc.DiagnosedAt = utcPtr(inc.DiagnosedAt)
+	inc.ResolvedAt = utcPtr(inc.ResolvedAt)
+	if err := json.Unmarshal(windows, &inc.Windows); err != nil {
+		return nil, fmt.Errorf("incident %d: windows: %w", inc.ID, err)
+	}
+	for k := range inc.Windows {
+		inc.Windows[k].Start = inc.Windows[k].Start.UTC()
+		inc.Windows[k].End = utcPtr(inc.Windows[k].End)
+	}
+	for k := range chPlatforms {
+		inc.Channels = append(inc.Channels, incident.ChannelRef{Platform: chPlatforms[k], ChannelID: chIDs[k]})
+	}
+	return &inc, nil
+}
+
+func utcPtr(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	u := t.UTC()
+	return &u
+}
+
+// incidentArgs are the values of every saved field of inc, $1..$20 in the
+// order of incidentFields.
+const incidentFields = `title, severity, impact, cause, state,
+	lead_platform, lead_id, lead_name,
+	declarer_platform, declarer_id, declarer_name,
+	services, impact_started_at, declared_at,
+	mitigated_at, diagnosed_at, resolved_at,
+	cause_text, summary, windows`
+
+func incidentArgs(inc *incident.Incident) ([]any, error) {
+	windows, err := json.Marshal(inc.Windows)
+	if err != nil {
+		return nil, fmt.Errorf("windows: %w", err)
+	}
+	services := inc.Services
+	if services == nil {
+		services = []string{}
+	}
+	return []any{inc.Title, string(inc.Severity), string(inc.Impact), string(inc.Cause), string(inc.State),
+		inc.Lead.Platform, inc.Lead.ID, inc.Lead.Name,
+		inc.Declarer.Platform, inc.Declarer.ID, inc.Declarer.Name,
+		services, inc.ImpactStartedAt, inc.DeclaredAt,
+		inc.MitigatedAt, inc.DiagnosedAt, inc.ResolvedAt,
+		inc.CauseText, inc.Summary, string(windows)}, nil
+}
+
+// CreateIncident inserts inc (and any channels it already has) and sets
+// its ID and Key.
+func (q querier) CreateIncident(ctx context.Context, inc *incident.Incident) error {
+	args, err := incidentArgs(inc)
+	if err != nil {
+		return fmt.Errorf("create incident: %w", err)
+	}
+	var id int64
+	err = q.atomic(ctx, func(q querier) error {
+		err := q.db.QueryRow(ctx, `INSERT INTO incidents (`+incidentFields+`)
+			VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20)
+			RETURNING id`, args...).Scan(&id)
+		if err != nil {
+			return mapErr("create incident", err)
+		}
+		for _, ch := range inc.Channels {
+			if err := q.AddIncidentChannel(ctx, id, ch); err != nil {
+				return fmt.Errorf("create incident: %w", err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	inc.ID = id
+	inc.Key = incident.KeyFor(id)
+	return nil
+}
+
+// GetIncident loads an incident with its channels.
+func (q querier) GetIncident(ctx context.Context, id int64) (*incident.Incident, error) {
+	inc, err := scanIncident(q.db.QueryRow(ctx, `SELECT `+incidentCols+` FROM incidents i WHERE i.id = $1`, id))
+	if err != nil {
+		return nil, mapErr(fmt.Sprintf("incident %d", id), err)
+	}
+	return inc, nil
+}
+
+// GetIncidentForUpdate is GetIncident that locks the row (FOR UPDATE)
+// until the transaction ends.
+func (q querier) GetIncidentForUpdate(ctx context.Context, id int64) (*incident.Incident, error) {
+	inc, err := scanIncident(q.db.QueryRow(ctx, `SELECT `+incidentCols+` FROM incidents i WHERE i.id = $1 FOR UPDATE OF i`, id))
+	if err != nil {
+		return nil, mapErr(fmt.Sprintf("incident %d", id), err)
+	}
+	return inc, nil
+}
+
+// GetIncidentByKey accepts "INC-7" or "7"; a key that is no key is not found.
+func (q querier) GetIncidentByKey(ctx context.Context, key string) (*incident.Incident, error) {
+	id, err := incident.ParseKey(key)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", storage.ErrNotFound, err)
+	}
+	return q.GetIncident(ctx, id)
+}
+
+// GetIncidentByChannel finds the incident bound to a chat channel.
+func (q querier) GetIncidentByChannel(ctx context.Context, ch incident.ChannelRef) (*incident.Incident, error) {
+	inc, err := scanIncident(q.db.QueryRow(ctx, `SELECT `+incidentCols+`
+		FROM incidents i JOIN incident_channels b ON b.incident_id = i.id
+		WHERE b.platform = $1 AND b.channel_id = $2`, ch.Platform, ch.ChannelID))
+	if err != nil {
+		return nil, mapErr("incident in channel "+ch.String(), err)
+	}
+	return inc, nil
+}
+
+// UpdateIncident saves every field of inc except ID, Key and Channels.
+func (q querier) UpdateIncident(ctx context.Context, inc *incident.Incident) error {
+	args, err := incidentArgs(inc)
+	if err != nil {
+		return fmt.Errorf("update incident %d: %w", inc.ID, err)
+	}
+	args = append(args, inc.ID)
+	tag, err := q.db.Exec(ctx, `UPDATE incidents SET (`+incidentFields+`) =
+		($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20)
+		WHERE id = $21`, args...)
+	if err != nil {
+		return mapErr(fmt.Sprintf("update incident %d", inc.ID), err)
+	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("update incident %d: %w", inc.ID, storage.ErrNotFound)
+	}
+	return nil
+}
+
+// AddIncidentChannel binds a chat channel to an incident: ErrConflict when
+// it is bound to another one, ErrNotFound when the incident does not exist.
+// Neither error aborts the surrounding transaction.
+func (q querier) AddIncidentChannel(ctx context.Context, incidentID int64, ch incident.ChannelRef) error {
+	what := fmt.Sprintf("bind channel %s to incident %d", ch, incidentID)
+	// The no-op update makes RETURNING yield the row when the channel is
+	// already bound to this incident, and nothing when to another one. The
+	// EXISTS keeps a missing incident from raising a foreign key error,
+	// which would abort the transaction.
+	var got int64
+	err := q.db.QueryRow(ctx, `INSERT INTO incident_channels (incident_id, platform, channel_id)
+		SELECT $1, $2, $3 WHERE EXISTS (SELECT 1 FROM incidents WHERE id = $1)
+		ON CONFLICT (platform, channel_id) DO UPDATE SET incident_id = EXCLUDED.incident_id
+		WHERE incident_channels.incident_id = EXCLUDED.incident_id
+		RETURNING incident_id`, incidentID, ch.Platform, ch.ChannelID).Scan(&got)
+	if err == nil {
+		return nil
+	}
+	if !isNoRows(err) {
+		return mapErr(what, err)
+	}
+	var exists bool
+	if err := q.db.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM incidents WHERE id = $1)`, incidentID).Scan(&exists); err != nil {
+		return mapErr(what, err)
+	}
+	if !exists {
+		return fmt.Errorf("%s: incident %w", what, storage.ErrNotFound)
+	}
+	return fmt.Errorf("%s: channel bound to another incident: %w", what, storage.ErrConflict)
+}
+
+// incidentWhere builds the WHERE clause of f, with its arguments.
+func incidentWhere(f storage.IncidentFilter) (string, []any) {
+	var (
+		conds []string
+		args  []any
+	)
+	add := func(cond string, arg any) {
+		args = append(args, arg)
+		conds = append(conds, strings.ReplaceAll(cond, "$?", "$"+strconv.Itoa(len(args))))
+	}
+	if f.State != "" {
+		add("i.state = $?", string(f.State))
+	}
+	if f.Severity != "" {
+		add("i.severity = $?", string(f.Severity))
+	}
+	if f.Service != "" {
+		add("EXISTS (SELECT 1 FROM unnest(i.services) AS s(name) WHERE lower(s.name) = lower($?))", f.Service)
+	}
+	if !f.DeclaredFrom.IsZero() {
+		add("i.declared_at >= $?", f.DeclaredFrom)
+	}
+	if !f.DeclaredTo.IsZero() {
+		add("i.declared_at < $?", f.DeclaredTo)
+	}
+	if len(conds) == 0 {
+		return "", nil
+	}
+	return " WHERE " + strings.Join(conds, " AND "), args
+}
+
+// ListIncidents returns incidents matching f, newest (by declaration)
+// first.
+func (q querier) ListIncidents(ctx context.Context, f storage.IncidentFilter) ([]*incident.Incident, error) {
+	where, args := incidentWhere(f)
+	sql := `SELECT ` + incidentCols + ` FROM incidents i` + where + ` ORDER BY i.declared_at DESC, i.id DESC`
+	if f.Limit > 0 {
+		args = append(args, f.Limit)
+		sql += " LIMIT $" + strconv.Itoa(len(args))
+	}
+	if f.Offset > 0 {
+		args = append(args, f.Offset)
+		sql += " OFFSET $" + strconv.Itoa(len(args))
+	}
+	rows, err := q.db.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, mapErr("list incidents", err)
+	}
+	defer rows.Close()
+	out := []*incident.Incident{}
+	for rows.Next() {
+		inc, err := scanIncident(rows)
+		if err != nil {
+			return nil, mapErr("list incidents", err)
+		}
+		out = append(out, inc)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, mapErr("list incidents", err)
+	}
+	return out, nil
+}
+
+// CountIncidents counts incidents matching f, ignoring its paging.
+func (q querier) CountIncidents(ctx context.Context, f storage.IncidentFilter) (int, error) {
+	where, args := incidentWhere(f)
+	var n int
+	if err := q.db.QueryRow(ctx, `SELECT count(*) FROM incidents i`+where, args...).Scan(&n); err != nil {
+		return 0, mapErr("count incidents", err)
+	}
+	return n, nil
+}

@@ -1,0 +1,295 @@
+// Package postgres is the storage.Store on PostgreSQL (pgx), for teams that
+// run more than one replica: all coordination between replicas goes through
+// the database (row locks, FOR UPDATE SKIP LOCKED claims, unique
+// constraints, and LISTEN/NOTIFY to wake outbox senders).
+//
+// A search_path given in the URL (postgres://…/db?search_path=tourniquet)
+// is sent as a runtime parameter on every connection, so one database can
+// hold several independent Tourniquet schemas.
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/tourniquet/tourniquet/storage"
+)
+
+// DefaultConnectTimeout bounds how long Open waits for the database.
+const DefaultConnectTimeout = 10 * time.Second
+
+// Store is a storage.Store on a PostgreSQL connection pool. It is safe for
+// concurrent use.
+type Store struct {
+	querier
+
+	pool           *pgxpool.Pool
+	connCfg        *pgx.ConnConfig // for the dedicated LISTEN connection
+	log            *slog.Logger
+	connectTimeout time.Duration
+
+	wake       chan struct{}
+	listenOnce sync.Once
+	listenMu   sync.Mutex // guards stopListen, listenDone and closed
+	stopListen context.CancelFunc
+	listenDone chan struct{}
+	closed     bool
+	closeOnce  sync.Once
+	// listenerPID is the backend PID of the LISTEN connection (0 while
+	// disconnected), for tests and debugging.
+	listenerPID atomic.Uint32
+}
+
+var _ storage.Store = (*Store)(nil)
+
+// Option configures Open.
+type Option func(*options)
+
+type options struct {
+	log            *slog.Logger
+	connectTimeout time.Duration
+}
+
+// WithLogger sets where the store logs what it does by itself (the outbox
+// listener's reconnects, migrations). The default is slog.Default().
+func WithLogger(l *slog.Logger) Option {
+	return func(o *options) {
+		if l != nil {
+			o.log = l
+		}
+	}
+}
+
+// WithConnectTimeout bounds how long Open (and the outbox listener's
+// reconnects) wait for the database; the default is DefaultConnectTimeout.
+func WithConnectTimeout(d time.Duration) Option {
+	return func(o *options) {
+		if d > 0 {
+			o.connectTimeout = d
+		}
+	}
+}
+
+// Open connects to the database at url (postgres://user:pass@host:port/db?…)
+// and checks that it answers, waiting at most the connect timeout. Errors
+// name the server as host:port and never include the password. Open does
+// not migrate; call Migrate.
+func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
+	o := options{log: slog.Default(), connectTimeout: DefaultConnectTimeout}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		// Not %w: pgconn.ParseConfigError carries the unredacted URL. Its
+		// message is redacted by pgx; scrub again in case it missed.
+		return nil, fmt.Errorf("postgres: invalid database URL: %s", scrub(oneLine(err.Error()), ""))
+	}
+	if cfg.ConnConfig.ConnectTimeout == 0 || cfg.ConnConfig.ConnectTimeout > o.connectTimeout {
+		cfg.ConnConfig.ConnectTimeout = o.connectTimeout
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, connectError(cfg.ConnConfig, err)
+	}
+	pctx, cancel := context.WithTimeout(ctx, o.connectTimeout)
+	defer cancel()
+	if err := pool.Ping(pctx); err != nil {
+		pool.Close()
+		if pctx.Err() != nil && ctx.Err() == nil {
+			err = fmt.Errorf("no answer within %s: %w", o.connectTimeout, err)
+		}
+		return nil, connectError(cfg.ConnConfig, err)
+	}
+	return &Store{
+		querier:        querier{db: pool},
+		pool:           pool,
+		connCfg:        cfg.ConnConfig.Copy(),
+		log:            o.log,
+		connectTimeout: o.connectTimeout,
+		wake:           make(chan struct{}, 1),
+	}, nil
+}
+
+// connError is a connection failure reported on one line, naming the
+// server but never the password.
+type connError struct {
+	msg string
+	err error
+}
+
+func (e *connError) Error() string { return e.msg }
+func (e *connError) Unwrap() error { return e.err }
+
+func connectError(cfg *pgx.ConnConfig, err error) error {
+	detail := err.Error()
+	// pgconn.ConnectError repeats user and database; say them once.
+	var ce *pgconn.ConnectError
+	if errors.As(err, &ce) {
+		if inner := errors.Unwrap(ce); inner != nil {
+			detail = inner.Error()
+		}
+		if prefix, _, ok := strings.Cut(err.Error(), ce.Error()); ok && prefix != "" {
+			detail = prefix + detail
+		}
+	}
+	msg := fmt.Sprintf("postgres: cannot connect to %s (database %q, user %q): %s",
+		serverAddr(cfg), cfg.Database, cfg.User, oneLine(detail))
+	return &connError{msg: scrub(msg, cfg.Password), err: err}
+}
+
+// serverAddr is host:port, or the socket directory for a Unix socket.
+func serverAddr(cfg *pgx.ConnConfig) string {
+	if strings.HasPrefix(cfg.Host, "/") {
+		return cfg.Host
+	}
+	return net.JoinHostPort(cfg.Host, strconv.Itoa(int(cfg.Port)))
+}
+
+// oneLine folds a multi-line message (pgconn lists one line per address
+// tried) into one line.
+func oneLine(s string) string {
+	f := strings.FieldsFunc(s, func(r rune) bool { return r == '\n' || r == '\r' })
+	for i := range f {
+		f[i] = strings.TrimSpace(f[i])
+	}
+	return strings.Join(f, "; ")
+}
+
+func scrub(s, password string) string {
+	if password != "" {
+		s = strings.ReplaceAll(s, password, "<secret>")
+	}
+	return s
+}
+
+// Dialect returns "postgres".
+func (s *Store) Dialect() string { return "postgres" }
+
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.pool.Ping(ctx); err != nil {
+		return fmt.Errorf("postgres: ping %s: %w", serverAddr(s.connCfg), err)
+	}
+	return nil
+}
+
+// Close stops the outbox listener and closes the pool. It waits for
+// connections in use to be returned.
+func (s *Store) Close() error {
+	s.closeOnce.Do(func() {
+		s.listenMu.Lock()
+		s.closed = true
+		stop, done := s.stopListen, s.listenDone
+		s.listenMu.Unlock()
+		if stop != nil {
+			stop()
+			<-done
+		}
+		s.pool.Close()
+	})
+	return nil
+}
+
+// InTx runs fn in one transaction; see storage.Store. The Querier fn
+// receives is bound to the transaction and must not be used concurrently
+// nor after fn returns.
+func (s *Store) InTx(ctx context.Context, fn func(ctx context.Context, q storage.Querier) error) (err error) {
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return mapErr("begin transaction", err)
+	}
+	finished := false
+	defer func() {
+		if !finished { // fn panicked
+			rollback(ctx, tx)
+		}
+	}()
+	if err := fn(ctx, querier{db: tx, tx: true}); err != nil {
+		finished = true
+		rollback(ctx, tx)
+		return err
+	}
+	finished = true
+	if err := tx.Commit(ctx); err != nil {
+		return mapErr("commit", err)
+	}
+	return nil
+}
+
+// rollback rolls tx back even when ctx is done: an abandoned transaction
+// would otherwise keep its locks until pgx notices.
+func rollback(ctx context.Context, tx pgx.Tx) {
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	_ = tx.Rollback(rctx)
+}
+
+// dbtx is what both *pgxpool.Pool and pgx.Tx can do.
+type dbtx interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+	Begin(ctx context.Context) (pgx.Tx, error)
+}
+
+// querier implements storage.Querier over the pool (each method in its own
+// implicit transaction) or over a transaction.
+type querier struct {
+	db dbtx
+	tx bool // db is a transaction
+}
+
+var _ storage.Querier = querier{}
+
+// atomic runs fn in a transaction: q's own when it has one, else a new one.
+func (q querier) atomic(ctx context.Context, fn func(q querier) error) error {
+	if q.tx {
+		return fn(q)
+	}
+	tx, err := q.db.Begin(ctx)
+	if err != nil {
+		return mapErr("begin transaction", err)
+	}
+	defer rollback(ctx, tx) // no-op after commit
+	if err := fn(querier{db: tx, tx: true}); err != nil {
+		return err
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return mapErr("commit", err)
+	}
+	return nil
+}
+
+// codeUniqueViolation is PostgreSQL's unique_violation error code.
+const codeUniqueViolation = "23505"
+
+// mapErr maps pgx errors to the storage sentinels and wraps the rest with
+// what was being done.
+func mapErr(what string, err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, pgx.ErrNoRows) {
+		return fmt.Errorf("%s: %w", what, storage.ErrNotFound)
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) && pe.Code == codeUniqueViolation {
+		return fmt.Errorf("%s: %w", what, storage.ErrConflict)
+	}
+	return fmt.Errorf("%s: %w", what, err)
+}
+
+func isNoRows(err error) bool { return errors.Is(err, pgx.ErrNoRows) }

@@ -1,0 +1,316 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"github.com/tourniquet/tourniquet/storage"
+)
+
+const checkinColumns = `id, key, kind, COALESCE(incident_id, 0), spec, active, next_due_at,
+	unanswered, escalation, fired, open_fire_id, updated_at`
+
+func scanCheckin(r scanner) (storage.Checkin, error) {
+	var (
+		c            storage.Checkin
+		kind         string
+		active       int
+		due, updated string
+	)
+	err := r.Scan(&c.ID, &c.Key, &kind, &c.IncidentID, &c.Spec, &active, &due,
+		&c.Unanswered, &c.Escalation, &c.Fired, &c.OpenFireID, &updated)
+	if err != nil {
+		return c, mapErr(err)
+	}
+	c.Kind, c.Active = storage.CheckinKind(kind), active == 1
+	if c.NextDueAt, err = decTime(due); err != nil {
+		return c, err
+	}
+	if c.UpdatedAt, err = decTime(updated); err != nil {
+		return c, err
+	}
+	return c, nil
+}
+
+// nullID is id, or NULL for 0.
+func nullID(id int64) any {
+	if id == 0 {
+		return nil
+	}
+	return id
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// CreateCheckin inserts c and sets its ID; ErrConflict when its key exists.
+func (q *querier) CreateCheckin(ctx context.Context, c *storage.Checkin) error {
+	var id int64
+	err := q.write(ctx, func(w *querier) error {
+		err := w.tx.QueryRowContext(ctx, `INSERT INTO checkins
+			(key, kind, incident_id, spec, active, next_due_at, unanswered, escalation, fired, open_fire_id, updated_at)
+			VALUES (?,?,?,?,?,?,?,?,?,?,?) RETURNING id`,
+			c.Key, string(c.Kind), nullID(c.IncidentID), c.Spec, boolInt(c.Active), encTime(c.NextDueAt),
+			c.Unanswered, c.Escalation, c.Fired, c.OpenFireID, encTime(c.UpdatedAt)).Scan(&id)
+		if isForeignKey(err) {
+			return fmt.Errorf("no incident %d: %w", c.IncidentID, storage.ErrNotFound)
+		}
+		return mapErr(err)
+	})
+	if err != nil {
+		return fmt.Errorf("create check-in %s: %w", c.Key, err)
+	}
+	c.ID = id
+	return nil
+}
+
+// UpdateCheckin saves the schedule and counters of c.
+func (q *querier) UpdateCheckin(ctx context.Context, c *storage.Checkin) error {
+	err := q.write(ctx, func(w *querier) error {
+		res, err := w.tx.ExecContext(ctx, `UPDATE checkins SET spec = ?, active = ?, next_due_at = ?,
+			unanswered = ?, escalation = ?, fired = ?, open_fire_id = ?, updated_at = ?
+			WHERE id = ?`,
+			c.Spec, boolInt(c.Active), encTime(c.NextDueAt), c.Unanswered, c.Escalation, c.Fired,
+			c.OpenFireID, encTime(c.UpdatedAt), c.ID)
+		if err != nil {
+			return mapErr(err)
+		}
+		n, err := rowsAffected(res)
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return storage.ErrNotFound
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("update check-in %d: %w", c.ID, err)
+	}
+	return nil
+}
+
+// GetCheckin returns the check-in with key.
+func (q *querier) GetCheckin(ctx context.Context, key string) (storage.Checkin, error) {
+	var c storage.Checkin
+	err := q.read(ctx, func(db dbtx) error {
+		var err error
+		c, err = scanCheckin(db.QueryRowContext(ctx, `SELECT `+checkinColumns+` FROM checkins WHERE key = ?`, key))
+		return err
+	})
+	if err != nil {
+		return storage.Checkin{}, fmt.Errorf("check-in %s: %w", key, err)
+	}
+	return c, nil
+}
+
+func queryCheckins(ctx context.Context, db dbtx, query string, args ...any) ([]storage.Checkin, error) {
+	rows, err := db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	defer rows.Close()
+	out := []storage.Checkin{}
+	for rows.Next() {
+		c, err := scanCheckin(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, mapErr(rows.Err())
+}
+
+// ListCheckins returns an incident's check-ins in ID order.
+func (q *querier) ListCheckins(ctx context.Context, incidentID int64) ([]storage.Checkin, error) {
+	var out []storage.Checkin
+	err := q.read(ctx, func(db dbtx) error {
+		var err error
+		out, err = queryCheckins(ctx, db, `SELECT `+checkinColumns+` FROM checkins WHERE incident_id = ? ORDER BY id`, incidentID)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list check-ins of incident %d: %w", incidentID, err)
+	}
+	return out, nil
+}
+
+// ClaimDueCheckins returns up to limit due check-ins of open incidents.
+// Inside InTx the writer's BEGIN IMMEDIATE keeps every other writer out
+// until the transaction ends, which is what makes the claim exclusive.
+func (q *querier) ClaimDueCheckins(ctx context.Context, now time.Time, limit int) ([]storage.Checkin, error) {
+	if limit <= 0 {
+		return []storage.Checkin{}, nil
+	}
+	var out []storage.Checkin
+	err := q.write(ctx, func(w *querier) error {
+		var err error
+		out, err = queryCheckins(ctx, w.tx, `SELECT `+checkinColumns+` FROM checkins
+			WHERE active = 1 AND next_due_at <= ?
+			  AND incident_id IN (SELECT id FROM incidents WHERE state = 'open')
+			ORDER BY next_due_at, id LIMIT ?`, encTime(now), limit)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("claim due check-ins: %w", err)
+	}
+	return out, nil
+}
+
+// ClaimDueCheckin returns the check-in with key if it is active and due.
+func (q *querier) ClaimDueCheckin(ctx context.Context, key string, now time.Time) (storage.Checkin, error) {
+	var c storage.Checkin
+	err := q.write(ctx, func(w *querier) error {
+		var err error
+		c, err = scanCheckin(w.tx.QueryRowContext(ctx, `SELECT `+checkinColumns+` FROM checkins
+			WHERE key = ? AND active = 1 AND next_due_at <= ?`, key, encTime(now)))
+		return err
+	})
+	if err != nil {
+		return storage.Checkin{}, fmt.Errorf("claim check-in %s: %w", key, err)
+	}
+	return c, nil
+}
+
+// NextCheckinDue returns the earliest due time of the active check-ins.
+func (q *querier) NextCheckinDue(ctx context.Context) (time.Time, error) {
+	var due sql.NullString
+	err := q.read(ctx, func(db dbtx) error {
+		return mapErr(db.QueryRowContext(ctx, `SELECT min(next_due_at) FROM checkins WHERE active = 1`).Scan(&due))
+	})
+	if err != nil {
+		return time.Time{}, fmt.Errorf("next check-in due: %w", err)
+	}
+	if !due.Valid {
+		return time.Time{}, fmt.Errorf("next check-in due: none is active: %w", storage.ErrNotFound)
+	}
+	return decTime(due.String)
+}
+
+const fireColumns = `id, checkin_id, COALESCE(incident_id, 0), seq, due_at, fired_at, late, escalation, status, answer,
+	answered_by_platform, answered_by_id, answered_by_name, answered_at, closed_at`
+
+func scanFire(r scanner) (storage.CheckinFire, error) {
+	var (
+		f                storage.CheckinFire
+		status           string
+		late             int
+		due, fired       string
+		answered, closed sql.NullString
+	)
+	err := r.Scan(&f.ID, &f.CheckinID, &f.IncidentID, &f.Seq, &due, &fired, &late, &f.Escalation,
+		&status, &f.Answer, &f.AnsweredBy.Platform, &f.AnsweredBy.ID, &f.AnsweredBy.Name, &answered, &closed)
+	if err != nil {
+		return f, mapErr(err)
+	}
+	f.Status, f.Late = storage.FireStatus(status), late == 1
+	if f.DueAt, err = decTime(due); err != nil {
+		return f, err
+	}
+	if f.FiredAt, err = decTime(fired); err != nil {
+		return f, err
+	}
+	if f.AnsweredAt, err = decTimePtr(answered); err != nil {
+		return f, err
+	}
+	if f.ClosedAt, err = decTimePtr(closed); err != nil {
+		return f, err
+	}
+	return f, nil
+}
+
+// RecordCheckinFire inserts f as open; ErrConflict when the check-in fired
+// for f.DueAt before.
+func (q *querier) RecordCheckinFire(ctx context.Context, f *storage.CheckinFire) error {
+	var id int64
+	err := q.write(ctx, func(w *querier) error {
+		return mapErr(w.tx.QueryRowContext(ctx, `INSERT INTO checkin_fires
+			(checkin_id, incident_id, seq, due_at, fired_at, late, escalation, status)
+			VALUES (?,?,?,?,?,?,?,'open') RETURNING id`,
+			f.CheckinID, nullID(f.IncidentID), f.Seq, encTime(f.DueAt), encTime(f.FiredAt),
+			boolInt(f.Late), f.Escalation).Scan(&id))
+	})
+	if err != nil {
+		return fmt.Errorf("record fire of check-in %d due %s: %w", f.CheckinID, f.DueAt.UTC().Format(time.RFC3339), err)
+	}
+	f.ID, f.Status = id, storage.FireOpen
+	return nil
+}
+
+// GetCheckinFire returns one fire.
+func (q *querier) GetCheckinFire(ctx context.Context, id int64) (storage.CheckinFire, error) {
+	var f storage.CheckinFire
+	err := q.read(ctx, func(db dbtx) error {
+		var err error
+		f, err = scanFire(db.QueryRowContext(ctx, `SELECT `+fireColumns+` FROM checkin_fires WHERE id = ?`, id))
+		return err
+	})
+	if err != nil {
+		return storage.CheckinFire{}, fmt.Errorf("check-in fire %d: %w", id, err)
+	}
+	return f, nil
+}
+
+// ListCheckinFires returns a check-in's fires in Seq order.
+func (q *querier) ListCheckinFires(ctx context.Context, checkinID int64) ([]storage.CheckinFire, error) {
+	out := []storage.CheckinFire{}
+	err := q.read(ctx, func(db dbtx) error {
+		rows, err := db.QueryContext(ctx, `SELECT `+fireColumns+` FROM checkin_fires WHERE checkin_id = ? ORDER BY seq, id`, checkinID)
+		if err != nil {
+			return mapErr(err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			f, err := scanFire(rows)
+			if err != nil {
+				return err
+			}
+			out = append(out, f)
+		}
+		return mapErr(rows.Err())
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list fires of check-in %d: %w", checkinID, err)
+	}
+	return out, nil
+}
+
+// FinishCheckinFire moves a fire on; see storage.CheckinStore.
+func (q *querier) FinishCheckinFire(ctx context.Context, id int64, o storage.FireOutcome) error {
+	if err := storage.ValidFireOutcome(o); err != nil {
+		return fmt.Errorf("finish check-in fire %d: %w", id, err)
+	}
+	var answeredAt any
+	if o.Status == storage.FireAnswered {
+		answeredAt = encTime(o.At)
+	}
+	err := q.write(ctx, func(w *querier) error {
+		res, err := w.tx.ExecContext(ctx, `UPDATE checkin_fires SET status = ?, answer = ?,
+			answered_by_platform = ?, answered_by_id = ?, answered_by_name = ?,
+			answered_at = ?, closed_at = COALESCE(closed_at, ?)
+			WHERE id = ? AND (status = 'open' OR (status = 'superseded' AND ? <> 'superseded'))`,
+			string(o.Status), o.Answer, o.By.Platform, o.By.ID, o.By.Name, answeredAt, encTime(o.At), id, string(o.Status))
+		if err != nil {
+			return mapErr(err)
+		}
+		n, err := rowsAffected(res)
+		if err != nil || n == 1 {
+			return err
+		}
+		var status string
+		if err := w.tx.QueryRowContext(ctx, `SELECT status FROM checkin_fires WHERE id = ?`, id).Scan(&status); err != nil {
+			return mapErr(err)
+		}
+		return fmt.Errorf("it is %s already: %w", status, storage.ErrConflict)
+	})
+	if err != nil {
+		return fmt.Errorf("finish check-in fire %d: %w", id, err)
+	}
+	return nil
+}

@@ -1,0 +1,176 @@
+package sqlite
+
+import (
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	sqlite "modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/tourniquet/tourniquet/incident"
+	"github.com/tourniquet/tourniquet/storage"
+)
+
+// timeLayout is how timestamps are stored: UTC, fixed width, so that text
+// order is time order.
+const timeLayout = "2006-01-02T15:04:05.000000000Z"
+
+// encTime renders t for storage and for binding in comparisons.
+func encTime(t time.Time) string { return t.UTC().Format(timeLayout) }
+
+// encTimePtr renders an optional timestamp; nil stays NULL.
+func encTimePtr(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return encTime(*t)
+}
+
+// decTime parses a stored timestamp.
+func decTime(s string) (time.Time, error) {
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("bad stored time %q: %w", s, err)
+	}
+	return t.UTC(), nil
+}
+
+// decTimePtr parses an optional stored timestamp.
+func decTimePtr(s sql.NullString) (*time.Time, error) {
+	if !s.Valid {
+		return nil, nil
+	}
+	t, err := decTime(s.String)
+	if err != nil {
+		return nil, err
+	}
+	return &t, nil
+}
+
+// encJSONMap renders a JSON object column; nil is {}.
+func encJSONMap(m map[string]any) (string, error) {
+	if m == nil {
+		return "{}", nil
+	}
+	b, err := json.Marshal(m)
+	if err != nil {
+		return "", fmt.Errorf("encode json: %w", err)
+	}
+	return string(b), nil
+}
+
+// decJSONMap parses a JSON object column; null is an empty map.
+func decJSONMap(s string) (map[string]any, error) {
+	m := map[string]any{}
+	if err := json.Unmarshal([]byte(s), &m); err != nil {
+		return nil, fmt.Errorf("decode stored json: %w", err)
+	}
+	if m == nil {
+		m = map[string]any{}
+	}
+	return m, nil
+}
+
+// encServices renders the services column; nil is [].
+func encServices(s []string) (string, error) {
+	if s == nil {
+		s = []string{}
+	}
+	b, err := json.Marshal(s)
+	if err != nil {
+		return "", fmt.Errorf("encode services: %w", err)
+	}
+	return string(b), nil
+}
+
+func decServices(s string) ([]string, error) {
+	out := []string{}
+	if err := json.Unmarshal([]byte(s), &out); err != nil {
+		return nil, fmt.Errorf("decode stored services: %w", err)
+	}
+	if out == nil {
+		out = []string{}
+	}
+	return out, nil
+}
+
+// encWindows renders the windows column with its times in UTC.
+func encWindows(ws []incident.Window) (string, error) {
+	out := make([]incident.Window, len(ws))
+	for i, w := range ws {
+		out[i].Start = w.Start.UTC()
+		if w.End != nil {
+			e := w.End.UTC()
+			out[i].End = &e
+		}
+	}
+	b, err := json.Marshal(out)
+	if err != nil {
+		return "", fmt.Errorf("encode windows: %w", err)
+	}
+	return string(b), nil
+}
+
+func decWindows(s string) ([]incident.Window, error) {
+	out := []incident.Window{}
+	if err := json.Unmarshal([]byte(s), &out); err != nil {
+		return nil, fmt.Errorf("decode stored windows: %w", err)
+	}
+	if out == nil {
+		out = []incident.Window{}
+	}
+	for i := range out {
+		out[i].Start = out[i].Start.UTC()
+		if out[i].End != nil {
+			e := out[i].End.UTC()
+			out[i].End = &e
+		}
+	}
+	return out, nil
+}
+
+// encPayload renders an outbox payload; empty is {}.
+func encPayload(p []byte) string {
+	if len(p) == 0 {
+		return "{}"
+	}
+	return string(p)
+}
+
+// mapErr turns driver errors into storage's: no rows is ErrNotFound, a
+// unique constraint is ErrConflict, and any other SQLite error becomes a
+// plain error with the same message, so that no driver type leaks out.
+func mapErr(err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		return storage.ErrNotFound
+	}
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		if isUnique(se) {
+			return fmt.Errorf("%w: %s", storage.ErrConflict, se.Error())
+		}
+		return errors.New(se.Error())
+	}
+	return err
+}
+
+func isUnique(se *sqlite.Error) bool {
+	switch se.Code() {
+	case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
+		return true
+	}
+	return strings.Contains(se.Error(), "UNIQUE constraint failed")
+}
+
+// isForeignKey reports whether err is a foreign key violation.
+func isForeignKey(err error) bool {
+	var se *sqlite.Error
+	return errors.As(err, &se) && se.Code() == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY
+}

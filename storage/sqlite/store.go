@@ -1,0 +1,315 @@
+// Package sqlite is the embedded Store: one database file, no server, the
+// default for a single replica serving a small team.
+//
+// It runs on modernc.org/sqlite (pure Go, no cgo) in WAL mode with foreign
+// keys on. Writes go through a single connection that begins every
+// transaction with BEGIN IMMEDIATE, so writers queue in the process instead
+// of failing with "database is locked"; reads that are not part of a
+// transaction use a separate pool of read-only connections, which WAL lets
+// run alongside the writer.
+//
+// Timestamps are stored as UTC text with a fixed nine-digit fraction, so that
+// SQL comparisons and ordering on them are correct; see
+// migrations/sqlite/00001_foundation.sql.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net/url"
+	"os"
+	"path"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/pressly/goose/v3"
+	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
+
+	"github.com/tourniquet/tourniquet/migrations"
+	"github.com/tourniquet/tourniquet/storage"
+)
+
+// Dialect is what Store.Dialect returns.
+const Dialect = "sqlite"
+
+// Defaults of the options.
+const (
+	DefaultBusyTimeout = 5 * time.Second
+	DefaultMaxReaders  = 4
+)
+
+// Option configures Open.
+type Option func(*options)
+
+type options struct {
+	logger      *slog.Logger
+	busyTimeout time.Duration
+	maxReaders  int
+	migrations  fs.FS
+}
+
+// WithLogger sets where the store reports applied migrations. The default
+// discards them.
+func WithLogger(l *slog.Logger) Option {
+	return func(o *options) {
+		if l != nil {
+			o.logger = l
+		}
+	}
+}
+
+// WithBusyTimeout sets how long a statement waits for a lock held by another
+// connection or process before failing (DefaultBusyTimeout if unset).
+func WithBusyTimeout(d time.Duration) Option {
+	return func(o *options) {
+		if d > 0 {
+			o.busyTimeout = d
+		}
+	}
+}
+
+// WithMaxReaders caps the pool of read-only connections (DefaultMaxReaders,
+// or the number of CPUs when that is larger, if unset).
+func WithMaxReaders(n int) Option {
+	return func(o *options) {
+		if n > 0 {
+			o.maxReaders = n
+		}
+	}
+}
+
+// withMigrations replaces the embedded migrations (tests only).
+func withMigrations(fsys fs.FS) Option {
+	return func(o *options) { o.migrations = fsys }
+}
+
+// Store is the SQLite implementation of storage.Store. Its Querier methods
+// run each in its own transaction: writes on the writer connection, reads on
+// the reader pool.
+type Store struct {
+	querier
+
+	path     string
+	writer   *sql.DB
+	readers  *sql.DB
+	provider *goose.Provider
+	log      *slog.Logger
+	wake     chan struct{}
+}
+
+var _ storage.Store = (*Store)(nil)
+
+// Open opens (creating if needed, with mode 0600, and its parent directory
+// too) the database file at dbPath. It does not migrate: call Migrate. The
+// path is a file name, not a URI, and may not contain '?'; ":memory:" is
+// refused because the writer and the readers must share one database.
+func Open(ctx context.Context, dbPath string, opts ...Option) (*Store, error) {
+	o := options{
+		logger:      slog.New(slog.DiscardHandler),
+		busyTimeout: DefaultBusyTimeout,
+		maxReaders:  max(DefaultMaxReaders, runtime.NumCPU()),
+		migrations:  migrations.SQLite(),
+	}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	switch {
+	case dbPath == "":
+		return nil, errors.New("open sqlite: empty path")
+	case dbPath == ":memory:" || strings.HasPrefix(dbPath, "file:"):
+		return nil, fmt.Errorf("open sqlite %q: want a file path", dbPath)
+	case strings.ContainsRune(dbPath, '?'):
+		return nil, fmt.Errorf("open sqlite %q: a path may not contain '?'", dbPath)
+	}
+	if err := createFile(dbPath); err != nil {
+		return nil, fmt.Errorf("open sqlite %s: %w", dbPath, err)
+	}
+
+	busy := strconv.FormatInt(o.busyTimeout.Milliseconds(), 10)
+	common := url.Values{}
+	common.Set("_busy_timeout", busy)
+	common.Set("_foreign_keys", "1")
+
+	wq := url.Values{}
+	for k, v := range common {
+		wq[k] = v
+	}
+	wq.Set("_journal_mode", "WAL")
+	wq.Set("_synchronous", "FULL")
+	wq.Set("_txlock", "immediate")
+	writer, err := sql.Open("sqlite", dbPath+"?"+wq.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite %s: %w", dbPath, err)
+	}
+	writer.SetMaxOpenConns(1)
+	writer.SetMaxIdleConns(1)
+	writer.SetConnMaxLifetime(0)
+	writer.SetConnMaxIdleTime(0)
+	// The writer connects first so that the file is in WAL mode before any
+	// reader opens it.
+	if err := writer.PingContext(ctx); err != nil {
+		_ = writer.Close()
+		return nil, fmt.Errorf("open sqlite %s: %w", dbPath, err)
+	}
+
+	rq := url.Values{}
+	for k, v := range common {
+		rq[k] = v
+	}
+	rq.Set("_query_only", "1")
+	readers, err := sql.Open("sqlite", dbPath+"?"+rq.Encode())
+	if err != nil {
+		_ = writer.Close()
+		return nil, fmt.Errorf("open sqlite %s: %w", dbPath, err)
+	}
+	readers.SetMaxOpenConns(o.maxReaders)
+	readers.SetMaxIdleConns(o.maxReaders)
+	if err := readers.PingContext(ctx); err != nil {
+		_ = writer.Close()
+		_ = readers.Close()
+		return nil, fmt.Errorf("open sqlite %s: %w", dbPath, err)
+	}
+
+	provider, err := goose.NewProvider(goose.DialectSQLite3, writer, o.migrations,
+		goose.WithDisableGlobalRegistry(true))
+	if err != nil {
+		_ = writer.Close()
+		_ = readers.Close()
+		return nil, fmt.Errorf("open sqlite %s: migrations: %w", dbPath, err)
+	}
+
+	s := &Store{
+		path:     dbPath,
+		writer:   writer,
+		readers:  readers,
+		provider: provider,
+		log:      o.logger,
+		wake:     make(chan struct{}, 1),
+	}
+	s.querier = querier{s: s}
+	return s, nil
+}
+
+// createFile makes the database file, and its directory, readable by its
+// owner only, unless it exists already. SQLite gives the -wal and -shm files
+// the same permissions.
+func createFile(p string) error {
+	if dir := filepath.Dir(p); dir != "." {
+		if err := os.MkdirAll(dir, 0o750); err != nil {
+			return fmt.Errorf("create directory: %w", err)
+		}
+	}
+	f, err := os.OpenFile(p, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("create file: %w", err)
+	}
+	return f.Close()
+}
+
+// Path is the database file's path, as given to Open.
+func (s *Store) Path() string { return s.path }
+
+// Dialect returns "sqlite".
+func (s *Store) Dialect() string { return Dialect }
+
+// Ping checks that the writer and a reader answer.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.writer.PingContext(ctx); err != nil {
+		return fmt.Errorf("ping sqlite writer: %w", err)
+	}
+	if err := s.readers.PingContext(ctx); err != nil {
+		return fmt.Errorf("ping sqlite reader: %w", err)
+	}
+	return nil
+}
+
+// Close closes the writer and the readers. The OutboxWake channel stays
+// open and simply never fires again.
+func (s *Store) Close() error {
+	return errors.Join(s.writer.Close(), s.readers.Close())
+}
+
+// OutboxWake receives (coalesced) after a transaction that enqueued outbox
+// messages has committed in this process.
+func (s *Store) OutboxWake() <-chan struct{} { return s.wake }
+
+func (s *Store) signalOutbox() {
+	select {
+	case s.wake <- struct{}{}:
+	default: // a wake-up is already pending: coalesce
+	}
+}
+
+// InTx runs fn in one BEGIN IMMEDIATE transaction on the writer connection
+// and commits when fn returns nil. When fn returns an error (or panics) the
+// transaction is rolled back and the error returned as is (or the panic
+// continued). fn must use only q: calling the Store's methods from inside fn
+// waits for the writer that fn itself holds.
+func (s *Store) InTx(ctx context.Context, fn func(ctx context.Context, q storage.Querier) error) error {
+	return s.inTx(ctx, func(q *querier) error { return fn(ctx, q) })
+}
+
+// inTx runs fn in a write transaction and, once it has committed, wakes
+// the outbox sender if fn enqueued anything.
+func (s *Store) inTx(ctx context.Context, fn func(q *querier) error) (err error) {
+	tx, err := s.writer.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	q := &querier{s: s, tx: tx}
+	committed := false
+	defer func() {
+		if !committed {
+			_ = tx.Rollback()
+		}
+	}()
+	if err := fn(q); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", mapErr(err))
+	}
+	committed = true
+	if q.enqueued {
+		s.signalOutbox()
+	}
+	return nil
+}
+
+// Migrate applies pending migrations, each in its own transaction: a
+// migration that fails leaves the schema as it was before it, and the error
+// names its file. One process owns the file, so there is no race to guard.
+func (s *Store) Migrate(ctx context.Context) error {
+	results, err := s.provider.Up(ctx)
+	if err != nil {
+		var pe *goose.PartialError
+		if errors.As(err, &pe) && pe.Failed != nil && pe.Failed.Source != nil {
+			return fmt.Errorf("migrate sqlite: %s: %w", path.Base(pe.Failed.Source.Path), err)
+		}
+		return fmt.Errorf("migrate sqlite: %w", err)
+	}
+	for _, r := range results {
+		s.log.InfoContext(ctx, "migration applied",
+			"dialect", Dialect,
+			"file", path.Base(r.Source.Path),
+			"version", r.Source.Version,
+			"duration", r.Duration)
+	}
+	return nil
+}
+
+// MigrationsCurrent reports whether every migration has been applied.
+func (s *Store) MigrationsCurrent(ctx context.Context) (bool, error) {
+	pending, err := s.provider.HasPending(ctx)
+	if err != nil {
+		return false, fmt.Errorf("check sqlite migrations: %w", err)
+	}
+	return !pending, nil
+}

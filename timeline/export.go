@@ -1,0 +1,138 @@
+// Package timeline turns an incident and its stored events into what
+// managers read afterwards: the JSON export, the Markdown report, the web
+// pages and the postmortem draft.
+package timeline
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/tourniquet/tourniquet/incident"
+	"github.com/tourniquet/tourniquet/storage"
+)
+
+// ExportIncident is the "incident" object of the export.
+type ExportIncident struct {
+	Key      string            `json:"key"`
+	Title    string            `json:"title"`
+	Severity incident.Severity `json:"severity"`
+	Impact   incident.Impact   `json:"impact"`
+	Cause    incident.Cause    `json:"cause"`
+	State    incident.State    `json:"state"`
+	Lead     incident.Actor    `json:"lead"`
+	Declarer incident.Actor    `json:"declarer"`
+	Services []string          `json:"services"`
+	// CauseText and Summary say what the diagnosis and resolution said.
+	CauseText string `json:"cause_text,omitempty"`
+	Summary   string `json:"summary,omitempty"`
+}
+
+// Export is an incident's timeline in the shape of DESIGN §4, used by
+// `tourniquet export --format json` and /api/v1/incidents/{key}/timeline.
+type Export struct {
+	Incident        ExportIncident   `json:"incident"`
+	ImpactStartedAt time.Time        `json:"impact_started_at"`
+	DeclaredAt      time.Time        `json:"declared_at"`
+	MitigatedAt     *time.Time       `json:"mitigated_at"`
+	DiagnosedAt     *time.Time       `json:"diagnosed_at"`
+	ResolvedAt      *time.Time       `json:"resolved_at"`
+	Metrics         incident.Metrics `json:"metrics"`
+	// ImpactWindows are the stretches of ongoing impact, open ones closed
+	// at resolution or at the time of the export.
+	ImpactWindows []incident.Window `json:"impact_windows"`
+	// Events are the timeline in order, each tagged with its impact phase.
+	Events []Event `json:"events"`
+	// Analysis is what the report points out: decisions, flags, actions.
+	Analysis Analysis `json:"analysis"`
+	// GeneratedAt is the "now" open clocks were counted to.
+	GeneratedAt time.Time `json:"generated_at"`
+}
+
+// ErrNoIncident is matched (errors.Is) by the error for an unknown key.
+var ErrNoIncident = errors.New("no such incident")
+
+// NotFoundError is an unknown incident; its text is "no incident INC-<n>".
+type NotFoundError struct{ Key string }
+
+func (e *NotFoundError) Error() string { return "no incident " + e.Key }
+
+// Is makes errors.Is(err, ErrNoIncident) true.
+func (e *NotFoundError) Is(target error) bool { return target == ErrNoIncident }
+
+// Build assembles the export of inc from its events as of now.
+func Build(inc *incident.Incident, events []incident.Event, now time.Time) Export {
+	utc := func(t *time.Time) *time.Time {
+		if t == nil {
+			return nil
+		}
+		u := t.UTC()
+		return &u
+	}
+	services := inc.Services
+	if services == nil {
+		services = []string{}
+	}
+	ph := newPhaser(inc)
+	evs := make([]Event, len(events))
+	for i, ev := range events {
+		ev.At = ev.At.UTC()
+		if ev.Data == nil {
+			ev.Data = map[string]any{}
+		}
+		evs[i] = Event{Event: ev, Phase: ph.at(ev.At)}
+	}
+	windows := inc.ImpactWindows(now)
+	for i := range windows {
+		windows[i].Start = windows[i].Start.UTC()
+		windows[i].End = utc(windows[i].End)
+	}
+	return Export{
+		Incident: ExportIncident{Key: inc.Key, Title: inc.Title, Severity: inc.Severity, Impact: inc.Impact,
+			Cause: inc.Cause, State: inc.State, Lead: inc.Lead, Declarer: inc.Declarer, Services: services,
+			CauseText: inc.CauseText, Summary: inc.Summary},
+		ImpactStartedAt: inc.ImpactStartedAt.UTC(),
+		DeclaredAt:      inc.DeclaredAt.UTC(),
+		MitigatedAt:     utc(inc.MitigatedAt),
+		DiagnosedAt:     utc(inc.DiagnosedAt),
+		ResolvedAt:      utc(inc.ResolvedAt),
+		Metrics:         inc.ComputeMetrics(now),
+		ImpactWindows:   windows,
+		Events:          evs,
+		Analysis:        analyze(inc, evs, windows),
+		GeneratedAt:     now.UTC(),
+	}
+}
+
+// Load reads an incident by key ("INC-7" or "7") and all its events from
+// the store and builds its export. An unknown key gives an error wrapping
+// ErrNoIncident whose text is "no incident INC-<n>".
+func Load(ctx context.Context, q storage.Querier, key string, now time.Time) (Export, error) {
+	id, err := incident.ParseKey(key)
+	if err != nil {
+		return Export{}, err
+	}
+	inc, err := q.GetIncident(ctx, id)
+	if errors.Is(err, storage.ErrNotFound) {
+		return Export{}, &NotFoundError{Key: incident.KeyFor(id)}
+	}
+	if err != nil {
+		return Export{}, fmt.Errorf("load %s: %w", incident.KeyFor(id), err)
+	}
+	events, err := q.ListEvents(ctx, inc.ID, 0, 0)
+	if err != nil {
+		return Export{}, fmt.Errorf("load events of %s: %w", inc.Key, err)
+	}
+	return Build(inc, events, now), nil
+}
+
+// JSON renders the export, indented, with a trailing newline.
+func (x Export) JSON() ([]byte, error) {
+	b, err := json.MarshalIndent(x, "", "  ")
+	if err != nil {
+		return nil, fmt.Errorf("encode export: %w", err)
+	}
+	return append(b, '\n'), nil
+}

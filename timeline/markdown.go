@@ -1,0 +1,118 @@
+package timeline
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/tourniquet/tourniquet/incident"
+)
+
+func mdEscape(s string) string {
+	return strings.NewReplacer("|", `\|`, "\r\n", " ", "\n", " ", "\r", " ", "<", "&lt;", ">", "&gt;").Replace(s)
+}
+
+func findingIcon(level string) string {
+	switch level {
+	case LevelWarn:
+		return "⚠️"
+	case LevelGood:
+		return "✅"
+	}
+	return "ℹ️"
+}
+
+// kindLabel is an event kind for people: "checkin_sent" → "check-in sent".
+func kindLabel(k incident.Kind) string {
+	s := strings.ReplaceAll(string(k), "_", " ")
+	s = strings.ReplaceAll(s, "checkin", "check-in")
+	return strings.ReplaceAll(s, "fail forward", "fail-forward")
+}
+
+// Markdown renders the export as a report ready to paste into a postmortem
+// document: the summary, the two clocks, the findings, the impact windows,
+// the actions run and their outcomes, the decisions, the full timeline
+// with each event's impact phase, and the follow-ups.
+func (x Export) Markdown() string {
+	var b strings.Builder
+	inc := x.Incident
+	m := x.Metrics
+	fmt.Fprintf(&b, "# %s: %s\n\n", inc.Key, mdEscape(inc.Title))
+	services := "none named"
+	if len(inc.Services) > 0 {
+		services = strings.Join(inc.Services, ", ")
+	}
+	fmt.Fprintf(&b, "**Severity** %s · **State** %s · **Impact** %s · **Cause** %s · **Lead** %s · **Services** %s\n\n",
+		strings.ToUpper(string(inc.Severity)), inc.State, inc.Impact, inc.Cause, mdEscape(inc.Lead.Display()), mdEscape(services))
+	fmt.Fprintf(&b, "_Report as of %s. Times are UTC; T+ counts from the start of customer impact._\n\n", fmtTime(&x.GeneratedAt))
+
+	b.WriteString("## Summary\n\n")
+	b.WriteString(TemplateSummary(FactsOf(x, nil)))
+	b.WriteString("\n\n")
+
+	b.WriteString("## The two clocks\n\n| clock | from impact start | at |\n|---|---|---|\n")
+	fmt.Fprintf(&b, "| Impact started | — | %s |\n", fmtTime(&x.ImpactStartedAt))
+	fmt.Fprintf(&b, "| Declared | %s | %s |\n", offset(x.ImpactStartedAt, x.DeclaredAt), fmtTime(&x.DeclaredAt))
+	fmt.Fprintf(&b, "| **Time to mitigate** | **%s** | %s |\n", formatClock(m.TimeToMitigate), fmtTime(x.MitigatedAt))
+	fmt.Fprintf(&b, "| **Time to diagnose** | **%s** | %s |\n", formatClock(m.TimeToDiagnose), fmtTime(x.DiagnosedAt))
+	fmt.Fprintf(&b, "| Time to resolve | %s | %s |\n", formatClock(m.TimeToResolve), fmtTime(x.ResolvedAt))
+	fmt.Fprintf(&b, "| **Customer impact** | **%s** | %s |\n\n", FormatSeconds(m.CustomerImpact),
+		plural(len(x.ImpactWindows), "1 impact window", fmt.Sprintf("%d impact windows", len(x.ImpactWindows))))
+
+	b.WriteString("## Findings\n\n")
+	for _, f := range x.Findings() {
+		fmt.Fprintf(&b, "- %s **%s.** %s\n", findingIcon(f.Level), f.Title, mdEscape(f.Detail))
+		for _, it := range f.Items {
+			fmt.Fprintf(&b, "  - %s\n", mdEscape(it))
+		}
+	}
+
+	b.WriteString("\n## Impact windows\n\n| # | from | to | length | ended by |\n|---|---|---|---|---|\n")
+	for i, w := range x.ImpactWindows {
+		ended := "mitigation"
+		if i == len(x.ImpactWindows)-1 && inc.Impact == incident.ImpactOngoing {
+			ended = "still ongoing (counted to now)"
+			if x.ResolvedAt != nil {
+				ended = "resolution, never mitigated"
+			}
+		}
+		fmt.Fprintf(&b, "| %d | %s | %s | %s | %s |\n", i+1, fmtTime(&w.Start), fmtTime(w.End),
+			FormatSeconds(secs(w.Start, *w.End)), ended)
+	}
+
+	b.WriteString("\n## Actions run\n\n")
+	if len(x.Analysis.Actions) == 0 {
+		b.WriteString("No mitigation action was run through Tourniquet.\n")
+	} else {
+		b.WriteString("| at | action | kind | by | outcome | phase |\n|---|---|---|---|---|---|\n")
+		for _, a := range x.Analysis.Actions {
+			kind := a.Kind
+			if kind == "" {
+				kind = "—"
+			}
+			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s |\n", a.FirstAt.Format(layoutShort), mdEscape(a.Action), mdEscape(kind),
+				mdEscape(a.By.Display()), a.Outcome, a.Phase)
+		}
+	}
+
+	b.WriteString("\n## Decisions\n\n")
+	if len(x.Analysis.FailForward) == 0 {
+		b.WriteString("No fail-forward decision was recorded.\n")
+	}
+	for _, d := range x.Analysis.FailForward {
+		fmt.Fprintf(&b, "- %s (%s) fail-forward by %s: %s — impact went on for %s after the decision\n",
+			d.At.Format(layoutShort), offset(x.ImpactStartedAt, d.At), mdEscape(d.By.Display()), mdEscape(d.Reason), FormatSeconds(d.ImpactAfter))
+	}
+
+	b.WriteString("\n## Timeline\n\n| time (UTC) | T+ | phase | event | who | source | details |\n|---|---|---|---|---|---|---|\n")
+	for _, ev := range x.Events {
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s |\n", ev.At.Format(time.DateTime), offset(x.ImpactStartedAt, ev.At),
+			ev.Phase, kindLabel(ev.Kind), mdEscape(ev.Actor.Display()), ev.Source, mdEscape(ev.Text))
+	}
+
+	b.WriteString("\n## Follow-ups\n\n")
+	for _, f := range x.FollowUps() {
+		fmt.Fprintf(&b, "- [ ] %s\n", f)
+	}
+	return b.String()
+}
