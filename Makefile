@@ -6,7 +6,7 @@ GO ?= go
 TOURNIQUET_TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/tourniquet_test?sslmode=disable
 export TOURNIQUET_TEST_DATABASE_URL
 
-.PHONY: all build run test vet fuzz clean
+.PHONY: all build run test vet fuzz lint clean
 
 all: build
 
@@ -30,6 +30,12 @@ test: vet
 FUZZTIME ?= 10s
 fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./bot
+
+## lint: vet, then helm lint and helm template of the chart (helm builds from its Go module)
+HELM ?= $(GO) run helm.sh/helm/v3/cmd/helm@v3.16.4
+lint: vet
+	$(HELM) lint deploy/helm/tourniquet
+	$(HELM) template tq deploy/helm/tourniquet --set databaseURL=postgres://tq@db/tq --set existingSecret=tq > /dev/null
 
 clean:
 	rm -rf bin

@@ -57,6 +57,12 @@ type Error struct {
 	Retryable bool
 	// Msg is what went wrong, in the system's words where it gave some.
 	Msg string
+	// MayHaveRun is true when the request may have reached the system and
+	// taken effect although no answer says so (a timeout after the request
+	// was sent, a connection cut mid-call). The runner then records the
+	// outcome as unknown and asks people to check, instead of reporting a
+	// failure that invites a second run.
+	MayHaveRun bool
 }
 
 func (e *Error) Error() string {
@@ -71,4 +77,15 @@ func (e *Error) Error() string {
 func IsRetryable(err error) bool {
 	var e *Error
 	return errors.As(err, &e) && e.Retryable
+}
+
+// IsIndeterminate reports whether err leaves it open whether the action
+// took effect: an [*Error] with MayHaveRun, a 504 Gateway Timeout, or a
+// deadline or cancellation that cut the call short.
+func IsIndeterminate(err error) bool {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.MayHaveRun || e.Status == 504
+	}
+	return errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled)
 }

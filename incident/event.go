@@ -23,6 +23,7 @@ const (
 	KindActionSucceeded  Kind = "action_succeeded"
 	KindActionFailed     Kind = "action_failed"
 	KindActionUnknown    Kind = "action_unknown"
+	KindActionCancelled  Kind = "action_cancelled"
 	KindMitigated        Kind = "mitigated"
 	KindRegressed        Kind = "regressed"
 	KindDiagnosed        Kind = "diagnosed"

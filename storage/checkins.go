@@ -118,7 +118,9 @@ type CheckinStore interface {
 	// or held by another transaction.
 	ClaimDueCheckin(ctx context.Context, key string, now time.Time) (Checkin, error)
 	// NextCheckinDue returns the earliest due time of the active
-	// check-ins; ErrNotFound when none is active. Sweepers sleep until then.
+	// check-ins a sweep could claim (those of open incidents, and those of
+	// no incident); ErrNotFound when there is none. Sweepers sleep until
+	// then.
 	NextCheckinDue(ctx context.Context) (time.Time, error)
 	// RecordCheckinFire inserts f (open) and sets its ID; ErrConflict when
 	// the check-in already fired for f.DueAt.

@@ -58,6 +58,8 @@ type Querier interface {
 	DedupeStore
 	AuditStore
 	CheckinStore
+	ActionRunStore
+	DraftStore
 }
 
 // IncidentStore keeps incidents and the chat channels bound to them.

@@ -106,10 +106,21 @@ func Build(inc *incident.Incident, events []incident.Event, now time.Time) Expor
 	}
 }
 
+// Loader is what Load reads; a storage.Querier is one.
+type Loader interface {
+	GetIncident(ctx context.Context, id int64) (*incident.Incident, error)
+	ListEvents(ctx context.Context, incidentID int64, afterSeq int64, limit int) ([]incident.Event, error)
+}
+
 // Load reads an incident by key ("INC-7" or "7") and all its events from
 // the store and builds its export. An unknown key gives an error wrapping
 // ErrNoIncident whose text is "no incident INC-<n>".
-func Load(ctx context.Context, q storage.Querier, key string, now time.Time) (Export, error) {
+func Load(ctx context.Context, q Loader, key string, now time.Time) (Export, error) {
+	return load(ctx, q, nil, key, now)
+}
+
+// load is Load with the events read through cache (nil: none).
+func load(ctx context.Context, q Loader, cache *EventCache, key string, now time.Time) (Export, error) {
 	id, err := incident.ParseKey(key)
 	if err != nil {
 		return Export{}, err
@@ -121,7 +132,7 @@ func Load(ctx context.Context, q storage.Querier, key string, now time.Time) (Ex
 	if err != nil {
 		return Export{}, fmt.Errorf("load %s: %w", incident.KeyFor(id), err)
 	}
-	events, err := q.ListEvents(ctx, inc.ID, 0, 0)
+	events, err := cache.Events(ctx, q, inc.ID)
 	if err != nil {
 		return Export{}, fmt.Errorf("load events of %s: %w", inc.Key, err)
 	}
@@ -131,6 +142,16 @@ func Load(ctx context.Context, q storage.Querier, key string, now time.Time) (Ex
 // JSON renders the export, indented, with a trailing newline.
 func (x Export) JSON() ([]byte, error) {
 	b, err := json.MarshalIndent(x, "", "  ")
+	if err != nil {
+		return nil, fmt.Errorf("encode export: %w", err)
+	}
+	return append(b, '\n'), nil
+}
+
+// CompactJSON renders the export on one line with a trailing newline, as
+// the API serves it.
+func (x Export) CompactJSON() ([]byte, error) {
+	b, err := json.Marshal(x)
 	if err != nil {
 		return nil, fmt.Errorf("encode export: %w", err)
 	}

@@ -1,28 +1,41 @@
 package timeline
 
 import (
-	"fmt"
+	"strconv"
 	"time"
 )
 
 // FormatSeconds renders a duration in seconds for people: "45s", "12m",
 // "12m 30s", "2h 05m", "1d 03h".
-func FormatSeconds(s int64) string {
+func FormatSeconds(s int64) string { return string(appendSeconds(nil, s)) }
+
+func append2(b []byte, n int64) []byte {
+	if n < 10 {
+		b = append(b, '0')
+	}
+	return strconv.AppendInt(b, n, 10)
+}
+
+// appendSeconds appends FormatSeconds(s) to b.
+func appendSeconds(b []byte, s int64) []byte {
 	if s < 0 {
 		s = -s
 	}
 	switch {
 	case s < 60:
-		return fmt.Sprintf("%ds", s)
+		return append(strconv.AppendInt(b, s, 10), 's')
 	case s < 3600:
+		b = append(strconv.AppendInt(b, s/60, 10), 'm')
 		if s%60 == 0 {
-			return fmt.Sprintf("%dm", s/60)
+			return b
 		}
-		return fmt.Sprintf("%dm %02ds", s/60, s%60)
+		return append(append2(append(b, ' '), s%60), 's')
 	case s < 86400:
-		return fmt.Sprintf("%dh %02dm", s/3600, s%3600/60)
+		b = append(strconv.AppendInt(b, s/3600, 10), "h "...)
+		return append(append2(b, s%3600/60), 'm')
 	default:
-		return fmt.Sprintf("%dd %02dh", s/86400, s%86400/3600)
+		b = append(strconv.AppendInt(b, s/86400, 10), "d "...)
+		return append(append2(b, s%86400/3600), 'h')
 	}
 }
 
@@ -47,10 +60,12 @@ func fmtTime(t *time.Time) string {
 }
 
 // offset renders t relative to the impact start: "T+12m", "T−3m".
-func offset(start, t time.Time) string {
+func offset(start, t time.Time) string { return string(appendOffset(nil, start, t)) }
+
+func appendOffset(b []byte, start, t time.Time) []byte {
 	d := int64(t.Sub(start) / time.Second)
 	if d < 0 {
-		return "T−" + FormatSeconds(-d)
+		return appendSeconds(append(b, "T−"...), -d)
 	}
-	return "T+" + FormatSeconds(d)
+	return appendSeconds(append(b, "T+"...), d)
 }

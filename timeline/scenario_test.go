@@ -15,7 +15,9 @@ var (
 )
 
 // hm is 2026-03-02 at hh:mm UTC.
-func hm(h, m int) time.Time { return day.Add(time.Duration(h)*time.Hour + time.Duration(m)*time.Minute) }
+func hm(h, m int) time.Time {
+	return day.Add(time.Duration(h)*time.Hour + time.Duration(m)*time.Minute)
+}
 
 // scenario builds an incident and its timeline step by step, through the
 // domain's own transitions, the way the engine would.
@@ -61,7 +63,9 @@ func (s *scenario) raw(at time.Time, kind incident.Kind, by incident.Actor, text
 
 // action records a whole run: requested, started, and its outcome.
 func (s *scenario) action(run, id, kind string, by incident.Actor, start time.Time, took time.Duration, outcome incident.Kind, text string) *scenario {
-	d := func() map[string]any { return map[string]any{"run_id": run, "action_id": id, "title": id, "kind": kind} }
+	d := func() map[string]any {
+		return map[string]any{"run_id": run, "action_id": id, "title": id, "kind": kind}
+	}
 	s.raw(start, incident.KindActionRequested, by, id, incident.SourceButton, d())
 	s.raw(start, incident.KindActionStarted, by, id, incident.SourceAction, d())
 	return s.raw(start.Add(took), outcome, incident.System, text, incident.SourceAction, d())

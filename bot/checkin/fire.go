@@ -60,7 +60,7 @@ func (s *Scheduler) fireIn(ctx context.Context, tx *bot.Tx, c storage.Checkin) (
 				return nil, err
 			}
 			prev.Status = storage.FireSuperseded
-			tx.UpdateInIncident(messageKey(inc, prev.ID), SupersededMessage(inc, c.Kind, prev, f, now))
+			tx.UpdateInIncident(messageKey(inc, prev.ID), supersededMessage(inc, c.Kind, prev, f, now))
 		}
 	}
 

@@ -157,21 +157,31 @@ func (s *Scheduler) Run(ctx context.Context) error {
 			return nil
 		case <-timer.C:
 		}
-		if _, err := s.Sweep(ctx); err != nil && ctx.Err() == nil {
+		sent, err := s.Sweep(ctx)
+		if err != nil && ctx.Err() == nil {
 			s.log.ErrorContext(ctx, "check-in sweep failed", "err", err)
 		}
-		timer.Reset(s.sleep(ctx))
+		timer.Reset(s.sleep(ctx, sent))
 	}
 }
 
+// idleFloor is the shortest wait after a sweep that sent nothing although
+// something was due: its rows were held by another transaction (a command
+// on the incident, another replica), so retrying at once would spin.
+const idleFloor = 25 * time.Millisecond
+
 // sleep is how long to wait before the next sweep: until the next due
 // time, but never longer than Poll.
-func (s *Scheduler) sleep(ctx context.Context) time.Duration {
+func (s *Scheduler) sleep(ctx context.Context, sent int) time.Duration {
 	due, err := s.store.NextCheckinDue(ctx)
 	if err != nil {
 		return s.o.Poll
 	}
-	return min(max(due.Sub(s.clock.Now()), 0), s.o.Poll)
+	wait := min(max(due.Sub(s.clock.Now()), 0), s.o.Poll)
+	if sent == 0 {
+		wait = max(wait, min(idleFloor, s.o.Poll))
+	}
+	return wait
 }
 
 // Sweep fires every check-in due now, in batches, and the digest if it is

@@ -22,6 +22,8 @@ const (
 	codeUnknownInteraction = 10062
 	codeCannotDMUser       = 50007
 	codeWrongChannelType   = 50024
+	// codeAlreadyAcknowledged: the interaction was answered already.
+	codeAlreadyAcknowledged = 40060
 )
 
 // APIError is an error answer from Discord's REST API. It names the

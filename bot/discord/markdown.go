@@ -60,6 +60,7 @@ func emphasis(s string) string {
 func plain(s string) string {
 	s = linkRe.ReplaceAllString(s, "$2")
 	s = boldRe.ReplaceAllString(s, "$1$2$3")
+	s = strings.ReplaceAll(s, "`", "")
 	return bot.PlainMentions(s)
 }
 

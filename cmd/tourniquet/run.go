@@ -61,7 +61,7 @@ func newFlags(name string, stderr io.Writer) (*flag.FlagSet, *string) {
 }
 
 func loadConfig(path string, getenv func(string) string) (*config.Config, error) {
-	return config.Load(config.ConfigPath(path, getenv), getenv, os.ReadFile)
+	return app.LoadConfig(config.ConfigPath(path, getenv), getenv, os.ReadFile)
 }
 
 func isTTY(w io.Writer) bool {
@@ -72,6 +72,17 @@ func isTTY(w io.Writer) bool {
 func isReaderTTY(r io.Reader) bool {
 	f, ok := r.(*os.File)
 	return ok && isatty.IsTerminal(f.Fd())
+}
+
+// isNullInput reports whether r is a character device that is not a
+// terminal, like /dev/null in a container: no one can type there.
+func isNullInput(r io.Reader) bool {
+	f, ok := r.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0 && !isatty.IsTerminal(f.Fd())
 }
 
 func newLogger(cfg *config.Config, stderr io.Writer) *slog.Logger {
@@ -98,7 +109,7 @@ func cmdServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		log.Warn("configuration", "problem", w.String())
 	}
 	err = app.Serve(ctx, app.ServeOptions{
-		Config: cfg, Console: *consoleFlag, Stdin: stdin, Stdout: stdout, StdoutTTY: isTTY(stdout), StdinTTY: isReaderTTY(stdin), Logger: log,
+		Config: cfg, Console: *consoleFlag, Stdin: stdin, Stdout: stdout, StdoutTTY: isTTY(stdout), StdinTTY: isReaderTTY(stdin), NoConsoleInput: isNullInput(stdin), Logger: log,
 	})
 	if err != nil {
 		return fail(stderr, err)
@@ -184,7 +195,7 @@ func cmdCheckConfig(args []string, stdout, stderr io.Writer, getenv func(string)
 		return 2
 	}
 	path := config.ConfigPath(*cfgPath, getenv)
-	cfg, err := config.Load(path, getenv, os.ReadFile)
+	cfg, err := app.LoadConfig(path, getenv, os.ReadFile)
 	var cerr *config.Errors
 	if errors.As(err, &cerr) {
 		fmt.Fprintln(stderr, cerr.Error())

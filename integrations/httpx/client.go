@@ -141,6 +141,9 @@ type Request struct {
 	// Secrets are scrubbed from this call's messages, besides the
 	// client's (a token read for this call).
 	Secrets []string
+	// What names the target for a 404 ("flag default/new-checkout"),
+	// giving "… (flag default/new-checkout not found)".
+	What string
 }
 
 // Response is a successful (2xx) answer.
@@ -235,15 +238,22 @@ func (c *Client) Do(ctx context.Context, req Request) (*Response, error) {
 		return nil, c.transportError(ctx, method, limit, err, scrub)
 	}
 	if !ok {
-		return nil, c.statusError(resp, data, scrub)
+		return nil, c.statusError(resp, data, req.What, scrub)
 	}
+	// A 2xx answer to a write whose body cannot be read as expected says
+	// the change was accepted, by something: it may have been made.
+	writes := method != http.MethodGet && method != http.MethodHead
 	if int64(len(data)) > limitBody {
-		return nil, &actions.Error{System: c.system, Status: resp.StatusCode,
-			Msg: fmt.Sprintf("the answer is larger than %d MiB", maxBody>>20)}
+		if req.Out == nil {
+			data = data[:limitBody]
+		} else {
+			return nil, &actions.Error{System: c.system, Status: resp.StatusCode, MayHaveRun: writes,
+				Msg: fmt.Sprintf("the answer is larger than %d MiB", maxBody>>20)}
+		}
 	}
 	if req.Out != nil && len(bytes.TrimSpace(data)) > 0 {
 		if err := json.Unmarshal(data, req.Out); err != nil {
-			return nil, &actions.Error{System: c.system, Status: resp.StatusCode,
+			return nil, &actions.Error{System: c.system, Status: resp.StatusCode, MayHaveRun: writes,
 				Msg: "unexpected answer (not the JSON expected): " + scrub.Scrub(Summarize(resp.Header.Get("Content-Type"), data))}
 		}
 	}
@@ -261,7 +271,7 @@ func unwrapURLError(err error) error {
 }
 
 // statusError classifies a non-2xx answer.
-func (c *Client) statusError(resp *http.Response, body []byte, scrub *Scrubber) *actions.Error {
+func (c *Client) statusError(resp *http.Response, body []byte, what string, scrub *Scrubber) *actions.Error {
 	status := resp.StatusCode
 	retryable, note := Classify(status, resp.Header, c.clock.Now())
 	switch {
@@ -269,6 +279,11 @@ func (c *Client) statusError(resp *http.Response, body []byte, scrub *Scrubber) 
 		note = c.authHint
 	case status == http.StatusForbidden && !retryable:
 		note = "permission denied; " + c.authHint
+		if strings.Contains(strings.ToLower(string(body)), "permission") {
+			note = c.authHint
+		}
+	case status == http.StatusNotFound && what != "":
+		note = what + " not found"
 	case status >= 300 && status < 400:
 		note = "unexpected redirect; check the base URL"
 		if loc, err := url.Parse(resp.Header.Get("Location")); err == nil && loc.Host != "" {

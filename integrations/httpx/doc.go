@@ -10,7 +10,11 @@
 //     message says when to retry ("retry after 30s") from Retry-After or
 //     from X-RateLimit-Reset when X-RateLimit-Remaining is 0 (which also
 //     makes GitHub's rate-limit 403 retryable);
-//   - TLS certificate errors and redirects are permanent (configuration).
+//   - TLS certificate errors and redirects are permanent (configuration);
+//   - a request that changes something (not GET) and may have reached the
+//     server without an answer (timeout, cancellation, a connection cut
+//     after sending) is marked MayHaveRun, and says "the change may or may
+//     not have been made"; one that could not connect is not.
 //
 // Error texts name the system and the status, carry the system's own words
 // (the "message" of a JSON error body, the <title> of an HTML page, or the

@@ -45,43 +45,47 @@ func RetryAfter(h http.Header, now time.Time, rateLimited bool) time.Duration {
 	return 0
 }
 
-// FormatWait formats a wait for a message: "30s", "2m5s"; never below 1s.
+// FormatWait formats a wait or a limit for a message: "30s", "2m5s",
+// "150ms".
 func FormatWait(d time.Duration) string {
-	d = d.Round(time.Second)
 	if d < time.Second {
-		d = time.Second
+		return d.Round(time.Millisecond).String()
 	}
-	return d.String()
+	return d.Round(time.Second).String()
 }
 
-// transportError classifies a failure with no HTTP answer.
+// transportError classifies a failure with no HTTP answer. A request that
+// changes something (not GET or HEAD) and may have reached the server — a
+// timeout, a cancellation, a connection cut after it was sent — is marked
+// MayHaveRun, and its message says so; one that could not connect is not.
 func (c *Client) transportError(ctx context.Context, method string, limit time.Duration, err error, scrub *Scrubber) *actions.Error {
 	e := &actions.Error{System: c.system, Retryable: true}
 	inner := unwrapURLError(err)
-	var ne net.Error
-	mayHaveRun := ""
-	if method != "GET" && method != "HEAD" {
-		mayHaveRun = "; the change may or may not have been made"
+	writes := method != http.MethodGet && method != http.MethodHead
+	maybe := func(msg string) {
+		e.Msg, e.MayHaveRun = msg, writes
+		if writes {
+			e.Msg += "; the change may or may not have been made"
+		}
 	}
+	var ne net.Error
 	var certErr *tls.CertificateVerificationError
 	var uaErr x509.UnknownAuthorityError
 	var hostErr x509.HostnameError
 	var invErr x509.CertificateInvalidError
+	var op *net.OpError
 	switch {
 	case errors.Is(ctx.Err(), context.Canceled):
-		e.Msg = "the request was canceled before an answer" + mayHaveRun
+		maybe("the request was canceled before an answer")
 	case errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()):
-		e.Msg = fmt.Sprintf("no answer within %s (timed out)%s", FormatWait(limit), mayHaveRun)
+		maybe(fmt.Sprintf("no answer within %s (timed out)", FormatWait(limit)))
 	case errors.As(err, &certErr) || errors.As(err, &uaErr) || errors.As(err, &hostErr) || errors.As(err, &invErr):
 		e.Retryable = false
 		e.Msg = "TLS certificate not trusted (check the URL and CA): " + scrub.Scrub(inner.Error())
+	case errors.As(err, &op) && op.Op == "dial":
+		e.Msg = "could not connect: " + scrub.Scrub(inner.Error())
 	default:
-		var op *net.OpError
-		if errors.As(err, &op) && op.Op == "dial" {
-			e.Msg = "could not connect: " + scrub.Scrub(inner.Error())
-		} else {
-			e.Msg = "the connection failed: " + scrub.Scrub(inner.Error()) + mayHaveRun
-		}
+		maybe("the connection failed: " + scrub.Scrub(inner.Error()))
 	}
 	return e
 }

@@ -72,7 +72,9 @@ func ConfigFrom(in config.Integration) (Config, error) {
 
 // Params are the action params the integration accepts: flag always;
 // project and environment unless the integration sets them.
-func Params(in config.Integration) spec.Params { return paramSpec(in.Get("project"), in.Get("environment")) }
+func Params(in config.Integration) spec.Params {
+	return paramSpec(in.Get("project"), in.Get("environment"))
+}
 
 func paramSpec(project, env string) spec.Params {
 	return spec.Params{List: []spec.Param{
@@ -167,6 +169,7 @@ func (c *Client) Run(ctx context.Context, req actions.Request) (actions.Result, 
 		JSON:        Patch{EnvironmentKey: env, Instructions: []Instruction{{Kind: kind}}, Comment: spec.Note(req)},
 		ContentType: SemanticPatch,
 		Out:         &got,
+		What:        "flag " + flag + " in project " + project,
 	})
 	if err != nil {
 		return actions.Result{}, err

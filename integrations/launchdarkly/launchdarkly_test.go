@@ -227,6 +227,7 @@ func TestFailuresAreClassifiedAndNameNoSecret(t *testing.T) {
 		f.hang = true
 		_, err := client(t, srv, nil, httpx.WithTimeout(httpxtest.HangTimeout)).Run(context.Background(), request(false))
 		httpxtest.AssertFailure(t, err, "LaunchDarkly", 0, true, []string{token}, "timed out", "may or may not")
+		httpxtest.AssertMayHaveRun(t, err, true)
 	})
 	t.Run("connection refused", func(t *testing.T) {
 		_, srv := newFake(t)
@@ -234,6 +235,7 @@ func TestFailuresAreClassifiedAndNameNoSecret(t *testing.T) {
 		srv.Close()
 		_, err := c.Run(context.Background(), request(false))
 		httpxtest.AssertFailure(t, err, "LaunchDarkly", 0, true, []string{token}, "could not connect")
+		httpxtest.AssertMayHaveRun(t, err, false)
 	})
 }
 

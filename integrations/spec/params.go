@@ -33,6 +33,7 @@ type ParamProblem struct {
 	Msg string
 }
 
+// String formats the problem as "flag: required".
 func (p ParamProblem) String() string { return p.Param + ": " + p.Msg }
 
 // Names returns the names of the listed params.

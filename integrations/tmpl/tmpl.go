@@ -20,6 +20,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"regexp"
 	"strings"
 	"text/template"
 	"text/template/parse"
@@ -193,10 +194,16 @@ func walkBranch(b *parse.BranchNode, visit func([]string)) {
 	walk(b.ElseList, visit)
 }
 
-// cleanErr drops the "template: name:" prefix text/template puts on errors.
+var missingKey = regexp.MustCompile(`^\d+:\d+: executing "[^"]*" at <[^>]*>: map has no entry for key "([^"]*)"$`)
+
+// cleanErr drops the "template: name:" prefix text/template puts on errors
+// and says plainly when a param is missing.
 func cleanErr(err error, name string) string {
 	s := err.Error()
 	s = strings.TrimPrefix(s, "template: ")
-	s = strings.TrimPrefix(s, name+":")
-	return strings.TrimSpace(s)
+	s = strings.TrimSpace(strings.TrimPrefix(s, name+":"))
+	if m := missingKey.FindStringSubmatch(s); m != nil {
+		return fmt.Sprintf("action param %q is not set", m[1])
+	}
+	return s
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/tourniquet/tourniquet/config"
 	"github.com/tourniquet/tourniquet/incident"
 	"github.com/tourniquet/tourniquet/internal/clock"
+	"github.com/tourniquet/tourniquet/internal/metrics"
 	"github.com/tourniquet/tourniquet/storage"
 )
 
@@ -32,6 +33,10 @@ type ServeOptions struct {
 	// StdoutTTY says whether Stdout is a terminal (colours); StdinTTY
 	// whether Stdin is (piped input is echoed so transcripts read well).
 	StdoutTTY, StdinTTY bool
+	// NoConsoleInput says stdin can drive no terminal session (it is
+	// /dev/null, as in a container): the terminal adapter is then attached
+	// only when Console forces it.
+	NoConsoleInput bool
 	Logger    *slog.Logger
 	Clock     clock.Clock
 	// Ready, if set, is called with the HTTP address once the server listens.
@@ -61,11 +66,35 @@ func Serve(ctx context.Context, o ServeOptions) error {
 	log.Info("store ready", "dialect", store.Dialect(), "database", cfg.RedactedDatabaseURL())
 
 	engine := bot.NewEngine(EngineOptions(cfg, store, o.Clock, log))
+	dc, err := newDiscord(cfg, engine, o.Clock, log)
+	if err != nil {
+		return err
+	}
+	sl, err := newSlack(cfg, engine, o.Clock, log)
+	if err != nil {
+		return err
+	}
 
 	var deliverers []bot.Deliverer
-	useConsole := o.Console || (!cfg.Slack.Enabled() && !cfg.Discord.Enabled())
+	useConsole := o.Console || (!cfg.Slack.Enabled() && !cfg.Discord.Enabled() && !o.NoConsoleInput)
+	if !useConsole && !cfg.Slack.Enabled() && !cfg.Discord.Enabled() {
+		log.Warn("no chat platform is configured and there is no terminal input: serving the web pages and API only")
+	}
 	var term *console.Adapter
-	senderOpts := bot.SenderOptions{Store: store, Clock: o.Clock, Logger: log}
+	m := metrics.New()
+	m.WatchStore(store, o.Clock.Now)
+	stopCheckins, err := StartCheckins(ctx, cfg, engine, m, log)
+	if err != nil {
+		return err
+	}
+	defer stopCheckins()
+	stopActions, err := StartActions(ctx, cfg, engine, m, log)
+	if err != nil {
+		return err
+	}
+	defer stopActions()
+	senderOpts := bot.SenderOptions{Store: store, Clock: o.Clock, Logger: log,
+		OnResult: func(msg storage.OutboxMessage, result string, took time.Duration) { m.Delivery(msg.Platform, result, took) }}
 	var sender *bot.Sender
 	if useConsole {
 		term = console.New(console.Options{
@@ -78,16 +107,19 @@ func Serve(ctx context.Context, o ServeOptions) error {
 		})
 		deliverers = append(deliverers, term)
 	}
-	senderOpts.Deliverers = deliverers
+	senderOpts.Deliverers = append(append(deliverers, dc.deliverers()...), sl.deliverers()...)
 	sender = bot.NewSender(senderOpts)
 
 	mux := http.NewServeMux()
-	healthRoutes(mux, store)
+	healthRoutes(mux, store, append(dc.readiness(), sl.readiness()...)...)
+	dc.mount(mux)
+	sl.mount(mux)
+	mux.Handle("GET /metrics", m.Handler())
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Listen, err)
 	}
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	srv := &http.Server{Handler: instrument(mux, m, log), ReadHeaderTimeout: 5 * time.Second}
 	log.Info("listening", "addr", ln.Addr().String(), "public_url", cfg.PublicURL)
 	if o.Ready != nil {
 		o.Ready(ln.Addr().String())
@@ -110,6 +142,8 @@ func Serve(ctx context.Context, o ServeOptions) error {
 		defer wg.Done()
 		_ = sender.Run(runCtx)
 	}()
+	dc.start(runCtx, &wg)
+	sl.start(runCtx, &wg)
 	if term != nil {
 		wg.Add(1)
 		go func() {
@@ -160,6 +194,7 @@ func EngineOptions(cfg *config.Config, store storage.Store, clk clock.Clock, log
 		Groups:     groups,
 		Responders: responders,
 		PublicURL:  cfg.PublicURL,
+		ActionsFor: actionButtons(cfg),
 	}
 }
 

@@ -5,6 +5,7 @@ package metrics
 
 import (
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -80,6 +81,6 @@ func (m *Metrics) Request(route string, status int, took time.Duration) {
 	if m == nil {
 		return
 	}
-	m.Requests.WithLabelValues(route, http.StatusText(status)).Inc()
+	m.Requests.WithLabelValues(route, strconv.Itoa(status)).Inc()
 	m.AckLatency.WithLabelValues(route).Observe(took.Seconds())
 }

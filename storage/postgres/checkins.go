@@ -41,11 +41,16 @@ func nullID(id int64) any {
 
 // CreateCheckin inserts c and sets its ID; ErrConflict when its key exists.
 func (q querier) CreateCheckin(ctx context.Context, c *storage.Checkin) error {
+	// ON CONFLICT DO NOTHING: a clash is reported without aborting the
+	// caller's transaction (several replicas may create the same one).
 	err := q.db.QueryRow(ctx, `INSERT INTO checkins
 		(key, kind, incident_id, spec, active, next_due_at, unanswered, escalation, fired, open_fire_id, updated_at)
-		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11) RETURNING id`,
+		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11) ON CONFLICT (key) DO NOTHING RETURNING id`,
 		c.Key, string(c.Kind), nullID(c.IncidentID), c.Spec, c.Active, c.NextDueAt,
 		c.Unanswered, c.Escalation, c.Fired, c.OpenFireID, c.UpdatedAt).Scan(&c.ID)
+	if isNoRows(err) {
+		return fmt.Errorf("create check-in %s: it exists: %w", c.Key, storage.ErrConflict)
+	}
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) && pe.Code == codeForeignKeyViolation {
 		return fmt.Errorf("create check-in %s: no incident %d: %w", c.Key, c.IncidentID, storage.ErrNotFound)
@@ -140,10 +145,12 @@ func (q querier) ClaimDueCheckin(ctx context.Context, key string, now time.Time)
 	return c, nil
 }
 
-// NextCheckinDue returns the earliest due time of the active check-ins.
+// NextCheckinDue returns the earliest due time of the claimable check-ins.
 func (q querier) NextCheckinDue(ctx context.Context) (time.Time, error) {
 	var due *time.Time
-	if err := q.db.QueryRow(ctx, `SELECT min(next_due_at) FROM checkins WHERE active`).Scan(&due); err != nil {
+	if err := q.db.QueryRow(ctx, `SELECT min(c.next_due_at) FROM checkins c
+		LEFT JOIN incidents i ON i.id = c.incident_id
+		WHERE c.active AND (c.incident_id IS NULL OR i.state = 'open')`).Scan(&due); err != nil {
 		return time.Time{}, mapErr("next check-in due", err)
 	}
 	if due == nil {
@@ -174,12 +181,18 @@ func scanFire(row pgx.Row) (storage.CheckinFire, error) {
 // RecordCheckinFire inserts f as open; ErrConflict when the check-in fired
 // for f.DueAt before.
 func (q querier) RecordCheckinFire(ctx context.Context, f *storage.CheckinFire) error {
+	what := fmt.Sprintf("record fire of check-in %d due %s", f.CheckinID, f.DueAt.UTC().Format(time.RFC3339))
+	// ON CONFLICT DO NOTHING: "fired already" must not abort the caller's
+	// transaction.
 	err := q.db.QueryRow(ctx, `INSERT INTO checkin_fires
 		(checkin_id, incident_id, seq, due_at, fired_at, late, escalation, status)
-		VALUES ($1,$2,$3,$4,$5,$6,$7,'open') RETURNING id`,
+		VALUES ($1,$2,$3,$4,$5,$6,$7,'open') ON CONFLICT (checkin_id, due_at) DO NOTHING RETURNING id`,
 		f.CheckinID, nullID(f.IncidentID), f.Seq, f.DueAt, f.FiredAt, f.Late, f.Escalation).Scan(&f.ID)
+	if isNoRows(err) {
+		return fmt.Errorf("%s: fired already: %w", what, storage.ErrConflict)
+	}
 	if err != nil {
-		return mapErr(fmt.Sprintf("record fire of check-in %d due %s", f.CheckinID, f.DueAt.UTC().Format(time.RFC3339)), err)
+		return mapErr(what, err)
 	}
 	f.Status = storage.FireOpen
 	return nil

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -123,7 +124,18 @@ func (q querier) outboxExec(ctx context.Context, what string, id int64, sql stri
 		return mapErr(what, err)
 	}
 	if tag.RowsAffected() == 0 {
-		return fmt.Errorf("%s: %w", what, storage.ErrNotFound)
+		// Only pending messages change. Tell a missing message from one
+		// that another worker finished meanwhile (its lease had run out).
+		var status string
+		err := q.db.QueryRow(ctx, `SELECT status FROM outbox WHERE id = $1`, id).Scan(&status)
+		switch {
+		case err != nil:
+			return fmt.Errorf("%s: %w", what, storage.ErrNotFound)
+		case strings.HasPrefix(what, "mark delivered") && status == string(storage.OutboxDelivered):
+			return nil // delivered twice is still delivered
+		default:
+			return fmt.Errorf("%s: it is %s: %w", what, status, storage.ErrConflict)
+		}
 	}
 	return nil
 }
@@ -132,21 +144,21 @@ func (q querier) outboxExec(ctx context.Context, what string, id int64, sql stri
 func (q querier) MarkDelivered(ctx context.Context, id int64, at time.Time) error {
 	return q.outboxExec(ctx, "mark delivered", id, `UPDATE outbox
 		SET status = 'delivered', delivered_at = $2, lease_until = NULL, last_error = ''
-		WHERE id = $1`, at)
+		WHERE id = $1 AND status = 'pending'`, at)
 }
 
 // RetryOutbox releases a claimed message to be tried again at next.
 func (q querier) RetryOutbox(ctx context.Context, id int64, next time.Time, lastErr string) error {
 	return q.outboxExec(ctx, "retry", id, `UPDATE outbox
 		SET next_attempt_at = $2, last_error = $3, lease_until = NULL
-		WHERE id = $1`, next, lastErr)
+		WHERE id = $1 AND status = 'pending'`, next, lastErr)
 }
 
 // KillOutbox gives up on a message; the next one of its channel becomes due.
 func (q querier) KillOutbox(ctx context.Context, id int64, lastErr string) error {
 	return q.outboxExec(ctx, "kill", id, `UPDATE outbox
 		SET status = 'dead', last_error = $2, lease_until = NULL
-		WHERE id = $1`, lastErr)
+		WHERE id = $1 AND status = 'pending'`, lastErr)
 }
 
 // GetOutbox loads one message.

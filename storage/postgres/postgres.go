@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -82,20 +83,20 @@ func WithConnectTimeout(d time.Duration) Option {
 	}
 }
 
-// Open connects to the database at url (postgres://user:pass@host:port/db?…)
+// Open connects to the database at dbURL (postgres://user:pass@host:port/db?…)
 // and checks that it answers, waiting at most the connect timeout. Errors
 // name the server as host:port and never include the password. Open does
 // not migrate; call Migrate.
-func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
+func Open(ctx context.Context, dbURL string, opts ...Option) (*Store, error) {
 	o := options{log: slog.Default(), connectTimeout: DefaultConnectTimeout}
 	for _, opt := range opts {
 		opt(&o)
 	}
-	cfg, err := pgxpool.ParseConfig(url)
+	cfg, err := pgxpool.ParseConfig(dbURL)
 	if err != nil {
 		// Not %w: pgconn.ParseConfigError carries the unredacted URL. Its
 		// message is redacted by pgx; scrub again in case it missed.
-		return nil, fmt.Errorf("postgres: invalid database URL: %s", scrub(oneLine(err.Error()), ""))
+		return nil, fmt.Errorf("postgres: invalid database URL: %s", scrub(oneLine(err.Error()), urlPassword(dbURL)))
 	}
 	if cfg.ConnConfig.ConnectTimeout == 0 || cfg.ConnConfig.ConnectTimeout > o.connectTimeout {
 		cfg.ConnConfig.ConnectTimeout = o.connectTimeout
@@ -168,6 +169,17 @@ func oneLine(s string) string {
 	return strings.Join(f, "; ")
 }
 
+// urlPassword is the password of a postgres:// URL, if one can be found.
+func urlPassword(dbURL string) string {
+	u, err := url.Parse(dbURL)
+	if err != nil || u.User == nil {
+		return ""
+	}
+	pw, _ := u.User.Password()
+	return pw
+}
+
+// scrub replaces password in s.
 func scrub(s, password string) string {
 	if password != "" {
 		s = strings.ReplaceAll(s, password, "<secret>")

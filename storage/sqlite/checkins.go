@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 
@@ -55,11 +56,14 @@ func (q *querier) CreateCheckin(ctx context.Context, c *storage.Checkin) error {
 	err := q.write(ctx, func(w *querier) error {
 		err := w.tx.QueryRowContext(ctx, `INSERT INTO checkins
 			(key, kind, incident_id, spec, active, next_due_at, unanswered, escalation, fired, open_fire_id, updated_at)
-			VALUES (?,?,?,?,?,?,?,?,?,?,?) RETURNING id`,
+			VALUES (?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (key) DO NOTHING RETURNING id`,
 			c.Key, string(c.Kind), nullID(c.IncidentID), c.Spec, boolInt(c.Active), encTime(c.NextDueAt),
 			c.Unanswered, c.Escalation, c.Fired, c.OpenFireID, encTime(c.UpdatedAt)).Scan(&id)
 		if isForeignKey(err) {
 			return fmt.Errorf("no incident %d: %w", c.IncidentID, storage.ErrNotFound)
+		}
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("it exists: %w", storage.ErrConflict)
 		}
 		return mapErr(err)
 	})
@@ -178,11 +182,12 @@ func (q *querier) ClaimDueCheckin(ctx context.Context, key string, now time.Time
 	return c, nil
 }
 
-// NextCheckinDue returns the earliest due time of the active check-ins.
+// NextCheckinDue returns the earliest due time of the claimable check-ins.
 func (q *querier) NextCheckinDue(ctx context.Context) (time.Time, error) {
 	var due sql.NullString
 	err := q.read(ctx, func(db dbtx) error {
-		return mapErr(db.QueryRowContext(ctx, `SELECT min(next_due_at) FROM checkins WHERE active = 1`).Scan(&due))
+		return mapErr(db.QueryRowContext(ctx, `SELECT min(next_due_at) FROM checkins
+			WHERE active = 1 AND (incident_id IS NULL OR incident_id IN (SELECT id FROM incidents WHERE state = 'open'))`).Scan(&due))
 	})
 	if err != nil {
 		return time.Time{}, fmt.Errorf("next check-in due: %w", err)
@@ -232,10 +237,13 @@ func (q *querier) RecordCheckinFire(ctx context.Context, f *storage.CheckinFire)
 	err := q.write(ctx, func(w *querier) error {
 		return mapErr(w.tx.QueryRowContext(ctx, `INSERT INTO checkin_fires
 			(checkin_id, incident_id, seq, due_at, fired_at, late, escalation, status)
-			VALUES (?,?,?,?,?,?,?,'open') RETURNING id`,
+			VALUES (?,?,?,?,?,?,?,'open') ON CONFLICT (checkin_id, due_at) DO NOTHING RETURNING id`,
 			f.CheckinID, nullID(f.IncidentID), f.Seq, encTime(f.DueAt), encTime(f.FiredAt),
 			boolInt(f.Late), f.Escalation).Scan(&id))
 	})
+	if errors.Is(err, storage.ErrNotFound) { // no row returned: the conflict was ignored
+		err = fmt.Errorf("fired already: %w", storage.ErrConflict)
+	}
 	if err != nil {
 		return fmt.Errorf("record fire of check-in %d due %s: %w", f.CheckinID, f.DueAt.UTC().Format(time.RFC3339), err)
 	}

@@ -158,12 +158,12 @@ INSERT INTO no_such_table VALUES (1);
 -- +goose Down
 DROP TABLE widgets;
 `
-	s := openTest(t, withMigrations(migrationFS(t, map[string]string{"00002_broken.sql": broken})))
+	s := openTest(t, withMigrations(migrationFS(t, map[string]string{"00099_broken.sql": broken})))
 	err := s.Migrate(testCtx(t))
 	if err == nil {
 		t.Fatal("Migrate with a broken migration succeeded")
 	}
-	if !strings.Contains(err.Error(), "00002_broken.sql") {
+	if !strings.Contains(err.Error(), "00099_broken.sql") {
 		t.Errorf("Migrate error %q does not name the file", err)
 	}
 	have := tables(t, s)
@@ -188,8 +188,8 @@ DROP TABLE widgets;
 	if err := s.writer.QueryRowContext(testCtx(t), `SELECT max(version_id) FROM goose_db_version`).Scan(&version); err != nil {
 		t.Fatal(err)
 	}
-	if version != 1 {
-		t.Errorf("recorded version %d, want 1", version)
+	if version == 0 || version >= 99 {
+		t.Errorf("recorded version %d, want the last good migration (below 99)", version)
 	}
 	// The store still works at the old version.
 	if err := s.PutMessageRef(testCtx(t), "k", storage.MessageRef{Platform: "slack", ChannelID: "C", MessageID: "1"}); err != nil {

@@ -47,7 +47,7 @@ func NewPostgres(t *testing.T) storage.Store {
 // test ends; stop anything using it in an earlier-registered cleanup (that
 // is, register it after calling PostgresURL). Without the variable the test
 // is skipped, or fails when CI=true.
-func PostgresURL(t *testing.T) string {
+func PostgresURL(t testing.TB) string {
 	t.Helper()
 	base := os.Getenv(PostgresEnv)
 	if base == "" {
@@ -87,7 +87,7 @@ func PostgresURL(t *testing.T) string {
 }
 
 // withSearchPath sets search_path in a URL or key=value connection string.
-func withSearchPath(t *testing.T, base, schema string) string {
+func withSearchPath(t testing.TB, base, schema string) string {
 	t.Helper()
 	if !strings.Contains(base, "://") {
 		return base + " search_path=" + schema

@@ -59,6 +59,7 @@ func Run(t *testing.T, newStore func(t *testing.T) storage.Store) {
 		{"OutboxNotDueYet", testOutboxNotDueYet},
 		{"OutboxLeaseExpiry", testOutboxLease},
 		{"OutboxKill", testOutboxKill},
+		{"OutboxStaleWorker", testOutboxStaleWorker},
 		{"OutboxClaimLimit", testOutboxLimit},
 		{"OutboxConcurrentWorkers", testOutboxConcurrentWorkers},
 		{"OutboxStats", testOutboxStats},
@@ -73,6 +74,8 @@ func Run(t *testing.T, newStore func(t *testing.T) storage.Store) {
 		})
 	}
 	t.Run("Checkins", func(t *testing.T) { runCheckins(t, newStore) })
+	t.Run("Drafts", func(t *testing.T) { runDrafts(t, newStore) })
+	t.Run("ActionRuns", func(t *testing.T) { runActionRuns(t, newStore) })
 }
 
 func ctxFor(t *testing.T) context.Context {
@@ -1150,6 +1153,41 @@ func testOutboxKill(t *testing.T, s storage.Store) {
 	}
 	if got := mustClaim(t, s, at(time.Hour), time.Minute, 10); len(got) != 0 {
 		t.Fatalf("a dead message came back: %s", describe(got))
+	}
+}
+
+// testOutboxStaleWorker: a worker whose lease ran out, and whose message
+// another worker has since delivered, must not turn it back to pending or
+// kill it — that would send it twice or lose the record of delivery.
+func testOutboxStaleWorker(t *testing.T, s storage.Store) {
+	ctx := ctxFor(t)
+	mustEnqueue(t, s, outboxMsg("slack", "C1", 1, 0))
+	stale := mustClaim(t, s, base, 30*time.Second, 10)
+	fresh := mustClaim(t, s, at(31*time.Second), 30*time.Second, 10)
+	if len(stale) != 1 || len(fresh) != 1 || stale[0].ID != fresh[0].ID {
+		t.Fatalf("claims: %s then %s", describe(stale), describe(fresh))
+	}
+	id := fresh[0].ID
+	if err := s.MarkDelivered(ctx, id, at(32*time.Second)); err != nil {
+		t.Fatalf("MarkDelivered: %v", err)
+	}
+	if err := s.RetryOutbox(ctx, id, at(40*time.Second), "late failure"); !errors.Is(err, storage.ErrConflict) {
+		t.Errorf("RetryOutbox of a delivered message = %v, want ErrConflict", err)
+	}
+	if err := s.KillOutbox(ctx, id, "late failure"); !errors.Is(err, storage.ErrConflict) {
+		t.Errorf("KillOutbox of a delivered message = %v, want ErrConflict", err)
+	}
+	if err := s.MarkDelivered(ctx, id, at(41*time.Second)); err != nil {
+		t.Errorf("MarkDelivered twice = %v, want nil", err)
+	}
+	if m := mustGetOutbox(t, s, id); m.Status != storage.OutboxDelivered {
+		t.Fatalf("status %q, want delivered", m.Status)
+	}
+	if got := mustClaim(t, s, at(time.Hour), 30*time.Second, 10); len(got) != 0 {
+		t.Fatalf("a delivered message came back: %s", describe(got))
+	}
+	if err := s.RetryOutbox(ctx, 999999, base, "x"); !errors.Is(err, storage.ErrNotFound) {
+		t.Errorf("RetryOutbox of a missing message = %v, want ErrNotFound", err)
 	}
 }
 

@@ -170,7 +170,7 @@ func testCheckinClaimDue(t *testing.T, s storage.Store) {
 	mustCreateCheckin(t, s, newCheckin(nil, storage.CheckinDigest, at(time.Minute)))
 
 	if due, err := s.NextCheckinDue(ctx); err != nil || !due.Equal(at(time.Minute)) {
-		t.Fatalf("NextCheckinDue = %v, %v; want the earliest active due time %v", due, err, at(time.Minute))
+		t.Fatalf("NextCheckinDue = %v, %v; want the earliest claimable due time %v (the digest's)", due, err, at(time.Minute))
 	}
 	now := at(10 * time.Minute)
 	got := claimAll(t, s, now, 10)
@@ -186,6 +186,19 @@ func testCheckinClaimDue(t *testing.T, s storage.Store) {
 	}
 	if got := claimAll(t, s, at(time.Minute-time.Microsecond), 10); len(got) != 0 {
 		t.Fatalf("nothing is due before the first due time, got %v", keys(got))
+	}
+	// Without the digest, the earliest claimable one is b's: the resolved
+	// incident's check-in, left active, would never be claimed.
+	dg, err := s.GetCheckin(ctx, "digest")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dg.Active = false
+	if err := s.UpdateCheckin(ctx, &dg); err != nil {
+		t.Fatal(err)
+	}
+	if due, err := s.NextCheckinDue(ctx); err != nil || !due.Equal(at(3*time.Minute)) {
+		t.Fatalf("NextCheckinDue = %v, %v; want %v, ignoring the resolved incident's", due, err, at(3*time.Minute))
 	}
 }
 
@@ -232,9 +245,22 @@ func testCheckinFires(t *testing.T, s storage.Store) {
 	if f1.ID <= 0 || f1.Status != storage.FireOpen {
 		t.Fatalf("RecordCheckinFire set ID %d status %q", f1.ID, f1.Status)
 	}
-	// The same due time again: another replica got there first.
+	// The same due time again: another replica got there first. Inside a
+	// transaction the conflict is reported and the transaction stays usable.
 	again := &storage.CheckinFire{CheckinID: c.ID, IncidentID: inc.ID, Seq: 1, DueAt: at(10 * time.Minute), FiredAt: at(11 * time.Minute)}
 	isConflict(t, "RecordCheckinFire for a due time fired before", s.RecordCheckinFire(ctx, again))
+	err := s.InTx(ctx, func(ctx context.Context, q storage.Querier) error {
+		isConflict(t, "RecordCheckinFire again, in a transaction", q.RecordCheckinFire(ctx, again))
+		isConflict(t, "CreateCheckin of an existing key, in a transaction", q.CreateCheckin(ctx, newCheckin(inc, storage.CheckinImpact, at(time.Hour))))
+		c.Spec = "@every 1m"
+		return q.UpdateCheckin(ctx, c)
+	})
+	if err != nil {
+		t.Fatalf("a transaction after conflicts: %v", err)
+	}
+	if got, err := s.GetCheckin(ctx, c.Key); err != nil || got.Spec != "@every 1m" {
+		t.Fatalf("the transaction after conflicts did not commit: %+v %v", got, err)
+	}
 
 	f2 := &storage.CheckinFire{CheckinID: c.ID, IncidentID: inc.ID, Seq: 2, DueAt: at(20 * time.Minute),
 		FiredAt: at(3 * time.Hour), Late: true, Escalation: 2}

@@ -7,6 +7,7 @@ package httpxtest
 import (
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -52,6 +53,8 @@ const HangTimeout = 150 * time.Millisecond
 
 // Hang answers nothing until the client gives up (or 5s pass).
 func Hang(w http.ResponseWriter, r *http.Request) {
+	// The server notices a client gone only once the body is read.
+	_, _ = io.Copy(io.Discard, r.Body)
 	select {
 	case <-r.Context().Done():
 	case <-time.After(5 * time.Second):
@@ -80,6 +83,7 @@ func AssertFailure(t *testing.T, err error, system string, status int, retryable
 		t.Fatalf("want *actions.Error, got %T: %v", err, err)
 	}
 	text := err.Error()
+	t.Logf("failure text: %s", text)
 	if e.System != system {
 		t.Errorf("System = %q, want %q (%s)", e.System, system, text)
 	}
@@ -154,4 +158,16 @@ func Integration(typ string, settings map[string]any, secrets map[string]string)
 		in.Secrets[k] = config.NewSecret(v)
 	}
 	return in
+}
+
+// AssertMayHaveRun checks the MayHaveRun mark of an *actions.Error.
+func AssertMayHaveRun(t *testing.T, err error, want bool) {
+	t.Helper()
+	var e *actions.Error
+	if !errors.As(err, &e) {
+		t.Fatalf("want *actions.Error, got %T: %v", err, err)
+	}
+	if e.MayHaveRun != want {
+		t.Errorf("MayHaveRun = %v, want %v (%v)", e.MayHaveRun, want, err)
+	}
 }

@@ -1,0 +1,95 @@
+package actions
+
+import (
+	"log/slog"
+
+	"github.com/google/uuid"
+
+	"github.com/tourniquet/tourniquet/bot"
+	"github.com/tourniquet/tourniquet/incident"
+	"github.com/tourniquet/tourniquet/internal/clock"
+	"github.com/tourniquet/tourniquet/internal/metrics"
+	"github.com/tourniquet/tourniquet/storage"
+)
+
+// Options configure a Service.
+type Options struct {
+	// Catalog is the configured actions.
+	Catalog *Catalog
+	// Groups are the configured groups, for authorization.
+	Groups incident.Groups
+	Logger *slog.Logger
+	// Metrics may be nil.
+	Metrics *metrics.Metrics
+	// Wake, if set, is called when a run is ready to start: a Runner's
+	// Wake, so that it looks at once instead of at its next poll.
+	Wake func()
+	// NewID makes run IDs; a UUIDv7 by default.
+	NewID func() string
+}
+
+// Service is the command side of actions: it registers run, confirm,
+// approve, cancel and verify on the engine. Every click is checked on the
+// server (who, which incident, its state), recorded (timeline, audit) and
+// answered at once; the external call is left to a Runner, which may be on
+// any replica.
+type Service struct {
+	core
+	wake  func()
+	newID func() string
+}
+
+// core is what the command side and the runner share.
+type core struct {
+	engine *bot.Engine
+	store  storage.Store
+	clock  clock.Clock
+	cat    *Catalog
+	groups incident.Groups
+	log    *slog.Logger
+	m      *metrics.Metrics
+}
+
+func newCore(engine *bot.Engine, cat *Catalog, groups incident.Groups, log *slog.Logger, m *metrics.Metrics) core {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if groups == nil {
+		groups = incident.Groups{}
+	}
+	return core{engine: engine, store: engine.Store(), clock: engine.Clock(), cat: cat, groups: groups, log: log, m: m}
+}
+
+// New builds the command side of actions and wires it into engine: the
+// handlers of run, confirm, approve, cancel and verify, and a hook that
+// cancels the runs still waiting when an incident is resolved. Set
+// bot.Options.ActionsFor to the catalog's Buttons when building engine.
+func New(engine *bot.Engine, o Options) *Service {
+	s := &Service{core: newCore(engine, o.Catalog, o.Groups, o.Logger, o.Metrics), wake: o.Wake, newID: o.NewID}
+	if s.wake == nil {
+		s.wake = func() {}
+	}
+	if s.newID == nil {
+		s.newID = newRunID
+	}
+	engine.Register(bot.CmdRun, true, true, s.run)
+	engine.Register(bot.CmdConfirm, true, true, s.confirm)
+	engine.Register(bot.CmdApprove, true, true, s.approve)
+	engine.Register(bot.CmdCancel, true, true, s.cancel)
+	engine.Register(bot.CmdVerify, true, true, s.verify)
+	engine.AddHook(s)
+	return s
+}
+
+// ActionsFor lists the action buttons offered on inc (bot.Options.ActionsFor).
+func (s *Service) ActionsFor(inc *incident.Incident) []bot.ActionButton { return s.cat.Buttons(inc) }
+
+// newRunID is a UUIDv7: unique across replicas and databases (it is the
+// idempotency key other systems remember) and ordered by time.
+func newRunID() string {
+	id, err := uuid.NewV7()
+	if err != nil {
+		return uuid.NewString()
+	}
+	return id.String()
+}

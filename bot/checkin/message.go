@@ -1,0 +1,159 @@
+package checkin
+
+import (
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/tourniquet/tourniquet/bot"
+	"github.com/tourniquet/tourniquet/incident"
+	"github.com/tourniquet/tourniquet/storage"
+)
+
+// DiagnosisQuestion is what the bot asks, more slowly, once impact is
+// mitigated and while the cause is unknown.
+const DiagnosisQuestion = "Is the cause identified?"
+
+// Answers a check-in takes ("answer <id> yes|partial|no").
+const (
+	AnswerYes     = "yes"
+	AnswerPartial = "partial"
+	AnswerNo      = "no"
+)
+
+func question(kind storage.CheckinKind) string {
+	if kind == storage.CheckinDiagnosis {
+		return DiagnosisQuestion
+	}
+	return bot.MitigationQuestion
+}
+
+func hhmm(t time.Time) string { return t.UTC().Format("15:04 UTC") }
+
+func answerCommand(fireID int64, answer string) string {
+	return bot.CmdAnswer + " " + strconv.FormatInt(fireID, 10) + " " + answer
+}
+
+// header names the check-in: "Check-in #3 · INC-7: Checkout errors".
+func header(inc *incident.Incident, kind storage.CheckinKind, f storage.CheckinFire) string {
+	what := "Check-in"
+	if kind == storage.CheckinDiagnosis {
+		what = "Diagnosis check-in"
+	}
+	return fmt.Sprintf("%s #%d · %s: %s", what, f.Seq, inc.Key, inc.Title)
+}
+
+// answerLabel is how an answer reads on the answered message.
+func answerLabel(kind storage.CheckinKind, answer string) string {
+	if kind == storage.CheckinDiagnosis {
+		switch answer {
+		case AnswerYes:
+			return "🔎 *Yes, identified*"
+		case AnswerPartial:
+			return "🟡 *Partly*"
+		}
+		return "⏳ *Not yet*"
+	}
+	switch answer {
+	case AnswerYes:
+		return "✅ *Yes, mitigated*"
+	case AnswerPartial:
+		return "🟡 *Partially*"
+	}
+	return "🔴 *No, still impacting*"
+}
+
+// checkinMessage is one check-in: the question, the answer buttons, the
+// mitigation actions under them, and the two clocks.
+func (s *Scheduler) checkinMessage(tx *bot.Tx, kind storage.CheckinKind, f storage.CheckinFire, unanswered int, next time.Time) bot.Message {
+	inc := tx.Incident
+	m := bot.Message{Color: "danger"}
+	if kind == storage.CheckinDiagnosis {
+		m.Color = "warning"
+	}
+	m.Header(header(inc, kind, f))
+	switch {
+	case f.Escalation >= LevelChannel:
+		m.Text(fmt.Sprintf("%s %d check-ins in a row went unanswered. Can anyone answer?", bot.MentionChannel, unanswered))
+	case f.Escalation == LevelLead:
+		m.Text(fmt.Sprintf("%s %d check-ins in a row went unanswered. Please answer.", bot.MentionUser(inc.Lead), unanswered))
+	}
+	if kind == storage.CheckinDiagnosis {
+		m.Text("*" + DiagnosisQuestion + "* Impact is mitigated; find the cause with less pressure.")
+		m.Buttons(
+			bot.Button{Label: "Yes, identified", Command: answerCommand(f.ID, AnswerYes), Style: bot.StylePrimary},
+			bot.Button{Label: "Not yet", Command: answerCommand(f.ID, AnswerNo)},
+		)
+		m.Context("When it is, `/incident diagnosed <cause>` records it and ends this question.")
+	} else {
+		m.Text("*" + bot.MitigationQuestion + "* Stop the bleeding first; diagnose after.")
+		m.Buttons(
+			bot.Button{Label: "Yes, mitigated", Command: answerCommand(f.ID, AnswerYes), Style: bot.StylePrimary},
+			bot.Button{Label: "Partially", Command: answerCommand(f.ID, AnswerPartial)},
+			bot.Button{Label: "No, still impacting", Command: answerCommand(f.ID, AnswerNo), Style: bot.StyleDanger},
+		)
+		// The mitigation actions, right under the question.
+		if acts := tx.Engine().Actions(inc); len(acts) > 0 {
+			m.Buttons(bot.ActionButtons(acts)...)
+		} else {
+			m.Context("No mitigation actions are configured for this incident's services yet: `/incident actions`.")
+		}
+	}
+	m.Context(fmt.Sprintf("⏱ %s · next check-in at %s", bot.Clocks(inc, tx.Now), hhmm(next)))
+	if f.Late {
+		m.Context(fmt.Sprintf("⏰ Late: this check-in was due at %s, while Tourniquet was not running.", hhmm(f.DueAt)))
+	}
+	m.Fallback = bot.PlainMentions(fmt.Sprintf("%s: %s (check-in #%d)", inc.Key, question(kind), f.Seq))
+	return m
+}
+
+// answeredMessage replaces a check-in once answered: who answered what,
+// and when, without buttons.
+func answeredMessage(inc *incident.Incident, kind storage.CheckinKind, f storage.CheckinFire, answer string, by incident.Actor, at time.Time) bot.Message {
+	m := bot.Message{}
+	switch answer {
+	case AnswerYes:
+		m.Color = "good"
+	case AnswerPartial:
+		m.Color = "warning"
+	default:
+		m.Color = "danger"
+	}
+	m.Header(header(inc, kind, f))
+	m.Text("*" + question(kind) + "*")
+	m.Text(fmt.Sprintf("%s — %s at %s", answerLabel(kind, answer), bot.MentionUser(by), hhmm(at)))
+	m.Context(sentLine(f))
+	m.Fallback = bot.PlainMentions(fmt.Sprintf("%s: %s %s, says %s", inc.Key, question(kind), answer, bot.MentionUser(by)))
+	return m
+}
+
+// supersededMessage replaces an unanswered check-in when a newer one is
+// posted.
+func supersededMessage(inc *incident.Incident, kind storage.CheckinKind, f, newer storage.CheckinFire, at time.Time) bot.Message {
+	m := bot.Message{}
+	m.Header(header(inc, kind, f))
+	m.Text("*" + question(kind) + "*")
+	m.Text(fmt.Sprintf("_No answer. Asked again in check-in #%d at %s._", newer.Seq, hhmm(at)))
+	m.Context(sentLine(f))
+	m.Fallback = fmt.Sprintf("%s: check-in #%d, no answer", inc.Key, f.Seq)
+	return m
+}
+
+// closedMessage replaces an open check-in that stopped being asked.
+func closedMessage(inc *incident.Incident, kind storage.CheckinKind, f storage.CheckinFire, note string) bot.Message {
+	m := bot.Message{}
+	m.Header(header(inc, kind, f))
+	m.Text("*" + question(kind) + "*")
+	m.Text(note)
+	m.Context(sentLine(f))
+	m.Fallback = bot.PlainMentions(fmt.Sprintf("%s: check-in #%d closed. %s", inc.Key, f.Seq, note))
+	return m
+}
+
+func sentLine(f storage.CheckinFire) string {
+	s := "Asked at " + hhmm(f.FiredAt)
+	if f.Late {
+		s += " (late: due at " + hhmm(f.DueAt) + ")"
+	}
+	return s
+}

@@ -1,0 +1,155 @@
+package discord
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/bwmarrin/discordgo"
+
+	"github.com/tourniquet/tourniquet/bot"
+	"github.com/tourniquet/tourniquet/incident"
+)
+
+// Post implements bot.Deliverer: it sends the rendered message and pins it
+// when asked. A pin that fails is logged, not returned: the message is out,
+// and failing would post it again.
+func (a *Adapter) Post(ctx context.Context, channelID string, m bot.Message, opts bot.PostOptions) (string, error) {
+	msg, err := a.send(ctx, channelID, Render(m))
+	if err != nil {
+		return "", err
+	}
+	if opts.Pin {
+		err := a.call(ctx, a.rest, "pin a message in channel "+channelID, discordgo.EndpointChannelMessagePin(channelID, ""),
+			func(o ...discordgo.RequestOption) error { return a.rest.ChannelMessagePin(channelID, msg.ID, o...) })
+		if err != nil {
+			a.log.WarnContext(ctx, "posted but could not pin", "channel", channelID, "message", msg.ID, "err", err)
+		}
+	}
+	return msg.ID, nil
+}
+
+func (a *Adapter) send(ctx context.Context, channelID string, r Rendered) (*discordgo.Message, error) {
+	data := &discordgo.MessageSend{Content: r.Content, Embeds: r.Embeds, Components: r.Components, AllowedMentions: r.AllowedMentions}
+	var msg *discordgo.Message
+	err := a.call(ctx, a.rest, "post to channel "+channelID, discordgo.EndpointChannelMessages(channelID), func(o ...discordgo.RequestOption) (err error) {
+		msg, err = a.rest.ChannelMessageSendComplex(channelID, data, o...)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if msg == nil || msg.ID == "" {
+		return nil, fmt.Errorf("discord: post to channel %s: no message in the answer", channelID)
+	}
+	return msg, nil
+}
+
+// Update implements bot.Deliverer: it replaces the message's content,
+// embeds and components.
+func (a *Adapter) Update(ctx context.Context, channelID, messageID string, m bot.Message) error {
+	r := Render(m)
+	edit := &discordgo.MessageEdit{ID: messageID, Channel: channelID, Content: &r.Content, Embeds: &r.Embeds,
+		Components: &r.Components, AllowedMentions: r.AllowedMentions}
+	return a.call(ctx, a.rest, "edit message "+messageID+" in channel "+channelID, discordgo.EndpointChannelMessage(channelID, ""),
+		func(o ...discordgo.RequestOption) error {
+			_, err := a.rest.ChannelMessageEditComplex(edit, o...)
+			return err
+		})
+}
+
+// SetTopic implements bot.Topicer. Discord allows two topic changes per
+// channel per ten minutes, while the engine sends one on every change of
+// the incident, so the topic is best effort: a rate-limited change is
+// dropped (a later one brings the topic up to date) rather than holding up
+// the channel's messages behind it in the outbox. Threads have no topic.
+func (a *Adapter) SetTopic(ctx context.Context, channelID, topic string) error {
+	err := a.call(ctx, a.rest, "set the topic of channel "+channelID, discordgo.EndpointChannel(channelID), func(o ...discordgo.RequestOption) error {
+		_, err := a.rest.ChannelEdit(channelID, &discordgo.ChannelEdit{Topic: truncate(topic, 1024)}, o...)
+		return err
+	})
+	var ra *bot.RetryAfterError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &ra):
+		a.log.InfoContext(ctx, "topic change skipped: rate limited", "channel", channelID, "retry_after", ra.After)
+		return nil
+	case hasCode(err, codeWrongChannelType):
+		return nil
+	}
+	return err
+}
+
+// Ephemeral implements bot.Deliverer. Discord shows a message to one
+// person only as an answer to their interaction, so: while this replica
+// holds a valid token (15 minutes) from the user's latest interaction in
+// the channel, the message is an ephemeral follow-up; otherwise it is a
+// direct message; and when the user accepts no DMs from the server, a
+// plain message in the channel that mentions them (not private, but never
+// lost).
+func (a *Adapter) Ephemeral(ctx context.Context, channelID string, user incident.Actor, m bot.Message) error {
+	if user.Platform != incident.PlatformDiscord || user.ID == "" {
+		return bot.PermanentError(fmt.Errorf("discord: a private message for %s, who is not a Discord user", user.Ref()))
+	}
+	r := Render(m)
+	if i, ok := a.tokens.get(channelID, user.ID, a.clock.Now()); ok {
+		err := a.followUp(ctx, i, r)
+		if err == nil {
+			return nil
+		}
+		if !isGone(err) {
+			return err
+		}
+		a.tokens.drop(channelID, user.ID)
+	}
+	err := a.direct(ctx, channelID, user.ID, r)
+	if err == nil || !hasCode(err, codeCannotDMUser) {
+		return err
+	}
+	a.log.InfoContext(ctx, "user takes no direct messages; mentioning them in the channel", "channel", channelID)
+	r.AllowedMentions = &discordgo.MessageAllowedMentions{Parse: []discordgo.AllowedMentionType{}, Users: []string{user.ID}}
+	r.Content = truncate(strings.TrimSpace("<@"+user.ID+"> "+r.Content), maxContent)
+	_, err = a.send(ctx, channelID, r)
+	return err
+}
+
+// isGone reports an interaction token Discord no longer accepts.
+func isGone(err error) bool {
+	var ae *APIError
+	if !errors.As(err, &ae) {
+		return false
+	}
+	return ae.Status == http.StatusNotFound || ae.Status == http.StatusUnauthorized ||
+		ae.Code == codeUnknownWebhook || ae.Code == codeUnknownInteraction
+}
+
+func (a *Adapter) followUp(ctx context.Context, i *discordgo.Interaction, r Rendered) error {
+	s := a.hookSession()
+	params := &discordgo.WebhookParams{Content: r.Content, Embeds: r.Embeds, Components: r.Components,
+		AllowedMentions: r.AllowedMentions, Flags: discordgo.MessageFlagsEphemeral}
+	return a.call(ctx, s, "follow up on interaction "+i.ID, "", func(o ...discordgo.RequestOption) error {
+		_, err := s.FollowupMessageCreate(i, true, params, o...)
+		return err
+	})
+}
+
+// direct sends r to the user's DM channel, saying which channel it is about.
+func (a *Adapter) direct(ctx context.Context, channelID, userID string, r Rendered) error {
+	var dm *discordgo.Channel
+	err := a.call(ctx, a.rest, "open a direct message", discordgo.EndpointUserChannels("@me"), func(o ...discordgo.RequestOption) (err error) {
+		dm, err = a.rest.UserChannelCreate(userID, o...)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if dm == nil || dm.ID == "" {
+		return errors.New("discord: open a direct message: no channel in the answer")
+	}
+	r.Content = truncate(strings.TrimSpace("-# About <#"+channelID+">\n"+r.Content), maxContent)
+	_, err = a.send(ctx, dm.ID, r)
+	return err
+}

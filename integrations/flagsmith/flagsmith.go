@@ -1,0 +1,253 @@
+package flagsmith
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/tourniquet/tourniquet/actions"
+	"github.com/tourniquet/tourniquet/config"
+	"github.com/tourniquet/tourniquet/integrations/httpx"
+	"github.com/tourniquet/tourniquet/integrations/spec"
+)
+
+// Type is the integration type in the configuration.
+const Type = "flagsmith"
+
+// System names Flagsmith in messages.
+const System = "Flagsmith"
+
+// Defaults for Flagsmith's hosted service.
+const (
+	DefaultURL    = "https://api.flagsmith.com"
+	DefaultAppURL = "https://app.flagsmith.com"
+)
+
+// Option adjusts the client (base URL, timeout, HTTP client, clock).
+type Option = httpx.Option
+
+// Config is the integration's configuration.
+type Config struct {
+	// URL is the API's base URL (DefaultURL when empty).
+	URL string
+	// Token is an Admin API token.
+	Token config.Secret
+	// AuthScheme precedes the token in Authorization: "Token" (default)
+	// or "Api-Key".
+	AuthScheme string
+	// Environment is the default environment key for actions.
+	Environment string
+	// AppURL is the dashboard's URL (DefaultAppURL when empty), and
+	// ProjectID the project's numeric ID, for links; no link without it.
+	AppURL, ProjectID string
+	// Timeout bounds each HTTP call (httpx.DefaultTimeout when 0).
+	Timeout time.Duration
+}
+
+var (
+	settings = []string{"url", "auth_scheme", "environment", "app_url", "project_id", "timeout"}
+	secrets  = []string{"token"}
+)
+
+// Validate checks the integration's settings for check-config.
+func Validate(in config.Integration) []config.Problem {
+	_, problems := parse(in)
+	return problems
+}
+
+func parse(in config.Integration) (Config, []config.Problem) {
+	c := spec.Check(in)
+	c.Known(settings, secrets)
+	c.RequiredSecret("token", "a Flagsmith Admin API token")
+	cfg := Config{
+		URL:         c.URL("url"),
+		Token:       in.Secret("token"),
+		AuthScheme:  c.OneOf("auth_scheme", "Token", "Token", "Api-Key"),
+		Environment: in.Get("environment"),
+		AppURL:      c.URL("app_url"),
+		ProjectID:   in.Get("project_id"),
+		Timeout:     c.Duration("timeout", 0),
+	}
+	if cfg.ProjectID != "" {
+		if _, err := strconv.ParseUint(cfg.ProjectID, 10, 64); err != nil {
+			c.Add("project_id", "must be the project's numeric ID")
+		}
+	}
+	return cfg, c.Problems()
+}
+
+// ConfigFrom builds the Config of an integration entry.
+func ConfigFrom(in config.Integration) (Config, error) {
+	cfg, problems := parse(in)
+	return cfg, spec.Err(Type, problems)
+}
+
+// Params are the action params the integration accepts: feature always;
+// environment unless the integration sets it.
+func Params(in config.Integration) spec.Params { return paramSpec(in.Get("environment")) }
+
+func paramSpec(env string) spec.Params {
+	return spec.Params{List: []spec.Param{
+		{Name: "feature", Required: true, Doc: "the feature's name"},
+		{Name: "environment", Required: env == "", Doc: "the environment key"},
+	}}
+}
+
+// Client disables and enables Flagsmith features. It satisfies
+// actions.Integration.
+type Client struct {
+	name string
+	cfg  Config
+	http *httpx.Client
+}
+
+var _ actions.Integration = (*Client)(nil)
+
+// New returns the client for the integration named name.
+func New(name string, in config.Integration, opts ...Option) (*Client, error) {
+	cfg, err := ConfigFrom(in)
+	if err != nil {
+		return nil, err
+	}
+	return NewClient(name, cfg, opts...)
+}
+
+// NewClient returns a client for cfg.
+func NewClient(name string, cfg Config, opts ...Option) (*Client, error) {
+	base := cfg.URL
+	if base == "" {
+		base = DefaultURL
+	}
+	if cfg.AuthScheme == "" {
+		cfg.AuthScheme = "Token"
+	}
+	if cfg.AppURL == "" {
+		cfg.AppURL = DefaultAppURL
+	}
+	o := httpx.Apply(httpx.Options{BaseURL: base, Timeout: cfg.Timeout}, opts...)
+	hc, err := httpx.New(httpx.Config{
+		System:   System,
+		Options:  o,
+		Header:   http.Header{"Authorization": {cfg.AuthScheme + " " + cfg.Token.Reveal()}},
+		Secrets:  []string{cfg.Token.Reveal()},
+		AuthHint: "check token and auth_scheme",
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &Client{name: name, cfg: cfg, http: hc}, nil
+}
+
+// Name returns the integration's name.
+func (c *Client) Name() string { return c.name }
+
+// FeatureState is the part of a Flagsmith feature state the client reads.
+type FeatureState struct {
+	ID             int64           `json:"id"`
+	Feature        int64           `json:"feature"`
+	Enabled        bool            `json:"enabled"`
+	Identity       json.RawMessage `json:"identity"`
+	FeatureSegment json.RawMessage `json:"feature_segment"`
+}
+
+// isDefault reports whether fs is the environment default (not a segment
+// override, not an identity override).
+func (fs FeatureState) isDefault() bool { return isNull(fs.Identity) && isNull(fs.FeatureSegment) }
+
+func isNull(m json.RawMessage) bool { return len(m) == 0 || string(m) == "null" }
+
+// featureStates is the list answer, paginated or not.
+type featureStates struct {
+	Results []FeatureState `json:"results"`
+}
+
+// UnmarshalJSON accepts a bare array or a paginated {"results": […]}.
+func (f *featureStates) UnmarshalJSON(b []byte) error {
+	if len(b) > 0 && b[0] == '[' {
+		return json.Unmarshal(b, &f.Results)
+	}
+	type plain featureStates
+	return json.Unmarshal(b, (*plain)(f))
+}
+
+// Run disables the feature in the environment, or enables it for an undo.
+func (c *Client) Run(ctx context.Context, req actions.Request) (actions.Result, error) {
+	if p := paramSpec(c.cfg.Environment).Missing(req.Params); len(p) > 0 {
+		return actions.Result{}, c.http.Fail("action param %s", p[0])
+	}
+	feature := spec.Pick(req.Params, "feature", "")
+	env := spec.Pick(req.Params, "environment", c.cfg.Environment)
+	envPath := []string{"api", "v1", "environments", env, "featurestates"}
+
+	var list featureStates
+	if _, err := c.http.Do(ctx, httpx.Request{
+		Path:          envPath,
+		TrailingSlash: true,
+		Query:         url.Values{"feature_name": {feature}},
+		Out:           &list,
+		What:          "environment " + env,
+	}); err != nil {
+		return actions.Result{}, err
+	}
+	var found []FeatureState
+	for _, fs := range list.Results {
+		if fs.isDefault() {
+			found = append(found, fs)
+		}
+	}
+	switch len(found) {
+	case 0:
+		return actions.Result{}, c.http.Fail("feature %s not found in environment %s", feature, env)
+	case 1:
+	default:
+		return actions.Result{}, c.http.Fail("%d feature states match %s in environment %s; refusing to guess", len(found), feature, env)
+	}
+	fs := found[0]
+
+	enabled := req.Undo
+	var got FeatureState
+	if _, err := c.http.Do(ctx, httpx.Request{
+		Method:        http.MethodPatch,
+		Path:          append(envPath, strconv.FormatInt(fs.ID, 10)),
+		TrailingSlash: true,
+		JSON:          map[string]bool{"enabled": enabled},
+		Out:           &got,
+		What:          "feature state of " + feature,
+	}); err != nil {
+		return actions.Result{}, err
+	}
+	if got.ID != 0 && got.Enabled != enabled {
+		return actions.Result{}, c.http.Fail("the change was accepted but feature %s is still %s", feature, word(!enabled))
+	}
+	return actions.Result{
+		Summary: c.http.Scrub("Flagsmith feature " + feature + " " + word(enabled) + " in environment " + env),
+		URL:     c.link(env, fs.Feature),
+	}, nil
+}
+
+func word(enabled bool) string {
+	if enabled {
+		return "enabled"
+	}
+	return "disabled"
+}
+
+// link is the feature in the dashboard, when the project is known.
+func (c *Client) link(env string, feature int64) string {
+	if c.cfg.ProjectID == "" || feature == 0 {
+		return ""
+	}
+	base, err := httpx.ParseBase(c.cfg.AppURL)
+	if err != nil {
+		return ""
+	}
+	u, err := httpx.Join(base, false, "project", c.cfg.ProjectID, "environment", env, "features")
+	if err != nil {
+		return ""
+	}
+	u.RawQuery = url.Values{"feature": {strconv.FormatInt(feature, 10)}}.Encode()
+	return u.String()
+}

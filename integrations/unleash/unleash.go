@@ -1,0 +1,149 @@
+package unleash
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/tourniquet/tourniquet/actions"
+	"github.com/tourniquet/tourniquet/config"
+	"github.com/tourniquet/tourniquet/integrations/httpx"
+	"github.com/tourniquet/tourniquet/integrations/spec"
+)
+
+// Type is the integration type in the configuration.
+const Type = "unleash"
+
+// System names Unleash in messages.
+const System = "Unleash"
+
+// DefaultProject is Unleash's default project ID.
+const DefaultProject = "default"
+
+// Option adjusts the client (base URL, timeout, HTTP client, clock).
+type Option = httpx.Option
+
+// Config is the integration's configuration.
+type Config struct {
+	// URL is the instance's base URL, path prefix included.
+	URL string
+	// Token is an admin API token or a personal access token.
+	Token config.Secret
+	// Project is the default project ID (DefaultProject when empty).
+	Project string
+	// Environment is the default environment for actions.
+	Environment string
+	// Timeout bounds each HTTP call (httpx.DefaultTimeout when 0).
+	Timeout time.Duration
+}
+
+var (
+	settings = []string{"url", "project", "environment", "timeout"}
+	secrets  = []string{"token"}
+)
+
+// Validate checks the integration's settings for check-config.
+func Validate(in config.Integration) []config.Problem {
+	_, problems := parse(in)
+	return problems
+}
+
+func parse(in config.Integration) (Config, []config.Problem) {
+	c := spec.Check(in)
+	c.Known(settings, secrets)
+	c.Required("url", "the Unleash instance's URL")
+	c.RequiredSecret("token", "an Unleash admin API token or personal access token")
+	cfg := Config{
+		URL:         c.URL("url"),
+		Token:       in.Secret("token"),
+		Project:     in.Get("project"),
+		Environment: in.Get("environment"),
+		Timeout:     c.Duration("timeout", 0),
+	}
+	return cfg, c.Problems()
+}
+
+// ConfigFrom builds the Config of an integration entry.
+func ConfigFrom(in config.Integration) (Config, error) {
+	cfg, problems := parse(in)
+	return cfg, spec.Err(Type, problems)
+}
+
+// Params are the action params the integration accepts: feature always;
+// environment unless the integration sets it; project optionally.
+func Params(in config.Integration) spec.Params { return paramSpec(in.Get("environment")) }
+
+func paramSpec(env string) spec.Params {
+	return spec.Params{List: []spec.Param{
+		{Name: "feature", Required: true, Doc: "the feature flag's name"},
+		{Name: "environment", Required: env == "", Doc: "the environment"},
+		{Name: "project", Doc: "the project ID (default: the integration's, else \"default\")"},
+	}}
+}
+
+// Client turns Unleash feature flags off and on. It satisfies
+// actions.Integration.
+type Client struct {
+	name string
+	cfg  Config
+	http *httpx.Client
+}
+
+var _ actions.Integration = (*Client)(nil)
+
+// New returns the client for the integration named name.
+func New(name string, in config.Integration, opts ...Option) (*Client, error) {
+	cfg, err := ConfigFrom(in)
+	if err != nil {
+		return nil, err
+	}
+	return NewClient(name, cfg, opts...)
+}
+
+// NewClient returns a client for cfg.
+func NewClient(name string, cfg Config, opts ...Option) (*Client, error) {
+	if cfg.Project == "" {
+		cfg.Project = DefaultProject
+	}
+	o := httpx.Apply(httpx.Options{BaseURL: cfg.URL, Timeout: cfg.Timeout}, opts...)
+	hc, err := httpx.New(httpx.Config{
+		System:   System,
+		Options:  o,
+		Header:   http.Header{"Authorization": {cfg.Token.Reveal()}},
+		Secrets:  []string{cfg.Token.Reveal()},
+		AuthHint: "check token",
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &Client{name: name, cfg: cfg, http: hc}, nil
+}
+
+// Name returns the integration's name.
+func (c *Client) Name() string { return c.name }
+
+// Run turns the feature off in the environment, or on for an undo.
+func (c *Client) Run(ctx context.Context, req actions.Request) (actions.Result, error) {
+	if p := paramSpec(c.cfg.Environment).Missing(req.Params); len(p) > 0 {
+		return actions.Result{}, c.http.Fail("action param %s", p[0])
+	}
+	feature := spec.Pick(req.Params, "feature", "")
+	project := spec.Pick(req.Params, "project", c.cfg.Project)
+	env := spec.Pick(req.Params, "environment", c.cfg.Environment)
+	state := "off"
+	if req.Undo {
+		state = "on"
+	}
+	_, err := c.http.Do(ctx, httpx.Request{
+		Method: http.MethodPost,
+		Path:   []string{"api", "admin", "projects", project, "features", feature, "environments", env, state},
+		What:   "feature " + feature + " or environment " + env + " in project " + project,
+	})
+	if err != nil {
+		return actions.Result{}, err
+	}
+	return actions.Result{
+		Summary: c.http.Scrub("Unleash feature " + feature + " turned " + state + " in " + env + " (project " + project + ")"),
+		URL:     httpx.MustJoin(c.http.BaseURL(), "projects", project, "features", feature),
+	}, nil
+}

@@ -1,0 +1,40 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+
+	"github.com/tourniquet/tourniquet/bot"
+	"github.com/tourniquet/tourniquet/bot/checkin"
+	"github.com/tourniquet/tourniquet/config"
+	"github.com/tourniquet/tourniquet/internal/metrics"
+)
+
+// StartCheckins wires the mitigation check-in scheduler into engine (its
+// hook and the "answer" command behind the check-in buttons) and runs its
+// sweeper until ctx is done or stop is called. stop waits for the sweeper
+// to finish its transaction. Call it before the engine handles commands.
+// m may be nil.
+func StartCheckins(ctx context.Context, cfg *config.Config, engine *bot.Engine, m *metrics.Metrics, log *slog.Logger) (stop func(), err error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	log = log.With("component", "checkins")
+	sched, err := checkin.New(engine, cfg.Checkins, checkin.Options{Logger: log, Metrics: m})
+	if err != nil {
+		return nil, fmt.Errorf("check-ins: %w", err)
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		_ = sched.Run(ctx)
+	}()
+	return func() {
+		cancel()
+		wg.Wait()
+	}, nil
+}

@@ -1,0 +1,96 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tourniquet/tourniquet/config"
+	"github.com/tourniquet/tourniquet/storage"
+	"github.com/tourniquet/tourniquet/storage/storagetest"
+)
+
+func get(t *testing.T, url string) (int, string) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+func TestServeHealthMetricsAndShutdown(t *testing.T) {
+	cfg := config.Default()
+	cfg.DatabaseURL = "sqlite:" + filepath.Join(t.TempDir(), "t.db")
+	cfg.Listen = "127.0.0.1:0"
+	in, inW := io.Pipe()
+	defer inW.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	addr := make(chan string, 1)
+	done := make(chan error, 1)
+	go func() {
+		done <- Serve(ctx, ServeOptions{Config: cfg, Stdin: in, Stdout: io.Discard, Logger: slog.New(slog.DiscardHandler),
+			Ready: func(a string) { addr <- a }})
+	}()
+	var base string
+	select {
+	case a := <-addr:
+		base = "http://" + a
+	case err := <-done:
+		t.Fatalf("serve stopped: %v", err)
+	case <-time.After(20 * time.Second):
+		t.Fatal("serve did not start")
+	}
+	if code, body := get(t, base+"/healthz"); code != 200 || body != "ok\n" {
+		t.Fatalf("/healthz: %d %q", code, body)
+	}
+	if code, body := get(t, base+"/readyz"); code != 200 {
+		t.Fatalf("/readyz: %d %q", code, body)
+	}
+	code, body := get(t, base+"/metrics")
+	if code != 200 || !strings.Contains(body, `tourniquet_http_requests_total{route="GET /healthz",status="200"} 1`) {
+		t.Fatalf("/metrics: %d\n%s", code, body)
+	}
+	if !strings.Contains(body, "tourniquet_ack_latency_seconds") {
+		t.Fatal("no ack latency histogram")
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("shutdown: %v", err)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("serve did not shut down")
+	}
+}
+
+// downStore is a store whose database does not answer.
+type downStore struct{ storage.Store }
+
+func (downStore) Ping(context.Context) error { return errors.New("connection refused") }
+
+func TestReadyzFailsWhileStoreIsDown(t *testing.T) {
+	s := storagetest.NewSQLite(t)
+	for _, tt := range []struct {
+		store storage.Store
+		code  int
+	}{{s, 200}, {downStore{s}, 503}, {s, 200}} {
+		mux := http.NewServeMux()
+		healthRoutes(mux, tt.store)
+		rec := httptest.NewRecorder()
+		mux.ServeHTTP(rec, httptest.NewRequest("GET", "/readyz", nil))
+		if rec.Code != tt.code {
+			t.Fatalf("/readyz = %d, want %d (%s)", rec.Code, tt.code, rec.Body)
+		}
+	}
+}
