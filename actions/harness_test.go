@@ -64,7 +64,7 @@ type fake struct {
 func (f *fake) Run(ctx context.Context, req actions.Request) (actions.Result, error) {
 	f.mu.Lock()
 	f.calls = append(f.calls, req)
-	block, started, res, err := f.block, f.started, f.res, f.err
+	block, started := f.block, f.started
 	f.mu.Unlock()
 	if started != nil {
 		started <- struct{}{}
@@ -76,7 +76,9 @@ func (f *fake) Run(ctx context.Context, req actions.Request) (actions.Result, er
 			return actions.Result{}, ctx.Err()
 		}
 	}
-	return res, err
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.res, f.err
 }
 
 func (f *fake) Calls() []actions.Request {

@@ -150,9 +150,14 @@ func (e *Engine) Handle(ctx context.Context, inv Invocation) (Reply, error) {
 		inv.Source = incident.SourceTyped
 	}
 	cmd, err := Parse(inv.Text)
-	if title := inv.Fields[FieldTitle]; err != nil && title != "" {
-		// A form (Slack modal, Discord options) gave the title as a field.
-		cmd, err = Parse(inv.Text + " " + title)
+	if title := strings.TrimSpace(inv.Fields[FieldTitle]); err != nil && title != "" {
+		// A form (Slack modal, Discord options) gave the title as a field:
+		// parse the command with a placeholder title, then take the field
+		// as is, so a title like "Here be dragons" or "sev2 backlog" is
+		// never read as flags.
+		if cmd, err = Parse(inv.Text + " _"); err == nil {
+			cmd.Text = title
+		}
 	}
 	if err != nil {
 		var ue *UsageError
@@ -187,7 +192,7 @@ func (e *Engine) Handle(ctx context.Context, inv Invocation) (Reply, error) {
 				return err
 			}
 			if !inc.Open() && !h.onResolved {
-				reply = ErrorReply(fmt.Sprintf("%s is resolved; only `status`, `timeline` and `note` work on it now.", inc.Key))
+				reply = resolvedReply(inc)
 				reply.IncidentKey = inc.Key
 				return nil
 			}

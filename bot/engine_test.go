@@ -469,3 +469,22 @@ func TestDeclareWithFields(t *testing.T) {
 		}
 	})
 }
+
+func TestFormTitleIsNeverReadAsFlags(t *testing.T) {
+	storagetest.ForEach(t, func(t *testing.T, s storage.Store) {
+		h := newHarness(t, s, bot.Options{})
+		r, err := h.engine.Handle(context.Background(), bot.Invocation{Channel: lobby, Actor: alice, Text: "declare",
+			Fields: map[string]string{bot.FieldTitle: "Here be dragons", bot.FieldSeverity: "sev3"}})
+		if err != nil || r.Error {
+			t.Fatalf("declare: %v %s", err, r.Message.Fallback)
+		}
+		h.drain()
+		inc, _ := s.GetIncidentByKey(context.Background(), r.IncidentKey)
+		if inc.Title != "Here be dragons" || inc.Severity != incident.Sev3 {
+			t.Fatalf("incident: %q %s", inc.Title, inc.Severity)
+		}
+		if len(h.rec.Ops("open")) != 1 {
+			t.Fatal(`a title starting with "here" bound the current channel instead of opening one`)
+		}
+	})
+}

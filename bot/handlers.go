@@ -71,13 +71,20 @@ func doneReply(inc *incident.Incident, ev incident.Event) Reply {
 	return r
 }
 
+// resolvedReply refuses a command on a resolved incident.
+func resolvedReply(inc *incident.Incident) Reply {
+	r := ErrorReply(fmt.Sprintf("%s is resolved; only `status`, `timeline` and `note` work on it now.", inc.Key))
+	r.IncidentKey = inc.Key
+	return r
+}
+
 // domainErrorReply explains a refused transition in the user's terms.
 func domainErrorReply(inc *incident.Incident, err error) Reply {
 	var msg string
 	at := func(t interface{ Format(string) string }) string { return t.Format("15:04 UTC") }
 	switch {
 	case errors.Is(err, incident.ErrResolved):
-		msg = fmt.Sprintf("%s is resolved; only `status`, `timeline` and `note` work on it now.", inc.Key)
+		return resolvedReply(inc)
 	case errors.Is(err, incident.ErrAlreadyMitigated):
 		msg = fmt.Sprintf("Impact on %s is already mitigated. If it is back, use `/incident regressed`.", inc.Key)
 	case errors.Is(err, incident.ErrNotMitigated):

@@ -46,7 +46,7 @@ func (tx *Tx) Dispatch(ctx context.Context, cmd Command) (Reply, error) {
 			return Reply{}, fmt.Errorf("dispatch %s: no incident in this unit of work", cmd.Name)
 		}
 		if !tx.Incident.Open() && !h.onResolved {
-			return ErrorReply(fmt.Sprintf("%s is resolved; only `status`, `timeline` and `note` work on it now.", tx.Incident.Key)), nil
+			return resolvedReply(tx.Incident), nil
 		}
 	}
 	return h.fn(ctx, tx, cmd)

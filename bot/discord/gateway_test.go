@@ -129,3 +129,15 @@ func TestGatewaySession(t *testing.T) {
 		t.Fatal("RunGateway did not return after cancel")
 	}
 }
+
+// When another replica deferred the interaction while it waited for the
+// claim, the claiming replica's answer goes through the webhook.
+func TestAnswerAfterAnotherReplicaDeferred(t *testing.T) {
+	e := newEnv(t, sqlite(t), nil)
+	e.fake.Fail("POST", "interactions/8500001/", 1, 400, nil, `{"message":"Interaction has already been acknowledged.","code":40060}`)
+	e.a.HandleGatewayInteraction(t.Context(), interaction(t, discordtest.Command("8500001", appID, guildID, lobby, alice, "help", nil)))
+	edits := e.fake.Find("PATCH", "webhooks/"+appID+"/itoken-8500001/messages/@original")
+	if len(edits) != 1 || !strings.Contains(string(edits[0].Body), "Tourniquet commands") {
+		t.Fatalf("edits %+v", edits)
+	}
+}

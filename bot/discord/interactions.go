@@ -138,7 +138,11 @@ func (a *Adapter) finish(ctx context.Context, i *discordgo.Interaction, resp *di
 func (a *Adapter) answer(ctx context.Context, i *discordgo.Interaction, via transport) *discordgo.InteractionResponse {
 	switch i.Type {
 	case discordgo.InteractionApplicationCommand:
-		line, fields, err := commandLine(i.ApplicationCommandData())
+		data, ok := i.Data.(discordgo.ApplicationCommandInteractionData)
+		if !ok {
+			return private(textMessage(textUnsupported), false)
+		}
+		line, fields, err := commandLine(data)
 		if err != nil {
 			return private(textMessage("⚠️ "+err.Error()+". Try `/incident help`."), false)
 		}
@@ -154,7 +158,10 @@ func (a *Adapter) answer(ctx context.Context, i *discordgo.Interaction, via tran
 
 // click handles a button or a select menu.
 func (a *Adapter) click(ctx context.Context, i *discordgo.Interaction, via transport) *discordgo.InteractionResponse {
-	data := i.MessageComponentData()
+	data, ok := i.Data.(discordgo.MessageComponentInteractionData)
+	if !ok {
+		return private(textMessage(textUnsupported), false)
+	}
 	id := data.CustomID
 	if strings.HasPrefix(id, menuPrefix) {
 		if len(data.Values) == 0 {

@@ -3,7 +3,6 @@ package slack
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -225,4 +224,4 @@ func channelRef(id string) incident.ChannelRef {
 }
 
 // errNoEngine answers requests when the adapter only delivers.
-var errNoEngine = fmt.Errorf("slack: no engine configured to handle requests")
+var errNoEngine = errors.New("slack: no engine configured to handle requests")

@@ -230,8 +230,10 @@ func (a *Adapter) fetchMessage(ctx context.Context, channel, ts string) (*slack.
 			return &h.Messages[i], nil
 		}
 	}
+	// Slack may put the thread's parent first whatever the bounds: ask for
+	// a few and pick the one at ts.
 	msgs, _, _, err := a.api.GetConversationRepliesContext(ctx, &slack.GetConversationRepliesParameters{
-		ChannelID: channel, Timestamp: ts, Latest: ts, Oldest: ts, Inclusive: true, Limit: 1,
+		ChannelID: channel, Timestamp: ts, Latest: ts, Oldest: ts, Inclusive: true, Limit: 10,
 	})
 	if err != nil {
 		if isCode(err, "thread_not_found", "message_not_found", "channel_not_found") {

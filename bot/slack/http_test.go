@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -444,5 +445,27 @@ func TestDeclareHereJoinsAPublicChannel(t *testing.T) {
 	ch := h.fake.channel("CPUB")
 	if len(ch.messages) == 0 || !ch.pins[ch.messages[0].ts] {
 		t.Errorf("card not posted and pinned in the channel: %+v", ch)
+	}
+}
+
+func TestFailedResponseURLFallsBackWithoutLeakingIt(t *testing.T) {
+	h := newHarness(t, storagetest.NewSQLite(t))
+	h.fake.addChannel("CINC", "inc-room", false, "U1", "U2", testBotUser)
+	h.declareHere("CINC", "Response URLs")
+	gone := httptest.NewServer(http.NotFoundHandler())
+	gone.Close()
+	click := h.clickPayload("U2", "CINC", "status", "1772373690.000001")
+	click["response_url"] = gone.URL + "/hooks/T1/B1/secret-token"
+	if status, _ := h.interaction(click); status != http.StatusOK {
+		t.Fatalf("click: %d", status)
+	}
+	h.ad.Wait()
+	eph := h.fake.OK("chat.postEphemeral")
+	if len(eph) != 1 || eph[0].Form.Get("user") != "U2" {
+		t.Fatalf("no fallback to chat.postEphemeral: %+v", eph)
+	}
+	logs := h.logs.String()
+	if !strings.Contains(logs, "could not answer through the response URL") || strings.Contains(logs, "secret-token") {
+		t.Errorf("logs:\n%s", logs)
 	}
 }

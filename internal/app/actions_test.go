@@ -1,0 +1,178 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"github.com/tourniquet/tourniquet/bot"
+	"github.com/tourniquet/tourniquet/config"
+	"github.com/tourniquet/tourniquet/incident"
+	"github.com/tourniquet/tourniquet/internal/clock"
+	"github.com/tourniquet/tourniquet/internal/metrics"
+	"github.com/tourniquet/tourniquet/storage"
+	"github.com/tourniquet/tourniquet/storage/storagetest"
+)
+
+func loadYAML(t *testing.T, yaml string) (*config.Config, error) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "tourniquet.yaml")
+	if err := os.WriteFile(path, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return LoadConfig(path, func(string) string { return "" }, os.ReadFile)
+}
+
+// TestCheckConfigActions: what check-config reports about actions and
+// integrations, every problem at once, none holding a secret.
+func TestCheckConfigActions(t *testing.T) {
+	_, err := loadYAML(t, `
+integrations:
+  helm:
+    type: exec
+    command: [helm, rollback, "{{.Params.release}}"]
+    token: sup3r-s3cret-value
+  odd:
+    type: carrier-pigeon
+  demo:
+    type: sandbox
+actions:
+  - id: rollback-shop
+    kind: rollback
+    integration: helm
+    params: {release: shop, relase: typo}
+    allowed: [lead]
+  - id: nothing
+    kind: custom
+    integration: helm
+    allowed: [lead]
+    undo: rollback-shopp
+`)
+	var cerr *config.Errors
+	if !errors.As(err, &cerr) {
+		t.Fatalf("LoadConfig = %v, want *config.Errors", err)
+	}
+	text := cerr.Error()
+	for _, want := range []string{
+		`integrations.odd.type: unknown integration type "carrier-pigeon" (known: exec)`,
+		"integrations.demo.type: sandbox is only the demo",
+		`actions[1].undo: "rollback-shopp" names no action`,
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("problems lack %q:\n%s", want, text)
+		}
+	}
+	if strings.Contains(text, "sup3r-s3cret-value") {
+		t.Errorf("a secret leaked:\n%s", text)
+	}
+
+	// Once the rest is right, unknown and missing params are reported.
+	_, err = loadYAML(t, `
+integrations:
+  helm:
+    type: exec
+    command: [helm, rollback, "{{.Params.release}}"]
+actions:
+  - id: rollback-shop
+    kind: rollback
+    integration: helm
+    params: {relase: typo}
+    allowed: [lead]
+`)
+	if !errors.As(err, &cerr) {
+		t.Fatalf("LoadConfig = %v, want *config.Errors", err)
+	}
+	text = cerr.Error()
+	for _, want := range []string{
+		"actions[0].params.relase: unknown param (accepted: release) (integration helm, type exec)",
+		"actions[0].params.release: required: used in the command (integration helm, type exec)",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("problems lack %q:\n%s", want, text)
+		}
+	}
+
+	cfg, err := loadYAML(t, `
+integrations:
+  helm:
+    type: exec
+    command: [helm, rollback, "{{.Params.release}}"]
+actions:
+  - id: rollback-shop
+    kind: rollback
+    integration: helm
+    params: {release: shop}
+    allowed: [lead]
+`)
+	if err != nil {
+		t.Fatalf("a valid configuration: %v", err)
+	}
+	if sandboxMode(cfg) {
+		t.Error("the sandbox is active although an action is configured")
+	}
+}
+
+// TestStartActionsSandbox: with nothing configured the demo actions are
+// offered, run through the wired runner, and counted in the metrics.
+func TestStartActionsSandbox(t *testing.T) {
+	ctx := context.Background()
+	cfg := config.Default()
+	if !sandboxMode(cfg) {
+		t.Fatal("no configuration, yet no sandbox")
+	}
+	store := storagetest.NewSQLite(t)
+	opts := EngineOptions(cfg, store, clock.Real{}, nil)
+	engine := bot.NewEngine(opts)
+	m := metrics.New()
+	stop, err := StartActions(ctx, cfg, engine, m, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	you := incident.Actor{Platform: incident.PlatformConsole, ID: "you", Name: "you"}
+	ch := incident.ChannelRef{Platform: incident.PlatformConsole, ChannelID: "INC-1"}
+	for _, line := range []string{"declare here sev1 Checkout errors", "run rollback-demo-shop"} {
+		r, err := engine.Handle(ctx, bot.Invocation{Channel: ch, Actor: you, Text: line, Source: incident.SourceButton})
+		if err != nil || r.Error {
+			t.Fatalf("%q: %v %+v", line, err, r.Message)
+		}
+	}
+	inc, _ := store.GetIncidentByKey(ctx, "INC-1")
+	if got := engine.Actions(inc); len(got) != 2 || got[0].Title != "Roll back demo-shop to v41" || got[1].Title != "Kill switch: new-checkout" {
+		t.Errorf("offered actions %+v", got)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	var run storage.ActionRun
+	for {
+		runs, err := store.ListActionRuns(ctx, inc.ID)
+		if err != nil || len(runs) != 1 {
+			t.Fatalf("runs %v, %v", runs, err)
+		}
+		if run = runs[0]; !run.Status.Active() || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if run.Status != storage.RunSucceeded || !strings.Contains(run.Summary, "sandbox: demo-shop rolled back from v42 to v41") {
+		t.Fatalf("run %+v", run)
+	}
+	if n := testutil.ToFloat64(m.ActionRuns.WithLabelValues("sandbox", "rollback", "succeeded")); n != 1 {
+		t.Errorf("tourniquet_action_runs_total{sandbox,rollback,succeeded} = %v, want 1", n)
+	}
+}
+
+func TestStartActionsRefusesBadActions(t *testing.T) {
+	cfg := config.Default()
+	cfg.Integrations = map[string]config.Integration{"helm": {Type: "exec", Settings: map[string]any{"command": []any{"helm", "{{.Params.release}}"}}}}
+	cfg.Actions = []config.Action{{ID: "x", Kind: "rollback", Integration: "helm", Params: map[string]string{"nope": "1"}, Allowed: []string{"lead"}}}
+	engine := bot.NewEngine(bot.Options{Store: storagetest.NewSQLite(t)})
+	if _, err := StartActions(context.Background(), cfg, engine, nil, nil); err == nil || !strings.Contains(err.Error(), "actions[0].params.nope") {
+		t.Fatalf("StartActions = %v", err)
+	}
+}
