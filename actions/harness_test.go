@@ -33,7 +33,7 @@ func yes() *bool { b := true; return &b }
 func testActions() []config.Action {
 	return []config.Action{
 		{ID: "rollback-checkout", Title: "Roll back checkout to v41", Kind: config.KindRollback, Integration: "deploy",
-			Params: map[string]string{"service": "checkout", "version": "v41", "api_token": "hunter2-param-secret"},
+			Params:   map[string]string{"service": "checkout", "version": "v41", "api_token": "hunter2-param-secret"},
 			Services: []string{"checkout"}, Allowed: []string{"lead", "group:sre"}, Confirm: yes(), Timeout: 30 * time.Second},
 		{ID: "debug-logging", Title: "Debug logging on checkout", Kind: config.KindInstrumentation, Integration: "deploy",
 			Allowed: []string{"lead", "group:sre"}, Confirm: yes(), Timeout: 30 * time.Second},
@@ -96,7 +96,7 @@ func (f *fake) set(res actions.Result, err error) {
 // harness is one replica: an engine with the actions wired in, a runner,
 // a sender delivering to a recorder, all on one store and a fake clock.
 type harness struct {
-	t      *testing.T
+	t      testing.TB
 	store  storage.Store
 	clock  *clock.Fake
 	cat    *actions.Catalog
@@ -112,7 +112,7 @@ func newHarness(t *testing.T, s storage.Store, acts []config.Action) *harness {
 	return newReplica(t, s, clock.NewFake(t0), acts, testIntegrations)
 }
 
-func newReplica(t *testing.T, s storage.Store, clk *clock.Fake, acts []config.Action, ints map[string]config.Integration) *harness {
+func newReplica(t testing.TB, s storage.Store, clk *clock.Fake, acts []config.Action, ints map[string]config.Integration) *harness {
 	t.Helper()
 	cat, err := actions.NewCatalog(acts, ints)
 	if err != nil {

@@ -81,7 +81,9 @@ func progressKey(inc *incident.Incident, runID string) string { return inc.Key +
 
 // verifyKey is the key of the question asked about a run whose outcome is
 // unknown.
-func verifyKey(inc *incident.Incident, runID string) string { return progressKey(inc, runID) + "/verify" }
+func verifyKey(inc *incident.Incident, runID string) string {
+	return progressKey(inc, runID) + "/verify"
+}
 
 // stopWaiting cancels a run that has not started (requested or awaiting
 // approval) inside tx: the run, its event, its audit row, its message. It

@@ -190,6 +190,9 @@ var (
 	mentionRe = regexp.MustCompile(`^<@!?([A-Za-z0-9]+)(?:\|([^>]*))?>$`)
 	clockRe   = regexp.MustCompile(`^([01]?\d|2[0-3]):([0-5]\d)$`)
 	idRe      = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$`)
+	// sevWordRe is a word meant as a severity in a declaration ("sev1",
+	// "SEV9"), as opposed to a title that starts with "Several…".
+	sevWordRe = regexp.MustCompile(`^sev-?\d+$`)
 )
 
 // maxCommandLen bounds a command line; longer input is refused.
@@ -313,7 +316,7 @@ func parseDeclare(c Command, rest string) (Command, error) {
 		case lw == "here" && !c.Here:
 			c.Here, rest = true, r
 			continue
-		case c.Severity == "" && strings.HasPrefix(lw, "sev"):
+		case c.Severity == "" && sevWordRe.MatchString(lw):
 			sev, err := incident.ParseSeverity(lw)
 			if err != nil {
 				return c, usageErr(CmdDeclare, "%q is not a severity: use sev1 to sev4", w)

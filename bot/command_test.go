@@ -21,6 +21,12 @@ func TestParseValid(t *testing.T) {
 		{"declare here SEV3 Slow search", func(c Command) bool {
 			return c.Here && c.Severity == incident.Sev3 && c.Text == "Slow search"
 		}},
+		{"declare Several services down", func(c Command) bool {
+			return c.Severity == "" && c.Text == "Several services down"
+		}},
+		{"declare sev1 Severe latency", func(c Command) bool {
+			return c.Severity == incident.Sev1 && c.Text == "Severe latency"
+		}},
 		{"sev 2", func(c Command) bool { return c.Name == CmdSev && c.Severity == incident.Sev2 }},
 		{"severity sev4", func(c Command) bool { return c.Name == CmdSev && c.Severity == incident.Sev4 }},
 		{"lead <@U0123ABCD>", func(c Command) bool { return c.Lead.ID == "U0123ABCD" && c.Lead.Platform == "" }},

@@ -26,6 +26,10 @@ type Config struct {
 	// APIToken is the bearer token for /api/v1/*; unset means no API access.
 	APIToken     Secret `yaml:"api_token" json:"api_token"`
 	APITokenFile string `yaml:"api_token_file" json:"api_token_file"`
+	// LinkSecret keys the HMAC of the signed report links the bot posts;
+	// unset, the key is derived from APIToken. Every replica needs the same.
+	LinkSecret     Secret `yaml:"link_secret" json:"link_secret"`
+	LinkSecretFile string `yaml:"link_secret_file" json:"link_secret_file"`
 
 	Log          Log                    `yaml:"log" json:"log"`
 	Slack        Slack                  `yaml:"slack" json:"slack"`

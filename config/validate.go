@@ -39,6 +39,7 @@ func (l *loader) validate() {
 	l.validateSlack(&c.Slack)
 	l.validateDiscord(&c.Discord)
 
+	l.validateLinks(c)
 	if c.OpenAI.BaseURL != "" {
 		l.checkURL("openai.base_url", c.OpenAI.BaseURL)
 	}
@@ -284,4 +285,25 @@ func (l *loader) validateActions(actions []Action) {
 			l.fail(p, "an action cannot undo itself")
 		}
 	}
+}
+
+// minLinkSecret is the shortest link secret accepted: it keys an HMAC.
+const minLinkSecret = 12
+
+// validateLinks checks the link secret and warns when the report pages
+// can be reached by nobody: no token, no link secret, and a listen address
+// others can reach (pages are open only on loopback).
+func (l *loader) validateLinks(c *Config) {
+	if c.LinkSecret.IsSet() && len(c.LinkSecret.Reveal()) < minLinkSecret {
+		l.fail("link_secret", fmt.Sprintf("too short: use at least %d random characters (openssl rand -hex 32)", minLinkSecret))
+	}
+	host, _, err := net.SplitHostPort(c.Listen)
+	if err != nil || c.APIToken.IsSet() || c.LinkSecret.IsSet() {
+		return
+	}
+	if ip := net.ParseIP(host); host == "localhost" || (ip != nil && ip.IsLoopback()) {
+		return
+	}
+	l.warn("link_secret", "neither api_token nor link_secret is set and listen is not a loopback address: "+
+		"the report pages and the links the bot posts will refuse everyone")
 }

@@ -162,6 +162,7 @@ func TestPagesInChromium(t *testing.T) {
 		if err != nil || len(pdf) < 1000 {
 			t.Fatalf("print to PDF: %d bytes, %v", len(pdf), err)
 		}
+		screenshot(t, ctx, "incident-microscope-print.png")
 		path := filepath.Join(t.ArtifactDir(), "incident-microscope.pdf")
 		if err := os.WriteFile(path, pdf, 0o644); err != nil {
 			t.Fatal(err)

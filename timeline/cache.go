@@ -12,6 +12,10 @@ type EventLister interface {
 	ListEvents(ctx context.Context, incidentID int64, afterSeq int64, limit int) ([]incident.Event, error)
 }
 
+// DefaultCacheMinEvents is the smallest timeline worth keeping: smaller
+// ones are cheap to read whole.
+const DefaultCacheMinEvents = 1000
+
 // EventCache keeps the timelines of recently read large incidents, so that
 // reading one again asks the database only for the events appended since.
 // Events are append-only and numbered 1, 2, 3… without gaps in commit order

@@ -105,6 +105,8 @@ type DraftOptions struct {
 	Timeout time.Duration
 	// Redact removes secrets from every text sent to the summarizer.
 	Redact func(string) string
+	// Cache, if set, reads events through the pages' cache.
+	Cache  *EventCache
 	Clock  clock.Clock
 	Logger *slog.Logger
 	// Poll is how often pending drafts are looked for (default 2s).
@@ -180,7 +182,7 @@ func (w *DraftWorker) RunOnce(ctx context.Context) (bool, error) {
 		return false, err
 	}
 	key := incident.KeyFor(d.IncidentID)
-	x, err := Load(ctx, w.o.Store, key, w.o.Clock.Now())
+	x, err := load(ctx, w.o.Store, w.o.Cache, key, w.o.Clock.Now())
 	if err != nil {
 		return true, err
 	}

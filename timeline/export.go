@@ -57,6 +57,7 @@ var ErrNoIncident = errors.New("no such incident")
 // NotFoundError is an unknown incident; its text is "no incident INC-<n>".
 type NotFoundError struct{ Key string }
 
+// Error is "no incident INC-<n>".
 func (e *NotFoundError) Error() string { return "no incident " + e.Key }
 
 // Is makes errors.Is(err, ErrNoIncident) true.

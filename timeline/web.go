@@ -47,6 +47,9 @@ type WebOptions struct {
 	// CacheEvents is how many events of large incidents (1,000 events or
 	// more) are kept between reads (default 50,000; negative: none).
 	CacheEvents int
+	// Cache, if set, is used instead (share it with the DraftWorker so the
+	// link it posts opens warm).
+	Cache *EventCache
 }
 
 // Web serves the report pages (GET /incidents, /incidents/{key},
@@ -91,8 +94,11 @@ func NewWeb(o WebOptions) (*Web, error) {
 			"img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
 		bufs: sync.Pool{New: func() any { return new(bytes.Buffer) }},
 	}
-	if o.CacheEvents > 0 {
-		w.cache = NewEventCache(o.CacheEvents, 1000)
+	switch {
+	case o.Cache != nil:
+		w.cache = o.Cache
+	case o.CacheEvents > 0:
+		w.cache = NewEventCache(o.CacheEvents, DefaultCacheMinEvents)
 	}
 	for _, name := range []string{"list", "incident", "reports", "error"} {
 		t, err := template.New(name).ParseFS(webFS, "web/layout.html", "web/"+name+".html")

@@ -4,11 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"html"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -171,6 +173,19 @@ func TestPageAccess(t *testing.T) {
 		if r := f.get(path, bearerHdr(testToken)...); r.status != http.StatusOK {
 			t.Errorf("%s with the token: %d", path, r.status)
 		}
+	}
+	// A signed link to the list signs the links of its rows with the same expiry.
+	list := strings.TrimPrefix(f.links.PageURL("incidents", f.clock.Now()), f.srv.URL)
+	r := f.get(list)
+	row := regexp.MustCompile(`href="(/incidents/INC-1\?exp=[^"]+)"`).FindStringSubmatch(r.body)
+	if r.status != 200 || row == nil {
+		t.Fatalf("signed list: %d, row link %v", r.status, row)
+	}
+	if r := f.get(html.UnescapeString(row[1])); r.status != 200 {
+		t.Errorf("row link from a signed list: %d", r.status)
+	}
+	if r := f.get(strings.Replace(list, "/incidents", "/reports", 1)); r.status != http.StatusForbidden {
+		t.Errorf("a list link used for the reports: %d", r.status)
 	}
 	if r := f.get("/incidents", bearerHdr(testToken)...); strings.Contains(r.body, "Open access") {
 		t.Error("the open-access banner shows with a token configured")

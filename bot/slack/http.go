@@ -33,44 +33,41 @@ func (a *Adapter) Routes(mux *http.ServeMux) {
 type inboundFunc func(ctx context.Context, body []byte) (response, error)
 
 func (a *Adapter) handler(route string, fn inboundFunc) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		a.serve(w, r, route, fn)
-	})
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { a.serve(w, r, route, fn) })
 }
 
-func (a *Adapter) serve(w http.ResponseWriter, r *http.Request, route string, fn inboundFunc) int {
+func (a *Adapter) serve(w http.ResponseWriter, r *http.Request, route string, fn inboundFunc) {
 	body, ok := a.verify.read(w, r)
 	if !ok {
 		w.WriteHeader(http.StatusUnauthorized)
-		return http.StatusUnauthorized
+		return
 	}
 	resp, err := fn(r.Context(), body)
 	switch {
 	case errors.Is(err, errBadRequest):
 		w.WriteHeader(http.StatusBadRequest)
-		return http.StatusBadRequest
+		return
 	case err != nil:
 		a.log.ErrorContext(r.Context(), "could not record a Slack request; answering 503 so that Slack retries", "route", route, "err", sanitize(err))
 		w.WriteHeader(http.StatusServiceUnavailable)
-		return http.StatusServiceUnavailable
+		return
 	}
 	if resp.after != nil {
 		a.spawn(r.Context(), resp.after)
 	}
 	if resp.body == nil {
 		w.WriteHeader(http.StatusOK)
-		return http.StatusOK
+		return
 	}
 	buf, err := json.Marshal(resp.body)
 	if err != nil {
 		a.log.ErrorContext(r.Context(), "could not encode the answer", "route", route, "err", err)
 		w.WriteHeader(http.StatusOK) // recorded: acknowledge anyway
-		return http.StatusOK
+		return
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(buf)
-	return http.StatusOK
 }
 
 func (a *Adapter) httpCommand(ctx context.Context, body []byte) (response, error) {

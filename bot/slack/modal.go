@@ -146,6 +146,8 @@ func (a *Adapter) onDeclareSubmit(ctx context.Context, cb slack.InteractionCallb
 	if fields[bot.FieldTitle] == "" {
 		return response{body: slack.NewErrorsViewSubmissionResponse(map[string]string{bot.FieldTitle: "Give the incident a title."})}, nil
 	}
+	// The title travels in Fields: the engine never reads its first word
+	// as "here" or a severity ("Here maps down", "Several users…").
 	text := bot.CmdDeclare
 	if meta.Here {
 		text += " here"

@@ -13,9 +13,17 @@ import (
 	"github.com/tourniquet/tourniquet/bot"
 	"github.com/tourniquet/tourniquet/config"
 	"github.com/tourniquet/tourniquet/incident"
+	"github.com/tourniquet/tourniquet/integrations/argocd"
 	"github.com/tourniquet/tourniquet/integrations/exec"
+	"github.com/tourniquet/tourniquet/integrations/flagsmith"
+	"github.com/tourniquet/tourniquet/integrations/githubactions"
+	"github.com/tourniquet/tourniquet/integrations/httpx"
+	"github.com/tourniquet/tourniquet/integrations/kubernetes"
+	"github.com/tourniquet/tourniquet/integrations/launchdarkly"
 	"github.com/tourniquet/tourniquet/integrations/sandbox"
 	"github.com/tourniquet/tourniquet/integrations/spec"
+	"github.com/tourniquet/tourniquet/integrations/unleash"
+	"github.com/tourniquet/tourniquet/integrations/webhook"
 	"github.com/tourniquet/tourniquet/internal/metrics"
 )
 
@@ -35,27 +43,46 @@ func integrationTypeOf(typ string) (integrationType, bool) {
 	case exec.Type:
 		return integrationType{exec.Validate, exec.Params,
 			func(name string, in config.Integration) (actions.Integration, error) { return exec.New(name, in) }}, true
+	case webhook.Type:
+		return httpType(webhook.Validate, webhook.Params, webhook.New), true
+	case launchdarkly.Type:
+		return httpType(launchdarkly.Validate, launchdarkly.Params, launchdarkly.New), true
+	case unleash.Type:
+		return httpType(unleash.Validate, unleash.Params, unleash.New), true
+	case flagsmith.Type:
+		return httpType(flagsmith.Validate, flagsmith.Params, flagsmith.New), true
+	case argocd.Type:
+		return httpType(argocd.Validate, argocd.Params, argocd.New), true
+	case githubactions.Type:
+		return httpType(githubactions.Validate, githubactions.Params, githubactions.New), true
+	case kubernetes.Type:
+		return httpType(kubernetes.Validate, kubernetes.Params, kubernetes.New), true
 	case sandbox.Type:
 		// Only the demo of the run with no configuration; see sandboxMode.
 		return integrationType{sandbox.Validate, sandbox.Params, nil}, true
-
-	// HTTP integrations plug in here, one case each, in the same shape:
-	//
-	//	case webhook.Type:
-	//		return integrationType{webhook.Validate, webhook.Params,
-	//			func(name string, in config.Integration) (actions.Integration, error) { return webhook.New(name, in) }}, true
-	//
-	// for webhook, launchdarkly, unleash, flagsmith, argocd, githubactions
-	// and kubernetes.
 	default:
 		return integrationType{}, false
 	}
 }
 
-// knownIntegrationTypes lists the types integrationTypeOf builds, for
+// httpType adapts an HTTP integration package (its New takes httpx
+// options, none needed here: base URL and timeout come from its settings).
+func httpType[C actions.Integration](validate func(config.Integration) []config.Problem, params func(config.Integration) spec.Params,
+	newClient func(name string, in config.Integration, opts ...httpx.Option) (C, error)) integrationType {
+	return integrationType{validate, params, func(name string, in config.Integration) (actions.Integration, error) {
+		c, err := newClient(name, in)
+		if err != nil {
+			return nil, err
+		}
+		return c, nil
+	}}
+}
+
+// knownIntegrationTypes lists the types that can be configured, for
 // messages.
 func knownIntegrationTypes() []string {
-	return []string{exec.Type /* HTTP integrations: add their Type here too. */}
+	return []string{argocd.Type, exec.Type, flagsmith.Type, githubactions.Type, kubernetes.Type,
+		launchdarkly.Type, unleash.Type, webhook.Type}
 }
 
 // ValidateIntegration is the config.IntegrationValidator of every known

@@ -3,9 +3,12 @@ package app
 import (
 	"context"
 	"errors"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -60,7 +63,7 @@ actions:
 	}
 	text := cerr.Error()
 	for _, want := range []string{
-		`integrations.odd.type: unknown integration type "carrier-pigeon" (known: exec)`,
+		`integrations.odd.type: unknown integration type "carrier-pigeon" (known: argocd, exec, flagsmith, githubactions, kubernetes, launchdarkly, unleash, webhook)`,
 		"integrations.demo.type: sandbox is only the demo",
 		`actions[1].undo: "rollback-shopp" names no action`,
 	} {
@@ -72,17 +75,28 @@ actions:
 		t.Errorf("a secret leaked:\n%s", text)
 	}
 
-	// Once the rest is right, unknown and missing params are reported.
+	// Once the rest is right, unknown and missing params are reported, as
+	// each integration type declares them.
 	_, err = loadYAML(t, `
 integrations:
   helm:
     type: exec
     command: [helm, rollback, "{{.Params.release}}"]
+  flags:
+    type: launchdarkly
+    api_token: api-0123456789abcdef
+    project: default
+    environment: production
 actions:
   - id: rollback-shop
     kind: rollback
     integration: helm
     params: {relase: typo}
+    allowed: [lead]
+  - id: kill-new-checkout
+    kind: kill-switch
+    integration: flags
+    params: {flg: new-checkout}
     allowed: [lead]
 `)
 	if !errors.As(err, &cerr) {
@@ -92,6 +106,8 @@ actions:
 	for _, want := range []string{
 		"actions[0].params.relase: unknown param (accepted: release) (integration helm, type exec)",
 		"actions[0].params.release: required: used in the command (integration helm, type exec)",
+		"actions[1].params.flg: unknown param (accepted: flag, project, environment) (integration flags, type launchdarkly)",
+		"actions[1].params.flag: required: the flag key (integration flags, type launchdarkly)",
 	} {
 		if !strings.Contains(text, want) {
 			t.Errorf("problems lack %q:\n%s", want, text)
@@ -174,5 +190,77 @@ func TestStartActionsRefusesBadActions(t *testing.T) {
 	engine := bot.NewEngine(bot.Options{Store: storagetest.NewSQLite(t)})
 	if _, err := StartActions(context.Background(), cfg, engine, nil, nil); err == nil || !strings.Contains(err.Error(), "actions[0].params.nope") {
 		t.Fatalf("StartActions = %v", err)
+	}
+}
+
+// TestStartActionsWithWebhook: a configured HTTP integration is built by
+// type and called by the wired runner once, with the run ID as its
+// Idempotency-Key; the sandbox stays off.
+func TestStartActionsWithWebhook(t *testing.T) {
+	ctx := context.Background()
+	var (
+		mu   sync.Mutex
+		keys []string
+	)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		keys = append(keys, r.Method+" "+r.URL.Path+" "+r.Header.Get("Idempotency-Key"))
+		mu.Unlock()
+		w.WriteHeader(http.StatusAccepted)
+	}))
+	defer srv.Close()
+	cfg, err := loadYAML(t, `
+integrations:
+  deploy-hook:
+    type: webhook
+    url: "`+srv.URL+`/services/{{pathescape .Params.service}}/rollback"
+actions:
+  - id: rollback-shop
+    title: Roll back shop
+    kind: rollback
+    integration: deploy-hook
+    params: {service: shop}
+    allowed: [lead]
+`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sandboxMode(cfg) {
+		t.Fatal("sandbox on with an action configured")
+	}
+	store := storagetest.NewSQLite(t)
+	engine := bot.NewEngine(EngineOptions(cfg, store, clock.Real{}, nil))
+	stop, err := StartActions(ctx, cfg, engine, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	alice := incident.Actor{Platform: incident.PlatformSlack, ID: "U1", Name: "alice"}
+	ch := incident.ChannelRef{Platform: incident.PlatformSlack, ChannelID: "C1"}
+	for _, line := range []string{"declare here sev1 Shop down", "run rollback-shop", "run rollback-shop"} {
+		if _, err := engine.Handle(ctx, bot.Invocation{Channel: ch, Actor: alice, Text: line, Source: incident.SourceButton}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	inc, _ := store.GetIncidentByKey(ctx, "INC-1")
+	if got := engine.Actions(inc); len(got) != 1 || got[0].ID != "rollback-shop" {
+		t.Errorf("offered %+v, want only the configured action", got)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	var runs []storage.ActionRun
+	for {
+		runs, _ = store.ListActionRuns(ctx, inc.ID)
+		if (len(runs) == 1 && !runs[0].Status.Active()) || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if len(runs) != 1 || runs[0].Status != storage.RunSucceeded {
+		t.Fatalf("runs %+v", runs)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if want := "POST /services/shop/rollback " + runs[0].ID; len(keys) != 1 || keys[0] != want {
+		t.Errorf("webhook calls %q, want one %q", keys, want)
 	}
 }

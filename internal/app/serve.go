@@ -37,8 +37,8 @@ type ServeOptions struct {
 	// /dev/null, as in a container): the terminal adapter is then attached
 	// only when Console forces it.
 	NoConsoleInput bool
-	Logger    *slog.Logger
-	Clock     clock.Clock
+	Logger         *slog.Logger
+	Clock          clock.Clock
 	// Ready, if set, is called with the HTTP address once the server listens.
 	Ready func(addr string)
 }
@@ -93,8 +93,15 @@ func Serve(ctx context.Context, o ServeOptions) error {
 		return err
 	}
 	defer stopActions()
+	reports, err := StartReports(ctx, cfg, engine, log)
+	if err != nil {
+		return err
+	}
+	defer reports.Stop()
 	senderOpts := bot.SenderOptions{Store: store, Clock: o.Clock, Logger: log,
-		OnResult: func(msg storage.OutboxMessage, result string, took time.Duration) { m.Delivery(msg.Platform, result, took) }}
+		OnResult: func(msg storage.OutboxMessage, result string, took time.Duration) {
+			m.Delivery(msg.Platform, result, took)
+		}}
 	var sender *bot.Sender
 	if useConsole {
 		term = console.New(console.Options{
@@ -115,6 +122,7 @@ func Serve(ctx context.Context, o ServeOptions) error {
 	dc.mount(mux)
 	sl.mount(mux)
 	mux.Handle("GET /metrics", m.Handler())
+	reports.Mount(mux)
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Listen, err)
@@ -194,6 +202,7 @@ func EngineOptions(cfg *config.Config, store storage.Store, clk clock.Clock, log
 		Groups:     groups,
 		Responders: responders,
 		PublicURL:  cfg.PublicURL,
+		Links:      reportLinks(cfg),
 		ActionsFor: actionButtons(cfg),
 	}
 }

@@ -1,0 +1,108 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sync"
+
+	"github.com/tourniquet/tourniquet/bot"
+	"github.com/tourniquet/tourniquet/config"
+	"github.com/tourniquet/tourniquet/integrations/openai"
+	"github.com/tourniquet/tourniquet/timeline"
+)
+
+// linkSigner signs report links with a key derived from link_secret, or
+// from api_token when there is no link secret; nil when neither is set.
+// Both are configuration, so every replica signs and verifies alike.
+func linkSigner(cfg *config.Config) *timeline.Signer {
+	if cfg.LinkSecret.IsSet() {
+		return timeline.NewSigner(cfg.LinkSecret)
+	}
+	return timeline.NewSigner(cfg.APIToken)
+}
+
+// reportLinks makes the report links the bot posts: signed, or plain when
+// there is no key (then only open local mode lets them in).
+func reportLinks(cfg *config.Config) timeline.Links {
+	return timeline.Links{Base: cfg.PublicURL, Signer: linkSigner(cfg)}
+}
+
+// configSecrets lists every secret of the configuration, so that none of
+// them can reach the language model.
+func configSecrets(cfg *config.Config) []string {
+	out := []string{cfg.APIToken.Reveal(), cfg.LinkSecret.Reveal(), cfg.Slack.BotToken.Reveal(), cfg.Slack.AppToken.Reveal(),
+		cfg.Slack.SigningSecret.Reveal(), cfg.Discord.BotToken.Reveal(), cfg.OpenAI.APIKey.Reveal()}
+	for _, in := range cfg.Integrations {
+		for _, s := range in.Secrets {
+			out = append(out, s.Reveal())
+		}
+	}
+	return out
+}
+
+// Reports serves the report pages and the JSON API and writes the
+// postmortem drafts.
+type Reports struct {
+	web  *timeline.Web
+	stop func()
+}
+
+// StartReports wires the reports into engine — the hook that asks for a
+// postmortem draft at resolution and the /incident timeline command that
+// asks for one too — and runs the draft worker until ctx is done or Stop
+// is called. Call it before the engine handles commands; Mount the pages.
+func StartReports(ctx context.Context, cfg *config.Config, engine *bot.Engine, log *slog.Logger) (*Reports, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	log = log.With("component", "reports")
+	access := timeline.Access{Token: cfg.APIToken, Signer: linkSigner(cfg),
+		Open: !cfg.APIToken.IsSet() && timeline.IsLoopback(cfg.Listen)}
+	switch {
+	case access.Open:
+		log.Info("report pages are open without sign-in: no API token is configured and the listen address is loopback", "listen", cfg.Listen)
+	case access.Signer == nil:
+		log.Warn("report pages refuse everyone: set TOURNIQUET_API_TOKEN or TOURNIQUET_LINK_SECRET")
+	}
+	cache := timeline.NewEventCache(50000, timeline.DefaultCacheMinEvents)
+	web, err := timeline.NewWeb(timeline.WebOptions{Store: engine.Store(), Clock: engine.Clock(), Access: access,
+		Logger: log, Listen: cfg.Listen, Cache: cache})
+	if err != nil {
+		return nil, fmt.Errorf("report pages: %w", err)
+	}
+
+	var sum timeline.Summarizer
+	model := ""
+	if cfg.OpenAI.Enabled() {
+		s, err := openai.New(openai.Options{APIKey: cfg.OpenAI.APIKey, BaseURL: cfg.OpenAI.BaseURL,
+			Model: cfg.OpenAI.Model, Timeout: cfg.OpenAI.Timeout})
+		if err != nil {
+			return nil, err
+		}
+		sum, model = s, s.Model()
+		log.Info("postmortem summaries by a language model", "model", model)
+	}
+	worker := timeline.NewDraftWorker(timeline.DraftOptions{Store: engine.Store(), Engine: engine, Summarizer: sum,
+		Model: model, Timeout: cfg.OpenAI.Timeout, Redact: timeline.NewRedactor(configSecrets(cfg)),
+		Clock: engine.Clock(), Logger: log, Cache: cache})
+	engine.AddHook(timeline.DraftHook{})
+	engine.Register(bot.CmdTimeline, true, true, timeline.TimelineCommand(engine))
+
+	ctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		_ = worker.Run(ctx)
+	}()
+	return &Reports{web: web, stop: func() { cancel(); wg.Wait() }}, nil
+}
+
+// Mount adds GET /incidents, /incidents/{key}, /incidents/{key}/report.md,
+// /reports, /api/v1/incidents and /api/v1/incidents/{key}/timeline.
+func (r *Reports) Mount(mux *http.ServeMux) { r.web.Register(mux) }
+
+// Stop stops the draft worker and waits for it.
+func (r *Reports) Stop() { r.stop() }
