@@ -119,12 +119,17 @@ func (s *Sender) Flush(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("claim outbox: %w", err)
 	}
+	// A claimed message is delivered and its result recorded even when ctx
+	// ends meanwhile (shutdown): cutting the call short or failing to mark
+	// it would send it again after the lease, a duplicate in the channel.
+	// The adapters' own timeouts bound the call.
+	dctx := context.WithoutCancel(ctx)
 	var wg sync.WaitGroup
 	for _, m := range msgs {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			s.deliverOne(ctx, m)
+			s.deliverOne(dctx, m)
 		}()
 	}
 	wg.Wait()

@@ -218,3 +218,13 @@ func BenchmarkIncidentList10kIncidents(b *testing.B) {
 		})
 	})
 }
+
+// BenchmarkReports10kIncidents serves /reports over 10,000 incidents: the
+// last 24 months, every incident read and grouped by month and severity.
+func BenchmarkReports10kIncidents(b *testing.B) {
+	benchStores(b, func(b *testing.B, s storage.Store) {
+		manyIncidents(b, s, 10000)
+		h := benchHandler(b, s, 0)
+		timed(b, func() { serve(b, h, "/reports?from=2024-04&to=2026-03") })
+	})
+}

@@ -1,12 +1,14 @@
 package timeline
 
 import (
+	"context"
 	"fmt"
 	"html/template"
 	"net/http"
 	"strings"
 	"time"
 
+	"github.com/tourniquet/tourniquet/incident"
 	"github.com/tourniquet/tourniquet/storage"
 )
 
@@ -110,7 +112,7 @@ func (w *Web) reportsPage(rw http.ResponseWriter, r *http.Request) {
 		w.render(rw, r, http.StatusBadRequest, "reports", v)
 		return
 	}
-	incs, err := w.o.Store.ListIncidents(r.Context(), storage.IncidentFilter{DeclaredFrom: from, DeclaredTo: to, Service: form.Service})
+	incs, err := w.allIncidents(r.Context(), storage.IncidentFilter{DeclaredFrom: from, DeclaredTo: to, Service: form.Service})
 	if err != nil {
 		w.storeError(rw, r, g, err)
 		return
@@ -139,4 +141,24 @@ func (w *Web) reportsPage(rw http.ResponseWriter, r *http.Request) {
 	}
 	v.Tables = []reportTable{month, sev}
 	w.render(rw, r, http.StatusOK, "reports", v)
+}
+
+// reportPage is how many incidents the report reads at a time.
+const reportPage = 2000
+
+// allIncidents reads every incident matching f, a page at a time (a
+// store's query stays bounded however many there are).
+func (w *Web) allIncidents(ctx context.Context, f storage.IncidentFilter) ([]*incident.Incident, error) {
+	var out []*incident.Incident
+	f.Limit = reportPage
+	for f.Offset = 0; ; f.Offset += reportPage {
+		page, err := w.o.Store.ListIncidents(ctx, f)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, page...)
+		if len(page) < reportPage {
+			return out, nil
+		}
+	}
 }

@@ -46,81 +46,58 @@ type ServeOptions struct {
 // openTimeout bounds how long starting waits for the database.
 const openTimeout = 8 * time.Second
 
+// chatPlatform is a configured chat platform (Slack, Discord): what it
+// delivers through, what /readyz waits for, its HTTP routes, and the
+// connections it holds open. A nil platform does nothing.
+type chatPlatform interface {
+	deliverers() []bot.Deliverer
+	readiness() []Readiness
+	mount(mux *http.ServeMux)
+	start(ctx context.Context, wg *sync.WaitGroup)
+}
+
 // Serve runs the bot until ctx is done (SIGINT/SIGTERM) or, with the
 // terminal adapter, until its input ends. Shutdown stops taking work,
 // finishes in-flight deliveries and closes the store.
 func Serve(ctx context.Context, o ServeOptions) error {
-	cfg := o.Config
-	log := o.Logger
+	cfg, log := o.Config, o.Logger
 	if o.Clock == nil {
 		o.Clock = clock.Real{}
 	}
-	store, err := OpenStore(ctx, cfg.DatabaseURL, openTimeout, log)
+	store, err := openMigrated(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	if err := store.Migrate(ctx); err != nil {
-		return fmt.Errorf("migrate: %w", err)
-	}
-	log.Info("store ready", "dialect", store.Dialect(), "database", cfg.RedactedDatabaseURL())
 
 	engine := bot.NewEngine(EngineOptions(cfg, store, o.Clock, log))
-	dc, err := newDiscord(cfg, engine, o.Clock, log)
+	platforms, err := chatPlatforms(cfg, engine, o.Clock, log)
 	if err != nil {
 		return err
 	}
-	sl, err := newSlack(cfg, engine, o.Clock, log)
-	if err != nil {
-		return err
-	}
-
-	var deliverers []bot.Deliverer
-	useConsole := o.Console || (!cfg.Slack.Enabled() && !cfg.Discord.Enabled() && !o.NoConsoleInput)
-	if !useConsole && !cfg.Slack.Enabled() && !cfg.Discord.Enabled() {
-		log.Warn("no chat platform is configured and there is no terminal input: serving the web pages and API only")
-	}
-	var term *console.Adapter
 	m := metrics.New()
 	m.WatchStore(store, o.Clock.Now)
-	stopCheckins, err := StartCheckins(ctx, cfg, engine, m, log)
+	reports, stopWorkers, err := startWorkers(ctx, cfg, engine, m, log)
 	if err != nil {
 		return err
 	}
-	defer stopCheckins()
-	stopActions, err := StartActions(ctx, cfg, engine, m, log)
-	if err != nil {
-		return err
-	}
-	defer stopActions()
-	reports, err := StartReports(ctx, cfg, engine, log)
-	if err != nil {
-		return err
-	}
-	defer reports.Stop()
-	senderOpts := bot.SenderOptions{Store: store, Clock: o.Clock, Logger: log,
+	defer stopWorkers()
+
+	var sender *bot.Sender
+	term := terminal(o, engine, func(ctx context.Context) error { return sender.Drain(ctx) })
+	sender = bot.NewSender(bot.SenderOptions{Store: store, Clock: o.Clock, Logger: log,
+		Deliverers: deliverers(term, platforms),
 		OnResult: func(msg storage.OutboxMessage, result string, took time.Duration) {
 			m.Delivery(msg.Platform, result, took)
-		}}
-	var sender *bot.Sender
-	if useConsole {
-		term = console.New(console.Options{
-			Engine: engine,
-			Out:    o.Stdout,
-			User:   consoleUser(),
-			Color:  o.StdoutTTY && os.Getenv("NO_COLOR") == "",
-			Echo:   !o.StdinTTY,
-			Flush:  func(ctx context.Context) error { return sender.Drain(ctx) },
-		})
-		deliverers = append(deliverers, term)
-	}
-	senderOpts.Deliverers = append(append(deliverers, dc.deliverers()...), sl.deliverers()...)
-	sender = bot.NewSender(senderOpts)
+		}})
 
 	mux := http.NewServeMux()
-	healthRoutes(mux, store, append(dc.readiness(), sl.readiness()...)...)
-	dc.mount(mux)
-	sl.mount(mux)
+	var ready []Readiness
+	for _, p := range platforms {
+		ready = append(ready, p.readiness()...)
+		p.mount(mux)
+	}
+	healthRoutes(mux, store, ready...)
 	mux.Handle("GET /metrics", m.Handler())
 	reports.Mount(mux)
 	ln, err := net.Listen("tcp", cfg.Listen)
@@ -132,12 +109,110 @@ func Serve(ctx context.Context, o ServeOptions) error {
 	if o.Ready != nil {
 		o.Ready(ln.Addr().String())
 	}
+	return run(ctx, log, srv, ln, sender, platforms, term, o.Stdin)
+}
 
+// openMigrated opens the configured store and applies its migrations.
+func openMigrated(ctx context.Context, cfg *config.Config, log *slog.Logger) (storage.Store, error) {
+	store, err := OpenStore(ctx, cfg.DatabaseURL, openTimeout, log)
+	if err != nil {
+		return nil, err
+	}
+	if err := store.Migrate(ctx); err != nil {
+		store.Close()
+		return nil, fmt.Errorf("migrate: %w", err)
+	}
+	log.Info("store ready", "dialect", store.Dialect(), "database", cfg.RedactedDatabaseURL())
+	return store, nil
+}
+
+// chatPlatforms builds the configured chat platforms.
+func chatPlatforms(cfg *config.Config, engine *bot.Engine, clk clock.Clock, log *slog.Logger) ([]chatPlatform, error) {
+	dc, err := newDiscord(cfg, engine, clk, log)
+	if err != nil {
+		return nil, err
+	}
+	sl, err := newSlack(cfg, engine, clk, log)
+	if err != nil {
+		return nil, err
+	}
+	return []chatPlatform{dc, sl}, nil
+}
+
+// startWorkers starts what works in the background on every replica: the
+// check-in sweeper, the action runner and the postmortem drafter. stop
+// stops them all.
+func startWorkers(ctx context.Context, cfg *config.Config, engine *bot.Engine, m *metrics.Metrics, log *slog.Logger) (*Reports, func(), error) {
+	var stops []func()
+	stopAll := func() {
+		for i := len(stops) - 1; i >= 0; i-- {
+			stops[i]()
+		}
+	}
+	stopCheckins, err := StartCheckins(ctx, cfg, engine, m, log)
+	if err != nil {
+		return nil, nil, err
+	}
+	stops = append(stops, stopCheckins)
+	stopActions, err := StartActions(ctx, cfg, engine, m, log)
+	if err != nil {
+		stopAll()
+		return nil, nil, err
+	}
+	stops = append(stops, stopActions)
+	reports, err := StartReports(ctx, cfg, engine, log)
+	if err != nil {
+		stopAll()
+		return nil, nil, err
+	}
+	stops = append(stops, reports.Stop)
+	return reports, stopAll, nil
+}
+
+// terminal is the terminal chat adapter, or nil when it is not attached:
+// it is when forced, or when no chat platform is configured and stdin can
+// be typed or piped into.
+func terminal(o ServeOptions, engine *bot.Engine, flush func(context.Context) error) *console.Adapter {
+	cfg := o.Config
+	platform := cfg.Slack.Enabled() || cfg.Discord.Enabled()
+	if !o.Console && (platform || o.NoConsoleInput) {
+		if !platform {
+			o.Logger.Warn("no chat platform is configured and there is no terminal input: serving the web pages and API only")
+		}
+		return nil
+	}
+	return console.New(console.Options{
+		Engine: engine,
+		Out:    o.Stdout,
+		User:   consoleUser(),
+		Color:  o.StdoutTTY && os.Getenv("NO_COLOR") == "",
+		Echo:   !o.StdinTTY,
+		Flush:  flush,
+	})
+}
+
+// deliverers lists every adapter the outbox sender delivers through.
+func deliverers(term *console.Adapter, platforms []chatPlatform) []bot.Deliverer {
+	var out []bot.Deliverer
+	if term != nil {
+		out = append(out, term)
+	}
+	for _, p := range platforms {
+		out = append(out, p.deliverers()...)
+	}
+	return out
+}
+
+// run serves until ctx is done or the terminal's input ends, then shuts
+// down: stop taking requests, deliver what is due within the budget, wait
+// for the background work.
+func run(ctx context.Context, log *slog.Logger, srv *http.Server, ln net.Listener, sender *bot.Sender,
+	platforms []chatPlatform, term *console.Adapter, stdin io.Reader) error {
 	runCtx, stop := context.WithCancel(ctx)
 	defer stop()
 	var wg sync.WaitGroup
-	errs := make(chan error, 3)
-	wg.Add(1)
+	errs := make(chan error, 2)
+	wg.Add(2)
 	go func() {
 		defer wg.Done()
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -145,18 +220,18 @@ func Serve(ctx context.Context, o ServeOptions) error {
 			stop()
 		}
 	}()
-	wg.Add(1)
 	go func() {
 		defer wg.Done()
 		_ = sender.Run(runCtx)
 	}()
-	dc.start(runCtx, &wg)
-	sl.start(runCtx, &wg)
+	for _, p := range platforms {
+		p.start(runCtx, &wg)
+	}
 	if term != nil {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if err := term.Run(runCtx, o.Stdin); err != nil && runCtx.Err() == nil {
+			if err := term.Run(runCtx, stdin); err != nil && runCtx.Err() == nil {
 				errs <- fmt.Errorf("terminal: %w", err)
 			}
 			stop() // the terminal closing ends the session
