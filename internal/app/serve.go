@@ -76,7 +76,6 @@ func Serve(ctx context.Context, o ServeOptions) error {
 		return err
 	}
 	m := metrics.New()
-	m.WatchStore(store, o.Clock.Now)
 	reports, stopWorkers, err := startWorkers(ctx, cfg, engine, m, log)
 	if err != nil {
 		return err
@@ -85,8 +84,14 @@ func Serve(ctx context.Context, o ServeOptions) error {
 
 	var sender *bot.Sender
 	term := terminal(o, engine, func(ctx context.Context) error { return sender.Drain(ctx) })
+	ds := deliverers(term, platforms)
+	var names []string
+	for _, d := range ds {
+		names = append(names, d.Platform())
+	}
+	m.WatchStore(store, o.Clock.Now, names...)
 	sender = bot.NewSender(bot.SenderOptions{Store: store, Clock: o.Clock, Logger: log,
-		Deliverers: deliverers(term, platforms),
+		Deliverers: ds,
 		OnResult: func(msg storage.OutboxMessage, result string, took time.Duration) {
 			m.Delivery(msg.Platform, result, took)
 		}})

@@ -35,7 +35,7 @@ func TestStoreGauges(t *testing.T) {
 			t.Fatal(err)
 		}
 		m := metrics.New()
-		m.WatchStore(s, func() time.Time { return t0.Add(90 * time.Second) })
+		m.WatchStore(s, func() time.Time { return t0.Add(90 * time.Second) }, "slack", "discord")
 		want := `
 # HELP tourniquet_open_incidents Open incidents by severity and impact state.
 # TYPE tourniquet_open_incidents gauge
@@ -49,9 +49,11 @@ tourniquet_open_incidents{impact="ongoing",severity="sev3"} 1
 tourniquet_open_incidents{impact="ongoing",severity="sev4"} 0
 # HELP tourniquet_outbox_depth Undelivered outbox messages by platform.
 # TYPE tourniquet_outbox_depth gauge
+tourniquet_outbox_depth{platform="discord"} 0
 tourniquet_outbox_depth{platform="slack"} 2
 # HELP tourniquet_outbox_oldest_age_seconds Age of the oldest undelivered outbox message by platform.
 # TYPE tourniquet_outbox_oldest_age_seconds gauge
+tourniquet_outbox_oldest_age_seconds{platform="discord"} 0
 tourniquet_outbox_oldest_age_seconds{platform="slack"} 90
 `
 		if err := testutil.GatherAndCompare(m.Registry, strings.NewReader(want),

@@ -26,13 +26,15 @@ var (
 type storeCollector struct {
 	store storage.Store
 	now   func() time.Time
+	// platforms always get an outbox depth, 0 when nothing is pending.
+	platforms []string
 }
 
 // WatchStore adds the store-backed gauges: open incidents by severity and
-// impact, outbox depth and oldest age by platform, and whether the store
-// answered.
-func (m *Metrics) WatchStore(s storage.Store, now func() time.Time) {
-	m.Registry.MustRegister(&storeCollector{store: s, now: now})
+// impact, outbox depth and oldest age by platform (0 for each of platforms
+// when nothing is pending), and whether the store answered.
+func (m *Metrics) WatchStore(s storage.Store, now func() time.Time, platforms ...string) {
+	m.Registry.MustRegister(&storeCollector{store: s, now: now, platforms: platforms})
 }
 
 // Describe implements prometheus.Collector.
@@ -73,12 +75,20 @@ func (c *storeCollector) Collect(ch chan<- prometheus.Metric) {
 		return
 	}
 	now := c.now()
+	seen := map[string]bool{}
 	for _, st := range stats {
+		seen[st.Platform] = true
 		ch <- prometheus.MustNewConstMetric(outboxDepthDesc, prometheus.GaugeValue, float64(st.Pending), st.Platform)
 		age := 0.0
 		if st.Pending > 0 && !st.OldestPending.IsZero() {
 			age = now.Sub(st.OldestPending).Seconds()
 		}
 		ch <- prometheus.MustNewConstMetric(outboxAgeDesc, prometheus.GaugeValue, age, st.Platform)
+	}
+	for _, p := range c.platforms {
+		if !seen[p] {
+			ch <- prometheus.MustNewConstMetric(outboxDepthDesc, prometheus.GaugeValue, 0, p)
+			ch <- prometheus.MustNewConstMetric(outboxAgeDesc, prometheus.GaugeValue, 0, p)
+		}
 	}
 }
