@@ -102,6 +102,9 @@ type Discord struct {
 	// ThreadParentChannel is where incident threads are opened in thread
 	// mode; AnnounceChannel when empty.
 	ThreadParentChannel string `yaml:"thread_parent_channel" json:"thread_parent_channel"`
+	// Responders are invited to every incident channel: discord:<id> users
+	// or group:<name> (only the group's Discord members apply).
+	Responders []string `yaml:"responders" json:"responders"`
 }
 
 // Enabled reports whether Discord is configured (a bot token is set).

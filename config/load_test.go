@@ -512,6 +512,8 @@ func TestProblems(t *testing.T) {
 		{"section not a mapping", "slack: [a]\n", nil, "slack", 1, "must be a mapping, not a list"},
 		{"string not a list", "listen: [a]\n", nil, "listen", 1, "must be a string, not a list"},
 		{"list not a string", "slack: {responders: slack:U1}\n", nil, "slack.responders", 1, "must be a list"},
+		{"slack user among discord responders", "discord:\n  responders: [slack:U1]\n", nil, "discord.responders[0]", 2, `"slack:U1"`},
+		{"undefined group among discord responders", "discord:\n  responders: [group:sre]\n", nil, "discord.responders[0]", 2, `group "sre" is not defined`},
 		{"bad duration", "openai:\n  timeout: 20\n", nil, "openai.timeout", 2, `invalid duration "20"`},
 		{"bad duration unit", "actions:\n - {id: a, kind: custom, allowed: [lead], timeout: 30 seconds}\n", nil, "actions[0].timeout", 2, "invalid duration"},
 		{"zero timeout", "openai: {timeout: 0s}\n", nil, "openai.timeout", 1, "must be positive"},

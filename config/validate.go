@@ -105,6 +105,7 @@ func (l *loader) validateSlack(s *Slack) {
 
 func (l *loader) validateDiscord(d *Discord) {
 	l.checkURL("discord.api_url", d.APIURL)
+	l.checkRefs("discord.responders", d.Responders, refUser|refGroup, incident.PlatformDiscord)
 	switch d.ChannelMode {
 	case ChannelModeChannel:
 	case ChannelModeThread:

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -267,7 +268,7 @@ func EngineOptions(cfg *config.Config, store storage.Store, clk clock.Clock, log
 		groups[name] = members
 	}
 	var responders []incident.Actor
-	for _, r := range cfg.Slack.Responders {
+	for _, r := range append(slices.Clone(cfg.Slack.Responders), cfg.Discord.Responders...) {
 		responders = append(responders, expandRef(r, groups)...)
 	}
 	return bot.Options{
