@@ -10,6 +10,7 @@ import (
 
 	"github.com/tourniquet/tourniquet/incident"
 	"github.com/tourniquet/tourniquet/internal/clock"
+	"github.com/tourniquet/tourniquet/internal/logctx"
 	"github.com/tourniquet/tourniquet/storage"
 )
 
@@ -149,6 +150,7 @@ func (e *Engine) Handle(ctx context.Context, inv Invocation) (Reply, error) {
 	if inv.Source == "" {
 		inv.Source = incident.SourceTyped
 	}
+	ctx = logctx.With(ctx, "platform", inv.Channel.Platform)
 	cmd, err := Parse(inv.Text)
 	if title := strings.TrimSpace(inv.Fields[FieldTitle]); err != nil && title != "" {
 		// A form (Slack modal, Discord options) gave the title as a field:
@@ -197,6 +199,7 @@ func (e *Engine) Handle(ctx context.Context, inv Invocation) (Reply, error) {
 				return nil
 			}
 			tx.Incident = inc
+			ctx = logctx.With(ctx, "incident", inc.Key)
 		}
 		r, err := h.fn(ctx, tx, cmd)
 		if err != nil {
@@ -215,7 +218,7 @@ func (e *Engine) Handle(ctx context.Context, inv Invocation) (Reply, error) {
 		return Reply{Duplicate: true}, nil
 	}
 	if err != nil {
-		e.log.ErrorContext(ctx, "command failed", "command", cmd.Name, "platform", inv.Channel.Platform, "err", err)
+		e.log.ErrorContext(ctx, "command failed", "command", cmd.Name, "err", err)
 		return Reply{}, fmt.Errorf("handle %s: %w", cmd.Name, err)
 	}
 	return reply, nil

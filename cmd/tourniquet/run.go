@@ -16,6 +16,7 @@ import (
 	"github.com/tourniquet/tourniquet/config"
 	"github.com/tourniquet/tourniquet/internal/app"
 	"github.com/tourniquet/tourniquet/internal/clock"
+	"github.com/tourniquet/tourniquet/internal/logctx"
 	"github.com/tourniquet/tourniquet/timeline"
 )
 
@@ -86,7 +87,7 @@ func isNullInput(r io.Reader) bool {
 }
 
 func newLogger(cfg *config.Config, stderr io.Writer) *slog.Logger {
-	return slog.New(cfg.Log.Handler(stderr, isTTY(stderr)))
+	return slog.New(logctx.New(cfg.Log.Handler(stderr, isTTY(stderr))))
 }
 
 func fail(stderr io.Writer, err error) int {

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/tourniquet/tourniquet/internal/logctx"
 	"github.com/tourniquet/tourniquet/internal/metrics"
 )
 
@@ -48,6 +49,8 @@ func instrument(next *http.ServeMux, m *metrics.Metrics, log *slog.Logger) http.
 		}
 		w.Header().Set("X-Request-Id", id)
 		sw := &statusWriter{ResponseWriter: w}
+		// Every line logged while handling the request carries its ID.
+		r = r.WithContext(logctx.With(r.Context(), "request_id", id))
 		next.ServeHTTP(sw, r)
 		route := r.Pattern
 		if route == "" {
@@ -58,9 +61,9 @@ func instrument(next *http.ServeMux, m *metrics.Metrics, log *slog.Logger) http.
 		}
 		m.Request(route, sw.status, time.Since(start))
 		if sw.status >= 500 {
-			log.Warn("request failed", "route", route, "status", sw.status, "request_id", id)
+			log.WarnContext(r.Context(), "request failed", "route", route, "status", sw.status)
 		} else {
-			log.Debug("request", "route", route, "status", sw.status, "request_id", id, "took", time.Since(start))
+			log.DebugContext(r.Context(), "request", "route", route, "status", sw.status, "took", time.Since(start))
 		}
 	})
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/tourniquet/tourniquet/bot/discord/discordtest"
 	slackbot "github.com/tourniquet/tourniquet/bot/slack"
 	"github.com/tourniquet/tourniquet/config"
+	"github.com/tourniquet/tourniquet/internal/logctx"
 )
 
 // lockedBuffer collects log lines from many goroutines.
@@ -136,7 +137,7 @@ func TestNoSecretInDebugLogs(t *testing.T) {
 		Integration: "deploy-hook", Services: []string{"checkout"}, Allowed: []string{"lead"}}}
 
 	var logs lockedBuffer
-	log := slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	log := slog.New(logctx.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
 	ctx, cancel := context.WithCancel(context.Background())
 	addr := make(chan string, 1)
 	done := make(chan error, 1)
@@ -263,6 +264,15 @@ func TestNoSecretInDebugLogs(t *testing.T) {
 	out := logs.String()
 	if !strings.Contains(out, `"level":"DEBUG"`) || strings.Count(out, "\n") < 20 {
 		t.Fatalf("expected a full debug log, got %d lines", strings.Count(out, "\n"))
+	}
+	tagged := false
+	for _, line := range strings.Split(out, "\n") {
+		if strings.Contains(line, `"route":"POST /slack/commands"`) && strings.Contains(line, `"request_id":"`) {
+			tagged = true
+		}
+	}
+	if !tagged {
+		t.Error("request log lines do not carry the request ID")
 	}
 	lower := strings.ToLower(out)
 	for _, s := range secrets {
