@@ -1,6 +1,7 @@
 package timeline
 
 import (
+	"bufio"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -122,13 +123,17 @@ func (w *Web) apiTimeline(rw http.ResponseWriter, r *http.Request) {
 		apiError(rw, http.StatusInternalServerError, "the database did not answer")
 		return
 	}
-	b, err := x.CompactJSON()
-	if err != nil {
-		apiError(rw, http.StatusInternalServerError, "encoding failed")
-		return
-	}
 	rw.Header().Set("Content-Type", "application/json")
 	rw.Header().Set("Cache-Control", "no-store")
 	rw.Header().Set("X-Content-Type-Options", "nosniff")
-	_, _ = rw.Write(b)
+	// Stream the export: a 10,000-event timeline is megabytes, and
+	// building it in memory first costs as much as encoding it. The export
+	// is plain data, so encoding cannot fail halfway; a broken connection
+	// is all that can.
+	bw := bufio.NewWriterSize(rw, 64<<10)
+	if err := json.NewEncoder(bw).Encode(x); err != nil {
+		w.o.Logger.DebugContext(r.Context(), "api: timeline not fully sent", "incident", key, "err", err)
+		return
+	}
+	_ = bw.Flush()
 }
