@@ -77,10 +77,14 @@ func Serve(ctx context.Context, o ServeOptions) error {
 		return err
 	}
 	m := metrics.New()
-	reports, stopWorkers, err := startWorkers(ctx, cfg, engine, m, log)
+	reports, stopWorkersNow, err := startWorkers(ctx, cfg, engine, m, log)
 	if err != nil {
 		return err
 	}
+	// Workers stop during shutdown, before the last delivery pass, so that
+	// what an in-flight action run records still goes out; the defer only
+	// covers an early return.
+	stopWorkers := sync.OnceFunc(stopWorkersNow)
 	defer stopWorkers()
 
 	var sender *bot.Sender
@@ -115,7 +119,7 @@ func Serve(ctx context.Context, o ServeOptions) error {
 	if o.Ready != nil {
 		o.Ready(ln.Addr().String())
 	}
-	return run(ctx, log, srv, ln, sender, platforms, term, o.Stdin)
+	return run(ctx, log, srv, ln, sender, platforms, term, o.Stdin, stopWorkers)
 }
 
 // openMigrated opens the configured store and applies its migrations.
@@ -210,10 +214,11 @@ func deliverers(term *console.Adapter, platforms []chatPlatform) []bot.Deliverer
 }
 
 // run serves until ctx is done or the terminal's input ends, then shuts
-// down: stop taking requests, deliver what is due within the budget, wait
-// for the background work.
+// down: stop taking requests, let the workers finish what is in flight
+// (an action run records its outcome), deliver what is due within the
+// budget, wait for the rest of the background work.
 func run(ctx context.Context, log *slog.Logger, srv *http.Server, ln net.Listener, sender *bot.Sender,
-	platforms []chatPlatform, term *console.Adapter, stdin io.Reader) error {
+	platforms []chatPlatform, term *console.Adapter, stdin io.Reader, stopWorkers func()) error {
 	runCtx, stop := context.WithCancel(ctx)
 	defer stop()
 	var wg sync.WaitGroup
@@ -248,6 +253,7 @@ func run(ctx context.Context, log *slog.Logger, srv *http.Server, ln net.Listene
 	shutCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
 	_ = srv.Shutdown(shutCtx)
+	stopWorkers()
 	// Deliver what is due before closing, within the shutdown budget.
 	if err := sender.Drain(shutCtx); err != nil {
 		log.Warn("outbox not fully flushed; it will be delivered at the next start", "err", err)
