@@ -209,3 +209,20 @@ func TestUsageErrors(t *testing.T) {
 		t.Fatalf("version: %+v", r)
 	}
 }
+
+// A scripted session that clicks a sandbox action and ends right away
+// still shows the action's outcome: shutdown lets the run finish and
+// delivers what it recorded.
+func TestSandboxActionOutcomeShownBeforeExit(t *testing.T) {
+	kv := map[string]string{"TOURNIQUET_DATABASE_URL": "sqlite:" + filepath.Join(t.TempDir(), "tq.db"),
+		"TOURNIQUET_LISTEN": "127.0.0.1:0", "TOURNIQUET_LOG_LEVEL": "warn"}
+	r := runCLI(t, kv, "/incident declare sev1 Checkout errors\n4\ny\n")
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	for _, want := range []string{"Roll back demo-shop to v41", "Running… started", "succeeded", "sandbox", "not the same as mitigation"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("transcript lacks %q:\n%s", want, r.stdout)
+		}
+	}
+}
