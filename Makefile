@@ -6,7 +6,7 @@ GO ?= go
 TOURNIQUET_TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/tourniquet_test?sslmode=disable
 export TOURNIQUET_TEST_DATABASE_URL
 
-.PHONY: all build run test vet fuzz lint clean
+.PHONY: all build run test vet fuzz faults load lint clean
 
 all: build
 
@@ -26,10 +26,27 @@ vet:
 test: vet
 	$(GO) test -race -count=1 -timeout 30m ./...
 
-## fuzz: each fuzz target for FUZZTIME (default 10s)
+## fuzz: each fuzz target for FUZZTIME (default 10s; FUZZTIME=10m make fuzz digs deeper)
 FUZZTIME ?= 10s
+FUZZ_TARGETS := ./bot:FuzzParse ./bot/slack:FuzzVerify ./bot/slack:FuzzInbound \
+	./bot/discord:FuzzInteractionVerify ./bot/discord:FuzzInteraction ./config:FuzzLoad
 fuzz:
-	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./bot
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; name=$${t##*:}; \
+		echo "=== $$name ($$pkg) for $(FUZZTIME)"; \
+		$(GO) test -run '^$$' -fuzz "^$$name$$" -fuzztime $(FUZZTIME) $$pkg; \
+	done
+
+## faults: the fault-injection suite: the real binary, real Postgres, SIGKILLs, outages (a few minutes)
+faults:
+	TOURNIQUET_FAULTS=1 $(GO) test -count=1 -timeout 20m -v ./faults
+
+## load: the load figures of docs/BENCHMARKS.md, on SQLite then Postgres (LOAD_RATES, LOAD_DURATION)
+LOAD_RATES ?= 50,200,500
+LOAD_DURATION ?= 20s
+load: build
+	$(GO) run ./cmd/tourniquet-load -binary bin/tourniquet -database sqlite -rates $(LOAD_RATES) -duration $(LOAD_DURATION) -markdown
+	$(GO) run ./cmd/tourniquet-load -binary bin/tourniquet -database "$(TOURNIQUET_TEST_DATABASE_URL)" -rates $(LOAD_RATES) -duration $(LOAD_DURATION) -markdown
 
 ## lint: vet, then helm lint and helm template of the chart (helm builds from its Go module)
 HELM ?= $(GO) run helm.sh/helm/v3/cmd/helm@v3.16.4

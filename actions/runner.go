@@ -66,6 +66,8 @@ type Runner struct {
 	ints map[string]Integration
 	o    RunnerOptions
 	wake chan struct{}
+	// pauseAt is the fault suite's test hook (testhook.go); "" in use.
+	pauseAt string
 }
 
 // manualStep is the integration of an action that calls nothing.
@@ -106,10 +108,11 @@ func NewRunner(engine *bot.Engine, o RunnerOptions) (*Runner, error) {
 		return nil, err
 	}
 	return &Runner{
-		core: newCore(engine, o.Catalog, nil, o.Logger, o.Metrics),
-		ints: maps.Clone(o.Integrations),
-		o:    o,
-		wake: make(chan struct{}, 1),
+		core:    newCore(engine, o.Catalog, nil, o.Logger, o.Metrics),
+		ints:    maps.Clone(o.Integrations),
+		o:       o,
+		wake:    make(chan struct{}, 1),
+		pauseAt: testPauseAt(),
 	}, nil
 }
 
@@ -314,9 +317,11 @@ func (r *Runner) execute(ctx context.Context, run storage.ActionRun) {
 	params := maps.Clone(act.Params)
 	req := Request{RunID: run.ID, IncidentKey: incident.KeyFor(run.IncidentID), ActionID: act.ID, ActionTitle: act.Title,
 		Actor: run.RequestedBy, Params: params, Undo: run.Undo, At: *run.StartedAt}
+	r.testPause(ctx, pauseClaimed, run.ID)
 	callCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), act.Timeout)
 	o := call(callCtx, r.log, integ, req)
 	cancel()
+	r.testPause(ctx, pauseCalled, run.ID)
 	var ie *Error
 	if o.status == storage.RunUnknown && o.err != nil && !errors.As(o.err, &ie) && errors.Is(callCtx.Err(), context.DeadlineExceeded) {
 		o.err = fmt.Errorf("no answer within %s; it may or may not have taken effect: %w", bot.FormatDuration(act.Timeout), o.err)
@@ -398,7 +403,11 @@ func (r *Runner) finish(ctx context.Context, runID string, o outcome) error {
 			if err := tx.Q.UpdateActionRun(ctx, &run, from); err != nil {
 				return fmt.Errorf("record outcome of run %s: %w", run.ID, err)
 			}
-			return r.recordOutcome(ctx, tx, run, late)
+			if err := r.recordOutcome(ctx, tx, run, late); err != nil {
+				return err
+			}
+			r.testPause(ctx, pauseStored, run.ID)
+			return nil
 		})
 	})
 }

@@ -60,6 +60,15 @@ type OpenChannelRequest struct {
 type PostOptions struct {
 	// Pin pins the message in its channel.
 	Pin bool
+	// Key identifies the message for good (the Sender's is unique to one
+	// outbox message): every try of one message has the same key.
+	Key string
+	// Retry says an earlier try may have posted the message already: the
+	// process died between the platform's answer and recording it, or the
+	// platform failed in a way that leaves it unknown. An adapter that can
+	// find a message by its Key returns the one posted instead of posting
+	// it twice.
+	Retry bool
 }
 
 // Deliverer delivers messages to one chat platform. The Sender calls it,

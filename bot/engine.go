@@ -147,6 +147,7 @@ var errDuplicate = errors.New("duplicate invocation")
 // infrastructure failures (the store is down), where nothing was recorded
 // and the platform should be told to retry.
 func (e *Engine) Handle(ctx context.Context, inv Invocation) (Reply, error) {
+	inv = inv.clean()
 	if inv.Source == "" {
 		inv.Source = incident.SourceTyped
 	}

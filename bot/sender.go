@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"strconv"
 	"sync"
 	"time"
 
@@ -235,14 +236,18 @@ func (s *Sender) deliver(ctx context.Context, m storage.OutboxMessage) error {
 		}
 		channel = ch.ChannelID
 	}
+	// Every try of one message carries the same key, unique to it; a
+	// message claimed before may already be out (see PostOptions.Retry).
+	po := PostOptions{Pin: op.Pin, Key: "tq-" + strconv.FormatInt(m.ID, 10) + "-" + strconv.FormatInt(m.CreatedAt.UnixNano(), 36),
+		Retry: m.Attempts > 1}
 	switch m.Kind {
 	case OpPost:
-		return s.post(ctx, d, m.Platform, channel, op)
+		return s.post(ctx, d, m.Platform, channel, op, po)
 	case OpUpdate:
 		ref, err := s.o.Store.GetMessageRef(ctx, refKey(m.Platform, op.Key))
 		if errors.Is(err, storage.ErrNotFound) {
 			// The original never arrived (it was given up on): post anew.
-			return s.post(ctx, d, m.Platform, channel, op)
+			return s.post(ctx, d, m.Platform, channel, op, po)
 		}
 		if err != nil {
 			return fmt.Errorf("look up %s: %w", op.Key, err)
@@ -262,11 +267,11 @@ func (s *Sender) deliver(ctx context.Context, m storage.OutboxMessage) error {
 	return PermanentError(fmt.Errorf("unknown outbox kind %q", m.Kind))
 }
 
-func (s *Sender) post(ctx context.Context, d Deliverer, platform, channel string, op Op) error {
+func (s *Sender) post(ctx context.Context, d Deliverer, platform, channel string, op Op, po PostOptions) error {
 	if op.Message == nil {
 		return PermanentError(errors.New("post without a message"))
 	}
-	id, err := d.Post(ctx, channel, *op.Message, PostOptions{Pin: op.Pin})
+	id, err := d.Post(ctx, channel, *op.Message, po)
 	if err != nil {
 		return err
 	}

@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"unicode/utf8"
 )
 
 // Problem is one thing wrong with the configuration.
@@ -94,7 +95,7 @@ func redact(ps []Problem, secrets []string) {
 	var alts []string
 	for _, s := range secrets {
 		if len(s) >= minRedact {
-			alts = append(alts, regexp.QuoteMeta(s))
+			alts = append(alts, regexp.QuoteMeta(runewise(s)))
 		}
 	}
 	if len(alts) == 0 {
@@ -106,4 +107,24 @@ func redact(ps []Problem, secrets []string) {
 	for i := range ps {
 		ps[i].Msg = re.ReplaceAllLiteralString(ps[i].Msg, Redacted)
 	}
+}
+
+// runewise spells s as the regexp package reads text: each byte that is
+// not valid UTF-8 becomes U+FFFD, which matches that byte. (A secret read
+// from a file may be any bytes; a pattern must be valid UTF-8.)
+func runewise(s string) string {
+	if utf8.ValidString(s) {
+		return s
+	}
+	var b strings.Builder
+	for len(s) > 0 {
+		r, size := utf8.DecodeRuneInString(s)
+		if r == utf8.RuneError && size == 1 {
+			b.WriteRune(utf8.RuneError)
+		} else {
+			b.WriteString(s[:size])
+		}
+		s = s[size:]
+	}
+	return b.String()
 }

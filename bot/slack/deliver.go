@@ -115,18 +115,38 @@ func (a *Adapter) announce(ctx context.Context, channel string, req bot.OpenChan
 // not in a public channel it joins and tries once more. A pin that fails
 // is logged, not returned: the message is out, and a retry would post it
 // twice.
+//
+// A message with a Key carries it as message metadata; when opts.Retry
+// says an earlier try may have posted it, the channel's recent history is
+// searched for that key first and the message found is returned instead
+// of posting a second copy.
 func (a *Adapter) Post(ctx context.Context, channelID string, m bot.Message, opts bot.PostOptions) (string, error) {
 	r := Render(m)
+	mopts := msgOptions(r)
+	if opts.Key != "" {
+		mopts = append(mopts, slack.MsgOptionMetadata(slack.SlackMetadata{
+			EventType: MetadataEventType, EventPayload: map[string]any{metadataKey: opts.Key}}))
+	}
 	post := func() (string, error) {
 		if err := a.pace.wait(ctx, channelID); err != nil {
 			return "", err
 		}
-		_, ts, err := a.api.PostMessageContext(ctx, channelID, msgOptions(r)...)
+		_, ts, err := a.api.PostMessageContext(ctx, channelID, mopts...)
 		return ts, err
 	}
-	ts, err := post()
-	if isCode(err, "not_in_channel") && a.join(ctx, channelID) == nil {
+	ts, found := "", false
+	if opts.Retry && opts.Key != "" {
+		var err error
+		if ts, found, err = a.findPosted(ctx, channelID, opts.Key); err != nil {
+			return "", err
+		}
+	}
+	var err error
+	if !found {
 		ts, err = post()
+		if isCode(err, "not_in_channel") && a.join(ctx, channelID) == nil {
+			ts, err = post()
+		}
 	}
 	if err != nil {
 		return "", classify("chat.postMessage", err)

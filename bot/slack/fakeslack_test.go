@@ -72,6 +72,7 @@ type fakeChannel struct {
 type fakeMsg struct {
 	ts, user, text, thread string
 	blocks                 []any
+	metadata               string // JSON, as posted
 }
 
 // fault answers one call of a method instead of the normal handler.
@@ -443,7 +444,7 @@ func (f *fakeSlack) handle(method string, c apiCall) (int, map[string]any) {
 			}
 			return fail("message_not_found")
 		}
-		m := &fakeMsg{ts: f.nextTS(), user: testBotUser, text: p("text"), blocks: blocks, thread: p("thread_ts")}
+		m := &fakeMsg{ts: f.nextTS(), user: testBotUser, text: p("text"), blocks: blocks, thread: p("thread_ts"), metadata: p("metadata")}
 		x.messages = append(x.messages, m)
 		return okv("channel", x.id, "ts", m.ts, "message", map[string]any{"type": "message", "user": testBotUser, "text": m.text, "ts": m.ts})
 	case "pins.add":
@@ -489,7 +490,11 @@ func (f *fakeSlack) handle(method string, c apiCall) (int, map[string]any) {
 				continue
 			}
 			if inRange(m.ts, p("oldest"), p("latest"), p("inclusive") == "true" || p("inclusive") == "1") {
-				out = append(out, map[string]any{"type": "message", "user": m.user, "text": m.text, "ts": m.ts})
+				msg := map[string]any{"type": "message", "user": m.user, "text": m.text, "ts": m.ts}
+				if m.metadata != "" && p("include_all_metadata") == "1" {
+					msg["metadata"] = json.RawMessage(m.metadata)
+				}
+				out = append(out, msg)
 			}
 		}
 		sort.Slice(out, func(i, j int) bool { return out[i]["ts"].(string) > out[j]["ts"].(string) })

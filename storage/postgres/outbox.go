@@ -66,28 +66,31 @@ func (q querier) EnqueueOutbox(ctx context.Context, msgs ...storage.OutboxMessag
 	})
 }
 
-// claimSQL leases the due heads of channels. A message is a candidate only
-// when no older message of its channel is pending: the head of a channel
-// that another worker holds locked (or has leased) is still pending, so
-// the second message of that channel is never a candidate, and SKIP LOCKED
-// makes concurrent claimers pass over each other's rows instead of waiting.
-// Under READ COMMITTED a row that changed since the snapshot is re-checked
-// against the WHERE clause once locked, so a head leased meanwhile by a
-// claimer that already committed is dropped too.
+// claimSQL leases the due heads of channels. The heads are found from the
+// pending messages alone, through the partial index on pending rows: the
+// delivered history, which only grows, is never scanned (a scan of the
+// table in ID order would read every delivered row on every pass). A head
+// that is not due, or is leased, keeps its channel waiting: the second
+// message of a channel is never a candidate. SKIP LOCKED makes concurrent
+// claimers pass over each other's rows instead of waiting; under READ
+// COMMITTED a row that changed since the snapshot is re-checked against
+// the conditions on o once locked, so a head leased or delivered meanwhile
+// by a claimer that already committed is dropped.
 const claimSQL = `WITH heads AS (
-	SELECT o.id FROM outbox o
+	SELECT DISTINCT ON (platform, channel) id FROM outbox
+	WHERE status = 'pending'
+	ORDER BY platform, channel, id
+), due AS (
+	SELECT o.id FROM outbox o JOIN heads h ON h.id = o.id
 	WHERE o.status = 'pending'
 	  AND o.next_attempt_at <= $1
 	  AND (o.lease_until IS NULL OR o.lease_until <= $1)
-	  AND NOT EXISTS (
-		SELECT 1 FROM outbox p
-		WHERE p.status = 'pending' AND p.platform = o.platform AND p.channel = o.channel AND p.id < o.id)
 	ORDER BY o.id
 	LIMIT $3
-	FOR UPDATE SKIP LOCKED
+	FOR UPDATE OF o SKIP LOCKED
 )
 UPDATE outbox SET attempts = outbox.attempts + 1, lease_until = $2
-FROM heads WHERE outbox.id = heads.id
+FROM due WHERE outbox.id = due.id
 RETURNING ` + "outbox.id, outbox.platform, outbox.channel, outbox.kind, outbox.payload, outbox.incident_id, outbox.status, outbox.attempts, outbox.next_attempt_at, outbox.created_at, outbox.delivered_at, outbox.last_error"
 
 // ClaimOutbox leases up to limit due messages, at most one per channel and

@@ -228,11 +228,13 @@ func (d *Driver) send(ctx context.Context, try func(target string) (int, []byte,
 		body   []byte
 		err    error
 	)
+	d.mu.Lock()
+	first := d.next
+	d.next++
+	d.mu.Unlock()
 	for attempt := 0; attempt < max(1, tries); attempt++ {
-		d.mu.Lock()
-		target := d.o.Targets[d.next%len(d.o.Targets)]
-		d.next++
-		d.mu.Unlock()
+		// A retry goes to the next target after the one that failed.
+		target := d.o.Targets[(first+attempt)%len(d.o.Targets)]
 		status, body, err = try(target)
 		if err == nil && status < 500 {
 			return status, body, nil
@@ -347,10 +349,10 @@ func (d *Driver) Wait(ctx context.Context, timeout time.Duration) int {
 // Outcome is what became of one request, for tests.
 type Outcome struct {
 	Token, Kind, Channel string
-	Due, Done           time.Time
-	Status              int
-	Err                 error
-	Deliveries          []time.Time
+	Due, Done            time.Time
+	Status               int
+	Err                  error
+	Deliveries           []time.Time
 }
 
 // Outcomes returns every request sent so far.

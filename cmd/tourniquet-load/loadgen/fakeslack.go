@@ -32,7 +32,9 @@ type Message struct {
 	Text    string
 	// Values are the values of the buttons in the message's blocks.
 	Values []string
-	At     time.Time
+	// Metadata is the message metadata posted with it (JSON), if any.
+	Metadata string
+	At       time.Time
 }
 
 // Channel is a channel at the fake.
@@ -69,6 +71,7 @@ type FakeSlack struct {
 	outage   Outage
 	failN    int
 	watchers []func(Message)
+	before   func(Message)
 	started  time.Time
 }
 
@@ -113,6 +116,15 @@ func (f *FakeSlack) HookURL(id string) string { return f.URL() + "/hooks/" + id 
 func (f *FakeSlack) Watch(fn func(Message)) {
 	f.mu.Lock()
 	f.watchers = append(f.watchers, fn)
+	f.mu.Unlock()
+}
+
+// Intercept calls fn with every message the Web API accepts, after the
+// fake stored it and before it answers: a server killed in fn never learns
+// that its message was posted. nil stops intercepting.
+func (f *FakeSlack) Intercept(fn func(Message)) {
+	f.mu.Lock()
+	f.before = fn
 	f.mu.Unlock()
 }
 
@@ -208,8 +220,11 @@ func (f *FakeSlack) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	f.mu.Lock()
 	status, v, hdr, msg := f.answer(method, r.Header.Get("Authorization"), form)
 	f.calls[method+" "+strconv.Itoa(status)]++
-	watchers := f.watchers
+	watchers, before := f.watchers, f.before
 	f.mu.Unlock()
+	if msg != nil && before != nil {
+		before(*msg)
+	}
 	for k, val := range hdr {
 		w.Header().Set(k, val)
 	}
@@ -250,7 +265,9 @@ func (f *FakeSlack) hook(w http.ResponseWriter, r *http.Request, id string, body
 	}
 }
 
-func slackErr(code string) (int, any) { return http.StatusOK, map[string]any{"ok": false, "error": code} }
+func slackErr(code string) (int, any) {
+	return http.StatusOK, map[string]any{"ok": false, "error": code}
+}
 
 func okv(kv ...any) (int, any) {
 	m := map[string]any{"ok": true}
@@ -432,11 +449,44 @@ func (f *FakeSlack) handle(method string, form url.Values) (int, any, *Message) 
 			return s, v, &m
 		}
 		m.TS = f.nextTS()
+		if md := p("metadata"); md != "" {
+			var v struct {
+				EventType    string         `json:"event_type"`
+				EventPayload map[string]any `json:"event_payload"`
+			}
+			if json.Unmarshal([]byte(md), &v) != nil || v.EventType == "" {
+				return noMsg(slackErr("invalid_metadata_format"))
+			}
+			m.Metadata = md
+		}
 		f.byTS[c.ID+"/"+m.TS] = len(f.messages)
 		f.messages = append(f.messages, m)
 		s, v := okv("channel", c.ID, "ts", m.TS,
 			"message", map[string]any{"type": "message", "user": BotUserID, "text": m.Text, "ts": m.TS})
 		return s, v, &m
+	case "conversations.history":
+		c := f.channel(p("channel"))
+		if c == nil || !c.Members[BotUserID] {
+			return noMsg(slackErr("channel_not_found"))
+		}
+		limit, _ := strconv.Atoi(p("limit"))
+		if limit <= 0 || limit > 1000 {
+			limit = 100
+		}
+		withMeta := p("include_all_metadata") == "1" || p("include_all_metadata") == "true"
+		var out []map[string]any
+		for i := len(f.messages) - 1; i >= 0 && len(out) < limit; i-- { // newest first
+			m := f.messages[i]
+			if m.Channel != c.ID || m.Method != "chat.postMessage" {
+				continue
+			}
+			msg := map[string]any{"type": "message", "user": BotUserID, "bot_id": "BLOAD", "text": m.Text, "ts": m.TS}
+			if withMeta && m.Metadata != "" {
+				msg["metadata"] = json.RawMessage(m.Metadata)
+			}
+			out = append(out, msg)
+		}
+		return noMsg(okv("messages", out, "has_more", false))
 	case "chat.getPermalink":
 		return noMsg(okv("channel", p("channel"), "permalink",
 			"https://tq-load.slack.com/archives/"+p("channel")+"/p"+strings.ReplaceAll(p("message_ts"), ".", "")))

@@ -111,7 +111,9 @@ func (r Report) Held(limit time.Duration) bool {
 	return len(r.Errors) == 0 && r.Missing == 0 && r.Ack.P99 < limit && r.Achieved >= 0.95*r.Rate
 }
 
-func ms(d time.Duration) string { return strconv.FormatFloat(float64(d)/float64(time.Millisecond), 'f', 1, 64) }
+func ms(d time.Duration) string {
+	return strconv.FormatFloat(float64(d)/float64(time.Millisecond), 'f', 1, 64)
+}
 
 // String is a human summary.
 func (r Report) String() string {

@@ -31,19 +31,19 @@ type SlashCommand struct {
 // form is the body Slack posts for c.
 func (c SlashCommand) form() url.Values {
 	return url.Values{
-		"token":        {"legacy-verification-token-unused"},
-		"team_id":      {"TLOAD"},
-		"team_domain":  {"tq-load"},
-		"channel_id":   {c.Channel},
-		"channel_name": {"load"},
-		"user_id":      {c.User},
-		"user_name":    {"load-" + c.User},
-		"command":      {"/incident"},
-		"text":         {c.Text},
-		"api_app_id":   {"ALOAD"},
+		"token":                 {"legacy-verification-token-unused"},
+		"team_id":               {"TLOAD"},
+		"team_domain":           {"tq-load"},
+		"channel_id":            {c.Channel},
+		"channel_name":          {"load"},
+		"user_id":               {c.User},
+		"user_name":             {"load-" + c.User},
+		"command":               {"/incident"},
+		"text":                  {c.Text},
+		"api_app_id":            {"ALOAD"},
 		"is_enterprise_install": {"false"},
-		"response_url": {c.ResponseURL},
-		"trigger_id":   {c.TriggerID},
+		"response_url":          {c.ResponseURL},
+		"trigger_id":            {c.TriggerID},
 	}
 }
 
@@ -62,15 +62,15 @@ type Click struct {
 // form is the body Slack posts for c: payload=<JSON>.
 func (c Click) form() url.Values {
 	payload := map[string]any{
-		"type":       "block_actions",
-		"team":       map[string]any{"id": "TLOAD", "domain": "tq-load"},
-		"user":       map[string]any{"id": c.User, "username": "load-" + c.User, "name": "load-" + c.User, "team_id": "TLOAD"},
-		"api_app_id": "ALOAD",
-		"token":      "legacy-verification-token-unused",
-		"container":  map[string]any{"type": "message", "message_ts": c.MessageTS, "channel_id": c.Channel, "is_ephemeral": false},
-		"trigger_id": c.TriggerID,
-		"channel":    map[string]any{"id": c.Channel, "name": "load"},
-		"message":    map[string]any{"type": "message", "ts": c.MessageTS, "user": BotUserID, "text": ""},
+		"type":         "block_actions",
+		"team":         map[string]any{"id": "TLOAD", "domain": "tq-load"},
+		"user":         map[string]any{"id": c.User, "username": "load-" + c.User, "name": "load-" + c.User, "team_id": "TLOAD"},
+		"api_app_id":   "ALOAD",
+		"token":        "legacy-verification-token-unused",
+		"container":    map[string]any{"type": "message", "message_ts": c.MessageTS, "channel_id": c.Channel, "is_ephemeral": false},
+		"trigger_id":   c.TriggerID,
+		"channel":      map[string]any{"id": c.Channel, "name": "load"},
+		"message":      map[string]any{"type": "message", "ts": c.MessageTS, "user": BotUserID, "text": ""},
 		"response_url": c.ResponseURL,
 		"actions": []map[string]any{{
 			"action_id": slack.ActionIDPrefix + "2", "block_id": "tqa", "type": "button", "value": c.Value,

@@ -1,0 +1,105 @@
+package slack
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/tourniquet/tourniquet/bot"
+	"github.com/tourniquet/tourniquet/storage/storagetest"
+)
+
+// A post carries its key as message metadata; a retry that finds the key
+// in the channel returns that message instead of posting it again.
+func TestRetriedPostIsNotPostedTwice(t *testing.T) {
+	h := newHarness(t, storagetest.NewSQLite(t))
+	h.fake.addChannel("CINC", "inc-1-db", false, testBotUser)
+	ctx := context.Background()
+	var m bot.Message
+	m.Text("📝 Alice noted: failover started")
+
+	ts, err := h.ad.Post(ctx, "CINC", m, bot.PostOptions{Key: "tq-41-abc"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	posts := h.fake.OK("chat.postMessage")
+	if len(posts) != 1 {
+		t.Fatalf("chat.postMessage: %+v", posts)
+	}
+	var md struct {
+		EventType    string         `json:"event_type"`
+		EventPayload map[string]any `json:"event_payload"`
+	}
+	if err := json.Unmarshal([]byte(posts[0].Form.Get("metadata")), &md); err != nil ||
+		md.EventType != MetadataEventType || md.EventPayload["key"] != "tq-41-abc" {
+		t.Fatalf("metadata %q: %v", posts[0].Form.Get("metadata"), err)
+	}
+	if len(h.fake.Calls("conversations.history")) != 0 {
+		t.Error("a first try read the history; only retries need to")
+	}
+
+	// The process died before it recorded the first try; the retry finds it.
+	again, err := h.ad.Post(ctx, "CINC", m, bot.PostOptions{Key: "tq-41-abc", Retry: true, Pin: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again != ts || len(h.fake.OK("chat.postMessage")) != 1 {
+		t.Fatalf("retry posted again (ts %s, first %s, %d posts)", again, ts, len(h.fake.OK("chat.postMessage")))
+	}
+	hist := h.fake.OK("conversations.history")
+	if len(hist) != 1 || hist[0].Form.Get("include_all_metadata") != "1" || hist[0].Form.Get("channel") != "CINC" {
+		t.Fatalf("conversations.history: %+v", hist)
+	}
+	if pins := h.fake.OK("pins.add"); len(pins) != 1 || pins[0].Form.Get("timestamp") != ts {
+		t.Errorf("the message found is still pinned as asked: %+v", pins)
+	}
+
+	// Another message's retry, never posted before, is posted.
+	if _, err := h.ad.Post(ctx, "CINC", m, bot.PostOptions{Key: "tq-42-abd", Retry: true}); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(h.fake.OK("chat.postMessage")); n != 2 {
+		t.Fatalf("a retry of a message not in the channel was not posted: %d posts", n)
+	}
+}
+
+// When the history cannot be read, a retry posts: a duplicate is better
+// than a lost message.
+func TestRetriedPostWhenHistoryFails(t *testing.T) {
+	h := newHarness(t, storagetest.NewSQLite(t))
+	h.fake.addChannel("CINC", "inc-1-db", false, testBotUser)
+	h.fake.failNext("conversations.history", 1, http.StatusOK, nil, `{"ok":false,"error":"missing_scope","needed":"channels:history"}`)
+	var m bot.Message
+	m.Text("hello")
+	if _, err := h.ad.Post(context.Background(), "CINC", m, bot.PostOptions{Key: "tq-1-a", Retry: true}); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(h.fake.OK("chat.postMessage")); n != 1 {
+		t.Fatalf("%d posts; want 1", n)
+	}
+}
+
+// When Slack rate limits or fails the history read, the retry waits
+// rather than risk a second copy.
+func TestRetriedPostWaitsWhenHistoryIsRateLimited(t *testing.T) {
+	h := newHarness(t, storagetest.NewSQLite(t))
+	h.fake.addChannel("CINC", "inc-1-db", false, testBotUser)
+	h.fake.failNext("conversations.history", 1, http.StatusTooManyRequests, http.Header{"Retry-After": {"3"}}, `{"ok":false,"error":"ratelimited"}`)
+	h.fake.failNext("conversations.history", 1, http.StatusInternalServerError, nil, `oops`)
+	var m bot.Message
+	m.Text("hello")
+	_, err := h.ad.Post(context.Background(), "CINC", m, bot.PostOptions{Key: "tq-1-a", Retry: true})
+	var ra *bot.RetryAfterError
+	if !errors.As(err, &ra) || ra.After != 3*time.Second {
+		t.Fatalf("rate limited history: %v; want a RetryAfterError of 3s", err)
+	}
+	if _, err := h.ad.Post(context.Background(), "CINC", m, bot.PostOptions{Key: "tq-1-a", Retry: true}); err == nil || bot.IsPermanent(err) {
+		t.Fatalf("failing history: %v; want an error to retry", err)
+	}
+	if n := len(h.fake.OK("chat.postMessage")); n != 0 {
+		t.Fatalf("%d posts while the history could not be read", n)
+	}
+}

@@ -1,0 +1,311 @@
+// Command tourniquet-load drives a `tourniquet serve` with signed Slack
+// slash commands and button clicks at given rates, plays the Slack Web
+// API that the server delivers to, and reports acknowledgement latency,
+// errors, the delay until each resulting message reached the fake Slack,
+// and the server's peak memory.
+//
+// Either it starts the server itself (-binary, one fresh server and
+// database per rate):
+//
+//	go build -o bin/tourniquet ./cmd/tourniquet
+//	go run ./cmd/tourniquet-load -binary bin/tourniquet -database sqlite -rates 50,200,500
+//
+// or it drives one that is already running (-target), which must be
+// started with TOURNIQUET_SLACK_API_URL=http://<-fake>/api/ and the same
+// bot token and signing secret:
+//
+//	go run ./cmd/tourniquet-load -fake 127.0.0.1:9901 -target http://127.0.0.1:8080 -pid 1234
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/tourniquet/tourniquet/cmd/tourniquet-load/loadgen"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
+}
+
+type flags struct {
+	binary, database, target, fake, logDir string
+	secret, token                          string
+	pid                                    int
+	rates                                  []float64
+	duration, settle, limit                time.Duration
+	concurrency, incidents, clickEvery     int
+	jsonOut, markdown                      bool
+}
+
+func parseFlags(args []string, stderr io.Writer) (*flags, error) {
+	f := &flags{}
+	fs := flag.NewFlagSet("tourniquet-load", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&f.binary, "binary", "", "start this tourniquet `executable` for each rate (else drive -target)")
+	fs.StringVar(&f.database, "database", "sqlite", "with -binary: \"sqlite\" (a fresh file per rate), or a postgres:// `URL` (use an empty database or schema)")
+	fs.StringVar(&f.target, "target", "", "base `URL`s of running servers, comma-separated (without -binary)")
+	fs.IntVar(&f.pid, "pid", 0, "without -binary: the server's process `id`, for its peak RSS")
+	fs.StringVar(&f.fake, "fake", "127.0.0.1:0", "listen `address` of the fake Slack Web API")
+	fs.StringVar(&f.logDir, "log-dir", "", "with -binary: keep each server's log (and SQLite file) in this `directory` (default: a temporary one, removed unless the run failed)")
+	fs.StringVar(&f.secret, "secret", os.Getenv("TOURNIQUET_SLACK_SIGNING_SECRET"), "Slack signing secret (default $TOURNIQUET_SLACK_SIGNING_SECRET, or random with -binary)")
+	fs.StringVar(&f.token, "token", os.Getenv("TOURNIQUET_SLACK_BOT_TOKEN"), "bot token the fake accepts (default $TOURNIQUET_SLACK_BOT_TOKEN, or random with -binary)")
+	rates := fs.String("rates", "50,200,500", "requests per second, comma-separated; each is one run")
+	fs.DurationVar(&f.duration, "duration", 20*time.Second, "how long each run sends")
+	fs.DurationVar(&f.settle, "settle", 60*time.Second, "how long to wait after a run for its messages to reach the fake")
+	fs.DurationVar(&f.limit, "p99", 100*time.Millisecond, "the acknowledgement p99 a rate must stay under to count as held")
+	fs.IntVar(&f.concurrency, "concurrency", 64, "requests in flight at most")
+	fs.IntVar(&f.incidents, "incidents", 0, "incident channels to spread the commands over (default: the rate, so that each channel gets about one message a second, Slack's pace)")
+	fs.IntVar(&f.clickEvery, "click-every", 5, "every n-th request is a button click (negative: none)")
+	fs.BoolVar(&f.jsonOut, "json", false, "print the reports as JSON lines")
+	fs.BoolVar(&f.markdown, "markdown", false, "print BENCHMARKS.md table rows")
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	for _, s := range strings.Split(*rates, ",") {
+		r, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+		if err != nil || r <= 0 {
+			return nil, fmt.Errorf("-rates: %q is not a positive number", s)
+		}
+		f.rates = append(f.rates, r)
+	}
+	switch {
+	case f.binary == "" && f.target == "":
+		return nil, errors.New("give -binary (start servers) or -target (drive a running one)")
+	case f.binary != "" && f.target != "":
+		return nil, errors.New("give -binary or -target, not both")
+	case f.binary == "" && (f.secret == "" || f.token == ""):
+		return nil, errors.New("with -target, the signing secret and bot token the server uses are needed (-secret, -token)")
+	}
+	if f.binary != "" {
+		if f.secret == "" {
+			f.secret = randomHex(16)
+		}
+		if f.token == "" {
+			f.token = "xoxb-load-" + randomHex(12)
+		}
+	}
+	return f, nil
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int) {
+	f, err := parseFlags(args, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "tourniquet-load: %v\n", err)
+		return 2
+	}
+	if f.binary != "" && f.logDir == "" {
+		// Logs and SQLite files of this run; kept only when it failed.
+		dir, err := os.MkdirTemp("", "tourniquet-load-")
+		if err != nil {
+			fmt.Fprintf(stderr, "tourniquet-load: %v\n", err)
+			return 1
+		}
+		f.logDir = dir
+		defer func() {
+			if code == 0 {
+				_ = os.RemoveAll(dir)
+			} else {
+				fmt.Fprintf(stderr, "server logs kept in %s\n", dir)
+			}
+		}()
+	}
+	fake, err := loadgen.NewFakeSlack(f.fake, f.token)
+	if err != nil {
+		fmt.Fprintf(stderr, "tourniquet-load: %v\n", err)
+		return 1
+	}
+	defer fake.Close()
+	fmt.Fprintf(stderr, "fake Slack Web API at %s\n", fake.APIURL())
+	failed := false
+	for _, rate := range f.rates {
+		rep, err := runOne(ctx, f, fake, rate, stderr)
+		if err != nil {
+			fmt.Fprintf(stderr, "tourniquet-load: rate %.0f/s: %v\n", rate, err)
+			failed = true
+			if ctx.Err() != nil {
+				break
+			}
+			continue
+		}
+		switch {
+		case f.jsonOut:
+			buf, _ := json.Marshal(rep)
+			fmt.Fprintln(stdout, string(buf))
+		case f.markdown:
+			fmt.Fprintln(stdout, rep.MarkdownRow(storeName(f)))
+		default:
+			fmt.Fprintln(stdout, rep.String())
+		}
+		held := "held"
+		if !rep.Held(f.limit) {
+			held = "NOT held"
+		}
+		fmt.Fprintf(stderr, "rate %.0f/s: %s (p99 < %s, no errors, nothing missing)\n", rate, held, f.limit)
+	}
+	if failed {
+		return 1
+	}
+	return 0
+}
+
+func storeName(f *flags) string {
+	switch {
+	case f.binary == "":
+		return "external"
+	case strings.HasPrefix(f.database, "postgres"):
+		return "Postgres"
+	}
+	return "SQLite"
+}
+
+// runOne runs one rate against a fresh server (-binary) or the target.
+func runOne(ctx context.Context, f *flags, fake *loadgen.FakeSlack, rate float64, stderr io.Writer) (loadgen.Report, error) {
+	targets := strings.Split(f.target, ",")
+	pid := f.pid
+	var srv *loadgen.Server
+	var logPath string
+	if f.binary != "" {
+		var (
+			err     error
+			cleanup func()
+		)
+		srv, logPath, cleanup, err = startServer(ctx, f, fake, rate, stderr)
+		if err != nil {
+			return loadgen.Report{}, err
+		}
+		defer cleanup()
+		defer srv.Kill()
+		targets, pid = []string{srv.URL}, srv.Pid()
+	}
+	incidents := f.incidents
+	if incidents <= 0 {
+		incidents = max(10, int(rate))
+	}
+	d, err := loadgen.New(loadgen.Options{Targets: targets, SigningSecret: f.secret, Fake: fake, Rate: rate,
+		Duration: f.duration, Concurrency: f.concurrency, Incidents: incidents, ClickEvery: f.clickEvery})
+	if err != nil {
+		return loadgen.Report{}, err
+	}
+	fmt.Fprintf(stderr, "rate %.0f/s: declaring %d incidents…\n", rate, incidents)
+	setupCtx, cancel := context.WithTimeout(ctx, 5*time.Minute)
+	err = d.Setup(setupCtx)
+	cancel()
+	if err != nil {
+		return loadgen.Report{}, fmt.Errorf("setup: %w", err)
+	}
+	fmt.Fprintf(stderr, "rate %.0f/s: sending for %s…\n", rate, f.duration)
+	if err := d.Run(ctx); err != nil {
+		return loadgen.Report{}, err
+	}
+	if missing := d.Wait(ctx, f.settle); missing > 0 {
+		fmt.Fprintf(stderr, "rate %.0f/s: %d messages did not reach the fake within %s\n", rate, missing, f.settle)
+	}
+	rep := d.Summarize()
+	if pid > 0 {
+		if rss, err := loadgen.PeakRSS(pid); err == nil {
+			rep.PeakRSS = rss
+		} else {
+			fmt.Fprintf(stderr, "rate %.0f/s: %v\n", rate, err)
+		}
+	}
+	if srv != nil {
+		if err := srv.Stop(15 * time.Second); err != nil {
+			fmt.Fprintf(stderr, "rate %.0f/s: stopping the server: %v\n", rate, err)
+		}
+		if err := checkLogs(logPath, f, fake); err != nil {
+			return rep, err
+		}
+	}
+	return rep, nil
+}
+
+// startServer starts a fresh server on a fresh database for one rate,
+// logging at debug level into a file. cleanup stops nothing: it drops the
+// Postgres schema once the server is gone.
+func startServer(ctx context.Context, f *flags, fake *loadgen.FakeSlack, rate float64, stderr io.Writer) (*loadgen.Server, string, func(), error) {
+	dir := f.logDir
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, "", nil, err
+	}
+	db, cleanup := f.database, func() {}
+	if db == "sqlite" {
+		db = "sqlite:" + filepath.Join(dir, fmt.Sprintf("load-%.0f-%s.db", rate, randomHex(3)))
+	} else {
+		var err error
+		if db, cleanup, err = freshSchema(ctx, db); err != nil {
+			return nil, "", nil, err
+		}
+	}
+	logPath := filepath.Join(dir, fmt.Sprintf("server-%s-%.0f.log", strings.ToLower(storeName(f)), rate))
+	logFile, err := os.Create(logPath)
+	if err != nil {
+		cleanup()
+		return nil, "", nil, err
+	}
+	fmt.Fprintf(stderr, "rate %.0f/s: starting %s (log: %s)\n", rate, f.binary, logPath)
+	srv, err := loadgen.StartServer(ctx, loadgen.ServerOptions{
+		Binary: f.binary, Log: logFile,
+		Env: []string{
+			"TOURNIQUET_CONFIG=",
+			"TOURNIQUET_DATABASE_URL=" + db,
+			"TOURNIQUET_SLACK_BOT_TOKEN=" + f.token,
+			"TOURNIQUET_SLACK_SIGNING_SECRET=" + f.secret,
+			"TOURNIQUET_SLACK_API_URL=" + fake.APIURL(),
+			"TOURNIQUET_API_TOKEN=" + apiToken,
+			"TOURNIQUET_LOG_LEVEL=debug",
+			"TOURNIQUET_LOG_FORMAT=json",
+		},
+	})
+	if err != nil {
+		_ = logFile.Close()
+		cleanup()
+		return nil, logPath, nil, err
+	}
+	return srv, logPath, func() { _ = logFile.Close(); cleanup() }, nil
+}
+
+// apiToken is set on servers the tool starts, so that the secrets check
+// covers it too.
+var apiToken = "tq-api-" + randomHex(12)
+
+// checkLogs fails when a server's log holds a secret: the bot token, the
+// signing secret, the API token, or any response URL.
+func checkLogs(path string, f *flags, fake *loadgen.FakeSlack) error {
+	logs, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	leaks := loadgen.Leaks(logs, map[string]string{
+		"bot token": f.token, "signing secret": f.secret, "api token": apiToken,
+		"response URL": fake.HookURL(""),
+	})
+	if len(leaks) > 0 {
+		return fmt.Errorf("the server log %s contains: %s", path, strings.Join(leaks, ", "))
+	}
+	return nil
+}
