@@ -89,18 +89,44 @@ func NewSender(o SenderOptions) *Sender {
 }
 
 // Run delivers until ctx is done, waking on the store's outbox signal and
-// polling in between.
+// polling in between. Up to Batch channels are delivered to at once, and a
+// channel whose message is done takes its next one at once: a slow call
+// (a paced post, a Slack API that takes seconds) holds up its own channel,
+// never the others. The head of a channel in flight is leased, so a claim
+// made meanwhile skips that channel and its order is kept. Deliveries in
+// flight when ctx ends are finished before Run returns.
 func (s *Sender) Run(ctx context.Context) error {
 	wake := s.o.Store.OutboxWake()
 	tick := time.NewTicker(s.o.Poll)
 	defer tick.Stop()
+	dctx := context.WithoutCancel(ctx) // see Flush
+	inflight := make(chan struct{}, s.o.Batch)
+	finished := make(chan struct{}, 1)
+	var wg sync.WaitGroup
+	defer wg.Wait()
 	for {
-		for {
-			n, err := s.Flush(ctx)
-			if err != nil && ctx.Err() == nil {
-				s.o.Logger.WarnContext(ctx, "outbox pass failed", "err", err)
+		for free := cap(inflight) - len(inflight); free > 0; free = cap(inflight) - len(inflight) {
+			msgs, err := s.o.Store.ClaimOutbox(ctx, s.o.Clock.Now(), s.o.Lease, free)
+			if err != nil {
+				if ctx.Err() == nil {
+					s.o.Logger.WarnContext(ctx, "outbox pass failed", "err", fmt.Errorf("claim outbox: %w", err))
+				}
+				break
 			}
-			if n == 0 || err != nil {
+			for _, m := range msgs {
+				inflight <- struct{}{}
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					s.deliverOne(dctx, m)
+					<-inflight
+					select {
+					case finished <- struct{}{}:
+					default:
+					}
+				}()
+			}
+			if len(msgs) < free {
 				break
 			}
 		}
@@ -109,6 +135,7 @@ func (s *Sender) Run(ctx context.Context) error {
 			return nil
 		case <-wake:
 		case <-tick.C:
+		case <-finished:
 		}
 	}
 }

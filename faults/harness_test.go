@@ -111,7 +111,10 @@ func newRig(t *testing.T, o rigOptions) *rig {
 	}
 	if u, err := url.Parse(dbURL); err == nil {
 		if pw, ok := u.User.Password(); ok {
-			r.secrets["database password"] = pw
+			// As it would appear in a leaked URL or connection string (the
+			// bare word may well be "postgres", like the user's name).
+			r.secrets["database password (URL)"] = ":" + pw + "@"
+			r.secrets["database password (DSN)"] = "password=" + pw
 		}
 	}
 	for k, v := range o.secrets {

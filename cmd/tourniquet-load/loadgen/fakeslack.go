@@ -112,7 +112,8 @@ func (f *FakeSlack) APIURL() string { return f.URL() + "/api/" }
 // Method "hook" and Channel id.
 func (f *FakeSlack) HookURL(id string) string { return f.URL() + "/hooks/" + id }
 
-// Watch calls fn with every message as it arrives, outside the fake's lock.
+// Watch calls fn with every message as it arrives, before the fake
+// answers, outside its lock. fn must be quick and safe for concurrent use.
 func (f *FakeSlack) Watch(fn func(Message)) {
 	f.mu.Lock()
 	f.watchers = append(f.watchers, fn)
@@ -225,6 +226,11 @@ func (f *FakeSlack) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if msg != nil && before != nil {
 		before(*msg)
 	}
+	if msg != nil {
+		for _, fn := range watchers {
+			fn(*msg)
+		}
+	}
 	for k, val := range hdr {
 		w.Header().Set(k, val)
 	}
@@ -236,11 +242,6 @@ func (f *FakeSlack) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.WriteString(w, s)
 	} else {
 		_ = json.NewEncoder(w).Encode(v)
-	}
-	if msg != nil {
-		for _, fn := range watchers {
-			fn(*msg)
-		}
 	}
 }
 
@@ -259,10 +260,10 @@ func (f *FakeSlack) hook(w http.ResponseWriter, r *http.Request, id string, body
 	f.calls["hook 200"]++
 	watchers := f.watchers
 	f.mu.Unlock()
-	_, _ = w.Write([]byte("ok"))
 	for _, fn := range watchers {
 		fn(msg)
 	}
+	_, _ = w.Write([]byte("ok"))
 }
 
 func slackErr(code string) (int, any) {
