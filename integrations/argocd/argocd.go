@@ -41,36 +41,29 @@ type Config struct {
 	Timeout time.Duration
 }
 
-var (
-	settings = []string{"url", "app_namespace", "prune", "timeout"}
-	secrets  = []string{"token"}
-)
-
-// Validate checks the integration's settings for check-config.
-func Validate(in config.Integration) []config.Problem {
-	_, problems := parse(in)
-	return problems
+var parser = spec.Parser[Config]{
+	Type:     Type,
+	Settings: []string{"url", "app_namespace", "prune", "timeout"},
+	Secrets:  []string{"token"},
+	Parse:    parse,
 }
 
-func parse(in config.Integration) (Config, []config.Problem) {
-	c := spec.Check(in)
-	c.Known(settings, secrets)
+// Validate checks the integration's settings for check-config.
+func Validate(in config.Integration) []config.Problem { return parser.Validate(in) }
+
+// ConfigFrom builds the Config of an integration entry.
+func ConfigFrom(in config.Integration) (Config, error) { return parser.Config(in) }
+
+func parse(c *spec.Checker, in config.Integration) Config {
 	c.Required("url", "the Argo CD server's URL")
 	c.RequiredSecret("token", "an Argo CD API token")
-	cfg := Config{
+	return Config{
 		URL:          c.URL("url"),
 		Token:        in.Secret("token"),
 		AppNamespace: in.Get("app_namespace"),
 		Prune:        c.Bool("prune", false),
 		Timeout:      c.Duration("timeout", 0),
 	}
-	return cfg, c.Problems()
-}
-
-// ConfigFrom builds the Config of an integration entry.
-func ConfigFrom(in config.Integration) (Config, error) {
-	cfg, problems := parse(in)
-	return cfg, spec.Err(Type, problems)
 }
 
 // Params are the action params the integration accepts.
@@ -101,13 +94,12 @@ func New(name string, in config.Integration, opts ...Option) (*Client, error) {
 
 // NewClient returns a client for cfg.
 func NewClient(name string, cfg Config, opts ...Option) (*Client, error) {
-	o := httpx.Apply(httpx.Options{BaseURL: cfg.URL, Timeout: cfg.Timeout}, opts...)
 	hc, err := httpx.New(httpx.Config{
-		System:   System,
-		Options:  o,
-		Header:   http.Header{"Authorization": {"Bearer " + cfg.Token.Reveal()}},
-		Secrets:  []string{cfg.Token.Reveal()},
-		AuthHint: "check token",
+		System:     System,
+		Options:    httpx.Apply(httpx.Options{BaseURL: cfg.URL, Timeout: cfg.Timeout}, opts...),
+		Token:      cfg.Token.Reveal(),
+		AuthScheme: "Bearer",
+		AuthHint:   "check token",
 	})
 	if err != nil {
 		return nil, err

@@ -230,33 +230,25 @@ func TestServedUnderAPathPrefix(t *testing.T) {
 }
 
 func TestFailuresAreClassifiedAndNameNoSecret(t *testing.T) {
-	for _, step := range []string{"GET", "POST"} {
-		for _, c := range httpxtest.StatusCases() {
-			t.Run(step+" "+c.Name, func(t *testing.T) {
-				f, srv := newFake(t)
-				f.fail, f.failOn = &c, step
-				_, err := client(t, srv, nil).Run(context.Background(), request(false))
-				want := c.Want
-				switch c.Status {
-				case 404:
-					want = append(want, `applications.argoproj.io "shop" not found`)
-				case 409:
-					want = append(want, "another operation is already in progress")
-				}
-				httpxtest.AssertFailure(t, err, "Argo CD", c.Status, c.Retryable, []string{token}, want...)
-				if step == "GET" && len(f.calls) != 1 {
-					t.Errorf("calls after a failed GET: %v", f.calls)
-				}
-			})
-		}
-	}
-	t.Run("timeout", func(t *testing.T) {
-		f, srv := newFake(t)
-		f.hang = true
-		_, err := client(t, srv, nil, httpx.WithTimeout(httpxtest.HangTimeout)).Run(context.Background(), request(false))
-		httpxtest.AssertFailure(t, err, "Argo CD", 0, true, []string{token}, "timed out")
-		httpxtest.AssertMayHaveRun(t, err, false) // the lookup timed out: nothing was changed
-	})
+	httpxtest.Failures{
+		System:  "Argo CD",
+		Secrets: []string{token},
+		Steps:   []string{"GET", "POST"},
+		WantByStatus: map[int][]string{
+			404: {`applications.argoproj.io "shop" not found`},
+			409: {"another operation is already in progress"},
+		},
+		HungMayHaveRun: false, // the lookup timed out: nothing was changed
+		Try: func(t *testing.T, x httpxtest.Fault) error {
+			f, srv := newFake(t)
+			f.fail, f.failOn, f.hang = x.Answer, x.Step, x.Hang
+			_, err := client(t, srv, nil, x.Options...).Run(context.Background(), request(false))
+			if x.Step == "GET" && len(f.calls) != 1 {
+				t.Errorf("calls after a failed GET: %v", f.calls)
+			}
+			return err
+		},
+	}.Run(t)
 }
 
 func TestValidate(t *testing.T) {

@@ -31,7 +31,12 @@ const killDelay = 5 * time.Second
 // passedEnv are the variables of the bot's environment a command sees.
 var passedEnv = []string{"PATH", "HOME", "USER", "LANG", "LC_ALL", "TZ", "TMPDIR"}
 
-var settings = []string{"command", "timeout", "dir", "env", "output_limit"}
+var parser = spec.Parser[Config]{
+	Type:      Type,
+	Settings:  []string{"command", "timeout", "dir", "env", "output_limit"},
+	AnySecret: true, // each one is passed to the command
+	Parse:     parse,
+}
 
 // Config is the integration's configuration, parsed.
 type Config struct {
@@ -52,20 +57,12 @@ type Config struct {
 }
 
 // Validate checks the integration's settings for check-config.
-func Validate(in config.Integration) []config.Problem {
-	_, problems := parse(in)
-	return problems
-}
+func Validate(in config.Integration) []config.Problem { return parser.Validate(in) }
 
 // ConfigFrom parses an integration entry.
-func ConfigFrom(in config.Integration) (Config, error) {
-	cfg, problems := parse(in)
-	return cfg, spec.Err(Type, problems)
-}
+func ConfigFrom(in config.Integration) (Config, error) { return parser.Config(in) }
 
-func parse(in config.Integration) (Config, []config.Problem) {
-	c := spec.Check(in)
-	c.Known(settings, slices.Sorted(maps.Keys(in.Secrets)))
+func parse(c *spec.Checker, in config.Integration) Config {
 	cfg := Config{Secrets: maps.Clone(in.Secrets), Dir: strings.TrimSpace(in.Get("dir")),
 		Timeout: c.Duration("timeout", DefaultTimeout), OutputLimit: DefaultOutputLimit, Env: map[string]*tmpl.Template{}}
 
@@ -117,7 +114,7 @@ func parse(in config.Integration) (Config, []config.Problem) {
 			cfg.OutputLimit = n
 		}
 	}
-	return cfg, c.Problems()
+	return cfg
 }
 
 func stringList(v any) ([]string, bool) {
@@ -164,7 +161,7 @@ func envName(key string) string {
 // Params are the action params the integration accepts: exactly those its
 // templates name, each required.
 func Params(in config.Integration) spec.Params {
-	cfg, _ := parse(in)
+	cfg, _ := parser.Config(in)
 	return cfg.params()
 }
 

@@ -1,6 +1,7 @@
 package flagsmith
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"net/http"
@@ -47,20 +48,20 @@ type Config struct {
 	Timeout time.Duration
 }
 
-var (
-	settings = []string{"url", "auth_scheme", "environment", "app_url", "project_id", "timeout"}
-	secrets  = []string{"token"}
-)
-
-// Validate checks the integration's settings for check-config.
-func Validate(in config.Integration) []config.Problem {
-	_, problems := parse(in)
-	return problems
+var parser = spec.Parser[Config]{
+	Type:     Type,
+	Settings: []string{"url", "auth_scheme", "environment", "app_url", "project_id", "timeout"},
+	Secrets:  []string{"token"},
+	Parse:    parse,
 }
 
-func parse(in config.Integration) (Config, []config.Problem) {
-	c := spec.Check(in)
-	c.Known(settings, secrets)
+// Validate checks the integration's settings for check-config.
+func Validate(in config.Integration) []config.Problem { return parser.Validate(in) }
+
+// ConfigFrom builds the Config of an integration entry.
+func ConfigFrom(in config.Integration) (Config, error) { return parser.Config(in) }
+
+func parse(c *spec.Checker, in config.Integration) Config {
 	c.RequiredSecret("token", "a Flagsmith Admin API token")
 	cfg := Config{
 		URL:         c.URL("url"),
@@ -76,13 +77,7 @@ func parse(in config.Integration) (Config, []config.Problem) {
 			c.Add("project_id", "must be the project's numeric ID")
 		}
 	}
-	return cfg, c.Problems()
-}
-
-// ConfigFrom builds the Config of an integration entry.
-func ConfigFrom(in config.Integration) (Config, error) {
-	cfg, problems := parse(in)
-	return cfg, spec.Err(Type, problems)
+	return cfg
 }
 
 // Params are the action params the integration accepts: feature always;
@@ -117,23 +112,14 @@ func New(name string, in config.Integration, opts ...Option) (*Client, error) {
 
 // NewClient returns a client for cfg.
 func NewClient(name string, cfg Config, opts ...Option) (*Client, error) {
-	base := cfg.URL
-	if base == "" {
-		base = DefaultURL
-	}
-	if cfg.AuthScheme == "" {
-		cfg.AuthScheme = "Token"
-	}
-	if cfg.AppURL == "" {
-		cfg.AppURL = DefaultAppURL
-	}
-	o := httpx.Apply(httpx.Options{BaseURL: base, Timeout: cfg.Timeout}, opts...)
+	cfg.AuthScheme = cmp.Or(cfg.AuthScheme, "Token")
+	cfg.AppURL = cmp.Or(cfg.AppURL, DefaultAppURL)
 	hc, err := httpx.New(httpx.Config{
-		System:   System,
-		Options:  o,
-		Header:   http.Header{"Authorization": {cfg.AuthScheme + " " + cfg.Token.Reveal()}},
-		Secrets:  []string{cfg.Token.Reveal()},
-		AuthHint: "check token and auth_scheme",
+		System:     System,
+		Options:    httpx.Apply(httpx.Options{BaseURL: cmp.Or(cfg.URL, DefaultURL), Timeout: cfg.Timeout}, opts...),
+		Token:      cfg.Token.Reveal(),
+		AuthScheme: cfg.AuthScheme,
+		AuthHint:   "check token and auth_scheme",
 	})
 	if err != nil {
 		return nil, err

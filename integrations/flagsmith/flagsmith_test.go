@@ -214,33 +214,25 @@ func TestUnknownFeatureMakesNoChange(t *testing.T) {
 }
 
 func TestFailuresAreClassifiedAndNameNoSecret(t *testing.T) {
-	for _, step := range []string{"GET", "PATCH"} {
-		for _, c := range httpxtest.StatusCases() {
-			t.Run(step+" "+c.Name, func(t *testing.T) {
-				f, srv := newFake(t)
-				f.fail, f.failOn = &c, step
-				_, err := client(t, srv, nil).Run(context.Background(), request(false))
-				want := c.Want
-				switch c.Status {
-				case 409:
-					want = append(want, "A change request is pending")
-				case 500:
-					want = append(want, "Server Error (500)")
-				}
-				httpxtest.AssertFailure(t, err, "Flagsmith", c.Status, c.Retryable, []string{token}, want...)
-				if step == "GET" && len(f.patches) != 0 {
-					t.Error("patched after a failed lookup")
-				}
-			})
-		}
-	}
-	t.Run("timeout", func(t *testing.T) {
-		f, srv := newFake(t)
-		f.hang = true
-		_, err := client(t, srv, nil, httpx.WithTimeout(httpxtest.HangTimeout)).Run(context.Background(), request(false))
-		httpxtest.AssertFailure(t, err, "Flagsmith", 0, true, []string{token}, "timed out")
-		httpxtest.AssertMayHaveRun(t, err, false) // the lookup timed out: nothing was changed
-	})
+	httpxtest.Failures{
+		System:  "Flagsmith",
+		Secrets: []string{token},
+		Steps:   []string{"GET", "PATCH"},
+		WantByStatus: map[int][]string{
+			409: {"A change request is pending"},
+			500: {"Server Error (500)"},
+		},
+		HungMayHaveRun: false, // the lookup timed out: nothing was changed
+		Try: func(t *testing.T, x httpxtest.Fault) error {
+			f, srv := newFake(t)
+			f.fail, f.failOn, f.hang = x.Answer, x.Step, x.Hang
+			_, err := client(t, srv, nil, x.Options...).Run(context.Background(), request(false))
+			if x.Step == "GET" && len(f.patches) != 0 {
+				t.Error("patched after a failed lookup")
+			}
+			return err
+		},
+	}.Run(t)
 }
 
 func TestValidate(t *testing.T) {

@@ -1,6 +1,7 @@
 package githubactions
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"maps"
@@ -56,23 +57,24 @@ type Config struct {
 	Timeout time.Duration
 }
 
-var (
-	settings = []string{"url", "web_url", "owner", "repo", "workflow", "ref", "undo_workflow", "inputs",
-		"run_id_input", "return_run_details", "timeout"}
-	secrets = []string{"token"}
-	// reserved are the params that are not inputs.
-	reserved = []string{"workflow", "ref", "undo_workflow"}
-)
-
-// Validate checks the integration's settings for check-config.
-func Validate(in config.Integration) []config.Problem {
-	_, problems := parse(in)
-	return problems
+var parser = spec.Parser[Config]{
+	Type: Type,
+	Settings: []string{"url", "web_url", "owner", "repo", "workflow", "ref", "undo_workflow", "inputs",
+		"run_id_input", "return_run_details", "timeout"},
+	Secrets: []string{"token"},
+	Parse:   parse,
 }
 
-func parse(in config.Integration) (Config, []config.Problem) {
-	c := spec.Check(in)
-	c.Known(settings, secrets)
+// reserved are the params that are not inputs.
+var reserved = []string{"workflow", "ref", "undo_workflow"}
+
+// Validate checks the integration's settings for check-config.
+func Validate(in config.Integration) []config.Problem { return parser.Validate(in) }
+
+// ConfigFrom builds the Config of an integration entry.
+func ConfigFrom(in config.Integration) (Config, error) { return parser.Config(in) }
+
+func parse(c *spec.Checker, in config.Integration) Config {
 	c.RequiredSecret("token", "a GitHub token with actions:write")
 	cfg := Config{
 		URL:              c.URL("url"),
@@ -97,13 +99,7 @@ func parse(in config.Integration) (Config, []config.Problem) {
 			c.Add("inputs."+k, "%v", err)
 		}
 	}
-	return cfg, c.Problems()
-}
-
-// ConfigFrom builds the Config of an integration entry.
-func ConfigFrom(in config.Integration) (Config, error) {
-	cfg, problems := parse(in)
-	return cfg, spec.Err(Type, problems)
+	return cfg
 }
 
 // Params are the action params the integration accepts: workflow and ref
@@ -144,21 +140,16 @@ func New(name string, in config.Integration, opts ...Option) (*Client, error) {
 
 // NewClient returns a client for cfg.
 func NewClient(name string, cfg Config, opts ...Option) (*Client, error) {
-	base := cfg.URL
-	if base == "" {
-		base = DefaultURL
-	}
-	o := httpx.Apply(httpx.Options{BaseURL: base, Timeout: cfg.Timeout}, opts...)
 	hc, err := httpx.New(httpx.Config{
 		System:  System,
-		Options: o,
+		Options: httpx.Apply(httpx.Options{BaseURL: cmp.Or(cfg.URL, DefaultURL), Timeout: cfg.Timeout}, opts...),
 		Header: http.Header{
-			"Authorization":        {"Bearer " + cfg.Token.Reveal()},
 			"Accept":               {"application/vnd.github+json"},
 			"X-Github-Api-Version": {APIVersion},
 		},
-		Secrets:  []string{cfg.Token.Reveal()},
-		AuthHint: "check token and its actions:write permission",
+		Token:      cfg.Token.Reveal(),
+		AuthScheme: "Bearer",
+		AuthHint:   "check token and its actions:write permission",
 	})
 	if err != nil {
 		return nil, err

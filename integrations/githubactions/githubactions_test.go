@@ -239,30 +239,23 @@ func TestMissingTemplateParamMakesNoCall(t *testing.T) {
 }
 
 func TestFailuresAreClassifiedAndNameNoSecret(t *testing.T) {
-	for _, c := range httpxtest.StatusCases() {
-		t.Run(c.Name, func(t *testing.T) {
+	httpxtest.Failures{
+		System:         "GitHub Actions",
+		Secrets:        []string{token},
+		WantByStatus:   map[int][]string{404: {"repository acme/shop or workflow rollback.yml not found"}},
+		HungMayHaveRun: true, // the one call is the dispatch
+		Try: func(t *testing.T, x httpxtest.Fault) error {
 			f, srv := newFake(t)
-			f.fail = &c
-			_, err := client(t, srv, nil).Run(context.Background(), request(false, nil))
-			want := c.Want
-			if c.Status == 404 {
-				want = append(want, "repository acme/shop or workflow rollback.yml not found")
-			}
-			httpxtest.AssertFailure(t, err, "GitHub Actions", c.Status, c.Retryable, []string{token}, want...)
-		})
-	}
+			f.fail, f.hang = x.Answer, x.Hang
+			_, err := client(t, srv, nil, x.Options...).Run(context.Background(), request(false, nil))
+			return err
+		},
+	}.Run(t)
 	t.Run("403 rate limit", func(t *testing.T) {
 		f, srv := newFake(t)
 		f.rateLimit = true
 		_, err := client(t, srv, nil).Run(context.Background(), request(false, nil))
 		httpxtest.AssertFailure(t, err, "GitHub Actions", 403, true, []string{token}, "API rate limit exceeded", "retry after 1m30s")
-	})
-	t.Run("timeout", func(t *testing.T) {
-		f, srv := newFake(t)
-		f.hang = true
-		_, err := client(t, srv, nil, httpx.WithTimeout(httpxtest.HangTimeout)).Run(context.Background(), request(false, nil))
-		httpxtest.AssertFailure(t, err, "GitHub Actions", 0, true, []string{token}, "timed out")
-		httpxtest.AssertMayHaveRun(t, err, true)
 	})
 }
 

@@ -37,6 +37,13 @@ type Config struct {
 	Header http.Header
 	// Secrets are scrubbed from every message the client produces.
 	Secrets []string
+	// Token, when not empty, is sent with every request as Authorization:
+	// AuthScheme, a space and Token ("Bearer eyJ…"), or Token alone when
+	// AuthScheme is empty. It replaces an Authorization in Header and is
+	// scrubbed like Secrets.
+	Token string
+	// AuthScheme precedes Token in Authorization ("Bearer", "Token").
+	AuthScheme string
 	// AuthHint is added to 401 and 403 messages ("check api_token").
 	AuthHint string
 }
@@ -77,6 +84,18 @@ func New(cfg Config) (*Client, error) {
 		hc = &c
 	}
 	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	header, secrets := cfg.Header.Clone(), slices.Clone(cfg.Secrets)
+	if cfg.Token != "" {
+		auth := cfg.Token
+		if cfg.AuthScheme != "" {
+			auth = cfg.AuthScheme + " " + cfg.Token
+		}
+		if header == nil {
+			header = http.Header{}
+		}
+		header.Set("Authorization", auth)
+		secrets = append(secrets, cfg.Token)
+	}
 	hint := cfg.AuthHint
 	if hint == "" {
 		hint = "check the credentials"
@@ -86,9 +105,9 @@ func New(cfg Config) (*Client, error) {
 		base:     base,
 		hc:       hc,
 		timeout:  o.Timeout,
-		header:   cfg.Header.Clone(),
-		secrets:  slices.Clone(cfg.Secrets),
-		scrub:    NewScrubber(cfg.Secrets...),
+		header:   header,
+		secrets:  secrets,
+		scrub:    NewScrubber(secrets...),
 		clock:    o.Clock,
 		authHint: hint,
 	}, nil

@@ -264,3 +264,38 @@ func TestErrorTextFormat(t *testing.T) {
 		t.Errorf("%v", e)
 	}
 }
+
+func TestTokenIsSentInAuthorizationAndScrubbed(t *testing.T) {
+	var got atomic.Value
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got.Store(r.Header.Values("Authorization"))
+		w.WriteHeader(401)
+		io.WriteString(w, "bad credentials "+r.Header.Get("Authorization"))
+	}))
+	defer srv.Close()
+	for _, tc := range []struct{ token, scheme, want string }{
+		{secret, "Bearer", "Bearer " + secret},
+		{secret, "", secret},
+		{"", "Bearer", ""},
+	} {
+		c, err := httpx.New(httpx.Config{
+			System:     "Example",
+			Options:    httpx.Options{BaseURL: srv.URL},
+			Header:     http.Header{"Authorization": {"Basic replaced"}, "X-Other": {"kept"}},
+			Token:      tc.token,
+			AuthScheme: tc.scheme,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = c.Do(context.Background(), httpx.Request{})
+		want := []string{tc.want}
+		if tc.token == "" {
+			want = []string{"Basic replaced"} // no token: Header's stands
+		}
+		if v := got.Load().([]string); strings.Join(v, "|") != strings.Join(want, "|") {
+			t.Errorf("token %q scheme %q: Authorization = %q, want %q", tc.token, tc.scheme, v, want)
+		}
+		httpxtest.AssertFailure(t, err, "Example", 401, false, []string{secret}, "bad credentials")
+	}
+}

@@ -51,22 +51,22 @@ type Config struct {
 	Timeout time.Duration
 }
 
-var (
-	settings = []string{"server", "in_cluster", "namespace", "timeout"}
+var parser = spec.Parser[Config]{
+	Type:     Type,
+	Settings: []string{"server", "in_cluster", "namespace", "timeout"},
 	// ca (inline PEM) and ca_file, whose content lands in Secrets["ca"]
 	// like any *_file key.
-	secrets = []string{"token", "ca"}
-)
-
-// Validate checks the integration's settings for check-config.
-func Validate(in config.Integration) []config.Problem {
-	_, problems := parse(in)
-	return problems
+	Secrets: []string{"token", "ca"},
+	Parse:   parse,
 }
 
-func parse(in config.Integration) (Config, []config.Problem) {
-	c := spec.Check(in)
-	c.Known(settings, secrets)
+// Validate checks the integration's settings for check-config.
+func Validate(in config.Integration) []config.Problem { return parser.Validate(in) }
+
+// ConfigFrom builds the Config of an integration entry.
+func ConfigFrom(in config.Integration) (Config, error) { return parser.Config(in) }
+
+func parse(c *spec.Checker, in config.Integration) Config {
 	cfg := Config{
 		Server: c.URL("server"),
 		Token:  in.Secret("token"),
@@ -88,13 +88,7 @@ func parse(in config.Integration) (Config, []config.Problem) {
 			c.Add("ca", "holds no PEM certificate")
 		}
 	}
-	return cfg, c.Problems()
-}
-
-// ConfigFrom builds the Config of an integration entry.
-func ConfigFrom(in config.Integration) (Config, error) {
-	cfg, problems := parse(in)
-	return cfg, spec.Err(Type, problems)
+	return cfg
 }
 
 // Params are the action params the integration accepts: deployment always;
@@ -173,16 +167,12 @@ func NewClient(name string, cfg Config, opts ...Option) (*Client, error) {
 		tr.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
 		o.HTTPClient = &http.Client{Transport: tr}
 	}
-	header := http.Header{}
-	if cfg.Token.IsSet() {
-		header.Set("Authorization", "Bearer "+cfg.Token.Reveal())
-	}
 	hc, err := httpx.New(httpx.Config{
-		System:   System,
-		Options:  o,
-		Header:   header,
-		Secrets:  []string{cfg.Token.Reveal()},
-		AuthHint: "check the token and its RBAC: get and patch deployments, list replicasets",
+		System:     System,
+		Options:    o,
+		Token:      cfg.Token.Reveal(), // "" in-cluster without one: each call reads tokenFile
+		AuthScheme: "Bearer",
+		AuthHint:   "check the token and its RBAC: get and patch deployments, list replicasets",
 	})
 	if err != nil {
 		return nil, err

@@ -175,30 +175,22 @@ func TestNamespaceParamAndUnknownDeployment(t *testing.T) {
 }
 
 func TestFailuresAreClassifiedAndNameNoSecret(t *testing.T) {
-	for _, step := range []string{"deployment", "replicasets", "patch"} {
-		for _, c := range httpxtest.StatusCases() {
-			t.Run(step+" "+c.Name, func(t *testing.T) {
-				f, srv := serve(t)
-				f.fail, f.failOn = &c, step
-				_, err := client(t, srv, nil).Run(context.Background(), request("run-1"))
-				want := c.Want
-				if c.Status == 409 {
-					want = append(want, "the object has been modified")
-				}
-				httpxtest.AssertFailure(t, err, "Kubernetes", c.Status, c.Retryable, []string{token}, want...)
-				if step != "patch" && len(f.patches) != 0 {
-					t.Error("patched after a failed read")
-				}
-			})
-		}
-	}
-	t.Run("timeout", func(t *testing.T) {
-		f, srv := serve(t)
-		f.hang = true
-		_, err := client(t, srv, nil, httpx.WithTimeout(httpxtest.HangTimeout)).Run(context.Background(), request("run-1"))
-		httpxtest.AssertFailure(t, err, "Kubernetes", 0, true, []string{token}, "timed out")
-		httpxtest.AssertMayHaveRun(t, err, false) // the read timed out: nothing was changed
-	})
+	httpxtest.Failures{
+		System:         "Kubernetes",
+		Secrets:        []string{token},
+		Steps:          []string{"deployment", "replicasets", "patch"},
+		WantByStatus:   map[int][]string{409: {"the object has been modified"}},
+		HungMayHaveRun: false, // the read timed out: nothing was changed
+		Try: func(t *testing.T, x httpxtest.Fault) error {
+			f, srv := serve(t)
+			f.fail, f.failOn, f.hang = x.Answer, x.Step, x.Hang
+			_, err := client(t, srv, nil, x.Options...).Run(context.Background(), request("run-1"))
+			if x.Step != "patch" && len(f.patches) != 0 {
+				t.Error("patched after a failed read")
+			}
+			return err
+		},
+	}.Run(t)
 }
 
 // serviceAccount writes a pod's service account files for srv and points

@@ -1,6 +1,7 @@
 package launchdarkly
 
 import (
+	"cmp"
 	"context"
 	"net/http"
 	"net/url"
@@ -39,35 +40,28 @@ type Config struct {
 	Timeout time.Duration
 }
 
-var (
-	settings = []string{"url", "project", "environment", "timeout"}
-	secrets  = []string{"api_token"}
-)
-
-// Validate checks the integration's settings for check-config.
-func Validate(in config.Integration) []config.Problem {
-	_, problems := parse(in)
-	return problems
+var parser = spec.Parser[Config]{
+	Type:     Type,
+	Settings: []string{"url", "project", "environment", "timeout"},
+	Secrets:  []string{"api_token"},
+	Parse:    parse,
 }
 
-func parse(in config.Integration) (Config, []config.Problem) {
-	c := spec.Check(in)
-	c.Known(settings, secrets)
+// Validate checks the integration's settings for check-config.
+func Validate(in config.Integration) []config.Problem { return parser.Validate(in) }
+
+// ConfigFrom builds the Config of an integration entry.
+func ConfigFrom(in config.Integration) (Config, error) { return parser.Config(in) }
+
+func parse(c *spec.Checker, in config.Integration) Config {
 	c.RequiredSecret("api_token", "a LaunchDarkly API access token")
-	cfg := Config{
+	return Config{
 		URL:         c.URL("url"),
 		Token:       in.Secret("api_token"),
 		Project:     in.Get("project"),
 		Environment: in.Get("environment"),
 		Timeout:     c.Duration("timeout", 0),
 	}
-	return cfg, c.Problems()
-}
-
-// ConfigFrom builds the Config of an integration entry.
-func ConfigFrom(in config.Integration) (Config, error) {
-	cfg, problems := parse(in)
-	return cfg, spec.Err(Type, problems)
 }
 
 // Params are the action params the integration accepts: flag always;
@@ -105,16 +99,10 @@ func New(name string, in config.Integration, opts ...Option) (*Client, error) {
 
 // NewClient returns a client for cfg.
 func NewClient(name string, cfg Config, opts ...Option) (*Client, error) {
-	base := cfg.URL
-	if base == "" {
-		base = DefaultURL
-	}
-	o := httpx.Apply(httpx.Options{BaseURL: base, Timeout: cfg.Timeout}, opts...)
 	hc, err := httpx.New(httpx.Config{
 		System:   System,
-		Options:  o,
-		Header:   http.Header{"Authorization": {cfg.Token.Reveal()}},
-		Secrets:  []string{cfg.Token.Reveal()},
+		Options:  httpx.Apply(httpx.Options{BaseURL: cmp.Or(cfg.URL, DefaultURL), Timeout: cfg.Timeout}, opts...),
+		Token:    cfg.Token.Reveal(), // sent bare, without a scheme
 		AuthHint: "check api_token",
 	})
 	if err != nil {

@@ -207,28 +207,21 @@ func TestMissingParamsMakeNoCall(t *testing.T) {
 }
 
 func TestFailuresAreClassifiedAndNameNoSecret(t *testing.T) {
-	for _, c := range httpxtest.StatusCases() {
-		t.Run(c.Name, func(t *testing.T) {
+	httpxtest.Failures{
+		System:  "LaunchDarkly",
+		Secrets: []string{token},
+		WantByStatus: map[int][]string{
+			401: {"Invalid access token", "api_token"},
+			409: {"updated by someone else"},
+		},
+		HungMayHaveRun: true, // the one call is the change
+		Try: func(t *testing.T, x httpxtest.Fault) error {
 			f, srv := newFake(t)
-			f.fail = &c
-			_, err := client(t, srv, nil).Run(context.Background(), request(false))
-			want := c.Want
-			if c.Status == 401 {
-				want = append(want, "Invalid access token", "api_token")
-			}
-			if c.Status == 409 {
-				want = append(want, "updated by someone else")
-			}
-			httpxtest.AssertFailure(t, err, "LaunchDarkly", c.Status, c.Retryable, []string{token}, want...)
-		})
-	}
-	t.Run("timeout", func(t *testing.T) {
-		f, srv := newFake(t)
-		f.hang = true
-		_, err := client(t, srv, nil, httpx.WithTimeout(httpxtest.HangTimeout)).Run(context.Background(), request(false))
-		httpxtest.AssertFailure(t, err, "LaunchDarkly", 0, true, []string{token}, "timed out", "may or may not")
-		httpxtest.AssertMayHaveRun(t, err, true)
-	})
+			f.fail, f.hang = x.Answer, x.Hang
+			_, err := client(t, srv, nil, x.Options...).Run(context.Background(), request(false))
+			return err
+		},
+	}.Run(t)
 	t.Run("connection refused", func(t *testing.T) {
 		_, srv := newFake(t)
 		c := client(t, srv, nil)

@@ -62,3 +62,35 @@ func TestNote(t *testing.T) {
 		t.Errorf("Note = %q", got)
 	}
 }
+
+func TestParser(t *testing.T) {
+	type cfg struct{ URL, Token string }
+	p := spec.Parser[cfg]{Type: "x", Settings: []string{"url"}, Secrets: []string{"token"},
+		Parse: func(c *spec.Checker, in config.Integration) cfg {
+			c.RequiredSecret("token", "a token")
+			return cfg{URL: c.URL("url"), Token: in.Secret("token").Reveal()}
+		}}
+	in := config.Integration{Type: "x", Settings: map[string]any{"url": "ftp://a", "oops": 1},
+		Secrets: map[string]config.Secret{"extra": config.NewSecret("s3cret")}}
+	var keys []string
+	for _, pr := range p.Validate(in) {
+		keys = append(keys, pr.Key)
+	}
+	if got := strings.Join(keys, ","); got != "extra,oops,token,url" {
+		t.Errorf("problem keys = %s (unknown keys first, then the parse's)", got)
+	}
+	got, err := p.Config(in)
+	if err == nil || !strings.HasPrefix(err.Error(), "x integration: extra: unknown key") || got.URL != "ftp://a" {
+		t.Errorf("Config = %+v, %v", got, err)
+	}
+
+	p.AnySecret = true
+	in.Settings = map[string]any{"url": "https://a"}
+	in.Secrets["token"] = config.NewSecret("tok3n")
+	if got, err := p.Config(in); err != nil || got != (cfg{"https://a", "tok3n"}) {
+		t.Errorf("AnySecret: Config = %+v, %v", got, err)
+	}
+	if pr := p.Validate(in); pr != nil {
+		t.Errorf("AnySecret: Validate = %v", pr)
+	}
+}

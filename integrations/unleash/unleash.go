@@ -37,36 +37,29 @@ type Config struct {
 	Timeout time.Duration
 }
 
-var (
-	settings = []string{"url", "project", "environment", "timeout"}
-	secrets  = []string{"token"}
-)
-
-// Validate checks the integration's settings for check-config.
-func Validate(in config.Integration) []config.Problem {
-	_, problems := parse(in)
-	return problems
+var parser = spec.Parser[Config]{
+	Type:     Type,
+	Settings: []string{"url", "project", "environment", "timeout"},
+	Secrets:  []string{"token"},
+	Parse:    parse,
 }
 
-func parse(in config.Integration) (Config, []config.Problem) {
-	c := spec.Check(in)
-	c.Known(settings, secrets)
+// Validate checks the integration's settings for check-config.
+func Validate(in config.Integration) []config.Problem { return parser.Validate(in) }
+
+// ConfigFrom builds the Config of an integration entry.
+func ConfigFrom(in config.Integration) (Config, error) { return parser.Config(in) }
+
+func parse(c *spec.Checker, in config.Integration) Config {
 	c.Required("url", "the Unleash instance's URL")
 	c.RequiredSecret("token", "an Unleash admin API token or personal access token")
-	cfg := Config{
+	return Config{
 		URL:         c.URL("url"),
 		Token:       in.Secret("token"),
 		Project:     in.Get("project"),
 		Environment: in.Get("environment"),
 		Timeout:     c.Duration("timeout", 0),
 	}
-	return cfg, c.Problems()
-}
-
-// ConfigFrom builds the Config of an integration entry.
-func ConfigFrom(in config.Integration) (Config, error) {
-	cfg, problems := parse(in)
-	return cfg, spec.Err(Type, problems)
 }
 
 // Params are the action params the integration accepts: feature always;
@@ -105,12 +98,10 @@ func NewClient(name string, cfg Config, opts ...Option) (*Client, error) {
 	if cfg.Project == "" {
 		cfg.Project = DefaultProject
 	}
-	o := httpx.Apply(httpx.Options{BaseURL: cfg.URL, Timeout: cfg.Timeout}, opts...)
 	hc, err := httpx.New(httpx.Config{
 		System:   System,
-		Options:  o,
-		Header:   http.Header{"Authorization": {cfg.Token.Reveal()}},
-		Secrets:  []string{cfg.Token.Reveal()},
+		Options:  httpx.Apply(httpx.Options{BaseURL: cfg.URL, Timeout: cfg.Timeout}, opts...),
+		Token:    cfg.Token.Reveal(), // sent bare, without a scheme
 		AuthHint: "check token",
 	})
 	if err != nil {

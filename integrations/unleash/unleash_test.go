@@ -159,28 +159,21 @@ func TestParamsOverrideDefaults(t *testing.T) {
 }
 
 func TestFailuresAreClassifiedAndNameNoSecret(t *testing.T) {
-	for _, c := range httpxtest.StatusCases() {
-		t.Run(c.Name, func(t *testing.T) {
+	httpxtest.Failures{
+		System:  "Unleash",
+		Secrets: []string{token},
+		WantByStatus: map[int][]string{
+			404: {"Could not find feature flag new-checkout"},
+			409: {"Change requests are enabled in production"},
+		},
+		HungMayHaveRun: true, // the one call is the change
+		Try: func(t *testing.T, x httpxtest.Fault) error {
 			f, srv := newFake(t)
-			f.fail = &c
-			_, err := client(t, srv, nil).Run(context.Background(), request(false))
-			want := c.Want
-			switch c.Status {
-			case 404:
-				want = append(want, "Could not find feature flag new-checkout")
-			case 409:
-				want = append(want, "Change requests are enabled in production")
-			}
-			httpxtest.AssertFailure(t, err, "Unleash", c.Status, c.Retryable, []string{token}, want...)
-		})
-	}
-	t.Run("timeout", func(t *testing.T) {
-		f, srv := newFake(t)
-		f.hang = true
-		_, err := client(t, srv, nil, httpx.WithTimeout(httpxtest.HangTimeout)).Run(context.Background(), request(false))
-		httpxtest.AssertFailure(t, err, "Unleash", 0, true, []string{token}, "timed out")
-		httpxtest.AssertMayHaveRun(t, err, true)
-	})
+			f.fail, f.hang = x.Answer, x.Hang
+			_, err := client(t, srv, nil, x.Options...).Run(context.Background(), request(false))
+			return err
+		},
+	}.Run(t)
 }
 
 func TestValidate(t *testing.T) {

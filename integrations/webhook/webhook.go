@@ -62,10 +62,15 @@ type Config struct {
 	Timeout time.Duration
 }
 
+var parser = spec.Parser[Config]{
+	Type:     Type,
+	Settings: []string{"url", "method", "body", "link", "auth_header", "headers", "timeout"},
+	Secrets:  []string{"secret", "token"},
+	Parse:    parse,
+}
+
 var (
-	settings = []string{"url", "method", "body", "link", "auth_header", "headers", "timeout"}
-	secrets  = []string{"secret", "token"}
-	methods  = []string{"POST", "PUT", "PATCH", "DELETE", "GET"}
+	methods = []string{"POST", "PUT", "PATCH", "DELETE", "GET"}
 	// ownHeaders may not be set through headers.
 	ownHeaders = []string{"Authorization", "Content-Type", "Content-Length", "Host",
 		HeaderIdempotencyKey, HeaderSignature, HeaderTimestamp}
@@ -73,14 +78,12 @@ var (
 
 // Validate checks the integration's settings for check-config: the
 // templates parse and render, and the URL renders as an http(s) URL.
-func Validate(in config.Integration) []config.Problem {
-	_, problems := parse(in)
-	return problems
-}
+func Validate(in config.Integration) []config.Problem { return parser.Validate(in) }
 
-func parse(in config.Integration) (Config, []config.Problem) {
-	c := spec.Check(in)
-	c.Known(settings, secrets)
+// ConfigFrom builds the Config of an integration entry.
+func ConfigFrom(in config.Integration) (Config, error) { return parser.Config(in) }
+
+func parse(c *spec.Checker, in config.Integration) Config {
 	cfg := Config{
 		URL:        c.Required("url", "the endpoint's URL (a template)"),
 		Method:     strings.ToUpper(strings.TrimSpace(in.Get("method"))),
@@ -137,13 +140,7 @@ func parse(in config.Integration) (Config, []config.Problem) {
 			}
 		}
 	}
-	return cfg, c.Problems()
-}
-
-// ConfigFrom builds the Config of an integration entry.
-func ConfigFrom(in config.Integration) (Config, error) {
-	cfg, problems := parse(in)
-	return cfg, spec.Err(Type, problems)
+	return cfg
 }
 
 // Params are the action params the integration accepts: any (templates may

@@ -188,22 +188,22 @@ func TestBadRendersMakeNoCall(t *testing.T) {
 }
 
 func TestFailuresAreClassifiedAndNameNoSecret(t *testing.T) {
-	for _, c := range httpxtest.StatusCases() {
-		t.Run(c.Name, func(t *testing.T) {
+	httpxtest.Failures{
+		System:         "webhook deploy-hook",
+		Secrets:        []string{secret, token},
+		Want:           []string{"refused"},
+		HungMayHaveRun: true, // the one call is the change
+		Try: func(t *testing.T, x httpxtest.Fault) error {
 			rv, srv := newReceiver(t)
-			rv.status, rv.header = c.Status, c.Header
-			rv.answer = `{"error":"refused: token ` + token + ` and secret ` + strings.ToUpper(secret) + `"}`
-			_, err := client(t, map[string]any{"url": srv.URL + "/hook"}).Run(context.Background(), request(false))
-			httpxtest.AssertFailure(t, err, "webhook deploy-hook", c.Status, c.Retryable, []string{secret, token}, append(c.Want, "refused")...)
-		})
-	}
-	t.Run("timeout", func(t *testing.T) {
-		rv, srv := newReceiver(t)
-		rv.hang = true
-		_, err := client(t, map[string]any{"url": srv.URL + "/hook?key=" + token}, httpx.WithTimeout(httpxtest.HangTimeout)).Run(context.Background(), request(false))
-		httpxtest.AssertFailure(t, err, "webhook deploy-hook", 0, true, []string{secret, token}, "timed out")
-		httpxtest.AssertMayHaveRun(t, err, true)
-	})
+			rv.hang = x.Hang
+			if c := x.Answer; c != nil {
+				rv.status, rv.header = c.Status, c.Header
+				rv.answer = `{"error":"refused: token ` + token + ` and secret ` + strings.ToUpper(secret) + `"}`
+			}
+			_, err := client(t, map[string]any{"url": srv.URL + "/hook?key=" + token}, x.Options...).Run(context.Background(), request(false))
+			return err
+		},
+	}.Run(t)
 	t.Run("connection refused", func(t *testing.T) {
 		_, srv := newReceiver(t)
 		srv.Close()

@@ -1,7 +1,8 @@
 // Package httpxtest holds what the integration tests share: the standard
-// failure cases (401, 404, 409, 429 with Retry-After, 500, timeout) and an
-// assertion that a failure is classified right, names the system and the
-// status, and contains no secret in any printed form.
+// failure cases (401, 404, 409, 429 with Retry-After, 500, timeout), the
+// test that runs them all against an integration's own fake ([Failures]),
+// and an assertion that a failure is classified right, names the system
+// and the status, and contains no secret in any printed form.
 package httpxtest
 
 import (
