@@ -54,6 +54,13 @@ type OpenChannelRequest struct {
 	// Title and Severity describe the incident, for announcements.
 	Title    string
 	Severity string
+	// Retry says an earlier try may have created the channel already: the
+	// process died between the platform's answer and binding the channel
+	// to the incident, or the platform failed in a way that leaves it
+	// unknown. An adapter that can find the channel it created returns it
+	// instead of opening a second one. The Sender sets it on each try; it
+	// is not stored with the outbox message.
+	Retry bool `json:"-"`
 }
 
 // PostOptions are extras for a posted message.

@@ -39,7 +39,9 @@ func channelName(name, key string) string {
 // is best effort (failing would open another on retry): a first message
 // mentions the people to invite (a mention adds them to a thread), and the
 // announce channel — or, without one, the channel the incident was
-// declared in — gets a link.
+// declared in — gets a link. Both carry a nonce derived from the channel
+// ID, so a retry within Discord's nonce window (a few minutes) that reuses
+// the channel does not post them again.
 func (a *Adapter) OpenChannel(ctx context.Context, req bot.OpenChannelRequest) (string, error) {
 	name := channelName(req.Name, req.IncidentKey)
 	var (
@@ -171,7 +173,7 @@ func (a *Adapter) welcome(ctx context.Context, channelID string, req bot.OpenCha
 			r.AllowedMentions.Users = append(r.AllowedMentions.Users, u.ID)
 		}
 	}
-	if _, err := a.send(ctx, channelID, r); err != nil {
+	if _, err := a.send(ctx, channelID, r, nonceOf("welcome/"+channelID)); err != nil {
 		a.log.WarnContext(ctx, "could not welcome responders", "incident", req.IncidentKey, "channel", channelID, "err", err)
 	}
 }
@@ -188,7 +190,7 @@ func (a *Adapter) announce(ctx context.Context, channelID string, req bot.OpenCh
 	}
 	var m bot.Message
 	m.Text(fmt.Sprintf("🚨 *%s %s*: %s — follow it in <#%s>", strings.ToUpper(req.Severity), req.IncidentKey, req.Title, channelID))
-	if _, err := a.send(ctx, target, Render(m)); err != nil {
+	if _, err := a.send(ctx, target, Render(m), nonceOf("announce/"+channelID)); err != nil {
 		a.log.WarnContext(ctx, "could not announce the incident", "incident", req.IncidentKey, "channel", target, "err", err)
 	}
 }

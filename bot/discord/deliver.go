@@ -2,6 +2,9 @@ package discord
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -16,8 +19,17 @@ import (
 // Post implements bot.Deliverer: it sends the rendered message and pins it
 // when asked. A pin that fails is logged, not returned: the message is out,
 // and failing would post it again.
+//
+// A message with a Key is sent, on every try, with a nonce derived from
+// the key and enforce_nonce: Discord then answers a try whose nonce it saw
+// from the bot in that channel with the message already created, instead
+// of creating a second one. Discord keeps nonces for a few minutes only (it
+// documents no exact window), so a retry that comes later than that, after
+// an earlier try's answer was lost, can still post the message twice.
+// opts.Retry changes nothing here: Discord's message history does not show
+// nonces, so there is nothing to look up.
 func (a *Adapter) Post(ctx context.Context, channelID string, m bot.Message, opts bot.PostOptions) (string, error) {
-	msg, err := a.send(ctx, channelID, Render(m))
+	msg, err := a.send(ctx, channelID, Render(m), nonceOf(opts.Key))
 	if err != nil {
 		return "", err
 	}
@@ -31,12 +43,46 @@ func (a *Adapter) Post(ctx context.Context, channelID string, m bot.Message, opt
 	return msg.ID, nil
 }
 
-func (a *Adapter) send(ctx context.Context, channelID string, r Rendered) (*discordgo.Message, error) {
-	data := &discordgo.MessageSend{Content: r.Content, Embeds: r.Embeds, Components: r.Components, AllowedMentions: r.AllowedMentions}
+// maxNonce is the longest nonce Discord accepts on a message.
+const maxNonce = 25
+
+// nonceOf derives a message nonce from an outbox key: the same key always
+// gives the same nonce, of 24 hexadecimal characters (96 bits of SHA-256,
+// within Discord's 25). An empty key gives no nonce.
+func nonceOf(key string) string {
+	if key == "" {
+		return ""
+	}
+	sum := sha256.Sum256([]byte(key))
+	return hex.EncodeToString(sum[:(maxNonce-1)/2])
+}
+
+// messageSend is the body of POST /channels/{id}/messages: discordgo's
+// MessageSend (v0.29 has no nonce fields) with nonce and enforce_nonce.
+type messageSend struct {
+	discordgo.MessageSend
+	Nonce        string `json:"nonce,omitempty"`
+	EnforceNonce bool   `json:"enforce_nonce,omitempty"`
+}
+
+// send posts r to a channel. With a nonce, Discord answers with the
+// message it already created for that nonce, if any (see Post).
+func (a *Adapter) send(ctx context.Context, channelID string, r Rendered, nonce string) (*discordgo.Message, error) {
+	data := messageSend{MessageSend: discordgo.MessageSend{Content: r.Content, Embeds: r.Embeds, Components: r.Components,
+		AllowedMentions: r.AllowedMentions}, Nonce: nonce, EnforceNonce: nonce != ""}
+	endpoint := discordgo.EndpointChannelMessages(channelID)
 	var msg *discordgo.Message
-	err := a.call(ctx, a.rest, "post to channel "+channelID, discordgo.EndpointChannelMessages(channelID), func(o ...discordgo.RequestOption) (err error) {
-		msg, err = a.rest.ChannelMessageSendComplex(channelID, data, o...)
-		return err
+	err := a.call(ctx, a.rest, "post to channel "+channelID, endpoint, func(o ...discordgo.RequestOption) error {
+		// ChannelMessageSendComplex would drop the nonce: send the body
+		// as it does, through the session's rate limiter.
+		body, err := a.rest.RequestWithBucketID(http.MethodPost, endpoint, data, endpoint, o...)
+		if err != nil {
+			return err
+		}
+		if err := json.Unmarshal(body, &msg); err != nil {
+			return fmt.Errorf("%w: %w", discordgo.ErrJSONUnmarshal, err)
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -112,7 +158,7 @@ func (a *Adapter) Ephemeral(ctx context.Context, channelID string, user incident
 	a.log.InfoContext(ctx, "user takes no direct messages; mentioning them in the channel", "channel", channelID)
 	r.AllowedMentions = &discordgo.MessageAllowedMentions{Parse: []discordgo.AllowedMentionType{}, Users: []string{user.ID}}
 	r.Content = truncate(strings.TrimSpace("<@"+user.ID+"> "+r.Content), maxContent)
-	_, err = a.send(ctx, channelID, r)
+	_, err = a.send(ctx, channelID, r, "")
 	return err
 }
 
@@ -150,6 +196,6 @@ func (a *Adapter) direct(ctx context.Context, channelID, userID string, r Render
 		return errors.New("discord: open a direct message: no channel in the answer")
 	}
 	r.Content = truncate(strings.TrimSpace("-# About <#"+channelID+">\n"+r.Content), maxContent)
-	_, err = a.send(ctx, dm.ID, r)
+	_, err = a.send(ctx, dm.ID, r, "")
 	return err
 }

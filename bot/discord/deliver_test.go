@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -101,6 +102,67 @@ func TestAPIErrorsAreClassified(t *testing.T) {
 	}
 	if _, err := down.Post(ctx, lobby, line("hi"), bot.PostOptions{}); err == nil || bot.IsPermanent(err) {
 		t.Fatalf("connection refused: %v", err)
+	}
+}
+
+func TestRetriedPostAppearsOnce(t *testing.T) {
+	e := newEnv(t, sqlite(t), nil)
+	e.fake.SetClock(e.clock.Now)
+	ctx := t.Context()
+	path := "channels/" + lobby + "/messages"
+	key := "tq-4711-" + strconv.FormatInt(t0.UnixNano(), 36)
+
+	// The first try creates the message, but its answer is lost.
+	e.fake.LoseAnswers("POST", path, 1)
+	if _, err := e.a.Post(ctx, lobby, line("Mitigated at 14:05"), bot.PostOptions{Key: key}); err == nil || bot.IsPermanent(err) {
+		t.Fatalf("lost answer: %v, want a retryable error", err)
+	}
+	if n := len(e.fake.Messages(lobby)); n != 1 {
+		t.Fatalf("the lost try left %d messages, want 1", n)
+	}
+	// The outbox tries again with the same key.
+	e.clock.Advance(30 * time.Second)
+	id, err := e.a.Post(ctx, lobby, line("Mitigated at 14:05"), bot.PostOptions{Key: key, Retry: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	msgs := e.fake.Messages(lobby)
+	if len(msgs) != 1 || id != msgs[0].ID {
+		t.Fatalf("after the retry: id %s, messages %+v; want the one message of the first try", id, msgs)
+	}
+	posts := e.fake.Find("POST", path)
+	if len(posts) != 2 || !posts[0].Lost {
+		t.Fatalf("posts %+v", posts)
+	}
+	first, second := body(t, posts[0]), body(t, posts[1])
+	nonce, _ := first["nonce"].(string)
+	if nonce == "" || len(nonce) > 25 || first["enforce_nonce"] != true || second["nonce"] != nonce || second["enforce_nonce"] != true {
+		t.Fatalf("nonces: first %v/%v, retry %v/%v; want the same nonce of at most 25 characters, enforced, on both",
+			first["nonce"], first["enforce_nonce"], second["nonce"], second["enforce_nonce"])
+	}
+	if strings.Contains(key, nonce) {
+		t.Fatalf("nonce %q is cut from the key, not derived from all of it", nonce)
+	}
+
+	// Another message with the same content but its own key is posted.
+	other, err := e.a.Post(ctx, lobby, line("Mitigated at 14:05"), bot.PostOptions{Key: key + "x"})
+	if err != nil || other == id || len(e.fake.Messages(lobby)) != 2 {
+		t.Fatalf("another key: %s (%v), %d messages; want a second message", other, err, len(e.fake.Messages(lobby)))
+	}
+	// A message without a key carries no nonce.
+	if _, err := e.a.Post(ctx, lobby, line("hi"), bot.PostOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if b := body(t, e.fake.Find("POST", path)[3]); b["nonce"] != nil || b["enforce_nonce"] != nil {
+		t.Fatalf("keyless post sent %v", b)
+	}
+
+	// Discord forgets nonces after a few minutes: a retry later than that
+	// posts a second copy (the documented limit).
+	e.clock.Advance(discordtest.NonceWindow)
+	late, err := e.a.Post(ctx, lobby, line("Mitigated at 14:05"), bot.PostOptions{Key: key, Retry: true})
+	if err != nil || late == id {
+		t.Fatalf("late retry: %s (%v); the fake should have forgotten the nonce", late, err)
 	}
 }
 
@@ -217,6 +279,10 @@ func TestOpenChannel(t *testing.T) {
 		if n := len(e.fake.Find("POST", "guilds/"+guildID+"/channels")); n != 1 {
 			t.Fatalf("%d channels created", n)
 		}
+		// The retry's welcome and announcement are the first try's.
+		if w, a := e.fake.Messages(id), e.fake.Messages(announce); len(w) != 1 || len(a) != 1 {
+			t.Fatalf("after a retry: %d welcomes, %d announcements; want 1 of each", len(w), len(a))
+		}
 		c, _ := e.fake.Channel(id)
 		if c.ParentID != category || c.Topic != req.Topic || c.Type != 0 {
 			t.Fatalf("channel %+v", c)
@@ -244,7 +310,7 @@ func TestOpenChannel(t *testing.T) {
 		if again, _ := e.a.OpenChannel(t.Context(), req); again != id {
 			t.Fatalf("retry opened another thread")
 		}
-		if ann := e.fake.Messages(announce); len(ann) != 2 || !strings.Contains(ann[0].Body["content"].(string), "<#"+id+">") {
+		if ann := e.fake.Messages(announce); len(ann) != 1 || !strings.Contains(ann[0].Body["content"].(string), "<#"+id+">") {
 			t.Fatalf("announcements %+v", ann)
 		}
 	})

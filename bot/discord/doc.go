@@ -19,7 +19,10 @@
 // (and bot.Topicer) the Sender calls. discordgo's own 429 retries and 502
 // retries are switched off so that the outbox owns retries and ordering; a
 // 429 becomes a *bot.RetryAfterError, 5xx and network errors are retried,
-// other 4xx answers are permanent.
+// other 4xx answers are permanent. Posts with an outbox key carry a nonce
+// made from it, with enforce_nonce, so that a retry within Discord's nonce
+// window (a few minutes) returns the message an earlier try created
+// instead of posting it again ([Adapter.Post]).
 //
 // REST requests go to Options.APIURL. discordgo builds every URL from
 // package-level Endpoint* variables; this package never writes them.

@@ -24,6 +24,17 @@ const maxTopic = 250
 // failing would make the Sender try again and open a second channel. The
 // adapter also remembers the channel it opened for an incident, so a retry
 // after a later failure (binding the channel in the store) reuses it.
+//
+// That memory dies with the process. When req.Retry says an earlier try
+// may have created the channel and the name is taken, the workspace's
+// public channels are searched (see findCreated) for one of the name, or
+// of a suffixed variant, that the bot created; it is reused, people are
+// invited again (which is harmless) and the announcement is posted unless
+// an earlier try posted it. Only a first try, or a retry that finds none,
+// moves on to a suffixed name. A first try does not search: whatever
+// holds the name then was not made for this incident (an old channel from
+// before a database was restored, say), and reusing it would mix two
+// incidents in one channel.
 func (a *Adapter) OpenChannel(ctx context.Context, req bot.OpenChannelRequest) (string, error) {
 	a.mu.Lock()
 	id, ok := a.opened[req.IncidentKey]
@@ -31,7 +42,7 @@ func (a *Adapter) OpenChannel(ctx context.Context, req bot.OpenChannelRequest) (
 	if ok {
 		return id, nil
 	}
-	ch, err := a.createChannel(ctx, ChannelName(req.Name))
+	ch, reused, err := a.createChannel(ctx, ChannelName(req.Name), req.Retry)
 	if err != nil {
 		return "", err
 	}
@@ -44,8 +55,11 @@ func (a *Adapter) OpenChannel(ctx context.Context, req bot.OpenChannelRequest) (
 	if err := a.invite(ctx, ch.ID, req.Invite); err != nil {
 		log.WarnContext(ctx, "could not invite everyone to the incident channel", "err", err)
 	}
+	if reused {
+		log.InfoContext(ctx, "reusing the incident channel an earlier try created", "name", ch.Name)
+	}
 	if a.o.AnnounceChannel != "" {
-		if err := a.announce(ctx, ch.ID, req); err != nil {
+		if err := a.announce(ctx, ch.ID, req, reused); err != nil {
 			log.WarnContext(ctx, "could not announce the incident channel", "announce_channel", a.o.AnnounceChannel, "err", err)
 		}
 	}
@@ -55,19 +69,111 @@ func (a *Adapter) OpenChannel(ctx context.Context, req bot.OpenChannelRequest) (
 // maxNameTries bounds the suffixes tried when a channel name is taken.
 const maxNameTries = 20
 
-func (a *Adapter) createChannel(ctx context.Context, base string) (*slack.Channel, error) {
+// createChannel creates a channel named base, or base-2, base-3, … when
+// taken. On a retry, a taken base name first sends it looking for the
+// channel an earlier try created; the bool reports such a reuse.
+func (a *Adapter) createChannel(ctx context.Context, base string, retry bool) (*slack.Channel, bool, error) {
 	for i := 1; i <= maxNameTries; i++ {
 		name := withSuffix(base, i)
 		ch, err := a.api.CreateConversationContext(ctx, slack.CreateConversationParams{ChannelName: name})
 		if isCode(err, "name_taken") {
+			if i == 1 && retry {
+				found, err := a.findCreated(ctx, base)
+				if err != nil || found != nil {
+					return found, found != nil, err
+				}
+			}
 			continue
 		}
 		if err != nil {
-			return nil, classify("conversations.create", err)
+			return nil, false, classify("conversations.create", err)
 		}
-		return ch, nil
+		return ch, false, nil
 	}
-	return nil, bot.PermanentError(fmt.Errorf("slack conversations.create: %q and %d variants are all taken", base, maxNameTries-1))
+	return nil, false, bot.PermanentError(fmt.Errorf("slack conversations.create: %q and %d variants are all taken", base, maxNameTries-1))
+}
+
+// listPageSize and maxListPages bound the search for a channel an earlier
+// try created: 200 channels a page (Slack's advice for conversations.list),
+// and at most 10,000 unarchived public channels.
+const (
+	listPageSize = 200
+	maxListPages = 50
+)
+
+// findCreated pages through the workspace's unarchived public channels
+// (conversations.list) for one named base or a suffixed variant of it
+// (base-2, …) whose creator is the bot, and returns the newest such, or
+// nil. When Slack is rate limiting or failing, it returns the error and
+// the Sender tries again later: opening a channel now might make a second
+// one. When Slack refuses the listing for good (a missing scope, say), it
+// logs that and returns nil, so the channel is opened under another name:
+// a second channel is better than none.
+func (a *Adapter) findCreated(ctx context.Context, base string) (*slack.Channel, error) {
+	self, err := a.selfID(ctx)
+	if err != nil {
+		return nil, err
+	}
+	names := map[string]bool{}
+	for i := 1; i <= maxNameTries; i++ {
+		names[withSuffix(base, i)] = true
+	}
+	var found *slack.Channel
+	params := &slack.GetConversationsParameters{Types: []string{"public_channel"}, ExcludeArchived: true, Limit: listPageSize}
+	for page := 1; ; page++ {
+		chans, next, err := a.api.GetConversationsContext(ctx, params)
+		if err != nil {
+			if tryLater(err) {
+				return nil, classify("conversations.list", err)
+			}
+			a.log.WarnContext(ctx, "could not list channels to find the one an earlier try created; opening another",
+				"name", base, "err", sanitize(err))
+			return nil, nil
+		}
+		for i := range chans {
+			c := &chans[i]
+			if names[c.Name] && c.Creator == self && (found == nil || c.Created > found.Created) {
+				found = c
+			}
+		}
+		if next == "" {
+			return found, nil
+		}
+		if page == maxListPages {
+			a.log.WarnContext(ctx, "too many channels to search them all for the one an earlier try created",
+				"name", base, "searched", page*listPageSize)
+			return found, nil
+		}
+		params.Cursor = next
+	}
+}
+
+// tryLater reports an error that a later call may not get: a rate limit,
+// a server or network failure, or one of Slack's ok:false codes for those.
+func tryLater(err error) bool {
+	switch slackCode(err) {
+	case "", "internal_error", "fatal_error", "service_unavailable", "request_timeout", "ratelimited", "rate_limited":
+		return true
+	}
+	return false
+}
+
+// selfID is the bot's own user ID, asked of auth.test when Run has not
+// learnt it yet.
+func (a *Adapter) selfID(ctx context.Context) (string, error) {
+	if id := a.BotUserID(); id != "" {
+		return id, nil
+	}
+	res, err := a.api.AuthTestContext(ctx)
+	if err != nil {
+		return "", classify("auth.test", err)
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.botUserID == "" {
+		a.botUserID = res.UserID
+	}
+	return a.botUserID, nil
 }
 
 // invite adds the Slack users among people to a channel. Users already
@@ -94,8 +200,10 @@ func (a *Adapter) invite(ctx context.Context, channel string, people []incident.
 	return classify("conversations.invite", err)
 }
 
-// announce posts the new incident channel to the announcements channel.
-func (a *Adapter) announce(ctx context.Context, channel string, req bot.OpenChannelRequest) error {
+// announce posts the new incident channel to the announcements channel,
+// keyed by the channel: for a reused channel (retry), an announcement an
+// earlier try posted is found instead of posting another.
+func (a *Adapter) announce(ctx context.Context, channel string, req bot.OpenChannelRequest, retry bool) error {
 	by := ""
 	for _, p := range req.Invite {
 		if p.Platform == incident.PlatformSlack {
@@ -106,7 +214,7 @@ func (a *Adapter) announce(ctx context.Context, channel string, req bot.OpenChan
 	sev := strings.ToUpper(req.Severity)
 	m := bot.Message{Fallback: fmt.Sprintf("🚨 %s %s: %s — join <#%s>", sev, req.IncidentKey, req.Title, channel)}
 	m.Text(fmt.Sprintf("🚨 *%s %s: %s*\nJoin <#%s> to help%s.", sev, req.IncidentKey, escapeBare(req.Title), channel, by))
-	_, err := a.Post(ctx, a.o.AnnounceChannel, m, bot.PostOptions{})
+	_, err := a.Post(ctx, a.o.AnnounceChannel, m, bot.PostOptions{Key: "tq-announce-" + channel, Retry: retry})
 	return err
 }
 

@@ -1,6 +1,7 @@
 package slack
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -29,7 +30,9 @@ const (
 // the method path and the form or JSON body of every call, keeps
 // channels, members, messages and pins, and answers as Slack does
 // ({"ok":false,"error":"name_taken"}, 429 with Retry-After). It also
-// serves response URLs under /hooks/.
+// serves response URLs under /hooks/. conversations.list pages with
+// response_metadata.next_cursor, and channels have a creator: the bot for
+// the ones it created, U1 by default for the ones a test adds.
 type fakeSlack struct {
 	t   *testing.T
 	srv *httptest.Server
@@ -48,6 +51,7 @@ type fakeSlack struct {
 	order    []string
 	users    map[string]string // id → display name
 	faults   map[string][]fault
+	lose     map[string]int // calls whose answer is lost after they took effect
 	seq      int
 }
 
@@ -59,11 +63,17 @@ type apiCall struct {
 	// Err is the ok:false code answered, "" for ok; Status the HTTP status.
 	Err    string
 	Status int
+	// Lost is true when the call took effect but its answer was never
+	// sent (see loseNext).
+	Lost bool
 }
 
 type fakeChannel struct {
 	id, name, topic string
+	creator         string // user ID
+	created         int64  // Unix seconds
 	private         bool
+	archived        bool
 	members         map[string]bool
 	messages        []*fakeMsg
 	pins            map[string]bool
@@ -89,6 +99,7 @@ func newFakeSlack(t *testing.T) *fakeSlack {
 		channels: map[string]*fakeChannel{},
 		users:    map[string]string{"U1": "Alice Example", "U2": "Bob", "U3": "Carol", testBotUser: "Tourniquet"},
 		faults:   map[string][]fault{},
+		lose:     map[string]int{},
 	}
 	f.srv = httptest.NewServer(f)
 	t.Cleanup(f.srv.Close)
@@ -101,11 +112,18 @@ func (f *fakeSlack) apiURL() string { return f.srv.URL + "/api/" }
 // hookURL is a response URL on the fake.
 func (f *fakeSlack) hookURL(id string) string { return f.srv.URL + "/hooks/" + id }
 
-// addChannel creates a channel the way a workspace already has it.
+// addChannel creates a channel the way a workspace already has it, as
+// created by U1.
 func (f *fakeSlack) addChannel(id, name string, private bool, members ...string) *fakeChannel {
+	return f.addChannelBy("U1", id, name, private, members...)
+}
+
+// addChannelBy creates a channel that creator created.
+func (f *fakeSlack) addChannelBy(creator, id, name string, private bool, members ...string) *fakeChannel {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	c := &fakeChannel{id: id, name: name, private: private, members: map[string]bool{}, pins: map[string]bool{}}
+	c := &fakeChannel{id: id, name: name, private: private, creator: creator, created: f.now().Unix(),
+		members: map[string]bool{}, pins: map[string]bool{}}
 	for _, m := range members {
 		c.members[m] = true
 	}
@@ -131,6 +149,22 @@ func (f *fakeSlack) failNext(method string, n, status int, header http.Header, b
 	for range n {
 		f.faults[method] = append(f.faults[method], fault{status: status, header: header, body: body})
 	}
+}
+
+// archive archives a channel: it keeps its name, and conversations.list
+// with exclude_archived leaves it out.
+func (f *fakeSlack) archive(id string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.channels[id].archived = true
+}
+
+// loseNext makes the next n calls of method take effect and then close the
+// connection without an answer, as when an answer is lost on its way.
+func (f *fakeSlack) loseNext(method string, n int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.lose[method] += n
 }
 
 // Calls returns the calls of the given methods (all when none), in order.
@@ -282,6 +316,18 @@ func (f *fakeSlack) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	status, v := f.handle(method, call)
+	if f.lose[method] > 0 {
+		f.lose[method]--
+		call.Lost = true
+		f.calls = append(f.calls, call)
+		conn, _, err := http.NewResponseController(w).Hijack()
+		if err != nil {
+			f.t.Errorf("%s: lose the answer: %v", method, err)
+			return
+		}
+		_ = conn.Close()
+		return
+	}
 	answer(status, v)
 }
 
@@ -338,10 +384,13 @@ func (f *fakeSlack) handle(method string, c apiCall) (int, map[string]any) {
 		}
 		f.seq++
 		id := fmt.Sprintf("CNEW%d", f.seq)
-		x := &fakeChannel{id: id, name: name, private: p("is_private") == "true", members: map[string]bool{testBotUser: true}, pins: map[string]bool{}}
+		x := &fakeChannel{id: id, name: name, private: p("is_private") == "true", creator: testBotUser, created: f.now().Unix(),
+			members: map[string]bool{testBotUser: true}, pins: map[string]bool{}}
 		f.channels[id] = x
 		f.order = append(f.order, id)
 		return okv("channel", x.json())
+	case "conversations.list":
+		return f.list(c.Form)
 	case "conversations.invite":
 		if need("channel", "users") != "" {
 			return fail("no_user")
@@ -530,7 +579,61 @@ func (f *fakeSlack) handle(method string, c apiCall) (int, map[string]any) {
 
 func (c *fakeChannel) json() map[string]any {
 	return map[string]any{"id": c.id, "name": c.name, "is_channel": true, "is_private": c.private,
+		"is_archived": c.archived, "creator": c.creator, "created": c.created,
 		"is_member": c.members[testBotUser], "topic": map[string]any{"value": c.topic}}
+}
+
+// list answers conversations.list as Slack does: types (default
+// public_channel; private channels only where the bot is a member),
+// exclude_archived, limit (default 100, at most 1000) and an opaque cursor,
+// with response_metadata.next_cursor "" on the last page. f.mu is held.
+func (f *fakeSlack) list(form url.Values) (int, map[string]any) {
+	types := map[string]bool{"public_channel": true}
+	if t := form.Get("types"); t != "" {
+		types = map[string]bool{}
+		for _, x := range strings.Split(t, ",") {
+			if x != "public_channel" && x != "private_channel" && x != "mpim" && x != "im" {
+				return fail("invalid_types")
+			}
+			types[x] = true
+		}
+	}
+	limit := 100
+	if l := form.Get("limit"); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil || n < 1 {
+			return fail("invalid_limit")
+		}
+		limit = min(n, 1000)
+	}
+	start := 0
+	if cur := form.Get("cursor"); cur != "" {
+		raw, err := base64.StdEncoding.DecodeString(cur)
+		n, ok := strings.CutPrefix(string(raw), "next:")
+		if err != nil || !ok {
+			return fail("invalid_cursor")
+		}
+		if start, err = strconv.Atoi(n); err != nil || start < 0 || start > len(f.order) {
+			return fail("invalid_cursor")
+		}
+	}
+	exclude := form.Get("exclude_archived") == "true" || form.Get("exclude_archived") == "1"
+	out, next := []map[string]any{}, ""
+	i := start
+	for ; i < len(f.order) && len(out) < limit; i++ {
+		x := f.channels[f.order[i]]
+		switch {
+		case x.private && (!types["private_channel"] || !x.members[testBotUser]):
+		case !x.private && !types["public_channel"]:
+		case exclude && x.archived:
+		default:
+			out = append(out, x.json())
+		}
+	}
+	if i < len(f.order) {
+		next = base64.StdEncoding.EncodeToString([]byte("next:" + strconv.Itoa(i)))
+	}
+	return okv("channels", out, "response_metadata", map[string]any{"next_cursor": next})
 }
 
 func (c *fakeChannel) find(ts string) *fakeMsg {

@@ -5,6 +5,12 @@
 // with errors and rate limits (429 with Retry-After and X-RateLimit-*
 // headers); a gateway websocket that identifies a session and dispatches
 // events; and helpers that sign interactions with an Ed25519 key.
+//
+// Like Discord, the fake honours a message's nonce with enforce_nonce: a
+// post whose nonce the same author used in the same channel within
+// NonceWindow gets the message created then (200, same ID) instead of a
+// new one. LoseAnswers makes it do a request's work and then drop the
+// connection, as when an answer is lost on the way back.
 package discordtest
 
 import (
@@ -29,6 +35,9 @@ type Request struct {
 	Auth   string
 	Body   []byte
 	Status int
+	// Lost is true when the request took effect but its answer was never
+	// sent (see LoseAnswers).
+	Lost bool
 }
 
 // JSON decodes the request body into v.
@@ -51,14 +60,43 @@ type Message struct {
 	ChannelID string
 	Body      map[string]any
 	Pinned    bool
+	// Nonce is the nonce the message was created with, if any.
+	Nonce string
+}
+
+// NonceWindow is how long the fake remembers a message's nonce. Discord
+// documents only "the past few minutes".
+const NonceWindow = 5 * time.Minute
+
+// nonceKey is what Discord matches an enforced nonce on.
+type nonceKey struct{ channel, author, nonce string }
+
+type nonceSeen struct {
+	id string
+	at time.Time
+}
+
+// rule applies to the next left requests with a method whose path starts
+// with path.
+type rule struct {
+	method, path string
+	left         int
+}
+
+// take reports whether the rule applies to a request, and counts it.
+func (r *rule) take(method, path string) bool {
+	if r.left <= 0 || r.method != method || !strings.HasPrefix(path, r.path) {
+		return false
+	}
+	r.left--
+	return true
 }
 
 type failure struct {
-	method, path string
-	left         int
-	status       int
-	header       http.Header
-	body         string
+	rule
+	status int
+	header http.Header
+	body   string
 }
 
 // Server is the fake. Create it with New.
@@ -78,6 +116,9 @@ type Server struct {
 	messages map[string]*Message
 	order    []string
 	fails    []*failure
+	losses   []*rule
+	nonces   map[nonceKey]nonceSeen
+	now      func() time.Time
 	noDMs    map[string]bool
 	dead     map[string]bool // interaction tokens Discord no longer accepts
 	gw       *gateway
@@ -90,7 +131,7 @@ const Base = "/api/v10/"
 // closed when the test ends.
 func New(t testing.TB, token, appID string) *Server {
 	s := &Server{Token: token, AppID: appID, t: t, channels: map[string]*Channel{}, messages: map[string]*Message{},
-		noDMs: map[string]bool{}, dead: map[string]bool{}}
+		nonces: map[nonceKey]nonceSeen{}, now: time.Now, noDMs: map[string]bool{}, dead: map[string]bool{}}
 	s.gw = newGateway(s)
 	mux := http.NewServeMux()
 	mux.HandleFunc(Base, s.serveAPI)
@@ -149,7 +190,23 @@ func (s *Server) ExpireToken(token string) {
 func (s *Server) Fail(method, path string, n, status int, header http.Header, body string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.fails = append(s.fails, &failure{method: method, path: path, left: n, status: status, header: header, body: body})
+	s.fails = append(s.fails, &failure{rule: rule{method: method, path: path, left: n}, status: status, header: header, body: body})
+}
+
+// LoseAnswers makes the next n requests whose method matches and whose
+// path starts with path take effect as usual, and then closes the
+// connection without answering: the client cannot tell whether they did.
+func (s *Server) LoseAnswers(method, path string, n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.losses = append(s.losses, &rule{method: method, path: path, left: n})
+}
+
+// SetClock makes the fake read the time from now (for the nonce window).
+func (s *Server) SetClock(now func() time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.now = now
 }
 
 // RateLimit makes the next request to method+path answer 429 like Discord:
@@ -257,23 +314,56 @@ func (r *statusRecorder) Write(b []byte) (int, error) {
 func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
 	path := strings.TrimPrefix(r.URL.Path, Base)
-	rec := &statusRecorder{ResponseWriter: w}
+	lost := s.takeLoss(r.Method, path)
+	var rec *statusRecorder
+	if lost {
+		rec = &statusRecorder{ResponseWriter: httptest.NewRecorder()}
+	} else {
+		rec = &statusRecorder{ResponseWriter: w}
+	}
 	s.route(rec, r, path, body)
 	s.mu.Lock()
-	s.reqs = append(s.reqs, Request{Method: r.Method, Path: path, Query: r.URL.RawQuery, Auth: r.Header.Get("Authorization"), Body: body, Status: rec.status})
+	s.reqs = append(s.reqs, Request{Method: r.Method, Path: path, Query: r.URL.RawQuery, Auth: r.Header.Get("Authorization"), Body: body,
+		Status: rec.status, Lost: lost})
 	s.mu.Unlock()
+	if lost {
+		conn, _, err := http.NewResponseController(w).Hijack()
+		if err != nil {
+			s.t.Errorf("discordtest: lose an answer: %v", err)
+			return
+		}
+		_ = conn.Close()
+	}
+}
+
+func (s *Server) takeLoss(method, path string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, ok := first(s.losses, method, path)
+	return ok
+}
+
+// taker is a rule, or a value that embeds one.
+type taker interface {
+	take(method, path string) bool
+}
+
+// first is the first of rules that applies to a request, counted.
+func first[R taker](rules []R, method, path string) (R, bool) {
+	for _, r := range rules {
+		if r.take(method, path) {
+			return r, true
+		}
+	}
+	var none R
+	return none, false
 }
 
 func (s *Server) takeFailure(method, path string) *failure {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for _, f := range s.fails {
-		if f.left > 0 && f.method == method && strings.HasPrefix(path, f.path) {
-			f.left--
-			return f
-		}
-	}
-	return nil
+	f, _ := first(s.fails, method, path)
+	return f
 }
 
 // tokenFree are the routes Discord authenticates by the interaction token
@@ -319,7 +409,7 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request, path string, body
 	case r.Method == http.MethodGet && len(p) == 4 && p[0] == "guilds" && p[2] == "threads" && p[3] == "active":
 		s.activeThreads(w, p[1])
 	case len(p) >= 2 && p[0] == "channels":
-		s.channelRoutes(w, r.Method, p[1], p[2:], body)
+		s.channelRoutes(w, r.Method, r.Header.Get("Authorization"), p[1], p[2:], body)
 	case r.Method == http.MethodPost && path == "users/@me/channels":
 		s.openDM(w, body)
 	case r.Method == http.MethodPost && len(p) == 4 && p[0] == "interactions" && p[3] == "callback":
@@ -390,7 +480,7 @@ func (s *Server) activeThreads(w http.ResponseWriter, guild string) {
 	writeJSON(w, 200, map[string]any{"threads": threads, "members": []any{}})
 }
 
-func (s *Server) channelRoutes(w http.ResponseWriter, method, id string, rest []string, body []byte) {
+func (s *Server) channelRoutes(w http.ResponseWriter, method, author, id string, rest []string, body []byte) {
 	s.mu.Lock()
 	ch, ok := s.channels[id]
 	s.mu.Unlock()
@@ -418,7 +508,7 @@ func (s *Server) channelRoutes(w http.ResponseWriter, method, id string, rest []
 		s.mu.Unlock()
 		writeJSON(w, 200, c)
 	case len(rest) == 1 && rest[0] == "messages" && method == http.MethodPost:
-		s.postMessage(w, ch, body)
+		s.postMessage(w, ch, author, body)
 	case len(rest) == 2 && rest[0] == "messages" && method == http.MethodPatch:
 		s.editMessage(w, id, rest[1], body)
 	case len(rest) == 2 && rest[0] == "pins" && method == http.MethodPut:
@@ -452,12 +542,22 @@ func (s *Server) channelRoutes(w http.ResponseWriter, method, id string, rest []
 	}
 }
 
-func (s *Server) postMessage(w http.ResponseWriter, ch *Channel, body []byte) {
+// postMessage creates a message. A nonce (a string or an integer of at
+// most 25 characters) with enforce_nonce returns the message the author
+// created with that nonce in the channel within NonceWindow, if any.
+func (s *Server) postMessage(w http.ResponseWriter, ch *Channel, author string, body []byte) {
 	var m map[string]any
 	if err := json.Unmarshal(body, &m); err != nil {
 		apiError(w, http.StatusBadRequest, 50035, "Invalid Form Body")
 		return
 	}
+	nonce, ok := nonceString(m["nonce"])
+	if !ok {
+		apiError(w, http.StatusBadRequest, 50035, "Invalid Form Body (nonce)")
+		return
+	}
+	enforce, _ := m["enforce_nonce"].(bool)
+	key := nonceKey{channel: ch.ID, author: author, nonce: nonce}
 	if content, _ := m["content"].(string); content == "" && isEmpty(m["embeds"]) && isEmpty(m["components"]) {
 		apiError(w, http.StatusBadRequest, 50006, "Cannot send an empty message")
 		return
@@ -468,12 +568,45 @@ func (s *Server) postMessage(w http.ResponseWriter, ch *Channel, body []byte) {
 		apiError(w, http.StatusForbidden, 50007, "Cannot send messages to this user")
 		return
 	}
+	now := s.now()
+	if seen, ok := s.nonces[key]; ok && enforce && nonce != "" && now.Sub(seen.at) < NonceWindow {
+		out := map[string]any{}
+		for k, v := range s.messages[seen.id].Body {
+			out[k] = v
+		}
+		s.mu.Unlock()
+		writeJSON(w, 200, out)
+		return
+	}
 	id := s.nextID()
-	s.messages[id] = &Message{ID: id, ChannelID: ch.ID, Body: m}
+	s.messages[id] = &Message{ID: id, ChannelID: ch.ID, Body: m, Nonce: nonce}
 	s.order = append(s.order, id)
-	s.mu.Unlock()
+	if nonce != "" {
+		s.nonces[key] = nonceSeen{id: id, at: now}
+	}
 	m["id"], m["channel_id"] = id, ch.ID
+	s.mu.Unlock()
 	writeJSON(w, 200, m)
+}
+
+// nonceString reads a message nonce: absent, a string or an integer, of
+// at most 25 characters.
+func nonceString(v any) (string, bool) {
+	var n string
+	switch x := v.(type) {
+	case nil:
+		return "", true
+	case string:
+		n = x
+	case float64:
+		if x != float64(int64(x)) {
+			return "", false
+		}
+		n = strconv.FormatInt(int64(x), 10)
+	default:
+		return "", false
+	}
+	return n, len(n) <= 25
 }
 
 func isEmpty(v any) bool {
