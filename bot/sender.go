@@ -104,8 +104,15 @@ func (s *Sender) Run(ctx context.Context) error {
 	finished := make(chan struct{}, 1)
 	var wg sync.WaitGroup
 	defer wg.Wait()
+	// A finished delivery frees one slot; claiming for every single one
+	// would cost a claim query per message under a backlog. After one,
+	// the sender claims once a quarter of the slots are free, or when
+	// nothing is left in flight; a wake-up or a tick claims for any.
+	refill := max(1, s.o.Batch/4)
+	minFree := 1
 	for {
-		for free := cap(inflight) - len(inflight); free > 0; free = cap(inflight) - len(inflight) {
+		for free := cap(inflight) - len(inflight); free >= minFree || (free > 0 && len(inflight) == 0); free = cap(inflight) - len(inflight) {
+			minFree = 1
 			msgs, err := s.o.Store.ClaimOutbox(ctx, s.o.Clock.Now(), s.o.Lease, free)
 			if err != nil {
 				if ctx.Err() == nil {
@@ -130,12 +137,14 @@ func (s *Sender) Run(ctx context.Context) error {
 				break
 			}
 		}
+		minFree = 1
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-wake:
 		case <-tick.C:
 		case <-finished:
+			minFree = refill
 		}
 	}
 }
@@ -241,7 +250,9 @@ func (s *Sender) deliver(ctx context.Context, m storage.OutboxMessage) error {
 		if op.Open == nil {
 			return PermanentError(errors.New("open_channel without a request"))
 		}
-		id, err := d.OpenChannel(ctx, *op.Open)
+		req := *op.Open
+		req.Retry = m.Attempts > 1 // an earlier try may have created the channel
+		id, err := d.OpenChannel(ctx, req)
 		if err != nil {
 			return err
 		}

@@ -174,6 +174,10 @@ type OutboxStore interface {
 	GetOutbox(ctx context.Context, id int64) (OutboxMessage, error)
 	// OutboxStats summarizes pending messages per platform.
 	OutboxStats(ctx context.Context) ([]OutboxStat, error)
+	// PruneOutbox deletes up to limit messages delivered before the given
+	// time, oldest first, and says how many. Pending and dead messages are
+	// kept: the first are still to go, the second are evidence of a failure.
+	PruneOutbox(ctx context.Context, before time.Time, limit int) (int, error)
 }
 
 // MessageRef locates a message a platform delivered, so it can be updated

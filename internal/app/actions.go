@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"os"
 	"strings"
-	"sync"
 
 	"github.com/tourniquet/tourniquet/actions"
 	"github.com/tourniquet/tourniquet/bot"
@@ -236,17 +235,7 @@ func StartActions(ctx context.Context, cfg *config.Config, engine *bot.Engine, m
 		}
 		log.Info("no actions configured: offering the sandbox demo actions (nothing real is touched)", "actions", strings.Join(ids, ", "))
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		_ = runner.Run(ctx)
-	}()
-	return func() {
-		cancel()
-		wg.Wait()
-	}, nil
+	return runInBackground(ctx, runner.Run), nil
 }
 
 func groupsOf(cfg *config.Config) incident.Groups {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"sync"
 
 	"github.com/tourniquet/tourniquet/bot"
 	"github.com/tourniquet/tourniquet/bot/checkin"
@@ -26,15 +25,5 @@ func StartCheckins(ctx context.Context, cfg *config.Config, engine *bot.Engine, 
 	if err != nil {
 		return nil, fmt.Errorf("check-ins: %w", err)
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		_ = sched.Run(ctx)
-	}()
-	return func() {
-		cancel()
-		wg.Wait()
-	}, nil
+	return runInBackground(ctx, sched.Run), nil
 }

@@ -150,8 +150,8 @@ func chatPlatforms(cfg *config.Config, engine *bot.Engine, clk clock.Clock, log 
 }
 
 // startWorkers starts what works in the background on every replica: the
-// check-in sweeper, the action runner and the postmortem drafter. stop
-// stops them all.
+// check-in sweeper, the action runner, the postmortem drafter and the
+// janitor. stop stops them all.
 func startWorkers(ctx context.Context, cfg *config.Config, engine *bot.Engine, m *metrics.Metrics, log *slog.Logger) (*Reports, func(), error) {
 	var stops []func()
 	stopAll := func() {
@@ -175,7 +175,7 @@ func startWorkers(ctx context.Context, cfg *config.Config, engine *bot.Engine, m
 		stopAll()
 		return nil, nil, err
 	}
-	stops = append(stops, reports.Stop)
+	stops = append(stops, reports.Stop, StartJanitor(ctx, engine, log))
 	return reports, stopAll, nil
 }
 

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"sync"
 
 	"github.com/tourniquet/tourniquet/bot"
 	"github.com/tourniquet/tourniquet/config"
@@ -90,14 +89,7 @@ func StartReports(ctx context.Context, cfg *config.Config, engine *bot.Engine, l
 	engine.AddHook(timeline.DraftHook{})
 	engine.Register(bot.CmdTimeline, true, true, timeline.TimelineCommand(engine))
 
-	ctx, cancel := context.WithCancel(ctx)
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		_ = worker.Run(ctx)
-	}()
-	return &Reports{web: web, stop: func() { cancel(); wg.Wait() }}, nil
+	return &Reports{web: web, stop: runInBackground(ctx, worker.Run)}, nil
 }
 
 // Mount adds GET /incidents, /incidents/{key}, /incidents/{key}/report.md,

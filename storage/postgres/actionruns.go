@@ -2,12 +2,10 @@ package postgres
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/tourniquet/tourniquet/incident"
 	"github.com/tourniquet/tourniquet/storage"
@@ -72,11 +70,10 @@ func (q querier) CreateActionRun(ctx context.Context, r *storage.ActionRun) erro
 		r.VerifiedBy.Platform, r.VerifiedBy.ID, r.VerifiedBy.Name, r.VerifiedAt,
 		r.CancelledBy.Platform, r.CancelledBy.ID, r.CancelledBy.Name,
 		r.Summary, r.URL, r.Error, r.Output, r.AgainOf, r.UpdatedAt).Scan(&id)
-	var pe *pgconn.PgError
 	switch {
 	case isNoRows(err):
 		return fmt.Errorf("%s: an active run exists (or run %s does): %w", what, r.ID, storage.ErrConflict)
-	case errors.As(err, &pe) && pe.Code == codeForeignKeyViolation:
+	case isForeignKey(err):
 		return fmt.Errorf("%s: no such incident: %w", what, storage.ErrNotFound)
 	}
 	return mapErr(what, err)
@@ -84,59 +81,29 @@ func (q querier) CreateActionRun(ctx context.Context, r *storage.ActionRun) erro
 
 // GetActionRun returns one run.
 func (q querier) GetActionRun(ctx context.Context, id string) (storage.ActionRun, error) {
-	r, err := scanRun(q.db.QueryRow(ctx, `SELECT `+runCols+` FROM action_runs r WHERE r.id = $1`, id))
-	if err != nil {
-		return storage.ActionRun{}, mapErr("action run "+id, err)
-	}
-	return r, nil
+	return queryOne(ctx, q.db, "action run "+id, scanRun, `SELECT `+runCols+` FROM action_runs r WHERE r.id = $1`, id)
 }
 
 // ActiveActionRun returns the active run of an action on an incident.
 func (q querier) ActiveActionRun(ctx context.Context, incidentID int64, actionID string) (storage.ActionRun, error) {
-	r, err := scanRun(q.db.QueryRow(ctx, `SELECT `+runCols+` FROM action_runs r
+	return queryOne(ctx, q.db, fmt.Sprintf("active run of %s on incident %d", actionID, incidentID), scanRun,
+		`SELECT `+runCols+` FROM action_runs r
 		WHERE r.incident_id = $1 AND r.action_id = $2 AND r.status = ANY($3)`,
-		incidentID, actionID, statusStrings(storage.ActiveRunStatuses)))
-	if err != nil {
-		return storage.ActionRun{}, mapErr(fmt.Sprintf("active run of %s on incident %d", actionID, incidentID), err)
-	}
-	return r, nil
+		incidentID, actionID, statusStrings(storage.ActiveRunStatuses))
 }
 
 // LatestActionRun returns the most recently requested run of an action on
 // an incident.
 func (q querier) LatestActionRun(ctx context.Context, incidentID int64, actionID string) (storage.ActionRun, error) {
-	r, err := scanRun(q.db.QueryRow(ctx, `SELECT `+runCols+` FROM action_runs r
+	return queryOne(ctx, q.db, fmt.Sprintf("latest run of %s on incident %d", actionID, incidentID), scanRun,
+		`SELECT `+runCols+` FROM action_runs r
 		WHERE r.incident_id = $1 AND r.action_id = $2 ORDER BY r.requested_at DESC, r.id DESC LIMIT 1`,
-		incidentID, actionID))
-	if err != nil {
-		return storage.ActionRun{}, mapErr(fmt.Sprintf("latest run of %s on incident %d", actionID, incidentID), err)
-	}
-	return r, nil
-}
-
-func (q querier) queryRuns(ctx context.Context, what, sql string, args ...any) ([]storage.ActionRun, error) {
-	rows, err := q.db.Query(ctx, sql, args...)
-	if err != nil {
-		return nil, mapErr(what, err)
-	}
-	defer rows.Close()
-	out := []storage.ActionRun{}
-	for rows.Next() {
-		r, err := scanRun(rows)
-		if err != nil {
-			return nil, mapErr(what, err)
-		}
-		out = append(out, r)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, mapErr(what, err)
-	}
-	return out, nil
+		incidentID, actionID)
 }
 
 // ListActionRuns returns an incident's runs, oldest request first.
 func (q querier) ListActionRuns(ctx context.Context, incidentID int64) ([]storage.ActionRun, error) {
-	return q.queryRuns(ctx, fmt.Sprintf("list runs of incident %d", incidentID),
+	return queryRows(ctx, q.db, fmt.Sprintf("list runs of incident %d", incidentID), []storage.ActionRun{}, scanRun,
 		`SELECT `+runCols+` FROM action_runs r WHERE r.incident_id = $1 ORDER BY r.requested_at, r.id`, incidentID)
 }
 
@@ -176,10 +143,7 @@ func (q querier) UpdateActionRun(ctx context.Context, r *storage.ActionRun, from
 // the incident holds; commands lock the incident first, so a runner never
 // waits for one while holding a run.
 func (q querier) ClaimRequestedActionRuns(ctx context.Context, limit int) ([]storage.ActionRun, error) {
-	if limit <= 0 {
-		return []storage.ActionRun{}, nil
-	}
-	return q.queryRuns(ctx, "claim requested action runs", `SELECT `+runCols+`
+	return claimRows(ctx, q.db, "claim requested action runs", limit, scanRun, `SELECT `+runCols+`
 		FROM action_runs r JOIN incidents i ON i.id = r.incident_id
 		WHERE r.status = 'requested'
 		ORDER BY r.requested_at, r.id
@@ -189,10 +153,7 @@ func (q querier) ClaimRequestedActionRuns(ctx context.Context, limit int) ([]sto
 
 // ClaimExpiredActionRuns locks up to limit running runs whose lease ended.
 func (q querier) ClaimExpiredActionRuns(ctx context.Context, now time.Time, limit int) ([]storage.ActionRun, error) {
-	if limit <= 0 {
-		return []storage.ActionRun{}, nil
-	}
-	return q.queryRuns(ctx, "claim expired action runs", `SELECT `+runCols+`
+	return claimRows(ctx, q.db, "claim expired action runs", limit, scanRun, `SELECT `+runCols+`
 		FROM action_runs r JOIN incidents i ON i.id = r.incident_id
 		WHERE r.status = 'running' AND r.lease_until <= $1
 		ORDER BY r.lease_until, r.id

@@ -2,12 +2,10 @@ package postgres
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/tourniquet/tourniquet/storage"
 )
@@ -51,64 +49,28 @@ func (q querier) CreateCheckin(ctx context.Context, c *storage.Checkin) error {
 	if isNoRows(err) {
 		return fmt.Errorf("create check-in %s: it exists: %w", c.Key, storage.ErrConflict)
 	}
-	var pe *pgconn.PgError
-	if errors.As(err, &pe) && pe.Code == codeForeignKeyViolation {
+	if isForeignKey(err) {
 		return fmt.Errorf("create check-in %s: no incident %d: %w", c.Key, c.IncidentID, storage.ErrNotFound)
 	}
 	return mapErr("create check-in "+c.Key, err)
 }
 
-// codeForeignKeyViolation is PostgreSQL's foreign_key_violation error code.
-const codeForeignKeyViolation = "23503"
-
 // UpdateCheckin saves the schedule and counters of c.
 func (q querier) UpdateCheckin(ctx context.Context, c *storage.Checkin) error {
-	tag, err := q.db.Exec(ctx, `UPDATE checkins SET spec = $2, active = $3, next_due_at = $4,
+	return execOne(ctx, q.db, fmt.Sprintf("update check-in %d", c.ID), `UPDATE checkins SET spec = $2, active = $3, next_due_at = $4,
 		unanswered = $5, escalation = $6, fired = $7, open_fire_id = $8, updated_at = $9
 		WHERE id = $1`,
 		c.ID, c.Spec, c.Active, c.NextDueAt, c.Unanswered, c.Escalation, c.Fired, c.OpenFireID, c.UpdatedAt)
-	what := fmt.Sprintf("update check-in %d", c.ID)
-	if err != nil {
-		return mapErr(what, err)
-	}
-	if tag.RowsAffected() == 0 {
-		return fmt.Errorf("%s: %w", what, storage.ErrNotFound)
-	}
-	return nil
 }
 
 // GetCheckin returns the check-in with key.
 func (q querier) GetCheckin(ctx context.Context, key string) (storage.Checkin, error) {
-	c, err := scanCheckin(q.db.QueryRow(ctx, `SELECT `+checkinCols+` FROM checkins c WHERE c.key = $1`, key))
-	if err != nil {
-		return storage.Checkin{}, mapErr("check-in "+key, err)
-	}
-	return c, nil
-}
-
-func (q querier) queryCheckins(ctx context.Context, what, sql string, args ...any) ([]storage.Checkin, error) {
-	rows, err := q.db.Query(ctx, sql, args...)
-	if err != nil {
-		return nil, mapErr(what, err)
-	}
-	defer rows.Close()
-	out := []storage.Checkin{}
-	for rows.Next() {
-		c, err := scanCheckin(rows)
-		if err != nil {
-			return nil, mapErr(what, err)
-		}
-		out = append(out, c)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, mapErr(what, err)
-	}
-	return out, nil
+	return queryOne(ctx, q.db, "check-in "+key, scanCheckin, `SELECT `+checkinCols+` FROM checkins c WHERE c.key = $1`, key)
 }
 
 // ListCheckins returns an incident's check-ins in ID order.
 func (q querier) ListCheckins(ctx context.Context, incidentID int64) ([]storage.Checkin, error) {
-	return q.queryCheckins(ctx, fmt.Sprintf("list check-ins of incident %d", incidentID),
+	return queryRows(ctx, q.db, fmt.Sprintf("list check-ins of incident %d", incidentID), []storage.Checkin{}, scanCheckin,
 		`SELECT `+checkinCols+` FROM checkins c WHERE c.incident_id = $1 ORDER BY c.id`, incidentID)
 }
 
@@ -128,21 +90,14 @@ const claimDueSQL = `SELECT ` + checkinCols + `
 
 // ClaimDueCheckins locks up to limit due check-ins of open incidents.
 func (q querier) ClaimDueCheckins(ctx context.Context, now time.Time, limit int) ([]storage.Checkin, error) {
-	if limit <= 0 {
-		return []storage.Checkin{}, nil
-	}
-	return q.queryCheckins(ctx, "claim due check-ins", claimDueSQL, now, limit)
+	return claimRows(ctx, q.db, "claim due check-ins", limit, scanCheckin, claimDueSQL, now, limit)
 }
 
 // ClaimDueCheckin locks the check-in with key if it is active and due.
 func (q querier) ClaimDueCheckin(ctx context.Context, key string, now time.Time) (storage.Checkin, error) {
-	c, err := scanCheckin(q.db.QueryRow(ctx, `SELECT `+checkinCols+` FROM checkins c
+	return queryOne(ctx, q.db, "claim check-in "+key, scanCheckin, `SELECT `+checkinCols+` FROM checkins c
 		WHERE c.key = $1 AND c.active AND c.next_due_at <= $2
-		FOR UPDATE SKIP LOCKED`, key, now))
-	if err != nil {
-		return storage.Checkin{}, mapErr("claim check-in "+key, err)
-	}
-	return c, nil
+		FOR UPDATE SKIP LOCKED`, key, now)
 }
 
 // NextCheckinDue returns the earliest due time of the claimable check-ins.
@@ -200,33 +155,14 @@ func (q querier) RecordCheckinFire(ctx context.Context, f *storage.CheckinFire) 
 
 // GetCheckinFire returns one fire.
 func (q querier) GetCheckinFire(ctx context.Context, id int64) (storage.CheckinFire, error) {
-	f, err := scanFire(q.db.QueryRow(ctx, `SELECT `+fireCols+` FROM checkin_fires WHERE id = $1`, id))
-	if err != nil {
-		return storage.CheckinFire{}, mapErr(fmt.Sprintf("check-in fire %d", id), err)
-	}
-	return f, nil
+	return queryOne(ctx, q.db, fmt.Sprintf("check-in fire %d", id), scanFire,
+		`SELECT `+fireCols+` FROM checkin_fires WHERE id = $1`, id)
 }
 
 // ListCheckinFires returns a check-in's fires in Seq order.
 func (q querier) ListCheckinFires(ctx context.Context, checkinID int64) ([]storage.CheckinFire, error) {
-	what := fmt.Sprintf("list fires of check-in %d", checkinID)
-	rows, err := q.db.Query(ctx, `SELECT `+fireCols+` FROM checkin_fires WHERE checkin_id = $1 ORDER BY seq, id`, checkinID)
-	if err != nil {
-		return nil, mapErr(what, err)
-	}
-	defer rows.Close()
-	out := []storage.CheckinFire{}
-	for rows.Next() {
-		f, err := scanFire(rows)
-		if err != nil {
-			return nil, mapErr(what, err)
-		}
-		out = append(out, f)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, mapErr(what, err)
-	}
-	return out, nil
+	return queryRows(ctx, q.db, fmt.Sprintf("list fires of check-in %d", checkinID), []storage.CheckinFire{}, scanFire,
+		`SELECT `+fireCols+` FROM checkin_fires WHERE checkin_id = $1 ORDER BY seq, id`, checkinID)
 }
 
 // FinishCheckinFire moves a fire on; see storage.CheckinStore.

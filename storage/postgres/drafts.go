@@ -2,12 +2,10 @@ package postgres
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/tourniquet/tourniquet/storage"
 )
@@ -42,8 +40,7 @@ func (q querier) RequestDraft(ctx context.Context, d *storage.Draft) (bool, erro
 	if isNoRows(err) {
 		return false, nil
 	}
-	var pe *pgconn.PgError
-	if errors.As(err, &pe) && pe.Code == codeForeignKeyViolation {
+	if isForeignKey(err) {
 		return false, fmt.Errorf("request draft: no incident %d: %w", d.IncidentID, storage.ErrNotFound)
 	}
 	if err != nil {
@@ -56,17 +53,13 @@ func (q querier) RequestDraft(ctx context.Context, d *storage.Draft) (bool, erro
 // ClaimDraft leases the oldest due pending request; FOR UPDATE SKIP LOCKED
 // keeps concurrent workers on different rows.
 func (q querier) ClaimDraft(ctx context.Context, now time.Time, lease time.Duration) (storage.Draft, error) {
-	d, err := scanDraft(q.db.QueryRow(ctx, `UPDATE postmortem_drafts SET attempts = attempts + 1, lease_until = $2
+	return queryOne(ctx, q.db, "claim draft", scanDraft, `UPDATE postmortem_drafts SET attempts = attempts + 1, lease_until = $2
 		WHERE id = (
 			SELECT id FROM postmortem_drafts
 			WHERE status = 'pending' AND (lease_until IS NULL OR lease_until <= $1)
 			ORDER BY id LIMIT 1
 			FOR UPDATE SKIP LOCKED)
-		RETURNING `+draftCols, now, now.Add(lease)))
-	if err != nil {
-		return storage.Draft{}, mapErr("claim draft", err)
-	}
-	return d, nil
+		RETURNING `+draftCols, now, now.Add(lease))
 }
 
 // FinishDraft marks a claimed request posted, fenced by its attempt count.
@@ -93,18 +86,6 @@ func (q querier) FinishDraft(ctx context.Context, id int64, attempt int, at time
 
 // ListDrafts returns an incident's requests, oldest first.
 func (q querier) ListDrafts(ctx context.Context, incidentID int64) ([]storage.Draft, error) {
-	rows, err := q.db.Query(ctx, `SELECT `+draftCols+` FROM postmortem_drafts WHERE incident_id = $1 ORDER BY id`, incidentID)
-	if err != nil {
-		return nil, mapErr("list drafts", err)
-	}
-	defer rows.Close()
-	var out []storage.Draft
-	for rows.Next() {
-		d, err := scanDraft(rows)
-		if err != nil {
-			return nil, mapErr("list drafts", err)
-		}
-		out = append(out, d)
-	}
-	return out, mapErr("list drafts", rows.Err())
+	return queryRows(ctx, q.db, "list drafts", nil, scanDraft,
+		`SELECT `+draftCols+` FROM postmortem_drafts WHERE incident_id = $1 ORDER BY id`, incidentID)
 }

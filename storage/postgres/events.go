@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/tourniquet/tourniquet/incident"
 	"github.com/tourniquet/tourniquet/storage"
 )
@@ -68,39 +70,31 @@ func (q querier) ListEvents(ctx context.Context, incidentID int64, afterSeq int6
 	if limit > 0 {
 		lim = &limit
 	}
-	rows, err := q.db.Query(ctx, `SELECT id, seq, at, kind, actor_platform, actor_id, actor_name, text, source, data
-		FROM events WHERE incident_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`, incidentID, afterSeq, lim)
-	if err != nil {
-		return nil, mapErr(what, err)
-	}
-	defer rows.Close()
-	out := []incident.Event{}
-	for rows.Next() {
+	scan := func(row pgx.Row) (incident.Event, error) {
 		var (
 			ev           incident.Event
 			kind, source string
 			data         []byte
 		)
-		if err := rows.Scan(&ev.ID, &ev.Seq, &ev.At, &kind, &ev.Actor.Platform, &ev.Actor.ID, &ev.Actor.Name,
+		if err := row.Scan(&ev.ID, &ev.Seq, &ev.At, &kind, &ev.Actor.Platform, &ev.Actor.ID, &ev.Actor.Name,
 			&ev.Text, &source, &data); err != nil {
-			return nil, mapErr(what, err)
+			return ev, err
 		}
 		ev.IncidentID = incidentID
 		ev.At = ev.At.UTC()
 		ev.Kind = incident.Kind(kind)
 		ev.Source = incident.Source(source)
 		if err := json.Unmarshal(data, &ev.Data); err != nil {
-			return nil, fmt.Errorf("%s: event %d data: %w", what, ev.Seq, err)
+			return ev, fmt.Errorf("event %d data: %w", ev.Seq, err)
 		}
 		if ev.Data == nil {
 			ev.Data = map[string]any{}
 		}
-		out = append(out, ev)
+		return ev, nil
 	}
-	if err := rows.Err(); err != nil {
-		return nil, mapErr(what, err)
-	}
-	return out, nil
+	return queryRows(ctx, q.db, what, []incident.Event{}, scan,
+		`SELECT id, seq, at, kind, actor_platform, actor_id, actor_name, text, source, data
+		FROM events WHERE incident_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`, incidentID, afterSeq, lim)
 }
 
 var _ storage.EventStore = querier{}

@@ -135,21 +135,15 @@ func (q querier) CreateIncident(ctx context.Context, inc *incident.Incident) err
 
 // GetIncident loads an incident with its channels.
 func (q querier) GetIncident(ctx context.Context, id int64) (*incident.Incident, error) {
-	inc, err := scanIncident(q.db.QueryRow(ctx, `SELECT `+incidentCols+` FROM incidents i WHERE i.id = $1`, id))
-	if err != nil {
-		return nil, mapErr(fmt.Sprintf("incident %d", id), err)
-	}
-	return inc, nil
+	return queryOne(ctx, q.db, fmt.Sprintf("incident %d", id), scanIncident,
+		`SELECT `+incidentCols+` FROM incidents i WHERE i.id = $1`, id)
 }
 
 // GetIncidentForUpdate is GetIncident that locks the row (FOR UPDATE)
 // until the transaction ends.
 func (q querier) GetIncidentForUpdate(ctx context.Context, id int64) (*incident.Incident, error) {
-	inc, err := scanIncident(q.db.QueryRow(ctx, `SELECT `+incidentCols+` FROM incidents i WHERE i.id = $1 FOR UPDATE OF i`, id))
-	if err != nil {
-		return nil, mapErr(fmt.Sprintf("incident %d", id), err)
-	}
-	return inc, nil
+	return queryOne(ctx, q.db, fmt.Sprintf("incident %d", id), scanIncident,
+		`SELECT `+incidentCols+` FROM incidents i WHERE i.id = $1 FOR UPDATE OF i`, id)
 }
 
 // GetIncidentByKey accepts "INC-7" or "7"; a key that is no key is not found.
@@ -163,13 +157,9 @@ func (q querier) GetIncidentByKey(ctx context.Context, key string) (*incident.In
 
 // GetIncidentByChannel finds the incident bound to a chat channel.
 func (q querier) GetIncidentByChannel(ctx context.Context, ch incident.ChannelRef) (*incident.Incident, error) {
-	inc, err := scanIncident(q.db.QueryRow(ctx, `SELECT `+incidentCols+`
+	return queryOne(ctx, q.db, "incident in channel "+ch.String(), scanIncident, `SELECT `+incidentCols+`
 		FROM incidents i JOIN incident_channels b ON b.incident_id = i.id
-		WHERE b.platform = $1 AND b.channel_id = $2`, ch.Platform, ch.ChannelID))
-	if err != nil {
-		return nil, mapErr("incident in channel "+ch.String(), err)
-	}
-	return inc, nil
+		WHERE b.platform = $1 AND b.channel_id = $2`, ch.Platform, ch.ChannelID)
 }
 
 // UpdateIncident saves every field of inc except ID, Key and Channels.
@@ -179,16 +169,9 @@ func (q querier) UpdateIncident(ctx context.Context, inc *incident.Incident) err
 		return fmt.Errorf("update incident %d: %w", inc.ID, err)
 	}
 	args = append(args, inc.ID)
-	tag, err := q.db.Exec(ctx, `UPDATE incidents SET (`+incidentFields+`) =
+	return execOne(ctx, q.db, fmt.Sprintf("update incident %d", inc.ID), `UPDATE incidents SET (`+incidentFields+`) =
 		($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20)
 		WHERE id = $21`, args...)
-	if err != nil {
-		return mapErr(fmt.Sprintf("update incident %d", inc.ID), err)
-	}
-	if tag.RowsAffected() == 0 {
-		return fmt.Errorf("update incident %d: %w", inc.ID, storage.ErrNotFound)
-	}
-	return nil
 }
 
 // AddIncidentChannel binds a chat channel to an incident: ErrConflict when
@@ -266,23 +249,7 @@ func (q querier) ListIncidents(ctx context.Context, f storage.IncidentFilter) ([
 		args = append(args, f.Offset)
 		sql += " OFFSET $" + strconv.Itoa(len(args))
 	}
-	rows, err := q.db.Query(ctx, sql, args...)
-	if err != nil {
-		return nil, mapErr("list incidents", err)
-	}
-	defer rows.Close()
-	out := []*incident.Incident{}
-	for rows.Next() {
-		inc, err := scanIncident(rows)
-		if err != nil {
-			return nil, mapErr("list incidents", err)
-		}
-		out = append(out, inc)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, mapErr("list incidents", err)
-	}
-	return out, nil
+	return queryRows(ctx, q.db, "list incidents", []*incident.Incident{}, scanIncident, sql, args...)
 }
 
 // CountIncidents counts incidents matching f, ignoring its paging.

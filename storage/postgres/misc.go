@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/tourniquet/tourniquet/storage"
 )
 
@@ -107,34 +109,26 @@ func (q querier) ListAudit(ctx context.Context, f storage.AuditFilter) ([]storag
 		args = append(args, f.Limit)
 		sql += " LIMIT $" + strconv.Itoa(len(args))
 	}
-	rows, err := q.db.Query(ctx, sql, args...)
-	if err != nil {
-		return nil, mapErr("list audit", err)
+	return queryRows(ctx, q.db, "list audit", []storage.AuditEntry{}, scanAudit, sql, args...)
+}
+
+func scanAudit(row pgx.Row) (storage.AuditEntry, error) {
+	var (
+		e      storage.AuditEntry
+		detail []byte
+		ms     int64
+	)
+	if err := row.Scan(&e.ID, &e.At, &e.IncidentID, &e.Actor.Platform, &e.Actor.ID, &e.Actor.Name,
+		&e.Action, &e.Subject, &e.Step, &e.Outcome, &detail, &ms); err != nil {
+		return e, err
 	}
-	defer rows.Close()
-	out := []storage.AuditEntry{}
-	for rows.Next() {
-		var (
-			e      storage.AuditEntry
-			detail []byte
-			ms     int64
-		)
-		if err := rows.Scan(&e.ID, &e.At, &e.IncidentID, &e.Actor.Platform, &e.Actor.ID, &e.Actor.Name,
-			&e.Action, &e.Subject, &e.Step, &e.Outcome, &detail, &ms); err != nil {
-			return nil, mapErr("list audit", err)
-		}
-		e.At = e.At.UTC()
-		e.Duration = time.Duration(ms) * time.Millisecond
-		if err := json.Unmarshal(detail, &e.Detail); err != nil {
-			return nil, fmt.Errorf("list audit: entry %d detail: %w", e.ID, err)
-		}
-		if len(e.Detail) == 0 {
-			e.Detail = nil
-		}
-		out = append(out, e)
+	e.At = e.At.UTC()
+	e.Duration = time.Duration(ms) * time.Millisecond
+	if err := json.Unmarshal(detail, &e.Detail); err != nil {
+		return e, fmt.Errorf("entry %d detail: %w", e.ID, err)
 	}
-	if err := rows.Err(); err != nil {
-		return nil, mapErr("list audit", err)
+	if len(e.Detail) == 0 {
+		e.Detail = nil
 	}
-	return out, nil
+	return e, nil
 }

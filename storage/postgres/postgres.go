@@ -285,8 +285,11 @@ func (q querier) atomic(ctx context.Context, fn func(q querier) error) error {
 	return nil
 }
 
-// codeUniqueViolation is PostgreSQL's unique_violation error code.
-const codeUniqueViolation = "23505"
+// PostgreSQL's unique_violation and foreign_key_violation error codes.
+const (
+	codeUniqueViolation     = "23505"
+	codeForeignKeyViolation = "23503"
+)
 
 // mapErr maps pgx errors to the storage sentinels and wraps the rest with
 // what was being done.
@@ -305,3 +308,9 @@ func mapErr(what string, err error) error {
 }
 
 func isNoRows(err error) bool { return errors.Is(err, pgx.ErrNoRows) }
+
+// isForeignKey reports whether err is a foreign key violation.
+func isForeignKey(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && pe.Code == codeForeignKeyViolation
+}

@@ -21,36 +21,21 @@ const runColumns = `id, incident_id, action_id, title, kind, integration, undo, 
 
 func scanRun(row scanner) (storage.ActionRun, error) {
 	var (
-		r                                       storage.ActionRun
-		undo                                    int
-		status, source, requested, updated      string
-		approved, started, lease, fin, verified sql.NullString
+		r              storage.ActionRun
+		undo           int
+		status, source string
 	)
 	err := row.Scan(&r.ID, &r.IncidentID, &r.ActionID, &r.Title, &r.Kind, &r.Integration, &undo, &status, &source,
-		&r.RequestedBy.Platform, &r.RequestedBy.ID, &r.RequestedBy.Name, &requested,
-		&r.ApprovedBy.Platform, &r.ApprovedBy.ID, &r.ApprovedBy.Name, &approved,
-		&started, &lease, &fin,
-		&r.VerifiedBy.Platform, &r.VerifiedBy.ID, &r.VerifiedBy.Name, &verified,
+		&r.RequestedBy.Platform, &r.RequestedBy.ID, &r.RequestedBy.Name, timeCol(&r.RequestedAt),
+		&r.ApprovedBy.Platform, &r.ApprovedBy.ID, &r.ApprovedBy.Name, timePtrCol(&r.ApprovedAt),
+		timePtrCol(&r.StartedAt), timePtrCol(&r.LeaseUntil), timePtrCol(&r.FinishedAt),
+		&r.VerifiedBy.Platform, &r.VerifiedBy.ID, &r.VerifiedBy.Name, timePtrCol(&r.VerifiedAt),
 		&r.CancelledBy.Platform, &r.CancelledBy.ID, &r.CancelledBy.Name,
-		&r.Summary, &r.URL, &r.Error, &r.Output, &r.AgainOf, &updated)
+		&r.Summary, &r.URL, &r.Error, &r.Output, &r.AgainOf, timeCol(&r.UpdatedAt))
 	if err != nil {
 		return r, mapErr(err)
 	}
 	r.Undo, r.Status, r.Source = undo == 1, storage.ActionRunStatus(status), incident.Source(source)
-	if r.RequestedAt, err = decTime(requested); err != nil {
-		return r, err
-	}
-	if r.UpdatedAt, err = decTime(updated); err != nil {
-		return r, err
-	}
-	for _, p := range []struct {
-		dst **time.Time
-		src sql.NullString
-	}{{&r.ApprovedAt, approved}, {&r.StartedAt, started}, {&r.LeaseUntil, lease}, {&r.FinishedAt, fin}, {&r.VerifiedAt, verified}} {
-		if *p.dst, err = decTimePtr(p.src); err != nil {
-			return r, err
-		}
-	}
 	return r, nil
 }
 
@@ -97,27 +82,14 @@ func (q *querier) CreateActionRun(ctx context.Context, r *storage.ActionRun) err
 	return nil
 }
 
-func (q *querier) getRun(ctx context.Context, what, query string, args ...any) (storage.ActionRun, error) {
-	var r storage.ActionRun
-	err := q.read(ctx, func(db dbtx) error {
-		var err error
-		r, err = scanRun(db.QueryRowContext(ctx, query, args...))
-		return err
-	})
-	if err != nil {
-		return storage.ActionRun{}, fmt.Errorf("%s: %w", what, err)
-	}
-	return r, nil
-}
-
 // GetActionRun returns one run.
 func (q *querier) GetActionRun(ctx context.Context, id string) (storage.ActionRun, error) {
-	return q.getRun(ctx, "action run "+id, `SELECT `+runColumns+` FROM action_runs WHERE id = ?`, id)
+	return queryOne(ctx, q.read, "action run "+id, scanRun, `SELECT `+runColumns+` FROM action_runs WHERE id = ?`, id)
 }
 
 // ActiveActionRun returns the active run of an action on an incident.
 func (q *querier) ActiveActionRun(ctx context.Context, incidentID int64, actionID string) (storage.ActionRun, error) {
-	return q.getRun(ctx, fmt.Sprintf("active run of %s on incident %d", actionID, incidentID),
+	return queryOne(ctx, q.read, fmt.Sprintf("active run of %s on incident %d", actionID, incidentID), scanRun,
 		`SELECT `+runColumns+` FROM action_runs WHERE incident_id = ? AND action_id = ?
 		AND status IN ('requested','awaiting_approval','running')`, incidentID, actionID)
 }
@@ -125,41 +97,15 @@ func (q *querier) ActiveActionRun(ctx context.Context, incidentID int64, actionI
 // LatestActionRun returns the most recently requested run of an action on
 // an incident.
 func (q *querier) LatestActionRun(ctx context.Context, incidentID int64, actionID string) (storage.ActionRun, error) {
-	return q.getRun(ctx, fmt.Sprintf("latest run of %s on incident %d", actionID, incidentID),
+	return queryOne(ctx, q.read, fmt.Sprintf("latest run of %s on incident %d", actionID, incidentID), scanRun,
 		`SELECT `+runColumns+` FROM action_runs WHERE incident_id = ? AND action_id = ?
 		ORDER BY requested_at DESC, id DESC LIMIT 1`, incidentID, actionID)
 }
 
-func queryRuns(ctx context.Context, db dbtx, query string, args ...any) ([]storage.ActionRun, error) {
-	rows, err := db.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, mapErr(err)
-	}
-	defer rows.Close()
-	out := []storage.ActionRun{}
-	for rows.Next() {
-		r, err := scanRun(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, mapErr(rows.Err())
-}
-
 // ListActionRuns returns an incident's runs, oldest request first.
 func (q *querier) ListActionRuns(ctx context.Context, incidentID int64) ([]storage.ActionRun, error) {
-	var out []storage.ActionRun
-	err := q.read(ctx, func(db dbtx) error {
-		var err error
-		out, err = queryRuns(ctx, db, `SELECT `+runColumns+` FROM action_runs WHERE incident_id = ?
-			ORDER BY requested_at, id`, incidentID)
-		return err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("list runs of incident %d: %w", incidentID, err)
-	}
-	return out, nil
+	return queryAll(ctx, q.read, fmt.Sprintf("list runs of incident %d", incidentID), []storage.ActionRun{}, scanRun,
+		`SELECT `+runColumns+` FROM action_runs WHERE incident_id = ? ORDER BY requested_at, id`, incidentID)
 }
 
 // UpdateActionRun saves r if its stored status is one of from.
@@ -173,12 +119,8 @@ func (q *querier) UpdateActionRun(ctx context.Context, r *storage.ActionRun, fro
 		args = append(args, string(s))
 	}
 	err := q.write(ctx, func(w *querier) error {
-		res, err := w.tx.ExecContext(ctx, `UPDATE action_runs SET `+strings.Join(sets, ", ")+`
+		n, err := exec(ctx, w.tx, `UPDATE action_runs SET `+strings.Join(sets, ", ")+`
 			WHERE id = ? AND status IN (`+placeholders(len(from))+`)`, args...)
-		if err != nil {
-			return mapErr(err)
-		}
-		n, err := rowsAffected(res)
 		if err != nil || n == 1 {
 			return err
 		}
@@ -198,30 +140,14 @@ func (q *querier) UpdateActionRun(ctx context.Context, r *storage.ActionRun, fro
 // first. Inside InTx the writer's BEGIN IMMEDIATE keeps every other writer
 // out until the transaction ends, which is what makes the claim exclusive.
 func (q *querier) ClaimRequestedActionRuns(ctx context.Context, limit int) ([]storage.ActionRun, error) {
-	return q.claimRuns(ctx, "claim requested action runs", limit,
+	return claimRows(ctx, q, "claim requested action runs", limit, scanRun,
 		`SELECT `+runColumns+` FROM action_runs WHERE status = 'requested' ORDER BY requested_at, id LIMIT ?`, limit)
 }
 
 // ClaimExpiredActionRuns returns up to limit running runs whose lease
 // ended at or before now.
 func (q *querier) ClaimExpiredActionRuns(ctx context.Context, now time.Time, limit int) ([]storage.ActionRun, error) {
-	return q.claimRuns(ctx, "claim expired action runs", limit,
+	return claimRows(ctx, q, "claim expired action runs", limit, scanRun,
 		`SELECT `+runColumns+` FROM action_runs WHERE status = 'running' AND lease_until <= ?
 		ORDER BY lease_until, id LIMIT ?`, encTime(now), limit)
-}
-
-func (q *querier) claimRuns(ctx context.Context, what string, limit int, query string, args ...any) ([]storage.ActionRun, error) {
-	if limit <= 0 {
-		return []storage.ActionRun{}, nil
-	}
-	var out []storage.ActionRun
-	err := q.write(ctx, func(w *querier) error {
-		var err error
-		out, err = queryRuns(ctx, w.tx, query, args...)
-		return err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", what, err)
-	}
-	return out, nil
 }

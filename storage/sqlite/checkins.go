@@ -15,23 +15,16 @@ const checkinColumns = `id, key, kind, COALESCE(incident_id, 0), spec, active, n
 
 func scanCheckin(r scanner) (storage.Checkin, error) {
 	var (
-		c            storage.Checkin
-		kind         string
-		active       int
-		due, updated string
+		c      storage.Checkin
+		kind   string
+		active int
 	)
-	err := r.Scan(&c.ID, &c.Key, &kind, &c.IncidentID, &c.Spec, &active, &due,
-		&c.Unanswered, &c.Escalation, &c.Fired, &c.OpenFireID, &updated)
+	err := r.Scan(&c.ID, &c.Key, &kind, &c.IncidentID, &c.Spec, &active, timeCol(&c.NextDueAt),
+		&c.Unanswered, &c.Escalation, &c.Fired, &c.OpenFireID, timeCol(&c.UpdatedAt))
 	if err != nil {
 		return c, mapErr(err)
 	}
 	c.Kind, c.Active = storage.CheckinKind(kind), active == 1
-	if c.NextDueAt, err = decTime(due); err != nil {
-		return c, err
-	}
-	if c.UpdatedAt, err = decTime(updated); err != nil {
-		return c, err
-	}
 	return c, nil
 }
 
@@ -76,110 +69,39 @@ func (q *querier) CreateCheckin(ctx context.Context, c *storage.Checkin) error {
 
 // UpdateCheckin saves the schedule and counters of c.
 func (q *querier) UpdateCheckin(ctx context.Context, c *storage.Checkin) error {
-	err := q.write(ctx, func(w *querier) error {
-		res, err := w.tx.ExecContext(ctx, `UPDATE checkins SET spec = ?, active = ?, next_due_at = ?,
-			unanswered = ?, escalation = ?, fired = ?, open_fire_id = ?, updated_at = ?
-			WHERE id = ?`,
-			c.Spec, boolInt(c.Active), encTime(c.NextDueAt), c.Unanswered, c.Escalation, c.Fired,
-			c.OpenFireID, encTime(c.UpdatedAt), c.ID)
-		if err != nil {
-			return mapErr(err)
-		}
-		n, err := rowsAffected(res)
-		if err != nil {
-			return err
-		}
-		if n == 0 {
-			return storage.ErrNotFound
-		}
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("update check-in %d: %w", c.ID, err)
-	}
-	return nil
+	return q.updateOne(ctx, fmt.Sprintf("update check-in %d", c.ID), `UPDATE checkins SET spec = ?, active = ?, next_due_at = ?,
+		unanswered = ?, escalation = ?, fired = ?, open_fire_id = ?, updated_at = ?
+		WHERE id = ?`,
+		c.Spec, boolInt(c.Active), encTime(c.NextDueAt), c.Unanswered, c.Escalation, c.Fired,
+		c.OpenFireID, encTime(c.UpdatedAt), c.ID)
 }
 
 // GetCheckin returns the check-in with key.
 func (q *querier) GetCheckin(ctx context.Context, key string) (storage.Checkin, error) {
-	var c storage.Checkin
-	err := q.read(ctx, func(db dbtx) error {
-		var err error
-		c, err = scanCheckin(db.QueryRowContext(ctx, `SELECT `+checkinColumns+` FROM checkins WHERE key = ?`, key))
-		return err
-	})
-	if err != nil {
-		return storage.Checkin{}, fmt.Errorf("check-in %s: %w", key, err)
-	}
-	return c, nil
-}
-
-func queryCheckins(ctx context.Context, db dbtx, query string, args ...any) ([]storage.Checkin, error) {
-	rows, err := db.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, mapErr(err)
-	}
-	defer rows.Close()
-	out := []storage.Checkin{}
-	for rows.Next() {
-		c, err := scanCheckin(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, mapErr(rows.Err())
+	return queryOne(ctx, q.read, "check-in "+key, scanCheckin,
+		`SELECT `+checkinColumns+` FROM checkins WHERE key = ?`, key)
 }
 
 // ListCheckins returns an incident's check-ins in ID order.
 func (q *querier) ListCheckins(ctx context.Context, incidentID int64) ([]storage.Checkin, error) {
-	var out []storage.Checkin
-	err := q.read(ctx, func(db dbtx) error {
-		var err error
-		out, err = queryCheckins(ctx, db, `SELECT `+checkinColumns+` FROM checkins WHERE incident_id = ? ORDER BY id`, incidentID)
-		return err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("list check-ins of incident %d: %w", incidentID, err)
-	}
-	return out, nil
+	return queryAll(ctx, q.read, fmt.Sprintf("list check-ins of incident %d", incidentID), []storage.Checkin{}, scanCheckin,
+		`SELECT `+checkinColumns+` FROM checkins WHERE incident_id = ? ORDER BY id`, incidentID)
 }
 
 // ClaimDueCheckins returns up to limit due check-ins of open incidents.
 // Inside InTx the writer's BEGIN IMMEDIATE keeps every other writer out
 // until the transaction ends, which is what makes the claim exclusive.
 func (q *querier) ClaimDueCheckins(ctx context.Context, now time.Time, limit int) ([]storage.Checkin, error) {
-	if limit <= 0 {
-		return []storage.Checkin{}, nil
-	}
-	var out []storage.Checkin
-	err := q.write(ctx, func(w *querier) error {
-		var err error
-		out, err = queryCheckins(ctx, w.tx, `SELECT `+checkinColumns+` FROM checkins
-			WHERE active = 1 AND next_due_at <= ?
-			  AND incident_id IN (SELECT id FROM incidents WHERE state = 'open')
-			ORDER BY next_due_at, id LIMIT ?`, encTime(now), limit)
-		return err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("claim due check-ins: %w", err)
-	}
-	return out, nil
+	return claimRows(ctx, q, "claim due check-ins", limit, scanCheckin, `SELECT `+checkinColumns+` FROM checkins
+		WHERE active = 1 AND next_due_at <= ?
+		  AND incident_id IN (SELECT id FROM incidents WHERE state = 'open')
+		ORDER BY next_due_at, id LIMIT ?`, encTime(now), limit)
 }
 
 // ClaimDueCheckin returns the check-in with key if it is active and due.
 func (q *querier) ClaimDueCheckin(ctx context.Context, key string, now time.Time) (storage.Checkin, error) {
-	var c storage.Checkin
-	err := q.write(ctx, func(w *querier) error {
-		var err error
-		c, err = scanCheckin(w.tx.QueryRowContext(ctx, `SELECT `+checkinColumns+` FROM checkins
-			WHERE key = ? AND active = 1 AND next_due_at <= ?`, key, encTime(now)))
-		return err
-	})
-	if err != nil {
-		return storage.Checkin{}, fmt.Errorf("claim check-in %s: %w", key, err)
-	}
-	return c, nil
+	return queryOne(ctx, q.writeDB, "claim check-in "+key, scanCheckin, `SELECT `+checkinColumns+` FROM checkins
+		WHERE key = ? AND active = 1 AND next_due_at <= ?`, key, encTime(now))
 }
 
 // NextCheckinDue returns the earliest due time of the claimable check-ins.
@@ -203,30 +125,17 @@ const fireColumns = `id, checkin_id, COALESCE(incident_id, 0), seq, due_at, fire
 
 func scanFire(r scanner) (storage.CheckinFire, error) {
 	var (
-		f                storage.CheckinFire
-		status           string
-		late             int
-		due, fired       string
-		answered, closed sql.NullString
+		f      storage.CheckinFire
+		status string
+		late   int
 	)
-	err := r.Scan(&f.ID, &f.CheckinID, &f.IncidentID, &f.Seq, &due, &fired, &late, &f.Escalation,
-		&status, &f.Answer, &f.AnsweredBy.Platform, &f.AnsweredBy.ID, &f.AnsweredBy.Name, &answered, &closed)
+	err := r.Scan(&f.ID, &f.CheckinID, &f.IncidentID, &f.Seq, timeCol(&f.DueAt), timeCol(&f.FiredAt), &late, &f.Escalation,
+		&status, &f.Answer, &f.AnsweredBy.Platform, &f.AnsweredBy.ID, &f.AnsweredBy.Name,
+		timePtrCol(&f.AnsweredAt), timePtrCol(&f.ClosedAt))
 	if err != nil {
 		return f, mapErr(err)
 	}
 	f.Status, f.Late = storage.FireStatus(status), late == 1
-	if f.DueAt, err = decTime(due); err != nil {
-		return f, err
-	}
-	if f.FiredAt, err = decTime(fired); err != nil {
-		return f, err
-	}
-	if f.AnsweredAt, err = decTimePtr(answered); err != nil {
-		return f, err
-	}
-	if f.ClosedAt, err = decTimePtr(closed); err != nil {
-		return f, err
-	}
 	return f, nil
 }
 
@@ -253,40 +162,14 @@ func (q *querier) RecordCheckinFire(ctx context.Context, f *storage.CheckinFire)
 
 // GetCheckinFire returns one fire.
 func (q *querier) GetCheckinFire(ctx context.Context, id int64) (storage.CheckinFire, error) {
-	var f storage.CheckinFire
-	err := q.read(ctx, func(db dbtx) error {
-		var err error
-		f, err = scanFire(db.QueryRowContext(ctx, `SELECT `+fireColumns+` FROM checkin_fires WHERE id = ?`, id))
-		return err
-	})
-	if err != nil {
-		return storage.CheckinFire{}, fmt.Errorf("check-in fire %d: %w", id, err)
-	}
-	return f, nil
+	return queryOne(ctx, q.read, fmt.Sprintf("check-in fire %d", id), scanFire,
+		`SELECT `+fireColumns+` FROM checkin_fires WHERE id = ?`, id)
 }
 
 // ListCheckinFires returns a check-in's fires in Seq order.
 func (q *querier) ListCheckinFires(ctx context.Context, checkinID int64) ([]storage.CheckinFire, error) {
-	out := []storage.CheckinFire{}
-	err := q.read(ctx, func(db dbtx) error {
-		rows, err := db.QueryContext(ctx, `SELECT `+fireColumns+` FROM checkin_fires WHERE checkin_id = ? ORDER BY seq, id`, checkinID)
-		if err != nil {
-			return mapErr(err)
-		}
-		defer rows.Close()
-		for rows.Next() {
-			f, err := scanFire(rows)
-			if err != nil {
-				return err
-			}
-			out = append(out, f)
-		}
-		return mapErr(rows.Err())
-	})
-	if err != nil {
-		return nil, fmt.Errorf("list fires of check-in %d: %w", checkinID, err)
-	}
-	return out, nil
+	return queryAll(ctx, q.read, fmt.Sprintf("list fires of check-in %d", checkinID), []storage.CheckinFire{}, scanFire,
+		`SELECT `+fireColumns+` FROM checkin_fires WHERE checkin_id = ? ORDER BY seq, id`, checkinID)
 }
 
 // FinishCheckinFire moves a fire on; see storage.CheckinStore.
@@ -299,15 +182,11 @@ func (q *querier) FinishCheckinFire(ctx context.Context, id int64, o storage.Fir
 		answeredAt = encTime(o.At)
 	}
 	err := q.write(ctx, func(w *querier) error {
-		res, err := w.tx.ExecContext(ctx, `UPDATE checkin_fires SET status = ?, answer = ?,
+		n, err := exec(ctx, w.tx, `UPDATE checkin_fires SET status = ?, answer = ?,
 			answered_by_platform = ?, answered_by_id = ?, answered_by_name = ?,
 			answered_at = ?, closed_at = COALESCE(closed_at, ?)
 			WHERE id = ? AND (status = 'open' OR (status = 'superseded' AND ? <> 'superseded'))`,
 			string(o.Status), o.Answer, o.By.Platform, o.By.ID, o.By.Name, answeredAt, encTime(o.At), id, string(o.Status))
-		if err != nil {
-			return mapErr(err)
-		}
-		n, err := rowsAffected(res)
 		if err != nil || n == 1 {
 			return err
 		}

@@ -15,25 +15,15 @@ const draftCols = `id, incident_id, reason, requested_by_platform, requested_by_
 
 func scanDraft(r scanner) (storage.Draft, error) {
 	var (
-		d                 storage.Draft
-		status, requested string
-		lease, posted     sql.NullString
+		d      storage.Draft
+		status string
 	)
 	err := r.Scan(&d.ID, &d.IncidentID, &d.Reason, &d.RequestedBy.Platform, &d.RequestedBy.ID, &d.RequestedBy.Name,
-		&requested, &status, &d.Attempts, &lease, &posted, &d.Source, &d.LastError)
+		timeCol(&d.RequestedAt), &status, &d.Attempts, timePtrCol(&d.LeaseUntil), timePtrCol(&d.PostedAt), &d.Source, &d.LastError)
 	if err != nil {
 		return d, mapErr(err)
 	}
 	d.Status = storage.DraftStatus(status)
-	if d.RequestedAt, err = decTime(requested); err != nil {
-		return d, err
-	}
-	if d.LeaseUntil, err = decTimePtr(lease); err != nil {
-		return d, err
-	}
-	if d.PostedAt, err = decTimePtr(posted); err != nil {
-		return d, err
-	}
 	return d, nil
 }
 
@@ -70,34 +60,20 @@ func (q *querier) RequestDraft(ctx context.Context, d *storage.Draft) (bool, err
 // ClaimDraft leases the oldest due pending request. SQLite has one writer,
 // so the claim is atomic.
 func (q *querier) ClaimDraft(ctx context.Context, now time.Time, lease time.Duration) (storage.Draft, error) {
-	var d storage.Draft
-	at := encTime(now)
-	err := q.write(ctx, func(w *querier) error {
-		var err error
-		d, err = scanDraft(w.tx.QueryRowContext(ctx, `UPDATE postmortem_drafts SET attempts = attempts + 1, lease_until = ?
-			WHERE id = (
-				SELECT id FROM postmortem_drafts
-				WHERE status = 'pending' AND (lease_until IS NULL OR lease_until <= ?)
-				ORDER BY id LIMIT 1)
-			RETURNING `+draftCols, encTime(now.Add(lease)), at))
-		return err
-	})
-	if err != nil {
-		return storage.Draft{}, fmt.Errorf("claim draft: %w", err)
-	}
-	return d, nil
+	return queryOne(ctx, q.writeDB, "claim draft", scanDraft, `UPDATE postmortem_drafts SET attempts = attempts + 1, lease_until = ?
+		WHERE id = (
+			SELECT id FROM postmortem_drafts
+			WHERE status = 'pending' AND (lease_until IS NULL OR lease_until <= ?)
+			ORDER BY id LIMIT 1)
+		RETURNING `+draftCols, encTime(now.Add(lease)), encTime(now))
 }
 
 // FinishDraft marks a claimed request posted, fenced by its attempt count.
 func (q *querier) FinishDraft(ctx context.Context, id int64, attempt int, at time.Time, source, lastErr string) error {
 	err := q.write(ctx, func(w *querier) error {
-		res, err := w.tx.ExecContext(ctx, `UPDATE postmortem_drafts
+		n, err := exec(ctx, w.tx, `UPDATE postmortem_drafts
 			SET status = 'posted', posted_at = ?, source = ?, last_error = ?, lease_until = NULL
 			WHERE id = ? AND attempts = ? AND status = 'pending'`, encTime(at), source, lastErr, id, attempt)
-		if err != nil {
-			return mapErr(err)
-		}
-		n, err := rowsAffected(res)
 		if err != nil || n == 1 {
 			return err
 		}
@@ -118,24 +94,6 @@ func (q *querier) FinishDraft(ctx context.Context, id int64, attempt int, at tim
 
 // ListDrafts returns an incident's requests, oldest first.
 func (q *querier) ListDrafts(ctx context.Context, incidentID int64) ([]storage.Draft, error) {
-	var out []storage.Draft
-	err := q.read(ctx, func(db dbtx) error {
-		rows, err := db.QueryContext(ctx, `SELECT `+draftCols+` FROM postmortem_drafts WHERE incident_id = ? ORDER BY id`, incidentID)
-		if err != nil {
-			return mapErr(err)
-		}
-		defer rows.Close()
-		for rows.Next() {
-			d, err := scanDraft(rows)
-			if err != nil {
-				return err
-			}
-			out = append(out, d)
-		}
-		return mapErr(rows.Err())
-	})
-	if err != nil {
-		return nil, fmt.Errorf("list drafts: %w", err)
-	}
-	return out, nil
+	return queryAll(ctx, q.read, "list drafts", nil, scanDraft,
+		`SELECT `+draftCols+` FROM postmortem_drafts WHERE incident_id = ? ORDER BY id`, incidentID)
 }

@@ -39,16 +39,58 @@ func decTime(s string) (time.Time, error) {
 	return t.UTC(), nil
 }
 
-// decTimePtr parses an optional stored timestamp.
-func decTimePtr(s sql.NullString) (*time.Time, error) {
-	if !s.Valid {
-		return nil, nil
+// decoded is a sql.Scanner that reads a TEXT column into *dst through
+// dec, so that a scan function needs no decoding step of its own. A NULL
+// sets *dst to its zero value when nullable, and is an error otherwise.
+type decoded[T any] struct {
+	dst      *T
+	dec      func(string) (T, error)
+	nullable bool
+}
+
+// Scan implements sql.Scanner.
+func (d decoded[T]) Scan(src any) error {
+	var s string
+	switch v := src.(type) {
+	case string:
+		s = v
+	case []byte:
+		s = string(v)
+	case nil:
+		if !d.nullable {
+			return errors.New("stored NULL, want text")
+		}
+		var zero T
+		*d.dst = zero
+		return nil
+	default:
+		return fmt.Errorf("stored %T, want text", src)
 	}
-	t, err := decTime(s.String)
+	v, err := d.dec(s)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	return &t, nil
+	*d.dst = v
+	return nil
+}
+
+// textCol scans a TEXT column into *dst through dec.
+func textCol[T any](dst *T, dec func(string) (T, error)) sql.Scanner {
+	return decoded[T]{dst: dst, dec: dec}
+}
+
+// timeCol scans a stored timestamp into *t.
+func timeCol(t *time.Time) sql.Scanner { return textCol(t, decTime) }
+
+// timePtrCol scans an optional stored timestamp into *t, nil for NULL.
+func timePtrCol(t **time.Time) sql.Scanner {
+	return decoded[*time.Time]{dst: t, nullable: true, dec: func(s string) (*time.Time, error) {
+		v, err := decTime(s)
+		if err != nil {
+			return nil, err
+		}
+		return &v, nil
+	}}
 }
 
 // encJSONMap renders a JSON object column; nil is {}.

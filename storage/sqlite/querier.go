@@ -75,42 +75,17 @@ const incidentColumns = `id, title, severity, impact, cause, state,
 type scanner interface{ Scan(dest ...any) error }
 
 func scanIncident(r scanner) (*incident.Incident, error) {
-	var (
-		inc                      incident.Incident
-		services, windows        string
-		impactStarted, declared  string
-		mitigated, diagnosed, rs sql.NullString
-	)
+	var inc incident.Incident
 	err := r.Scan(&inc.ID, &inc.Title, &inc.Severity, &inc.Impact, &inc.Cause, &inc.State,
 		&inc.Lead.Platform, &inc.Lead.ID, &inc.Lead.Name,
 		&inc.Declarer.Platform, &inc.Declarer.ID, &inc.Declarer.Name,
-		&services, &impactStarted, &declared, &mitigated, &diagnosed, &rs,
-		&inc.CauseText, &inc.Summary, &windows)
+		textCol(&inc.Services, decServices), timeCol(&inc.ImpactStartedAt), timeCol(&inc.DeclaredAt),
+		timePtrCol(&inc.MitigatedAt), timePtrCol(&inc.DiagnosedAt), timePtrCol(&inc.ResolvedAt),
+		&inc.CauseText, &inc.Summary, textCol(&inc.Windows, decWindows))
 	if err != nil {
 		return nil, mapErr(err)
 	}
 	inc.Key = incident.KeyFor(inc.ID)
-	if inc.Services, err = decServices(services); err != nil {
-		return nil, err
-	}
-	if inc.Windows, err = decWindows(windows); err != nil {
-		return nil, err
-	}
-	if inc.ImpactStartedAt, err = decTime(impactStarted); err != nil {
-		return nil, err
-	}
-	if inc.DeclaredAt, err = decTime(declared); err != nil {
-		return nil, err
-	}
-	if inc.MitigatedAt, err = decTimePtr(mitigated); err != nil {
-		return nil, err
-	}
-	if inc.DiagnosedAt, err = decTimePtr(diagnosed); err != nil {
-		return nil, err
-	}
-	if inc.ResolvedAt, err = decTimePtr(rs); err != nil {
-		return nil, err
-	}
 	return &inc, nil
 }
 
@@ -277,31 +252,14 @@ func (q *querier) UpdateIncident(ctx context.Context, inc *incident.Incident) er
 		return fmt.Errorf("update incident %d: %w", inc.ID, err)
 	}
 	args = append(args, inc.ID)
-	err = q.write(ctx, func(w *querier) error {
-		res, err := w.tx.ExecContext(ctx, `UPDATE incidents SET
-			title = ?, severity = ?, impact = ?, cause = ?, state = ?,
-			lead_platform = ?, lead_id = ?, lead_name = ?,
-			declarer_platform = ?, declarer_id = ?, declarer_name = ?,
-			services = ?, impact_started_at = ?, declared_at = ?,
-			mitigated_at = ?, diagnosed_at = ?, resolved_at = ?,
-			cause_text = ?, summary = ?, windows = ?
-			WHERE id = ?`, args...)
-		if err != nil {
-			return mapErr(err)
-		}
-		n, err := rowsAffected(res)
-		if err != nil {
-			return err
-		}
-		if n == 0 {
-			return storage.ErrNotFound
-		}
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("update incident %d: %w", inc.ID, err)
-	}
-	return nil
+	return q.updateOne(ctx, fmt.Sprintf("update incident %d", inc.ID), `UPDATE incidents SET
+		title = ?, severity = ?, impact = ?, cause = ?, state = ?,
+		lead_platform = ?, lead_id = ?, lead_name = ?,
+		declarer_platform = ?, declarer_id = ?, declarer_name = ?,
+		services = ?, impact_started_at = ?, declared_at = ?,
+		mitigated_at = ?, diagnosed_at = ?, resolved_at = ?,
+		cause_text = ?, summary = ?, windows = ?
+		WHERE id = ?`, args...)
 }
 
 // AddIncidentChannel binds ch to an incident: a no-op if it is bound to
@@ -394,20 +352,9 @@ func (q *querier) ListIncidents(ctx context.Context, f storage.IncidentFilter) (
 	}
 	var out []*incident.Incident
 	err := q.read(ctx, func(db dbtx) error {
-		rows, err := db.QueryContext(ctx, query, args...)
-		if err != nil {
-			return mapErr(err)
-		}
-		defer rows.Close()
-		for rows.Next() {
-			inc, err := scanIncident(rows)
-			if err != nil {
-				return err
-			}
-			out = append(out, inc)
-		}
-		if err := rows.Err(); err != nil {
-			return mapErr(err)
+		var err error
+		if out, err = queryRows(ctx, db, nil, scanIncident, query, args...); err != nil {
+			return err
 		}
 		return loadChannels(ctx, db, out)
 	})
@@ -488,39 +435,17 @@ func (q *querier) ListEvents(ctx context.Context, incidentID int64, afterSeq int
 	if limit > 0 {
 		lim = int64(limit)
 	}
-	var out []incident.Event
-	err := q.read(ctx, func(db dbtx) error {
-		rows, err := db.QueryContext(ctx, `SELECT id, incident_id, seq, at, kind,
-			actor_platform, actor_id, actor_name, text, source, data
-			FROM events WHERE incident_id = ? AND seq > ? ORDER BY seq LIMIT ?`,
-			incidentID, afterSeq, lim)
-		if err != nil {
-			return mapErr(err)
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var (
-				ev       incident.Event
-				at, data string
-			)
-			if err := rows.Scan(&ev.ID, &ev.IncidentID, &ev.Seq, &at, &ev.Kind,
-				&ev.Actor.Platform, &ev.Actor.ID, &ev.Actor.Name, &ev.Text, &ev.Source, &data); err != nil {
-				return mapErr(err)
-			}
-			if ev.At, err = decTime(at); err != nil {
-				return err
-			}
-			if ev.Data, err = decJSONMap(data); err != nil {
-				return err
-			}
-			out = append(out, ev)
-		}
-		return mapErr(rows.Err())
-	})
-	if err != nil {
-		return nil, fmt.Errorf("list events of incident %d: %w", incidentID, err)
-	}
-	return out, nil
+	return queryAll(ctx, q.read, fmt.Sprintf("list events of incident %d", incidentID), nil, scanEvent,
+		`SELECT id, incident_id, seq, at, kind, actor_platform, actor_id, actor_name, text, source, data
+		FROM events WHERE incident_id = ? AND seq > ? ORDER BY seq LIMIT ?`,
+		incidentID, afterSeq, lim)
+}
+
+func scanEvent(r scanner) (incident.Event, error) {
+	var ev incident.Event
+	err := r.Scan(&ev.ID, &ev.IncidentID, &ev.Seq, timeCol(&ev.At), &ev.Kind,
+		&ev.Actor.Platform, &ev.Actor.ID, &ev.Actor.Name, &ev.Text, &ev.Source, textCol(&ev.Data, decJSONMap))
+	return ev, mapErr(err)
 }
 
 // ---- outbox ----
@@ -530,28 +455,17 @@ const outboxColumns = `id, platform, channel, kind, payload, incident_id, status
 
 func scanOutbox(r scanner) (storage.OutboxMessage, error) {
 	var (
-		m             storage.OutboxMessage
-		payload       string
-		next, created string
-		delivered     sql.NullString
-		status        string
+		m       storage.OutboxMessage
+		payload string
+		status  string
 	)
 	err := r.Scan(&m.ID, &m.Platform, &m.Channel, &m.Kind, &payload, &m.IncidentID, &status,
-		&m.Attempts, &next, &created, &delivered, &m.LastError)
+		&m.Attempts, timeCol(&m.NextAttemptAt), timeCol(&m.CreatedAt), timePtrCol(&m.DeliveredAt), &m.LastError)
 	if err != nil {
 		return m, mapErr(err)
 	}
 	m.Payload = []byte(payload)
 	m.Status = storage.OutboxStatus(status)
-	if m.NextAttemptAt, err = decTime(next); err != nil {
-		return m, err
-	}
-	if m.CreatedAt, err = decTime(created); err != nil {
-		return m, err
-	}
-	if m.DeliveredAt, err = decTimePtr(delivered); err != nil {
-		return m, err
-	}
 	return m, nil
 }
 
@@ -593,38 +507,23 @@ func (q *querier) ClaimOutbox(ctx context.Context, now time.Time, lease time.Dur
 		return nil, nil
 	}
 	at := encTime(now)
-	var out []storage.OutboxMessage
-	err := q.write(ctx, func(w *querier) error {
-		rows, err := w.tx.QueryContext(ctx, `UPDATE outbox
-			SET attempts = attempts + 1, lease_until = ?
-			WHERE id IN (
-				SELECT o.id FROM outbox AS o
-				WHERE o.status = 'pending'
-				  AND o.next_attempt_at <= ?
-				  AND (o.lease_until IS NULL OR o.lease_until <= ?)
-				  AND NOT EXISTS (
-					SELECT 1 FROM outbox AS p
-					WHERE p.platform = o.platform AND p.channel = o.channel
-					  AND p.status = 'pending' AND p.id < o.id)
-				ORDER BY o.id
-				LIMIT ?)
-			RETURNING `+outboxColumns,
-			encTime(now.Add(lease)), at, at, limit)
-		if err != nil {
-			return mapErr(err)
-		}
-		defer rows.Close()
-		for rows.Next() {
-			m, err := scanOutbox(rows)
-			if err != nil {
-				return err
-			}
-			out = append(out, m)
-		}
-		return mapErr(rows.Err())
-	})
+	out, err := queryAll(ctx, q.writeDB, "claim outbox", nil, scanOutbox, `UPDATE outbox
+		SET attempts = attempts + 1, lease_until = ?
+		WHERE id IN (
+			SELECT o.id FROM outbox AS o
+			WHERE o.status = 'pending'
+			  AND o.next_attempt_at <= ?
+			  AND (o.lease_until IS NULL OR o.lease_until <= ?)
+			  AND NOT EXISTS (
+				SELECT 1 FROM outbox AS p
+				WHERE p.platform = o.platform AND p.channel = o.channel
+				  AND p.status = 'pending' AND p.id < o.id)
+			ORDER BY o.id
+			LIMIT ?)
+		RETURNING `+outboxColumns,
+		encTime(now.Add(lease)), at, at, limit)
 	if err != nil {
-		return nil, fmt.Errorf("claim outbox: %w", err)
+		return nil, err
 	}
 	slices.SortFunc(out, func(a, b storage.OutboxMessage) int {
 		switch {
@@ -644,12 +543,8 @@ func (q *querier) ClaimOutbox(ctx context.Context, now time.Time, lease time.Dur
 // already is its status, which makes the call a no-op.
 func (q *querier) finishOutbox(ctx context.Context, op string, id int64, already storage.OutboxStatus, set string, args ...any) error {
 	err := q.write(ctx, func(w *querier) error {
-		res, err := w.tx.ExecContext(ctx, `UPDATE outbox SET `+set+`, lease_until = NULL
+		n, err := exec(ctx, w.tx, `UPDATE outbox SET `+set+`, lease_until = NULL
 			WHERE id = ? AND status = 'pending'`, append(args, id)...)
-		if err != nil {
-			return mapErr(err)
-		}
-		n, err := rowsAffected(res)
 		if err != nil {
 			return err
 		}
@@ -691,48 +586,22 @@ func (q *querier) KillOutbox(ctx context.Context, id int64, lastErr string) erro
 
 // GetOutbox loads one message; ErrNotFound if none.
 func (q *querier) GetOutbox(ctx context.Context, id int64) (storage.OutboxMessage, error) {
-	var m storage.OutboxMessage
-	err := q.read(ctx, func(db dbtx) error {
-		var err error
-		m, err = scanOutbox(db.QueryRowContext(ctx, `SELECT `+outboxColumns+` FROM outbox WHERE id = ?`, id))
-		return err
-	})
-	if err != nil {
-		return storage.OutboxMessage{}, fmt.Errorf("get outbox message %d: %w", id, err)
-	}
-	return m, nil
+	return queryOne(ctx, q.read, fmt.Sprintf("get outbox message %d", id), scanOutbox,
+		`SELECT `+outboxColumns+` FROM outbox WHERE id = ?`, id)
 }
 
 // OutboxStats summarizes pending messages (leased ones included) per
 // platform, in platform order.
 func (q *querier) OutboxStats(ctx context.Context) ([]storage.OutboxStat, error) {
-	var out []storage.OutboxStat
-	err := q.read(ctx, func(db dbtx) error {
-		rows, err := db.QueryContext(ctx, `SELECT platform, count(*), min(created_at) FROM outbox
-			WHERE status = 'pending' GROUP BY platform ORDER BY platform`)
-		if err != nil {
-			return mapErr(err)
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var (
-				st     storage.OutboxStat
-				oldest string
-			)
-			if err := rows.Scan(&st.Platform, &st.Pending, &oldest); err != nil {
-				return mapErr(err)
-			}
-			if st.OldestPending, err = decTime(oldest); err != nil {
-				return err
-			}
-			out = append(out, st)
-		}
-		return mapErr(rows.Err())
-	})
-	if err != nil {
-		return nil, fmt.Errorf("outbox stats: %w", err)
-	}
-	return out, nil
+	return queryAll(ctx, q.read, "outbox stats", nil, scanOutboxStat,
+		`SELECT platform, count(*), min(created_at) FROM outbox
+		WHERE status = 'pending' GROUP BY platform ORDER BY platform`)
+}
+
+func scanOutboxStat(r scanner) (storage.OutboxStat, error) {
+	var st storage.OutboxStat
+	err := r.Scan(&st.Platform, &st.Pending, timeCol(&st.OldestPending))
+	return st, mapErr(err)
 }
 
 // ---- message refs ----
@@ -772,14 +641,10 @@ func (q *querier) GetMessageRef(ctx context.Context, key string) (storage.Messag
 // and has not expired at now. An expired record is taken over.
 func (q *querier) ClaimDedupe(ctx context.Context, key string, now, expiresAt time.Time) error {
 	err := q.write(ctx, func(w *querier) error {
-		res, err := w.tx.ExecContext(ctx, `INSERT INTO dedupe_keys (key, expires_at) VALUES (?, ?)
+		n, err := exec(ctx, w.tx, `INSERT INTO dedupe_keys (key, expires_at) VALUES (?, ?)
 			ON CONFLICT (key) DO UPDATE SET expires_at = excluded.expires_at
 			WHERE dedupe_keys.expires_at <= ?`,
 			key, encTime(expiresAt), encTime(now))
-		if err != nil {
-			return mapErr(err)
-		}
-		n, err := rowsAffected(res)
 		if err != nil {
 			return err
 		}
@@ -792,23 +657,6 @@ func (q *querier) ClaimDedupe(ctx context.Context, key string, now, expiresAt ti
 		return fmt.Errorf("claim dedupe key %q: %w", key, err)
 	}
 	return nil
-}
-
-// PruneDedupe deletes keys expired at now and says how many.
-func (q *querier) PruneDedupe(ctx context.Context, now time.Time) (int, error) {
-	var n int64
-	err := q.write(ctx, func(w *querier) error {
-		res, err := w.tx.ExecContext(ctx, `DELETE FROM dedupe_keys WHERE expires_at <= ?`, encTime(now))
-		if err != nil {
-			return mapErr(err)
-		}
-		n, err = rowsAffected(res)
-		return err
-	})
-	if err != nil {
-		return 0, fmt.Errorf("prune dedupe keys: %w", err)
-	}
-	return int(n), nil
 }
 
 // ---- audit ----
@@ -855,38 +703,22 @@ func (q *querier) ListAudit(ctx context.Context, f storage.AuditFilter) ([]stora
 		lim = int64(f.Limit)
 	}
 	args = append(args, lim)
-	var out []storage.AuditEntry
-	err := q.read(ctx, func(db dbtx) error {
-		rows, err := db.QueryContext(ctx, `SELECT id, at, incident_id, actor_platform, actor_id, actor_name,
-			action, subject, step, outcome, detail, duration_ms
-			FROM audit_log WHERE `+strings.Join(conds, " AND ")+` ORDER BY id LIMIT ?`, args...)
-		if err != nil {
-			return mapErr(err)
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var (
-				e          storage.AuditEntry
-				at, detail string
-				ms         int64
-			)
-			if err := rows.Scan(&e.ID, &at, &e.IncidentID, &e.Actor.Platform, &e.Actor.ID, &e.Actor.Name,
-				&e.Action, &e.Subject, &e.Step, &e.Outcome, &detail, &ms); err != nil {
-				return mapErr(err)
-			}
-			if e.At, err = decTime(at); err != nil {
-				return err
-			}
-			if e.Detail, err = decJSONMap(detail); err != nil {
-				return err
-			}
-			e.Duration = time.Duration(ms) * time.Millisecond
-			out = append(out, e)
-		}
-		return mapErr(rows.Err())
-	})
+	return queryAll(ctx, q.read, "list audit", nil, scanAudit,
+		`SELECT id, at, incident_id, actor_platform, actor_id, actor_name,
+		action, subject, step, outcome, detail, duration_ms
+		FROM audit_log WHERE `+strings.Join(conds, " AND ")+` ORDER BY id LIMIT ?`, args...)
+}
+
+func scanAudit(r scanner) (storage.AuditEntry, error) {
+	var (
+		e  storage.AuditEntry
+		ms int64
+	)
+	err := r.Scan(&e.ID, timeCol(&e.At), &e.IncidentID, &e.Actor.Platform, &e.Actor.ID, &e.Actor.Name,
+		&e.Action, &e.Subject, &e.Step, &e.Outcome, textCol(&e.Detail, decJSONMap), &ms)
 	if err != nil {
-		return nil, fmt.Errorf("list audit: %w", err)
+		return e, mapErr(err)
 	}
-	return out, nil
+	e.Duration = time.Duration(ms) * time.Millisecond
+	return e, nil
 }

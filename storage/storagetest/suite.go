@@ -64,6 +64,7 @@ func Run(t *testing.T, newStore func(t *testing.T) storage.Store) {
 		{"OutboxConcurrentWorkers", testOutboxConcurrentWorkers},
 		{"OutboxStats", testOutboxStats},
 		{"OutboxWake", testOutboxWake},
+		{"OutboxPrune", testOutboxPrune},
 		{"MessageRefs", testMessageRefs},
 		{"Dedupe", testDedupe},
 		{"Audit", testAudit},

@@ -307,107 +307,49 @@ func testRunConcurrentRunners(t *testing.T, s storage.Store) {
 		inc := mustCreate(t, s, newIncident(fmt.Sprintf("inc %d", i), base))
 		mustCreateRun(t, s, newRun(fmt.Sprintf("run-%02d", i), inc, "rollback", at(time.Duration(i)*time.Second)))
 	}
-	var (
-		mu      sync.Mutex
-		claimed = map[string]int{}
-		wg      sync.WaitGroup
-		errs    = make(chan error, workers)
-	)
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				var got []storage.ActionRun
-				err := s.InTx(ctx, func(ctx context.Context, q storage.Querier) error {
-					var err error
-					if got, err = q.ClaimRequestedActionRuns(ctx, 2); err != nil {
-						return err
-					}
-					for i := range got {
-						got[i].Status, got[i].StartedAt, got[i].LeaseUntil = storage.RunRunning, ptr(at(time.Hour)), ptr(at(2*time.Hour))
-						if err := q.UpdateActionRun(ctx, &got[i], storage.RunRequested); err != nil {
-							return err
-						}
-					}
-					return nil
-				})
-				if err != nil {
-					errs <- err
-					return
-				}
-				if len(got) == 0 {
-					return
-				}
-				mu.Lock()
-				for _, r := range got {
-					claimed[r.ID]++
-				}
-				mu.Unlock()
+	claimConcurrently(t, workers, n, "run", func() ([]string, error) {
+		var got []storage.ActionRun
+		err := s.InTx(ctx, func(ctx context.Context, q storage.Querier) error {
+			var err error
+			if got, err = q.ClaimRequestedActionRuns(ctx, 2); err != nil {
+				return err
 			}
-		}()
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Errorf("runner: %v", err)
-	}
-	if len(claimed) != n {
-		t.Errorf("%d runs claimed, want %d", len(claimed), n)
-	}
-	for id, c := range claimed {
-		if c != 1 {
-			t.Errorf("run %s claimed %d times", id, c)
-		}
-	}
+			for i := range got {
+				got[i].Status, got[i].StartedAt, got[i].LeaseUntil = storage.RunRunning, ptr(at(time.Hour)), ptr(at(2*time.Hour))
+				if err := q.UpdateActionRun(ctx, &got[i], storage.RunRequested); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		return runIDs(got), err
+	})
 }
 
 // testRunClaimSkipsLocked: a runner does not wait for, nor take, a run
 // whose incident a command holds.
 func testRunClaimSkipsLocked(t *testing.T, s storage.Store) {
-	ctx := ctxFor(t)
 	busy := mustCreate(t, s, newIncident("busy", base))
 	free := mustCreate(t, s, newIncident("free", base))
 	mustCreateRun(t, s, newRun("busy-run", busy, "rollback", at(time.Second)))
 	mustCreateRun(t, s, newRun("free-run", free, "rollback", at(2*time.Second)))
 
-	locked, claimed := make(chan struct{}), make(chan []storage.ActionRun, 1)
-	cmdErr := make(chan error, 1)
-	go func() {
-		cmdErr <- s.InTx(ctx, func(ctx context.Context, q storage.Querier) error {
-			if _, err := q.GetIncidentForUpdate(ctx, busy.ID); err != nil {
-				return err
-			}
-			r, err := q.GetActionRun(ctx, "busy-run")
-			if err != nil {
-				return err
-			}
-			r.Status, r.CancelledBy = storage.RunCancelled, bob
-			if err := q.UpdateActionRun(ctx, &r, storage.RunRequested); err != nil {
-				return err
-			}
-			close(locked)
-			select { // hold the lock a while (SQLite: until the claim gets the writer)
-			case <-claimed:
-			case <-time.After(300 * time.Millisecond):
-			}
-			return nil
-		})
-	}()
-	<-locked
 	var got []storage.ActionRun
-	err := s.InTx(ctx, func(ctx context.Context, q storage.Querier) error {
+	claimWhileHeld(t, s, func(ctx context.Context, q storage.Querier) error {
+		if _, err := q.GetIncidentForUpdate(ctx, busy.ID); err != nil {
+			return err
+		}
+		r, err := q.GetActionRun(ctx, "busy-run")
+		if err != nil {
+			return err
+		}
+		r.Status, r.CancelledBy = storage.RunCancelled, bob
+		return q.UpdateActionRun(ctx, &r, storage.RunRequested)
+	}, func(ctx context.Context, q storage.Querier) error {
 		var err error
 		got, err = q.ClaimRequestedActionRuns(ctx, 10)
 		return err
 	})
-	claimed <- got
-	if err != nil {
-		t.Fatalf("ClaimRequestedActionRuns: %v", err)
-	}
-	if err := <-cmdErr; err != nil {
-		t.Fatalf("command: %v", err)
-	}
 	if fmt.Sprint(runIDs(got)) != "[free-run]" {
 		t.Fatalf("claimed %v while busy-run's incident was held and the run cancelled; want [free-run]", runIDs(got))
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 	"testing"
 	"time"
 
@@ -395,64 +394,31 @@ func testCheckinConcurrentSweepers(t *testing.T, s storage.Store) {
 		mustCreateCheckin(t, s, newCheckin(inc, storage.CheckinImpact, at(time.Duration(i)*time.Second)))
 	}
 	now := at(time.Hour)
-	var (
-		mu      sync.Mutex
-		claimed = map[int64]int{}
-		wg      sync.WaitGroup
-		errs    = make(chan error, workers)
-	)
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				var got []storage.Checkin
-				err := s.InTx(ctx, func(ctx context.Context, q storage.Querier) error {
-					var err error
-					if got, err = q.ClaimDueCheckins(ctx, now, 3); err != nil {
-						return err
-					}
-					for _, c := range got {
-						f := &storage.CheckinFire{CheckinID: c.ID, IncidentID: c.IncidentID, Seq: c.Fired + 1, DueAt: c.NextDueAt, FiredAt: now}
-						if err := q.RecordCheckinFire(ctx, f); err != nil {
-							return err
-						}
-						c.Fired++
-						c.NextDueAt = now.Add(10 * time.Minute)
-						c.OpenFireID = f.ID
-						if err := q.UpdateCheckin(ctx, &c); err != nil {
-							return err
-						}
-					}
-					return nil
-				})
-				if err != nil {
-					errs <- err
-					return
-				}
-				if len(got) == 0 {
-					return
-				}
-				mu.Lock()
-				for _, c := range got {
-					claimed[c.ID]++
-				}
-				mu.Unlock()
+	claimed := claimConcurrently(t, workers, n, "check-in", func() ([]int64, error) {
+		var ids []int64
+		err := s.InTx(ctx, func(ctx context.Context, q storage.Querier) error {
+			got, err := q.ClaimDueCheckins(ctx, now, 3)
+			if err != nil {
+				return err
 			}
-		}()
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Fatalf("sweeper: %v", err)
-	}
-	if len(claimed) != n {
-		t.Fatalf("%d check-ins fired, want %d", len(claimed), n)
-	}
-	for id, k := range claimed {
-		if k != 1 {
-			t.Errorf("check-in %d fired %d times", id, k)
-		}
+			for _, c := range got {
+				f := &storage.CheckinFire{CheckinID: c.ID, IncidentID: c.IncidentID, Seq: c.Fired + 1, DueAt: c.NextDueAt, FiredAt: now}
+				if err := q.RecordCheckinFire(ctx, f); err != nil {
+					return err
+				}
+				c.Fired++
+				c.NextDueAt = now.Add(10 * time.Minute)
+				c.OpenFireID = f.ID
+				if err := q.UpdateCheckin(ctx, &c); err != nil {
+					return err
+				}
+				ids = append(ids, c.ID)
+			}
+			return nil
+		})
+		return ids, err
+	})
+	for id := range claimed {
 		c, err := s.ListCheckinFires(ctx, id)
 		if err != nil || len(c) != 1 {
 			t.Errorf("check-in %d has fires %+v, %v; want one", id, c, err)
@@ -466,54 +432,32 @@ func testCheckinConcurrentSweepers(t *testing.T, s storage.Store) {
 // waiting; on SQLite it waits for the single writer and then sees the
 // change.
 func testCheckinClaimSkipsLocked(t *testing.T, s storage.Store) {
-	ctx := ctxFor(t)
 	busy := mustCreate(t, s, newIncident("busy", base))
 	free := mustCreate(t, s, newIncident("free", base))
 	mustCreateCheckin(t, s, newCheckin(busy, storage.CheckinImpact, at(time.Minute)))
 	mustCreateCheckin(t, s, newCheckin(free, storage.CheckinImpact, at(2*time.Minute)))
 
-	locked, claimed := make(chan struct{}), make(chan []storage.Checkin, 1)
-	cmdErr := make(chan error, 1)
-	go func() {
-		cmdErr <- s.InTx(ctx, func(ctx context.Context, q storage.Querier) error {
-			inc, err := q.GetIncidentForUpdate(ctx, busy.ID)
-			if err != nil {
-				return err
-			}
-			c, err := q.GetCheckin(ctx, busy.Key+"/impact")
-			if err != nil {
-				return err
-			}
-			inc.State, inc.ResolvedAt = incident.StateResolved, ptr(at(time.Minute))
-			if err := q.UpdateIncident(ctx, inc); err != nil {
-				return err
-			}
-			c.Active = false
-			if err := q.UpdateCheckin(ctx, &c); err != nil {
-				return err
-			}
-			close(locked)
-			select { // hold the lock a while (SQLite: until the claim gives up waiting)
-			case <-claimed:
-			case <-time.After(300 * time.Millisecond):
-			}
-			return nil
-		})
-	}()
-	<-locked
 	var got []storage.Checkin
-	err := s.InTx(ctx, func(ctx context.Context, q storage.Querier) error {
+	claimWhileHeld(t, s, func(ctx context.Context, q storage.Querier) error {
+		inc, err := q.GetIncidentForUpdate(ctx, busy.ID)
+		if err != nil {
+			return err
+		}
+		c, err := q.GetCheckin(ctx, busy.Key+"/impact")
+		if err != nil {
+			return err
+		}
+		inc.State, inc.ResolvedAt = incident.StateResolved, ptr(at(time.Minute))
+		if err := q.UpdateIncident(ctx, inc); err != nil {
+			return err
+		}
+		c.Active = false
+		return q.UpdateCheckin(ctx, &c)
+	}, func(ctx context.Context, q storage.Querier) error {
 		var err error
 		got, err = q.ClaimDueCheckins(ctx, at(time.Hour), 10)
 		return err
 	})
-	claimed <- got
-	if err != nil {
-		t.Fatalf("ClaimDueCheckins: %v", err)
-	}
-	if err := <-cmdErr; err != nil {
-		t.Fatalf("command: %v", err)
-	}
 	if fmt.Sprint(keys(got)) != fmt.Sprint([]string{free.Key + "/impact"}) {
 		t.Fatalf("claimed %v while %s was held and resolved; want only %s", keys(got), busy.Key, free.Key)
 	}

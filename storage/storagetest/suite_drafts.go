@@ -181,14 +181,7 @@ func testDraftConcurrentClaims(t *testing.T, s storage.Store) {
 		}()
 	}
 	wg.Wait()
-	if len(seen) != n {
-		t.Errorf("%d requests claimed, want %d", len(seen), n)
-	}
-	for id, k := range seen {
-		if k != 1 {
-			t.Errorf("request %d claimed %d times", id, k)
-		}
-	}
+	checkClaimedOnce(t, n, "request", seen)
 }
 
 func testDraftRollback(t *testing.T, s storage.Store) {
