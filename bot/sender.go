@@ -89,12 +89,16 @@ func NewSender(o SenderOptions) *Sender {
 }
 
 // Run delivers until ctx is done, waking on the store's outbox signal and
-// polling in between. Up to Batch channels are delivered to at once, and a
-// channel whose message is done takes its next one at once: a slow call
-// (a paced post, a Slack API that takes seconds) holds up its own channel,
-// never the others. The head of a channel in flight is leased, so a claim
-// made meanwhile skips that channel and its order is kept. Deliveries in
-// flight when ctx ends are finished before Run returns.
+// polling in between. Up to Batch channels are delivered to at once, and
+// slots freed by finished deliveries are refilled without waiting for the
+// rest: a slow call (a paced post, a Slack API that takes seconds) holds up
+// its own channel, never the others. (To spare the store a claim query per
+// message, a freed slot is refilled once a quarter of the slots are free or
+// none is in flight, and at the latest at the next poll.) The head of a
+// channel in flight is leased, so a claim made meanwhile skips that channel
+// and its order is kept; a delivery is cut off before its lease runs out
+// (see deliverOne). Deliveries in flight when ctx ends are finished before
+// Run returns.
 func (s *Sender) Run(ctx context.Context) error {
 	wake := s.o.Store.OutboxWake()
 	tick := time.NewTicker(s.o.Poll)
@@ -189,7 +193,13 @@ func (s *Sender) deliverOne(ctx context.Context, m storage.OutboxMessage) {
 	if m.IncidentID != 0 {
 		log = log.With("incident", incident.KeyFor(m.IncidentID))
 	}
-	err := s.deliver(ctx, m)
+	// The call must end while the message is still leased to us:
+	// otherwise a claim (ours or another replica's) would take it again
+	// and send it twice. A call cut off has an unknown outcome; the retry
+	// is marked as such, and adapters look for what the first try did.
+	dctx, cancel := context.WithTimeout(ctx, s.o.Lease*4/5)
+	err := s.deliver(dctx, m)
+	cancel()
 	now := s.o.Clock.Now()
 	result := ResultDelivered
 	var ra *RetryAfterError

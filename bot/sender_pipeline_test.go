@@ -2,6 +2,8 @@ package bot_test
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -10,6 +12,7 @@ import (
 	"github.com/tourniquet/tourniquet/bot"
 	"github.com/tourniquet/tourniquet/bot/bottest"
 	"github.com/tourniquet/tourniquet/incident"
+	"github.com/tourniquet/tourniquet/internal/clock"
 	"github.com/tourniquet/tourniquet/storage"
 	"github.com/tourniquet/tourniquet/storage/storagetest"
 )
@@ -42,7 +45,9 @@ func TestSenderRunIsNotHeldUpByASlowChannel(t *testing.T) {
 		_, fast := h.declare(alice, "declare sev2 fast one")
 		d := &stuckDeliverer{Recorder: bottest.NewRecorder("slack"), channel: slow.ChannelID,
 			release: make(chan struct{}), stuck: make(chan struct{})}
-		sender := bot.NewSender(bot.SenderOptions{Store: s, Clock: h.clock, Deliverers: []bot.Deliverer{d}, Poll: 20 * time.Millisecond})
+		// No polling: only the store's wake-up and finished deliveries
+		// drive the sender, so refilling freed slots is what is tested.
+		sender := bot.NewSender(bot.SenderOptions{Store: s, Clock: h.clock, Deliverers: []bot.Deliverer{d}, Poll: time.Hour})
 		h.do(alice, slow, "note slow-1")
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan struct{})
@@ -74,27 +79,121 @@ func TestSenderRunIsNotHeldUpByASlowChannel(t *testing.T) {
 			}
 			return out
 		}
-		deadline := time.Now().Add(10 * time.Second)
-		for len(posted(fast)) < 3 {
-			if time.Now().After(deadline) {
-				t.Fatalf("the fast channel got %v while the slow one was stuck; want its three notes", posted(fast))
-			}
-			time.Sleep(10 * time.Millisecond)
-		}
+		waitFor(t, func() bool { return len(posted(fast)) >= 3 }, func() string {
+			return fmt.Sprintf("the fast channel got %v while the slow one was stuck; want its three notes", posted(fast))
+		})
 		if got := strings.Join(posted(fast), " "); got != "fast-1 fast-2 fast-3" {
 			t.Fatalf("fast channel order: %s", got)
 		}
 		h.do(alice, slow, "note slow-2")
 		release()
-		deadline = time.Now().Add(10 * time.Second)
-		for len(posted(slow)) < 2 {
-			if time.Now().After(deadline) {
-				t.Fatalf("the slow channel got %v after its release", posted(slow))
-			}
-			time.Sleep(10 * time.Millisecond)
-		}
+		waitFor(t, func() bool { return len(posted(slow)) >= 2 }, func() string {
+			return fmt.Sprintf("the slow channel got %v after its release", posted(slow))
+		})
 		if got := strings.Join(posted(slow), " "); got != "slow-1 slow-2" {
 			t.Fatalf("slow channel order: %s", got)
+		}
+	})
+}
+
+// waitFor polls cond for up to 10 s and fails the test with why() if it
+// never holds.
+func waitFor(t *testing.T, cond func() bool, why func() string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal(why())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// hangingDeliverer hangs the first post of a channel until its context
+// ends, as a Slack call that never answers does, and counts calls that
+// overlap.
+type hangingDeliverer struct {
+	*bottest.Recorder
+	channel string
+
+	mu        sync.Mutex
+	calls     int
+	active    int
+	maxActive int
+	deadline  time.Duration // of the first call's context, from its start
+}
+
+func (d *hangingDeliverer) Post(ctx context.Context, ch string, m bot.Message, o bot.PostOptions) (string, error) {
+	if ch != d.channel {
+		return d.Recorder.Post(ctx, ch, m, o)
+	}
+	d.mu.Lock()
+	d.calls++
+	first := d.calls == 1
+	d.active++
+	d.maxActive = max(d.maxActive, d.active)
+	if dl, ok := ctx.Deadline(); ok && first {
+		d.deadline = time.Until(dl)
+	}
+	d.mu.Unlock()
+	defer func() {
+		d.mu.Lock()
+		d.active--
+		d.mu.Unlock()
+	}()
+	if first {
+		select {
+		case <-ctx.Done():
+			return "", ctx.Err()
+		case <-time.After(2 * time.Second): // a sender that never cuts it off
+			return "", errors.New("no answer")
+		}
+	}
+	return d.Recorder.Post(ctx, ch, m, o)
+}
+
+// A call that hangs is cut off before its lease runs out, so the message
+// is never claimed again while the first try is still in the air (two
+// posts of one message); the retry then delivers it, once.
+func TestSenderCutsOffADeliveryBeforeItsLeaseEnds(t *testing.T) {
+	storagetest.ForEach(t, func(t *testing.T, s storage.Store) {
+		h := newHarness(t, s, bot.Options{})
+		_, ch := h.declare(alice, "declare sev2 hanging api")
+		h.do(alice, ch, "note rollback started")
+		d := &hangingDeliverer{Recorder: bottest.NewRecorder("slack"), channel: ch.ChannelID}
+		const lease = 150 * time.Millisecond
+		// The real clock: leases must really run out for a second claim
+		// to be possible.
+		sender := bot.NewSender(bot.SenderOptions{Store: s, Clock: clock.Real{}, Deliverers: []bot.Deliverer{d},
+			Lease: lease, Poll: 10 * time.Millisecond, BaseBackoff: 10 * time.Millisecond, MaxBackoff: 20 * time.Millisecond})
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			_ = sender.Run(ctx)
+		}()
+		defer func() { cancel(); <-done }()
+		notes := func() int {
+			n := 0
+			for _, p := range d.Ops("post") {
+				if strings.Contains(p.Message.Fallback, "rollback started") {
+					n++
+				}
+			}
+			return n
+		}
+		waitFor(t, func() bool { return notes() == 1 }, func() string { return "the note was never delivered after the hung try" })
+		time.Sleep(3 * lease) // a wrongly re-claimed try would land now
+		d.mu.Lock()
+		defer d.mu.Unlock()
+		if d.maxActive != 1 {
+			t.Errorf("%d tries of one message were in the air at once; want 1", d.maxActive)
+		}
+		if d.deadline <= 0 || d.deadline > lease {
+			t.Errorf("the first try's deadline was %v away; want within the %v lease", d.deadline, lease)
+		}
+		if n := notes(); n != 1 {
+			t.Errorf("the note was posted %d times; want once", n)
 		}
 	})
 }

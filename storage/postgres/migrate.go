@@ -21,7 +21,9 @@ const versionTable = "goose_db_version"
 
 // Migrate applies pending migrations, each in its own transaction: a
 // migration that fails leaves the schema as it was before it, and the error
-// names its file. Replicas migrating together take turns on an advisory
+// names its file. (An index built CONCURRENTLY cannot be built in a
+// transaction; such a migration is written to be run again after a
+// failure.) Replicas migrating together take turns on an advisory
 // lock specific to the schema.
 func (s *Store) Migrate(ctx context.Context) error {
 	return s.migrateFS(ctx, migrations.Postgres())

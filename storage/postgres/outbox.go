@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -107,47 +106,46 @@ func (q querier) ClaimOutbox(ctx context.Context, now time.Time, lease time.Dura
 	return out, nil
 }
 
-// outboxExec runs an update of message id; ErrNotFound when there is none.
-func (q querier) outboxExec(ctx context.Context, what string, id int64, sql string, args ...any) error {
+// outboxExec runs an update of pending message id. A message that does
+// not exist is ErrNotFound; one that is no longer pending (its lease ran
+// out and another worker finished it) is ErrConflict, except when already
+// is its status, which makes the call a no-op (as in the SQLite store).
+func (q querier) outboxExec(ctx context.Context, what string, id int64, already storage.OutboxStatus, sql string, args ...any) error {
 	tag, err := q.db.Exec(ctx, sql, append([]any{id}, args...)...)
 	what = fmt.Sprintf("%s outbox message %d", what, id)
 	if err != nil {
 		return mapErr(what, err)
 	}
-	if tag.RowsAffected() == 0 {
-		// Only pending messages change. Tell a missing message from one
-		// that another worker finished meanwhile (its lease had run out).
-		var status string
-		err := q.db.QueryRow(ctx, `SELECT status FROM outbox WHERE id = $1`, id).Scan(&status)
-		switch {
-		case err != nil:
-			return fmt.Errorf("%s: %w", what, storage.ErrNotFound)
-		case strings.HasPrefix(what, "mark delivered") && status == string(storage.OutboxDelivered):
-			return nil // delivered twice is still delivered
-		default:
-			return fmt.Errorf("%s: it is %s: %w", what, status, storage.ErrConflict)
-		}
+	if tag.RowsAffected() == 1 {
+		return nil
 	}
-	return nil
+	var status string
+	if err := q.db.QueryRow(ctx, `SELECT status FROM outbox WHERE id = $1`, id).Scan(&status); err != nil {
+		return mapErr(what, err)
+	}
+	if storage.OutboxStatus(status) == already {
+		return nil
+	}
+	return fmt.Errorf("%s: it is %s: %w", what, status, storage.ErrConflict)
 }
 
 // MarkDelivered records the delivery of a claimed message.
 func (q querier) MarkDelivered(ctx context.Context, id int64, at time.Time) error {
-	return q.outboxExec(ctx, "mark delivered", id, `UPDATE outbox
+	return q.outboxExec(ctx, "mark delivered", id, storage.OutboxDelivered, `UPDATE outbox
 		SET status = 'delivered', delivered_at = $2, lease_until = NULL, last_error = ''
 		WHERE id = $1 AND status = 'pending'`, at)
 }
 
 // RetryOutbox releases a claimed message to be tried again at next.
 func (q querier) RetryOutbox(ctx context.Context, id int64, next time.Time, lastErr string) error {
-	return q.outboxExec(ctx, "retry", id, `UPDATE outbox
+	return q.outboxExec(ctx, "retry", id, "", `UPDATE outbox
 		SET next_attempt_at = $2, last_error = $3, lease_until = NULL
 		WHERE id = $1 AND status = 'pending'`, next, lastErr)
 }
 
 // KillOutbox gives up on a message; the next one of its channel becomes due.
 func (q querier) KillOutbox(ctx context.Context, id int64, lastErr string) error {
-	return q.outboxExec(ctx, "kill", id, `UPDATE outbox
+	return q.outboxExec(ctx, "kill", id, storage.OutboxDead, `UPDATE outbox
 		SET status = 'dead', last_error = $2, lease_until = NULL
 		WHERE id = $1 AND status = 'pending'`, lastErr)
 }

@@ -1152,6 +1152,13 @@ func testOutboxKill(t *testing.T, s storage.Store) {
 	if err := s.KillOutbox(ctx, second[0].ID, "gone too"); err != nil {
 		t.Fatalf("KillOutbox: %v", err)
 	}
+	// A stale worker giving up on it too changes nothing.
+	if err := s.KillOutbox(ctx, second[0].ID, "stale"); err != nil {
+		t.Errorf("KillOutbox of a dead message: %v, want nil", err)
+	}
+	if m := mustGetOutbox(t, s, second[0].ID); m.Status != storage.OutboxDead || m.LastError != "gone too" {
+		t.Errorf("after a second kill: Status %q LastError %q, want dead, gone too", m.Status, m.LastError)
+	}
 	if got := mustClaim(t, s, at(time.Hour), time.Minute, 10); len(got) != 0 {
 		t.Fatalf("a dead message came back: %s", describe(got))
 	}
