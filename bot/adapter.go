@@ -61,6 +61,12 @@ type OpenChannelRequest struct {
 	// instead of opening a second one. The Sender sets it on each try; it
 	// is not stored with the outbox message.
 	Retry bool `json:"-"`
+	// RequestedAt is when the opening was first asked for (the outbox
+	// message's creation time), set by the Sender on each try and not
+	// stored with the message. On a retry an adapter reuses only a
+	// channel created since then (give or take clock skew): one that is
+	// older was not made by a try of this request. Zero means unknown.
+	RequestedAt time.Time `json:"-"`
 }
 
 // PostOptions are extras for a posted message.

@@ -262,6 +262,7 @@ func (s *Sender) deliver(ctx context.Context, m storage.OutboxMessage) error {
 		}
 		req := *op.Open
 		req.Retry = m.Attempts > 1 // an earlier try may have created the channel
+		req.RequestedAt = m.CreatedAt
 		id, err := d.OpenChannel(ctx, req)
 		if err != nil {
 			return err

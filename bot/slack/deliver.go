@@ -3,7 +3,9 @@ package slack
 import (
 	"context"
 	"fmt"
+	"math"
 	"strings"
+	"time"
 
 	"github.com/slack-go/slack"
 
@@ -26,14 +28,16 @@ const maxTopic = 250
 // after a later failure (binding the channel in the store) reuses it.
 //
 // That memory dies with the process. When req.Retry says an earlier try
-// may have created the channel and the name is taken, the workspace's
-// public channels are searched (see findCreated) for one of the name, or
-// of a suffixed variant, that the bot created; it is reused, people are
-// invited again (which is harmless) and the announcement is posted unless
-// an earlier try posted it. Only a first try, or a retry that finds none,
-// moves on to a suffixed name. A first try does not search: whatever
-// holds the name then was not made for this incident (an old channel from
-// before a database was restored, say), and reusing it would mix two
+// may have created the channel and the name is taken, the bot's own public
+// channels are searched (see findCreated) for one of the name, or of a
+// suffixed variant, that the bot created since req.RequestedAt (less
+// clockSkew); it is reused, people are invited again (which is harmless)
+// and the announcement is posted unless an earlier try posted it. Only a
+// first try, or a retry that finds none, moves on to a suffixed name. A
+// first try does not search, and a retry passes over older channels:
+// whatever held the name before the opening was asked for was not made
+// for this incident (an old channel from before a database was restored
+// and incident numbers started again, say), and reusing it would mix two
 // incidents in one channel.
 func (a *Adapter) OpenChannel(ctx context.Context, req bot.OpenChannelRequest) (string, error) {
 	a.mu.Lock()
@@ -42,7 +46,7 @@ func (a *Adapter) OpenChannel(ctx context.Context, req bot.OpenChannelRequest) (
 	if ok {
 		return id, nil
 	}
-	ch, reused, err := a.createChannel(ctx, ChannelName(req.Name), req.Retry)
+	ch, reused, err := a.createChannel(ctx, ChannelName(req.Name), req)
 	if err != nil {
 		return "", err
 	}
@@ -70,15 +74,16 @@ func (a *Adapter) OpenChannel(ctx context.Context, req bot.OpenChannelRequest) (
 const maxNameTries = 20
 
 // createChannel creates a channel named base, or base-2, base-3, … when
-// taken. On a retry, a taken base name first sends it looking for the
-// channel an earlier try created; the bool reports such a reuse.
-func (a *Adapter) createChannel(ctx context.Context, base string, retry bool) (*slack.Channel, bool, error) {
+// taken. On a retry (req.Retry), a taken base name first sends it looking
+// for the channel an earlier try of req created; the bool reports such a
+// reuse.
+func (a *Adapter) createChannel(ctx context.Context, base string, req bot.OpenChannelRequest) (*slack.Channel, bool, error) {
 	for i := 1; i <= maxNameTries; i++ {
 		name := withSuffix(base, i)
 		ch, err := a.api.CreateConversationContext(ctx, slack.CreateConversationParams{ChannelName: name})
 		if isCode(err, "name_taken") {
-			if i == 1 && retry {
-				found, err := a.findCreated(ctx, base)
+			if i == 1 && req.Retry {
+				found, err := a.findCreated(ctx, base, notBefore(req.RequestedAt))
 				if err != nil || found != nil {
 					return found, found != nil, err
 				}
@@ -93,23 +98,43 @@ func (a *Adapter) createChannel(ctx context.Context, base string, retry bool) (*
 	return nil, false, bot.PermanentError(fmt.Errorf("slack conversations.create: %q and %d variants are all taken", base, maxNameTries-1))
 }
 
-// listPageSize and maxListPages bound the search for a channel an earlier
-// try created: 200 channels a page (Slack's advice for conversations.list),
-// and at most 10,000 unarchived public channels.
+// memberPageSize and maxMemberPages bound the search for a channel an
+// earlier try created: 200 channels a page (Slack's advice for
+// users.conversations), and at most 10,000 unarchived public channels the
+// bot is in.
 const (
-	listPageSize = 200
-	maxListPages = 50
+	memberPageSize = 200
+	maxMemberPages = 50
 )
 
-// findCreated pages through the workspace's unarchived public channels
-// (conversations.list) for one named base or a suffixed variant of it
-// (base-2, …) whose creator is the bot, and returns the newest such, or
-// nil. When Slack is rate limiting or failing, it returns the error and
-// the Sender tries again later: opening a channel now might make a second
-// one. When Slack refuses the listing for good (a missing scope, say), it
-// logs that and returns nil, so the channel is opened under another name:
-// a second channel is better than none.
-func (a *Adapter) findCreated(ctx context.Context, base string) (*slack.Channel, error) {
+// clockSkew is how much earlier than the opening was asked for (by
+// Tourniquet's clock) Slack may date a channel that a try of it created
+// (by Slack's clock): the two clocks may be this far apart. A channel
+// older than that was there before the opening was asked for.
+const clockSkew = time.Minute
+
+// notBefore is the earliest creation time, in Unix seconds as Slack's
+// created field has it, of a channel that a try of an opening asked for
+// at requested may have made: requested truncated to the second, less
+// clockSkew. A zero requested (not known) sets no bound.
+func notBefore(requested time.Time) int64 {
+	if requested.IsZero() {
+		return math.MinInt64
+	}
+	return requested.Truncate(time.Second).Add(-clockSkew).Unix()
+}
+
+// findCreated pages through the unarchived public channels the bot is a
+// member of (users.conversations: the creator of a channel is one of its
+// members, and the bot is in far fewer channels than the workspace has)
+// for one named base or a suffixed variant of it (base-2, …) whose creator
+// is the bot and that was created at notBefore or later (Unix seconds), and
+// returns the newest such, or nil. When Slack is rate limiting or failing,
+// it returns the error and the Sender tries again later: opening a channel
+// now might make a second one. When Slack refuses the listing for good (a
+// missing scope, say), it logs that and returns nil, so the channel is
+// opened under another name: a second channel is better than none.
+func (a *Adapter) findCreated(ctx context.Context, base string, notBefore int64) (*slack.Channel, error) {
 	self, err := a.selfID(ctx)
 	if err != nil {
 		return nil, err
@@ -119,43 +144,35 @@ func (a *Adapter) findCreated(ctx context.Context, base string) (*slack.Channel,
 		names[withSuffix(base, i)] = true
 	}
 	var found *slack.Channel
-	params := &slack.GetConversationsParameters{Types: []string{"public_channel"}, ExcludeArchived: true, Limit: listPageSize}
+	params := &slack.GetConversationsForUserParameters{UserID: self, Types: []string{"public_channel"},
+		ExcludeArchived: true, Limit: memberPageSize}
 	for page := 1; ; page++ {
-		chans, next, err := a.api.GetConversationsContext(ctx, params)
+		chans, next, err := a.api.GetConversationsForUserContext(ctx, params)
 		if err != nil {
 			if tryLater(err) {
-				return nil, classify("conversations.list", err)
+				return nil, classify("users.conversations", err)
 			}
-			a.log.WarnContext(ctx, "could not list channels to find the one an earlier try created; opening another",
+			a.log.WarnContext(ctx, "could not list the bot's channels to find the one an earlier try created; opening another",
 				"name", base, "err", sanitize(err))
 			return nil, nil
 		}
 		for i := range chans {
 			c := &chans[i]
-			if names[c.Name] && c.Creator == self && (found == nil || c.Created > found.Created) {
+			if names[c.Name] && c.Creator == self && !c.IsArchived && int64(c.Created) >= notBefore &&
+				(found == nil || c.Created > found.Created) {
 				found = c
 			}
 		}
 		if next == "" {
 			return found, nil
 		}
-		if page == maxListPages {
-			a.log.WarnContext(ctx, "too many channels to search them all for the one an earlier try created",
-				"name", base, "searched", page*listPageSize)
+		if page == maxMemberPages {
+			a.log.WarnContext(ctx, "the bot is in too many channels to search them all for the one an earlier try created",
+				"name", base, "searched", page*memberPageSize)
 			return found, nil
 		}
 		params.Cursor = next
 	}
-}
-
-// tryLater reports an error that a later call may not get: a rate limit,
-// a server or network failure, or one of Slack's ok:false codes for those.
-func tryLater(err error) bool {
-	switch slackCode(err) {
-	case "", "internal_error", "fatal_error", "service_unavailable", "request_timeout", "ratelimited", "rate_limited":
-		return true
-	}
-	return false
 }
 
 // selfID is the bot's own user ID, asked of auth.test when Run has not

@@ -13,18 +13,23 @@ import (
 	"github.com/tourniquet/tourniquet/bot"
 )
 
-// transientErrors are ok:false answers that a later try may not get.
-var transientErrors = map[string]bool{
+// retryableCodes are Slack's ok:false codes for a failure on its side or
+// a rate limit: a later call may not get them.
+var retryableCodes = map[string]bool{
 	"internal_error":      true,
 	"fatal_error":         true,
 	"service_unavailable": true,
 	"request_timeout":     true,
 	"ratelimited":         true,
 	"rate_limited":        true,
-	"team_added_to_org":   true,
-	// A token or scope problem is fixed by the operator, not by the
-	// message: keep the message until then (the Sender still gives up
-	// after its attempt limit).
+	"team_added_to_org":   true, // the workspace is moving into an org
+}
+
+// operatorCodes are ok:false codes for a token or scope problem. It is
+// fixed by the operator, not by the message, so a delivery keeps the
+// message until then (the Sender still gives up after its attempt limit);
+// a look-up that only guards against a duplicate does not wait for it.
+var operatorCodes = map[string]bool{
 	"invalid_auth":      true,
 	"not_authed":        true,
 	"account_inactive":  true,
@@ -33,6 +38,30 @@ var transientErrors = map[string]bool{
 	"missing_scope":     true,
 	"no_permission":     true,
 	"ekm_access_denied": true,
+}
+
+// retryableCode reports whether an ok:false code is one that a later call
+// may not get.
+func retryableCode(code string) bool { return retryableCodes[code] }
+
+// tryLater reports whether err is one that a later call may not get: a
+// rate limit, a server (5xx) or network failure, a timeout, or a
+// retryable ok:false code. Any other answer is Slack refusing the request
+// as made. It is the one rule for deliveries (classify) and for the
+// look-ups that keep a retry from making a duplicate (findPosted,
+// findCreated): those wait rather than act on an answer they did not get.
+func tryLater(err error) bool {
+	if err == nil {
+		return false
+	}
+	var sc slack.StatusCodeError
+	if errors.As(err, &sc) {
+		return sc.Code == http.StatusTooManyRequests || sc.Code >= 500 || sc.Code == http.StatusRequestTimeout
+	}
+	if code := slackCode(err); code != "" {
+		return retryableCode(code)
+	}
+	return true // a rate limit, the network, a timeout, a body that did not parse
 }
 
 // defaultRetryAfter is the wait for a 429 without a Retry-After header.
@@ -57,23 +86,13 @@ func classify(op string, err error) error {
 		return &bot.RetryAfterError{After: after, Err: wrapped}
 	}
 	var sc slack.StatusCodeError
-	if errors.As(err, &sc) {
-		switch {
-		case sc.Code == http.StatusTooManyRequests:
-			return &bot.RetryAfterError{After: defaultRetryAfter, Err: wrapped}
-		case sc.Code >= 500, sc.Code == http.StatusRequestTimeout:
-			return wrapped
-		default:
-			return bot.PermanentError(wrapped)
-		}
+	if errors.As(err, &sc) && sc.Code == http.StatusTooManyRequests {
+		return &bot.RetryAfterError{After: defaultRetryAfter, Err: wrapped}
 	}
-	if code := slackCode(err); code != "" {
-		if transientErrors[code] {
-			return wrapped
-		}
-		return bot.PermanentError(wrapped)
+	if tryLater(err) || operatorCodes[slackCode(err)] {
+		return wrapped
 	}
-	return wrapped // network, timeouts, a body that did not parse
+	return bot.PermanentError(wrapped)
 }
 
 // slackCode is the error code of an ok:false answer ("name_taken"), or "".

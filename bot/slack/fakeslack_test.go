@@ -30,7 +30,7 @@ const (
 // the method path and the form or JSON body of every call, keeps
 // channels, members, messages and pins, and answers as Slack does
 // ({"ok":false,"error":"name_taken"}, 429 with Retry-After). It also
-// serves response URLs under /hooks/. conversations.list pages with
+// serves response URLs under /hooks/. users.conversations pages with
 // response_metadata.next_cursor, and channels have a creator: the bot for
 // the ones it created, U1 by default for the ones a test adds.
 type fakeSlack struct {
@@ -151,7 +151,7 @@ func (f *fakeSlack) failNext(method string, n, status int, header http.Header, b
 	}
 }
 
-// archive archives a channel: it keeps its name, and conversations.list
+// archive archives a channel: it keeps its name, and users.conversations
 // with exclude_archived leaves it out.
 func (f *fakeSlack) archive(id string) {
 	f.mu.Lock()
@@ -389,8 +389,8 @@ func (f *fakeSlack) handle(method string, c apiCall) (int, map[string]any) {
 		f.channels[id] = x
 		f.order = append(f.order, id)
 		return okv("channel", x.json())
-	case "conversations.list":
-		return f.list(c.Form)
+	case "users.conversations":
+		return f.userConversations(c.Form)
 	case "conversations.invite":
 		if need("channel", "users") != "" {
 			return fail("no_user")
@@ -583,11 +583,20 @@ func (c *fakeChannel) json() map[string]any {
 		"is_member": c.members[testBotUser], "topic": map[string]any{"value": c.topic}}
 }
 
-// list answers conversations.list as Slack does: types (default
-// public_channel; private channels only where the bot is a member),
-// exclude_archived, limit (default 100, at most 1000) and an opaque cursor,
-// with response_metadata.next_cursor "" on the last page. f.mu is held.
-func (f *fakeSlack) list(form url.Values) (int, map[string]any) {
+// userConversations answers users.conversations as Slack does: the
+// channels user (default: the caller, the bot) is a member of, of types
+// (default public_channel; private ones only where the bot is a member
+// too), exclude_archived, limit (default 100, at most 1000) and an opaque
+// cursor, with response_metadata.next_cursor "" on the last page. f.mu is
+// held.
+func (f *fakeSlack) userConversations(form url.Values) (int, map[string]any) {
+	user := form.Get("user")
+	if user == "" {
+		user = testBotUser
+	}
+	if f.users[user] == "" {
+		return fail("user_not_found")
+	}
 	types := map[string]bool{"public_channel": true}
 	if t := form.Get("types"); t != "" {
 		types = map[string]bool{}
@@ -623,6 +632,7 @@ func (f *fakeSlack) list(form url.Values) (int, map[string]any) {
 	for ; i < len(f.order) && len(out) < limit; i++ {
 		x := f.channels[f.order[i]]
 		switch {
+		case !x.members[user]:
 		case x.private && (!types["private_channel"] || !x.members[testBotUser]):
 		case !x.private && !types["public_channel"]:
 		case exclude && x.archived:

@@ -22,15 +22,17 @@ const historyWindow = 100
 
 // findPosted looks for the bot's message carrying key among the latest
 // messages of a channel (conversations.history with metadata). When Slack
-// is rate limiting or failing, it returns the error, and the Sender tries
-// again later: posting now might make a second copy. When Slack refuses
-// to show the history (a missing scope, say) it says not found, and the
-// message is posted: a possible duplicate is better than a lost message.
+// is rate limiting or failing (tryLater: a 429, a 5xx, the network, or an
+// ok:false internal_error, service_unavailable, …), it returns the error,
+// and the Sender tries again later: posting now might make a second copy.
+// When Slack refuses to show the history (a missing scope, say) it says
+// not found, and the message is posted: a possible duplicate is better
+// than a lost message.
 func (a *Adapter) findPosted(ctx context.Context, channelID, key string) (string, bool, error) {
 	res, err := a.api.GetConversationHistoryContext(ctx, &slack.GetConversationHistoryParameters{
 		ChannelID: channelID, Limit: historyWindow, IncludeAllMetadata: true})
 	if err != nil {
-		if slackCode(err) == "" { // a 429, a 5xx, the network: try again later
+		if tryLater(err) {
 			return "", false, classify("conversations.history", err)
 		}
 		a.log.WarnContext(ctx, "could not read the channel to see whether an earlier try posted the message; posting it",

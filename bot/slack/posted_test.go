@@ -12,19 +12,25 @@ import (
 	"github.com/tourniquet/tourniquet/storage/storagetest"
 )
 
-// A post carries its key as message metadata; a retry that finds the key
-// in the channel returns that message instead of posting it again.
-func TestRetriedPostIsNotPostedTwice(t *testing.T) {
-	h := newHarness(t, storagetest.NewSQLite(t))
+// postedOnce is a harness whose channel CINC holds m, posted (a first
+// try) with the key tq-41-abc as the message ts.
+func postedOnce(t *testing.T) (h *harness, m bot.Message, ts string) {
+	t.Helper()
+	h = newHarness(t, storagetest.NewSQLite(t))
 	h.fake.addChannel("CINC", "inc-1-db", false, testBotUser)
-	ctx := context.Background()
-	var m bot.Message
 	m.Text("📝 Alice noted: failover started")
-
-	ts, err := h.ad.Post(ctx, "CINC", m, bot.PostOptions{Key: "tq-41-abc"})
+	ts, err := h.ad.Post(context.Background(), "CINC", m, bot.PostOptions{Key: "tq-41-abc"})
 	if err != nil {
 		t.Fatal(err)
 	}
+	return h, m, ts
+}
+
+// A post carries its key as message metadata; a retry that finds the key
+// in the channel returns that message instead of posting it again.
+func TestRetriedPostIsNotPostedTwice(t *testing.T) {
+	h, m, ts := postedOnce(t)
+	ctx := context.Background()
 	posts := h.fake.OK("chat.postMessage")
 	if len(posts) != 1 {
 		t.Fatalf("chat.postMessage: %+v", posts)
@@ -101,5 +107,34 @@ func TestRetriedPostWaitsWhenHistoryIsRateLimited(t *testing.T) {
 	}
 	if n := len(h.fake.OK("chat.postMessage")); n != 0 {
 		t.Fatalf("%d posts while the history could not be read", n)
+	}
+}
+
+// An ok:false answer that says Slack is failing (internal_error, …) or
+// rate limiting is not a refusal to show the history: the retry waits
+// rather than post what an earlier try may have posted, and once the
+// history can be read it finds the earlier message.
+func TestRetriedPostWaitsWhenHistoryFailsOnSlacksSide(t *testing.T) {
+	for _, code := range []string{"internal_error", "fatal_error", "service_unavailable", "ratelimited"} {
+		t.Run(code, func(t *testing.T) {
+			h, m, ts := postedOnce(t)
+			ctx := context.Background()
+			h.fake.failNext("conversations.history", 1, http.StatusOK, nil, `{"ok":false,"error":"`+code+`"}`)
+			_, err := h.ad.Post(ctx, "CINC", m, bot.PostOptions{Key: "tq-41-abc", Retry: true})
+			if err == nil || bot.IsPermanent(err) {
+				t.Fatalf("history answered %s: %v; want an error to retry", code, err)
+			}
+			if n := len(h.fake.Calls("chat.postMessage")); n != 1 {
+				t.Fatalf("history answered %s: %d chat.postMessage calls, want the first try's only", code, n)
+			}
+
+			again, err := h.ad.Post(ctx, "CINC", m, bot.PostOptions{Key: "tq-41-abc", Retry: true})
+			if err != nil || again != ts {
+				t.Fatalf("next try: %q (%v), want the earlier message %s", again, err, ts)
+			}
+			if n := len(h.fake.channel("CINC").messages); n != 1 {
+				t.Fatalf("%d messages in the channel, want 1", n)
+			}
+		})
 	}
 }

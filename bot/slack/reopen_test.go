@@ -49,17 +49,19 @@ func (h *harness) restart() *Adapter {
 	return ad
 }
 
-// crowd adds n public channels of other people, so that conversations.list
-// takes more than one page.
+// crowd adds n public channels of other people that the bot is in, so
+// that users.conversations takes more than one page, and as many that it
+// is not in.
 func crowd(f *fakeSlack, n int) {
 	for i := range n {
-		f.addChannel(fmt.Sprintf("CTEAM%03d", i), fmt.Sprintf("team-%03d", i), false)
+		f.addChannel(fmt.Sprintf("CTEAM%03d", i), fmt.Sprintf("team-%03d", i), false, testBotUser)
+		f.addChannel(fmt.Sprintf("COTHER%03d", i), fmt.Sprintf("other-%03d", i), false)
 	}
 }
 
 func TestOpenChannelRetryReusesTheChannelTheBotCreated(t *testing.T) {
 	req := bot.OpenChannelRequest{IncidentKey: "INC-7", Name: "inc-7-checkout-errors", Title: "Checkout errors", Severity: "sev1",
-		Invite: []incident.Actor{alice}, Retry: true}
+		Invite: []incident.Actor{alice}, Retry: true, RequestedAt: t0}
 	ctx := context.Background()
 
 	t.Run("after a crash between creating and binding", func(t *testing.T) {
@@ -81,12 +83,16 @@ func TestOpenChannelRetryReusesTheChannelTheBotCreated(t *testing.T) {
 		if chans := h.fake.incidentChannels("inc-7-"); len(chans) != 1 {
 			t.Fatalf("%d incident channels, want 1", len(chans))
 		}
-		lists := h.fake.OK("conversations.list")
+		lists := h.fake.OK("users.conversations")
 		if len(lists) < 2 || lists[1].Form.Get("cursor") == "" {
-			t.Fatalf("conversations.list: %d pages, want the bot's channel found on page 2 through the cursor", len(lists))
+			t.Fatalf("users.conversations: %d pages, want the bot's channel found on page 2 through the cursor", len(lists))
 		}
-		if f := lists[0].Form; f.Get("types") != "public_channel" || f.Get("exclude_archived") != "true" || f.Get("limit") != "200" {
-			t.Fatalf("conversations.list parameters %v", f)
+		if f := lists[0].Form; f.Get("user") != testBotUser || f.Get("types") != "public_channel" ||
+			f.Get("exclude_archived") != "true" || f.Get("limit") != "200" {
+			t.Fatalf("users.conversations parameters %v", f)
+		}
+		if n := len(h.fake.Calls("conversations.list")); n != 0 {
+			t.Fatalf("%d conversations.list calls: the whole workspace was listed", n)
 		}
 		if n := len(h.announcements()); n != 1 {
 			t.Fatalf("%d announcements, want the first try's only", n)
@@ -106,7 +112,7 @@ func TestOpenChannelRetryReusesTheChannelTheBotCreated(t *testing.T) {
 		if ch := h.fake.channel(id); id == "COTHER" || ch == nil || ch.name != "inc-7-checkout-errors-2" || ch.creator != testBotUser {
 			t.Fatalf("opened %s %+v, want a new inc-7-checkout-errors-2", id, ch)
 		}
-		if len(h.fake.OK("conversations.list")) == 0 {
+		if len(h.fake.OK("users.conversations")) == 0 {
 			t.Fatal("a retry that found the name taken did not look for its own channel")
 		}
 	})
@@ -118,6 +124,43 @@ func TestOpenChannelRetryReusesTheChannelTheBotCreated(t *testing.T) {
 		id, err := h.ad.OpenChannel(ctx, req)
 		if err != nil || id == "COLD" {
 			t.Fatalf("opened %s (%v), want a new channel", id, err)
+		}
+	})
+
+	// A retry whose first try created nothing (a 429, say) after a
+	// database restore started incident numbers again: the bot's channel
+	// of that name belongs to an older incident.
+	t.Run("a channel the bot made before the opening was asked for is not reused", func(t *testing.T) {
+		for _, tc := range []struct {
+			after time.Duration // from the channel's creation to RequestedAt
+			reuse bool
+		}{
+			{after: 59*time.Second + 900*time.Millisecond, reuse: true}, // within clockSkew
+			{after: 61*time.Second + 500*time.Millisecond},
+			{after: 30 * 24 * time.Hour},
+		} {
+			h := newHarness(t, storagetest.NewSQLite(t))
+			h.fake.addChannelBy(testBotUser, "COLD", "inc-7-checkout-errors", false, testBotUser)
+			h.clock.Advance(tc.after)
+			again := req
+			again.RequestedAt = h.clock.Now()
+			h.clock.Advance(time.Minute)
+			id, err := h.ad.OpenChannel(ctx, again)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tc.reuse {
+				if id != "COLD" {
+					t.Errorf("channel created %v before the request: opened %s, want COLD reused", tc.after, id)
+				}
+				continue
+			}
+			if ch := h.fake.channel(id); id == "COLD" || ch == nil || ch.name != "inc-7-checkout-errors-2" {
+				t.Errorf("channel created %v before the request: opened %s %+v, want a new inc-7-checkout-errors-2", tc.after, id, ch)
+			}
+			if len(h.fake.OK("users.conversations")) == 0 {
+				t.Error("the retry did not look for its own channel")
+			}
 		}
 	})
 
@@ -141,16 +184,16 @@ func TestOpenChannelRetryReusesTheChannelTheBotCreated(t *testing.T) {
 		first := req
 		first.Retry = false
 		id, err := h.ad.OpenChannel(ctx, first)
-		if err != nil || id == "COLD" || len(h.fake.Calls("conversations.list")) != 0 {
+		if err != nil || id == "COLD" || len(h.fake.Calls("users.conversations")) != 0 {
 			t.Fatalf("first try opened %s (%v) after %d listings; want a new channel and no search", id, err,
-				len(h.fake.Calls("conversations.list")))
+				len(h.fake.Calls("users.conversations")))
 		}
 	})
 
 	t.Run("a rate-limited search is tried again later", func(t *testing.T) {
 		h := newHarness(t, storagetest.NewSQLite(t))
 		h.fake.addChannelBy(testBotUser, "CMINE", "inc-7-checkout-errors", false, testBotUser)
-		h.fake.failNext("conversations.list", 1, http.StatusTooManyRequests, http.Header{"Retry-After": {"3"}}, `{"ok":false,"error":"ratelimited"}`)
+		h.fake.failNext("users.conversations", 1, http.StatusTooManyRequests, http.Header{"Retry-After": {"3"}}, `{"ok":false,"error":"ratelimited"}`)
 		_, err := h.ad.OpenChannel(ctx, req)
 		var ra *bot.RetryAfterError
 		if !errors.As(err, &ra) || ra.After != 3*time.Second {
@@ -167,7 +210,7 @@ func TestOpenChannelRetryReusesTheChannelTheBotCreated(t *testing.T) {
 	t.Run("a search Slack refuses for good opens another channel", func(t *testing.T) {
 		h := newHarness(t, storagetest.NewSQLite(t))
 		h.fake.addChannelBy(testBotUser, "CMINE", "inc-7-checkout-errors", false, testBotUser)
-		h.fake.failNext("conversations.list", 1, http.StatusOK, nil, `{"ok":false,"error":"missing_scope","needed":"channels:read"}`)
+		h.fake.failNext("users.conversations", 1, http.StatusOK, nil, `{"ok":false,"error":"missing_scope","needed":"channels:read"}`)
 		id, err := h.ad.OpenChannel(ctx, req)
 		if err != nil || h.fake.channel(id).name != "inc-7-checkout-errors-2" {
 			t.Fatalf("opened %s (%v), want inc-7-checkout-errors-2", id, err)
@@ -218,5 +261,44 @@ func TestDeclareOpensOneChannelWhenTheCreateAnswerIsLost(t *testing.T) {
 	}
 	if n := len(h.announcements()); n != 1 {
 		t.Fatalf("%d announcements, want 1", n)
+	}
+}
+
+// After a database restore, incident numbers start again and an older
+// incident's channel, which the bot made, may hold the new incident's
+// name. The Sender's retry of an opening whose first try created nothing
+// (a 429) must not take that channel for the new incident.
+func TestRetryAfterARestoreDoesNotReuseAnOlderIncidentsChannel(t *testing.T) {
+	h := newHarness(t, storagetest.NewSQLite(t))
+	ctx := context.Background()
+	h.fake.addChannelBy(testBotUser, "COLDINC", "inc-1-checkout-errors", false, testBotUser)
+	h.clock.Advance(30 * 24 * time.Hour) // the restore
+	h.fake.failNext("conversations.create", 1, http.StatusTooManyRequests, http.Header{"Retry-After": {"2"}}, `{"ok":false,"error":"ratelimited"}`)
+	r, err := h.engine.Handle(ctx, bot.Invocation{Channel: channelRef("CLOBBY"), Actor: alice, Text: "declare sev2 Checkout errors"})
+	if err != nil || r.Error || r.IncidentKey != "INC-1" {
+		t.Fatalf("declare: %v %+v, want INC-1", err, r)
+	}
+	h.drain()
+	if h.pendingOutbox() == 0 {
+		t.Fatal("the rate-limited opening is not pending")
+	}
+	h.clock.Advance(time.Minute)
+	h.drain()
+	inc, err := h.store.GetIncidentByKey(ctx, r.IncidentKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ch, ok := inc.ChannelOn(incident.PlatformSlack)
+	if !ok || ch.ChannelID == "COLDINC" {
+		t.Fatalf("INC-1's channel %+v (%v): the older incident's channel was taken", ch, ok)
+	}
+	if c := h.fake.channel(ch.ChannelID); c == nil || c.name != "inc-1-checkout-errors-2" || c.creator != testBotUser {
+		t.Fatalf("INC-1's channel %+v, want a new inc-1-checkout-errors-2", c)
+	}
+	if len(h.fake.OK("users.conversations")) == 0 {
+		t.Fatal("the retry did not look for a channel its first try made")
+	}
+	if n := len(h.fake.channel("COLDINC").messages); n != 0 {
+		t.Fatalf("%d messages in the older incident's channel", n)
 	}
 }
