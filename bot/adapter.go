@@ -112,6 +112,10 @@ type Topicer interface {
 type RetryAfterError struct {
 	After time.Duration
 	Err   error
+	// NotTried says the platform was not called at all (the adapter's own
+	// pacing said wait): the try does not count as an attempt, and the
+	// next one is not a retry of something that may have gone out.
+	NotTried bool
 }
 
 func (e *RetryAfterError) Error() string {

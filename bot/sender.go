@@ -19,6 +19,7 @@ import (
 // Delivery results reported to SenderOptions.OnResult.
 const (
 	ResultDelivered   = "delivered"
+	ResultDeferred    = "deferred"
 	ResultRateLimited = "rate_limited"
 	ResultRetry       = "retry"
 	ResultDead        = "dead"
@@ -33,7 +34,7 @@ type SenderOptions struct {
 	// Lease is how long a claimed message is ours before another replica
 	// may take it (default 30s).
 	Lease time.Duration
-	// Batch is how many channels are delivered to at once (default 16).
+	// Batch is how many channels are delivered to at once (default 128).
 	Batch int
 	// Poll is how often the outbox is checked without a wake-up (default 1s).
 	Poll time.Duration
@@ -53,6 +54,8 @@ type SenderOptions struct {
 type Sender struct {
 	o          SenderOptions
 	deliverers map[string]Deliverer
+	// due wakes Run when a deferred message becomes due.
+	due chan struct{}
 }
 
 // NewSender returns a sender with defaults filled in.
@@ -67,7 +70,7 @@ func NewSender(o SenderOptions) *Sender {
 		o.Lease = 30 * time.Second
 	}
 	if o.Batch == 0 {
-		o.Batch = 16
+		o.Batch = 128
 	}
 	if o.Poll == 0 {
 		o.Poll = time.Second
@@ -81,7 +84,7 @@ func NewSender(o SenderOptions) *Sender {
 	if o.MaxBackoff == 0 {
 		o.MaxBackoff = 2 * time.Minute
 	}
-	s := &Sender{o: o, deliverers: map[string]Deliverer{}}
+	s := &Sender{o: o, deliverers: map[string]Deliverer{}, due: make(chan struct{}, 1)}
 	for _, d := range o.Deliverers {
 		s.deliverers[d.Platform()] = d
 	}
@@ -146,6 +149,7 @@ func (s *Sender) Run(ctx context.Context) error {
 		case <-ctx.Done():
 			return nil
 		case <-wake:
+		case <-s.due:
 		case <-tick.C:
 		case <-finished:
 			minFree = refill
@@ -208,6 +212,19 @@ func (s *Sender) deliverOne(ctx context.Context, m storage.OutboxMessage) {
 		if merr := s.o.Store.MarkDelivered(ctx, m.ID, now); merr != nil {
 			log.ErrorContext(ctx, "delivered but not marked; it may be sent again", "err", merr)
 		}
+	case errors.As(err, &ra) && ra.NotTried:
+		// Paced by the adapter: free the slot for other channels instead
+		// of waiting in it, and come back when the channel's turn is due.
+		result = ResultDeferred
+		if derr := s.o.Store.DeferOutbox(ctx, m.ID, now.Add(ra.After)); derr != nil {
+			log.ErrorContext(ctx, "could not defer message; the lease will expire", "err", derr)
+		}
+		time.AfterFunc(ra.After, func() {
+			select {
+			case s.due <- struct{}{}:
+			default:
+			}
+		})
 	case errors.As(err, &ra) && m.Attempts < 3*s.o.MaxAttempts:
 		result = ResultRateLimited
 		log.InfoContext(ctx, "rate limited", "retry_after", ra.After)

@@ -197,3 +197,71 @@ func TestSenderCutsOffADeliveryBeforeItsLeaseEnds(t *testing.T) {
 		}
 	})
 }
+
+// pacedDeliverer answers the first post to one channel as the Slack
+// adapter's pacer does when the channel's turn is far: not tried, come
+// back later.
+type pacedDeliverer struct {
+	*bottest.Recorder
+	channel string
+	after   time.Duration
+
+	mu    sync.Mutex
+	tries []bot.PostOptions
+}
+
+func (d *pacedDeliverer) Post(ctx context.Context, ch string, m bot.Message, o bot.PostOptions) (string, error) {
+	if ch == d.channel && strings.Contains(m.Fallback, "paced") {
+		d.mu.Lock()
+		d.tries = append(d.tries, o)
+		first := len(d.tries) == 1
+		d.mu.Unlock()
+		if first {
+			return "", &bot.RetryAfterError{After: d.after, Err: errors.New("paced"), NotTried: true}
+		}
+	}
+	return d.Recorder.Post(ctx, ch, m, o)
+}
+
+// A message the adapter's pacing hands back is delivered when its turn
+// comes, without any poll, once, and not as a retry (nothing went out);
+// the slot it would have slept in serves another channel meanwhile.
+func TestSenderDefersPacedMessages(t *testing.T) {
+	storagetest.ForEach(t, func(t *testing.T, s storage.Store) {
+		h := newHarness(t, s, bot.Options{})
+		_, paced := h.declare(alice, "declare sev2 paced channel")
+		_, other := h.declare(alice, "declare sev2 other channel")
+		d := &pacedDeliverer{Recorder: bottest.NewRecorder("slack"), channel: paced.ChannelID, after: 300 * time.Millisecond}
+		sender := bot.NewSender(bot.SenderOptions{Store: s, Clock: clock.Real{}, Deliverers: []bot.Deliverer{d},
+			Batch: 1, Poll: time.Hour})
+		h.do(alice, paced, "note paced one")
+		h.do(alice, other, "note other one")
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			_ = sender.Run(ctx)
+		}()
+		defer func() { cancel(); <-done }()
+		order := func() []string {
+			var out []string
+			for _, p := range d.Ops("post") {
+				if strings.Contains(p.Message.Fallback, "paced one") || strings.Contains(p.Message.Fallback, "other one") {
+					out = append(out, p.ChannelID)
+				}
+			}
+			return out
+		}
+		waitFor(t, func() bool { return len(order()) == 2 }, func() string {
+			return fmt.Sprintf("delivered to %v; want both notes (the deferred one without a poll)", order())
+		})
+		if got := order(); got[0] != other.ChannelID || got[1] != paced.ChannelID {
+			t.Errorf("delivery order %v; want the other channel first, while the paced one waited", got)
+		}
+		d.mu.Lock()
+		defer d.mu.Unlock()
+		if len(d.tries) != 2 || d.tries[1].Retry {
+			t.Errorf("tries of the paced note: %+v; want 2, the second not marked a retry", d.tries)
+		}
+	})
+}

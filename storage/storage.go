@@ -170,6 +170,10 @@ type OutboxStore interface {
 	RetryOutbox(ctx context.Context, id int64, next time.Time, lastErr string) error
 	// KillOutbox gives up on a message; the next one of its channel becomes due.
 	KillOutbox(ctx context.Context, id int64, lastErr string) error
+	// DeferOutbox releases a claimed message that was not tried at all
+	// (the adapter's own pacing said wait): it is due again at next, and
+	// its claim does not count as an attempt.
+	DeferOutbox(ctx context.Context, id int64, next time.Time) error
 	// GetOutbox loads one message.
 	GetOutbox(ctx context.Context, id int64) (OutboxMessage, error)
 	// OutboxStats summarizes pending messages per platform.

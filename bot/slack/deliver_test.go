@@ -232,6 +232,10 @@ func TestRateLimitedMessageGoesOutOnceAfterRetryAfterInOrder(t *testing.T) {
 	})
 }
 
+// The pacer keeps one post per channel per second: a turn a few
+// milliseconds away is waited for in place, a longer one is handed back to
+// the Sender as "not tried, come back then", without taking the turn; other
+// channels are never held.
 func TestPacerSpacesPostsPerChannel(t *testing.T) {
 	p := newPacer(time.Second)
 	var mu sync.Mutex
@@ -244,20 +248,31 @@ func TestPacerSpacesPostsPerChannel(t *testing.T) {
 		slept = append(slept, d)
 		return nil
 	}
+	advance := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
 	ctx := context.Background()
-	for range 3 {
-		_ = p.wait(ctx, "C1")
+	if err := p.wait(ctx, "C1"); err != nil {
+		t.Fatalf("first post: %v", err)
 	}
-	_ = p.wait(ctx, "C2")
-	if len(slept) != 2 || slept[0] != time.Second || slept[1] != 2*time.Second {
-		t.Fatalf("slept %v, want [1s 2s] (three posts to C1 at once; C2 not held)", slept)
+	for range 2 { // twice: a deferred post takes no turn
+		err := p.wait(ctx, "C1")
+		var ra *bot.RetryAfterError
+		if !errors.As(err, &ra) || !ra.NotTried || ra.After != time.Second {
+			t.Fatalf("second post at once: %v; want not tried, come back in 1s", err)
+		}
 	}
-	mu.Lock()
-	now = now.Add(5 * time.Second)
-	mu.Unlock()
-	_ = p.wait(ctx, "C1")
-	if len(slept) != 2 {
-		t.Errorf("a quiet channel waited: %v", slept)
+	if err := p.wait(ctx, "C2"); err != nil {
+		t.Fatalf("another channel: %v", err)
+	}
+	advance(980 * time.Millisecond)
+	if err := p.wait(ctx, "C1"); err != nil {
+		t.Fatalf("20ms before its turn: %v; want a wait in place", err)
+	}
+	if len(slept) != 1 || slept[0] != 20*time.Millisecond {
+		t.Fatalf("slept %v, want [20ms]", slept)
+	}
+	advance(5 * time.Second)
+	if err := p.wait(ctx, "C1"); err != nil || len(slept) != 1 {
+		t.Errorf("a quiet channel waited: %v, slept %v", err, slept)
 	}
 	if err := newPacer(-1).wait(ctx, "C1"); err != nil {
 		t.Error(err)

@@ -76,6 +76,9 @@ func classify(op string, err error) error {
 	if err == nil {
 		return nil
 	}
+	if ra := (*bot.RetryAfterError)(nil); errors.As(err, &ra) && ra.NotTried {
+		return err // paced before any call: the Sender defers it
+	}
 	wrapped := fmt.Errorf("slack %s: %w", op, sanitize(err))
 	var rl *slack.RateLimitedError
 	if errors.As(err, &rl) {

@@ -2,26 +2,38 @@ package slack
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"time"
+
+	"github.com/tourniquet/tourniquet/bot"
 )
 
 // DefaultPostInterval is the pace of chat.postMessage per channel: Slack
 // allows about one message per second per channel, with short bursts.
 const DefaultPostInterval = time.Second
 
+// maxPaceHold is the longest a post waits for its channel's turn inside
+// the Sender's delivery slot. A longer wait is handed back to the Sender
+// (see pacer.wait).
+const maxPaceHold = 50 * time.Millisecond
+
 // pacer spaces posts to one channel at least interval apart.
 //
-// It waits in process rather than returning a short RetryAfterError: the
-// Sender hands out one message per channel at a time, so a wait of at
-// most one interval keeps the order, costs no outbox write and no attempt,
-// and the other channels of the Sender's batch are delivered meanwhile. It
-// reserves a slot before waiting, so concurrent posts to one channel (an
-// ephemeral reply racing an incident post) are spaced too. Being a
-// throttle on a remote service, it runs on the monotonic wall clock; tests
-// replace now and sleep.
+// A short wait (up to maxPaceHold) is slept in process: it keeps the
+// order and costs no outbox write. A longer one is not: the post returns a
+// *bot.RetryAfterError marked NotTried, and the Sender defers the message
+// to the channel's turn and uses the slot for other channels meanwhile.
+// (Sleeping a whole interval in the slot would cap the Sender at Batch
+// messages per interval across all channels: a backlog in a few hundred
+// busy channels would never drain.) A slot is reserved only by a post that
+// goes ahead, so concurrent posts to one channel (an ephemeral reply
+// racing an incident post) are spaced too. Being a throttle on a remote
+// service, it runs on the monotonic wall clock; tests replace now and
+// sleep.
 type pacer struct {
 	interval time.Duration
+	maxHold  time.Duration
 	now      func() time.Time
 	sleep    func(ctx context.Context, d time.Duration) error
 
@@ -30,10 +42,15 @@ type pacer struct {
 }
 
 func newPacer(interval time.Duration) *pacer {
-	return &pacer{interval: interval, now: time.Now, sleep: sleepCtx, last: map[string]time.Time{}}
+	return &pacer{interval: interval, maxHold: maxPaceHold, now: time.Now, sleep: sleepCtx, last: map[string]time.Time{}}
 }
 
-// wait blocks until channel may be posted to, and claims that slot.
+// errPaced is the cause of a post deferred by the pacer.
+var errPaced = errors.New("slack: paced: one message per second per channel")
+
+// wait blocks until channel may be posted to, and claims that slot; when
+// the turn is more than maxHold away it claims nothing and returns a
+// *bot.RetryAfterError (NotTried) saying when to come back.
 func (p *pacer) wait(ctx context.Context, channel string) error {
 	if p == nil || p.interval <= 0 {
 		return nil
@@ -43,6 +60,10 @@ func (p *pacer) wait(ctx context.Context, channel string) error {
 	slot := now
 	if last, ok := p.last[channel]; ok && last.Add(p.interval).After(now) {
 		slot = last.Add(p.interval)
+	}
+	if d := slot.Sub(now); d > p.maxHold {
+		p.mu.Unlock()
+		return &bot.RetryAfterError{After: d, Err: errPaced, NotTried: true}
 	}
 	p.last[channel] = slot
 	if len(p.last) > 4096 { // forget channels that are quiet

@@ -49,7 +49,7 @@ func New() *Metrics {
 	m.ActionRuns = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "tourniquet_action_runs_total", Help: "Action runs by integration, kind and outcome."}, []string{"integration", "kind", "outcome"})
 	m.ActionRunDuration = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "tourniquet_action_run_duration_seconds", Help: "Duration of the external call of action runs.",
 		Buckets: prometheus.ExponentialBuckets(0.05, 2, 12)}, []string{"integration", "kind"})
-	m.Deliveries = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "tourniquet_deliveries_total", Help: "Outbox delivery tries by platform and result (delivered, rate_limited, retry, dead)."}, []string{"platform", "result"})
+	m.Deliveries = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "tourniquet_deliveries_total", Help: "Outbox delivery tries by platform and result (delivered, deferred, rate_limited, retry, dead)."}, []string{"platform", "result"})
 	m.DeliveryDuration = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "tourniquet_delivery_duration_seconds", Help: "Duration of outbox delivery tries.",
 		Buckets: prometheus.DefBuckets}, []string{"platform"})
 	m.Requests = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "tourniquet_http_requests_total", Help: "Inbound HTTP requests by route and status."}, []string{"route", "status"})

@@ -143,6 +143,14 @@ func (q querier) RetryOutbox(ctx context.Context, id int64, next time.Time, last
 		WHERE id = $1 AND status = 'pending'`, next, lastErr)
 }
 
+// DeferOutbox releases a claimed message that was not tried, undoing the
+// claim's attempt.
+func (q querier) DeferOutbox(ctx context.Context, id int64, next time.Time) error {
+	return q.outboxExec(ctx, "defer", id, "", `UPDATE outbox
+		SET next_attempt_at = $2, attempts = GREATEST(attempts - 1, 0), lease_until = NULL
+		WHERE id = $1 AND status = 'pending'`, next)
+}
+
 // KillOutbox gives up on a message; the next one of its channel becomes due.
 func (q querier) KillOutbox(ctx context.Context, id int64, lastErr string) error {
 	return q.outboxExec(ctx, "kill", id, storage.OutboxDead, `UPDATE outbox

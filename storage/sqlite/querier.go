@@ -578,6 +578,13 @@ func (q *querier) RetryOutbox(ctx context.Context, id int64, next time.Time, las
 		`next_attempt_at = ?, last_error = ?`, encTime(next), lastErr)
 }
 
+// DeferOutbox releases a claimed message that was not tried, undoing the
+// claim's attempt.
+func (q *querier) DeferOutbox(ctx context.Context, id int64, next time.Time) error {
+	return q.finishOutbox(ctx, "defer", id, "",
+		`next_attempt_at = ?, attempts = max(attempts - 1, 0)`, encTime(next))
+}
+
 // KillOutbox gives up on a message; the next one of its channel becomes due.
 func (q *querier) KillOutbox(ctx context.Context, id int64, lastErr string) error {
 	return q.finishOutbox(ctx, "kill", id, storage.OutboxDead,

@@ -65,6 +65,7 @@ func Run(t *testing.T, newStore func(t *testing.T) storage.Store) {
 		{"OutboxStats", testOutboxStats},
 		{"OutboxWake", testOutboxWake},
 		{"OutboxPrune", testOutboxPrune},
+		{"OutboxDefer", testOutboxDefer},
 		{"MessageRefs", testMessageRefs},
 		{"Dedupe", testDedupe},
 		{"Audit", testAudit},

@@ -83,3 +83,39 @@ func gone(t *testing.T, s storage.Querier, id int64) {
 		t.Fatalf("GetOutbox(%d) after pruning: %v, want ErrNotFound", id, err)
 	}
 }
+
+// testOutboxDefer: a message handed back untried (paced by the adapter) is
+// due again at the given time, keeps its channel's order, and its claim did
+// not count as an attempt, so the next try is not taken for a retry.
+func testOutboxDefer(t *testing.T, s storage.Store) {
+	ctx := ctxFor(t)
+	mustEnqueue(t, s, outboxMsg("slack", "C1", 1, 0), outboxMsg("slack", "C1", 2, 0), outboxMsg("slack", "C2", 3, 0))
+	first := mustClaim(t, s, base, time.Minute, 1)
+	if got := ns(t, first); !slices.Equal(got, []int{1}) || first[0].Attempts != 1 {
+		t.Fatalf("claim = %v (attempts %d)", got, first[0].Attempts)
+	}
+	if err := s.DeferOutbox(ctx, first[0].ID, at(10*time.Second)); err != nil {
+		t.Fatalf("DeferOutbox: %v", err)
+	}
+	// Before its time only the other channel goes; C1's second message
+	// waits behind its deferred head.
+	if got := ns(t, mustClaim(t, s, at(5*time.Second), time.Minute, 10)); !slices.Equal(got, []int{3}) {
+		t.Fatalf("claim before the deferred time = %v, want [3]", got)
+	}
+	again := mustClaim(t, s, at(10*time.Second), time.Minute, 10)
+	if got := ns(t, again); !slices.Equal(got, []int{1}) {
+		t.Fatalf("claim at the deferred time = %v, want [1]", got)
+	}
+	if again[0].Attempts != 1 {
+		t.Errorf("attempts after a deferral and a new claim = %d, want 1", again[0].Attempts)
+	}
+	if err := s.MarkDelivered(ctx, again[0].ID, at(11*time.Second)); err != nil {
+		t.Fatalf("MarkDelivered: %v", err)
+	}
+	if err := s.DeferOutbox(ctx, again[0].ID, at(time.Hour)); !errors.Is(err, storage.ErrConflict) {
+		t.Errorf("DeferOutbox of a delivered message: %v, want ErrConflict", err)
+	}
+	if m := mustGetOutbox(t, s, again[0].ID); m.Status != storage.OutboxDelivered {
+		t.Errorf("a late deferral changed a delivered message: %q", m.Status)
+	}
+}
