@@ -10,10 +10,21 @@
 -- A build that fails leaves an invalid index behind and no recorded
 -- version; the next run drops it and builds again.
 
+--
+-- The outbox is a queue: rows are inserted, updated twice and pruned. Its
+-- statistics must follow a backlog that builds up in seconds (the claim's
+-- plan depends on them), so autovacuum analyzes it after 500 changed rows
+-- instead of 10% of the table, and vacuums it after 2,000 dead rows. The
+-- store also analyzes it itself when a claim turns slow.
+
 -- +goose NO TRANSACTION
 -- +goose Up
 DROP INDEX CONCURRENTLY IF EXISTS outbox_pending_id_idx;
 CREATE INDEX CONCURRENTLY outbox_pending_id_idx ON outbox (id) WHERE status = 'pending';
+ALTER TABLE outbox SET (autovacuum_analyze_scale_factor = 0, autovacuum_analyze_threshold = 500,
+    autovacuum_vacuum_scale_factor = 0, autovacuum_vacuum_threshold = 2000);
 
 -- +goose Down
+ALTER TABLE outbox RESET (autovacuum_analyze_scale_factor, autovacuum_analyze_threshold,
+    autovacuum_vacuum_scale_factor, autovacuum_vacuum_threshold);
 DROP INDEX CONCURRENTLY IF EXISTS outbox_pending_id_idx;

@@ -41,6 +41,8 @@ type Store struct {
 	log            *slog.Logger
 	connectTimeout time.Duration
 
+	claims claimStats
+
 	wake       chan struct{}
 	listenOnce sync.Once
 	listenMu   sync.Mutex // guards stopListen, listenDone and closed
@@ -61,6 +63,7 @@ type Option func(*options)
 type options struct {
 	log            *slog.Logger
 	connectTimeout time.Duration
+	slowClaim      time.Duration
 }
 
 // WithLogger sets where the store logs what it does by itself (the outbox
@@ -88,7 +91,7 @@ func WithConnectTimeout(d time.Duration) Option {
 // name the server as host:port and never include the password. Open does
 // not migrate; call Migrate.
 func Open(ctx context.Context, dbURL string, opts ...Option) (*Store, error) {
-	o := options{log: slog.Default(), connectTimeout: DefaultConnectTimeout}
+	o := options{log: slog.Default(), connectTimeout: DefaultConnectTimeout, slowClaim: DefaultSlowClaim}
 	for _, opt := range opts {
 		opt(&o)
 	}
@@ -121,6 +124,7 @@ func Open(ctx context.Context, dbURL string, opts ...Option) (*Store, error) {
 		log:            o.log,
 		connectTimeout: o.connectTimeout,
 		wake:           make(chan struct{}, 1),
+		claims:         claimStats{slow: o.slowClaim},
 	}, nil
 }
 
@@ -210,6 +214,7 @@ func (s *Store) Close() error {
 			stop()
 			<-done
 		}
+		s.claims.wg.Wait() // a statistics refresh in flight
 		s.pool.Close()
 	})
 	return nil
