@@ -49,18 +49,12 @@ func TestSenderRunIsNotHeldUpByASlowChannel(t *testing.T) {
 		// drive the sender, so refilling freed slots is what is tested.
 		sender := bot.NewSender(bot.SenderOptions{Store: s, Clock: h.clock, Deliverers: []bot.Deliverer{d}, Poll: time.Hour})
 		h.do(alice, slow, "note slow-1")
-		ctx, cancel := context.WithCancel(context.Background())
-		done := make(chan struct{})
-		go func() {
-			defer close(done)
-			_ = sender.Run(ctx)
-		}()
+		stop := runSender(sender)
 		var releaseOnce sync.Once
 		release := func() { releaseOnce.Do(func() { close(d.release) }) }
 		defer func() {
 			release() // a stuck Run must not hang the test
-			cancel()
-			<-done
+			stop()
 		}()
 		select {
 		case <-d.stuck:
@@ -166,13 +160,7 @@ func TestSenderCutsOffADeliveryBeforeItsLeaseEnds(t *testing.T) {
 		// to be possible.
 		sender := bot.NewSender(bot.SenderOptions{Store: s, Clock: clock.Real{}, Deliverers: []bot.Deliverer{d},
 			Lease: lease, Poll: 10 * time.Millisecond, BaseBackoff: 10 * time.Millisecond, MaxBackoff: 20 * time.Millisecond})
-		ctx, cancel := context.WithCancel(context.Background())
-		done := make(chan struct{})
-		go func() {
-			defer close(done)
-			_ = sender.Run(ctx)
-		}()
-		defer func() { cancel(); <-done }()
+		defer runSender(sender)()
 		notes := func() int {
 			n := 0
 			for _, p := range d.Ops("post") {
@@ -236,13 +224,7 @@ func TestSenderDefersPacedMessages(t *testing.T) {
 			Batch: 1, Poll: time.Hour})
 		h.do(alice, paced, "note paced one")
 		h.do(alice, other, "note other one")
-		ctx, cancel := context.WithCancel(context.Background())
-		done := make(chan struct{})
-		go func() {
-			defer close(done)
-			_ = sender.Run(ctx)
-		}()
-		defer func() { cancel(); <-done }()
+		defer runSender(sender)()
 		order := func() []string {
 			var out []string
 			for _, p := range d.Ops("post") {
@@ -264,4 +246,16 @@ func TestSenderDefersPacedMessages(t *testing.T) {
 			t.Errorf("tries of the paced note: %+v; want 2, the second not marked a retry", d.tries)
 		}
 	})
+}
+
+// runSender runs sender until the returned stop is called; stop waits
+// for Run to return.
+func runSender(sender *bot.Sender) (stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = sender.Run(ctx)
+	}()
+	return func() { cancel(); <-done }
 }
