@@ -106,53 +106,70 @@ func (s *Sender) Run(ctx context.Context) error {
 	wake := s.o.Store.OutboxWake()
 	tick := time.NewTicker(s.o.Poll)
 	defer tick.Stop()
-	dctx := context.WithoutCancel(ctx) // see Flush
-	inflight := make(chan struct{}, s.o.Batch)
-	finished := make(chan struct{}, 1)
-	var wg sync.WaitGroup
-	defer wg.Wait()
+	p := &pipeline{s: s, slots: make(chan struct{}, s.o.Batch), finished: make(chan struct{}, 1)}
+	defer p.wg.Wait()
 	// A finished delivery frees one slot; claiming for every single one
 	// would cost a claim query per message under a backlog. After one,
-	// the sender claims once a quarter of the slots are free, or when
-	// nothing is left in flight; a wake-up or a tick claims for any.
+	// the sender claims once a quarter of the slots are free (or none is
+	// in flight); a wake-up, a due deferral or a tick claims for any.
 	refill := max(1, s.o.Batch/4)
-	minFree := 1
+	need := 1
 	for {
-		for free := cap(inflight) - len(inflight); free >= minFree || (free > 0 && len(inflight) == 0); free = cap(inflight) - len(inflight) {
-			minFree = 1
-			msgs, err := s.o.Store.ClaimOutbox(ctx, s.o.Clock.Now(), s.o.Lease, free)
-			if err != nil {
-				if ctx.Err() == nil {
-					s.o.Logger.WarnContext(ctx, "outbox pass failed", "err", fmt.Errorf("claim outbox: %w", err))
-				}
-				break
-			}
-			for _, m := range msgs {
-				inflight <- struct{}{}
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					s.deliverOne(dctx, m)
-					<-inflight
-					select {
-					case finished <- struct{}{}:
-					default:
-					}
-				}()
-			}
-			if len(msgs) < free {
-				break
-			}
-		}
-		minFree = 1
+		p.fill(ctx, need)
+		need = 1
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-wake:
 		case <-s.due:
 		case <-tick.C:
-		case <-finished:
-			minFree = refill
+		case <-p.finished:
+			need = refill
+		}
+	}
+}
+
+// pipeline is Run's set of delivery slots.
+type pipeline struct {
+	s        *Sender
+	slots    chan struct{} // one token per delivery in flight
+	finished chan struct{} // signalled when a delivery ends
+	wg       sync.WaitGroup
+}
+
+// fill claims messages for the free slots and starts their deliveries,
+// as long as at least need slots are free (or nothing is in flight) and
+// the store has due messages. Deliveries outlive ctx (see Flush).
+func (p *pipeline) fill(ctx context.Context, need int) {
+	dctx := context.WithoutCancel(ctx)
+	for {
+		free := cap(p.slots) - len(p.slots)
+		if free == 0 || (free < need && len(p.slots) > 0) {
+			return
+		}
+		need = 1
+		msgs, err := p.s.o.Store.ClaimOutbox(ctx, p.s.o.Clock.Now(), p.s.o.Lease, free)
+		if err != nil {
+			if ctx.Err() == nil {
+				p.s.o.Logger.WarnContext(ctx, "outbox pass failed", "err", fmt.Errorf("claim outbox: %w", err))
+			}
+			return
+		}
+		for _, m := range msgs {
+			p.slots <- struct{}{}
+			p.wg.Add(1)
+			go func() {
+				defer p.wg.Done()
+				p.s.deliverOne(dctx, m)
+				<-p.slots
+				select {
+				case p.finished <- struct{}{}:
+				default:
+				}
+			}()
+		}
+		if len(msgs) < free {
+			return
 		}
 	}
 }

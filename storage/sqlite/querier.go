@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -503,11 +504,8 @@ func (q *querier) EnqueueOutbox(ctx context.Context, msgs ...storage.OutboxMessa
 // ClaimOutbox leases up to limit due messages, at most one per channel and
 // only a channel's oldest pending one, and returns them in ID order.
 func (q *querier) ClaimOutbox(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]storage.OutboxMessage, error) {
-	if limit <= 0 {
-		return nil, nil
-	}
 	at := encTime(now)
-	out, err := queryAll(ctx, q.writeDB, "claim outbox", nil, scanOutbox, `UPDATE outbox
+	out, err := claimRows(ctx, q, "claim outbox", limit, scanOutbox, `UPDATE outbox
 		SET attempts = attempts + 1, lease_until = ?
 		WHERE id IN (
 			SELECT o.id FROM outbox AS o
@@ -525,15 +523,7 @@ func (q *querier) ClaimOutbox(ctx context.Context, now time.Time, lease time.Dur
 	if err != nil {
 		return nil, err
 	}
-	slices.SortFunc(out, func(a, b storage.OutboxMessage) int {
-		switch {
-		case a.ID < b.ID:
-			return -1
-		case a.ID > b.ID:
-			return 1
-		}
-		return 0
-	})
+	slices.SortFunc(out, func(a, b storage.OutboxMessage) int { return cmp.Compare(a.ID, b.ID) })
 	return out, nil
 }
 

@@ -89,18 +89,27 @@ func exec(ctx context.Context, db dbtx, query string, args ...any) (int64, error
 	return rowsAffected(res)
 }
 
-// updateOne runs a statement that must change a row in a write transaction
-// (or q's); ErrNotFound when it changes none. Errors are wrapped with what.
-func (q *querier) updateOne(ctx context.Context, what, query string, args ...any) error {
+// execWrite runs a statement in a write transaction (or q's) and says how
+// many rows it changed. Errors are wrapped with what.
+func (q *querier) execWrite(ctx context.Context, what, query string, args ...any) (int, error) {
+	var n int64
 	err := q.writeDB(ctx, func(db dbtx) error {
-		n, err := exec(ctx, db, query, args...)
-		if err == nil && n == 0 {
-			err = storage.ErrNotFound
-		}
+		var err error
+		n, err = exec(ctx, db, query, args...)
 		return err
 	})
 	if err != nil {
-		return fmt.Errorf("%s: %w", what, err)
+		return 0, fmt.Errorf("%s: %w", what, err)
 	}
-	return nil
+	return int(n), nil
+}
+
+// updateOne runs a statement that must change a row in a write transaction
+// (or q's); ErrNotFound when it changes none. Errors are wrapped with what.
+func (q *querier) updateOne(ctx context.Context, what, query string, args ...any) error {
+	n, err := q.execWrite(ctx, what, query, args...)
+	if err == nil && n == 0 {
+		err = fmt.Errorf("%s: %w", what, storage.ErrNotFound)
+	}
+	return err
 }
