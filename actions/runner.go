@@ -66,7 +66,8 @@ type Runner struct {
 	ints map[string]Integration
 	o    RunnerOptions
 	wake chan struct{}
-	// pauseAt is the fault suite's test hook (testhook.go); "" in use.
+	// pauseAt is the fault suite's test hook (testhook.go); always "" in
+	// a normal build.
 	pauseAt string
 }
 

@@ -84,7 +84,7 @@ actions:
 
 			var extra []string
 			if c.point != "" {
-				extra = []string{actions.EnvTestHooks + "=1", actions.EnvTestPauseAt + "=" + c.point}
+				extra = []string{actions.EnvTestPauseAt + "=" + c.point}
 			}
 			srv := r.start("server", extra...)
 			ch := r.declare(srv, 1)[0]

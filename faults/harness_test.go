@@ -22,8 +22,6 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/tourniquet/tourniquet/cmd/tourniquet-load/loadgen"
-	"github.com/tourniquet/tourniquet/storage"
-	"github.com/tourniquet/tourniquet/storage/postgres"
 	"github.com/tourniquet/tourniquet/storage/storagetest"
 )
 
@@ -44,7 +42,9 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	binary = filepath.Join(dir, "tourniquet")
-	build := exec.Command("go", "build", "-o", binary, "../cmd/tourniquet")
+	// With the runner's pause hook (actions/testhook.go), which a normal
+	// build leaves out.
+	build := exec.Command("go", "build", "-tags", "tourniquet_testhooks", "-o", binary, "../cmd/tourniquet")
 	build.Stdout, build.Stderr = os.Stdout, os.Stderr
 	if err := build.Run(); err != nil {
 		fmt.Fprintf(os.Stderr, "faults: building tourniquet: %v\n", err)
@@ -298,19 +298,6 @@ func (r *rig) declare(srv *loadgen.Server, n int) []loadgen.Channel {
 		r.t.Fatal(err)
 	}
 	return d.Incidents()
-}
-
-// store opens the test's schema directly (no proxy).
-func (r *rig) store() storage.Store {
-	r.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	s, err := postgres.Open(ctx, r.directURL)
-	if err != nil {
-		r.t.Fatal(err)
-	}
-	r.t.Cleanup(func() { _ = s.Close() })
-	return s
 }
 
 // query runs a read-only SQL query on the test's schema and returns the

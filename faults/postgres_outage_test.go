@@ -5,14 +5,13 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"os"
 	"regexp"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/tourniquet/tourniquet/storage/storagetest"
+	"github.com/tourniquet/tourniquet/cmd/tourniquet-load/loadgen"
 )
 
 // sent is one command of a stream and its answer.
@@ -28,15 +27,11 @@ type sent struct {
 // event afterwards; commands during the outage get a 5xx, never a 200
 // without a record; /readyz says 503 meanwhile; the same process recovers.
 func TestPostgresOutage(t *testing.T) {
-	base := os.Getenv(storagetest.PostgresEnv)
-	if base == "" {
-		t.Skipf("%s is not set", storagetest.PostgresEnv)
-	}
-	bu, err := url.Parse(base)
-	if err != nil {
-		t.Fatalf("%s does not parse", storagetest.PostgresEnv)
-	}
 	r := newRig(t, rigOptions{})
+	bu, err := url.Parse(r.directURL)
+	if err != nil {
+		t.Fatal("the database URL does not parse") // not err: it quotes the URL
+	}
 	proxy := newTCPProxy(t, bu.Host)
 	r.dbURL = proxy.proxied(r.directURL)
 	srv := r.start("server")
@@ -80,10 +75,7 @@ func TestPostgresOutage(t *testing.T) {
 	phase.Store("outage")
 	proxy.cut()
 	outageStart := time.Now()
-	waitFor(t, 15*time.Second, "/readyz to answer 503 during the outage", func() bool {
-		status, err := srv.Ready(context.Background())
-		return err == nil && status == http.StatusServiceUnavailable
-	})
+	waitReadyz(t, srv, 15*time.Second, http.StatusServiceUnavailable, "during the outage")
 	t.Logf("/readyz answered 503 %s into the outage", time.Since(outageStart).Round(time.Millisecond))
 	time.Sleep(4 * time.Second)
 	if status, err := srv.Ready(context.Background()); err != nil || status != http.StatusServiceUnavailable {
@@ -92,10 +84,7 @@ func TestPostgresOutage(t *testing.T) {
 	phase.Store("recovering")
 	proxy.restore()
 	restored := time.Now()
-	waitFor(t, 30*time.Second, "/readyz to answer 200 after Postgres is back", func() bool {
-		status, err := srv.Ready(context.Background())
-		return err == nil && status == http.StatusOK
-	})
+	waitReadyz(t, srv, 30*time.Second, http.StatusOK, "after Postgres is back")
 	t.Logf("ready again %s after Postgres came back", time.Since(restored).Round(time.Millisecond))
 	phase.Store("after")
 	time.Sleep(2 * time.Second)
@@ -161,5 +150,14 @@ func TestPostgresOutage(t *testing.T) {
 			}
 		}
 		return true
+	})
+}
+
+// waitReadyz waits until srv's /readyz answers want.
+func waitReadyz(t *testing.T, srv *loadgen.Server, timeout time.Duration, want int, when string) {
+	t.Helper()
+	waitFor(t, timeout, fmt.Sprintf("/readyz to answer %d %s", want, when), func() bool {
+		status, err := srv.Ready(context.Background())
+		return err == nil && status == want
 	})
 }

@@ -7,8 +7,6 @@ import (
 	"encoding/hex"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strconv"
 	"testing"
 	"time"
@@ -16,8 +14,6 @@ import (
 	"github.com/tourniquet/tourniquet/bot/discord"
 	"github.com/tourniquet/tourniquet/bot/discord/discordtest"
 	"github.com/tourniquet/tourniquet/storage"
-	"github.com/tourniquet/tourniquet/storage/postgres"
-	sqlitestore "github.com/tourniquet/tourniquet/storage/sqlite"
 	"github.com/tourniquet/tourniquet/storage/storagetest"
 )
 
@@ -25,23 +21,7 @@ import (
 // SQLite, and the fake Discord.
 func fuzzEnv(f *testing.F) *env {
 	f.Helper()
-	ctx := context.Background()
-	var (
-		s   storage.Store
-		err error
-	)
-	if os.Getenv(storagetest.PostgresEnv) != "" {
-		s, err = postgres.Open(ctx, storagetest.PostgresURL(f))
-	} else {
-		s, err = sqlitestore.Open(ctx, filepath.Join(f.TempDir(), "fuzz.db"))
-	}
-	if err != nil {
-		f.Fatal(err)
-	}
-	f.Cleanup(func() { _ = s.Close() })
-	if err := s.Migrate(ctx); err != nil {
-		f.Fatal(err)
-	}
+	s := storagetest.New(f)
 	return newEnv(f, s, nil)
 }
 

@@ -3,8 +3,6 @@ package slack
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -21,13 +19,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/tourniquet/tourniquet/bot"
 	"github.com/tourniquet/tourniquet/config"
 	"github.com/tourniquet/tourniquet/internal/clock"
-	"github.com/tourniquet/tourniquet/storage"
-	"github.com/tourniquet/tourniquet/storage/postgres"
 	"github.com/tourniquet/tourniquet/storage/storagetest"
 )
 
@@ -45,7 +39,7 @@ import (
 //
 //	TOURNIQUET_TEST_DATABASE_URL=postgres://… go test -run '^$' -bench BenchmarkAckPath -benchtime 1x ./bot/slack
 func BenchmarkAckPath(b *testing.B) {
-	store := benchPostgres(b)
+	store := storagetest.NewPostgres(b) // skipped without a database
 	secret := "bench-signing-secret"
 	sink := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.Copy(io.Discard, r.Body)
@@ -180,51 +174,4 @@ func percentile(d []time.Duration, p float64) time.Duration {
 	s := slices.Clone(d)
 	slices.Sort(s)
 	return s[min(len(s)-1, int(p*float64(len(s))))]
-}
-
-// benchPostgres is a migrated Postgres store in a fresh schema, dropped
-// afterwards (storagetest's helpers take a *testing.T).
-func benchPostgres(b *testing.B) storage.Store {
-	b.Helper()
-	base := os.Getenv(storagetest.PostgresEnv)
-	if base == "" {
-		b.Skipf("%s is not set; the ack benchmark runs on Postgres", storagetest.PostgresEnv)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	var raw [6]byte
-	_, _ = rand.Read(raw[:])
-	schema := "tq_bench_" + hex.EncodeToString(raw[:])
-	conn, err := pgx.Connect(ctx, base)
-	if err != nil {
-		b.Fatalf("connect: %v", err)
-	}
-	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		if c, err := pgx.Connect(ctx, base); err == nil {
-			_, _ = c.Exec(ctx, "DROP SCHEMA "+schema+" CASCADE")
-			_ = c.Close(ctx)
-		}
-	})
-	u, err := url.Parse(base)
-	if err != nil {
-		b.Fatalf("%s is not a URL", storagetest.PostgresEnv)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	s, err := postgres.Open(ctx, u.String())
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { _ = s.Close() })
-	if err := s.Migrate(ctx); err != nil {
-		b.Fatal(err)
-	}
-	return s
 }

@@ -231,7 +231,10 @@ func (a *Adapter) announce(ctx context.Context, channel string, req bot.OpenChan
 	sev := strings.ToUpper(req.Severity)
 	m := bot.Message{Fallback: fmt.Sprintf("🚨 %s %s: %s — join <#%s>", sev, req.IncidentKey, req.Title, channel)}
 	m.Text(fmt.Sprintf("🚨 *%s %s: %s*\nJoin <#%s> to help%s.", sev, req.IncidentKey, escapeBare(req.Title), channel, by))
-	_, err := a.Post(ctx, a.o.AnnounceChannel, m, bot.PostOptions{Key: "tq-announce-" + channel, Retry: retry})
+	// Part of opening the channel, not a message of its own in the
+	// outbox: handed back by the pacer it would be lost, so it waits for
+	// the channel's turn.
+	_, err := a.post(ctx, a.o.AnnounceChannel, m, bot.PostOptions{Key: "tq-announce-" + channel, Retry: retry}, true)
 	return err
 }
 
@@ -244,20 +247,22 @@ func (a *Adapter) announce(ctx context.Context, channel string, req bot.OpenChan
 // A message with a Key carries it as message metadata; when opts.Retry
 // says an earlier try may have posted it, the channel's recent history is
 // searched for that key first and the message found is returned instead
-// of posting a second copy.
+// of posting a second copy. The channel's turn (the pacer) comes first,
+// so a retry handed back to the Sender reads no history.
 func (a *Adapter) Post(ctx context.Context, channelID string, m bot.Message, opts bot.PostOptions) (string, error) {
-	r := Render(m)
-	mopts := msgOptions(r)
+	return a.post(ctx, channelID, m, opts, false)
+}
+
+// post is Post; inPlace waits for the channel's turn however far away
+// (see pacer.wait).
+func (a *Adapter) post(ctx context.Context, channelID string, m bot.Message, opts bot.PostOptions, inPlace bool) (string, error) {
+	if err := a.pace.wait(ctx, channelID, inPlace); err != nil {
+		return "", classify("chat.postMessage", err)
+	}
+	mopts := msgOptions(Render(m))
 	if opts.Key != "" {
 		mopts = append(mopts, slack.MsgOptionMetadata(slack.SlackMetadata{
 			EventType: MetadataEventType, EventPayload: map[string]any{metadataKey: opts.Key}}))
-	}
-	post := func() (string, error) {
-		if err := a.pace.wait(ctx, channelID); err != nil {
-			return "", err
-		}
-		_, ts, err := a.api.PostMessageContext(ctx, channelID, mopts...)
-		return ts, err
 	}
 	ts, found := "", false
 	if opts.Retry && opts.Key != "" {
@@ -268,9 +273,11 @@ func (a *Adapter) Post(ctx context.Context, channelID string, m bot.Message, opt
 	}
 	var err error
 	if !found {
-		ts, err = post()
+		// A not_in_channel answer posted nothing: the try after joining
+		// keeps the turn.
+		_, ts, err = a.api.PostMessageContext(ctx, channelID, mopts...)
 		if isCode(err, "not_in_channel") && a.join(ctx, channelID) == nil {
-			ts, err = post()
+			_, ts, err = a.api.PostMessageContext(ctx, channelID, mopts...)
 		}
 	}
 	if err != nil {

@@ -250,31 +250,31 @@ func TestPacerSpacesPostsPerChannel(t *testing.T) {
 	}
 	advance := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
 	ctx := context.Background()
-	if err := p.wait(ctx, "C1"); err != nil {
+	if err := p.wait(ctx, "C1", false); err != nil {
 		t.Fatalf("first post: %v", err)
 	}
 	for range 2 { // twice: a deferred post takes no turn
-		err := p.wait(ctx, "C1")
+		err := p.wait(ctx, "C1", false)
 		var ra *bot.RetryAfterError
 		if !errors.As(err, &ra) || !ra.NotTried || ra.After != time.Second {
 			t.Fatalf("second post at once: %v; want not tried, come back in 1s", err)
 		}
 	}
-	if err := p.wait(ctx, "C2"); err != nil {
+	if err := p.wait(ctx, "C2", false); err != nil {
 		t.Fatalf("another channel: %v", err)
 	}
 	advance(980 * time.Millisecond)
-	if err := p.wait(ctx, "C1"); err != nil {
+	if err := p.wait(ctx, "C1", false); err != nil {
 		t.Fatalf("20ms before its turn: %v; want a wait in place", err)
 	}
 	if len(slept) != 1 || slept[0] != 20*time.Millisecond {
 		t.Fatalf("slept %v, want [20ms]", slept)
 	}
 	advance(5 * time.Second)
-	if err := p.wait(ctx, "C1"); err != nil || len(slept) != 1 {
+	if err := p.wait(ctx, "C1", false); err != nil || len(slept) != 1 {
 		t.Errorf("a quiet channel waited: %v, slept %v", err, slept)
 	}
-	if err := newPacer(-1).wait(ctx, "C1"); err != nil {
+	if err := newPacer(-1).wait(ctx, "C1", false); err != nil {
 		t.Error(err)
 	}
 }
@@ -290,5 +290,27 @@ func TestPacingIsOnByDefault(t *testing.T) {
 	}
 	if _, err := New(Options{}); err == nil {
 		t.Error("New without a bot token should fail")
+	}
+}
+
+// Two incidents opened within a second are both announced: the
+// announcement waits for the announcements channel's turn in place
+// instead of being handed back (and so dropped) by the pacer.
+func TestOpenChannelAnnouncesEveryIncidentWhenPaced(t *testing.T) {
+	h := newHarness(t, storagetest.NewSQLite(t), func(o *Options) { o.PostInterval = time.Second })
+	now := time.Now()
+	var slept []time.Duration
+	h.ad.pace.now = func() time.Time { return now }
+	h.ad.pace.sleep = func(_ context.Context, d time.Duration) error { slept = append(slept, d); return nil }
+	for _, key := range []string{"INC-1", "INC-2"} {
+		if _, err := h.ad.OpenChannel(context.Background(), bot.OpenChannelRequest{IncidentKey: key, Name: strings.ToLower(key)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := len(h.announcements()); n != 2 || strings.Contains(h.logs.String(), "could not announce") {
+		t.Fatalf("%d announcements, want 2:\n%s", n, h.logs)
+	}
+	if len(slept) != 1 || slept[0] != time.Second {
+		t.Errorf("slept %v, want [1s]: the second announcement waits its turn", slept)
 	}
 }

@@ -11,8 +11,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -22,8 +20,6 @@ import (
 	"github.com/tourniquet/tourniquet/config"
 	"github.com/tourniquet/tourniquet/internal/clock"
 	"github.com/tourniquet/tourniquet/storage"
-	"github.com/tourniquet/tourniquet/storage/postgres"
-	"github.com/tourniquet/tourniquet/storage/sqlite"
 	"github.com/tourniquet/tourniquet/storage/storagetest"
 )
 
@@ -78,36 +74,16 @@ func FuzzVerify(f *testing.F) {
 // inboundFuzz is an adapter in HTTP mode with a real engine and store, its
 // Web API a stub that answers ok.
 type inboundFuzz struct {
-	ad      *Adapter
-	mux     *http.ServeMux
-	clock   *clock.Fake
-	secret  string
-	routes  []string
-	store   storage.Store
-	cleanup func()
+	mux    *http.ServeMux
+	clock  *clock.Fake
+	routes []string
+	store  storage.Store
 }
 
 func newInboundFuzz(f *testing.F) *inboundFuzz {
 	f.Helper()
 	ctx := context.Background()
-	var (
-		store storage.Store
-		err   error
-	)
-	// Postgres when there is one (stricter about text: it is the store of
-	// record for teams), else SQLite.
-	if os.Getenv(storagetest.PostgresEnv) != "" {
-		store, err = postgres.Open(ctx, storagetest.PostgresURL(f))
-	} else {
-		store, err = sqlite.Open(ctx, filepath.Join(f.TempDir(), "fuzz.db"))
-	}
-	if err != nil {
-		f.Fatal(err)
-	}
-	f.Cleanup(func() { _ = store.Close() })
-	if err := store.Migrate(ctx); err != nil {
-		f.Fatal(err)
-	}
+	store := storagetest.New(f)
 	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		method := strings.TrimPrefix(r.URL.Path, "/api/")
@@ -143,7 +119,7 @@ func newInboundFuzz(f *testing.F) *inboundFuzz {
 	mux := http.NewServeMux()
 	ad.Routes(mux)
 	f.Cleanup(ad.Wait)
-	return &inboundFuzz{ad: ad, mux: mux, clock: clk, secret: testSecret, store: store,
+	return &inboundFuzz{mux: mux, clock: clk, store: store,
 		routes: []string{RouteCommands, RouteInteractions, RouteEvents}}
 }
 
@@ -209,11 +185,11 @@ func FuzzInbound(f *testing.F) {
 		if n, _ := z.store.CountIncidents(context.Background(), storage.IncidentFilter{}); n != n0 {
 			t.Fatalf("an unsigned request changed the store: %d incidents, was %d", n, n0)
 		}
-		status, out := z.post(route, body, z.secret)
+		status, out := z.post(route, body, testSecret)
 		if status != http.StatusOK && status != http.StatusBadRequest {
 			t.Fatalf("%s %q: status %d %q; want 200 or 400", route, body, status, out)
 		}
-		if strings.Contains(out, z.secret) || strings.Contains(out, testBotToken) {
+		if strings.Contains(out, testSecret) || strings.Contains(out, testBotToken) {
 			t.Fatal("the answer holds a secret")
 		}
 	})

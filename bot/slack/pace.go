@@ -50,8 +50,10 @@ var errPaced = errors.New("slack: paced: one message per second per channel")
 
 // wait blocks until channel may be posted to, and claims that slot; when
 // the turn is more than maxHold away it claims nothing and returns a
-// *bot.RetryAfterError (NotTried) saying when to come back.
-func (p *pacer) wait(ctx context.Context, channel string) error {
+// *bot.RetryAfterError (NotTried) saying when to come back, unless
+// inPlace asks it to wait for the turn however far (a post the Sender
+// cannot defer on its own, such as a channel's announcement).
+func (p *pacer) wait(ctx context.Context, channel string, inPlace bool) error {
 	if p == nil || p.interval <= 0 {
 		return nil
 	}
@@ -61,7 +63,7 @@ func (p *pacer) wait(ctx context.Context, channel string) error {
 	if last, ok := p.last[channel]; ok && last.Add(p.interval).After(now) {
 		slot = last.Add(p.interval)
 	}
-	if d := slot.Sub(now); d > p.maxHold {
+	if d := slot.Sub(now); d > p.maxHold && !inPlace {
 		p.mu.Unlock()
 		return &bot.RetryAfterError{After: d, Err: errPaced, NotTried: true}
 	}

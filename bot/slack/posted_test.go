@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -86,6 +87,10 @@ func TestRetriedPostWhenHistoryFails(t *testing.T) {
 	if n := len(h.fake.OK("chat.postMessage")); n != 1 {
 		t.Fatalf("%d posts; want 1", n)
 	}
+	if n := len(h.fake.Calls("conversations.history")); n != 1 || !strings.Contains(h.logs.String(), "could not read the channel") {
+		t.Fatalf("%d history reads, refusal logged: %v; want the refused read, logged, before posting",
+			n, strings.Contains(h.logs.String(), "could not read the channel"))
+	}
 }
 
 // When Slack rate limits or fails the history read, the retry waits
@@ -136,5 +141,36 @@ func TestRetriedPostWaitsWhenHistoryFailsOnSlacksSide(t *testing.T) {
 				t.Fatalf("%d messages in the channel, want 1", n)
 			}
 		})
+	}
+}
+
+// A retry handed back by the pacer reads no history: the channel's turn
+// is checked first, so a message deferred again and again costs no
+// conversations.history call each time, only when it may go out.
+func TestPacedRetryReadsNoHistory(t *testing.T) {
+	h := newHarness(t, storagetest.NewSQLite(t), func(o *Options) { o.PostInterval = time.Second })
+	h.fake.addChannel("CINC", "inc-1-db", false, testBotUser)
+	now := time.Now()
+	h.ad.pace.now = func() time.Time { return now }
+	var m bot.Message
+	m.Text("hello")
+	ctx := context.Background()
+	if _, err := h.ad.Post(ctx, "CINC", m, bot.PostOptions{Key: "tq-1-a"}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := h.ad.Post(ctx, "CINC", m, bot.PostOptions{Key: "tq-2-a", Retry: true})
+	var ra *bot.RetryAfterError
+	if !errors.As(err, &ra) || !ra.NotTried {
+		t.Fatalf("retry within the channel's second: %v; want it handed back, not tried", err)
+	}
+	if n := len(h.fake.Calls("conversations.history")); n != 0 {
+		t.Fatalf("%d conversations.history calls for a retry that was paced", n)
+	}
+	now = now.Add(time.Second)
+	if _, err := h.ad.Post(ctx, "CINC", m, bot.PostOptions{Key: "tq-2-a", Retry: true}); err != nil {
+		t.Fatal(err)
+	}
+	if n, p := len(h.fake.Calls("conversations.history")), len(h.fake.OK("chat.postMessage")); n != 1 || p != 2 {
+		t.Fatalf("at its turn: %d history reads, %d posts; want 1 and 2", n, p)
 	}
 }

@@ -24,7 +24,7 @@ const PostgresEnv = "TOURNIQUET_TEST_DATABASE_URL"
 // database at $TOURNIQUET_TEST_DATABASE_URL, closed and dropped when the
 // test ends. Without the variable the test is skipped, or fails when
 // CI=true.
-func NewPostgres(t *testing.T) storage.Store {
+func NewPostgres(t testing.TB) storage.Store {
 	t.Helper()
 	u := PostgresURL(t)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)

@@ -12,7 +12,7 @@ import (
 
 // NewSQLite returns a migrated SQLite store in a file of a fresh
 // t.TempDir(), closed when the test ends.
-func NewSQLite(t *testing.T) storage.Store {
+func NewSQLite(t testing.TB) storage.Store {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()

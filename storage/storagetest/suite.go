@@ -37,7 +37,7 @@ var (
 // Run runs the storage conformance suite: each test gets a fresh, empty,
 // migrated store from newStore. Every Store implementation must pass it;
 // it checks only behaviour that package storage defines.
-func Run(t *testing.T, newStore func(t *testing.T) storage.Store) {
+func Run(t *testing.T, newStore func(t testing.TB) storage.Store) {
 	tests := []struct {
 		name string
 		fn   func(t *testing.T, s storage.Store)

@@ -14,7 +14,7 @@ import (
 )
 
 // runActionRuns is the conformance suite of storage.ActionRunStore.
-func runActionRuns(t *testing.T, newStore func(t *testing.T) storage.Store) {
+func runActionRuns(t *testing.T, newStore func(t testing.TB) storage.Store) {
 	tests := []struct {
 		name string
 		fn   func(t *testing.T, s storage.Store)

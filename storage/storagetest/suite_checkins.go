@@ -12,7 +12,7 @@ import (
 )
 
 // runCheckins is the conformance suite of storage.CheckinStore.
-func runCheckins(t *testing.T, newStore func(t *testing.T) storage.Store) {
+func runCheckins(t *testing.T, newStore func(t testing.TB) storage.Store) {
 	tests := []struct {
 		name string
 		fn   func(t *testing.T, s storage.Store)

@@ -11,7 +11,7 @@ import (
 )
 
 // runDrafts is the conformance suite of storage.DraftStore.
-func runDrafts(t *testing.T, newStore func(t *testing.T) storage.Store) {
+func runDrafts(t *testing.T, newStore func(t testing.TB) storage.Store) {
 	tests := []struct {
 		name string
 		fn   func(t *testing.T, s storage.Store)

@@ -2,9 +2,12 @@ package loadgen
 
 import (
 	"context"
+	"errors"
 	"io"
 	"log/slog"
+	"net/http"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -94,5 +97,31 @@ func TestDriverMatchesRequestsToDeliveries(t *testing.T) {
 	bad := Signer{Secret: "not-it"}
 	if status, _, err := bad.Command(ctx, base, SlashCommand{Channel: "C1", User: "U1", Text: "help", TriggerID: "x"}); err != nil || status != 401 {
 		t.Fatalf("wrongly signed: %d %v", status, err)
+	}
+}
+
+// A request that failed on one target is retried on the next one, and each
+// request starts on the target after the previous request's first: a dead
+// replica costs a request one retry, not every request behind it.
+func TestSendRetriesOnTheNextTarget(t *testing.T) {
+	d, err := New(Options{Targets: []string{"a", "b", "c"}, SigningSecret: "s", Fake: newTestFake(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tried []string
+	try := func(target string) (int, []byte, error) {
+		tried = append(tried, target)
+		if target == "a" {
+			return 0, nil, errors.New("connection refused")
+		}
+		return http.StatusOK, nil, nil
+	}
+	for range 2 {
+		if status, _, err := d.send(context.Background(), try, 3); err != nil || status != http.StatusOK {
+			t.Fatalf("send: %d %v", status, err)
+		}
+	}
+	if got := strings.Join(tried, " "); got != "a b b" {
+		t.Fatalf("targets tried: %s; want a b b (the retry on b, the next request starting on b)", got)
 	}
 }
