@@ -19,8 +19,8 @@ func (s *Service) run(ctx context.Context, tx *bot.Tx, cmd bot.Command) (bot.Rep
 		return s.unknownAction(tx, cmd.Target), nil
 	}
 	if !act.AppliesTo(tx.Incident) {
-		return bot.ErrorReply(fmt.Sprintf("%s is for incidents of %s, and %s names %s. If one of those is involved, add it: %s",
-			act.Title, strings.Join(act.Services, ", "), tx.Incident.Key, servicesOf(tx.Incident), bot.Usage(bot.CmdServices))), nil
+		return bot.ErrorReply("%s is for incidents of %s, and %s names %s. If one of those is involved, add it: %s",
+			act.Title, strings.Join(act.Services, ", "), tx.Incident.Key, servicesOf(tx.Incident), bot.Usage(bot.CmdServices)), nil
 	}
 	return s.request(ctx, tx, act, nil)
 }
@@ -41,7 +41,7 @@ func (s *Service) unknownAction(tx *bot.Tx, id string) bot.Reply {
 	if len(ids) > 0 {
 		avail = "its actions are " + strings.Join(ids, ", ")
 	}
-	return bot.ErrorReply(fmt.Sprintf("There is no action %q for %s: %s. See `/incident actions`.", id, tx.Incident.Key, avail))
+	return bot.ErrorReply("There is no action %q for %s: %s. See `/incident actions`.", id, tx.Incident.Key, avail)
 }
 
 // request records a new run of act, after every check: the incident is
@@ -100,10 +100,10 @@ func (s *Service) request(ctx context.Context, tx *bot.Tx, act Action, again *st
 	}
 	tx.PostToIncident(progressKey(inc, r.ID), s.progressMessage(r))
 	if act.Approval {
-		return bot.TextReply(fmt.Sprintf("Requested %s. It runs once a second allowed person approves it in the channel.", act.Title)), nil
+		return bot.TextReply("Requested %s. It runs once a second allowed person approves it in the channel.", act.Title), nil
 	}
 	s.wake()
-	return bot.TextReply(fmt.Sprintf("Running %s now (run %s); its progress and outcome are posted in the channel.", act.Title, shortID(r.ID))), nil
+	return bot.TextReply("Running %s now (run %s); its progress and outcome are posted in the channel.", act.Title, shortID(r.ID)), nil
 }
 
 // active answers for an action that has an active run.
@@ -149,8 +149,8 @@ func (s *Service) deny(ctx context.Context, tx *bot.Tx, act Action, runID, verb 
 			"params": RedactParams(act.Params), "source": string(tx.Inv.Source)}, 0); err != nil {
 		return bot.Reply{}, err
 	}
-	return bot.ErrorReply(fmt.Sprintf("Only %s may %s %s. This refusal is recorded on the timeline.",
-		describeRules(act.Allowed), verb, act.Title)), nil
+	return bot.ErrorReply("Only %s may %s %s. This refusal is recorded on the timeline.",
+		describeRules(act.Allowed), verb, act.Title), nil
 }
 
 // refuseResolved refuses act on a resolved incident, in the audit too.
@@ -163,7 +163,7 @@ func (s *Service) refuseResolved(ctx context.Context, tx *bot.Tx, act Action, ru
 		map[string]any{"action_id": act.ID, "title": act.Title, "source": string(tx.Inv.Source)}, 0); err != nil {
 		return bot.Reply{}, err
 	}
-	return bot.ErrorReply(fmt.Sprintf("%s is resolved: mitigation actions no longer run on it. If customers are hurting again, declare a new incident.", tx.Incident.Key)), nil
+	return bot.ErrorReply("%s is resolved: mitigation actions no longer run on it. If customers are hurting again, declare a new incident.", tx.Incident.Key), nil
 }
 
 func describeRules(rules []string) string {
@@ -191,7 +191,7 @@ func describeRules(rules []string) string {
 func (s *Service) loadRun(ctx context.Context, tx *bot.Tx, id string) (storage.ActionRun, *bot.Reply, error) {
 	r, err := tx.Q.GetActionRun(ctx, id)
 	if isNotFound(err) || (err == nil && r.IncidentID != tx.Incident.ID) {
-		rep := bot.ErrorReply(fmt.Sprintf("There is no run %s in %s.", id, tx.Incident.Key))
+		rep := bot.ErrorReply("There is no run %s in %s.", id, tx.Incident.Key)
 		return r, &rep, nil
 	}
 	if err != nil {
@@ -221,7 +221,7 @@ func (s *Service) confirm(ctx context.Context, tx *bot.Tx, cmd bot.Command) (bot
 	}
 	act, ok := s.cat.Get(prev.ActionID)
 	if !ok {
-		return bot.ErrorReply(fmt.Sprintf("%s is no longer configured, so it cannot run again.", prev.Title)), nil
+		return bot.ErrorReply("%s is no longer configured, so it cannot run again.", prev.Title), nil
 	}
 	if prev.Status.Active() {
 		if !tx.Incident.Open() {
@@ -238,8 +238,8 @@ func (s *Service) confirm(ctx context.Context, tx *bot.Tx, cmd bot.Command) (bot
 		if last.Status.Active() {
 			return s.request(ctx, tx, act, &prev) // explains who is running it
 		}
-		return bot.ErrorReply(fmt.Sprintf("That button is out of date: %s ran again since (it %s). Click the action again if it is still needed.",
-			act.Title, outcomeWords(last))), nil
+		return bot.ErrorReply("That button is out of date: %s ran again since (it %s). Click the action again if it is still needed.",
+			act.Title, outcomeWords(last)), nil
 	}
 	return s.request(ctx, tx, act, &prev)
 }
@@ -265,20 +265,20 @@ func (s *Service) approve(ctx context.Context, tx *bot.Tx, cmd bot.Command) (bot
 		return s.refuseResolved(ctx, tx, act, r.ID)
 	}
 	if r.Status != storage.RunAwaitingApproval {
-		return bot.ErrorReply(fmt.Sprintf("%s (run %s) does not wait for approval: it is %s.", r.Title, shortID(r.ID), statusWords(r))), nil
+		return bot.ErrorReply("%s (run %s) does not wait for approval: it is %s.", r.Title, shortID(r.ID), statusWords(r)), nil
 	}
 	if actor.Same(r.RequestedBy) {
 		if err := auditRun(ctx, tx, actor, r, StepDenied, "denied: requester cannot approve", nil, 0); err != nil {
 			return bot.Reply{}, err
 		}
-		return bot.ErrorReply(fmt.Sprintf("You requested %s, so you cannot approve it: a second allowed person must.", r.Title)), nil
+		return bot.ErrorReply("You requested %s, so you cannot approve it: a second allowed person must.", r.Title), nil
 	}
 	if !incident.Allowed(tx.Incident, actor, act.Allowed, s.groups) {
 		return s.deny(ctx, tx, act, r.ID, "approve")
 	}
 	r.Status, r.ApprovedBy, r.ApprovedAt, r.UpdatedAt = storage.RunRequested, actor, &tx.Now, tx.Now
 	if err := tx.Q.UpdateActionRun(ctx, &r, storage.RunAwaitingApproval); isConflict(err) {
-		return bot.ErrorReply(fmt.Sprintf("%s was approved or cancelled by someone else a moment ago.", r.Title)), nil
+		return bot.ErrorReply("%s was approved or cancelled by someone else a moment ago.", r.Title), nil
 	} else if err != nil {
 		return bot.Reply{}, fmt.Errorf("approve run %s: %w", r.ID, err)
 	}
@@ -289,7 +289,7 @@ func (s *Service) approve(ctx context.Context, tx *bot.Tx, cmd bot.Command) (bot
 	}
 	tx.UpdateInIncident(progressKey(tx.Incident, r.ID), s.progressMessage(r))
 	s.wake()
-	return bot.TextReply(fmt.Sprintf("Approved %s; it runs now.", r.Title)), nil
+	return bot.TextReply("Approved %s; it runs now.", r.Title), nil
 }
 
 func statusWords(r storage.ActionRun) string {
@@ -316,11 +316,11 @@ func (s *Service) cancel(ctx context.Context, tx *bot.Tx, cmd bot.Command) (bot.
 	}
 	switch r.Status {
 	case storage.RunRunning:
-		return bot.ErrorReply(fmt.Sprintf("%s is already running (%s); it cannot be stopped from here. Its outcome will be posted.",
-			r.Title, startedLine(r))), nil
+		return bot.ErrorReply("%s is already running (%s); it cannot be stopped from here. Its outcome will be posted.",
+			r.Title, startedLine(r)), nil
 	case storage.RunRequested, storage.RunAwaitingApproval:
 	default:
-		return bot.TextReply(fmt.Sprintf("OK: %s is not run again.", r.Title)), nil
+		return bot.TextReply("OK: %s is not run again.", r.Title), nil
 	}
 	act, _ := s.actionOf(r)
 	actor := tx.Actor()
@@ -332,9 +332,9 @@ func (s *Service) cancel(ctx context.Context, tx *bot.Tx, cmd bot.Command) (bot.
 		return bot.Reply{}, err
 	}
 	if !done {
-		return bot.ErrorReply(fmt.Sprintf("Too late: %s started a moment ago. Its outcome will be posted.", r.Title)), nil
+		return bot.ErrorReply("Too late: %s started a moment ago. Its outcome will be posted.", r.Title), nil
 	}
-	return bot.TextReply(fmt.Sprintf("Cancelled %s; it did not run.", r.Title)), nil
+	return bot.TextReply("Cancelled %s; it did not run.", r.Title), nil
 }
 
 // verify handles "verify <run> worked|failed": a person says what a run
@@ -347,9 +347,9 @@ func (s *Service) verify(ctx context.Context, tx *bot.Tx, cmd bot.Command) (bot.
 	}
 	if r.Status != storage.RunUnknown {
 		if r.VerifiedAt != nil {
-			return bot.ErrorReply(fmt.Sprintf("%s already said what %s did: it %s.", r.VerifiedBy.Display(), r.Title, statusVerb(r.Status))), nil
+			return bot.ErrorReply("%s already said what %s did: it %s.", r.VerifiedBy.Display(), r.Title, statusVerb(r.Status)), nil
 		}
-		return bot.ErrorReply(fmt.Sprintf("%s (run %s) has no unknown outcome to verify: it is %s.", r.Title, shortID(r.ID), statusWords(r))), nil
+		return bot.ErrorReply("%s (run %s) has no unknown outcome to verify: it is %s.", r.Title, shortID(r.ID), statusWords(r)), nil
 	}
 	act, _ := s.actionOf(r)
 	actor := tx.Actor()
@@ -363,7 +363,7 @@ func (s *Service) verify(ctx context.Context, tx *bot.Tx, cmd bot.Command) (bot.
 	}
 	r.Status, r.VerifiedBy, r.VerifiedAt, r.UpdatedAt = status, actor, &tx.Now, tx.Now
 	if err := tx.Q.UpdateActionRun(ctx, &r, storage.RunUnknown); isConflict(err) {
-		return bot.ErrorReply(fmt.Sprintf("Someone answered for %s a moment ago.", r.Title)), nil
+		return bot.ErrorReply("Someone answered for %s a moment ago.", r.Title), nil
 	} else if err != nil {
 		return bot.Reply{}, fmt.Errorf("verify run %s: %w", r.ID, err)
 	}
@@ -376,10 +376,10 @@ func (s *Service) verify(ctx context.Context, tx *bot.Tx, cmd bot.Command) (bot.
 	tx.UpdateInIncident(verifyKey(tx.Incident, r.ID), verifyAnswered(r, answer))
 	if status == storage.RunSucceeded && (Action{Kind: r.Kind}).Mitigates() && tx.Incident.Open() &&
 		tx.Incident.Impact == incident.ImpactOngoing {
-		tx.PostToIncident("", mitigationQuestion(r))
+		tx.PostToIncident(effectKey(tx.Incident, r.ID), mitigationQuestion(r))
 	}
 	s.m.ActionRun(r.Integration, r.Kind, string(status)+"_verified", 0)
-	return bot.TextReply(fmt.Sprintf("Recorded: %s %s.", r.Title, answer)), nil
+	return bot.TextReply("Recorded: %s %s.", r.Title, answer), nil
 }
 
 func statusVerb(s storage.ActionRunStatus) string {

@@ -256,11 +256,11 @@ func (h *harness) auditSteps() string {
 func messageText(m bot.Message) string {
 	var b strings.Builder
 	for _, bl := range m.Blocks {
-		if bl.Text != "" {
-			b.WriteString(bl.Text + "\n")
+		if bl.Text.Notation() != "" {
+			b.WriteString(bl.Text.Notation() + "\n")
 		}
 		for _, f := range bl.Fields {
-			b.WriteString(f.Label + ": " + f.Value + "\n")
+			b.WriteString(f.Label + ": " + f.Value.Notation() + "\n")
 		}
 		for _, bt := range bl.Buttons {
 			b.WriteString("[" + bt.Label + " → " + bt.Command + "]\n")

@@ -32,9 +32,6 @@ func isConflict(err error) bool { return errors.Is(err, storage.ErrConflict) }
 
 func isNotFound(err error) bool { return errors.Is(err, storage.ErrNotFound) }
 
-// who is "@name" for a message.
-func who(a incident.Actor) string { return bot.MentionUser(a) }
-
 func tookOf(r storage.ActionRun) time.Duration {
 	if r.StartedAt == nil || r.FinishedAt == nil {
 		return 0
@@ -44,13 +41,13 @@ func tookOf(r storage.ActionRun) time.Duration {
 
 // startedLine is "started 14:32 UTC by @x" (or "requested …" before the
 // start), with the approver when there was one.
-func startedLine(r storage.ActionRun) string {
-	s := "requested " + hhmm(r.RequestedAt) + " by " + who(r.RequestedBy)
+func startedLine(r storage.ActionRun) bot.Rich {
+	s := bot.Textf("requested %s by %s", hhmm(r.RequestedAt), r.RequestedBy)
 	if r.StartedAt != nil {
-		s = "started " + hhmm(*r.StartedAt) + " by " + who(r.RequestedBy)
+		s = bot.Textf("started %s by %s", hhmm(*r.StartedAt), r.RequestedBy)
 	}
 	if !r.ApprovedBy.IsZero() {
-		s += ", approved by " + who(r.ApprovedBy)
+		s = append(s, bot.Textf(", approved by %s", r.ApprovedBy)...)
 	}
 	return s
 }
@@ -59,15 +56,14 @@ func startedLine(r storage.ActionRun) string {
 // it is requested and updated in place at every step.
 func (c *core) progressMessage(r storage.ActionRun) bot.Message {
 	var m bot.Message
-	title := "*" + r.Title + "*"
 	switch r.Status {
 	case storage.RunRequested:
 		m.Color = "warning"
-		m.Text(fmt.Sprintf("⏳ %s — requested by %s at %s; starting…", title, who(r.RequestedBy), hhmm(r.RequestedAt)))
+		m.Textf("⏳ *%s* — requested by %s at %s; starting…", r.Title, r.RequestedBy, hhmm(r.RequestedAt))
 	case storage.RunAwaitingApproval:
 		m.Color = "warning"
-		m.Text(fmt.Sprintf("🖐 %s — requested by %s at %s. It needs a second allowed person to approve it before it runs.",
-			title, who(r.RequestedBy), hhmm(r.RequestedAt)))
+		m.Textf("🖐 *%s* — requested by %s at %s. It needs a second allowed person to approve it before it runs.",
+			r.Title, r.RequestedBy, hhmm(r.RequestedAt))
 		m.Buttons(
 			bot.Button{Label: "Approve", Command: bot.CmdApprove + " " + r.ID, Style: bot.StylePrimary,
 				Confirm: &bot.Confirm{Title: "Approve this run?", Text: "Approve " + r.Title + "? It runs at once.", Confirm: "Approve", Deny: "Not now"}},
@@ -75,13 +71,13 @@ func (c *core) progressMessage(r storage.ActionRun) bot.Message {
 		)
 	case storage.RunRunning:
 		m.Color = "warning"
-		m.Text(fmt.Sprintf("⏳ %s — Running… %s", title, startedLine(r)))
+		m.Textf("⏳ *%s* — Running… %s", r.Title, startedLine(r))
 	case storage.RunSucceeded:
 		m.Color = "good"
 		if r.VerifiedAt != nil {
-			m.Text(fmt.Sprintf("✅ %s worked, says %s (%s); Tourniquet had lost track of its outcome.", title, who(r.VerifiedBy), hhmm(*r.VerifiedAt)))
+			m.Textf("✅ *%s* worked, says %s (%s); Tourniquet had lost track of its outcome.", r.Title, r.VerifiedBy, hhmm(*r.VerifiedAt))
 		} else {
-			m.Text(fmt.Sprintf("✅ %s succeeded in %s: %s", title, bot.FormatDuration(tookOf(r)), orDash(r.Summary)))
+			m.Textf("✅ *%s* succeeded in %s: %s", r.Title, bot.FormatDuration(tookOf(r)), orDash(r.Summary))
 		}
 		if undo, ok := c.undoOf(r); ok {
 			b := bot.Button{Label: "Undo: " + undo.Title, Command: bot.CmdRun + " " + undo.ID}
@@ -93,47 +89,43 @@ func (c *core) progressMessage(r storage.ActionRun) bot.Message {
 	case storage.RunFailed:
 		m.Color = "danger"
 		if r.VerifiedAt != nil {
-			m.Text(fmt.Sprintf("❌ %s did not take effect, says %s (%s).", title, who(r.VerifiedBy), hhmm(*r.VerifiedAt)))
+			m.Textf("❌ *%s* did not take effect, says %s (%s).", r.Title, r.VerifiedBy, hhmm(*r.VerifiedAt))
 		} else {
-			m.Text(fmt.Sprintf("❌ %s failed after %s: %s", title, bot.FormatDuration(tookOf(r)), orDash(r.Error)))
+			m.Textf("❌ *%s* failed after %s: %s", r.Title, bot.FormatDuration(tookOf(r)), orDash(r.Error))
 		}
 		m.Buttons(bot.Button{Label: "Run again", Command: bot.CmdConfirm + " " + r.ID, Style: dangerStyle(r.Kind),
 			Confirm: &bot.Confirm{Title: "Run again?", Text: "Run " + r.Title + " again?", Confirm: "Run it", Deny: "Cancel"}})
 	case storage.RunUnknown:
 		m.Color = "danger"
-		m.Text(fmt.Sprintf("❓ %s — outcome unknown: %s", title, orDash(r.Error)))
+		m.Textf("❓ *%s* — outcome unknown: %s", r.Title, orDash(r.Error))
 	case storage.RunCancelled:
-		by := "by " + who(r.CancelledBy)
+		by := bot.Textf("by %s", r.CancelledBy)
 		if r.CancelledBy.IsZero() {
-			by = "by Tourniquet"
+			by = bot.Plain("by Tourniquet")
 		}
-		line := fmt.Sprintf("🚫 %s — cancelled %s before it ran", title, by)
+		line := bot.Textf("🚫 *%s* — cancelled %s before it ran", r.Title, by)
 		if r.Error != "" {
-			line += ": " + r.Error
+			line = append(line, bot.Textf(": %s", r.Error)...)
 		}
 		m.Text(line)
 	}
 	if r.URL != "" {
-		m.Text("🔗 " + r.URL)
+		m.Textf("🔗 %s", bot.Link(r.URL, ""))
 	}
 	if out := strings.TrimSpace(r.Output); out != "" {
 		if len(out) > maxOutputShown {
 			out = "…" + out[len(out)-maxOutputShown:]
 		}
-		m.Text("```\n" + strings.ReplaceAll(out, "```", "`\u200b``") + "\n```")
+		m.Text(bot.Rich{bot.Code(out)})
 	}
-	ctx := startedLine(r) + " · run " + shortID(r.ID)
+	ctx := bot.Textf("%s · run %s", startedLine(r), shortID(r.ID))
 	if r.Integration != "" {
-		ctx += " · via " + r.Integration
+		ctx = append(ctx, bot.Textf(" · via %s", r.Integration)...)
 	}
 	m.Context(ctx)
-	m.Fallback = plain(m.Blocks[0].Text)
+	m.Fallback = m.Blocks[0].Text.String()
 	return m
 }
-
-// plain is message text for notifications and one-line updates: mentions
-// as @name, no bold.
-func plain(s string) string { return strings.ReplaceAll(bot.PlainMentions(s), "*", "") }
 
 func orDash(s string) string {
 	if strings.TrimSpace(s) == "" {
@@ -163,58 +155,73 @@ func (c *core) undoOf(r storage.ActionRun) (Action, bool) {
 func verifyQuestion(r storage.ActionRun) bot.Message {
 	var m bot.Message
 	m.Color = "danger"
-	m.Text(fmt.Sprintf("❓ *Did %s take effect?* %s", r.Title, orDash(r.Error)))
+	m.Textf("❓ *Did %s take effect?* %s", r.Title, orDash(r.Error))
 	where := "the system it calls"
 	if r.Integration != "" {
 		where = r.Integration
 	}
-	m.Text(fmt.Sprintf("%s, Tourniquet will not run it again by itself. Check %s, then say what happened:", who(r.RequestedBy), where))
+	m.Textf("%s, Tourniquet will not run it again by itself. Check %s, then say what happened:", r.RequestedBy, where)
 	m.Buttons(
 		bot.Button{Label: "It worked", Command: bot.CmdVerify + " " + r.ID + " worked", Style: bot.StylePrimary},
 		bot.Button{Label: "It failed", Command: bot.CmdVerify + " " + r.ID + " failed"},
 		bot.Button{Label: "Run again", Command: bot.CmdConfirm + " " + r.ID, Style: bot.StyleDanger,
 			Confirm: &bot.Confirm{Title: "Run again?", Text: r.Title + " may already have taken effect. Run it again anyway?", Confirm: "Run it again", Deny: "Cancel"}},
 	)
-	m.Context(startedLine(r) + " · run " + shortID(r.ID))
-	m.Fallback = bot.PlainMentions("Did " + r.Title + " take effect?")
+	m.Context(bot.Textf("%s · run %s", startedLine(r), shortID(r.ID)))
+	m.Fallback = "Did " + r.Title + " take effect?"
 	return m
 }
 
 // verifyAnswered replaces the question once someone answered it.
 func verifyAnswered(r storage.ActionRun, answer string) bot.Message {
 	var m bot.Message
-	m.Text(fmt.Sprintf("Did *%s* take effect? %s says it %s (%s).", r.Title, who(r.VerifiedBy), answer, hhmm(*r.VerifiedAt)))
-	m.Context("run " + shortID(r.ID))
-	m.Fallback = bot.PlainMentions(fmt.Sprintf("%s %s, says %s", r.Title, answer, r.VerifiedBy.Display()))
+	m.Textf("Did *%s* take effect? %s says it %s (%s).", r.Title, r.VerifiedBy, answer, hhmm(*r.VerifiedAt))
+	m.Context(bot.Textf("run %s", shortID(r.ID)))
+	m.Fallback = fmt.Sprintf("%s %s, says %s", r.Title, answer, r.VerifiedBy.Display())
 	return m
 }
 
 // mitigationQuestion follows a rollback or kill switch that worked: the
-// action succeeding is not the impact ending; a person confirms that.
+// action succeeding is not the impact ending; a person confirms that. The
+// buttons carry the run's ID, never its title (platforms cap what a button
+// carries), and say which run the person credits.
 func mitigationQuestion(r storage.ActionRun) bot.Message {
 	var m bot.Message
 	m.Color = "warning"
-	m.Text(fmt.Sprintf("✅ *%s* worked. That is not the same as mitigation: *%s* Check what customers see, then answer.", r.Title, bot.MitigationQuestion))
+	m.Textf("✅ *%s* worked. That is not the same as mitigation: *%s* Check what customers see, then answer.", r.Title, bot.MitigationQuestion)
 	m.Buttons(
-		bot.Button{Label: "Yes, mitigated", Command: bot.CmdMitigated + " after " + r.Title, Style: bot.StylePrimary},
-		bot.Button{Label: "Not yet", Command: bot.CmdNote + " After " + r.Title + ": customer impact not mitigated yet"},
+		bot.Button{Label: "Yes, mitigated", Command: bot.CmdEffect + " " + r.ID + " yes", Style: bot.StylePrimary},
+		bot.Button{Label: "Not yet", Command: bot.CmdEffect + " " + r.ID + " no"},
 	)
-	m.Fallback = bot.PlainMentions(r.Title + " worked. " + bot.MitigationQuestion)
+	m.Fallback = r.Title + " worked. " + bot.MitigationQuestion
+	return m
+}
+
+// mitigationAnswered replaces the question once someone answered it.
+func mitigationAnswered(r storage.ActionRun, by incident.Actor, mitigated bool, at time.Time) bot.Message {
+	var m bot.Message
+	answer := "not yet"
+	m.Color = "danger"
+	if mitigated {
+		answer, m.Color = "yes, mitigated", "good"
+	}
+	m.Textf("✅ *%s* worked. *%s* %s says: %s (%s).", r.Title, bot.MitigationQuestion, by, answer, hhmm(at))
+	m.Fallback = fmt.Sprintf("%s worked. %s %s says: %s", r.Title, bot.MitigationQuestion, by.Display(), answer)
 	return m
 }
 
 // busyReply answers a click on an action that has an active run.
 func busyReply(a Action, r storage.ActionRun) bot.Reply {
 	if r.Status == storage.RunAwaitingApproval {
-		return bot.ErrorReply(fmt.Sprintf("%s is already requested, by %s at %s, and waits for a second person to approve it (or cancel it) in the channel.",
-			a.Title, r.RequestedBy.Display(), hhmm(r.RequestedAt)))
+		return bot.ErrorReply("%s is already requested, by %s at %s, and waits for a second person to approve it (or cancel it) in the channel.",
+			a.Title, r.RequestedBy.Display(), hhmm(r.RequestedAt))
 	}
 	at := r.RequestedAt
 	if r.StartedAt != nil {
 		at = *r.StartedAt
 	}
-	return bot.ErrorReply(fmt.Sprintf("%s is already running, started by @%s at %s. Its outcome will be posted in the channel.",
-		a.Title, r.RequestedBy.Display(), hhmm(at)))
+	return bot.ErrorReply("%s is already running, started by %s at %s. Its outcome will be posted in the channel.",
+		a.Title, r.RequestedBy.Display(), hhmm(at))
 }
 
 // outcomeWords says how a finished run ended, for "Run again?".
@@ -237,14 +244,14 @@ func outcomeWords(r storage.ActionRun) string {
 // runAgainReply asks whoever clicks an action that already ran whether to
 // run it again.
 func runAgainReply(inc *incident.Incident, a Action, last storage.ActionRun) bot.Reply {
-	text := fmt.Sprintf("%s already ran on %s: it %s (started by %s). *Run again?*", a.Title, inc.Key, outcomeWords(last), last.RequestedBy.Display())
+	text := bot.Textf("%s already ran on %s: it %s (started by %s). *Run again?*", a.Title, inc.Key, outcomeWords(last), last.RequestedBy.Display())
 	var m bot.Message
 	m.Text(text)
 	m.Buttons(
 		bot.Button{Label: "Run again", Command: bot.CmdConfirm + " " + last.ID, Style: dangerStyle(a.Kind)},
 		bot.Button{Label: "Cancel", Command: bot.CmdCancel + " " + last.ID},
 	)
-	m.Fallback = text
+	m.Fallback = text.String()
 	return bot.Reply{Message: m, IncidentKey: inc.Key}
 }
 
@@ -252,9 +259,9 @@ func runAgainReply(inc *incident.Incident, a Action, last storage.ActionRun) bot
 // command has had no dialog.
 func confirmReply(inc *incident.Incident, a Action) bot.Reply {
 	var m bot.Message
-	m.Text(a.ConfirmText())
+	m.Text(bot.Plain(a.ConfirmText()))
 	m.Buttons(bot.Button{Label: "Run it", Command: bot.CmdRun + " " + a.ID, Style: dangerStyle(a.Kind)})
-	m.Context("Ignore this message to do nothing.")
+	m.Contextf("Ignore this message to do nothing.")
 	m.Fallback = a.ConfirmText()
 	return bot.Reply{Message: m, IncidentKey: inc.Key}
 }

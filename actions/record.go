@@ -79,6 +79,12 @@ func auditRun(ctx context.Context, tx *bot.Tx, actor incident.Actor, r storage.A
 // progressKey is the key of a run's progress message, updated in place.
 func progressKey(inc *incident.Incident, runID string) string { return inc.Key + "/run/" + runID }
 
+// effectKey is the key of the question "did it mitigate?" asked after a
+// run that worked.
+func effectKey(inc *incident.Incident, runID string) string {
+	return progressKey(inc, runID) + "/effect"
+}
+
 // verifyKey is the key of the question asked about a run whose outcome is
 // unknown.
 func verifyKey(inc *incident.Incident, runID string) string {

@@ -86,10 +86,10 @@ func TestRunLifecycle(t *testing.T) {
 		}
 		mustContain(t, "running update", updates[0], "Running… started 14:32 UTC by <@slack:U1|alice>")
 		mustContain(t, "outcome update", updates[len(updates)-1], "✅ *Roll back checkout to v41* succeeded in 0s: deploy did it",
-			"🔗 https://deploy.example/runs/1")
+			"🔗 <https://deploy.example/runs/1>")
 		// Success of a rollback is not mitigation: the question follows at once.
 		q := h.lastPosted("That is not the same as mitigation")
-		mustContain(t, "mitigation question", q, "Is customer impact mitigated?", "[Yes, mitigated → mitigated after Roll back checkout to v41]")
+		mustContain(t, "mitigation question", q, "Is customer impact mitigated?", "[Yes, mitigated → effect "+h.onlyRun().ID+" yes]")
 		if h.incident().Impact != incident.ImpactOngoing {
 			t.Error("a successful action marked impact mitigated by itself")
 		}
@@ -113,7 +113,7 @@ func TestDoubleClickAndRunAgain(t *testing.T) {
 		if !r.Error {
 			t.Fatalf("second click accepted: %s", replyText(r))
 		}
-		mustContain(t, "second click", replyText(r), "Roll back checkout to v41 is already running, started by @alice at 14:32 UTC")
+		mustContain(t, "second click", replyText(r), "Roll back checkout to v41 is already running, started by alice at 14:32 UTC")
 		h.step()
 		r = h.click(carol, "run rollback-checkout")
 		mustContain(t, "click after the run", replyText(r), "already ran on INC-1: it succeeded at 14:33 UTC", "*Run again?*")
@@ -127,7 +127,7 @@ func TestDoubleClickAndRunAgain(t *testing.T) {
 		r = h.click(carol, "confirm "+first.ID)
 		mustContain(t, "run again", replyText(r), "Running Roll back checkout to v41 now")
 		r = h.click(carol, "confirm "+first.ID)
-		mustContain(t, "second run again", replyText(r), "already running, started by @carol")
+		mustContain(t, "second run again", replyText(r), "already running, started by carol")
 		h.step()
 		if n := len(h.ints["deploy"].Calls()); n != 2 {
 			t.Fatalf("%d calls after run again, want 2", n)

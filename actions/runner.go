@@ -457,7 +457,7 @@ func (r *Runner) recordOutcome(ctx context.Context, tx *bot.Tx, run storage.Acti
 		tx.UpdateInIncident(verifyKey(inc, run.ID), lateAnswer(run))
 	}
 	if run.Status == storage.RunSucceeded && (Action{Kind: run.Kind}).Mitigates() && inc.Open() && inc.Impact == incident.ImpactOngoing {
-		tx.PostToIncident("", mitigationQuestion(run))
+		tx.PostToIncident(effectKey(inc, run.ID), mitigationQuestion(run))
 	}
 	return nil
 }
@@ -466,8 +466,8 @@ func (r *Runner) recordOutcome(ctx context.Context, tx *bot.Tx, run storage.Acti
 // all.
 func lateAnswer(run storage.ActionRun) bot.Message {
 	var m bot.Message
-	m.Text(fmt.Sprintf("Did *%s* take effect? Its answer came late: it %s.", run.Title, run.Status))
-	m.Context("run " + shortID(run.ID))
+	m.Textf("Did *%s* take effect? Its answer came late: it %s.", run.Title, run.Status)
+	m.Context(bot.Textf("run %s", shortID(run.ID)))
 	m.Fallback = run.Title + ": " + string(run.Status)
 	return m
 }

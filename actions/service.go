@@ -77,6 +77,7 @@ func New(engine *bot.Engine, o Options) *Service {
 	engine.Register(bot.CmdApprove, true, true, s.approve)
 	engine.Register(bot.CmdCancel, true, true, s.cancel)
 	engine.Register(bot.CmdVerify, true, true, s.verify)
+	engine.Register(bot.CmdEffect, true, false, s.effect)
 	engine.AddHook(s)
 	return s
 }

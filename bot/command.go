@@ -39,6 +39,9 @@ const (
 	CmdApprove = "approve"
 	CmdCancel  = "cancel"
 	CmdVerify  = "verify"
+	// CmdEffect answers "did <run> mitigate customer impact?", asked after
+	// a rollback or kill switch worked: "effect <run id> yes|no".
+	CmdEffect = "effect"
 )
 
 // usage is each command's usage line, in the order help lists them.
@@ -69,6 +72,7 @@ var hiddenUsage = map[string]string{
 	CmdApprove: "<run>",
 	CmdCancel:  "<run>",
 	CmdVerify:  "<run> worked|failed",
+	CmdEffect:  "<run> yes|no",
 }
 
 var aliases = map[string]string{
@@ -92,22 +96,24 @@ func Usage(name string) string {
 }
 
 // HelpText lists every command with its usage and what it does.
-func HelpText() string {
-	var b strings.Builder
-	b.WriteString("*Tourniquet commands* — mitigation before diagnosis.\n")
+func HelpText() Rich {
+	lines := []Rich{Textf("*Tourniquet commands* — mitigation before diagnosis.")}
 	for _, u := range usage {
-		fmt.Fprintf(&b, "• `%s` — %s\n", strings.TrimSpace("/incident "+u.name+" "+u.args), u.what)
+		lines = append(lines, Textf("• `%s` — %s", strings.TrimSpace("/incident "+u.name+" "+u.args), u.what))
 	}
-	b.WriteString("Type a command in an incident's channel to apply it to that incident, or prefix it with the key: `/incident INC-7 status`.")
-	return b.String()
+	lines = append(lines, Textf("Type a command in an incident's channel to apply it to that incident, or prefix it with the key: `/incident INC-7 status`."))
+	return Join("\n", lines...)
 }
 
 // UsageError is a malformed command: what is wrong, and the usage line of
 // the command that was meant.
 type UsageError struct {
 	Command string
+	// Problem says what is wrong, in plain words.
 	Problem string
 	Usage   string
+	// msg is Problem with its markup (code spans), when it has any.
+	msg Rich
 }
 
 func (e *UsageError) Error() string {
@@ -117,12 +123,28 @@ func (e *UsageError) Error() string {
 	return e.Problem + "\nUsage: " + e.Usage
 }
 
+// Rich is the error as the person who typed the command reads it: the
+// problem, then the usage line as code.
+func (e *UsageError) Rich() Rich {
+	msg := e.msg
+	if msg == nil {
+		msg = Plain(e.Problem)
+	}
+	if e.Usage == "" {
+		return msg
+	}
+	return append(msg, Textf("\nUsage: `%s`", e.Usage)...)
+}
+
+// usageErr is a UsageError of cmd; format is the bot's markup and args are
+// data, as in Textf.
 func usageErr(cmd, format string, args ...any) *UsageError {
 	u := Usage(cmd)
 	if u == "" {
 		u = "/incident help"
 	}
-	return &UsageError{Command: cmd, Problem: fmt.Sprintf(format, args...), Usage: u}
+	msg := Textf(format, args...)
+	return &UsageError{Command: cmd, Problem: msg.String(), Usage: u, msg: msg}
 }
 
 // Mention is a user named in a command: a platform mention (<@U123>), an
@@ -291,11 +313,11 @@ func Parse(line string) (Command, error) {
 			return c, usageErr(name, "%q is not an ID", rest)
 		}
 		c.Target = w
-	case CmdAnswer, CmdVerify:
+	case CmdAnswer, CmdVerify, CmdEffect:
 		id, rest2 := nextWord(rest)
 		ans, extra := nextWord(rest2)
 		ans = strings.ToLower(ans)
-		valid := map[string][]string{CmdAnswer: {"yes", "partial", "no"}, CmdVerify: {"worked", "failed"}}[name]
+		valid := map[string][]string{CmdAnswer: {"yes", "partial", "no"}, CmdVerify: {"worked", "failed"}, CmdEffect: {"yes", "no"}}[name]
 		if id == "" || extra != "" || !idRe.MatchString(id) || !contains(valid, ans) {
 			return c, usageErr(name, "expected an ID and one of %s", strings.Join(valid, ", "))
 		}

@@ -125,7 +125,7 @@ func TestTimeSpecResolve(t *testing.T) {
 }
 
 func TestHelpListsEveryCommand(t *testing.T) {
-	h := HelpText()
+	h := HelpText().String()
 	for _, u := range usage {
 		if !strings.Contains(h, "/incident "+u.name) {
 			t.Errorf("help does not mention %s", u.name)

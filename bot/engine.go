@@ -165,16 +165,16 @@ func (e *Engine) Handle(ctx context.Context, inv Invocation) (Reply, error) {
 	if err != nil {
 		var ue *UsageError
 		if errors.As(err, &ue) {
-			return ErrorReply(ue.Error()), nil
+			return ErrorReply("%s", ue.Rich()), nil
 		}
-		return ErrorReply(err.Error()), nil
+		return ErrorReply("%s", err.Error()), nil
 	}
 	if cmd.Name == CmdHelp {
 		return helpReply(cmd), nil
 	}
 	h, ok := e.handlers[cmd.Name]
 	if !ok {
-		return ErrorReply(fmt.Sprintf("`%s` is not available: the feature behind it is not configured.", cmd.Name)), nil
+		return ErrorReply("`%s` is not available: the feature behind it is not configured.", cmd.Name), nil
 	}
 	var reply Reply
 	err = e.store.InTx(ctx, func(ctx context.Context, q storage.Querier) error {
@@ -236,17 +236,17 @@ func (e *Engine) loadIncident(ctx context.Context, q storage.Querier, inv Invoca
 	if cmd.Incident != "" {
 		id, perr := incident.ParseKey(cmd.Incident)
 		if perr != nil {
-			return nil, ErrorReply(perr.Error()), nil
+			return nil, ErrorReply("%s", perr.Error()), nil
 		}
 		inc, err = q.GetIncidentForUpdate(ctx, id)
 		if errors.Is(err, storage.ErrNotFound) {
-			return nil, ErrorReply(fmt.Sprintf("There is no incident %s.", cmd.Incident)), nil
+			return nil, ErrorReply("There is no incident %s.", cmd.Incident), nil
 		}
 	} else {
 		inc, err = q.GetIncidentByChannel(ctx, inv.Channel)
 		if errors.Is(err, storage.ErrNotFound) {
-			return nil, ErrorReply("This channel belongs to no incident. Type the command in the incident's channel, " +
-				"name the incident (`/incident INC-7 " + cmd.Name + "`), or declare one: " + Usage(CmdDeclare)), nil
+			return nil, ErrorReply("This channel belongs to no incident. Type the command in the incident's channel, "+
+				"name the incident (`/incident INC-7 %s`), or declare one: `%s`", cmd.Name, Usage(CmdDeclare)), nil
 		}
 		if err == nil {
 			inc, err = q.GetIncidentForUpdate(ctx, inc.ID)
@@ -265,10 +265,10 @@ func helpReply(cmd Command) Reply {
 			name = a
 		}
 		if u := Usage(name); u != "" {
-			return TextReply("Usage: `" + u + "`")
+			return TextReply("Usage: `%s`", u)
 		}
 	}
-	return TextReply(HelpText())
+	return TextReply("%s", HelpText())
 }
 
 // Tx is the unit of work of one command: what it reads and writes commits
@@ -316,8 +316,8 @@ func (tx *Tx) Record(ev incident.Event) {
 }
 
 // Announce posts a line to the incident's channel(s).
-func (tx *Tx) Announce(text string) {
-	m := Message{Fallback: PlainMentions(text)}
+func (tx *Tx) Announce(text Rich) {
+	m := Message{Fallback: text.String()}
 	m.Text(text)
 	tx.out.post(incidentTarget(tx.Incident), "", m, false)
 }
@@ -358,7 +358,7 @@ func (tx *Tx) Deny(ctx context.Context, what string, rules []string) (Reply, err
 		Detail: map[string]any{"rules": rules, "source": string(tx.Inv.Source)}}); err != nil {
 		return Reply{}, fmt.Errorf("audit denial: %w", err)
 	}
-	return ErrorReply(fmt.Sprintf("Only %s may %s. This refusal is recorded on the timeline.", who, what)), nil
+	return ErrorReply("Only %s may %s. This refusal is recorded on the timeline.", who, what), nil
 }
 
 func keyOf(inc *incident.Incident) string {

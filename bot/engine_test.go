@@ -131,8 +131,8 @@ func TestIncidentLifecycle(t *testing.T) {
 			t.Fatalf("card posts: %+v", posts)
 		}
 		card := posts[0].Message
-		if !strings.Contains(card.Blocks[0].Text, "SEV1 "+key+": Checkout errors") {
-			t.Fatalf("card header: %q", card.Blocks[0].Text)
+		if !strings.Contains(card.Blocks[0].Text.String(), "SEV1 "+key+": Checkout errors") {
+			t.Fatalf("card header: %q", card.Blocks[0].Text.String())
 		}
 		if bs := card.AllButtons(); len(bs) == 0 || bs[0].Label != "Yes, mitigated" || bs[0].Command != "mitigated" {
 			t.Fatalf("card buttons: %+v", bs)
@@ -177,8 +177,8 @@ func TestIncidentLifecycle(t *testing.T) {
 			}
 		}
 		last := updates[len(updates)-1].Message
-		if !strings.Contains(last.Blocks[0].Text, "(resolved)") {
-			t.Fatalf("last card: %q", last.Blocks[0].Text)
+		if !strings.Contains(last.Blocks[0].Text.String(), "(resolved)") {
+			t.Fatalf("last card: %q", last.Blocks[0].Text.String())
 		}
 		// Every post after the card went to the incident channel, in order.
 		var lines []string
@@ -233,7 +233,7 @@ func TestRefusalsAreSpecific(t *testing.T) {
 			t.Errorf("impact start after mitigation: %q", r.Message.Fallback)
 		}
 		h.do(alice, ch, "resolve")
-		if r := h.do(alice, ch, "update still here"); !strings.Contains(r.Message.Fallback, "is resolved; only `status`, `timeline` and `note`") {
+		if r := h.do(alice, ch, "update still here"); !strings.Contains(r.Message.Fallback, "is resolved; only status, timeline and note") {
 			t.Errorf("update on resolved: %q", r.Message.Fallback)
 		}
 		for _, ok := range []string{"note we should add an alert", "status", "timeline"} {

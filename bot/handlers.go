@@ -66,45 +66,45 @@ func transition(apply func(tx *Tx, c Command) (incident.Event, error)) HandlerFu
 }
 
 func doneReply(inc *incident.Incident, ev incident.Event) Reply {
-	r := TextReply(fmt.Sprintf("Recorded on %s's timeline: %s.", inc.Key, strings.ReplaceAll(string(ev.Kind), "_", " ")))
+	r := TextReply("Recorded on %s's timeline: %s.", inc.Key, strings.ReplaceAll(string(ev.Kind), "_", " "))
 	r.IncidentKey = inc.Key
 	return r
 }
 
 // resolvedReply refuses a command on a resolved incident.
 func resolvedReply(inc *incident.Incident) Reply {
-	r := ErrorReply(fmt.Sprintf("%s is resolved; only `status`, `timeline` and `note` work on it now.", inc.Key))
+	r := ErrorReply("%s is resolved; only `status`, `timeline` and `note` work on it now.", inc.Key)
 	r.IncidentKey = inc.Key
 	return r
 }
 
 // domainErrorReply explains a refused transition in the user's terms.
 func domainErrorReply(inc *incident.Incident, err error) Reply {
-	var msg string
+	var msg Rich
 	at := func(t interface{ Format(string) string }) string { return t.Format("15:04 UTC") }
 	switch {
 	case errors.Is(err, incident.ErrResolved):
 		return resolvedReply(inc)
 	case errors.Is(err, incident.ErrAlreadyMitigated):
-		msg = fmt.Sprintf("Impact on %s is already mitigated. If it is back, use `/incident regressed`.", inc.Key)
+		msg = Textf("Impact on %s is already mitigated. If it is back, use `/incident regressed`.", inc.Key)
 	case errors.Is(err, incident.ErrNotMitigated):
-		msg = fmt.Sprintf("Impact on %s was never marked mitigated, so it cannot regress. Still hurting? Mitigate first: `/incident actions`.", inc.Key)
+		msg = Textf("Impact on %s was never marked mitigated, so it cannot regress. Still hurting? Mitigate first: `/incident actions`.", inc.Key)
 	case errors.Is(err, incident.ErrAlreadyDiagnosed):
-		msg = fmt.Sprintf("The cause of %s is already identified: %q. Add details with `/incident note`.", inc.Key, inc.CauseText)
+		msg = Textf("The cause of %s is already identified: %q. Add details with `/incident note`.", inc.Key, inc.CauseText)
 	case errors.Is(err, incident.ErrNotOngoing):
-		msg = fmt.Sprintf("Impact on %s is mitigated; a fail-forward decision is for while customers are still hurting.", inc.Key)
+		msg = Textf("Impact on %s is mitigated; a fail-forward decision is for while customers are still hurting.", inc.Key)
 	case errors.Is(err, incident.ErrImpactStartInFuture):
-		msg = "Impact cannot start in the future. " + "Usage: " + Usage(CmdImpactStarted)
+		msg = Textf("Impact cannot start in the future. Usage: `%s`", Usage(CmdImpactStarted))
 	case errors.Is(err, incident.ErrImpactStartAfterMitigation):
-		msg = fmt.Sprintf("Impact cannot start after it was first mitigated (%s). Usage: %s", at(*inc.MitigatedAt), Usage(CmdImpactStarted))
+		msg = Textf("Impact cannot start after it was first mitigated (%s). Usage: `%s`", at(*inc.MitigatedAt), Usage(CmdImpactStarted))
 	case errors.Is(err, incident.ErrSameSeverity):
-		msg = fmt.Sprintf("%s is already %s.", inc.Key, strings.ToUpper(string(inc.Severity)))
+		msg = Textf("%s is already %s.", inc.Key, strings.ToUpper(string(inc.Severity)))
 	case errors.Is(err, incident.ErrSameLead):
-		msg = fmt.Sprintf("%s already leads %s.", inc.Lead.Display(), inc.Key)
+		msg = Textf("%s already leads %s.", inc.Lead.Display(), inc.Key)
 	default:
-		msg = err.Error()
+		msg = Plain(err.Error())
 	}
-	r := ErrorReply(msg)
+	r := ErrorReply("%s", msg)
 	r.IncidentKey = inc.Key
 	return r
 }
@@ -123,13 +123,13 @@ func ChannelName(inc *incident.Incident) string {
 
 func (e *Engine) declare(ctx context.Context, tx *Tx, c Command) (Reply, error) {
 	if existing, err := tx.Q.GetIncidentByChannel(ctx, tx.Inv.Channel); err == nil {
-		return ErrorReply(fmt.Sprintf("This channel already belongs to %s (%s). Declare a new incident from another channel.", existing.Key, existing.Title)), nil
+		return ErrorReply("This channel already belongs to %s (%s). Declare a new incident from another channel.", existing.Key, existing.Title), nil
 	} else if !errors.Is(err, storage.ErrNotFound) {
 		return Reply{}, fmt.Errorf("look up channel: %w", err)
 	}
 	inc, ev, extra, bad := declareFromFields(tx, c)
 	if bad != "" {
-		return ErrorReply(bad + "\nUsage: " + Usage(CmdDeclare)), nil
+		return ErrorReply("%s\nUsage: `%s`", bad, Usage(CmdDeclare)), nil
 	}
 	if err := tx.Q.CreateIncident(ctx, inc); err != nil {
 		return Reply{}, fmt.Errorf("create incident: %w", err)
@@ -162,11 +162,11 @@ func (e *Engine) declare(ctx context.Context, tx *Tx, c Command) (Reply, error) 
 	tx.out.post(incidentTarget(inc), CardKey(inc), tx.Card(), true)
 	tx.out.topic(inc, Topic(inc))
 	tx.cardSent = true
-	where := "Opening its channel `" + ChannelName(inc) + "` now."
+	where := Textf("Opening its channel `%s` now.", ChannelName(inc))
 	if c.Here {
-		where = "This channel is now its channel."
+		where = Plain("This channel is now its channel.")
 	}
-	r := TextReply(fmt.Sprintf("🚨 Declared %s (%s): %s. %s First question: %s", inc.Key, strings.ToUpper(string(inc.Severity)), inc.Title, where, MitigationQuestion))
+	r := TextReply("🚨 Declared %s (%s): %s. %s First question: %s", inc.Key, strings.ToUpper(string(inc.Severity)), inc.Title, where, MitigationQuestion)
 	r.IncidentKey = inc.Key
 	return r, nil
 }
@@ -217,11 +217,11 @@ func (e *Engine) resolve(ctx context.Context, tx *Tx, c Command) (Reply, error) 
 	tx.Record(ev)
 	tx.Announce(EventLine(tx.Incident, ev, tx.Now))
 	if link := e.IncidentURL(tx.Incident.Key, tx.Now); link != "" {
-		tx.Announce("📄 Report and postmortem draft: " + link)
+		tx.Announce(Textf("📄 Report and postmortem draft: %s", Link(link, "")))
 	}
-	r := TextReply(fmt.Sprintf("Resolved %s. %s", tx.Incident.Key, Clocks(tx.Incident, tx.Now)))
+	r := TextReply("Resolved %s. %s", tx.Incident.Key, Clocks(tx.Incident, tx.Now))
 	if tx.Incident.Impact == incident.ImpactOngoing {
-		r = TextReply(fmt.Sprintf("Resolved %s while impact was never marked mitigated: the report counts customer impact up to now. %s", tx.Incident.Key, Clocks(tx.Incident, tx.Now)))
+		r = TextReply("Resolved %s while impact was never marked mitigated: the report counts customer impact up to now. %s", tx.Incident.Key, Clocks(tx.Incident, tx.Now))
 	}
 	return r, nil
 }
@@ -241,20 +241,20 @@ func (e *Engine) timeline(ctx context.Context, tx *Tx, c Command) (Reply, error)
 func (e *Engine) actions(ctx context.Context, tx *Tx, c Command) (Reply, error) {
 	acts := e.Actions(tx.Incident)
 	if len(acts) == 0 {
-		msg := "No mitigation actions are configured for " + tx.Incident.Key
+		const setUp = "Safe moves are set up before incidents, per service, in the `actions` section of the configuration."
 		if len(tx.Incident.Services) == 0 {
-			msg += " (it names no services yet: `/incident services <name…>`)"
+			return TextReply("No mitigation actions are configured for %s (it names no services yet: `/incident services <name…>`). "+setUp, tx.Incident.Key), nil
 		}
-		return TextReply(msg + ". Safe moves are set up before incidents, per service, in the `actions` section of the configuration."), nil
+		return TextReply("No mitigation actions are configured for %s. "+setUp, tx.Incident.Key), nil
 	}
 	m := Message{}
 	m.Header("Mitigation actions for " + tx.Incident.Key)
-	var lines []string
+	var lines []Rich
 	for _, a := range acts {
-		lines = append(lines, fmt.Sprintf("• `%s` — %s", a.ID, a.Title))
+		lines = append(lines, Textf("• `%s` — %s", a.ID, a.Title))
 	}
-	m.Text(strings.Join(lines, "\n"))
+	m.Text(Join("\n", lines...))
 	m.Buttons(actionButtons(acts)...)
-	m.Context("Running one asks for confirmation, checks that you are allowed, and records the outcome on the timeline.")
+	m.Contextf("Running one asks for confirmation, checks that you are allowed, and records the outcome on the timeline.")
 	return Reply{Message: m}, nil
 }

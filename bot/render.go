@@ -132,27 +132,27 @@ func IncidentCard(inc *incident.Incident, now time.Time, acts []ActionButton) Me
 		state = " (resolved)"
 	}
 	m.Header(fmt.Sprintf("%s %s: %s%s", severityLabel(inc.Severity), inc.Key, inc.Title, state))
-	services := "none named yet: `/incident services <name…>`"
+	services := Textf("none named yet: `/incident services <name…>`")
 	if len(inc.Services) > 0 {
-		services = strings.Join(inc.Services, ", ")
+		services = Plain(strings.Join(inc.Services, ", "))
 	}
 	m.Fields(
-		Field{Label: "Severity", Value: severityLabel(inc.Severity)},
-		Field{Label: "Lead", Value: MentionUser(inc.Lead)},
-		Field{Label: "Impact", Value: impactLabel(inc)},
-		Field{Label: "Cause", Value: causeLabel(inc)},
+		Field{Label: "Severity", Value: Plain(severityLabel(inc.Severity))},
+		Field{Label: "Lead", Value: Rich{User(inc.Lead)}},
+		Field{Label: "Impact", Value: Plain(impactLabel(inc))},
+		Field{Label: "Cause", Value: Plain(causeLabel(inc))},
 		Field{Label: "Services", Value: services},
-		Field{Label: "Impact started", Value: inc.ImpactStartedAt.UTC().Format("2006-01-02 15:04 UTC")},
+		Field{Label: "Impact started", Value: Plain(inc.ImpactStartedAt.UTC().Format("2006-01-02 15:04 UTC"))},
 	)
-	m.Context("⏱ " + Clocks(inc, now))
+	m.Context(Plain("⏱ " + Clocks(inc, now)))
 	switch {
 	case !inc.Open():
 		if inc.Summary != "" {
-			m.Text("*Resolution:* " + inc.Summary)
+			m.Textf("*Resolution:* %s", inc.Summary)
 		}
 	case inc.Impact == incident.ImpactOngoing:
 		m.Divider()
-		m.Text("*" + MitigationQuestion + "* Stop the bleeding first; diagnose after.")
+		m.Textf("*%s* Stop the bleeding first; diagnose after.", MitigationQuestion)
 		m.Buttons(
 			Button{Label: "Yes, mitigated", Command: "mitigated", Style: StylePrimary},
 			Button{Label: "Show actions", Command: "actions"},
@@ -181,55 +181,56 @@ func Topic(inc *incident.Incident) string {
 }
 
 // EventLine is the one line posted in the incident channel when ev happens.
-func EventLine(inc *incident.Incident, ev incident.Event, now time.Time) string {
-	who := MentionUser(ev.Actor)
+func EventLine(inc *incident.Incident, ev incident.Event, now time.Time) Rich {
+	who := User(ev.Actor)
 	m := inc.ComputeMetrics(now)
-	with := func(s string) string {
+	// with is ": <text>" when the event has text.
+	with := func() Rich {
 		if ev.Text == "" {
-			return ""
+			return nil
 		}
-		return s + ev.Text
+		return Textf(": %s", ev.Text)
 	}
 	switch ev.Kind {
 	case incident.KindSeverityChanged:
-		return fmt.Sprintf("🔺 %s changed the severity: %s", who, ev.Text)
+		return Textf("🔺 %s changed the severity: %s", who, ev.Text)
 	case incident.KindLeadAssigned:
-		return fmt.Sprintf("👤 %s now leads %s (named by %s)", MentionUser(inc.Lead), inc.Key, who)
+		return Textf("👤 %s now leads %s (named by %s)", User(inc.Lead), inc.Key, who)
 	case incident.KindStatusUpdate:
-		return fmt.Sprintf("📣 *Update* from %s: %s", who, ev.Text)
+		return Textf("📣 *Update* from %s: %s", who, ev.Text)
 	case incident.KindNote:
-		return fmt.Sprintf("📝 %s noted: %s", who, ev.Text)
+		return Textf("📝 %s noted: %s", who, ev.Text)
 	case incident.KindServicesChanged:
-		return fmt.Sprintf("🧩 %s set the affected services: %s", who, ev.Text)
+		return Textf("🧩 %s set the affected services: %s", who, ev.Text)
 	case incident.KindMitigated:
-		s := fmt.Sprintf("✅ Customer impact mitigated, says %s%s.", who, with(": "))
+		s := Textf("✅ Customer impact mitigated, says %s%s.", who, with())
 		if m.TimeToMitigate != nil && m.Regressions == 0 {
-			s += " Time to mitigate: " + FormatDuration(secondsDur(m.TimeToMitigate)) + "."
+			s = append(s, Plain(" Time to mitigate: "+FormatDuration(secondsDur(m.TimeToMitigate))+".")...)
 		}
 		if inc.Cause == incident.CauseUnknown {
-			s += " Now diagnose with less pressure."
+			s = append(s, Plain(" Now diagnose with less pressure.")...)
 		}
 		return s
 	case incident.KindRegressed:
-		return fmt.Sprintf("🔴 Customer impact is back, says %s%s. Regression #%d: mitigate again first.", who, with(": "), m.Regressions)
+		return Textf("🔴 Customer impact is back, says %s%s. Regression #%d: mitigate again first.", who, with(), m.Regressions)
 	case incident.KindDiagnosed:
-		s := fmt.Sprintf("🔎 Cause identified by %s: %s.", who, ev.Text)
+		s := Textf("🔎 Cause identified by %s: %s.", who, ev.Text)
 		if m.TimeToDiagnose != nil {
-			s += " Time to diagnose: " + FormatDuration(secondsDur(m.TimeToDiagnose)) + "."
+			s = append(s, Plain(" Time to diagnose: "+FormatDuration(secondsDur(m.TimeToDiagnose))+".")...)
 		}
 		if inc.Impact == incident.ImpactOngoing {
-			s += " Impact is still ongoing: " + MitigationQuestion
+			s = append(s, Plain(" Impact is still ongoing: "+MitigationQuestion)...)
 		}
 		return s
 	case incident.KindFailForward:
-		return fmt.Sprintf("⏩ %s recorded a fail-forward decision while impact continues: %s", who, ev.Text)
+		return Textf("⏩ %s recorded a fail-forward decision while impact continues: %s", who, ev.Text)
 	case incident.KindImpactStartMoved:
-		return fmt.Sprintf("⏱ %s moved the impact start to %s (was %s).", who,
+		return Textf("⏱ %s moved the impact start to %s (was %s).", who,
 			inc.ImpactStartedAt.UTC().Format("2006-01-02 15:04 UTC"), fmtRFC(ev.Data["from"]))
 	case incident.KindResolved:
-		return fmt.Sprintf("🏁 %s resolved by %s%s. %s", inc.Key, who, with(": "), Clocks(inc, now))
+		return Textf("🏁 %s resolved by %s%s. %s", inc.Key, who, with(), Clocks(inc, now))
 	}
-	return fmt.Sprintf("%s %s: %s", ev.Kind, who, ev.Text)
+	return Textf("%s %s: %s", who, EventWords(ev.Kind), ev.Text)
 }
 
 func fmtRFC(v any) string {
@@ -251,30 +252,34 @@ func StatusMessage(inc *incident.Incident, now time.Time, acts []ActionButton) M
 func TimelineMessage(inc *incident.Incident, events []incident.Event, now time.Time, link string) Message {
 	m := Message{Color: stateColor(inc)}
 	m.Header(fmt.Sprintf("Timeline of %s: %s", inc.Key, inc.Title))
-	m.Context("⏱ " + Clocks(inc, now))
+	m.Context(Plain("⏱ " + Clocks(inc, now)))
 	const maxLines = 30
 	skipped := 0
 	if len(events) > maxLines {
 		skipped = len(events) - maxLines
 		events = events[skipped:]
 	}
-	var b strings.Builder
+	var lines []Rich
 	if skipped > 0 {
-		fmt.Fprintf(&b, "_… %d earlier events in the full report_\n", skipped)
+		lines = append(lines, Textf("_… %d earlier events in the full report_", skipped))
 	}
 	for _, ev := range events {
-		fmt.Fprintf(&b, "`%s` %s %s", ev.At.UTC().Format("15:04:05"), kindIcon(ev.Kind), ev.Kind)
+		// "10:02:00 • alice posted an update: rolling back": who did
+		// what, in words; the bot's own steps read without a name.
+		line := Textf("`%s` %s ", ev.At.UTC().Format("15:04:05"), kindIcon(ev.Kind))
+		named := ev.Kind == incident.KindPermissionDenied // its text names who: "bob may not resolve INC-1"
+		if !ev.Actor.IsZero() && ev.Actor.Platform != incident.PlatformSystem && !named {
+			line = append(line, Textf("%s ", ev.Actor.Display())...)
+		}
+		line = append(line, Plain(EventWords(ev.Kind))...)
 		if ev.Text != "" {
-			fmt.Fprintf(&b, ": %s", ev.Text)
+			line = append(line, Textf(": %s", ev.Text)...)
 		}
-		if !ev.Actor.IsZero() && ev.Actor.Platform != incident.PlatformSystem {
-			fmt.Fprintf(&b, " — %s", ev.Actor.Display())
-		}
-		b.WriteString("\n")
+		lines = append(lines, line)
 	}
-	m.Text(strings.TrimRight(b.String(), "\n"))
+	m.Text(Join("\n", lines...))
 	if link != "" {
-		m.Context("Full report: " + link)
+		m.Context(Textf("Full report: %s", Link(link, "")))
 	}
 	m.Fallback = "Timeline of " + inc.Key + ": " + Clocks(inc, now)
 	return m
@@ -301,15 +306,18 @@ func kindIcon(k incident.Kind) string {
 }
 
 // ErrorReply is a private error shown to the person who typed a command.
-func ErrorReply(text string) Reply {
-	m := Message{Fallback: text}
-	m.Text("⚠️ " + text)
+// format is the bot's markup and args are data, as in Textf.
+func ErrorReply(format string, args ...any) Reply {
+	text := Textf(format, args...)
+	m := Message{Fallback: text.String()}
+	m.Text(append(Plain("⚠️ "), text...))
 	return Reply{Message: m, Error: true}
 }
 
-// TextReply is a private plain reply.
-func TextReply(text string) Reply {
-	m := Message{Fallback: text}
-	m.Text(text)
+// TextReply is a private plain reply; format and args as in Textf.
+func TextReply(format string, args ...any) Reply {
+	m := Message{}
+	m.Textf(format, args...)
+	m.Fallback = m.Blocks[0].Text.String()
 	return Reply{Message: m}
 }

@@ -39,7 +39,7 @@ func (e *Engine) RunAsSystem(ctx context.Context, q storage.Querier, incidentID 
 func (tx *Tx) Dispatch(ctx context.Context, cmd Command) (Reply, error) {
 	h, ok := tx.engine.handlers[cmd.Name]
 	if !ok {
-		return ErrorReply(fmt.Sprintf("`%s` is not available: the feature behind it is not configured.", cmd.Name)), nil
+		return ErrorReply("`%s` is not available: the feature behind it is not configured.", cmd.Name), nil
 	}
 	if h.needsIncident {
 		if tx.Incident == nil {

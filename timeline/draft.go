@@ -78,9 +78,9 @@ func TimelineCommand(engine *bot.Engine) bot.HandlerFunc {
 			what = "summary"
 		}
 		if created {
-			reply.Message.Context("📝 A " + what + " with the two clocks is being written; it will be posted in the incident's channel.")
+			reply.Message.Contextf("📝 A %s with the two clocks is being written; it will be posted in the incident's channel.", what)
 		} else {
-			reply.Message.Context("📝 A " + what + " is already being written; it will be posted in the incident's channel.")
+			reply.Message.Contextf("📝 A %s is already being written; it will be posted in the incident's channel.", what)
 		}
 		return reply, nil
 	}
@@ -296,17 +296,19 @@ func DraftMessage(x Export, summary, note, link string) bot.Message {
 	}
 	mt := x.Metrics
 	m.Fields(
-		bot.Field{Label: "Customer impact", Value: FormatSeconds(mt.CustomerImpact)},
-		bot.Field{Label: "Time to mitigate", Value: formatClock(mt.TimeToMitigate)},
-		bot.Field{Label: "Time to diagnose", Value: formatClock(mt.TimeToDiagnose)},
-		bot.Field{Label: "Time to resolve", Value: formatClock(mt.TimeToResolve)},
+		bot.Field{Label: "Customer impact", Value: bot.Plain(FormatSeconds(mt.CustomerImpact))},
+		bot.Field{Label: "Time to mitigate", Value: bot.Plain(formatClock(mt.TimeToMitigate))},
+		bot.Field{Label: "Time to diagnose", Value: bot.Plain(formatClock(mt.TimeToDiagnose))},
+		bot.Field{Label: "Time to resolve", Value: bot.Plain(formatClock(mt.TimeToResolve))},
 	)
-	m.Text(summary)
+	// The summary is a model's words, or the template's built from what
+	// people typed: data, shown as written.
+	m.Text(bot.Plain(summary))
 	if note != "" {
-		m.Context(note)
+		m.Context(bot.Plain(note))
 	}
 	if link != "" {
-		m.Context("Full report, chart and Markdown export: " + link)
+		m.Contextf("Full report, chart and Markdown export: %s", bot.Link(link, ""))
 	}
 	m.Fallback = fmt.Sprintf("%s: impact %s, mitigated after %s, diagnosed after %s", inc.Key,
 		FormatSeconds(mt.CustomerImpact), formatClock(mt.TimeToMitigate), formatClock(mt.TimeToDiagnose))

@@ -73,7 +73,7 @@ func (h *botHarness) drain() {
 func (h *botHarness) drafts() []bot.Message {
 	var out []bot.Message
 	for _, d := range h.rec.Ops("post") {
-		if len(d.Message.Blocks) > 0 && strings.Contains(d.Message.Blocks[0].Text, "📝") {
+		if len(d.Message.Blocks) > 0 && strings.Contains(d.Message.Blocks[0].Text.String(), "📝") {
 			out = append(out, d.Message)
 		}
 	}
@@ -89,7 +89,7 @@ func blockText(m bot.Message, kind bot.BlockKind) string {
 	var parts []string
 	for _, b := range m.Blocks {
 		if b.Kind == kind {
-			parts = append(parts, b.Text)
+			parts = append(parts, b.Text.String())
 		}
 	}
 	return strings.Join(parts, "\n")
@@ -142,13 +142,13 @@ func TestResolveRequestsADraftPostedOnce(t *testing.T) {
 			t.Fatalf("%d drafts posted, model called %d times; want 1 and 1", len(ms), calls.Load())
 		}
 		m := ms[0]
-		if !strings.Contains(m.Blocks[0].Text, "Postmortem draft: "+h.key) {
-			t.Errorf("header %q", m.Blocks[0].Text)
+		if !strings.Contains(m.Blocks[0].Text.String(), "Postmortem draft: "+h.key) {
+			t.Errorf("header %q", m.Blocks[0].Text.String())
 		}
 		fields := map[string]string{}
 		for _, b := range m.Blocks {
 			for _, f := range b.Fields {
-				fields[f.Label] = f.Value
+				fields[f.Label] = f.Value.String()
 			}
 		}
 		if fields["Time to mitigate"] != "12m" || fields["Time to diagnose"] != "42m" || fields["Customer impact"] != "12m" {
@@ -192,8 +192,8 @@ func TestTimelineCommandRequestsADraft(t *testing.T) {
 	if len(ms) != 1 {
 		t.Fatalf("%d drafts", len(ms))
 	}
-	if !strings.Contains(ms[0].Blocks[0].Text, "Summary so far") || ms[0].Color != "danger" {
-		t.Errorf("an open incident's draft: %q %q", ms[0].Blocks[0].Text, ms[0].Color)
+	if !strings.Contains(ms[0].Blocks[0].Text.String(), "Summary so far") || ms[0].Color != "danger" {
+		t.Errorf("an open incident's draft: %q %q", ms[0].Blocks[0].Text.String(), ms[0].Color)
 	}
 	if got := blockText(ms[0], bot.BlockText); !strings.Contains(got, "have been impacted for 5m so far") {
 		t.Errorf("template summary %q", got)

@@ -25,11 +25,11 @@ func (s *Scheduler) answer(ctx context.Context, tx *bot.Tx, cmd bot.Command) (bo
 	usage := "\nUsage: " + bot.Usage(bot.CmdAnswer)
 	id, err := strconv.ParseInt(cmd.Target, 10, 64)
 	if err != nil || id <= 0 {
-		return refuse(inc, fmt.Sprintf("%q is not a check-in number.%s", cmd.Target, usage)), nil
+		return refuse(inc, "%q is not a check-in number.%s", cmd.Target, usage), nil
 	}
 	f, err := tx.Q.GetCheckinFire(ctx, id)
 	if errors.Is(err, storage.ErrNotFound) || (err == nil && f.IncidentID != inc.ID) {
-		return refuse(inc, fmt.Sprintf("%s has no check-in %d.%s", inc.Key, id, usage)), nil
+		return refuse(inc, "%s has no check-in %d.%s", inc.Key, id, usage), nil
 	}
 	if err != nil {
 		return bot.Reply{}, fmt.Errorf("load check-in %d: %w", id, err)
@@ -75,19 +75,19 @@ func (s *Scheduler) answer(ctx context.Context, tx *bot.Tx, cmd bot.Command) (bo
 	case c.Kind == storage.CheckinImpact && cmd.Answer == AnswerYes:
 		return tx.Dispatch(ctx, bot.Command{Name: bot.CmdMitigated})
 	case c.Kind == storage.CheckinImpact && cmd.Answer == AnswerPartial:
-		tx.Announce(fmt.Sprintf("🟡 %s says customer impact is *partially* mitigated. Keep going: next check-in at %s.", bot.MentionUser(who), next))
-		return reply(inc, fmt.Sprintf("Recorded: partially mitigated. Next check-in at %s. When impact stops, press *Yes, mitigated* or type `/incident mitigated`.", next)), nil
+		tx.Announce(bot.Textf("🟡 %s says customer impact is *partially* mitigated. Keep going: next check-in at %s.", who, next))
+		return reply(inc, "Recorded: partially mitigated. Next check-in at %s. When impact stops, press *Yes, mitigated* or type `/incident mitigated`.", next), nil
 	case c.Kind == storage.CheckinImpact:
 		sooner := ""
 		if tightened {
 			sooner = " (sooner, since customers are still hurting)"
 		}
-		tx.Announce(fmt.Sprintf("🔴 %s says customers are *still impacted*. Next check-in at %s%s. Safe moves: `/incident actions`.", bot.MentionUser(who), next, sooner))
-		return reply(inc, fmt.Sprintf("Recorded: still impacting. Next check-in at %s%s.", next, sooner)), nil
+		tx.Announce(bot.Textf("🔴 %s says customers are *still impacted*. Next check-in at %s%s. Safe moves: `/incident actions`.", who, next, sooner))
+		return reply(inc, "Recorded: still impacting. Next check-in at %s%s.", next, sooner), nil
 	case cmd.Answer == AnswerYes:
-		return reply(inc, fmt.Sprintf("Record the cause so the timeline has it: `%s`, for example `/incident diagnosed expired TLS certificate on the API gateway`. Until then I will ask again at %s.", bot.Usage(bot.CmdDiagnosed), next)), nil
+		return reply(inc, "Record the cause so the timeline has it: `%s`, for example `/incident diagnosed expired TLS certificate on the API gateway`. Until then I will ask again at %s.", bot.Usage(bot.CmdDiagnosed), next), nil
 	default:
-		return reply(inc, fmt.Sprintf("Recorded. I will ask again at %s.", next)), nil
+		return reply(inc, "Recorded. I will ask again at %s.", next), nil
 	}
 }
 
@@ -96,14 +96,14 @@ func (s *Scheduler) answer(ctx context.Context, tx *bot.Tx, cmd bot.Command) (bo
 func refuseStale(inc *incident.Incident, c storage.Checkin, f storage.CheckinFire) (bot.Reply, bool) {
 	switch {
 	case f.Status == storage.FireAnswered:
-		return refuse(inc, fmt.Sprintf("Check-in #%d was answered already: %s by %s at %s.",
-			f.Seq, f.Answer, f.AnsweredBy.Display(), hhmm(*f.AnsweredAt))), false
+		return refuse(inc, "Check-in #%d was answered already: %s by %s at %s.",
+			f.Seq, f.Answer, f.AnsweredBy.Display(), hhmm(*f.AnsweredAt)), false
 	case c.Kind == storage.CheckinImpact && inc.Impact != incident.ImpactOngoing:
-		return refuse(inc, fmt.Sprintf("Impact on %s is already mitigated. If it is back, use `/incident regressed`.", inc.Key)), false
+		return refuse(inc, "Impact on %s is already mitigated. If it is back, use `/incident regressed`.", inc.Key), false
 	case c.Kind == storage.CheckinDiagnosis && inc.Cause == incident.CauseIdentified:
-		return refuse(inc, fmt.Sprintf("The cause of %s is already identified: %q.", inc.Key, inc.CauseText)), false
+		return refuse(inc, "The cause of %s is already identified: %q.", inc.Key, inc.CauseText), false
 	case f.Status == storage.FireClosed || !c.Active:
-		return refuse(inc, fmt.Sprintf("Check-in #%d is closed: nothing is being asked there any more.", f.Seq)), false
+		return refuse(inc, "Check-in #%d is closed: nothing is being asked there any more.", f.Seq), false
 	}
 	return bot.Reply{}, true
 }
@@ -121,14 +121,16 @@ func checkinByID(ctx context.Context, q storage.Querier, incidentID, id int64) (
 	return storage.Checkin{}, fmt.Errorf("check-in %d of %s: %w", id, incident.KeyFor(incidentID), storage.ErrNotFound)
 }
 
-func refuse(inc *incident.Incident, text string) bot.Reply {
-	r := bot.ErrorReply(text)
+// refuse is an error reply about inc; format and args as in bot.Textf.
+func refuse(inc *incident.Incident, format string, args ...any) bot.Reply {
+	r := bot.ErrorReply(format, args...)
 	r.IncidentKey = inc.Key
 	return r
 }
 
-func reply(inc *incident.Incident, text string) bot.Reply {
-	r := bot.TextReply(text)
+// reply is a reply about inc; format and args as in bot.Textf.
+func reply(inc *incident.Incident, format string, args ...any) bot.Reply {
+	r := bot.TextReply(format, args...)
 	r.IncidentKey = inc.Key
 	return r
 }

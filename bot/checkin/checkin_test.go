@@ -37,8 +37,8 @@ func TestMitigationCycle(t *testing.T) {
 		}
 		first := h.lastCheckin(ch)
 		m := first.Message
-		if m.Blocks[0].Text != "Check-in #1 · "+inc.Key+": Checkout errors" {
-			t.Fatalf("header %q", m.Blocks[0].Text)
+		if m.Blocks[0].Text.String() != "Check-in #1 · "+inc.Key+": Checkout errors" {
+			t.Fatalf("header %q", m.Blocks[0].Text.String())
 		}
 		wantContains(t, "check-in", text(m), bot.MitigationQuestion, "next check-in at 14:20 UTC",
 			"No mitigation actions are configured") // the actions slot

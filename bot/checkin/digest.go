@@ -139,12 +139,12 @@ func DigestMessage(incs []*incident.Incident, from, to, now time.Time) bot.Messa
 	m := bot.Message{}
 	m.Header(fmt.Sprintf("Incident digest: %s → %s UTC", day(from), day(to)))
 	if len(incs) == 0 {
-		m.Text("No incidents were declared in this period.")
+		m.Textf("No incidents were declared in this period.")
 		m.Fallback = "Incident digest: no incidents."
 		return m
 	}
 	var (
-		lines                     []string
+		lines                     []bot.Rich
 		impact                    time.Duration
 		regressions, open, unmitg int
 	)
@@ -164,9 +164,9 @@ func DigestMessage(incs []*incident.Incident, from, to, now time.Time) bot.Messa
 		lines = append(lines, digestLine(inc, mt))
 	}
 	if extra := len(incs) - maxDigestLines; extra > 0 {
-		lines = append(lines, fmt.Sprintf("_… and %d more in the incident list._", extra))
+		lines = append(lines, bot.Textf("_… and %d more in the incident list._", extra))
 	}
-	m.Text(strings.Join(lines, "\n"))
+	m.Text(bot.Join("\n", lines...))
 	plural := func(n int, one, many string) string {
 		if n == 1 {
 			return "1 " + one
@@ -175,12 +175,12 @@ func DigestMessage(incs []*incident.Incident, from, to, now time.Time) bot.Messa
 	}
 	summary := fmt.Sprintf("%s · customer impact %s in total · %s · %d still open · %d never mitigated",
 		plural(len(incs), "incident", "incidents"), bot.FormatDuration(impact), plural(regressions, "regression", "regressions"), open, unmitg)
-	m.Context(summary)
+	m.Context(bot.Plain(summary))
 	m.Fallback = "Incident digest: " + summary
 	return m
 }
 
-func digestLine(inc *incident.Incident, mt incident.Metrics) string {
+func digestLine(inc *incident.Incident, mt incident.Metrics) bot.Rich {
 	dur := func(p *int64, what string) string {
 		if p == nil {
 			return "not " + what + " yet"
@@ -204,5 +204,5 @@ func digestLine(inc *incident.Incident, mt incident.Metrics) string {
 		parts = append(parts, fmt.Sprintf("%d regressions", mt.Regressions))
 	}
 	parts = append(parts, state)
-	return fmt.Sprintf("• *%s* %s %s — %s", inc.Key, strings.ToUpper(string(inc.Severity)), inc.Title, strings.Join(parts, " · "))
+	return bot.Textf("• *%s* %s %s — %s", inc.Key, strings.ToUpper(string(inc.Severity)), inc.Title, strings.Join(parts, " · "))
 }

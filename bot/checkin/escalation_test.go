@@ -32,7 +32,7 @@ func (p *pager) Page(ctx context.Context, tx *bot.Tx, unanswered int) error {
 		return errors.New("pager service refused")
 	}
 	p.pages = append(p.pages, fmt.Sprintf("%s after %d", tx.Incident.Key, unanswered))
-	tx.Announce("📟 Paging the on-call for " + tx.Incident.Key)
+	tx.Announce(bot.Textf("📟 Paging the on-call for %s", tx.Incident.Key))
 	return nil
 }
 
@@ -54,17 +54,17 @@ func TestEscalation(t *testing.T) {
 		steps := []step{
 			{"", ""}, {"", ""}, // #1, #2
 			{lead, "lead"}, {lead, ""}, // #3, #4: 2 unanswered
-			{bot.MentionChannel, "channel"}, {bot.MentionChannel, ""}, // #5, #6: 4 unanswered
-			{bot.MentionChannel, "pager"}, {bot.MentionChannel, ""}, // #7, #8: 6 unanswered
+			{"<!channel>", "channel"}, {"<!channel>", ""}, // #5, #6: 4 unanswered
+			{"<!channel>", "pager"}, {"<!channel>", ""}, // #7, #8: 6 unanswered
 		}
 		for i, st := range steps {
 			if n := h.advance(10 * time.Minute); n != 1 {
 				t.Fatalf("check-in #%d: sent %d", i+1, n)
 			}
 			m := h.lastCheckin(ch).Message
-			first := m.Blocks[1].Text
+			first := m.Blocks[1].Text.Notation()
 			switch {
-			case st.mention == "" && (strings.Contains(first, "<@") || strings.Contains(first, bot.MentionChannel)):
+			case st.mention == "" && (strings.Contains(first, "<@") || strings.Contains(first, "<!channel>")):
 				t.Fatalf("check-in #%d mentions someone: %q", i+1, first)
 			case st.mention != "" && !strings.HasPrefix(first, st.mention):
 				t.Fatalf("check-in #%d should start with %s: %q", i+1, st.mention, first)
@@ -99,12 +99,12 @@ func TestEscalation(t *testing.T) {
 		h.click(alice, ch, button(t, h.lastCheckin(ch).Message, "Partially"))
 		for i := range 2 {
 			h.advance(10 * time.Minute)
-			if first := h.lastCheckin(ch).Message.Blocks[1].Text; strings.Contains(first, "<") {
+			if first := h.lastCheckin(ch).Message.Blocks[1].Text.Notation(); strings.Contains(first, "<") {
 				t.Fatalf("check-in %d after an answer still escalates: %q", i+1, first)
 			}
 		}
 		h.advance(10 * time.Minute)
-		if first := h.lastCheckin(ch).Message.Blocks[1].Text; !strings.HasPrefix(first, lead) {
+		if first := h.lastCheckin(ch).Message.Blocks[1].Text.Notation(); !strings.HasPrefix(first, lead) {
 			t.Fatalf("escalation did not start over after the answer: %q", first)
 		}
 	})

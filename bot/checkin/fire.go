@@ -30,7 +30,7 @@ func (s *Scheduler) fireIn(ctx context.Context, tx *bot.Tx, c storage.Checkin) (
 	if kind, ok := s.wanted(inc); !ok || kind != c.Kind {
 		// The hooks stop check-ins as incidents change; this one slipped
 		// through (a change made before this version ran). Stop it.
-		return nil, s.stop(ctx, tx, c.Kind, "")
+		return nil, s.stop(ctx, tx, c.Kind, nil)
 	}
 	sch := s.scheduleOf(c.Kind, inc)
 	late := now.Sub(c.NextDueAt) > min(s.o.LateAfter, sch.interval(c.NextDueAt)/2)

@@ -181,7 +181,7 @@ func (h *harness) checkins(ch incident.ChannelRef) []bottest.Delivery {
 		if d.ChannelID != ch.ChannelID || len(d.Message.Blocks) == 0 {
 			continue
 		}
-		if hd := d.Message.Blocks[0].Text; strings.HasPrefix(hd, "Check-in #") || strings.HasPrefix(hd, "Diagnosis check-in #") {
+		if hd := d.Message.Blocks[0].Text.String(); strings.HasPrefix(hd, "Check-in #") || strings.HasPrefix(hd, "Diagnosis check-in #") {
 			out = append(out, d)
 		}
 	}
@@ -233,11 +233,11 @@ func button(t *testing.T, m bot.Message, label string) bot.Button {
 func text(m bot.Message) string {
 	var parts []string
 	for _, b := range m.Blocks {
-		if b.Text != "" {
-			parts = append(parts, b.Text)
+		if b.Text.Notation() != "" {
+			parts = append(parts, b.Text.Notation())
 		}
 		for _, f := range b.Fields {
-			parts = append(parts, f.Label+": "+f.Value)
+			parts = append(parts, f.Label+": "+f.Value.Notation())
 		}
 	}
 	return strings.Join(parts, "\n")
@@ -256,7 +256,7 @@ func (h *harness) announcements(ch incident.ChannelRef) []string {
 	var out []string
 	for _, d := range h.rec.Ops("post") {
 		if d.ChannelID == ch.ChannelID && len(d.Message.Blocks) == 1 && d.Message.Blocks[0].Kind == bot.BlockText {
-			out = append(out, d.Message.Blocks[0].Text)
+			out = append(out, d.Message.Blocks[0].Text.Notation())
 		}
 	}
 	return out

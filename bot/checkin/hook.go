@@ -32,21 +32,21 @@ func (s *Scheduler) OnEvents(ctx context.Context, tx *bot.Tx, evs []incident.Eve
 		case incident.KindDeclared:
 			err = s.start(ctx, tx, storage.CheckinImpact, ev)
 		case incident.KindMitigated:
-			err = s.stop(ctx, tx, storage.CheckinImpact, fmt.Sprintf("✅ Impact marked mitigated by %s at %s.", bot.MentionUser(ev.Actor), hhmm(ev.At)))
+			err = s.stop(ctx, tx, storage.CheckinImpact, bot.Textf("✅ Impact marked mitigated by %s at %s.", ev.Actor, hhmm(ev.At)))
 			if err == nil && inc.Open() && inc.Cause == incident.CauseUnknown {
 				err = s.start(ctx, tx, storage.CheckinDiagnosis, ev)
 			}
 		case incident.KindRegressed:
-			err = s.stop(ctx, tx, storage.CheckinDiagnosis, fmt.Sprintf("🔴 Impact is back (%s, %s): mitigate first.", bot.MentionUser(ev.Actor), hhmm(ev.At)))
+			err = s.stop(ctx, tx, storage.CheckinDiagnosis, bot.Textf("🔴 Impact is back (%s, %s): mitigate first.", ev.Actor, hhmm(ev.At)))
 			if err == nil && inc.Open() {
 				err = s.start(ctx, tx, storage.CheckinImpact, ev)
 			}
 		case incident.KindSeverityChanged:
 			err = s.reschedule(ctx, tx, ev)
 		case incident.KindDiagnosed:
-			err = s.stop(ctx, tx, storage.CheckinDiagnosis, fmt.Sprintf("🔎 Cause identified by %s at %s.", bot.MentionUser(ev.Actor), hhmm(ev.At)))
+			err = s.stop(ctx, tx, storage.CheckinDiagnosis, bot.Textf("🔎 Cause identified by %s at %s.", ev.Actor, hhmm(ev.At)))
 		case incident.KindResolved:
-			note := fmt.Sprintf("🏁 %s resolved by %s at %s.", inc.Key, bot.MentionUser(ev.Actor), hhmm(ev.At))
+			note := bot.Textf("🏁 %s resolved by %s at %s.", inc.Key, ev.Actor, hhmm(ev.At))
 			err = errors.Join(s.stop(ctx, tx, storage.CheckinImpact, note), s.stop(ctx, tx, storage.CheckinDiagnosis, note))
 		}
 		if err != nil {
@@ -74,7 +74,7 @@ func (s *Scheduler) start(ctx context.Context, tx *bot.Tx, kind storage.CheckinK
 	if err != nil {
 		return err
 	}
-	if err := s.closeOpen(ctx, tx, &c, ""); err != nil {
+	if err := s.closeOpen(ctx, tx, &c, nil); err != nil {
 		return err
 	}
 	c.Active, c.Spec, c.NextDueAt = true, sch.spec, sch.Next(from)
@@ -84,7 +84,7 @@ func (s *Scheduler) start(ctx context.Context, tx *bot.Tx, kind storage.CheckinK
 
 // stop stops an incident's check-in of kind, if it has one, and takes the
 // buttons off its last message with note saying why.
-func (s *Scheduler) stop(ctx context.Context, tx *bot.Tx, kind storage.CheckinKind, note string) error {
+func (s *Scheduler) stop(ctx context.Context, tx *bot.Tx, kind storage.CheckinKind, note bot.Rich) error {
 	c, err := tx.Q.GetCheckin(ctx, key(tx.Incident, kind))
 	if errors.Is(err, storage.ErrNotFound) {
 		return nil
@@ -104,7 +104,7 @@ func (s *Scheduler) stop(ctx context.Context, tx *bot.Tx, kind storage.CheckinKi
 
 // closeOpen closes the check-in's open message, if any, and updates it in
 // place to show note without buttons. The caller saves c.
-func (s *Scheduler) closeOpen(ctx context.Context, tx *bot.Tx, c *storage.Checkin, note string) error {
+func (s *Scheduler) closeOpen(ctx context.Context, tx *bot.Tx, c *storage.Checkin, note bot.Rich) error {
 	if c.OpenFireID == 0 {
 		return nil
 	}
@@ -119,8 +119,8 @@ func (s *Scheduler) closeOpen(ctx context.Context, tx *bot.Tx, c *storage.Checki
 	if err := tx.Q.FinishCheckinFire(ctx, f.ID, storage.FireOutcome{Status: storage.FireClosed, At: tx.Now}); err != nil {
 		return err
 	}
-	if note == "" {
-		note = "No longer asked."
+	if note.IsEmpty() {
+		note = bot.Plain("No longer asked.")
 	}
 	tx.UpdateInIncident(messageKey(tx.Incident, f.ID), closedMessage(tx.Incident, c.Kind, f, note))
 	return nil

@@ -44,23 +44,23 @@ func header(inc *incident.Incident, kind storage.CheckinKind, f storage.CheckinF
 }
 
 // answerLabel is how an answer reads on the answered message.
-func answerLabel(kind storage.CheckinKind, answer string) string {
+func answerLabel(kind storage.CheckinKind, answer string) bot.Rich {
 	if kind == storage.CheckinDiagnosis {
 		switch answer {
 		case AnswerYes:
-			return "🔎 *Yes, identified*"
+			return bot.Textf("🔎 *Yes, identified*")
 		case AnswerPartial:
-			return "🟡 *Partly*"
+			return bot.Textf("🟡 *Partly*")
 		}
-		return "⏳ *Not yet*"
+		return bot.Textf("⏳ *Not yet*")
 	}
 	switch answer {
 	case AnswerYes:
-		return "✅ *Yes, mitigated*"
+		return bot.Textf("✅ *Yes, mitigated*")
 	case AnswerPartial:
-		return "🟡 *Partially*"
+		return bot.Textf("🟡 *Partially*")
 	}
-	return "🔴 *No, still impacting*"
+	return bot.Textf("🔴 *No, still impacting*")
 }
 
 // checkinMessage is one check-in: the question, the answer buttons, the
@@ -74,19 +74,19 @@ func (s *Scheduler) checkinMessage(tx *bot.Tx, kind storage.CheckinKind, f stora
 	m.Header(header(inc, kind, f))
 	switch {
 	case f.Escalation >= LevelChannel:
-		m.Text(fmt.Sprintf("%s %d check-ins in a row went unanswered. Can anyone answer?", bot.MentionChannel, unanswered))
+		m.Textf("%s %d check-ins in a row went unanswered. Can anyone answer?", bot.Here(), unanswered)
 	case f.Escalation == LevelLead:
-		m.Text(fmt.Sprintf("%s %d check-ins in a row went unanswered. Please answer.", bot.MentionUser(inc.Lead), unanswered))
+		m.Textf("%s %d check-ins in a row went unanswered. Please answer.", inc.Lead, unanswered)
 	}
 	if kind == storage.CheckinDiagnosis {
-		m.Text("*" + DiagnosisQuestion + "* Impact is mitigated; find the cause with less pressure.")
+		m.Textf("*%s* Impact is mitigated; find the cause with less pressure.", DiagnosisQuestion)
 		m.Buttons(
 			bot.Button{Label: "Yes, identified", Command: answerCommand(f.ID, AnswerYes), Style: bot.StylePrimary},
 			bot.Button{Label: "Not yet", Command: answerCommand(f.ID, AnswerNo)},
 		)
-		m.Context("When it is, `/incident diagnosed <cause>` records it and ends this question.")
+		m.Contextf("When it is, `/incident diagnosed <cause>` records it and ends this question.")
 	} else {
-		m.Text("*" + bot.MitigationQuestion + "* Stop the bleeding first; diagnose after.")
+		m.Textf("*%s* Stop the bleeding first; diagnose after.", bot.MitigationQuestion)
 		m.Buttons(
 			bot.Button{Label: "Yes, mitigated", Command: answerCommand(f.ID, AnswerYes), Style: bot.StylePrimary},
 			bot.Button{Label: "Partially", Command: answerCommand(f.ID, AnswerPartial)},
@@ -96,14 +96,14 @@ func (s *Scheduler) checkinMessage(tx *bot.Tx, kind storage.CheckinKind, f stora
 		if acts := tx.Engine().Actions(inc); len(acts) > 0 {
 			m.Buttons(bot.ActionButtons(acts)...)
 		} else {
-			m.Context("No mitigation actions are configured for this incident's services yet: `/incident actions`.")
+			m.Contextf("No mitigation actions are configured for this incident's services yet: `/incident actions`.")
 		}
 	}
-	m.Context(fmt.Sprintf("⏱ %s · next check-in at %s", bot.Clocks(inc, tx.Now), hhmm(next)))
+	m.Contextf("⏱ %s · next check-in at %s", bot.Clocks(inc, tx.Now), hhmm(next))
 	if f.Late {
-		m.Context(fmt.Sprintf("⏰ Late: this check-in was due at %s, while Tourniquet was not running.", hhmm(f.DueAt)))
+		m.Contextf("⏰ Late: this check-in was due at %s, while Tourniquet was not running.", hhmm(f.DueAt))
 	}
-	m.Fallback = bot.PlainMentions(fmt.Sprintf("%s: %s (check-in #%d)", inc.Key, question(kind), f.Seq))
+	m.Fallback = fmt.Sprintf("%s: %s (check-in #%d)", inc.Key, question(kind), f.Seq)
 	return m
 }
 
@@ -120,10 +120,10 @@ func answeredMessage(inc *incident.Incident, kind storage.CheckinKind, f storage
 		m.Color = "danger"
 	}
 	m.Header(header(inc, kind, f))
-	m.Text("*" + question(kind) + "*")
-	m.Text(fmt.Sprintf("%s — %s at %s", answerLabel(kind, answer), bot.MentionUser(by), hhmm(at)))
+	m.Textf("*%s*", question(kind))
+	m.Textf("%s — %s at %s", answerLabel(kind, answer), by, hhmm(at))
 	m.Context(sentLine(f))
-	m.Fallback = bot.PlainMentions(fmt.Sprintf("%s: %s %s, says %s", inc.Key, question(kind), answer, bot.MentionUser(by)))
+	m.Fallback = fmt.Sprintf("%s: %s %s, says %s", inc.Key, question(kind), answer, by.Display())
 	return m
 }
 
@@ -132,28 +132,28 @@ func answeredMessage(inc *incident.Incident, kind storage.CheckinKind, f storage
 func supersededMessage(inc *incident.Incident, kind storage.CheckinKind, f, newer storage.CheckinFire, at time.Time) bot.Message {
 	m := bot.Message{}
 	m.Header(header(inc, kind, f))
-	m.Text("*" + question(kind) + "*")
-	m.Text(fmt.Sprintf("_No answer. Asked again in check-in #%d at %s._", newer.Seq, hhmm(at)))
+	m.Textf("*%s*", question(kind))
+	m.Textf("_No answer. Asked again in check-in #%d at %s._", newer.Seq, hhmm(at))
 	m.Context(sentLine(f))
 	m.Fallback = fmt.Sprintf("%s: check-in #%d, no answer", inc.Key, f.Seq)
 	return m
 }
 
 // closedMessage replaces an open check-in that stopped being asked.
-func closedMessage(inc *incident.Incident, kind storage.CheckinKind, f storage.CheckinFire, note string) bot.Message {
+func closedMessage(inc *incident.Incident, kind storage.CheckinKind, f storage.CheckinFire, note bot.Rich) bot.Message {
 	m := bot.Message{}
 	m.Header(header(inc, kind, f))
-	m.Text("*" + question(kind) + "*")
+	m.Textf("*%s*", question(kind))
 	m.Text(note)
 	m.Context(sentLine(f))
-	m.Fallback = bot.PlainMentions(fmt.Sprintf("%s: check-in #%d closed. %s", inc.Key, f.Seq, note))
+	m.Fallback = fmt.Sprintf("%s: check-in #%d closed. %s", inc.Key, f.Seq, note)
 	return m
 }
 
-func sentLine(f storage.CheckinFire) string {
+func sentLine(f storage.CheckinFire) bot.Rich {
 	s := "Asked at " + hhmm(f.FiredAt)
 	if f.Late {
 		s += " (late: due at " + hhmm(f.DueAt) + ")"
 	}
-	return s
+	return bot.Plain(s)
 }

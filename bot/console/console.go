@@ -250,14 +250,14 @@ func changedFields(old, cur bot.Message) []string {
 	before := map[string]string{}
 	for _, b := range old.Blocks {
 		for _, f := range b.Fields {
-			before[f.Label] = f.Value
+			before[f.Label] = f.Value.String()
 		}
 	}
 	var out []string
 	for _, b := range cur.Blocks {
 		for _, f := range b.Fields {
-			if v, ok := before[f.Label]; !ok || v != f.Value {
-				out = append(out, f.Label+": "+bot.PlainMentions(f.Value))
+			if v, ok := before[f.Label]; !ok || v != f.Value.String() {
+				out = append(out, termSafe(f.Label+": "+f.Value.String()))
 			}
 		}
 	}
@@ -361,7 +361,7 @@ func (a *Adapter) Update(ctx context.Context, channelID, messageID string, m bot
 	if changed := changedFields(old, m); len(changed) > 0 {
 		line += " — " + strings.Join(changed, " · ")
 	} else if m.Fallback != "" {
-		line = firstLine(bot.PlainMentions(m.Fallback))
+		line = firstLine(termSafe(m.Fallback))
 	}
 	a.writeLocked(a.frameLocked(prev.channel, tag, tagWidth, a.dim(line)))
 	return nil
@@ -622,7 +622,7 @@ func (a *Adapter) click(ctx context.Context, n int, read func() (string, bool, e
 	}
 	b := ref.button
 	if c := b.Confirm; c != nil {
-		a.showPromptLocked(fmt.Sprintf("%s: %s [y/N] ", c.Title, c.Text))
+		a.showPromptLocked(termSafe(fmt.Sprintf("%s: %s [y/N] ", c.Title, c.Text)))
 		a.mu.Unlock()
 		answer, ok, _ := read()
 		a.endInput(answer, ok)
@@ -632,12 +632,12 @@ func (a *Adapter) click(ctx context.Context, n int, read func() (string, bool, e
 		switch strings.ToLower(strings.TrimSpace(answer)) {
 		case "y", "yes":
 		default:
-			a.print(a.dim(fmt.Sprintf("Not clicked: [%d] %s.", n, bot.PlainMentions(b.Label))))
+			a.print(a.dim(fmt.Sprintf("Not clicked: [%d] %s.", n, termSafe(b.Label))))
 			return false
 		}
 		a.mu.Lock()
 	}
-	a.writeLocked(a.frameLocked(ref.channel, "", 0, a.dim(fmt.Sprintf("clicked [%d] %s", n, bot.PlainMentions(b.Label)))))
+	a.writeLocked(a.frameLocked(ref.channel, "", 0, a.dim(fmt.Sprintf("clicked [%d] %s", n, termSafe(b.Label)))))
 	a.mu.Unlock()
 	a.invoke(ctx, ref.channel, b.Command, incident.SourceButton)
 	return true

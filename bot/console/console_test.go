@@ -227,9 +227,9 @@ hello there
 `)
 	wantContains(t, out,
 		"lobby> /incident update nothing to update yet\n(only you) ⚠️ This channel belongs to no incident.",
-		"INC-1> /incident sev 9\n(only you) ⚠️ \"9\" is not a severity: use 1, 2, 3 or 4 (sev1 is the worst)\n           Usage: /incident sev <1-4>",
-		"(only you) ⚠️ unknown command \"frobnicate\"\n           Usage: /incident help",
-		"(only you) ⚠️ say what the cause is\n           Usage: /incident diagnosed <cause>",
+		"INC-1> /incident sev 9\n(only you) ⚠️ \"9\" is not a severity: use 1, 2, 3 or 4 (sev1 is the worst)\n           Usage: `/incident sev <1-4>`",
+		"(only you) ⚠️ unknown command \"frobnicate\"\n           Usage: `/incident help`",
+		"(only you) ⚠️ say what the cause is\n           Usage: `/incident diagnosed <cause>`",
 		"INC-1> hello there\nNot a command here. Type /incident help",
 		"INC-1> 42\nThere is no button [42].",
 	)
@@ -273,7 +273,7 @@ yes
 		"🔴 Customer impact is back, says @alice",
 		"INC-1> 2\nButton [2] is gone: its message was updated.",
 		"bob@INC-1> /incident resolve\n(only you) ⚠️ Only the lead or whoever declared it may resolve INC-1. This refusal is recorded on the timeline.",
-		"permission_denied: bob may not resolve INC-1 — bob",
+		"⛔ refused: bob may not resolve INC-1",
 		"── #inc-2-search-slow opened for INC-2 ──",
 		"  lobby\n  INC-1   #inc-1-payments-down\n* INC-2   #inc-2-search-slow",
 		"You are in #inc-1-payments-down (INC-1).",
@@ -362,7 +362,7 @@ func TestBackgroundSender(t *testing.T) {
 	fmt.Fprintln(pw, "1")
 	waitFor("impact mitigated · cause unknown · lead alice\nINC-1> ")
 	// Something the engine did not cause arrives while the prompt waits.
-	if _, err := a.Post(ctx, "INC-1", *new(bot.Message).Text("Is customer impact mitigated?"), bot.PostOptions{}); err != nil {
+	if _, err := a.Post(ctx, "INC-1", *new(bot.Message).Textf("Is customer impact mitigated?"), bot.PostOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	waitFor("lead alice\nINC-1> \nIs customer impact mitigated?\nINC-1> ")
@@ -433,7 +433,7 @@ func TestGoldenCards(t *testing.T) {
 func checkinMessage() bot.Message {
 	m := bot.Message{Color: "danger"}
 	m.Header("Check-in · INC-7: Checkout errors")
-	m.Text("*" + bot.MitigationQuestion + "* Impact ongoing for 25m. " + bot.MentionUser(alice) + " leads; `_` in ids like status_update stays.")
+	m.Textf("*%s* Impact ongoing for 25m. %s leads; `_` in ids like %s stays.", bot.MitigationQuestion, alice, "status_update")
 	m.Buttons(
 		bot.Button{Label: "Yes, mitigated", Command: "answer 12 yes", Style: bot.StylePrimary},
 		bot.Button{Label: "Partially", Command: "answer 12 partial"},
@@ -444,7 +444,7 @@ func checkinMessage() bot.Message {
 			Confirm: &bot.Confirm{Title: "Run this action?", Text: "Roll checkout back?", Confirm: "Run it", Deny: "Cancel"}},
 		bot.Button{Label: "Kill switch: new checkout", Command: "run kill-new-checkout", Style: bot.StyleDanger},
 	)
-	m.Context("Unanswered check-ins escalate to " + bot.MentionChannel + " after 2 tries.")
+	m.Contextf("Unanswered check-ins escalate to %s after 2 tries.", bot.Here())
 	return m
 }
 

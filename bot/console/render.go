@@ -1,7 +1,6 @@
 package console
 
 import (
-	"regexp"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -19,6 +18,7 @@ const (
 	sgrGreen  = "32"
 	sgrYellow = "33"
 	sgrCyan   = "36"
+	sgrStrike = "9"
 )
 
 // dividerWidth is how wide a divider block is drawn.
@@ -49,54 +49,40 @@ func (p painter) span(s string, base []string, codes ...string) string {
 	return out
 }
 
-var (
-	codeSpanRe = regexp.MustCompile("`[^`\n]+`")
-	// Emphasis markers count only at word boundaries, so identifiers such
-	// as status_update or 2*3*4 are left alone.
-	boldRe   = regexp.MustCompile(`(^|[\s(\["'])\*([^*\s](?:[^*\n]*[^*\s])?)\*($|[\s)\]"'.,:;!?])`)
-	italicRe = regexp.MustCompile(`(^|[\s(\["'])_([^_\s](?:[^_\n]*[^_\s])?)_($|[\s)\]"'.,:;!?])`)
-)
-
-// markup renders one line of message markdown. Without colour the markup
-// is left exactly as written (*bold*, _italic_, `code`): it is what a chat
-// user types and reads fine in a terminal. With colour the markers are
-// removed and the spans styled bold, italic and cyan.
-func (p painter) markup(line string, base ...string) string {
-	if !p.on {
-		return line
-	}
-	var b strings.Builder
-	last := 0
-	for _, loc := range codeSpanRe.FindAllStringIndex(line, -1) {
-		b.WriteString(p.emphasis(line[last:loc[0]], base))
-		b.WriteString(p.span(line[loc[0]+1:loc[1]-1], base, sgrCyan))
-		last = loc[1]
-	}
-	b.WriteString(p.emphasis(line[last:], base))
-	return b.String()
-}
-
-// emphasis styles *bold* and _italic_ spans outside code.
-func (p painter) emphasis(s string, base []string) string {
-	for _, e := range []struct {
-		re   *regexp.Regexp
-		code string
-	}{{boldRe, sgrBold}, {italicRe, sgrItalic}} {
-		// A boundary character closing one span may open the next one;
-		// the regexp consumed it, so go again (bounded).
-		for range 4 {
-			next := e.re.ReplaceAllStringFunc(s, func(m string) string {
-				sm := e.re.FindStringSubmatch(m)
-				return sm[1] + p.span(sm[2], base, e.code) + sm[3]
-			})
-			if next == s {
-				break
-			}
-			s = next
+// rich renders rich text for the terminal: mentions as @name, links as
+// "label (url)", the channel ping as @channel. With colour, bold, italic
+// and strike are styled and code is cyan; without, only code keeps its
+// backticks, so a line reads as typed. Control characters are removed from
+// everything shown: no text can move the cursor, recolour the terminal or
+// reorder a line. base is the line's own style, switched back on after
+// each styled span.
+func (p painter) rich(r bot.Rich, base ...string) string {
+	var mk bot.Markers
+	if p.on {
+		reset := "\x1b[" + sgrReset + "m"
+		if len(base) > 0 {
+			reset += "\x1b[" + strings.Join(base, ";") + "m"
+		}
+		mk = bot.Markers{
+			Bold:   [2]string{"\x1b[" + sgrBold + "m", reset},
+			Italic: [2]string{"\x1b[" + sgrItalic + "m", reset},
+			Strike: [2]string{"\x1b[" + sgrStrike + "m", reset},
 		}
 	}
-	return s
+	return bot.RenderRich(r, func(s bot.Span) string {
+		t := termSafe(s.Plain())
+		if s.Emph&bot.EmCode == 0 || s.Kind != bot.SpanText {
+			return t
+		}
+		if !p.on {
+			return "`" + t + "`"
+		}
+		return p.span(t, base, sgrCyan)
+	}, mk)
 }
+
+// termSafe is text a terminal shows rather than acts on (bot.Printable).
+func termSafe(s string) string { return bot.Printable(s) }
 
 // headerCodes is how a header is styled: bold, coloured by the message's
 // state hint.
@@ -113,12 +99,12 @@ func headerCodes(hint string) []string {
 }
 
 // Render returns m as terminal text, one line per line of output, without
-// a trailing newline. Mention tokens become @name (bot.PlainMentions).
+// a trailing newline. Mentions become @name.
 //
 //   - A header is its text, bold (and red, yellow or green after the
 //     message's Color hint) when color is set.
-//   - Text keeps its markup as written without colour; with colour *bold*,
-//     _italic_ and `code` are styled and their markers removed.
+//   - Text without colour reads as plain words (code keeps its backticks);
+//     with colour bold, italic and code are styled.
 //   - Fields are "Label: value" lines with the values aligned.
 //   - Context lines are prefixed with "› " and dimmed.
 //   - A divider is a line of "─".
@@ -138,26 +124,26 @@ func Render(m bot.Message, color bool, number func(i int, b bot.Button) int) str
 	for _, blk := range m.Blocks {
 		switch blk.Kind {
 		case bot.BlockHeader:
-			lines = append(lines, p.wrap(bot.PlainMentions(blk.Text), headerCodes(m.Color)...))
+			lines = append(lines, p.wrap(termSafe(blk.Text.String()), headerCodes(m.Color)...))
 		case bot.BlockFields:
 			width := 0
 			for _, f := range blk.Fields {
 				width = max(width, utf8.RuneCountInString(f.Label))
 			}
 			for _, f := range blk.Fields {
-				label := f.Label + ":" + strings.Repeat(" ", width-utf8.RuneCountInString(f.Label)+1)
+				label := termSafe(f.Label) + ":" + strings.Repeat(" ", width-utf8.RuneCountInString(f.Label)+1)
 				indent := strings.Repeat(" ", width+2)
-				for i, v := range strings.Split(bot.PlainMentions(f.Value), "\n") {
+				for i, v := range strings.Split(p.rich(f.Value), "\n") {
 					if i == 0 {
-						lines = append(lines, p.wrap(label, sgrBold)+p.markup(v))
+						lines = append(lines, p.wrap(label, sgrBold)+v)
 					} else {
-						lines = append(lines, indent+p.markup(v))
+						lines = append(lines, indent+v)
 					}
 				}
 			}
 		case bot.BlockContext:
-			for _, l := range strings.Split(bot.PlainMentions(blk.Text), "\n") {
-				lines = append(lines, p.wrap(contextPrefix+p.markup(l, sgrDim), sgrDim))
+			for _, l := range strings.Split(p.rich(blk.Text, sgrDim), "\n") {
+				lines = append(lines, p.wrap(contextPrefix+l, sgrDim))
 			}
 		case bot.BlockDivider:
 			lines = append(lines, p.wrap(strings.Repeat("─", dividerWidth), sgrDim))
@@ -171,18 +157,14 @@ func Render(m bot.Message, color bool, number func(i int, b bot.Button) int) str
 				lines = append(lines, strings.Join(parts, "  "))
 			}
 		default: // text, and any kind this renderer does not know yet
-			if blk.Text == "" {
+			if blk.Text.IsEmpty() {
 				continue
 			}
-			for _, l := range strings.Split(bot.PlainMentions(blk.Text), "\n") {
-				lines = append(lines, p.markup(l))
-			}
+			lines = append(lines, strings.Split(p.rich(blk.Text), "\n")...)
 		}
 	}
 	if len(lines) == 0 && m.Fallback != "" {
-		for _, l := range strings.Split(bot.PlainMentions(m.Fallback), "\n") {
-			lines = append(lines, p.markup(l))
-		}
+		lines = append(lines, strings.Split(termSafe(m.Fallback), "\n")...)
 	}
 	return strings.Join(lines, "\n")
 }
@@ -190,7 +172,7 @@ func Render(m bot.Message, color bool, number func(i int, b bot.Button) int) str
 // renderButton is one numbered choice: "[4] Roll back checkout!".
 func renderButton(p painter, n int, b bot.Button) string {
 	num := "[" + strconv.Itoa(n) + "]"
-	label := bot.PlainMentions(b.Label)
+	label := termSafe(b.Label)
 	switch b.Style {
 	case bot.StyleDanger:
 		if !p.on {
@@ -207,16 +189,16 @@ func renderButton(p painter, n int, b bot.Button) string {
 // else its fallback, else its first line of text.
 func summary(m bot.Message) string {
 	for _, b := range m.Blocks {
-		if b.Kind == bot.BlockHeader && b.Text != "" {
-			return bot.PlainMentions(b.Text)
+		if b.Kind == bot.BlockHeader && !b.Text.IsEmpty() {
+			return termSafe(b.Text.String())
 		}
 	}
 	if m.Fallback != "" {
-		return firstLine(bot.PlainMentions(m.Fallback))
+		return firstLine(termSafe(m.Fallback))
 	}
 	for _, b := range m.Blocks {
-		if b.Text != "" {
-			return firstLine(bot.PlainMentions(b.Text))
+		if !b.Text.IsEmpty() {
+			return firstLine(termSafe(b.Text.String()))
 		}
 	}
 	return "(empty message)"

@@ -32,30 +32,32 @@ func TestRenderColor(t *testing.T) {
 	}
 }
 
-func TestMarkup(t *testing.T) {
+func TestRichStyles(t *testing.T) {
 	p := painter{on: true}
-	for in, want := range map[string]string{
-		"*a* and *b*":           "\x1b[1ma\x1b[0m and \x1b[1mb\x1b[0m",
-		"_note_: x":             "\x1b[3mnote\x1b[0m: x",
-		"status_update, 2*3*4":  "status_update, 2*3*4",
-		"`*not bold*` *bold*":   "\x1b[36m*not bold*\x1b[0m \x1b[1mbold\x1b[0m",
-		"* not a list marker *": "* not a list marker *",
+	for want, in := range map[string]bot.Rich{
+		"\x1b[1ma\x1b[0m and \x1b[1mb\x1b[0m":          bot.Textf("*a* and *b*"),
+		"\x1b[3mnote\x1b[0m: x":                        bot.Textf("_note_: x"),
+		"status_update, 2*3*4":                         bot.Plain("status_update, 2*3*4"),
+		"\x1b[36m*not bold*\x1b[0m \x1b[1mbold\x1b[0m": bot.Textf("`*not bold*` *bold*"),
+		// Typed text is never styled, and the terminal never sees its
+		// control characters.
+		"*typed* [31mred": bot.Plain("*typed* \x1b[31mred\a"),
 	} {
-		if got := p.markup(in); got != want {
-			t.Errorf("markup(%q) = %q, want %q", in, got, want)
+		if got := p.rich(in); got != want {
+			t.Errorf("rich(%q) = %q, want %q", in.String(), got, want)
 		}
 	}
-	if got := (painter{}).markup("*a* _b_ `c`"); got != "*a* _b_ `c`" {
-		t.Errorf("markup without colour changed the text: %q", got)
+	if got := (painter{}).rich(bot.Textf("*a* _b_ `c`")); got != "a b `c`" {
+		t.Errorf("without colour = %q, want the words and the code's backticks", got)
 	}
 }
 
 func TestRenderFallbackAndFields(t *testing.T) {
-	if got := Render(bot.Message{Fallback: "just text <!channel>"}, false, nil); got != "just text @channel" {
+	if got := Render(bot.Message{Fallback: "just text <!channel>\x1b]0;title\a"}, false, nil); got != "just text <!channel>]0;title" {
 		t.Errorf("fallback render = %q", got)
 	}
 	m := bot.Message{}
-	m.Fields(bot.Field{Label: "A", Value: "one\ntwo"}, bot.Field{Label: "Longer", Value: "x"})
+	m.Fields(bot.Field{Label: "A", Value: bot.Plain("one\ntwo")}, bot.Field{Label: "Longer", Value: bot.Plain("x")})
 	if got, want := Render(m, false, nil), "A:      one\n        two\nLonger: x"; got != want {
 		t.Errorf("fields = %q, want %q", got, want)
 	}

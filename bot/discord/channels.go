@@ -154,26 +154,19 @@ func (a *Adapter) openThread(ctx context.Context, req bot.OpenChannelRequest, na
 
 // welcome mentions the people invited to the incident in its new channel.
 func (a *Adapter) welcome(ctx context.Context, channelID string, req bot.OpenChannelRequest) {
-	var who []string
+	var who []bot.Rich
 	for _, u := range req.Invite {
 		if u.Platform == incident.PlatformDiscord && u.ID != "" {
-			who = append(who, "<@"+u.ID+">")
+			who = append(who, bot.Rich{bot.User(u)})
 		}
 	}
 	if len(who) == 0 {
 		return
 	}
 	var m bot.Message
-	m.Text(fmt.Sprintf("🚨 *%s* (%s): %s\n%s — you are on it. First question: %s", req.IncidentKey,
-		strings.ToUpper(req.Severity), req.Title, strings.Join(who, " "), bot.MitigationQuestion))
-	r := Render(m)
-	r.AllowedMentions = &discordgo.MessageAllowedMentions{Parse: []discordgo.AllowedMentionType{}}
-	for _, u := range req.Invite {
-		if u.Platform == incident.PlatformDiscord && u.ID != "" {
-			r.AllowedMentions.Users = append(r.AllowedMentions.Users, u.ID)
-		}
-	}
-	if _, err := a.send(ctx, channelID, r, nonceOf("welcome/"+channelID)); err != nil {
+	m.Textf("🚨 *%s* (%s): %s\n%s — you are on it. First question: %s", req.IncidentKey,
+		strings.ToUpper(req.Severity), req.Title, bot.Join(" ", who...), bot.MitigationQuestion)
+	if _, err := a.send(ctx, channelID, Render(m), nonceOf("welcome/"+channelID)); err != nil {
 		a.log.WarnContext(ctx, "could not welcome responders", "incident", req.IncidentKey, "channel", channelID, "err", err)
 	}
 }
@@ -189,7 +182,7 @@ func (a *Adapter) announce(ctx context.Context, channelID string, req bot.OpenCh
 		return
 	}
 	var m bot.Message
-	m.Text(fmt.Sprintf("🚨 *%s %s*: %s — follow it in <#%s>", strings.ToUpper(req.Severity), req.IncidentKey, req.Title, channelID))
+	m.Textf("🚨 *%s %s*: %s — follow it in %s", strings.ToUpper(req.Severity), req.IncidentKey, req.Title, bot.ChannelLink(channelID))
 	if _, err := a.send(ctx, target, Render(m), nonceOf("announce/"+channelID)); err != nil {
 		a.log.WarnContext(ctx, "could not announce the incident", "incident", req.IncidentKey, "channel", target, "err", err)
 	}

@@ -64,7 +64,7 @@ func customID(b bot.Button) (string, bool) {
 	// The question text rides along when it fits; the prompt falls back to
 	// the button's label and the command otherwise.
 	if room := maxCustomID - len(id) - len(askSep); text != "" && room >= 12 && !strings.Contains(cmd, askSep) {
-		id += askSep + truncate(plain(text), room)
+		id += askSep + truncate(text, room)
 	}
 	return id, true
 }
@@ -172,7 +172,7 @@ func selectMenu(i int, bs []bot.Button, used map[string]bool) (discordgo.SelectM
 			desc += " (asks first)"
 		}
 		menu.Options = append(menu.Options, discordgo.SelectMenuOption{
-			Label: truncate(plain(b.Label), maxOptionLabel), Value: id, Description: truncate(desc, maxOptionDesc),
+			Label: truncate(b.Label, maxOptionLabel), Value: id, Description: truncate(desc, maxOptionDesc),
 		})
 	}
 	one := 1
@@ -181,7 +181,7 @@ func selectMenu(i int, bs []bot.Button, used map[string]bool) (discordgo.SelectM
 }
 
 func buttonLabel(s string) string {
-	s = truncate(plain(s), maxButtonLabel)
+	s = truncate(s, maxButtonLabel)
 	if strings.TrimSpace(s) == "" {
 		return "…"
 	}

@@ -91,24 +91,24 @@ func TestCustomIDRoundTrip(t *testing.T) {
 }
 
 func TestMarkdown(t *testing.T) {
-	for in, want := range map[string]string{
-		"*Is customer impact mitigated?* Stop the bleeding": "**Is customer impact mitigated?** Stop the bleeding",
-		"_italic_ stays":                    "_italic_ stays",
-		"status_update and 2*3*4 stay":      "status_update and 2*3*4 stay",
-		"`*code*` is left alone":            "`*code*` is left alone",
-		"~gone~ and <https://x.y/z|a link>": "~~gone~~ and [a link](https://x.y/z)",
-		"*one* and *two*":                   "**one** and **two**",
+	for want, in := range map[string]bot.Rich{
+		"**Is customer impact mitigated?** Stop the bleeding": bot.Textf("*%s* Stop the bleeding", "Is customer impact mitigated?"),
+		"*italic* stays":                          bot.Textf("_italic_ stays"),
+		"status\\_update and 2\\*3\\*4 stay":      bot.Plain("status_update and 2*3*4 stay"),
+		"`*code*` is left alone":                  bot.Textf("`*code*` is left alone"),
+		"~~gone~~ and [a link](<https://x.y/z>)":  bot.Textf("~gone~ and %s", bot.Link("https://x.y/z", "a link")),
+		"**one** and **two**":                     bot.Textf("*one* and *two*"),
+		"see <https://dash.example.com/a_b?x=1>.": bot.Plain("see https://dash.example.com/a_b?x=1."),
 	} {
-		if got := markdown(in); got != want {
-			t.Errorf("markdown(%q) = %q, want %q", in, got, want)
+		if got := markdown(in, nil); got != want {
+			t.Errorf("markdown(%q) = %q, want %q", in.String(), got, want)
 		}
 	}
 }
 
 func TestMentions(t *testing.T) {
 	m := bot.Message{}
-	m.Text("Escalating: " + bot.MentionUser(incidentActor("discord", "81", "alice")) + " and " +
-		bot.MentionUser(incidentActor("slack", "U1", "sam")) + " " + bot.MentionChannel)
+	m.Textf("Escalating: %s and %s %s", incidentActor("discord", "81", "alice"), incidentActor("slack", "U1", "sam"), bot.Here())
 	r := Render(m)
 	if r.Content != "Escalating: <@81> and @sam @here" {
 		t.Fatalf("content %q", r.Content)
@@ -116,11 +116,11 @@ func TestMentions(t *testing.T) {
 	if len(r.AllowedMentions.Users) != 1 || r.AllowedMentions.Users[0] != "81" || len(r.AllowedMentions.Parse) != 1 {
 		t.Fatalf("allowed %+v", r.AllowedMentions)
 	}
-	// Text typed by users never pings: only tokens the bot wrote count.
+	// Text typed by users never pings: only mentions the bot made count.
 	var typed bot.Message
-	typed.Text("📝 note: @everyone <@999> look")
-	if r := Render(typed); len(r.AllowedMentions.Parse) != 0 || len(r.AllowedMentions.Users) != 0 {
-		t.Fatalf("typed mentions allowed: %+v", r.AllowedMentions)
+	typed.Textf("📝 note: %s", "@everyone <@999> look")
+	if r := Render(typed); len(r.AllowedMentions.Parse) != 0 || len(r.AllowedMentions.Users) != 0 || strings.Contains(r.Content, "<@999>") {
+		t.Fatalf("typed mentions allowed: %q %+v", r.Content, r.AllowedMentions)
 	}
 }
 

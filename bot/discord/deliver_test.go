@@ -18,7 +18,7 @@ import (
 
 func line(s string) bot.Message {
 	var m bot.Message
-	m.Text(s)
+	m.Text(bot.Plain(s))
 	return m
 }
 
@@ -26,7 +26,7 @@ func TestPostUpdatePin(t *testing.T) {
 	e := newEnv(t, sqlite(t), nil)
 	ctx := t.Context()
 	var card bot.Message
-	card.Header("SEV2 INC-3: Search slow").Fields(bot.Field{Label: "Lead", Value: bot.MentionUser(incident.Actor{Platform: "discord", ID: "81", Name: "alice"})})
+	card.Header("SEV2 INC-3: Search slow").Fields(bot.Field{Label: "Lead", Value: bot.Rich{bot.User(incident.Actor{Platform: "discord", ID: "81", Name: "alice"})}})
 	id, err := e.a.Post(ctx, lobby, card, bot.PostOptions{Pin: true})
 	if err != nil {
 		t.Fatal(err)

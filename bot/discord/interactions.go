@@ -218,7 +218,7 @@ func (a *Adapter) run(ctx context.Context, i *discordgo.Interaction, inv bot.Inv
 
 func textMessage(s string) bot.Message {
 	m := bot.Message{Fallback: s}
-	m.Text(s)
+	m.Text(bot.Plain(s))
 	return m
 }
 

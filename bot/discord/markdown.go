@@ -1,7 +1,6 @@
 package discord
 
 import (
-	"regexp"
 	"strings"
 	"unicode/utf8"
 
@@ -9,60 +8,111 @@ import (
 	"github.com/tourniquet/tourniquet/incident"
 )
 
-// The message model's text is chat markdown as typed in Slack: *bold*,
-// _italic_, ~strike~, `code`, <url|label>. Discord reads **bold**, _italic_,
-// ~~strike~~, `code`, [label](url).
+// discordMarkers are Discord markdown's emphasis markers.
+var discordMarkers = bot.Markers{Bold: [2]string{"**", "**"}, Italic: [2]string{"*", "*"}, Strike: [2]string{"~~", "~~"}}
 
-var (
-	codeSpanRe = regexp.MustCompile("`[^`\n]+`")
-	// Markers count only at word boundaries so that identifiers such as
-	// status_update or 2*3*4 are left alone (as in the terminal adapter).
-	boldRe   = regexp.MustCompile(`(^|[\s(\["'])\*([^*\s](?:[^*\n]*[^*\s])?)\*($|[\s)\]"'.,:;!?])`)
-	strikeRe = regexp.MustCompile(`(^|[\s(\["'])~([^~\s](?:[^~\n]*[^~\s])?)~($|[\s)\]"'.,:;!?])`)
-	linkRe   = regexp.MustCompile(`<(https?://[^|>\s]+)\|([^>]+)>`)
-)
+// markdown renders rich text as Discord markdown. Every piece of data is
+// escaped so that nothing a person typed is read as markup, a masked link,
+// a mention (user, role, channel, @everyone, @here), a heading or a quote;
+// user mentions and the channel ping exist only as spans of the message
+// model, and each one is noted in seen (when given) for allowed_mentions.
+func markdown(r bot.Rich, seen *mentions) string {
+	return bot.RenderRich(r, func(s bot.Span) string { return discordPiece(s, seen) }, discordMarkers)
+}
 
-// markdown converts one text of the message model to Discord markdown,
-// leaving code spans as they are.
-func markdown(s string) string {
-	var b strings.Builder
-	last := 0
-	for _, loc := range codeSpanRe.FindAllStringIndex(s, -1) {
-		b.WriteString(emphasis(s[last:loc[0]]))
-		b.WriteString(s[loc[0]:loc[1]])
-		last = loc[1]
+func discordPiece(s bot.Span, seen *mentions) string {
+	switch s.Kind {
+	case bot.SpanUser:
+		if s.User.Platform != incident.PlatformDiscord || s.User.ID == "" {
+			return escapeMarkdown("@" + s.User.Display())
+		}
+		if seen != nil {
+			seen.addUser(s.User.ID)
+		}
+		return "<@" + s.User.ID + ">"
+	case bot.SpanChannel:
+		if seen != nil {
+			seen.channel = true
+		}
+		return "@here"
+	case bot.SpanLink:
+		if s.Text == "" || s.Text == s.URL {
+			return "<" + linkTarget(s.URL) + ">"
+		}
+		return "[" + escapeMarkdown(s.Text) + "](<" + linkTarget(s.URL) + ">)"
+	case bot.SpanChannelLink:
+		return "<#" + linkTarget(s.URL) + ">"
 	}
-	b.WriteString(emphasis(s[last:]))
+	if s.Emph&bot.EmCode != 0 {
+		return codeSpan(s.Text)
+	}
+	var b strings.Builder
+	bot.SplitURLs(s.Text, func(t string) { b.WriteString(escapeMarkdown(t)) },
+		func(u string) { b.WriteString("<" + linkTarget(u) + ">") })
 	return b.String()
 }
 
-func emphasis(s string) string {
-	s = linkRe.ReplaceAllString(s, "[$2]($1)")
-	for _, e := range []struct {
-		re   *regexp.Regexp
-		repl string
-	}{{boldRe, "$1**$2**$3"}, {strikeRe, "$1~~$2~~$3"}} {
-		// A boundary character that closes one span may open the next; the
-		// regexp consumed it, so go again (bounded).
-		for range 4 {
-			next := e.re.ReplaceAllString(s, e.repl)
-			if next == s {
-				break
+// mdEscaper backslash-escapes the characters Discord markdown reads as
+// markup anywhere in a line: emphasis, code, spoilers, masked links,
+// quotes, and the "<" that starts a mention, a channel, a role, a
+// timestamp, an emoji or a slash command.
+var mdEscaper = strings.NewReplacer(
+	`\`, `\\`, `*`, `\*`, `_`, `\_`, `~`, `\~`, "`", "\\`", `|`, `\|`,
+	`[`, `\[`, `]`, `\]`, `<`, `\<`, `>`, `\>`,
+	// @everyone and @here would ping if allowed_mentions ever let them;
+	// a word joiner keeps them words whatever the settings.
+	"@everyone", "@\u2060everyone", "@here", "@\u2060here",
+)
+
+// escapeMarkdown makes user text literal in Discord markdown: mdEscaper,
+// plus what starts a heading ("# "), a list or small print ("- ", "-# ",
+// "1. ") at the start of a line.
+func escapeMarkdown(s string) string {
+	s = mdEscaper.Replace(bot.Printable(s))
+	if !strings.ContainsAny(s, "#-+.") {
+		return s
+	}
+	lines := strings.Split(s, "\n")
+	for i, line := range lines {
+		body := strings.TrimLeft(line, " ")
+		lead := line[:len(line)-len(body)]
+		switch {
+		case body == "":
+		case body[0] == '#' || body[0] == '-' || body[0] == '+':
+			lines[i] = lead + `\` + body
+		default:
+			if j := strings.IndexFunc(body, func(r rune) bool { return r < '0' || r > '9' }); j > 0 && body[j] == '.' {
+				lines[i] = lead + body[:j] + `\` + body[j:]
 			}
-			s = next
 		}
 	}
-	return s
+	return strings.Join(lines, "\n")
 }
 
-// plain drops chat markup for places Discord shows as plain text (embed
-// titles, footers, button labels).
-func plain(s string) string {
-	s = linkRe.ReplaceAllString(s, "$2")
-	s = boldRe.ReplaceAllString(s, "$1$2$3")
-	s = strings.ReplaceAll(s, "`", "")
-	return bot.PlainMentions(s)
+// codeSpan shows s as inline code, or as a code block when it has several
+// lines. Inside code nothing is markup and
+// backslashes do not escape, so a backtick in s is kept out of the
+// delimiters by doubling them, and a mention cannot form.
+func codeSpan(s string) string {
+	s = bot.Printable(s)
+	if strings.Contains(s, "\n") {
+		return "```\n" + strings.ReplaceAll(s, "```", "`\u200b``") + "\n```"
+	}
+	if s == "" {
+		return ""
+	}
+	if !strings.Contains(s, "`") {
+		return "`" + s + "`"
+	}
+	return "`` " + strings.ReplaceAll(s, "``", "`\u200b`") + " ``"
 }
+
+// linkTarget makes a URL or ID safe inside <…> and (…).
+var linkTarget = strings.NewReplacer("<", "%3C", ">", "%3E", "(", "%28", ")", "%29", " ", "%20").Replace
+
+// plain is rich text as plain words for places Discord does not read
+// markdown in (embed footers, button labels, select options).
+func plain(r bot.Rich) string { return bot.Printable(r.String()) }
 
 // mentions collects who a text pings, for allowed_mentions.
 type mentions struct {
@@ -89,24 +139,6 @@ func (m *mentions) tokens() string {
 		parts = append(parts, "@here")
 	}
 	return strings.Join(parts, " ")
-}
-
-// renderMentions replaces mention tokens: Discord users become <@id> (and
-// are noted in seen, if given), users of other platforms @name, the channel
-// token @here.
-func renderMentions(s string, seen *mentions) string {
-	if seen != nil && strings.Contains(s, bot.MentionChannel) {
-		seen.channel = true
-	}
-	return bot.RenderMentions(s, func(a incident.Actor) string {
-		if a.Platform != incident.PlatformDiscord {
-			return "@" + a.Display()
-		}
-		if seen != nil {
-			seen.addUser(a.ID)
-		}
-		return "<@" + a.ID + ">"
-	}, "@here")
 }
 
 // truncate cuts s to at most n bytes on a rune boundary, marking the cut.

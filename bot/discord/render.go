@@ -51,10 +51,11 @@ type Rendered struct {
 // with a link, which stay clickable as small text in the description. The
 // embed's colour follows Message.Color and the severity in the header.
 // Other messages are plain content. Buttons become rows of at most five
-// buttons, at most five rows; the rest go into a select menu. Mention tokens
-// become <@id> for Discord users and @here for the channel; since mentions
-// inside embeds do not notify, an embed's pings are repeated as its
-// content, and allowed_mentions names exactly those users.
+// buttons, at most five rows; the rest go into a select menu. All data is
+// escaped (markdown); the model's user mentions become <@id> for Discord
+// users and its channel ping @here; since mentions inside embeds do not
+// notify, an embed's pings are repeated as its content, and
+// allowed_mentions names exactly those users and nothing else.
 func Render(m bot.Message) Rendered {
 	var seen mentions
 	r := Rendered{Embeds: []*discordgo.MessageEmbed{}, Components: components(m)}
@@ -97,14 +98,14 @@ func content(m bot.Message, seen *mentions) string {
 	for _, b := range m.Blocks {
 		switch b.Kind {
 		case bot.BlockText:
-			lines = append(lines, renderMentions(markdown(b.Text), seen))
+			lines = append(lines, markdown(b.Text, seen))
 		case bot.BlockContext:
-			lines = append(lines, subtext(renderMentions(markdown(b.Text), seen)))
+			lines = append(lines, subtext(markdown(b.Text, seen)))
 		}
 	}
 	s := strings.Join(lines, "\n")
 	if strings.TrimSpace(s) == "" {
-		s = renderMentions(m.Fallback, seen)
+		s = escapeMarkdown(m.Fallback)
 	}
 	if strings.TrimSpace(s) == "" && len(m.AllButtons()) == 0 {
 		s = "…"
@@ -123,7 +124,15 @@ func subtext(s string) string {
 	return strings.Join(lines, "\n")
 }
 
-func hasLink(s string) bool { return strings.Contains(s, "http://") || strings.Contains(s, "https://") }
+// hasLink reports whether r links somewhere (a footer could not show it).
+func hasLink(r bot.Rich) bool {
+	for _, s := range r {
+		if s.Kind == bot.SpanLink || s.Kind == bot.SpanChannelLink || strings.Contains(s.Text, "://") {
+			return true
+		}
+	}
+	return false
+}
 
 func embed(m bot.Message, seen *mentions) *discordgo.MessageEmbed {
 	e := &discordgo.MessageEmbed{Type: discordgo.EmbedTypeRich}
@@ -131,16 +140,17 @@ func embed(m bot.Message, seen *mentions) *discordgo.MessageEmbed {
 	for _, b := range m.Blocks {
 		switch b.Kind {
 		case bot.BlockHeader:
+			// Titles read markdown (but no mentions or links).
 			if e.Title == "" {
-				e.Title = truncate(plain(b.Text), maxTitle)
+				e.Title = truncate(escapeMarkdown(b.Text.String()), maxTitle)
 			} else {
-				desc = append(desc, "**"+plain(b.Text)+"**")
+				desc = append(desc, "**"+escapeMarkdown(b.Text.String())+"**")
 			}
 		case bot.BlockText:
-			desc = append(desc, renderMentions(markdown(b.Text), seen))
+			desc = append(desc, markdown(b.Text, seen))
 		case bot.BlockContext:
 			if hasLink(b.Text) {
-				desc = append(desc, subtext(renderMentions(markdown(b.Text), nil)))
+				desc = append(desc, subtext(markdown(b.Text, nil)))
 			} else {
 				footer = append(footer, plain(b.Text))
 			}
@@ -150,8 +160,8 @@ func embed(m bot.Message, seen *mentions) *discordgo.MessageEmbed {
 					break
 				}
 				e.Fields = append(e.Fields, &discordgo.MessageEmbedField{
-					Name:   nonEmpty(truncate(plain(f.Label), maxFieldName)),
-					Value:  nonEmpty(truncate(renderMentions(markdown(f.Value), nil), maxFieldValue)),
+					Name:   nonEmpty(truncate(escapeMarkdown(f.Label), maxFieldName)),
+					Value:  nonEmpty(truncate(markdown(f.Value, nil), maxFieldValue)),
 					Inline: true,
 				})
 			}
@@ -162,7 +172,7 @@ func embed(m bot.Message, seen *mentions) *discordgo.MessageEmbed {
 		e.Footer = &discordgo.MessageEmbedFooter{Text: truncate(strings.Join(footer, "\n"), maxFooter)}
 	}
 	if e.Title == "" && e.Description == "" && len(e.Fields) == 0 {
-		e.Description = truncate(renderMentions(m.Fallback, nil), maxDescription)
+		e.Description = truncate(escapeMarkdown(m.Fallback), maxDescription)
 	}
 	e.Color = color(m)
 	// The whole embed must fit in 6000 characters; the description gives.
@@ -200,7 +210,7 @@ func color(m bot.Message) int {
 			if b.Kind != bot.BlockHeader {
 				continue
 			}
-			if s := sevHeaderRe.FindStringSubmatch(b.Text); s != nil {
+			if s := sevHeaderRe.FindStringSubmatch(b.Text.String()); s != nil {
 				switch s[1] {
 				case "1":
 					return colorSev1

@@ -48,7 +48,7 @@ var sampleActions = []bot.ActionButton{
 func checkinMessage() bot.Message {
 	m := bot.Message{Color: "danger", Fallback: "INC-7 check-in: " + bot.MitigationQuestion}
 	m.Header("SEV1 INC-7: Checkout errors — check-in #3")
-	m.Text("⏰ *" + bot.MitigationQuestion + "* Impact has been ongoing for 30m. " + bot.MentionUser(gAlice) + ", you lead.")
+	m.Textf("⏰ *%s* Impact has been ongoing for 30m. %s, you lead.", bot.MitigationQuestion, gAlice)
 	m.Buttons(
 		bot.Button{Label: "Yes, mitigated", Command: "answer ck-12 yes", Style: bot.StylePrimary},
 		bot.Button{Label: "Partially", Command: "answer ck-12 partial"},
@@ -65,15 +65,15 @@ func checkinMessage() bot.Message {
 		acts = append(acts, b)
 	}
 	m.Buttons(acts...)
-	m.Context("Unanswered check-ins escalate to the channel after 2 tries.")
+	m.Contextf("Unanswered check-ins escalate to the channel after 2 tries.")
 	return m
 }
 
 func answeredCheckin() bot.Message {
 	m := bot.Message{Color: "good", Fallback: "INC-7 check-in answered: yes"}
 	m.Header("SEV1 INC-7: Checkout errors — check-in #3")
-	m.Text("✅ " + bot.MentionUser(gBob) + " answered *Yes, mitigated* at 14:31 UTC. Time to mitigate: 31m.")
-	m.Context("Next question, about the cause, in 30m.")
+	m.Textf("✅ %s answered *Yes, mitigated* at 14:31 UTC. Time to mitigate: 31m.", gBob)
+	m.Contextf("Next question, about the cause, in 30m.")
 	return m
 }
 
@@ -81,12 +81,12 @@ func actionRunning() bot.Message {
 	m := bot.Message{Color: "warning", Fallback: "Running Roll back checkout-api"}
 	m.Header("▶️ Roll back checkout-api")
 	m.Fields(
-		bot.Field{Label: "Run", Value: "`run-42`"},
-		bot.Field{Label: "Requested by", Value: bot.MentionUser(gAlice)},
-		bot.Field{Label: "Integration", Value: "argocd · app checkout-api → rev 1a2b3c"},
-		bot.Field{Label: "State", Value: "⏳ running"},
+		bot.Field{Label: "Run", Value: bot.Textf("`run-42`")},
+		bot.Field{Label: "Requested by", Value: bot.Rich{bot.User(gAlice)}},
+		bot.Field{Label: "Integration", Value: bot.Plain("argocd · app checkout-api → rev 1a2b3c")},
+		bot.Field{Label: "State", Value: bot.Plain("⏳ running")},
 	)
-	m.Context("Started 14:20:05 UTC · times out after 30s")
+	m.Contextf("Started 14:20:05 UTC · times out after 30s")
 	return m
 }
 
@@ -94,16 +94,16 @@ func actionFinished() bot.Message {
 	m := bot.Message{Color: "good", Fallback: "Roll back checkout-api succeeded"}
 	m.Header("✅ Roll back checkout-api")
 	m.Fields(
-		bot.Field{Label: "Run", Value: "`run-42`"},
-		bot.Field{Label: "Requested by", Value: bot.MentionUser(gAlice)},
-		bot.Field{Label: "Outcome", Value: "succeeded in 12s"},
+		bot.Field{Label: "Run", Value: bot.Textf("`run-42`")},
+		bot.Field{Label: "Requested by", Value: bot.Rich{bot.User(gAlice)}},
+		bot.Field{Label: "Outcome", Value: bot.Plain("succeeded in 12s")},
 	)
-	m.Text("*Did it help?* Check the dashboards, then say so.")
+	m.Textf("*Did it help?* Check the dashboards, then say so.")
 	m.Buttons(
 		bot.Button{Label: "It worked", Command: "verify run-42 worked", Style: bot.StylePrimary},
 		bot.Button{Label: "It did not help", Command: "verify run-42 failed"},
 	)
-	m.Context("Details: <https://tq.example.com/incidents/INC-7#run-42|run log>")
+	m.Contextf("Details: %s", bot.Link("https://tq.example.com/incidents/INC-7#run-42", "run log"))
 	return m
 }
 

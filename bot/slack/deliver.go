@@ -221,16 +221,16 @@ func (a *Adapter) invite(ctx context.Context, channel string, people []incident.
 // keyed by the channel: for a reused channel (retry), an announcement an
 // earlier try posted is found instead of posting another.
 func (a *Adapter) announce(ctx context.Context, channel string, req bot.OpenChannelRequest, retry bool) error {
-	by := ""
+	var by bot.Rich
 	for _, p := range req.Invite {
 		if p.Platform == incident.PlatformSlack {
-			by = " · declared by " + slackUser(p)
+			by = bot.Textf(" · declared by %s", p)
 			break
 		}
 	}
 	sev := strings.ToUpper(req.Severity)
-	m := bot.Message{Fallback: fmt.Sprintf("🚨 %s %s: %s — join <#%s>", sev, req.IncidentKey, req.Title, channel)}
-	m.Text(fmt.Sprintf("🚨 *%s %s: %s*\nJoin <#%s> to help%s.", sev, req.IncidentKey, escapeBare(req.Title), channel, by))
+	var m bot.Message
+	m.Textf("🚨 *%s %s: %s*\nJoin %s to help%s.", sev, req.IncidentKey, req.Title, bot.ChannelLink(channel), by)
 	// Part of opening the channel, not a message of its own in the
 	// outbox: handed back by the pacer it would be lost, so it waits for
 	// the channel's turn.
@@ -312,7 +312,7 @@ func (a *Adapter) Ephemeral(ctx context.Context, channelID string, user incident
 // SetTopic implements bot.Topicer: conversations.setTopic, joining a public
 // channel first when the bot is not in it.
 func (a *Adapter) SetTopic(ctx context.Context, channelID, topic string) error {
-	topic = truncate(plainText(topic), maxTopic)
+	topic = truncate(topic, maxTopic)
 	_, err := a.api.SetTopicOfConversationContext(ctx, channelID, topic)
 	if isCode(err, "not_in_channel") && a.join(ctx, channelID) == nil {
 		_, err = a.api.SetTopicOfConversationContext(ctx, channelID, topic)

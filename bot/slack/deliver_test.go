@@ -85,7 +85,7 @@ func TestPostPinUpdateEphemeralTopic(t *testing.T) {
 	ctx := context.Background()
 	var m bot.Message
 	m.Header("INC-3 card")
-	m.Text("Lead: " + bot.MentionUser(alice))
+	m.Textf("Lead: %s", alice)
 	m.Buttons(bot.Button{Label: "Yes, mitigated", Command: "mitigated", Style: bot.StylePrimary})
 
 	ts, err := h.ad.Post(ctx, "CPUB", m, bot.PostOptions{Pin: true})
@@ -109,7 +109,7 @@ func TestPostPinUpdateEphemeralTopic(t *testing.T) {
 	}
 
 	m2 := bot.Message{}
-	m2.Text("updated")
+	m2.Textf("updated")
 	if err := h.ad.Update(ctx, "CPUB", ts, m2); err != nil {
 		t.Fatal(err)
 	}
@@ -137,7 +137,7 @@ func TestErrorsAreClassifiedForTheSender(t *testing.T) {
 	h := newHarness(t, storagetest.NewSQLite(t))
 	ctx := context.Background()
 	var m bot.Message
-	m.Text("hello")
+	m.Textf("hello")
 	post := func() error {
 		_, err := h.ad.Post(ctx, "CLOBBY", m, bot.PostOptions{})
 		return err

@@ -3,6 +3,7 @@ package slack
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -424,8 +425,13 @@ func TestPinAndShortcutCaptureNotes(t *testing.T) {
 	if notes[0].Actor.ID != "U1" || notes[0].Data["added_by"] != "slack:U2" || notes[1].Actor.ID != "U2" || notes[1].Data["added_by"] != "slack:U1" {
 		t.Errorf("notes %+v", notes)
 	}
+	// The two replies go out on their own goroutines: in either order.
 	hooks := h.fake.Hooks()
-	if len(hooks) != 2 || !strings.Contains(hooks[0]["text"].(string), "Recorded on INC-1") || !strings.Contains(hooks[1]["text"].(string), "already") {
+	byHook := map[string]string{}
+	for _, hk := range hooks {
+		byHook[fmt.Sprint(hk["_hook"])] = fmt.Sprint(hk["text"])
+	}
+	if len(hooks) != 2 || !strings.Contains(byHook["sc-1"], "Recorded on INC-1") || !strings.Contains(byHook["sc-2"], "already") {
 		t.Errorf("shortcut replies %v", hooks)
 	}
 }

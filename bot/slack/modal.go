@@ -57,7 +57,7 @@ func (a *Adapter) openDeclareModal(ctx context.Context, triggerID string, ch inc
 		return response{}
 	}
 	a.log.WarnContext(ctx, "could not open the declare form", "channel", ch.ChannelID, "err", sanitize(err))
-	return response{body: ephemeral(bot.ErrorReply("Slack would not open the declare form. Type it instead: `" + bot.Usage(bot.CmdDeclare) + "`"))}
+	return response{body: ephemeral(bot.ErrorReply("Slack would not open the declare form. Type it instead: `%s`", bot.Usage(bot.CmdDeclare)))}
 }
 
 // declareView is the declare modal: title, severity, services, impact

@@ -19,7 +19,7 @@ func postedOnce(t *testing.T) (h *harness, m bot.Message, ts string) {
 	t.Helper()
 	h = newHarness(t, storagetest.NewSQLite(t))
 	h.fake.addChannel("CINC", "inc-1-db", false, testBotUser)
-	m.Text("📝 Alice noted: failover started")
+	m.Textf("📝 Alice noted: failover started")
 	ts, err := h.ad.Post(context.Background(), "CINC", m, bot.PostOptions{Key: "tq-41-abc"})
 	if err != nil {
 		t.Fatal(err)
@@ -80,7 +80,7 @@ func TestRetriedPostWhenHistoryFails(t *testing.T) {
 	h.fake.addChannel("CINC", "inc-1-db", false, testBotUser)
 	h.fake.failNext("conversations.history", 1, http.StatusOK, nil, `{"ok":false,"error":"missing_scope","needed":"channels:history"}`)
 	var m bot.Message
-	m.Text("hello")
+	m.Textf("hello")
 	if _, err := h.ad.Post(context.Background(), "CINC", m, bot.PostOptions{Key: "tq-1-a", Retry: true}); err != nil {
 		t.Fatal(err)
 	}
@@ -101,7 +101,7 @@ func TestRetriedPostWaitsWhenHistoryIsRateLimited(t *testing.T) {
 	h.fake.failNext("conversations.history", 1, http.StatusTooManyRequests, http.Header{"Retry-After": {"3"}}, `{"ok":false,"error":"ratelimited"}`)
 	h.fake.failNext("conversations.history", 1, http.StatusInternalServerError, nil, `oops`)
 	var m bot.Message
-	m.Text("hello")
+	m.Textf("hello")
 	_, err := h.ad.Post(context.Background(), "CINC", m, bot.PostOptions{Key: "tq-1-a", Retry: true})
 	var ra *bot.RetryAfterError
 	if !errors.As(err, &ra) || ra.After != 3*time.Second {
@@ -153,7 +153,7 @@ func TestPacedRetryReadsNoHistory(t *testing.T) {
 	now := time.Now()
 	h.ad.pace.now = func() time.Time { return now }
 	var m bot.Message
-	m.Text("hello")
+	m.Textf("hello")
 	ctx := context.Background()
 	if _, err := h.ad.Post(ctx, "CINC", m, bot.PostOptions{Key: "tq-1-a"}); err != nil {
 		t.Fatal(err)

@@ -2,7 +2,6 @@ package slack
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 	"unicode/utf8"
 
@@ -45,16 +44,19 @@ type Rendered struct {
 // Render turns the platform-neutral message into Block Kit, within Slack's
 // limits: long text is split over several sections, long rows of buttons
 // over several actions blocks, and a message of more than 50 blocks is cut
-// with a note saying so. Mention tokens become Slack mentions (<@U123>,
-// <!channel>); bare &, < and > are escaped while Slack markup that is
-// already there (<@U1>, <#C1>, <https://…|label>, &amp;) is kept.
+// with a note saying so. Rich text becomes mrkdwn in which every piece of
+// data is escaped (&, <, >) so that nothing a person typed can mention,
+// link or call a Slack command; mentions and links exist only where the
+// message model has them as values. Every mrkdwn object is verbatim, so
+// Slack does not turn typed words such as @channel or #general into
+// mentions or links either.
 func Render(m bot.Message) Rendered {
 	var out []slack.Block
 	n := 0 // buttons so far: action_id is unique per message
 	for _, b := range m.Blocks {
 		switch b.Kind {
 		case bot.BlockHeader:
-			if t := strings.TrimSpace(plainText(b.Text)); t != "" {
+			if t := strings.TrimSpace(b.Text.String()); t != "" {
 				out = append(out, slack.NewHeaderBlock(plain(truncate(t, maxHeaderText))))
 			}
 		case bot.BlockText:
@@ -64,7 +66,7 @@ func Render(m bot.Message) Rendered {
 		case bot.BlockFields:
 			var fs []*slack.TextBlockObject
 			for _, f := range b.Fields {
-				fs = append(fs, md(truncate(fmt.Sprintf("*%s*\n%s", mrkdwn(f.Label), mrkdwn(f.Value)), maxFieldText)))
+				fs = append(fs, md(truncate("*"+escape(f.Label)+"*\n"+mrkdwn(f.Value), maxFieldText)))
 			}
 			for len(fs) > 0 {
 				k := min(len(fs), maxFields)
@@ -72,8 +74,8 @@ func Render(m bot.Message) Rendered {
 				fs = fs[k:]
 			}
 		case bot.BlockContext:
-			if t := strings.TrimSpace(b.Text); t != "" {
-				out = append(out, slack.NewContextBlock("", md(truncate(mrkdwn(t), maxContextText))))
+			if !b.Text.IsEmpty() {
+				out = append(out, slack.NewContextBlock("", md(truncate(mrkdwn(b.Text), maxContextText))))
 			}
 		case bot.BlockDivider:
 			out = append(out, slack.NewDividerBlock())
@@ -95,13 +97,13 @@ func Render(m bot.Message) Rendered {
 	}
 	if len(out) > maxBlocks {
 		out = append(out[:maxBlocks-1], slack.NewContextBlock("",
-			md("_Message shortened: Slack shows at most 50 blocks. `/incident timeline` links to the full report._")))
+			md(mrkdwn(bot.Textf("_Message shortened: Slack shows at most 50 blocks. `/incident timeline` links to the full report._")))))
 	}
 	return Rendered{Text: fallback(m), Blocks: out}
 }
 
 func button(b bot.Button, n int) *slack.ButtonBlockElement {
-	el := slack.NewButtonBlockElement(fmt.Sprintf("%s%d", ActionIDPrefix, n), b.Command, plain(truncate(plainText(b.Label), maxButtonText)))
+	el := slack.NewButtonBlockElement(fmt.Sprintf("%s%d", ActionIDPrefix, n), b.Command, plain(truncate(b.Label, maxButtonText)))
 	switch b.Style {
 	case bot.StylePrimary:
 		el = el.WithStyle(slack.StylePrimary)
@@ -110,10 +112,10 @@ func button(b bot.Button, n int) *slack.ButtonBlockElement {
 	}
 	if c := b.Confirm; c != nil {
 		obj := slack.NewConfirmationBlockObject(
-			plain(truncate(orDefault(plainText(c.Title), "Are you sure?"), maxConfirmTitle)),
-			md(truncate(mrkdwn(orDefault(c.Text, "Please confirm.")), maxConfirmText)),
-			plain(truncate(orDefault(plainText(c.Confirm), "Yes"), maxConfirmButton)),
-			plain(truncate(orDefault(plainText(c.Deny), "Cancel"), maxConfirmButton)),
+			plain(truncate(orDefault(c.Title, "Are you sure?"), maxConfirmTitle)),
+			plain(truncate(orDefault(c.Text, "Please confirm."), maxConfirmText)),
+			plain(truncate(orDefault(c.Confirm, "Yes"), maxConfirmButton)),
+			plain(truncate(orDefault(c.Deny, "Cancel"), maxConfirmButton)),
 		)
 		if b.Style == bot.StyleDanger {
 			obj = obj.WithStyle(slack.StyleDanger)
@@ -123,31 +125,35 @@ func button(b bot.Button, n int) *slack.ButtonBlockElement {
 	return el
 }
 
-// fallback is the message's plain-text summary: its Fallback, or its text
-// blocks joined.
+// fallback is the top-level text Slack shows in notifications: the
+// message's Fallback (plain words, escaped), or its header, text and
+// context rendered like the blocks, so that its mentions still notify.
 func fallback(m bot.Message) string {
-	t := m.Fallback
-	if strings.TrimSpace(t) == "" {
-		var parts []string
-		for _, b := range m.Blocks {
-			switch b.Kind {
-			case bot.BlockHeader, bot.BlockText, bot.BlockContext:
-				if s := strings.TrimSpace(b.Text); s != "" {
-					parts = append(parts, s)
-				}
+	if strings.TrimSpace(m.Fallback) != "" {
+		return truncate(escape(m.Fallback), maxFallback)
+	}
+	var parts []string
+	for _, b := range m.Blocks {
+		switch b.Kind {
+		case bot.BlockHeader:
+			parts = append(parts, escape(strings.TrimSpace(b.Text.String())))
+		case bot.BlockText, bot.BlockContext:
+			if !b.Text.IsEmpty() {
+				parts = append(parts, mrkdwn(b.Text))
 			}
 		}
-		t = strings.Join(parts, "\n")
 	}
-	return truncate(mrkdwn(t), maxFallback)
+	return truncate(strings.Join(parts, "\n"), maxFallback)
 }
 
 func plain(s string) *slack.TextBlockObject {
-	return slack.NewTextBlockObject(slack.PlainTextType, s, true, false)
+	return slack.NewTextBlockObject(slack.PlainTextType, bot.Printable(s), true, false)
 }
 
+// md is a verbatim mrkdwn object: Slack keeps the markup the renderer wrote
+// and adds none of its own.
 func md(s string) *slack.TextBlockObject {
-	return slack.NewTextBlockObject(slack.MarkdownType, s, false, false)
+	return slack.NewTextBlockObject(slack.MarkdownType, s, false, true)
 }
 
 func orDefault(s, def string) string {
@@ -157,48 +163,53 @@ func orDefault(s, def string) string {
 	return s
 }
 
-// slackUser renders a user mention: a Slack user as a real mention, anyone
-// else by name.
-func slackUser(a incident.Actor) string {
-	if a.Platform == incident.PlatformSlack && a.ID != "" {
-		return "<@" + a.ID + ">"
+// slackMarkers are mrkdwn's emphasis markers.
+var slackMarkers = bot.Markers{Bold: [2]string{"*", "*"}, Italic: [2]string{"_", "_"}, Strike: [2]string{"~", "~"}}
+
+// mrkdwn renders rich text as Slack mrkdwn (see Render).
+func mrkdwn(r bot.Rich) string { return bot.RenderRich(r, slackPiece, slackMarkers) }
+
+// slackPiece renders one span's content.
+func slackPiece(s bot.Span) string {
+	switch s.Kind {
+	case bot.SpanUser:
+		if s.User.Platform == incident.PlatformSlack && s.User.ID != "" {
+			return "<@" + s.User.ID + ">"
+		}
+		return escape("@" + s.User.Display())
+	case bot.SpanChannel:
+		return "<!channel>"
+	case bot.SpanLink:
+		if s.Text == "" || s.Text == s.URL {
+			return "<" + linkTarget(s.URL) + ">"
+		}
+		return "<" + linkTarget(s.URL) + "|" + escape(s.Text) + ">"
+	case bot.SpanChannelLink:
+		return "<#" + linkTarget(s.URL) + ">"
 	}
-	return "@" + a.Display()
-}
-
-// mrkdwn renders mention tokens for Slack and escapes bare &, < and >.
-func mrkdwn(s string) string {
-	return escapeBare(bot.RenderMentions(s, slackUser, bot.MentionChannel))
-}
-
-// plainText renders mention tokens as @name, for plain_text objects.
-func plainText(s string) string {
-	return bot.PlainMentions(s)
-}
-
-// markupRe matches what Slack's mrkdwn treats as markup and must be kept:
-// mentions and links in angle brackets, and the three HTML entities.
-var markupRe = regexp.MustCompile(`<(?:[@#!][^<>\s][^<>]*|(?:https?|mailto):[^<>\s|]+(?:\|[^<>]*)?)>|&(?:amp|lt|gt);`)
-
-var bareEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
-
-// escapeBare escapes &, < and > outside Slack markup. Text from Slack comes
-// escaped already and keeps its markup; text from elsewhere (a modal's
-// plain input, the terminal) gets escaped once.
-func escapeBare(s string) string {
-	if !strings.ContainsAny(s, "&<>") {
-		return s
+	if s.Emph&bot.EmCode != 0 {
+		// mrkdwn has no escape for a backtick inside code.
+		if strings.Contains(s.Text, "\n") {
+			return "```\n" + escape(strings.ReplaceAll(s.Text, "```", "`\u200b``")) + "\n```"
+		}
+		return "`" + escape(strings.ReplaceAll(s.Text, "`", "'")) + "`"
 	}
 	var b strings.Builder
-	last := 0
-	for _, loc := range markupRe.FindAllStringIndex(s, -1) {
-		b.WriteString(bareEscaper.Replace(s[last:loc[0]]))
-		b.WriteString(s[loc[0]:loc[1]])
-		last = loc[1]
-	}
-	b.WriteString(bareEscaper.Replace(s[last:]))
+	bot.SplitURLs(s.Text, func(t string) { b.WriteString(escape(t)) },
+		func(u string) { b.WriteString("<" + linkTarget(u) + ">") })
 	return b.String()
 }
+
+var escaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
+
+// escape makes text data for mrkdwn: &, < and > are the only characters
+// Slack reads as control sequences (mentions, links, commands); control
+// and reordering characters are dropped (bot.Printable).
+func escape(s string) string { return escaper.Replace(bot.Printable(s)) }
+
+// linkTarget makes a URL or ID safe inside <…>: & as Slack escapes it, and
+// the characters that would end or split the link percent-encoded.
+var linkTarget = strings.NewReplacer("&", "&amp;", "<", "%3C", ">", "%3E", "|", "%7C", " ", "%20").Replace
 
 // truncate cuts s to at most n characters, marking the cut with "…".
 func truncate(s string, n int) string {

@@ -46,20 +46,20 @@ var sampleActions = []bot.ActionButton{
 func checkinMessage() bot.Message {
 	m := bot.Message{Color: "danger", Fallback: "INC-7 check-in: is customer impact mitigated?"}
 	m.Header("Check-in #3 · INC-7: Checkout errors on /pay")
-	m.Text("*" + bot.MitigationQuestion + "* " + bot.MentionUser(alice) + ", impact has been ongoing for 30m.")
+	m.Textf("*%s* %s, impact has been ongoing for 30m.", bot.MitigationQuestion, alice)
 	m.Buttons(
 		bot.Button{Label: "Yes, mitigated", Command: "answer ck-31 yes", Style: bot.StylePrimary},
 		bot.Button{Label: "Partially", Command: "answer ck-31 partial"},
 		bot.Button{Label: "No, still impacting", Command: "answer ck-31 no", Style: bot.StyleDanger},
 	)
-	m.Context("Safe moves for checkout, payments:")
+	m.Contextf("Safe moves for checkout, payments:")
 	m.Buttons(
 		bot.Button{Label: sampleActions[0].Title, Command: "run kill-new-checkout", Style: bot.StyleDanger,
 			Confirm: &bot.Confirm{Title: "Run this action?", Text: sampleActions[0].Confirm, Confirm: "Run it", Deny: "Cancel"}},
 		bot.Button{Label: sampleActions[1].Title, Command: "run rollback-checkout",
 			Confirm: &bot.Confirm{Title: "Run this action?", Text: sampleActions[1].Confirm, Confirm: "Run it", Deny: "Cancel"}},
 	)
-	m.Context("Next check-in in 10m. Unanswered twice, it escalates to " + bot.MentionChannel + ".")
+	m.Contextf("Next check-in in 10m. Unanswered twice, it escalates to %s.", bot.Here())
 	return m
 }
 
@@ -67,8 +67,8 @@ func checkinMessage() bot.Message {
 func answeredCheckin() bot.Message {
 	m := bot.Message{Color: "good", Fallback: "INC-7 check-in #3 answered: yes, mitigated"}
 	m.Header("Check-in #3 · INC-7: Checkout errors on /pay")
-	m.Text("~" + bot.MitigationQuestion + "~\n✅ *Yes, mitigated* — answered by " + bot.MentionUser(bob) + " at 14:31 UTC.")
-	m.Context("Time to mitigate: 31m. Check-ins now ask about the cause every 30m.")
+	m.Textf("~%s~\n✅ *Yes, mitigated* — answered by %s at 14:31 UTC.", bot.MitigationQuestion, bob)
+	m.Contextf("Time to mitigate: 31m. Check-ins now ask about the cause every 30m.")
 	return m
 }
 
@@ -76,12 +76,12 @@ func answeredCheckin() bot.Message {
 // integration answered.
 func actionRunning() bot.Message {
 	m := bot.Message{Color: "warning", Fallback: "Running Kill switch: new checkout flow for INC-7"}
-	m.Text("⏳ *Kill switch: new checkout flow* is running for INC-7, started by " + bot.MentionUser(alice) + ".")
+	m.Textf("⏳ *Kill switch: new checkout flow* is running for INC-7, started by %s.", alice)
 	m.Fields(
-		bot.Field{Label: "Run", Value: "`run-42`"},
-		bot.Field{Label: "Integration", Value: "launchdarkly · flag `new-checkout` → off"},
+		bot.Field{Label: "Run", Value: bot.Textf("`run-42`")},
+		bot.Field{Label: "Integration", Value: bot.Textf("launchdarkly · flag `new-checkout` → off")},
 	)
-	m.Context("Idempotency key run-42 · it is never run twice; the outcome lands on the timeline.")
+	m.Contextf("Idempotency key run-42 · it is never run twice; the outcome lands on the timeline.")
 	return m
 }
 
@@ -89,13 +89,13 @@ func actionRunning() bot.Message {
 // whether it worked.
 func actionFinished() bot.Message {
 	m := bot.Message{Color: "good", Fallback: "Kill switch: new checkout flow succeeded for INC-7"}
-	m.Text("✅ *Kill switch: new checkout flow* succeeded in 2.3s for INC-7 (run `run-42`, started by " + bot.MentionUser(alice) + ").")
+	m.Textf("✅ *Kill switch: new checkout flow* succeeded in 2.3s for INC-7 (run `run-42`, started by %s).", alice)
 	m.Fields(
-		bot.Field{Label: "Result", Value: "flag `new-checkout` is off in production"},
-		bot.Field{Label: "Undo", Value: "`/incident run enable-new-checkout`"},
+		bot.Field{Label: "Result", Value: bot.Textf("flag `new-checkout` is off in production")},
+		bot.Field{Label: "Undo", Value: bot.Textf("`/incident run enable-new-checkout`")},
 	)
 	m.Divider()
-	m.Text("Did it stop the customer impact? Succeeding is not mitigating: say so.")
+	m.Textf("Did it stop the customer impact? Succeeding is not mitigating: say so.")
 	m.Buttons(
 		bot.Button{Label: "It worked", Command: "verify run-42 worked", Style: bot.StylePrimary},
 		bot.Button{Label: "It did not help", Command: "verify run-42 failed"},
@@ -195,10 +195,10 @@ func TestRenderCardContent(t *testing.T) {
 func TestRenderLimits(t *testing.T) {
 	var m bot.Message
 	m.Header(strings.Repeat("H", 200))
-	m.Text(strings.Repeat("line of text\n", 600)) // 7800 characters
+	m.Text(bot.Plain(strings.Repeat("line of text\n", 600))) // 7800 characters
 	var fields []bot.Field
 	for i := range 12 {
-		fields = append(fields, bot.Field{Label: "F", Value: strings.Repeat("v", 2500+i)})
+		fields = append(fields, bot.Field{Label: "F", Value: bot.Plain(strings.Repeat("v", 2500+i))})
 	}
 	m.Fields(fields...)
 	var buttons []bot.Button
@@ -240,7 +240,7 @@ func TestRenderLimits(t *testing.T) {
 
 	var many bot.Message
 	for range 60 {
-		many.Text("x")
+		many.Textf("x")
 	}
 	r = Render(many)
 	if len(r.Blocks) != maxBlocks {
@@ -254,14 +254,10 @@ func TestRenderLimits(t *testing.T) {
 
 func TestMrkdwnMentionsAndEscaping(t *testing.T) {
 	zed := incident.Actor{Platform: incident.PlatformDiscord, ID: "99", Name: "zed"}
-	in := bot.MentionUser(alice) + " & " + bot.MentionUser(zed) + " said <b>5 > 3</b> " + bot.MentionChannel +
-		" see <https://status.example.com|status> cc <@U2|bob> <#C9|ops> a &amp; b"
-	want := "<@U1> &amp; @zed said &lt;b&gt;5 &gt; 3&lt;/b&gt; <!channel> see <https://status.example.com|status> cc <@U2|bob> <#C9|ops> a &amp; b"
+	in := bot.Textf("%s & %s said %s %s see %s", alice, zed, "<b>5 > 3</b>", bot.Here(), bot.Link("https://status.example.com/?a=1&b=2", "status"))
+	want := "<@U1> &amp; @zed said &lt;b&gt;5 &gt; 3&lt;/b&gt; <!channel> see <https://status.example.com/?a=1&amp;b=2|status>"
 	if got := mrkdwn(in); got != want {
 		t.Errorf("mrkdwn:\n got %s\nwant %s", got, want)
-	}
-	if got := plainText(bot.MentionUser(alice) + " leads"); got != "@Alice Example leads" {
-		t.Errorf("plainText = %q", got)
 	}
 }
 

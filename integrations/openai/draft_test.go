@@ -69,7 +69,7 @@ func postedDraft(t *testing.T, snd *bot.Sender, rec *bottest.Recorder) bot.Messa
 		t.Fatal(err)
 	}
 	for _, d := range rec.Ops("post") {
-		if len(d.Message.Blocks) > 0 && strings.HasPrefix(d.Message.Blocks[0].Text, "📝 Postmortem draft") {
+		if len(d.Message.Blocks) > 0 && strings.HasPrefix(d.Message.Blocks[0].Text.String(), "📝 Postmortem draft") {
 			return d.Message
 		}
 	}
@@ -81,7 +81,7 @@ func texts(m bot.Message, kind bot.BlockKind) string {
 	var out []string
 	for _, b := range m.Blocks {
 		if b.Kind == kind {
-			out = append(out, b.Text)
+			out = append(out, b.Text.String())
 		}
 	}
 	return strings.Join(out, "\n")

@@ -123,7 +123,7 @@ func TestDemoThroughTheEngine(t *testing.T) {
 		for _, d := range rec.Deliveries() {
 			text := d.Message.Fallback
 			for _, b := range d.Message.Blocks {
-				text += " " + b.Text
+				text += " " + b.Text.String()
 			}
 			switch {
 			case strings.Contains(text, "succeeded in"):

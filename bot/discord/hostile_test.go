@@ -1,0 +1,76 @@
+package discord_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/tourniquet/tourniquet/bot/bottest"
+	"github.com/tourniquet/tourniquet/bot/discord"
+	"github.com/tourniquet/tourniquet/incident"
+)
+
+// discordSyntaxRe finds what Discord reads as a mention, a channel, a
+// role, a timestamp, a slash command, a custom emoji, a masked link or a
+// bare @everyone/@here, when not escaped by a backslash.
+var discordSyntaxRe = regexp.MustCompile(`(^|[^\\])(<[@#!:/t&a]|\]\(|@everyone|@here)`)
+
+// TestHostileTextIsData: whatever a person types reaches Discord escaped:
+// no mention, role, channel, masked link, @everyone or @here forms, and
+// allowed_mentions names only the users the bot itself mentions (the lead,
+// by ID, never by the typed name).
+func TestHostileTextIsData(t *testing.T) {
+	lead := incident.Actor{Platform: incident.PlatformDiscord, ID: "81"}
+	var golden bytes.Buffer
+	for _, s := range bottest.Hostile {
+		for i, m := range bottest.HostileMessages(s, lead) {
+			r := discord.Render(m)
+			if am := r.AllowedMentions; len(am.Parse) != 0 || len(am.Roles) != 0 || len(am.Users) > 1 || (len(am.Users) == 1 && am.Users[0] != "81") {
+				t.Errorf("%q message %d: allowed_mentions %+v", s, i, am)
+			}
+			var texts []string
+			texts = append(texts, r.Content)
+			for _, e := range r.Embeds {
+				texts = append(texts, e.Title, e.Description)
+				for _, f := range e.Fields {
+					texts = append(texts, f.Name, f.Value)
+				}
+			}
+			for _, text := range texts {
+				for _, loc := range discordSyntaxRe.FindAllStringSubmatchIndex(text, -1) {
+					tok := text[loc[4]:min(loc[4]+12, len(text))]
+					if strings.HasPrefix(tok, "<@81>") {
+						continue
+					}
+					t.Errorf("%q message %d: unescaped %q in %q", s, i, tok, text)
+				}
+				if strings.ContainsAny(text, "\x1b\x07\u202e") {
+					t.Errorf("%q message %d: control characters reach Discord: %q", s, i, text)
+				}
+			}
+			raw, err := json.MarshalIndent(r, "", "  ")
+			if err != nil {
+				t.Fatal(err)
+			}
+			golden.Write(raw)
+			golden.WriteByte('\n')
+		}
+	}
+	path := filepath.Join("testdata", "hostile.golden")
+	if *update {
+		if err := os.WriteFile(path, golden.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./bot/discord -run TestHostileTextIsData -update)", err)
+	}
+	if !bytes.Equal(golden.Bytes(), want) {
+		t.Errorf("renders of hostile text changed (-update to accept, after reading the diff)")
+	}
+}
