@@ -5,12 +5,23 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tourniquet/tourniquet/bot"
 	"github.com/tourniquet/tourniquet/incident"
 )
 
-func mdEscape(s string) string {
-	return strings.NewReplacer("|", `\|`, "\r\n", " ", "\n", " ", "\r", " ", "<", "&lt;", ">", "&gt;").Replace(s)
-}
+// mdEscaper makes text literal in CommonMark (and GitHub's tables):
+// every character that can start emphasis, code, a link or an image, raw
+// HTML, an entity, a table cell or strikethrough is backslash-escaped, and
+// line breaks become spaces so that no line of what a person typed can
+// start a heading, a list, a quote or a block.
+var mdEscaper = strings.NewReplacer(
+	"\r\n", " ", "\n", " ", "\r", " ",
+	`\`, `\\`, "`", "\\`", `*`, `\*`, `_`, `\_`, `[`, `\[`, `]`, `\]`, `<`, `\<`, `>`, `\>`,
+	`!`, `\!`, `&`, `\&`, `|`, `\|`, `~`, `\~`, `#`, `\#`,
+)
+
+// mdEscape is what a person typed, as literal Markdown text.
+func mdEscape(s string) string { return mdEscaper.Replace(bot.Printable(s)) }
 
 func findingIcon(level string) string {
 	switch level {
@@ -47,7 +58,7 @@ func (x Export) Markdown() string {
 	fmt.Fprintf(&b, "_Report as of %s. Times are UTC; T+ counts from the start of customer impact._\n\n", fmtTime(&x.GeneratedAt))
 
 	b.WriteString("## Summary\n\n")
-	b.WriteString(TemplateSummary(FactsOf(x, nil)))
+	b.WriteString(summaryWith(FactsOf(x, nil), mdEscape))
 	b.WriteString("\n\n")
 
 	b.WriteString("## The two clocks\n\n| clock | from impact start | at |\n|---|---|---|\n")

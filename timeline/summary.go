@@ -20,11 +20,16 @@ func sentence(s string) string {
 // from its facts alone: one paragraph on customer impact and its
 // mitigation, one on the diagnosis, one on the resolution. Mitigation and
 // diagnosis are never mixed.
-func TemplateSummary(f Facts) string {
-	return strings.Join([]string{impactParagraph(f), diagnosisParagraph(f), resolutionParagraph(f)}, "\n\n")
+func TemplateSummary(f Facts) string { return summaryWith(f, func(s string) string { return s }) }
+
+// summaryWith is the template summary with what people typed (reasons,
+// causes, resolutions, action titles) passed through esc, so that a
+// renderer can make it data in its format (the Markdown export).
+func summaryWith(f Facts, esc func(string) string) string {
+	return strings.Join([]string{impactParagraph(f, esc), diagnosisParagraph(f, esc), resolutionParagraph(f, esc)}, "\n\n")
 }
 
-func impactParagraph(f Facts) string {
+func impactParagraph(f Facts, esc func(string) string) string {
 	var b strings.Builder
 	open := f.State != "resolved"
 	switch {
@@ -40,7 +45,7 @@ func impactParagraph(f Facts) string {
 		var used []string
 		for _, a := range f.Actions {
 			if a.Outcome == "succeeded" && a.Kind != InstrumentationKind && !a.At.After(*f.MitigatedAt) {
-				used = append(used, a.Action)
+				used = append(used, esc(a.Action))
 			}
 		}
 		if len(used) > 0 {
@@ -57,11 +62,15 @@ func impactParagraph(f Facts) string {
 	}
 	for _, d := range f.FailForward {
 		fmt.Fprintf(&b, " At %s the team decided to fix forward while impact continued (%s); impact went on for %s after that decision.",
-			shortAt(d.At), strings.TrimSuffix(d.Reason, "."), d.ImpactAfter)
+			shortAt(d.At), esc(strings.TrimSuffix(d.Reason, ".")), d.ImpactAfter)
 	}
 	if n := len(f.InstrumentationDuringImpact); n > 0 {
+		var names []string
+		for _, n := range f.InstrumentationDuringImpact {
+			names = append(names, esc(n))
+		}
 		fmt.Fprintf(&b, " While customers were hurt, instrumentation was run (%s): it helps diagnosis but does not stop impact.",
-			strings.Join(f.InstrumentationDuringImpact, ", "))
+			strings.Join(names, ", "))
 	}
 	if f.EscalatedCheckins > 0 {
 		fmt.Fprintf(&b, " %s went unanswered until escalated.",
@@ -70,7 +79,7 @@ func impactParagraph(f Facts) string {
 	return b.String()
 }
 
-func diagnosisParagraph(f Facts) string {
+func diagnosisParagraph(f Facts, esc func(string) string) string {
 	if f.DiagnosedAt == nil {
 		if f.State == "resolved" {
 			return "The cause was never recorded as identified."
@@ -79,7 +88,7 @@ func diagnosisParagraph(f Facts) string {
 	}
 	s := fmt.Sprintf("The cause was identified %s after impact started, at %s", f.TimeToDiagnose, shortAt(*f.DiagnosedAt))
 	if f.CauseText != "" {
-		s += ": " + sentence(f.CauseText)
+		s += ": " + esc(sentence(f.CauseText))
 	} else {
 		s += "."
 	}
@@ -96,13 +105,13 @@ func diagnosisParagraph(f Facts) string {
 	return s
 }
 
-func resolutionParagraph(f Facts) string {
+func resolutionParagraph(f Facts, esc func(string) string) string {
 	if f.ResolvedAt == nil {
 		return fmt.Sprintf("The incident is still open (as of %s).", shortAt(f.AsOf))
 	}
 	s := fmt.Sprintf("It was resolved %s after impact started, at %s", f.TimeToResolve, shortAt(*f.ResolvedAt))
 	if f.Resolution != "" {
-		return s + ": " + sentence(f.Resolution)
+		return s + ": " + esc(sentence(f.Resolution))
 	}
 	return s + "."
 }
