@@ -11,7 +11,9 @@ import (
 
 	"github.com/tourniquet/tourniquet/bot/bottest"
 	"github.com/tourniquet/tourniquet/bot/discord"
+	"github.com/tourniquet/tourniquet/bot/discord/discordtest"
 	"github.com/tourniquet/tourniquet/incident"
+	"github.com/tourniquet/tourniquet/storage/storagetest"
 )
 
 // discordSyntaxRe finds what Discord reads as a mention, a channel, a
@@ -72,5 +74,45 @@ func TestHostileTextIsData(t *testing.T) {
 	}
 	if !bytes.Equal(golden.Bytes(), want) {
 		t.Errorf("renders of hostile text changed (-update to accept, after reading the diff)")
+	}
+}
+
+// TestTypedMentionsDoNotPing drives it as the attacker did: a note
+// "<!channel> wake up" and "<@discord:4999|x>" (the engine's old mention
+// tokens), "@everyone" and "<@4999>" typed into /incident note. The
+// posted line pings nobody and shows the words.
+func TestTypedMentionsDoNotPing(t *testing.T) {
+	e := newEnv(t, storagetest.NewSQLite(t), nil)
+	e.signed(e.command(lobby, alice, "declare", discordtest.Str("title", "Checkout errors @everyone"), discordtest.Str("severity", "sev1")))
+	e.drain()
+	chans := e.fake.ChannelsNamed("inc-1-checkout-errors-everyone")
+	if len(chans) != 1 {
+		t.Fatalf("channels %v", chans)
+	}
+	ch := chans[0].ID
+	hostile := "<!channel> wake up <@discord:4999|x> @everyone @here <@4999> <@&77> [Approve](https://evil.example)"
+	e.signed(e.command(ch, alice, "note", discordtest.Str("text", hostile)))
+	e.drain()
+	var sent int
+	for _, c := range []string{ch, announce} {
+		for _, m := range e.fake.Messages(c) {
+			sent++
+			raw, _ := json.Marshal(m.Body)
+			am, _ := m.Body["allowed_mentions"].(map[string]any)
+			if parse, _ := am["parse"].([]any); len(parse) != 0 {
+				t.Errorf("message in %s lets %v ping: %s", c, parse, raw)
+			}
+			if users, _ := am["users"].([]any); len(users) > 1 || (len(users) == 1 && users[0] != "81") {
+				t.Errorf("message in %s pings %v: %s", c, users, raw)
+			}
+			for _, bad := range []string{`"<@4999>`, ` <@4999>`, "<@&77>", "](https://evil", "@everyone", "@here"} {
+				if strings.Contains(string(raw), bad) {
+					t.Errorf("message in %s carries %s unescaped: %s", c, bad, raw)
+				}
+			}
+		}
+	}
+	if sent < 3 {
+		t.Fatalf("%d messages sent", sent)
 	}
 }

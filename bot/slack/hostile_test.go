@@ -11,6 +11,7 @@ import (
 
 	"github.com/tourniquet/tourniquet/bot/bottest"
 	"github.com/tourniquet/tourniquet/incident"
+	"github.com/tourniquet/tourniquet/storage/storagetest"
 )
 
 // slackTokenRe finds what Slack reads as a control sequence in mrkdwn.
@@ -96,6 +97,53 @@ func walkText(v any, f func(map[string]any)) {
 	case []any:
 		for _, c := range x {
 			walkText(c, f)
+		}
+	}
+}
+
+// TestTypedMentionsDoNotPing drives it as the attacker did: with
+// should_escape on, Slack hands the bot a typed @channel as <!channel>;
+// declaring an incident with it in the title, and noting it in the
+// channel, must notify nobody, in the incident channel or the announce
+// channel, and spoof no link.
+func TestTypedMentionsDoNotPing(t *testing.T) {
+	h := newHarness(t, storagetest.NewSQLite(t))
+	hostile := "<!channel> wake up <!here> <!subteam^S1|@oncall> <@U999> <http://evil.example|Approve rollback here>"
+	if status, body := h.slash("U1", "CGEN", "declare sev1 "+hostile); status != 200 {
+		t.Fatalf("declare: %d %s", status, body)
+	}
+	h.drain()
+	creates := h.fake.OK("conversations.create")
+	if len(creates) != 1 {
+		t.Fatalf("%d channels opened", len(creates))
+	}
+	ch := h.fake.channelByName(creates[0].Form.Get("name"))
+	if status, body := h.slash("U1", ch.id, "note "+hostile); status != 200 {
+		t.Fatalf("note: %d %s", status, body)
+	}
+	h.drain()
+	posts := append(h.fake.OK("chat.postMessage"), h.fake.OK("chat.update")...)
+	if len(posts) < 3 {
+		t.Fatalf("%d posts", len(posts))
+	}
+	for _, c := range posts {
+		texts := []string{c.Form.Get("text")}
+		var blocks []any
+		if err := json.Unmarshal([]byte(c.Form.Get("blocks")), &blocks); err != nil {
+			t.Fatal(err)
+		}
+		walkText(blocks, func(obj map[string]any) {
+			if obj["type"] == "mrkdwn" {
+				texts = append(texts, obj["text"].(string))
+			}
+		})
+		for _, text := range texts {
+			for _, tok := range slackTokenRe.FindAllString(text, -1) {
+				if tok == "<@U1>" || tok == "<#"+ch.id+">" || (strings.HasPrefix(tok, "<http") && !strings.Contains(tok, "|")) {
+					continue
+				}
+				t.Errorf("%s to %s: control sequence %s in %q", c.Method, c.Form.Get("channel"), tok, text)
+			}
 		}
 	}
 }
