@@ -2,6 +2,7 @@ package actions
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/tourniquet/tourniquet/bot"
 	"github.com/tourniquet/tourniquet/incident"
@@ -22,6 +23,12 @@ func (s *Service) effect(ctx context.Context, tx *bot.Tx, cmd bot.Command) (bot.
 	inc, actor := tx.Incident, tx.Actor()
 	if r.Status != storage.RunSucceeded {
 		return bot.ErrorReply("%s (run %s) did not work (it is %s), so it cannot have mitigated anything.", r.Title, shortID(r.ID), statusWords(r)), nil
+	}
+	if by, answered, err := effectAnswered(ctx, tx, r.ID); err != nil || answered {
+		if err != nil {
+			return bot.Reply{}, err
+		}
+		return bot.ErrorReply("%s already said whether %s mitigated the impact.", by.Display(), r.Title), nil
 	}
 	credit := map[string]any{"run_id": r.ID, "action_id": r.ActionID, "title": r.Title}
 	yes := cmd.Answer == "yes"
@@ -47,4 +54,20 @@ func (s *Service) effect(ctx context.Context, tx *bot.Tx, cmd bot.Command) (bot.
 		return bot.TextReply("Recorded: customer impact on %s is mitigated, after running %s.", inc.Key, r.Title), nil
 	}
 	return bot.TextReply("Recorded: %s worked but customers are still impacted. Keep going: `/incident actions`.", r.Title), nil
+}
+
+// effectAnswered reports whether the question after run was answered, and
+// by whom: its answer is on the timeline, a credited mitigation or a note
+// that it did not mitigate.
+func effectAnswered(ctx context.Context, tx *bot.Tx, runID string) (incident.Actor, bool, error) {
+	evs, err := tx.Q.ListEvents(ctx, tx.Incident.ID, 0, 0)
+	if err != nil {
+		return incident.Actor{}, false, fmt.Errorf("events of %s: %w", tx.Incident.Key, err)
+	}
+	for _, ev := range evs {
+		if ev.Data["run_id"] == runID && (ev.Data["credited"] == true || ev.Data["mitigated"] == false) {
+			return ev.Actor, true, nil
+		}
+	}
+	return incident.Actor{}, false, nil
 }

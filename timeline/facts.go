@@ -41,6 +41,13 @@ type Facts struct {
 	// MitigatedBeforeDiagnosed is nil when either clock has not stopped.
 	MitigatedBeforeDiagnosed *bool `json:"mitigated_before_diagnosed"`
 
+	// MitigatedHow is what the person who first marked impact mitigated
+	// said it took; MitigatedByAction is the action run they credited,
+	// when they answered "Yes, mitigated" to the question after it worked.
+	// An action that merely succeeded is never credited.
+	MitigatedHow      string `json:"mitigated_how,omitempty"`
+	MitigatedByAction string `json:"mitigated_by_action,omitempty"`
+
 	// CauseText is what the diagnosis said; Resolution what the resolution said.
 	CauseText  string `json:"cause_text,omitempty"`
 	Resolution string `json:"resolution,omitempty"`
@@ -130,6 +137,17 @@ func FactsOf(x Export, redact func(string) string) Facts {
 	}
 	if s := x.Analysis.MitigationDelay.Seconds; s != nil {
 		f.MitigationDelay = FormatSeconds(*s)
+	}
+	for _, ev := range x.Events {
+		if ev.Kind != incident.KindMitigated {
+			continue
+		}
+		if ev.Data["credited"] == true {
+			f.MitigatedByAction = r(dataString(ev.Data, "title", "action_id"))
+		} else {
+			f.MitigatedHow = r(ev.Text)
+		}
+		break // the first mitigation is the one the clock stops at
 	}
 	var updates []FactNote
 	for _, ev := range x.Events {

@@ -42,16 +42,17 @@ func impactParagraph(f Facts, esc func(string) string) string {
 	default:
 		fmt.Fprintf(&b, "Customers were impacted for %s. Impact started at %s and was first mitigated %s later, at %s",
 			f.CustomerImpact, shortAt(f.ImpactStartedAt), f.TimeToMitigate, shortAt(*f.MitigatedAt))
-		var used []string
-		for _, a := range f.Actions {
-			if a.Outcome == "succeeded" && a.Kind != InstrumentationKind && !a.At.After(*f.MitigatedAt) {
-				used = append(used, esc(a.Action))
-			}
+		// What mitigated is what the person said, or the action they said
+		// stopped the impact; an action that merely succeeded is not
+		// credited.
+		switch {
+		case f.MitigatedByAction != "":
+			fmt.Fprintf(&b, ", after running %s (confirmed as what stopped the impact).", esc(f.MitigatedByAction))
+		case f.MitigatedHow != "":
+			fmt.Fprintf(&b, ": %s", esc(sentence(f.MitigatedHow)))
+		default:
+			b.WriteString(".")
 		}
-		if len(used) > 0 {
-			fmt.Fprintf(&b, ", after running %s", strings.Join(used, ", "))
-		}
-		b.WriteString(".")
 		if f.Regressions > 0 {
 			fmt.Fprintf(&b, " Impact came back %s, for %d impact windows in all.",
 				plural(f.Regressions, "once", fmt.Sprintf("%d times", f.Regressions)), f.ImpactWindows)
