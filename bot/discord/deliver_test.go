@@ -40,8 +40,12 @@ func TestPostUpdatePin(t *testing.T) {
 	if em["title"] != "SEV2 INC-3: Search slow" || em["fields"].([]any)[0].(map[string]any)["value"] != "<@81>" {
 		t.Fatalf("embed %v", em)
 	}
-	if len(e.fake.Find("PUT", "channels/"+lobby+"/pins/"+id)) != 1 {
-		t.Fatal("not pinned")
+	// The current route; the deprecated channels/{id}/pins/{id} is not used.
+	if len(e.fake.Find("PUT", "channels/"+lobby+"/messages/pins/"+id)) != 1 || len(e.fake.Find("PUT", "channels/"+lobby+"/pins/")) != 0 {
+		t.Fatalf("not pinned on the current route: %+v", e.fake.Find("PUT", "channels/"))
+	}
+	if m := e.fake.Messages(lobby); len(m) != 1 || !m[0].Pinned {
+		t.Fatalf("message not pinned: %+v", m)
 	}
 	if err := e.a.Update(ctx, lobby, id, line("edited")); err != nil {
 		t.Fatal(err)

@@ -213,6 +213,7 @@ func (a *Adapter) run(ctx context.Context, i *discordgo.Interaction, inv bot.Inv
 		}
 		return private(textMessage(textDuplicate), false)
 	}
+	a.logRefused(ctx, reply.Message)
 	return private(reply.Message, update)
 }
 
