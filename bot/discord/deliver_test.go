@@ -371,3 +371,27 @@ func TestEphemeralDelivery(t *testing.T) {
 		t.Fatalf("slack user: %v", err)
 	}
 }
+
+// A button whose command Discord cannot carry still goes out, disabled,
+// and the adapter says so in its log; the rest of the message is intact.
+func TestOverlongButtonPostedDisabledAndLogged(t *testing.T) {
+	e := newEnv(t, sqlite(t), nil)
+	var m bot.Message
+	m.Text("Did it work?")
+	m.Buttons(bot.Button{Label: "Yes", Command: "note " + strings.Repeat("x", 120)}, bot.Button{Label: "Timeline", Command: "timeline"})
+	if _, err := e.a.Post(t.Context(), lobby, m, bot.PostOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	posts := e.fake.Find("POST", "channels/"+lobby+"/messages")
+	if len(posts) != 1 {
+		t.Fatalf("posts %+v", posts)
+	}
+	row := body(t, posts[0])["components"].([]any)[0].(map[string]any)["components"].([]any)
+	yes, tl := row[0].(map[string]any), row[1].(map[string]any)
+	if yes["disabled"] != true || len(yes["custom_id"].(string)) > 100 || tl["custom_id"] != "timeline" {
+		t.Fatalf("row %v", row)
+	}
+	if logs := e.logs.String(); !strings.Contains(logs, "a button Discord cannot carry") || strings.Contains(logs, "xxxxxxxx") {
+		t.Fatalf("log: %s", logs)
+	}
+}
