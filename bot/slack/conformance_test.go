@@ -226,4 +226,3 @@ func TestSlackConformance(t *testing.T) {
 	}
 	t.Logf("checked %d Web API calls (%v), %d response URL bodies, %d answers", len(calls), methods, len(h.fake.Hooks()), len(answers))
 }
-
