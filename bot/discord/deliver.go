@@ -115,11 +115,13 @@ func (a *Adapter) send(ctx context.Context, channelID string, r Rendered, nonce 
 func (a *Adapter) Update(ctx context.Context, channelID, messageID string, m bot.Message) error {
 	a.logRefused(ctx, m)
 	r := Render(m)
-	edit := &discordgo.MessageEdit{ID: messageID, Channel: channelID, Content: &r.Content, Embeds: &r.Embeds,
-		Components: &r.Components, AllowedMentions: r.AllowedMentions}
-	return a.call(ctx, a.rest, "edit message "+messageID+" in channel "+channelID, discordgo.EndpointChannelMessage(channelID, ""),
+	edit := messageEdit{Content: &r.Content, Embeds: &r.Embeds, Components: &r.Components, AllowedMentions: r.AllowedMentions}
+	bucket := discordgo.EndpointChannelMessage(channelID, "")
+	return a.call(ctx, a.rest, "edit message "+messageID+" in channel "+channelID, bucket,
 		func(o ...discordgo.RequestOption) error {
-			_, err := a.rest.ChannelMessageEditComplex(edit, o...)
+			// As ChannelMessageEditComplex does, without the "ID" and
+			// "Channel" it sends in the body (see wire.go).
+			_, err := a.rest.RequestWithBucketID(http.MethodPatch, discordgo.EndpointChannelMessage(channelID, messageID), edit, bucket, o...)
 			return err
 		})
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
+	"github.com/santhosh-tekuri/jsonschema/v6/kind"
 	"golang.org/x/text/language"
 	"golang.org/x/text/message"
 )
@@ -38,7 +39,7 @@ func leafErrors(err error) string {
 			}
 			return
 		}
-		for _, c := range e.Causes {
+		for _, c := range relevant(e) {
 			walk(c)
 		}
 	}
@@ -48,4 +49,47 @@ func leafErrors(err error) string {
 		leaves = append(leaves[:maxLeaves], fmt.Sprintf("and %d more", len(leaves)-maxLeaves))
 	}
 	return strings.Join(leaves, "; ")
+}
+
+// relevant are the causes worth showing. Under a oneOf or anyOf, a branch
+// whose discriminator ("type") does not match is noise: when some branch
+// gets past it, only those are shown.
+func relevant(e *jsonschema.ValidationError) []*jsonschema.ValidationError {
+	switch e.ErrorKind.(type) {
+	case *kind.OneOf, *kind.AnyOf:
+	default:
+		return e.Causes
+	}
+	var kept []*jsonschema.ValidationError
+	for _, c := range e.Causes {
+		if !wrongDiscriminator(c, len(e.InstanceLocation)) {
+			kept = append(kept, c)
+		}
+	}
+	if len(kept) == 0 {
+		return e.Causes
+	}
+	return kept
+}
+
+// wrongDiscriminator reports a branch refused because the value's "type"
+// (at depth+1) is not the one the branch describes.
+func wrongDiscriminator(e *jsonschema.ValidationError, depth int) bool {
+	if len(e.Causes) == 0 {
+		loc := e.InstanceLocation
+		if len(loc) != depth+1 || loc[depth] != "type" {
+			return false
+		}
+		switch e.ErrorKind.(type) {
+		case *kind.Enum, *kind.Const:
+			return true
+		}
+		return false
+	}
+	for _, c := range e.Causes {
+		if wrongDiscriminator(c, depth) {
+			return true
+		}
+	}
+	return false
 }
