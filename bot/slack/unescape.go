@@ -1,6 +1,7 @@
 package slack
 
 import (
+	"regexp"
 	"strings"
 )
 
@@ -26,8 +27,10 @@ import (
 //
 // Characters that came from entities are never read again as markup: a
 // typed "<@U999>" arrives as "&lt;@U999&gt;", and its "<" is written as
-// "‹" (U+2039) wherever it would start a mention ("<@", "<!"), so what
-// someone typed can never become a mention of someone else.
+// "‹" (U+2039) wherever it would start markup (a mention "<@", "<!", "<#",
+// or a link "<https:…"), so what someone typed can never become a mention
+// of someone else or a link whose label hides its target. "<script>" and
+// "a<b" stay as typed.
 //
 // Modal input values are not escaped by Slack and do not go through here.
 func inboundText(s string) string {
@@ -62,8 +65,8 @@ func inboundText(s string) string {
 }
 
 // textWriter builds decoded text. A "<" that stands for itself is held
-// back until the next character is known: before "@" or "!" it is written
-// as "‹", so that it cannot open a mention.
+// back until what follows is known: where it would open markup it is
+// written as "‹".
 type textWriter struct {
 	b         strings.Builder
 	pendingLT bool
@@ -77,12 +80,19 @@ func (w *textWriter) flush(next string) {
 		return
 	}
 	w.pendingLT = false
-	if strings.HasPrefix(next, "@") || strings.HasPrefix(next, "!") {
+	if opensMarkup(next) {
 		w.b.WriteString(neutralLT)
 		return
 	}
 	w.b.WriteByte('<')
 }
+
+// markupStartRe matches what, after a "<", makes chat markup: a mention or
+// special (@, !, #; Discord's <@&role> too) or a link (a URL scheme, which
+// also covers Discord's <t:…> timestamps).
+var markupStartRe = regexp.MustCompile(`^(?:[@!#]|[A-Za-z][A-Za-z0-9+.-]*:)`)
+
+func opensMarkup(next string) bool { return markupStartRe.MatchString(next) }
 
 // literal writes text that stands for itself; a "<" in it is held back.
 func (w *textWriter) literal(s string) {

@@ -2,6 +2,7 @@ package slack
 
 import (
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -39,12 +40,19 @@ func TestInboundText(t *testing.T) {
 		{"unclosed <@U1 and &lt;", "unclosed ‹@U1 and <"},
 		{"&lt;@slack:U1|x&gt;", "‹@slack:U1|x>"},
 		{"emoji 🔥 and RTL \u202eabc", "emoji 🔥 and RTL \u202eabc"},
+		// Typed link markup stays text too: no label can hide a target.
+		{"&lt;https://evil.example|Status page&gt;", "‹https://evil.example|Status page>"},
+		{"&lt;#C1&gt; &lt;t:1700000000&gt; &lt;mailto:a@b&gt;", "‹#C1> ‹t:1700000000> ‹mailto:a@b>"},
+		{"x &lt;= 3 and &lt;:smile:123&gt;", "x <= 3 and <:smile:123>"},
 	} {
 		if got := inboundText(c.in); got != c.want {
 			t.Errorf("inboundText(%q) = %q, want %q", c.in, got, c.want)
 		}
 	}
 }
+
+// markupLT finds a "<" that opens markup.
+var markupLT = regexp.MustCompile(`<([@!#]|[A-Za-z][A-Za-z0-9+.-]*:)`)
 
 // Nothing typed can come out of decoding as a mention: the only mention
 // forms in the output are those Slack itself wrote.
@@ -57,10 +65,10 @@ func FuzzInboundTextMakesNoMentions(f *testing.F) {
 		// < or > but its own markup. Build such a text from s.
 		typed := strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
 		out := inboundText(typed + " <@U42|bob>")
-		if n := strings.Count(out, "<@") + strings.Count(out, "<!"); n != 1 {
+		if n := len(markupLT.FindAllString(out, -1)); n != 1 {
 			t.Fatalf("inboundText(%q) = %q: %d mention openings, want only Slack's own", typed, out, n)
 		}
-		want := strings.NewReplacer("<@", neutralLT+"@", "<!", neutralLT+"!").Replace(s)
+		want := markupLT.ReplaceAllString(s, neutralLT+"$1")
 		if got := inboundText(typed); got != want {
 			t.Fatalf("inboundText(%q) = %q, want %q", typed, got, want)
 		}
