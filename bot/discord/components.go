@@ -1,7 +1,6 @@
 package discord
 
 import (
-	"strconv"
 	"strings"
 
 	"github.com/bwmarrin/discordgo"
@@ -9,24 +8,25 @@ import (
 	"github.com/tourniquet/tourniquet/bot"
 )
 
-// Component limits.
+// Component limits (discord.com/developers/docs/components/reference).
 const (
-	maxCustomID     = 100
-	maxButtonLabel  = 80
-	maxRowButtons   = 5
-	maxRows         = 5
-	maxMenuOptions  = 25
-	maxOptionLabel  = 100
-	maxOptionDesc   = 100
-	maxPlaceholder  = 150
-	menuPlaceholder = "More actions…"
+	maxCustomID    = 100
+	maxButtonLabel = 80
+	maxRowButtons  = 5
+	maxRows        = 5
+	maxMenuOptions = 25
+	maxOptionLabel = 100
+	maxOptionValue = 100
+	maxOptionDesc  = 100
+	maxPlaceholder = 150
 )
 
 // A component's custom_id says what a click does:
 //
 //	"<command line>"          run the command, as if typed (source: button)
-//	"?<command line>|<text>"  first ask "<text> [Confirm] [Cancel]"; Confirm
-//	                          carries "<command line>"; the text is cut to fit
+//	"?<command line>"         first ask "are you sure? [Confirm] [Cancel]";
+//	"?<command line>|<text>"  Confirm carries "<command line>"; the question
+//	                          is <text> when it fits, else the label
 //	"~dismiss"                the Cancel of such a question
 //	"~menu:N", "~off:N"       a select menu (its options' values are as
 //	                          above), a disabled button
@@ -34,6 +34,9 @@ const (
 // Everything a click needs is in the custom_id, so any replica can answer
 // it, before or after a restart. Discord has no confirmation dialog; the
 // question is a courtesy and the engine checks permission again on Confirm.
+// The question text is optional: it rides along only in the room the
+// command leaves, so a command of up to 100 bytes (99 with a Confirm, for
+// the "?") always makes a working button.
 const (
 	askPrefix  = "?"
 	uiPrefix   = "~"
@@ -43,8 +46,15 @@ const (
 	offPrefix  = "~off:"
 )
 
+// minQuestion is the shortest question worth carrying: below that the
+// prompt reads better with the button's label.
+const minQuestion = 12
+
 // customID encodes a button of the model; ok is false when it cannot be
-// expressed in Discord's 100 characters.
+// expressed in Discord's 100 characters (a command longer than that, which
+// is a bug of whoever made the button) or at all (an empty command, one
+// that looks like this encoding, or a confirm-first command containing the
+// "|" that ends the command in the encoding).
 func customID(b bot.Button) (string, bool) {
 	cmd := strings.TrimSpace(b.Command)
 	if cmd == "" || strings.HasPrefix(cmd, askPrefix) || strings.HasPrefix(cmd, uiPrefix) || len(cmd) > maxCustomID {
@@ -54,17 +64,15 @@ func customID(b bot.Button) (string, bool) {
 		return cmd, true
 	}
 	id := askPrefix + cmd
-	if len(id) > maxCustomID {
+	if len(id) > maxCustomID || strings.Contains(cmd, askSep) {
 		return "", false
 	}
 	text := strings.TrimSpace(b.Confirm.Text)
 	if text == "" {
 		text = strings.TrimSpace(b.Confirm.Title)
 	}
-	// The question text rides along when it fits; the prompt falls back to
-	// the button's label and the command otherwise.
-	if room := maxCustomID - len(id) - len(askSep); text != "" && room >= 12 && !strings.Contains(cmd, askSep) {
-		id += askSep + truncate(text, room)
+	if room := maxCustomID - len(id) - len(askSep); text != "" && room >= minQuestion {
+		id += askSep + truncate(bot.Printable(text), room)
 	}
 	return id, true
 }
@@ -98,90 +106,8 @@ func decodeCustomID(id string) (click, bool) {
 	return click{command: id}, true
 }
 
-// componentRow is one row: buttons, or a menu of more choices.
-type componentRow struct {
-	buttons []bot.Button
-	menu    []bot.Button
-}
-
-// components lays a message's buttons out in Discord's grid: each buttons
-// block takes a row of up to five; a block with more puts the rest in a
-// select menu on the next row; past five rows, everything after the fourth
-// goes into one select menu. Buttons with the same custom_id (Discord
-// refuses duplicates) are shown once.
-func components(m bot.Message) []discordgo.MessageComponent {
-	var rows []componentRow
-	for _, b := range m.Blocks {
-		if b.Kind != bot.BlockButtons || len(b.Buttons) == 0 {
-			continue
-		}
-		if len(b.Buttons) <= maxRowButtons {
-			rows = append(rows, componentRow{buttons: b.Buttons})
-			continue
-		}
-		rows = append(rows, componentRow{buttons: b.Buttons[:maxRowButtons]}, componentRow{menu: b.Buttons[maxRowButtons:]})
-	}
-	if len(rows) > maxRows {
-		var rest []bot.Button
-		for _, r := range rows[maxRows-1:] {
-			rest = append(rest, r.buttons...)
-			rest = append(rest, r.menu...)
-		}
-		rows = append(rows[:maxRows-1:maxRows-1], componentRow{menu: rest})
-	}
-	out := []discordgo.MessageComponent{}
-	used := map[string]bool{}
-	off := 0
-	for i, r := range rows {
-		var row discordgo.ActionsRow
-		if r.menu != nil {
-			if menu, ok := selectMenu(i, r.menu, used); ok {
-				row.Components = append(row.Components, menu)
-			}
-		}
-		for _, b := range r.buttons {
-			id, ok := customID(b)
-			if used[id] {
-				continue
-			}
-			btn := discordgo.Button{Label: buttonLabel(b.Label), Style: buttonStyle(b.Style), CustomID: id}
-			if !ok {
-				off++
-				btn.CustomID, btn.Disabled = offPrefix+strconv.Itoa(off), true
-			}
-			used[btn.CustomID] = true
-			row.Components = append(row.Components, btn)
-		}
-		if len(row.Components) > 0 {
-			out = append(out, row)
-		}
-	}
-	return out
-}
-
-func selectMenu(i int, bs []bot.Button, used map[string]bool) (discordgo.SelectMenu, bool) {
-	menu := discordgo.SelectMenu{MenuType: discordgo.StringSelectMenu, CustomID: menuPrefix + strconv.Itoa(i+1), Placeholder: menuPlaceholder}
-	for _, b := range bs {
-		id, ok := customID(b)
-		if !ok || used[id] || len(menu.Options) == maxMenuOptions {
-			continue
-		}
-		used[id] = true
-		desc := "/incident " + strings.TrimSpace(b.Command)
-		if b.Confirm != nil {
-			desc += " (asks first)"
-		}
-		menu.Options = append(menu.Options, discordgo.SelectMenuOption{
-			Label: truncate(b.Label, maxOptionLabel), Value: id, Description: truncate(desc, maxOptionDesc),
-		})
-	}
-	one := 1
-	menu.MinValues, menu.MaxValues = &one, 1
-	return menu, len(menu.Options) > 0
-}
-
 func buttonLabel(s string) string {
-	s = truncate(s, maxButtonLabel)
+	s = truncate(bot.Printable(s), maxButtonLabel)
 	if strings.TrimSpace(s) == "" {
 		return "…"
 	}

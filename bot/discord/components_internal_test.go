@@ -34,15 +34,18 @@ func TestComponentGrid(t *testing.T) {
 			t.Fatalf("last row %+v", rows[4])
 		}
 	})
-	t.Run("a long row spills into a menu", func(t *testing.T) {
+	t.Run("a long row spills into menus of 25", func(t *testing.T) {
 		var m bot.Message
 		m.Buttons(buttons("a", 32)...)
 		rows := components(m)
-		if len(rows) != 2 || len(rows[0].(discordgo.ActionsRow).Components) != 5 {
+		if len(rows) != 3 || len(rows[0].(discordgo.ActionsRow).Components) != 5 {
 			t.Fatalf("rows %+v", rows)
 		}
 		if menu := rows[1].(discordgo.ActionsRow).Components[0].(discordgo.SelectMenu); len(menu.Options) != 25 {
 			t.Fatalf("menu of %d, want the 25 Discord allows", len(menu.Options))
+		}
+		if menu := rows[2].(discordgo.ActionsRow).Components[0].(discordgo.SelectMenu); len(menu.Options) != 2 || menu.Options[1].Value != "run a-31" {
+			t.Fatalf("second menu %+v, want the last two", menu.Options)
 		}
 	})
 	t.Run("duplicates shown once, unencodable ones disabled", func(t *testing.T) {

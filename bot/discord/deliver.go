@@ -29,18 +29,35 @@ import (
 // opts.Retry changes nothing here: Discord's message history does not show
 // nonces, so there is nothing to look up.
 func (a *Adapter) Post(ctx context.Context, channelID string, m bot.Message, opts bot.PostOptions) (string, error) {
+	a.logRefused(ctx, m)
 	msg, err := a.send(ctx, channelID, Render(m), nonceOf(opts.Key))
 	if err != nil {
 		return "", err
 	}
 	if opts.Pin {
-		err := a.call(ctx, a.rest, "pin a message in channel "+channelID, discordgo.EndpointChannelMessagePin(channelID, ""),
-			func(o ...discordgo.RequestOption) error { return a.rest.ChannelMessagePin(channelID, msg.ID, o...) })
-		if err != nil {
+		if err := a.pin(ctx, channelID, msg.ID); err != nil {
 			a.log.WarnContext(ctx, "posted but could not pin", "channel", channelID, "message", msg.ID, "err", err)
 		}
 	}
 	return msg.ID, nil
+}
+
+// pinEndpoint is Discord's current pin route, PUT
+// /channels/{channel_id}/messages/pins/{message_id}; with an empty message
+// ID, the rate-limit bucket of the channel's pins (the message is not a
+// major parameter). discordgo v0.29's ChannelMessagePin still uses the
+// deprecated /channels/{channel_id}/pins/{message_id}.
+func pinEndpoint(channelID, messageID string) string {
+	return discordgo.EndpointChannelMessages(channelID) + "/pins/" + messageID
+}
+
+// pin pins a message through the session's rate limiter.
+func (a *Adapter) pin(ctx context.Context, channelID, messageID string) error {
+	bucket := pinEndpoint(channelID, "")
+	return a.call(ctx, a.rest, "pin a message in channel "+channelID, bucket, func(o ...discordgo.RequestOption) error {
+		_, err := a.rest.RequestWithBucketID(http.MethodPut, pinEndpoint(channelID, messageID), nil, bucket, o...)
+		return err
+	})
 }
 
 // maxNonce is the longest nonce Discord accepts on a message.
@@ -96,12 +113,15 @@ func (a *Adapter) send(ctx context.Context, channelID string, r Rendered, nonce 
 // Update implements bot.Deliverer: it replaces the message's content,
 // embeds and components.
 func (a *Adapter) Update(ctx context.Context, channelID, messageID string, m bot.Message) error {
+	a.logRefused(ctx, m)
 	r := Render(m)
-	edit := &discordgo.MessageEdit{ID: messageID, Channel: channelID, Content: &r.Content, Embeds: &r.Embeds,
-		Components: &r.Components, AllowedMentions: r.AllowedMentions}
-	return a.call(ctx, a.rest, "edit message "+messageID+" in channel "+channelID, discordgo.EndpointChannelMessage(channelID, ""),
+	edit := messageEdit{Content: &r.Content, Embeds: &r.Embeds, Components: &r.Components, AllowedMentions: r.AllowedMentions}
+	bucket := discordgo.EndpointChannelMessage(channelID, "")
+	return a.call(ctx, a.rest, "edit message "+messageID+" in channel "+channelID, bucket,
 		func(o ...discordgo.RequestOption) error {
-			_, err := a.rest.ChannelMessageEditComplex(edit, o...)
+			// As ChannelMessageEditComplex does, without the "ID" and
+			// "Channel" it sends in the body (see wire.go).
+			_, err := a.rest.RequestWithBucketID(http.MethodPatch, discordgo.EndpointChannelMessage(channelID, messageID), edit, bucket, o...)
 			return err
 		})
 }
@@ -140,6 +160,7 @@ func (a *Adapter) Ephemeral(ctx context.Context, channelID string, user incident
 	if user.Platform != incident.PlatformDiscord || user.ID == "" {
 		return bot.PermanentError(fmt.Errorf("discord: a private message for %s, who is not a Discord user", user.Ref()))
 	}
+	a.logRefused(ctx, m)
 	r := Render(m)
 	if i, ok := a.tokens.get(channelID, user.ID, a.clock.Now()); ok {
 		err := a.followUp(ctx, i, r)

@@ -40,8 +40,12 @@ func TestPostUpdatePin(t *testing.T) {
 	if em["title"] != "SEV2 INC-3: Search slow" || em["fields"].([]any)[0].(map[string]any)["value"] != "<@81>" {
 		t.Fatalf("embed %v", em)
 	}
-	if len(e.fake.Find("PUT", "channels/"+lobby+"/pins/"+id)) != 1 {
-		t.Fatal("not pinned")
+	// The current route; the deprecated channels/{id}/pins/{id} is not used.
+	if len(e.fake.Find("PUT", "channels/"+lobby+"/messages/pins/"+id)) != 1 || len(e.fake.Find("PUT", "channels/"+lobby+"/pins/")) != 0 {
+		t.Fatalf("not pinned on the current route: %+v", e.fake.Find("PUT", "channels/"))
+	}
+	if m := e.fake.Messages(lobby); len(m) != 1 || !m[0].Pinned {
+		t.Fatalf("message not pinned: %+v", m)
 	}
 	if err := e.a.Update(ctx, lobby, id, line("edited")); err != nil {
 		t.Fatal(err)
@@ -365,5 +369,29 @@ func TestEphemeralDelivery(t *testing.T) {
 	// Someone from another platform: permanent.
 	if err := e.a.Ephemeral(ctx, lobby, incident.Actor{Platform: "slack", ID: "U1"}, line("x")); !bot.IsPermanent(err) {
 		t.Fatalf("slack user: %v", err)
+	}
+}
+
+// A button whose command Discord cannot carry still goes out, disabled,
+// and the adapter says so in its log; the rest of the message is intact.
+func TestOverlongButtonPostedDisabledAndLogged(t *testing.T) {
+	e := newEnv(t, sqlite(t), nil)
+	var m bot.Message
+	m.Textf("Did it work?")
+	m.Buttons(bot.Button{Label: "Yes", Command: "note " + strings.Repeat("x", 120)}, bot.Button{Label: "Timeline", Command: "timeline"})
+	if _, err := e.a.Post(t.Context(), lobby, m, bot.PostOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	posts := e.fake.Find("POST", "channels/"+lobby+"/messages")
+	if len(posts) != 1 {
+		t.Fatalf("posts %+v", posts)
+	}
+	row := body(t, posts[0])["components"].([]any)[0].(map[string]any)["components"].([]any)
+	yes, tl := row[0].(map[string]any), row[1].(map[string]any)
+	if yes["disabled"] != true || len(yes["custom_id"].(string)) > 100 || tl["custom_id"] != "timeline" {
+		t.Fatalf("row %v", row)
+	}
+	if logs := e.logs.String(); !strings.Contains(logs, "a button Discord cannot carry") || strings.Contains(logs, "xxxxxxxx") {
+		t.Fatalf("log: %s", logs)
 	}
 }

@@ -97,7 +97,7 @@ func TestDeclareAndMitigateOverHTTP(t *testing.T) {
 		if card == nil {
 			t.Fatalf("no card in %s: %+v", ch, e.fake.Messages(ch))
 		}
-		if !card.Pinned || len(e.fake.Find("PUT", "channels/"+ch+"/pins/"+card.ID)) != 1 {
+		if !card.Pinned || len(e.fake.Find("PUT", "channels/"+ch+"/messages/pins/"+card.ID)) != 1 {
 			t.Errorf("card not pinned")
 		}
 		welcome := e.fake.Messages(ch)[0].Body

@@ -63,7 +63,7 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		var err error
 		once.Do(func() {
 			var b []byte
-			if b, err = json.Marshal(resp); err != nil {
+			if b, err = json.Marshal(wireResponse(resp)); err != nil {
 				w.WriteHeader(http.StatusInternalServerError)
 				return
 			}

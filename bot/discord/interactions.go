@@ -2,6 +2,7 @@ package discord
 
 import (
 	"context"
+	"net/http"
 	"strings"
 	"time"
 
@@ -213,6 +214,7 @@ func (a *Adapter) run(ctx context.Context, i *discordgo.Interaction, inv bot.Inv
 		}
 		return private(textMessage(textDuplicate), false)
 	}
+	a.logRefused(ctx, reply.Message)
 	return private(reply.Message, update)
 }
 
@@ -240,8 +242,10 @@ func private(m bot.Message, update bool) *discordgo.InteractionResponse {
 func (a *Adapter) HandleGatewayInteraction(ctx context.Context, i *discordgo.Interaction) {
 	a.serve(ctx, i, overGateway, func(ctx context.Context, resp *discordgo.InteractionResponse) error {
 		s := a.hookSession()
+		endpoint := discordgo.EndpointInteractionResponse(i.ID, i.Token)
 		return a.call(ctx, s, "answer interaction "+i.ID, "", func(opts ...discordgo.RequestOption) error {
-			return s.InteractionRespond(i, resp, opts...)
+			_, err := s.RequestWithBucketID(http.MethodPost, endpoint, wireResponse(resp), endpoint, opts...)
+			return err
 		})
 	})
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net/http"
 	"time"
 
 	"github.com/bwmarrin/discordgo"
@@ -24,8 +25,14 @@ func (a *Adapter) RegisterCommands(ctx context.Context) error {
 	if a.o.GuildID != "" {
 		where = "in guild " + a.o.GuildID
 	}
+	endpoint := discordgo.EndpointApplicationGlobalCommands(appID)
+	if a.o.GuildID != "" {
+		endpoint = discordgo.EndpointApplicationGuildCommands(appID, a.o.GuildID)
+	}
 	err = a.call(ctx, a.rest, "register commands "+where, "", func(opts ...discordgo.RequestOption) error {
-		_, err := a.rest.ApplicationCommandBulkOverwrite(appID, a.o.GuildID, Commands(), opts...)
+		// As ApplicationCommandBulkOverwrite does, with the body Discord
+		// documents (see wire.go).
+		_, err := a.rest.RequestWithBucketID(http.MethodPut, endpoint, wireCommands(Commands()), endpoint, opts...)
 		return err
 	})
 	if err != nil {

@@ -171,7 +171,9 @@ func (a *Adapter) captureNote(ctx context.Context, c capture) (reply bot.Reply, 
 			c.author = msg.BotID
 		}
 	}
-	text := strings.TrimSpace(c.text)
+	// Message text comes escaped and with Slack's markup, like a slash
+	// command's.
+	text := strings.TrimSpace(inboundText(c.text))
 	if text == "" {
 		text = "(a message without text)"
 	}

@@ -57,6 +57,10 @@ type fakeSlack struct {
 
 type apiCall struct {
 	Method string
+	// HTTP is the request's method (GET, POST); Bearer says whether the
+	// token came in the Authorization header.
+	HTTP   string
+	Bearer bool
 	Form   url.Values
 	JSON   map[string]any
 	At     time.Time
@@ -250,7 +254,8 @@ func (f *fakeSlack) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
-	call := apiCall{Method: method, At: f.now(), Form: url.Values{}}
+	call := apiCall{Method: method, HTTP: r.Method, At: f.now(), Form: url.Values{},
+		Bearer: strings.HasPrefix(r.Header.Get("Authorization"), "Bearer ")}
 	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	switch {
 	case r.Method == http.MethodGet:

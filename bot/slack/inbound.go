@@ -41,12 +41,14 @@ func ephemeral(reply bot.Reply) *messageBody {
 // onSlashCommand handles /incident. Without arguments, or a declare
 // without a title, it opens the declare modal at once (the trigger_id
 // lives three seconds). Anything else goes to the engine, deduplicated by
-// the trigger_id; the reply is the private answer.
+// the trigger_id; the reply is the private answer. The text is decoded
+// from Slack's escaping and markup first (inboundText).
 func (a *Adapter) onSlashCommand(ctx context.Context, sc slack.SlashCommand) (response, error) {
 	if a.o.Engine == nil {
 		return response{}, errNoEngine
 	}
 	ch := channelRef(sc.ChannelID)
+	sc.Text = inboundText(sc.Text)
 	if pre, ok := wantsModal(sc.Text); ok {
 		return a.openDeclareModal(ctx, sc.TriggerID, ch, pre), nil
 	}

@@ -1,0 +1,125 @@
+// Package scenario builds what the adapters' conformance tests drive: an
+// engine with many mitigation actions configured for one service, their
+// runner on a fake integration, and the check-in scheduler, all on one
+// store and a fake clock; and the hostile titles they declare with. It is
+// test support and may import any of Tourniquet's packages.
+package scenario
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tourniquet/tourniquet/actions"
+	"github.com/tourniquet/tourniquet/bot"
+	"github.com/tourniquet/tourniquet/bot/checkin"
+	"github.com/tourniquet/tourniquet/config"
+	"github.com/tourniquet/tourniquet/internal/clock"
+	"github.com/tourniquet/tourniquet/storage"
+)
+
+// Service is the service every action of the world is configured for.
+const Service = "checkout"
+
+// ActionCount is how many actions the world offers for Service: more than
+// one Discord message shows as buttons and one select menu.
+const ActionCount = 36
+
+// Titles are declared by the scenarios: long, and made of what must stay
+// text (mentions of every kind, Markdown links, zero-width and
+// right-to-left characters, emoji).
+var Titles = []string{
+	strings.TrimSpace(strings.Repeat("Checkout errors on /pay after the 14:00 deploy ", 5)),
+	"<!channel> @everyone @here <@&123> <@U2> [x](https://evil.example) *bold* \u200b\u200f\u202eRTL\u202c 🔥🧯 & <b>",
+}
+
+// World is one replica's engine side.
+type World struct {
+	Engine   *bot.Engine
+	Catalog  *actions.Catalog
+	Runner   *actions.Runner
+	Checkins *checkin.Scheduler
+	Clock    *clock.Fake
+	Store    storage.Store
+}
+
+// Actions are the configured actions: IDs up to 64 bytes, titles up to
+// 120 characters, some asking for confirmation.
+func Actions() []config.Action {
+	yes := true
+	var out []config.Action
+	for i := range ActionCount {
+		id := fmt.Sprintf("action-%02d", i)
+		title := fmt.Sprintf("Roll back %s step %d", Service, i)
+		switch i {
+		case 1:
+			id = "roll-back-the-checkout-api-deployment-in-eu-west-1-to-previous-" + "v"
+		case 2:
+			title = "Kill switch: " + strings.Repeat("new checkout flow with the redesigned payment page ", 2)
+		}
+		a := config.Action{ID: id, Title: title, Kind: config.KindRollback, Integration: "deploy",
+			Services: []string{Service}, Allowed: []string{"lead", "declarer"}, Timeout: 30 * time.Second}
+		if i%2 == 0 {
+			a.Confirm = &yes
+		}
+		out = append(out, a)
+	}
+	return out
+}
+
+// done is the fake integration: every call succeeds.
+type done struct{}
+
+func (done) Run(context.Context, actions.Request) (actions.Result, error) {
+	return actions.Result{Summary: "rolled back", URL: "https://deploy.example/runs/1"}, nil
+}
+
+// New builds a world on store and clock.
+func New(t testing.TB, store storage.Store, clk *clock.Fake, log *slog.Logger) *World {
+	t.Helper()
+	cat, err := actions.NewCatalog(Actions(), map[string]config.Integration{"deploy": {Type: "webhook"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	engine := bot.NewEngine(bot.Options{Store: store, Clock: clk, Logger: log, PublicURL: "https://tq.example.com", ActionsFor: cat.Buttons})
+	runner, err := actions.NewRunner(engine, actions.RunnerOptions{Catalog: cat, Integrations: map[string]actions.Integration{"deploy": done{}}, Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	actions.New(engine, actions.Options{Catalog: cat, Logger: log, Wake: runner.Wake})
+	sched, err := checkin.New(engine, config.Checkins{
+		Cadence:          config.Cadence{Sev1: "@every 10m", Sev2: "@every 15m", Sev3: "@every 30m", Sev4: "@every 1h"},
+		DiagnosisCadence: "@every 30m",
+		EscalateAfter:    1,
+	}, checkin.Options{Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &World{Engine: engine, Catalog: cat, Runner: runner, Checkins: sched, Clock: clk, Store: store}
+}
+
+// Step runs the requested action runs.
+func (w *World) Step(t testing.TB) {
+	t.Helper()
+	for range 10 {
+		n, err := w.Runner.Step(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
+			return
+		}
+	}
+}
+
+// CheckIn moves the clock past a check-in and sends the ones due.
+func (w *World) CheckIn(t testing.TB) {
+	t.Helper()
+	w.Clock.Advance(10*time.Minute + time.Second)
+	if _, err := w.Checkins.Sweep(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+}
