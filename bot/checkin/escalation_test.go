@@ -170,3 +170,37 @@ func TestFailingCheckinIsIsolated(t *testing.T) {
 		}
 	})
 }
+
+// TestWorkingIsNotSilence: escalation chases silence only. Between
+// check-ins someone typing an update, adding a note, running an action or
+// answering another question is a response: the next check-in asks
+// without mentioning anyone, and no escalation is recorded. Silence after
+// that escalates as before.
+func TestWorkingIsNotSilence(t *testing.T) {
+	storagetest.ForEach(t, func(t *testing.T, s storage.Store) {
+		h := newHarness(t, s, defaults(), checkin.Options{}, bot.Options{})
+		inc, ch := h.declare(alice, "/incident declare sev1 Checkout errors")
+		h.do(alice, ch, "/incident lead <@U2|bob>")
+		for i, work := range []string{"/incident update rolling back the 14:00 deploy", "/incident note rollback is at 50%", "/incident sev 2"} {
+			h.advance(10 * time.Minute) // a check-in nobody answers
+			h.do(bob, ch, work)         // …but bob is working
+			h.clock.Advance(3 * time.Second)
+			if m := h.lastCheckin(ch).Message; i > 0 && strings.Contains(m.Blocks[1].Text.Notation(), "went unanswered") {
+				t.Fatalf("check-in after %q chases people: %q", work, m.Blocks[1].Text.Notation())
+			}
+		}
+		h.advance(15 * time.Minute) // sev2's cadence
+		if first := h.lastCheckin(ch).Message.Blocks[1].Text.Notation(); strings.Contains(first, "<@") || strings.Contains(first, "went unanswered") {
+			t.Fatalf("a check-in after work escalated: %q", first)
+		}
+		if n := len(h.eventsOf(inc.Key, incident.KindCheckinEscalated)); n != 0 {
+			t.Fatalf("%d escalations while people were working", n)
+		}
+		// True silence still escalates: two more unanswered, then the lead.
+		h.advance(15 * time.Minute)
+		h.advance(15 * time.Minute)
+		if first := h.lastCheckin(ch).Message.Blocks[1].Text.Notation(); !strings.HasPrefix(first, "<@slack:U2|bob>") {
+			t.Fatalf("silence did not escalate to the lead: %q", first)
+		}
+	})
+}

@@ -49,8 +49,48 @@ func (s *Scheduler) OnEvents(ctx context.Context, tx *bot.Tx, evs []incident.Eve
 			note := bot.Textf("🏁 %s resolved by %s at %s.", inc.Key, ev.Actor, hhmm(ev.At))
 			err = errors.Join(s.stop(ctx, tx, storage.CheckinImpact, note), s.stop(ctx, tx, storage.CheckinDiagnosis, note))
 		}
+		if err == nil && respondsToCheckins(ev) {
+			err = s.responded(ctx, tx)
+		}
 		if err != nil {
 			return fmt.Errorf("check-ins of %s on %s: %w", inc.Key, ev.Kind, err)
+		}
+	}
+	return nil
+}
+
+// respondsToCheckins reports whether ev shows people working on the
+// incident: an answer of any kind, an update or a note, running or
+// approving an action, a decision. Escalation is for silence, so any of
+// these since the last check-in means nobody needs chasing.
+func respondsToCheckins(ev incident.Event) bool {
+	if ev.Actor.IsZero() || ev.Actor.Platform == incident.PlatformSystem {
+		return false
+	}
+	switch ev.Kind {
+	case incident.KindCheckinAnswered, incident.KindStatusUpdate, incident.KindNote,
+		incident.KindActionRequested, incident.KindActionApproved, incident.KindFailForward,
+		incident.KindSeverityChanged, incident.KindLeadAssigned, incident.KindServicesChanged,
+		incident.KindImpactStartMoved:
+		return true
+	}
+	return false
+}
+
+// responded starts the count of unanswered check-ins over: the next
+// check-in asks without chasing anyone.
+func (s *Scheduler) responded(ctx context.Context, tx *bot.Tx) error {
+	cs, err := tx.Q.ListCheckins(ctx, tx.Incident.ID)
+	if err != nil {
+		return err
+	}
+	for _, c := range cs {
+		if !c.Active || (c.Unanswered == 0 && c.Escalation == 0) {
+			continue
+		}
+		c.Unanswered, c.Escalation, c.UpdatedAt = 0, 0, tx.Now
+		if err := tx.Q.UpdateCheckin(ctx, &c); err != nil {
+			return err
 		}
 	}
 	return nil
