@@ -180,7 +180,7 @@ func TestTimelineCommandRequestsADraft(t *testing.T) {
 		t.Errorf("timeline reply: %+v", r.Message)
 	}
 	r = h.do(h.ch, "/incident timeline")
-	if !strings.Contains(blockText(r.Message, bot.BlockContext), "already being written") {
+	if !strings.Contains(blockText(r.Message, bot.BlockContext), "as it stands is being written") {
 		t.Errorf("second timeline: %+v", r.Message)
 	}
 	// No model configured: the deterministic template, and it says so.
@@ -253,4 +253,48 @@ func TestCleanModelText(t *testing.T) {
 	if strings.Contains(got, "<!channel>") || strings.Contains(got, "@here") || strings.Contains(got, "<@U123>") || strings.Contains(got, "\x07") {
 		t.Errorf("%q", got)
 	}
+}
+
+// TestTimelineAskedThreeTimesPostsOneDraft is how a commander uses it:
+// /incident timeline three times in a row posts one draft, and the later
+// answers point to it; after the incident changes, the next one posts a
+// draft of the new state.
+func TestTimelineAskedThreeTimesPostsOneDraft(t *testing.T) {
+	storagetest.ForEach(t, func(t *testing.T, s storage.Store) {
+		h := newBotHarness(t, s)
+		w := h.worker(nil, time.Second)
+		for i := range 3 {
+			h.clock.Advance(time.Minute)
+			r := h.do(h.ch, "/incident timeline")
+			for {
+				did, err := w.RunOnce(context.Background())
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !did {
+					break
+				}
+			}
+			h.drain()
+			if i > 0 && !strings.Contains(blockText(r.Message, bot.BlockContext), "as it stands was posted in its channel at 14:01 UTC") {
+				t.Errorf("timeline #%d: %q", i+1, blockText(r.Message, bot.BlockContext))
+			}
+		}
+		if n := len(h.drafts()); n != 1 {
+			t.Fatalf("%d drafts posted for three /incident timeline, want 1", n)
+		}
+		h.clock.Advance(time.Minute)
+		h.do(h.ch, "/incident mitigated rolled back")
+		h.clock.Advance(time.Minute)
+		if r := h.do(h.ch, "/incident timeline"); !strings.Contains(blockText(r.Message, bot.BlockContext), "is being written; it will be posted") {
+			t.Errorf("timeline after mitigation: %q", blockText(r.Message, bot.BlockContext))
+		}
+		if did, err := w.RunOnce(context.Background()); !did || err != nil {
+			t.Fatal(did, err)
+		}
+		h.drain()
+		if n := len(h.drafts()); n != 2 {
+			t.Fatalf("%d drafts after the state changed, want 2", n)
+		}
+	})
 }
