@@ -42,6 +42,9 @@ type ServeOptions struct {
 	Clock          clock.Clock
 	// Ready, if set, is called with the HTTP address once the server listens.
 	Ready func(addr string)
+	// Limits bound slow and idle HTTP clients; zero fields take the
+	// defaults documented on ServerLimits.
+	Limits ServerLimits
 }
 
 // openTimeout bounds how long starting waits for the database.
@@ -114,7 +117,9 @@ func Serve(ctx context.Context, o ServeOptions) error {
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Listen, err)
 	}
-	srv := &http.Server{Handler: instrument(mux, m, log), ReadHeaderTimeout: 5 * time.Second}
+	limits := o.Limits.withDefaults()
+	ln = limitListener(ln, limits)
+	srv := newServer(instrument(mux, m, log), limits)
 	log.Info("listening", "addr", ln.Addr().String(), "public_url", cfg.PublicURL)
 	if o.Ready != nil {
 		o.Ready(ln.Addr().String())
