@@ -49,6 +49,7 @@ var envVars = []envVar{
 	{name: "TOURNIQUET_OPENAI_MODEL", key: "openai.model", str: func(c *Config) *string { return &c.OpenAI.Model }},
 	{name: "TOURNIQUET_API_TOKEN", key: "api_token", secret: func(c *Config) (*Secret, *string) { return &c.APIToken, &c.APITokenFile }},
 	{name: "TOURNIQUET_LINK_SECRET", key: "link_secret", secret: func(c *Config) (*Secret, *string) { return &c.LinkSecret, &c.LinkSecretFile }},
+	{name: "TOURNIQUET_METRICS_TOKEN", key: "metrics_token", secret: func(c *Config) (*Secret, *string) { return &c.MetricsToken, &c.MetricsTokenFile }},
 	{name: "TOURNIQUET_LOG_LEVEL", key: "log.level", str: func(c *Config) *string { return &c.Log.Level }},
 	{name: "TOURNIQUET_LOG_FORMAT", key: "log.format", str: func(c *Config) *string { return &c.Log.Format }},
 }

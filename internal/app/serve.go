@@ -21,6 +21,7 @@ import (
 	"github.com/tourniquet/tourniquet/internal/clock"
 	"github.com/tourniquet/tourniquet/internal/metrics"
 	"github.com/tourniquet/tourniquet/storage"
+	"github.com/tourniquet/tourniquet/timeline"
 )
 
 // ServeOptions are what `tourniquet serve` runs with.
@@ -111,7 +112,7 @@ func Serve(ctx context.Context, o ServeOptions) error {
 		p.mount(mux)
 	}
 	healthRoutes(mux, store, ready...)
-	mux.Handle("GET /metrics", m.Handler())
+	mux.Handle("GET /metrics", metricsHandler(cfg, m, log))
 	reports.Mount(mux)
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
@@ -119,12 +120,27 @@ func Serve(ctx context.Context, o ServeOptions) error {
 	}
 	limits := o.Limits.withDefaults()
 	ln = limitListener(ln, limits)
-	srv := newServer(instrument(mux, m, log), limits)
+	var h http.Handler = mux
+	if openLocalMode(cfg) {
+		h = localHostsOnly(mux, cfg.PublicURL)
+	}
+	srv := newServer(instrument(h, m, log), limits)
 	log.Info("listening", "addr", ln.Addr().String(), "public_url", cfg.PublicURL)
 	if o.Ready != nil {
 		o.Ready(ln.Addr().String())
 	}
 	return run(ctx, log, srv, ln, sender, platforms, term, o.Stdin, stopWorkers)
+}
+
+// metricsHandler is /metrics, behind the metrics token when one is set.
+func metricsHandler(cfg *config.Config, m *metrics.Metrics, log *slog.Logger) http.Handler {
+	if !cfg.MetricsToken.IsSet() {
+		if !timeline.IsLoopback(cfg.Listen) {
+			log.Info("/metrics is open to anyone who reaches the listen address; set metrics_token to require a bearer token", "listen", cfg.Listen)
+		}
+		return m.Handler()
+	}
+	return requireBearer(m.Handler(), cfg.MetricsToken)
 }
 
 // openMigrated opens the configured store and applies its migrations.

@@ -58,10 +58,11 @@ func StartReports(ctx context.Context, cfg *config.Config, engine *bot.Engine, l
 	}
 	log = log.With("component", "reports")
 	access := timeline.Access{Token: cfg.APIToken, Signer: linkSigner(cfg),
-		Open: !cfg.APIToken.IsSet() && timeline.IsLoopback(cfg.Listen)}
+		Open: openLocalMode(cfg)}
 	switch {
 	case access.Open:
-		log.Info("report pages are open without sign-in: no API token is configured and the listen address is loopback", "listen", cfg.Listen)
+		log.Info("report pages are open without sign-in: no API token is configured and the listen address is loopback; "+
+			"only requests to localhost, 127.0.0.1, [::1] or the public URL's host are answered", "listen", cfg.Listen)
 	case access.Signer == nil:
 		log.Warn("report pages refuse everyone: set TOURNIQUET_API_TOKEN or TOURNIQUET_LINK_SECRET")
 	}
