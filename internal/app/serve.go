@@ -20,6 +20,7 @@ import (
 	"github.com/tourniquet/tourniquet/incident"
 	"github.com/tourniquet/tourniquet/internal/clock"
 	"github.com/tourniquet/tourniquet/internal/metrics"
+	"github.com/tourniquet/tourniquet/internal/redact"
 	"github.com/tourniquet/tourniquet/storage"
 	"github.com/tourniquet/tourniquet/timeline"
 )
@@ -65,17 +66,24 @@ type chatPlatform interface {
 // terminal adapter, until its input ends. Shutdown stops taking work,
 // finishes in-flight deliveries and closes the store.
 func Serve(ctx context.Context, o ServeOptions) error {
-	cfg, log := o.Config, o.Logger
+	cfg := o.Config
 	if o.Clock == nil {
 		o.Clock = clock.Real{}
 	}
+	// One redactor knows every configured secret; it scrubs every log
+	// line, and what the engine and the sender store.
+	red := redact.New(cfg.SecretValues()...)
+	log := slog.New(redact.NewHandler(o.Logger.Handler(), red))
+	o.Logger = log
 	store, err := openMigrated(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
 
-	engine := bot.NewEngine(EngineOptions(cfg, store, o.Clock, log))
+	eo := EngineOptions(cfg, store, o.Clock, log)
+	eo.Redact = red.Redact
+	engine := bot.NewEngine(eo)
 	platforms, err := chatPlatforms(cfg, engine, o.Clock, log)
 	if err != nil {
 		return err
@@ -100,7 +108,7 @@ func Serve(ctx context.Context, o ServeOptions) error {
 	}
 	m.WatchStore(store, o.Clock.Now, names...)
 	sender = bot.NewSender(bot.SenderOptions{Store: store, Clock: o.Clock, Logger: log,
-		Deliverers: ds,
+		Deliverers: ds, Redact: red.Redact,
 		OnResult: func(msg storage.OutboxMessage, result string, took time.Duration) {
 			m.Delivery(msg.Platform, result, took)
 		}})
