@@ -1,12 +1,14 @@
 package app
 
 import (
+	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
 	"strings"
 
 	"github.com/tourniquet/tourniquet/config"
+	"github.com/tourniquet/tourniquet/internal/metrics"
 	"github.com/tourniquet/tourniquet/timeline"
 )
 
@@ -74,4 +76,15 @@ func requireBearer(next http.Handler, token config.Secret) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// metricsHandler is /metrics, behind the metrics token when one is set.
+func metricsHandler(cfg *config.Config, m *metrics.Metrics, log *slog.Logger) http.Handler {
+	if !cfg.MetricsToken.IsSet() {
+		if !timeline.IsLoopback(cfg.Listen) {
+			log.Info("/metrics is open to anyone who reaches the listen address; set metrics_token to require a bearer token", "listen", cfg.Listen)
+		}
+		return m.Handler()
+	}
+	return requireBearer(m.Handler(), cfg.MetricsToken)
 }

@@ -22,7 +22,6 @@ import (
 	"github.com/tourniquet/tourniquet/internal/metrics"
 	"github.com/tourniquet/tourniquet/internal/redact"
 	"github.com/tourniquet/tourniquet/storage"
-	"github.com/tourniquet/tourniquet/timeline"
 )
 
 // ServeOptions are what `tourniquet serve` runs with.
@@ -138,17 +137,6 @@ func Serve(ctx context.Context, o ServeOptions) error {
 		o.Ready(ln.Addr().String())
 	}
 	return run(ctx, log, srv, ln, sender, platforms, term, o.Stdin, stopWorkers)
-}
-
-// metricsHandler is /metrics, behind the metrics token when one is set.
-func metricsHandler(cfg *config.Config, m *metrics.Metrics, log *slog.Logger) http.Handler {
-	if !cfg.MetricsToken.IsSet() {
-		if !timeline.IsLoopback(cfg.Listen) {
-			log.Info("/metrics is open to anyone who reaches the listen address; set metrics_token to require a bearer token", "listen", cfg.Listen)
-		}
-		return m.Handler()
-	}
-	return requireBearer(m.Handler(), cfg.MetricsToken)
 }
 
 // openMigrated opens the configured store and applies its migrations.
