@@ -43,7 +43,7 @@ func benchStores(b *testing.B, fn func(b *testing.B, s storage.Store)) {
 // benchHarness declares INC-1 and runs the rollback once, so that every
 // iteration can "Run again".
 func benchHarness(b *testing.B, s storage.Store) *harness {
-	h := newReplica(b, s, clock.NewFake(t0), testActions(), testIntegrations)
+	h := newReplica(b, s, clock.NewFake(t0), testActions(), testIntegrations, nil)
 	if r := h.typed(alice, "declare here sev1 Checkout errors"); r.Error {
 		b.Fatal(replyText(r))
 	}

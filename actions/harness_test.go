@@ -109,17 +109,19 @@ type harness struct {
 
 func newHarness(t *testing.T, s storage.Store, acts []config.Action) *harness {
 	t.Helper()
-	return newReplica(t, s, clock.NewFake(t0), acts, testIntegrations)
+	return newReplica(t, s, clock.NewFake(t0), acts, testIntegrations, nil)
 }
 
-func newReplica(t testing.TB, s storage.Store, clk *clock.Fake, acts []config.Action, ints map[string]config.Integration) *harness {
+// newReplica builds a replica; redact, when not nil, is the engine's
+// Options.Redact.
+func newReplica(t testing.TB, s storage.Store, clk *clock.Fake, acts []config.Action, ints map[string]config.Integration, redact func(string) string) *harness {
 	t.Helper()
 	cat, err := actions.NewCatalog(acts, ints)
 	if err != nil {
 		t.Fatalf("NewCatalog: %v", err)
 	}
 	h := &harness{t: t, store: s, clock: clk, cat: cat, rec: bottest.NewRecorder("slack"), ints: map[string]*fake{}}
-	h.engine = bot.NewEngine(bot.Options{Store: s, Clock: clk, Groups: groups, ActionsFor: cat.Buttons})
+	h.engine = bot.NewEngine(bot.Options{Store: s, Clock: clk, Groups: groups, ActionsFor: cat.Buttons, Redact: redact})
 	integrations := map[string]actions.Integration{}
 	for name := range ints {
 		h.ints[name] = &fake{res: actions.Result{Summary: name + " did it", URL: "https://" + name + ".example/runs/1"}}
@@ -136,7 +138,7 @@ func newReplica(t testing.TB, s storage.Store, clk *clock.Fake, acts []config.Ac
 
 // replica is another process on the same store and clock (a restart).
 func (h *harness) replica(acts []config.Action) *harness {
-	return newReplica(h.t, h.store, h.clock, acts, testIntegrations)
+	return newReplica(h.t, h.store, h.clock, acts, testIntegrations, nil)
 }
 
 func (h *harness) handle(who incident.Actor, line string, src incident.Source) bot.Reply {

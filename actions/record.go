@@ -61,7 +61,7 @@ func withData(d map[string]any, extra map[string]any) map[string]any {
 
 // audit appends one audit row of a run or an attempt.
 func audit(ctx context.Context, tx *bot.Tx, actor incident.Actor, subject, step, outcome string, detail map[string]any, took time.Duration) error {
-	d := maps.Clone(detail)
+	d := tx.RedactData(maps.Clone(detail))
 	d["incident"] = tx.Incident.Key
 	if _, err := tx.Q.AppendAudit(ctx, storage.AuditEntry{At: tx.Now, IncidentID: tx.Incident.ID, Actor: actor,
 		Action: AuditAction, Subject: subject, Step: step, Outcome: outcome, Detail: d, Duration: took}); err != nil {

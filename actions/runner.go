@@ -396,10 +396,12 @@ func (r *Runner) finish(ctx context.Context, runID string, o outcome) error {
 			}
 			from := run.Status
 			run.Status, run.FinishedAt, run.LeaseUntil, run.UpdatedAt = o.status, &tx.Now, nil, tx.Now
-			run.Summary, run.URL, run.Output = o.res.Summary, o.res.URL, o.res.Output
+			// What the integration answered is stored, shown and audited:
+			// its error body may quote the credential it was sent.
+			run.Summary, run.URL, run.Output = tx.Redact(o.res.Summary), tx.Redact(o.res.URL), tx.Redact(o.res.Output)
 			run.Error = ""
 			if o.err != nil {
-				run.Error = o.err.Error()
+				run.Error = tx.Redact(o.err.Error())
 			}
 			if err := tx.Q.UpdateActionRun(ctx, &run, from); err != nil {
 				return fmt.Errorf("record outcome of run %s: %w", run.ID, err)

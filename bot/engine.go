@@ -66,6 +66,11 @@ type Options struct {
 	ActionsFor func(inc *incident.Incident) []ActionButton
 	// DedupeTTL is how long an inbound ID is remembered (default 24h).
 	DedupeTTL time.Duration
+	// Redact, if set, removes configured secrets from every event (text
+	// and data) and outbox message the engine stores, and from what
+	// handlers pass through Tx.Redact: an integration or a chat platform
+	// may quote the token it was sent in an error.
+	Redact func(string) string
 }
 
 type handler struct {
@@ -409,6 +414,7 @@ func (tx *Tx) commit(ctx context.Context) error {
 		}
 		batch := tx.pending
 		tx.pending = nil
+		tx.engine.redactEvents(batch)
 		saved, err := tx.Q.AppendEvents(ctx, inc.ID, batch...)
 		if err != nil {
 			return fmt.Errorf("append events to %s: %w", inc.Key, err)
@@ -431,6 +437,7 @@ func (tx *Tx) commit(ctx context.Context) error {
 	if len(tx.out.msgs) == 0 {
 		return nil
 	}
+	tx.engine.redactOutbox(tx.out.msgs)
 	if err := tx.Q.EnqueueOutbox(ctx, tx.out.msgs...); err != nil {
 		return fmt.Errorf("enqueue messages: %w", err)
 	}

@@ -45,6 +45,10 @@ type SenderOptions struct {
 	BaseBackoff, MaxBackoff time.Duration
 	// OnResult, if set, is told the result of every try (for metrics).
 	OnResult func(msg storage.OutboxMessage, result string, took time.Duration)
+	// Redact, if set, removes configured secrets from the error stored as
+	// a message's last_error: Slack's and Discord's error answers may
+	// quote the token they were sent.
+	Redact func(string) string
 }
 
 // Sender delivers the outbox: one message of a channel at a time, in order,
@@ -83,6 +87,9 @@ func NewSender(o SenderOptions) *Sender {
 	}
 	if o.MaxBackoff == 0 {
 		o.MaxBackoff = 2 * time.Minute
+	}
+	if o.Redact == nil {
+		o.Redact = func(s string) string { return s }
 	}
 	s := &Sender{o: o, deliverers: map[string]Deliverer{}, due: make(chan struct{}, 1)}
 	for _, d := range o.Deliverers {
@@ -249,7 +256,7 @@ func (s *Sender) deliverOne(ctx context.Context, m storage.OutboxMessage) {
 	case IsPermanent(err) || m.Attempts >= s.o.MaxAttempts:
 		result = ResultDead
 		log.ErrorContext(ctx, "giving up on message", "attempts", m.Attempts, "permanent", IsPermanent(err), "err", err)
-		if kerr := s.o.Store.KillOutbox(ctx, m.ID, err.Error()); kerr != nil {
+		if kerr := s.o.Store.KillOutbox(ctx, m.ID, s.o.Redact(err.Error())); kerr != nil {
 			log.ErrorContext(ctx, "could not mark message dead", "err", kerr)
 		}
 	default:
@@ -264,7 +271,7 @@ func (s *Sender) deliverOne(ctx context.Context, m storage.OutboxMessage) {
 }
 
 func (s *Sender) retry(ctx context.Context, log *slog.Logger, m storage.OutboxMessage, at time.Time, cause error) {
-	if err := s.o.Store.RetryOutbox(ctx, m.ID, at, cause.Error()); err != nil {
+	if err := s.o.Store.RetryOutbox(ctx, m.ID, at, s.o.Redact(cause.Error())); err != nil {
 		log.ErrorContext(ctx, "could not schedule retry; the lease will expire", "err", err)
 	}
 }

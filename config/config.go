@@ -30,6 +30,10 @@ type Config struct {
 	// unset, the key is derived from APIToken. Every replica needs the same.
 	LinkSecret     Secret `yaml:"link_secret" json:"link_secret"`
 	LinkSecretFile string `yaml:"link_secret_file" json:"link_secret_file"`
+	// MetricsToken, when set, is the bearer token /metrics requires;
+	// unset, /metrics is open to whoever reaches the listen address.
+	MetricsToken     Secret `yaml:"metrics_token" json:"metrics_token"`
+	MetricsTokenFile string `yaml:"metrics_token_file" json:"metrics_token_file"`
 
 	Log          Log                    `yaml:"log" json:"log"`
 	Slack        Slack                  `yaml:"slack" json:"slack"`

@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"io/fs"
+	"net/url"
 	"os"
 	"reflect"
 	"slices"
@@ -49,6 +50,7 @@ var envVars = []envVar{
 	{name: "TOURNIQUET_OPENAI_MODEL", key: "openai.model", str: func(c *Config) *string { return &c.OpenAI.Model }},
 	{name: "TOURNIQUET_API_TOKEN", key: "api_token", secret: func(c *Config) (*Secret, *string) { return &c.APIToken, &c.APITokenFile }},
 	{name: "TOURNIQUET_LINK_SECRET", key: "link_secret", secret: func(c *Config) (*Secret, *string) { return &c.LinkSecret, &c.LinkSecretFile }},
+	{name: "TOURNIQUET_METRICS_TOKEN", key: "metrics_token", secret: func(c *Config) (*Secret, *string) { return &c.MetricsToken, &c.MetricsTokenFile }},
 	{name: "TOURNIQUET_LOG_LEVEL", key: "log.level", str: func(c *Config) *string { return &c.Log.Level }},
 	{name: "TOURNIQUET_LOG_FORMAT", key: "log.format", str: func(c *Config) *string { return &c.Log.Format }},
 }
@@ -320,21 +322,55 @@ func (l *loader) validateIntegrations(validators []IntegrationValidator) {
 	}
 }
 
-// secretValues returns every secret value, for redaction.
+// secretValues returns every secret value, for redaction: the loaded
+// ones and what the secret variables say.
 func (l *loader) secretValues() []string {
-	var out []string
+	out := l.cfg.SecretValues()
 	for _, ev := range envVars {
-		if ev.secret != nil {
-			sec, _ := ev.secret(l.cfg)
-			out = append(out, sec.Reveal())
-		}
 		if v := l.getenv(ev.name); v != "" && ev.secret != nil {
 			out = append(out, v)
 		}
 	}
-	for _, in := range l.cfg.Integrations {
-		for _, s := range in.Secrets {
-			out = append(out, s.Reveal())
+	return out
+}
+
+// SecretValues returns the value of every secret of the configuration
+// that is set: each top-level secret (the Slack, Discord, OpenAI, API,
+// link and metrics ones), every integration's, action params under a
+// secret-looking key ([IsSecretKey]) and the database password. It is
+// what a redactor removes from logs and stored text; a new secret
+// variable is part of it by being declared in envVars.
+func (c *Config) SecretValues() []string {
+	var out []string
+	add := func(v string) {
+		if v != "" {
+			out = append(out, v)
+		}
+	}
+	for _, ev := range envVars {
+		if ev.secret != nil {
+			sec, _ := ev.secret(c)
+			add(sec.Reveal())
+		}
+	}
+	for _, name := range sortedKeys(c.Integrations) {
+		in := c.Integrations[name]
+		for _, k := range sortedKeys(in.Secrets) {
+			add(in.Secrets[k].Reveal())
+		}
+	}
+	for _, a := range c.Actions {
+		for _, k := range sortedKeys(a.Params) {
+			if IsSecretKey(k) {
+				add(a.Params[k])
+			}
+		}
+	}
+	if c.DatabaseDriver() == DriverPostgres {
+		if u, err := url.Parse(c.DatabaseURL); err == nil {
+			if pw, ok := u.User.Password(); ok {
+				add(pw)
+			}
 		}
 	}
 	return out

@@ -259,6 +259,7 @@ openai: {api_key: file-openai, base_url: https://file.example.com/v1, model: fil
 		{"TOURNIQUET_OPENAI_MODEL", "env-model", func(c *Config) string { return c.OpenAI.Model }, ""},
 		{"TOURNIQUET_API_TOKEN", "env-api", func(c *Config) string { return c.APIToken.Reveal() }, ""},
 		{"TOURNIQUET_LINK_SECRET", "env-link-secret-0123456789", func(c *Config) string { return c.LinkSecret.Reveal() }, ""},
+		{"TOURNIQUET_METRICS_TOKEN", "env-metrics-token", func(c *Config) string { return c.MetricsToken.Reveal() }, ""},
 		{"TOURNIQUET_LOG_LEVEL", "WARN", func(c *Config) string { return c.Log.Level }, "warn"},
 		{"TOURNIQUET_LOG_FORMAT", "json", func(c *Config) string { return c.Log.Format }, ""},
 	}
@@ -303,6 +304,7 @@ func TestEnvironmentVariables(t *testing.T) {
 		"TOURNIQUET_OPENAI_BASE_URL", "TOURNIQUET_OPENAI_MODEL",
 		"TOURNIQUET_API_TOKEN", "TOURNIQUET_API_TOKEN_FILE",
 		"TOURNIQUET_LINK_SECRET", "TOURNIQUET_LINK_SECRET_FILE",
+		"TOURNIQUET_METRICS_TOKEN", "TOURNIQUET_METRICS_TOKEN_FILE",
 		"TOURNIQUET_LOG_LEVEL", "TOURNIQUET_LOG_FORMAT",
 	}
 	if got := EnvironmentVariables(); !slices.Equal(got, want) {

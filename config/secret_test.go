@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"testing"
 
@@ -194,5 +195,34 @@ func TestRedact(t *testing.T) {
 	redact(ps, []string{"abcdef-123", "abcdef-12345", "short", ""})
 	if got, want := ps[0].Msg, `value "<secret> and <secret>" is wrong; key short`; got != want {
 		t.Errorf("got %q, want %q", got, want)
+	}
+}
+
+// SecretValues lists every secret the configuration holds, so that the
+// redactor built from it knows them all.
+func TestSecretValuesListsEverySecret(t *testing.T) {
+	c := mustLoad(t, `
+database_url: postgres://tq:db-password-1@db/tq
+api_token: api-token-1
+link_secret: link-secret-0123456789
+metrics_token: metrics-token-1
+slack: {bot_token: xoxb-bot-1, app_token: xapp-app-1, signing_secret: signing-1}
+discord: {bot_token: discord-bot-1, app_id: "1"}
+openai: {api_key: sk-openai-1}
+integrations:
+  flags: {type: launchdarkly, api_token: ld-token-1, project: p, environment: e}
+  hook: {type: webhook, url: "https://x.example/", secret_file: /s/hook, token: hook-token-1}
+actions:
+  - {id: a, title: A, kind: custom, integration: hook, params: {service: shop, password: param-password-1}, allowed: [lead]}
+`, nil, files{"/s/hook": "hook-secret-from-file\n"})
+	got := c.SecretValues()
+	for _, want := range []string{"db-password-1", "api-token-1", "link-secret-0123456789", "metrics-token-1", "xoxb-bot-1",
+		"xapp-app-1", "signing-1", "discord-bot-1", "sk-openai-1", "ld-token-1", "hook-secret-from-file", "hook-token-1", "param-password-1"} {
+		if !slices.Contains(got, want) {
+			t.Errorf("SecretValues lacks %s", want)
+		}
+	}
+	if slices.Contains(got, "shop") || slices.Contains(got, "") {
+		t.Errorf("SecretValues holds a setting or an empty value: %d values", len(got))
 	}
 }

@@ -233,7 +233,10 @@ func TestModelFailureFallsBackToTheTemplate(t *testing.T) {
 		t.Errorf("last event %+v", last)
 	}
 
-	// An error is said as the summarizer said it, with secrets removed.
+	// An error is said as the summarizer said it, with secrets removed
+	// (a new state of the incident, so a new draft).
+	h.clock.Advance(time.Minute)
+	h.do(h.ch, "/incident sev 2")
 	h.do(h.ch, "/incident timeline")
 	failing := summarizerFunc(func(ctx context.Context, f Facts) (string, error) {
 		return "", errors.New("the model server answered 500 for key " + testToken)

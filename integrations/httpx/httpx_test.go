@@ -113,6 +113,15 @@ func TestScrubber(t *testing.T) {
 	}
 }
 
+// A secret read from a binary file (not UTF-8) used to make the scrubber
+// panic when the client was built; it is scrubbed like any other.
+func TestScrubberBinarySecret(t *testing.T) {
+	const bin = "k\xe5y-\xff-binary-token"
+	if got := httpx.NewScrubber(bin).Scrub("sent " + bin); got != "sent "+httpx.Redacted {
+		t.Fatalf("got %q", got)
+	}
+}
+
 func TestClassify(t *testing.T) {
 	for _, tc := range []struct {
 		status    int

@@ -37,8 +37,9 @@ func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 // instrument counts every request by route pattern and status, times it,
 // and tags it with a request ID (X-Request-Id, echoed back) for the logs.
 // The route label is the mux pattern, never the raw path, so it stays
-// bounded and carries no IDs or tokens.
-func instrument(next *http.ServeMux, m *metrics.Metrics, log *slog.Logger) http.Handler {
+// bounded and carries no IDs or tokens; next must pass the request on to
+// the mux unchanged, which records the pattern in it.
+func instrument(next http.Handler, m *metrics.Metrics, log *slog.Logger) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		id := r.Header.Get("X-Request-Id")

@@ -44,6 +44,12 @@ func (l *lockedBuffer) String() string {
 // fakeSlackAPI answers the Web API methods the adapter uses, as Slack
 // does, and counts them.
 func fakeSlackAPI(t *testing.T, botToken string) (*httptest.Server, func(method string) int) {
+	return fakeSlackAPIWith(t, botToken, nil)
+}
+
+// fakeSlackAPIWith is fakeSlackAPI where answer, when not nil, may answer
+// a method itself (and return true) instead.
+func fakeSlackAPIWith(t *testing.T, botToken string, answer func(method string, w http.ResponseWriter) bool) (*httptest.Server, func(method string) int) {
 	var mu sync.Mutex
 	calls := map[string]int{}
 	var ts atomic.Int64
@@ -59,6 +65,9 @@ func fakeSlackAPI(t *testing.T, botToken string) (*httptest.Server, func(method 
 		}
 		if r.Header.Get("Authorization") != "Bearer "+botToken {
 			_, _ = io.WriteString(w, `{"ok":false,"error":"invalid_auth"}`)
+			return
+		}
+		if answer != nil && answer(method, w) {
 			return
 		}
 		switch method {

@@ -20,6 +20,7 @@ import (
 	"github.com/tourniquet/tourniquet/incident"
 	"github.com/tourniquet/tourniquet/internal/clock"
 	"github.com/tourniquet/tourniquet/internal/metrics"
+	"github.com/tourniquet/tourniquet/internal/redact"
 	"github.com/tourniquet/tourniquet/storage"
 )
 
@@ -42,6 +43,9 @@ type ServeOptions struct {
 	Clock          clock.Clock
 	// Ready, if set, is called with the HTTP address once the server listens.
 	Ready func(addr string)
+	// Limits bound slow and idle HTTP clients; zero fields take the
+	// defaults documented on ServerLimits.
+	Limits ServerLimits
 }
 
 // openTimeout bounds how long starting waits for the database.
@@ -61,17 +65,24 @@ type chatPlatform interface {
 // terminal adapter, until its input ends. Shutdown stops taking work,
 // finishes in-flight deliveries and closes the store.
 func Serve(ctx context.Context, o ServeOptions) error {
-	cfg, log := o.Config, o.Logger
+	cfg := o.Config
 	if o.Clock == nil {
 		o.Clock = clock.Real{}
 	}
+	// One redactor knows every configured secret; it scrubs every log
+	// line, and what the engine and the sender store.
+	red := redact.New(cfg.SecretValues()...)
+	log := slog.New(redact.NewHandler(o.Logger.Handler(), red))
+	o.Logger = log
 	store, err := openMigrated(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
 
-	engine := bot.NewEngine(EngineOptions(cfg, store, o.Clock, log))
+	eo := EngineOptions(cfg, store, o.Clock, log)
+	eo.Redact = red.Redact
+	engine := bot.NewEngine(eo)
 	platforms, err := chatPlatforms(cfg, engine, o.Clock, log)
 	if err != nil {
 		return err
@@ -96,7 +107,7 @@ func Serve(ctx context.Context, o ServeOptions) error {
 	}
 	m.WatchStore(store, o.Clock.Now, names...)
 	sender = bot.NewSender(bot.SenderOptions{Store: store, Clock: o.Clock, Logger: log,
-		Deliverers: ds,
+		Deliverers: ds, Redact: red.Redact,
 		OnResult: func(msg storage.OutboxMessage, result string, took time.Duration) {
 			m.Delivery(msg.Platform, result, took)
 		}})
@@ -108,13 +119,19 @@ func Serve(ctx context.Context, o ServeOptions) error {
 		p.mount(mux)
 	}
 	healthRoutes(mux, store, ready...)
-	mux.Handle("GET /metrics", m.Handler())
+	mux.Handle("GET /metrics", metricsHandler(cfg, m, log))
 	reports.Mount(mux)
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Listen, err)
 	}
-	srv := &http.Server{Handler: instrument(mux, m, log), ReadHeaderTimeout: 5 * time.Second}
+	limits := o.Limits.withDefaults()
+	ln = limitListener(ln, limits)
+	var h http.Handler = mux
+	if openLocalMode(cfg) {
+		h = localHostsOnly(mux, cfg.PublicURL)
+	}
+	srv := newServer(instrument(h, m, log), limits)
 	log.Info("listening", "addr", ln.Addr().String(), "public_url", cfg.PublicURL)
 	if o.Ready != nil {
 		o.Ready(ln.Addr().String())

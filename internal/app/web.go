@@ -28,19 +28,6 @@ func reportLinks(cfg *config.Config) timeline.Links {
 	return timeline.Links{Base: cfg.PublicURL, Signer: linkSigner(cfg)}
 }
 
-// configSecrets lists every secret of the configuration, so that none of
-// them can reach the language model.
-func configSecrets(cfg *config.Config) []string {
-	out := []string{cfg.APIToken.Reveal(), cfg.LinkSecret.Reveal(), cfg.Slack.BotToken.Reveal(), cfg.Slack.AppToken.Reveal(),
-		cfg.Slack.SigningSecret.Reveal(), cfg.Discord.BotToken.Reveal(), cfg.OpenAI.APIKey.Reveal()}
-	for _, in := range cfg.Integrations {
-		for _, s := range in.Secrets {
-			out = append(out, s.Reveal())
-		}
-	}
-	return out
-}
-
 // Reports serves the report pages and the JSON API and writes the
 // postmortem drafts.
 type Reports struct {
@@ -58,10 +45,11 @@ func StartReports(ctx context.Context, cfg *config.Config, engine *bot.Engine, l
 	}
 	log = log.With("component", "reports")
 	access := timeline.Access{Token: cfg.APIToken, Signer: linkSigner(cfg),
-		Open: !cfg.APIToken.IsSet() && timeline.IsLoopback(cfg.Listen)}
+		Open: openLocalMode(cfg)}
 	switch {
 	case access.Open:
-		log.Info("report pages are open without sign-in: no API token is configured and the listen address is loopback", "listen", cfg.Listen)
+		log.Info("report pages are open without sign-in: no API token is configured and the listen address is loopback; "+
+			"only requests to localhost, 127.0.0.1, [::1] or the public URL's host are answered", "listen", cfg.Listen)
 	case access.Signer == nil:
 		log.Warn("report pages refuse everyone: set TOURNIQUET_API_TOKEN or TOURNIQUET_LINK_SECRET")
 	}
@@ -84,7 +72,7 @@ func StartReports(ctx context.Context, cfg *config.Config, engine *bot.Engine, l
 		log.Info("postmortem summaries by a language model", "model", model)
 	}
 	worker := timeline.NewDraftWorker(timeline.DraftOptions{Store: engine.Store(), Engine: engine, Summarizer: sum,
-		Model: model, Timeout: cfg.OpenAI.Timeout, Redact: timeline.NewRedactor(configSecrets(cfg)),
+		Model: model, Timeout: cfg.OpenAI.Timeout, Redact: timeline.NewRedactor(cfg.SecretValues()),
 		Clock: engine.Clock(), Logger: log, Cache: cache})
 	engine.AddHook(timeline.DraftHook{})
 	engine.Register(bot.CmdTimeline, true, true, timeline.TimelineCommand(engine))
