@@ -234,10 +234,16 @@ func TestModelFailureFallsBackToTheTemplate(t *testing.T) {
 	}
 
 	// An error is said as the summarizer said it, with secrets removed
-	// (a new state of the incident, so a new draft).
+	// (another incident: this one's resolved state has its draft).
 	h.clock.Advance(time.Minute)
-	h.do(h.ch, "/incident sev 2")
-	h.do(h.ch, "/incident timeline")
+	other := h.do(lobby, "/incident declare sev2 Search slow")
+	h.drain()
+	inc2, err := h.store.GetIncidentByKey(context.Background(), other.IncidentKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ch2, _ := inc2.ChannelOn("slack")
+	h.do(ch2, "/incident timeline")
 	failing := summarizerFunc(func(ctx context.Context, f Facts) (string, error) {
 		return "", errors.New("the model server answered 500 for key " + testToken)
 	})
