@@ -29,7 +29,7 @@ func declareFromFields(tx *Tx, c Command) (*incident.Incident, incident.Event, [
 	f := tx.Inv.Fields
 	title, sev := c.Text, c.Severity
 	if v := strings.TrimSpace(f[FieldTitle]); v != "" {
-		title = v
+		title = plainMentions(v)
 	}
 	if v := f[FieldSeverity]; v != "" {
 		s, err := incident.ParseSeverity(v)
@@ -56,14 +56,18 @@ func declareFromFields(tx *Tx, c Command) (*incident.Incident, incident.Event, [
 		if err != nil {
 			return nil, incident.Event{}, nil, "impact start: " + err.Error()
 		}
-		x, err := inc.MoveImpactStart(tx.Now, tx.Actor(), ts.Resolve(tx.Now))
+		to := ts.Resolve(tx.Now)
+		if !ts.Force && incident.CheckImpactStart(tx.Now, to) != nil {
+			return nil, incident.Event{}, nil, impactTooEarly(tx.Now, to, "add `force` after it: `"+ts.Raw+" force`")
+		}
+		x, err := inc.MoveImpactStart(tx.Now, tx.Actor(), to)
 		if err != nil {
 			return nil, incident.Event{}, nil, err.Error()
 		}
 		extra = append(extra, x)
 	}
 	if v := strings.TrimSpace(f[FieldDescription]); v != "" {
-		x, _ := inc.Note(tx.Now, tx.Actor(), v)
+		x, _ := inc.Note(tx.Now, tx.Actor(), plainMentions(v))
 		extra = append(extra, x)
 	}
 	return inc, ev, extra, ""

@@ -1,0 +1,41 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/tourniquet/tourniquet/incident"
+)
+
+// rename handles "rename <title>": a better title once more is known,
+// guarded by permissions.rename (default: the lead and the declarer). The
+// card and the channel topic follow, as after any change; the chat
+// channel keeps its name (inc-7-<first title>), which people have already
+// bookmarked and linked.
+func (e *Engine) rename(ctx context.Context, tx *Tx, c Command) (Reply, error) {
+	inc := tx.Incident
+	rules := rulesOrDefault(e.opts.Permissions.Rename)
+	if !incident.Allowed(inc, tx.Actor(), rules, e.opts.Groups) {
+		return tx.Deny(ctx, "rename "+inc.Key, rules)
+	}
+	from := inc.Title
+	ev, err := inc.Rename(tx.Now, tx.Actor(), c.Text)
+	if errors.Is(err, incident.ErrSameTitle) {
+		r := ErrorReply(fmt.Sprintf("%s is already called %s.", inc.Key, quoted(inc.Title)))
+		r.IncidentKey = inc.Key
+		return r, nil
+	}
+	if err != nil {
+		r := domainErrorReply(inc, err)
+		r.Message = ErrorReply(r.Message.Fallback + "\nUsage: " + Usage(CmdRename)).Message
+		return r, nil
+	}
+	tx.Record(ev)
+	tx.Announce(fmt.Sprintf("✏️ %s renamed %s: %s → %s", MentionUser(tx.Actor()), inc.Key, quoted(from), quoted(inc.Title)))
+	r := TextReply(fmt.Sprintf("Renamed %s to %s. The card and the channel topic follow; the channel keeps its name.", inc.Key, quoted(inc.Title)))
+	r.IncidentKey = inc.Key
+	return r, nil
+}
+
+func quoted(s string) string { return `"` + s + `"` }
