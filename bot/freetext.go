@@ -21,19 +21,24 @@ var markupTokenRe = regexp.MustCompile(`<([@#!])([^<>|\s]+)(?:\|([^<>]*))?>`)
 // renderer could mistake for a mention. Mention arguments ("lead <@U1>")
 // are parsed before this and keep naming a person.
 func plainMentions(s string) string {
-	if !strings.Contains(s, "<") {
-		return s
+	// Each replacement shortens the text, and one can make another token
+	// ("<@<@U1>|x>"), so replace until none is left.
+	for markupTokenRe.MatchString(s) {
+		s = markupTokenRe.ReplaceAllStringFunc(s, plainToken)
 	}
-	return markupTokenRe.ReplaceAllStringFunc(s, func(tok string) string {
-		m := markupTokenRe.FindStringSubmatch(tok)
-		sigil, id, label := m[1], m[2], incident.CleanText(m[3], incident.SingleLine)
-		if sigil == "!" {
-			sigil = "@"
-		}
-		label = strings.TrimLeft(label, "@#")
-		if label == "" {
-			label = strings.TrimLeft(id, "!&")
-		}
-		return sigil + label
-	})
+	return s
+}
+
+// plainToken is one markup token as the plain text it shows.
+func plainToken(tok string) string {
+	m := markupTokenRe.FindStringSubmatch(tok)
+	sigil, id, label := m[1], m[2], incident.CleanText(m[3], incident.SingleLine)
+	if sigil == "!" {
+		sigil = "@"
+	}
+	label = strings.TrimLeft(label, "@#")
+	if label == "" {
+		label = strings.TrimLeft(id, "!&")
+	}
+	return sigil + label
 }
