@@ -18,7 +18,7 @@ func cleanTitle(title string) (string, error) {
 		return "", ErrEmptyTitle
 	}
 	if n := utf8.RuneCountInString(title); n > MaxTitleLen {
-		return "", fmt.Errorf("%w: it is %d characters long, and a title is at most %d; put the details in a note", ErrTitleTooLong, n, MaxTitleLen)
+		return "", fmt.Errorf("%w: %d characters, and a title is at most %d; put the details in a note", ErrTitleTooLong, n, MaxTitleLen)
 	}
 	return title, nil
 }
