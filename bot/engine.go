@@ -361,8 +361,12 @@ func (tx *Tx) Deny(ctx context.Context, what string, rules []string) (Reply, err
 	if tx.Incident != nil {
 		incID = tx.Incident.ID
 	}
+	command := tx.command
+	if command == "" { // a unit of work the system started
+		command = strings.Fields(what)[0]
+	}
 	if _, err := tx.Q.AppendAudit(ctx, storage.AuditEntry{At: tx.Now, IncidentID: incID, Actor: tx.Inv.Actor,
-		Action: "command." + tx.command, Subject: keyOf(tx.Incident), Step: "denied", Outcome: "denied",
+		Action: "command." + command, Subject: keyOf(tx.Incident), Step: "denied", Outcome: "denied",
 		Detail: map[string]any{"rules": rules, "source": string(tx.Inv.Source)}}); err != nil {
 		return Reply{}, fmt.Errorf("audit denial: %w", err)
 	}
