@@ -60,7 +60,9 @@ func TestParseValid(t *testing.T) {
 		{"answer 42 YES", func(c Command) bool { return c.Name == CmdAnswer && c.Target == "42" && c.Answer == "yes" }},
 		{"verify 9 worked", func(c Command) bool { return c.Name == CmdVerify && c.Answer == "worked" }},
 		{"rename Payments <@U1|ana> outage", func(c Command) bool { return c.Name == CmdRename && c.Text == "Payments @ana outage" }},
-		{"impact-started -9999h force", func(c Command) bool { return c.Start.Force && c.Start.Raw == "-9999h" && c.Start.Relative == -9999*time.Hour }},
+		{"impact-started -9999h force", func(c Command) bool {
+			return c.Start.Force && c.Start.Raw == "-9999h" && c.Start.Relative == -9999*time.Hour
+		}},
 		{"impact-started 2026-03-01T11:50:00Z --FORCE", func(c Command) bool { return c.Start.Force && !c.Start.Abs.IsZero() }},
 		{"lead <@U0123ABCD|al\x1b[31mice>", func(c Command) bool { return c.Lead.Name == "alice" }},
 	}
