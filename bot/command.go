@@ -17,6 +17,7 @@ const (
 	CmdDeclare       = "declare"
 	CmdSev           = "sev"
 	CmdLead          = "lead"
+	CmdRename        = "rename"
 	CmdUpdate        = "update"
 	CmdNote          = "note"
 	CmdMitigated     = "mitigated"
@@ -48,14 +49,15 @@ const (
 var usage = []struct{ name, args, what string }{
 	{CmdDeclare, "[here] [sev1..sev4] <title>", "open an incident (in a new channel, or here)"},
 	{CmdSev, "<1-4>", "change the severity"},
-	{CmdLead, "<@user>", "name the incident lead"},
+	{CmdLead, "<@user>", "name the incident lead (lead, declarer or configured; anyone may claim an incident nobody leads)"},
+	{CmdRename, "<title>", "give the incident a new title (at most 200 characters)"},
 	{CmdUpdate, "<text>", "post a status update"},
 	{CmdNote, "<text>", "add a note to the timeline"},
 	{CmdMitigated, "[how]", "customer impact has stopped"},
 	{CmdRegressed, "[what]", "customer impact is back"},
 	{CmdDiagnosed, "<cause>", "the cause is identified"},
 	{CmdFailForward, "<reason>", "record the decision to fix forward while impact continues"},
-	{CmdImpactStarted, "<RFC3339 | HH:MM | -15m>", "say when customer impact really began"},
+	{CmdImpactStarted, "<RFC3339 | HH:MM | -15m> [force]", "say when customer impact really began (force: more than 30 days ago)"},
 	{CmdServices, "<name…>", "set the affected services"},
 	{CmdActions, "", "list the mitigation actions for this incident"},
 	{CmdRun, "<action-id>", "run a mitigation action"},
@@ -164,7 +166,12 @@ type TimeSpec struct {
 	Hour     int
 	Minute   int
 	Relative time.Duration // negative: in the past
-	Raw      string
+	// Raw is the time as typed, without the force word.
+	Raw string
+	// Force says the person means a start more than
+	// incident.MaxImpactLookback ago: they typed "force" or "--force"
+	// after the time.
+	Force bool
 }
 
 // Resolve turns the spec into a time, given now. A clock time is its most
@@ -195,7 +202,8 @@ type Command struct {
 	// Here makes declare use the current channel.
 	Here bool
 	// Text is the free text: title, update, note, how, what, cause,
-	// reason, summary, or the command help was asked about.
+	// reason, summary, new title, or the command help was asked about.
+	// Platform mention tokens in free text are plain text here ("@ana").
 	Text     string
 	Lead     Mention
 	Start    TimeSpec
@@ -272,15 +280,16 @@ func Parse(line string) (Command, error) {
 			return c, usageErr(name, "%q is not a user: mention them like @name", w)
 		}
 		c.Lead = m
-	case CmdUpdate, CmdNote, CmdDiagnosed, CmdFailForward:
+	case CmdUpdate, CmdNote, CmdDiagnosed, CmdFailForward, CmdRename:
 		if rest == "" {
 			what := map[string]string{CmdUpdate: "the update", CmdNote: "the note",
-				CmdDiagnosed: "what the cause is", CmdFailForward: "why the team is fixing forward instead of mitigating"}[name]
+				CmdDiagnosed: "what the cause is", CmdFailForward: "why the team is fixing forward instead of mitigating",
+				CmdRename: "the new title"}[name]
 			return c, usageErr(name, "say %s", what)
 		}
-		c.Text = rest
+		c.Text = plainMentions(rest)
 	case CmdMitigated, CmdRegressed, CmdResolve:
-		c.Text = rest
+		c.Text = plainMentions(rest)
 	case CmdImpactStarted:
 		if rest == "" {
 			return c, usageErr(name, "when did impact start?")
@@ -292,10 +301,11 @@ func Parse(line string) (Command, error) {
 		c.Start = ts
 	case CmdServices:
 		for _, f := range strings.FieldsFunc(rest, func(r rune) bool { return r == ',' || unicode.IsSpace(r) }) {
-			if !idRe.MatchString(f) {
-				return c, usageErr(name, "%q is not a service name (letters, digits, - _ . only)", f)
+			n, err := incident.ParseServiceName(f)
+			if err != nil {
+				return c, usageErr(name, "%v", err)
 			}
-			c.Services = append(c.Services, strings.ToLower(f))
+			c.Services = append(c.Services, n)
 		}
 		if len(c.Services) == 0 {
 			return c, usageErr(name, "name at least one service")
@@ -351,13 +361,21 @@ func parseDeclare(c Command, rest string) (Command, error) {
 	if rest == "" {
 		return c, usageErr(CmdDeclare, "give the incident a title, like `/incident declare sev1 Checkout errors`")
 	}
-	c.Text = rest
+	c.Text = plainMentions(rest)
 	return c, nil
 }
 
+// parseTimeSpec parses when impact started, with an optional trailing
+// "force" or "--force".
 func parseTimeSpec(s string) (TimeSpec, error) {
 	s = strings.TrimSpace(s)
-	ts := TimeSpec{Raw: s}
+	force := false
+	if i := strings.LastIndexFunc(s, unicode.IsSpace); i >= 0 {
+		if w := strings.ToLower(s[i+1:]); w == "force" || w == "--force" {
+			s, force = strings.TrimSpace(s[:i]), true
+		}
+	}
+	ts := TimeSpec{Raw: s, Force: force}
 	if m := clockRe.FindStringSubmatch(s); m != nil {
 		ts.Clock = true
 		ts.Hour, _ = strconv.Atoi(m[1])
@@ -381,7 +399,7 @@ func parseTimeSpec(s string) (TimeSpec, error) {
 
 func parseMention(w string) (Mention, bool) {
 	if m := mentionRe.FindStringSubmatch(w); m != nil {
-		return Mention{ID: m[1], Name: m[2]}, true
+		return Mention{ID: m[1], Name: incident.CleanText(m[2], incident.SingleLine)}, true
 	}
 	if p, id, ok := strings.Cut(w, ":"); ok {
 		if a, err := incident.ParseUserRef(p + ":" + id); err == nil {

@@ -59,6 +59,12 @@ func TestParseValid(t *testing.T) {
 		{"help", func(c Command) bool { return c.Name == CmdHelp }},
 		{"answer 42 YES", func(c Command) bool { return c.Name == CmdAnswer && c.Target == "42" && c.Answer == "yes" }},
 		{"verify 9 worked", func(c Command) bool { return c.Name == CmdVerify && c.Answer == "worked" }},
+		{"rename Payments <@U1|ana> outage", func(c Command) bool { return c.Name == CmdRename && c.Text == "Payments @ana outage" }},
+		{"impact-started -9999h force", func(c Command) bool {
+			return c.Start.Force && c.Start.Raw == "-9999h" && c.Start.Relative == -9999*time.Hour
+		}},
+		{"impact-started 2026-03-01T11:50:00Z --FORCE", func(c Command) bool { return c.Start.Force && !c.Start.Abs.IsZero() }},
+		{"lead <@U0123ABCD|al\x1b[31mice>", func(c Command) bool { return c.Lead.Name == "alice" }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.line, func(t *testing.T) {
@@ -91,6 +97,8 @@ func TestParseErrorsAreSpecific(t *testing.T) {
 		{"impact-started -fifteen", "not a duration", "/incident impact-started"},
 		{"services", "name at least one service", "/incident services"},
 		{"services check$out", "not a service name", "/incident services"},
+		{"services checkout <x>", `"<x>" is not a service name: use letters, digits`, "/incident services"},
+		{"rename", "say the new title", "/incident rename <title>"},
 		{"status now", "takes no arguments", "/incident status"},
 		{"run", "which action?", "/incident run <action-id>"},
 		{"answer 1 maybe", "expected an ID and one of yes, partial, no", "/incident answer"},
@@ -135,7 +143,8 @@ func TestHelpListsEveryCommand(t *testing.T) {
 
 func FuzzParse(f *testing.F) {
 	for _, s := range []string{"declare sev1 x", "sev 2", "lead <@U1|a>", "impact-started 23:59",
-		"impact-started -1h", "services a,b c", "INC-3 run x", "answer 1 yes", "/incident", "\xff\xfe", "lead <@!>"} {
+		"impact-started -1h", "services a,b c", "INC-3 run x", "answer 1 yes", "/incident", "\xff\xfe", "lead <@!>",
+		"note <@U1|a> <!here> <#C1|x>", "impact-started -1h force", "rename <@<@U1>|x>"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, line string) {
@@ -149,6 +158,9 @@ func FuzzParse(f *testing.F) {
 		}
 		if c.Name == "" {
 			t.Fatalf("Parse(%q) accepted a command without a name", line)
+		}
+		if c.Name != CmdHelp && markupTokenRe.MatchString(c.Text) {
+			t.Fatalf("Parse(%q) left a mention token in the free text %q", line, c.Text)
 		}
 		_ = c.Start.Resolve(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 	})

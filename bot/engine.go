@@ -21,6 +21,12 @@ type Permissions struct {
 	Resolve     []string
 	Severity    []string
 	ImpactStart []string
+	// Lead guards naming the lead, the role the other rules and the
+	// actions' allow-lists lean on most (see Engine.lead for the claim of
+	// an incident nobody leads).
+	Lead []string
+	// Rename guards giving the incident a new title.
+	Rename []string
 }
 
 var defaultRules = []string{incident.RoleLead, incident.RoleDeclarer}
@@ -192,7 +198,7 @@ func (e *Engine) Handle(ctx context.Context, inv Invocation) (Reply, error) {
 				return fmt.Errorf("claim %s: %w", inv.ID, err)
 			}
 		}
-		tx := &Tx{Q: q, Now: now, Inv: inv, engine: e, out: outbox{now: now}}
+		tx := &Tx{Q: q, Now: now, Inv: inv, engine: e, out: outbox{now: now}, command: cmd.Name}
 		if h.needsIncident {
 			inc, r, err := e.loadIncident(ctx, q, inv, cmd)
 			if err != nil || inc == nil {
@@ -289,7 +295,9 @@ type Tx struct {
 	// or nil for commands that need none.
 	Incident *incident.Incident
 
-	engine   *Engine
+	engine *Engine
+	// command is the name of the command being handled, for the audit.
+	command  string
 	out      outbox
 	pending  []incident.Event
 	dirty    bool
@@ -358,8 +366,12 @@ func (tx *Tx) Deny(ctx context.Context, what string, rules []string) (Reply, err
 	if tx.Incident != nil {
 		incID = tx.Incident.ID
 	}
+	command := tx.command
+	if command == "" { // a unit of work the system started
+		command = strings.Fields(what)[0]
+	}
 	if _, err := tx.Q.AppendAudit(ctx, storage.AuditEntry{At: tx.Now, IncidentID: incID, Actor: tx.Inv.Actor,
-		Action: "command." + strings.Fields(what)[0], Subject: keyOf(tx.Incident), Step: "denied", Outcome: "denied",
+		Action: "command." + command, Subject: keyOf(tx.Incident), Step: "denied", Outcome: "denied",
 		Detail: map[string]any{"rules": rules, "source": string(tx.Inv.Source)}}); err != nil {
 		return Reply{}, fmt.Errorf("audit denial: %w", err)
 	}

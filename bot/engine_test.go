@@ -285,7 +285,9 @@ func TestPermissions(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(audit) != 2 || audit[0].Step != "denied" || audit[0].Actor.ID != "U666" || audit[1].Actor.ID != "U2" {
+		// Two refusals, then the change of lead (every role change is audited).
+		if len(audit) != 3 || audit[0].Step != "denied" || audit[0].Actor.ID != "U666" || audit[1].Actor.ID != "U2" ||
+			audit[2].Action != bot.AuditRoleLead || audit[2].Detail["to"] != "slack:U2" {
 			t.Fatalf("audit: %+v", audit)
 		}
 	})

@@ -33,6 +33,7 @@ var eventWords = map[incident.Kind]string{
 	incident.KindResolved:         "resolved",
 	incident.KindImpactStartMoved: "moved the impact start",
 	incident.KindPermissionDenied: "refused",
+	incident.KindRenamed:          "renamed the incident",
 }
 
 // EventWords is how an event kind reads on a timeline line; a kind without

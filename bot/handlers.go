@@ -15,6 +15,7 @@ func (e *Engine) registerBuiltins() {
 	e.Register(CmdDeclare, false, false, e.declare)
 	e.Register(CmdSev, true, false, e.severity)
 	e.Register(CmdLead, true, false, e.lead)
+	e.Register(CmdRename, true, false, e.rename)
 	e.Register(CmdUpdate, true, false, transition(func(tx *Tx, c Command) (incident.Event, error) {
 		return tx.Incident.Update(tx.Now, tx.Actor(), c.Text)
 	}))
@@ -128,7 +129,7 @@ func (e *Engine) declare(ctx context.Context, tx *Tx, c Command) (Reply, error) 
 		return Reply{}, fmt.Errorf("look up channel: %w", err)
 	}
 	inc, ev, extra, bad := declareFromFields(tx, c)
-	if bad != "" {
+	if bad != nil {
 		return ErrorReply("%s\nUsage: `%s`", bad, Usage(CmdDeclare)), nil
 	}
 	if err := tx.Q.CreateIncident(ctx, inc); err != nil {
@@ -178,30 +179,6 @@ func (e *Engine) severity(ctx context.Context, tx *Tx, c Command) (Reply, error)
 	}
 	return transition(func(tx *Tx, c Command) (incident.Event, error) {
 		return tx.Incident.SetSeverity(tx.Now, tx.Actor(), c.Severity)
-	})(ctx, tx, c)
-}
-
-func (e *Engine) lead(ctx context.Context, tx *Tx, c Command) (Reply, error) {
-	lead := incident.Actor{Platform: c.Lead.Platform, ID: c.Lead.ID, Name: c.Lead.Name}
-	if lead.Platform == "" {
-		lead.Platform = tx.Inv.Channel.Platform
-	}
-	if lead.Name == "" && lead.Same(tx.Actor()) {
-		lead.Name = tx.Actor().Name
-	}
-	return transition(func(tx *Tx, _ Command) (incident.Event, error) {
-		return tx.Incident.AssignLead(tx.Now, tx.Actor(), lead)
-	})(ctx, tx, c)
-}
-
-func (e *Engine) impactStarted(ctx context.Context, tx *Tx, c Command) (Reply, error) {
-	rules := rulesOrDefault(e.opts.Permissions.ImpactStart)
-	if !incident.Allowed(tx.Incident, tx.Actor(), rules, e.opts.Groups) {
-		return tx.Deny(ctx, "move the impact start of "+tx.Incident.Key, rules)
-	}
-	to := c.Start.Resolve(tx.Now)
-	return transition(func(tx *Tx, _ Command) (incident.Event, error) {
-		return tx.Incident.MoveImpactStart(tx.Now, tx.Actor(), to)
 	})(ctx, tx, c)
 }
 

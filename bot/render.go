@@ -173,7 +173,9 @@ func IncidentCard(inc *incident.Incident, now time.Time, acts []ActionButton) Me
 
 // Topic is the incident channel's topic.
 func Topic(inc *incident.Incident) string {
-	t := fmt.Sprintf("%s · impact %s · cause %s · lead %s", severityLabel(inc.Severity), inc.Impact, inc.Cause, inc.Lead.Display())
+	// The title comes last: platforms cut long topics, and the state is
+	// what a glance at the channel header is for.
+	t := fmt.Sprintf("%s · impact %s · cause %s · lead %s · %s", severityLabel(inc.Severity), inc.Impact, inc.Cause, inc.Lead.Display(), inc.Title)
 	if !inc.Open() {
 		t = "RESOLVED · " + t
 	}

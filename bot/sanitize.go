@@ -3,6 +3,8 @@ package bot
 import (
 	"strings"
 	"unicode/utf8"
+
+	"github.com/tourniquet/tourniquet/incident"
 )
 
 // cleanText makes s storable text: bytes that are not UTF-8 become U+FFFD
@@ -16,15 +18,21 @@ func cleanText(s string) string {
 	return strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "")
 }
 
-// clean returns inv with every string it carries made storable.
+// clean returns inv with every string it carries made storable, and what
+// people see again (the command text, display names, form fields) without
+// control characters (incident.CleanText): a display name or a field is
+// shown on the timeline, the card and the terminal as is. IDs are only
+// made storable, never changed otherwise: they are identities.
 func (inv Invocation) clean() Invocation {
-	inv.ID, inv.Text = cleanText(inv.ID), cleanText(inv.Text)
+	inv.ID = cleanText(inv.ID)
+	inv.Text = incident.CleanText(inv.Text, incident.MultiLine)
 	inv.Channel.Platform, inv.Channel.ChannelID = cleanText(inv.Channel.Platform), cleanText(inv.Channel.ChannelID)
-	inv.Actor.Platform, inv.Actor.ID, inv.Actor.Name = cleanText(inv.Actor.Platform), cleanText(inv.Actor.ID), cleanText(inv.Actor.Name)
+	inv.Actor.Platform, inv.Actor.ID = cleanText(inv.Actor.Platform), cleanText(inv.Actor.ID)
+	inv.Actor.Name = incident.CleanText(inv.Actor.Name, incident.SingleLine)
 	if len(inv.Fields) > 0 {
 		fields := make(map[string]string, len(inv.Fields))
 		for k, v := range inv.Fields {
-			fields[cleanText(k)] = cleanText(v)
+			fields[cleanText(k)] = incident.CleanText(v, incident.MultiLine)
 		}
 		inv.Fields = fields
 	}

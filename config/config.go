@@ -181,6 +181,13 @@ type Permissions struct {
 	Resolve     []string `yaml:"resolve" json:"resolve"`
 	Severity    []string `yaml:"severity" json:"severity"`
 	ImpactStart []string `yaml:"impact_start" json:"impact_start"`
+	// Lead is who may name the incident lead. The lead is itself a role
+	// the other rules and the actions' allow-lists grant power to, so it
+	// is guarded like them; anyone may still claim an incident nobody
+	// leads by naming themselves.
+	Lead []string `yaml:"lead" json:"lead"`
+	// Rename is who may give the incident a new title.
+	Rename []string `yaml:"rename" json:"rename"`
 }
 
 // Roles usable in permissions and action allow-lists.
@@ -270,6 +277,8 @@ func Default() *Config {
 			Resolve:     []string{RoleLead, RoleDeclarer},
 			Severity:    []string{RoleLead, RoleDeclarer},
 			ImpactStart: []string{RoleLead, RoleDeclarer},
+			Lead:        []string{RoleLead, RoleDeclarer},
+			Rename:      []string{RoleLead, RoleDeclarer},
 		},
 	}
 }

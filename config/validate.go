@@ -52,6 +52,8 @@ func (l *loader) validate() {
 	l.checkRefs("permissions.resolve", c.Permissions.Resolve, refAny, "")
 	l.checkRefs("permissions.severity", c.Permissions.Severity, refAny, "")
 	l.checkRefs("permissions.impact_start", c.Permissions.ImpactStart, refAny, "")
+	l.checkRefs("permissions.lead", c.Permissions.Lead, refAny, "")
+	l.checkRefs("permissions.rename", c.Permissions.Rename, refAny, "")
 
 	for _, name := range sortedKeys(c.Integrations) {
 		if in := c.Integrations[name]; !in.invalid && strings.TrimSpace(in.Type) == "" {

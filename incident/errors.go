@@ -21,4 +21,8 @@ var (
 	ErrNoLead                     = errors.New("name a lead")
 	ErrNoServices                 = errors.New("name at least one service")
 	ErrNotResolved                = errors.New("the incident is not resolved")
+	ErrTitleTooLong               = errors.New("the title is too long")
+	ErrSameTitle                  = errors.New("the incident already has that title")
+	ErrBadServiceName             = errors.New("is not a service name")
+	ErrImpactStartTooEarly        = errors.New("impact start too far back")
 )

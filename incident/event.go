@@ -31,6 +31,7 @@ const (
 	KindResolved         Kind = "resolved"
 	KindImpactStartMoved Kind = "impact_start_moved"
 	KindPermissionDenied Kind = "permission_denied"
+	KindRenamed          Kind = "renamed"
 )
 
 // Source is how an event came about.

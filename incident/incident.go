@@ -109,6 +109,12 @@ func (i *Incident) ChannelOn(platform string) (ChannelRef, bool) {
 	return ChannelRef{}, false
 }
 
+// HasLead reports whether a person leads the incident. An incident the
+// system declared (from an alert) has nobody yet, and may be claimed.
+func (i *Incident) HasLead() bool {
+	return !i.Lead.IsZero() && i.Lead.Platform != PlatformSystem
+}
+
 // IsLead reports whether a is the incident's lead.
 func (i *Incident) IsLead(a Actor) bool { return i.Lead.Same(a) }
 

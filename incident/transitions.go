@@ -8,11 +8,12 @@ import (
 
 // Declare opens a new incident at time at. The incident has no ID or key
 // until a store assigns them. Impact starts at the declaration unless moved
-// earlier later on; the declarer leads until someone else is named.
+// earlier later on; the declarer leads until someone else is named. The
+// title is cleaned (CleanText, one line) and at most MaxTitleLen long.
 func Declare(at time.Time, by Actor, sev Severity, title string) (*Incident, Event, error) {
-	title = strings.TrimSpace(title)
-	if title == "" {
-		return nil, Event{}, ErrEmptyTitle
+	title, err := cleanTitle(title)
+	if err != nil {
+		return nil, Event{}, err
 	}
 	if sev == "" {
 		sev = DefaultSeverity
@@ -61,7 +62,9 @@ func (i *Incident) SetSeverity(at time.Time, by Actor, sev Severity) (Event, err
 		map[string]any{"from": string(from), "to": string(sev)}), nil
 }
 
-// AssignLead makes lead the incident lead.
+// AssignLead makes lead the incident lead. Who may do so is the caller's
+// rule (see HasLead); the event records who changed it from whom to whom,
+// by reference ("from" is empty when nobody led).
 func (i *Incident) AssignLead(at time.Time, by Actor, lead Actor) (Event, error) {
 	if err := i.mustBeOpen(); err != nil {
 		return Event{}, err
@@ -72,20 +75,49 @@ func (i *Incident) AssignLead(at time.Time, by Actor, lead Actor) (Event, error)
 	if i.Lead.Same(lead) {
 		return Event{}, ErrSameLead
 	}
+	lead.Name = CleanText(lead.Name, SingleLine)
+	from := ""
+	if i.HasLead() {
+		from = i.Lead.Ref()
+	}
 	i.Lead = lead
 	return NewEvent(at, KindLeadAssigned, by, lead.Display(),
-		map[string]any{"lead": lead.Ref()}), nil
+		map[string]any{"lead": lead.Ref(), "from": from, "to": lead.Ref()}), nil
 }
 
-// SetServices replaces the services the incident affects.
+// Rename gives the incident a new title, cleaned and bounded as Declare's.
+func (i *Incident) Rename(at time.Time, by Actor, title string) (Event, error) {
+	if err := i.mustBeOpen(); err != nil {
+		return Event{}, err
+	}
+	title, err := cleanTitle(title)
+	if err != nil {
+		return Event{}, err
+	}
+	if title == i.Title {
+		return Event{}, ErrSameTitle
+	}
+	from := i.Title
+	i.Title = title
+	return NewEvent(at, KindRenamed, by, title, map[string]any{"from": from, "to": title}), nil
+}
+
+// SetServices replaces the services the incident affects. Every name must
+// pass ParseServiceName; empty ones (from "a, , b") are skipped.
 func (i *Incident) SetServices(at time.Time, by Actor, names []string) (Event, error) {
 	if err := i.mustBeOpen(); err != nil {
 		return Event{}, err
 	}
 	var clean []string
 	for _, n := range names {
-		n = strings.ToLower(strings.Trim(strings.TrimSpace(n), ","))
-		if n != "" && !slices.Contains(clean, n) {
+		if n = strings.Trim(strings.TrimSpace(n), ","); n == "" {
+			continue
+		}
+		n, err := ParseServiceName(n)
+		if err != nil {
+			return Event{}, err
+		}
+		if !slices.Contains(clean, n) {
 			clean = append(clean, n)
 		}
 	}
@@ -102,13 +134,13 @@ func (i *Incident) Update(at time.Time, by Actor, text string) (Event, error) {
 	if err := i.mustBeOpen(); err != nil {
 		return Event{}, err
 	}
-	return NewEvent(at, KindStatusUpdate, by, text, nil), nil
+	return NewEvent(at, KindStatusUpdate, by, CleanText(text, MultiLine), nil), nil
 }
 
 // Note records a note. Notes are allowed on resolved incidents too: people
 // remember things afterwards.
 func (i *Incident) Note(at time.Time, by Actor, text string) (Event, error) {
-	return NewEvent(at, KindNote, by, text, nil), nil
+	return NewEvent(at, KindNote, by, CleanText(text, MultiLine), nil), nil
 }
 
 // Mitigate records that customer impact has stopped. The first mitigation
@@ -129,7 +161,7 @@ func (i *Incident) Mitigate(at time.Time, by Actor, how string) (Event, error) {
 		t := at
 		i.Windows[n-1].End = &t
 	}
-	return NewEvent(at, KindMitigated, by, how, nil), nil
+	return NewEvent(at, KindMitigated, by, CleanText(how, MultiLine), nil), nil
 }
 
 // Regress records that customer impact is back after a mitigation.
@@ -142,7 +174,7 @@ func (i *Incident) Regress(at time.Time, by Actor, what string) (Event, error) {
 	}
 	i.Impact = ImpactOngoing
 	i.Windows = append(i.Windows, Window{Start: at})
-	return NewEvent(at, KindRegressed, by, what, map[string]any{"regression": len(i.Windows) - 1}), nil
+	return NewEvent(at, KindRegressed, by, CleanText(what, MultiLine), map[string]any{"regression": len(i.Windows) - 1}), nil
 }
 
 // Diagnose records that the cause is identified.
@@ -150,7 +182,7 @@ func (i *Incident) Diagnose(at time.Time, by Actor, cause string) (Event, error)
 	if err := i.mustBeOpen(); err != nil {
 		return Event{}, err
 	}
-	cause = strings.TrimSpace(cause)
+	cause = CleanText(cause, MultiLine)
 	if cause == "" {
 		return Event{}, ErrEmptyCause
 	}
@@ -170,7 +202,7 @@ func (i *Incident) FailForward(at time.Time, by Actor, reason string) (Event, er
 	if err := i.mustBeOpen(); err != nil {
 		return Event{}, err
 	}
-	reason = strings.TrimSpace(reason)
+	reason = CleanText(reason, MultiLine)
 	if reason == "" {
 		return Event{}, ErrEmptyReason
 	}
@@ -215,7 +247,7 @@ func (i *Incident) Resolve(at time.Time, by Actor, summary string) (Event, error
 		return Event{}, err
 	}
 	i.State = StateResolved
-	i.Summary = strings.TrimSpace(summary)
+	i.Summary = CleanText(summary, MultiLine)
 	t := at
 	i.ResolvedAt = &t
 	return NewEvent(at, KindResolved, by, i.Summary,

@@ -360,12 +360,12 @@ func TestBackgroundSender(t *testing.T) {
 	waitFor("[1] Yes, mitigated")
 	waitFor("INC-1> ")
 	fmt.Fprintln(pw, "1")
-	waitFor("impact mitigated · cause unknown · lead alice\nINC-1> ")
+	waitFor("impact mitigated · cause unknown · lead alice · Checkout errors\nINC-1> ")
 	// Something the engine did not cause arrives while the prompt waits.
 	if _, err := a.Post(ctx, "INC-1", *new(bot.Message).Textf("Is customer impact mitigated?"), bot.PostOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	waitFor("lead alice\nINC-1> \nIs customer impact mitigated?\nINC-1> ")
+	waitFor("lead alice · Checkout errors\nINC-1> \nIs customer impact mitigated?\nINC-1> ")
 	pw.Close()
 	if err := <-done; err != nil {
 		t.Fatalf("Run: %v", err)

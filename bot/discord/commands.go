@@ -65,6 +65,9 @@ var subcommands = []subSpec{
 	{name: bot.CmdLead, desc: "Name the incident lead", scoped: true, opts: []optSpec{
 		{name: "user", desc: "Who leads", kind: optUser, required: true},
 	}},
+	{name: bot.CmdRename, desc: "Give the incident a new title", scoped: true, opts: []optSpec{
+		{name: "title", desc: "The new title", required: true, maxLen: 200},
+	}},
 	{name: bot.CmdUpdate, desc: "Post a status update", scoped: true, opts: []optSpec{
 		{name: "text", desc: "The update", required: true, maxLen: 2000},
 	}},

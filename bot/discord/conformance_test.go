@@ -131,7 +131,7 @@ func TestDiscordConformance(t *testing.T) {
 		t.Fatalf("no %q to click in %s", label, ch)
 	}
 
-	titles := []string{scenario.Titles[0][:200], scenario.Titles[1]}
+	titles, stored := scenario.Declared, scenario.Stored
 	for i, title := range titles {
 		key := fmt.Sprintf("INC-%d", i+1)
 		command(lobby, "declare", discordtest.Str("title", title), discordtest.Str("severity", "sev1"))
@@ -169,7 +169,7 @@ func TestDiscordConformance(t *testing.T) {
 		e.drain()
 
 		inc, _ = e.store.GetIncidentByKey(context.Background(), key)
-		if inc.Title != title || inc.Open() || inc.MitigatedAt == nil || inc.Lead.ID != bob.ID {
+		if inc.Title != stored[i] || inc.Open() || inc.MitigatedAt == nil || inc.Lead.ID != bob.ID {
 			t.Errorf("%s: %+v", key, inc)
 		}
 		evs := e.events(key)

@@ -112,7 +112,7 @@ func TestSlackConformance(t *testing.T) {
 	}
 
 	// Declared by typing (Slack escapes what was typed) and from the form.
-	slash("CLOBBY", "declare sev1 "+strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(scenario.Titles[0]))
+	slash("CLOBBY", "declare sev1 "+strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(scenario.Declared[0]))
 	slash("CLOBBY", "")
 	views := h.fake.OK("views.open")
 	if len(views) != 1 {
@@ -123,7 +123,7 @@ func TestSlackConformance(t *testing.T) {
 		"type": "view_submission", "team": map[string]any{"id": "T1"}, "user": map[string]any{"id": "U1", "name": "alice"},
 		"view": map[string]any{"id": "V1", "type": "modal", "callback_id": CallbackDeclare, "private_metadata": view["private_metadata"],
 			"state": map[string]any{"values": map[string]any{
-				"title":    map[string]any{"title": map[string]any{"type": "plain_text_input", "value": scenario.Titles[1]}},
+				"title":    map[string]any{"title": map[string]any{"type": "plain_text_input", "value": scenario.Declared[1]}},
 				"severity": map[string]any{"severity": map[string]any{"type": "static_select", "selected_option": map[string]any{"value": "sev2"}}},
 				"services": map[string]any{"services": map[string]any{"type": "plain_text_input", "value": scenario.Service}},
 			}}},
@@ -175,7 +175,7 @@ func TestSlackConformance(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if inc.Title != scenario.Titles[i] || inc.Open() || inc.MitigatedAt == nil || inc.Lead.ID != "U2" {
+		if inc.Title != scenario.Stored[i] || inc.Open() || inc.MitigatedAt == nil || inc.Lead.ID != "U2" {
 			t.Errorf("%s: %+v", key, inc)
 		}
 		evs := h.events(key)

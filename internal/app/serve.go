@@ -302,6 +302,8 @@ func EngineOptions(cfg *config.Config, store storage.Store, clk clock.Clock, log
 			Resolve:     cfg.Permissions.Resolve,
 			Severity:    cfg.Permissions.Severity,
 			ImpactStart: cfg.Permissions.ImpactStart,
+			Lead:        cfg.Permissions.Lead,
+			Rename:      cfg.Permissions.Rename,
 		},
 		Groups:     groups,
 		Responders: responders,

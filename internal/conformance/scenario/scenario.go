@@ -36,6 +36,14 @@ var Titles = []string{
 	"<!channel> @everyone @here <@&123> <@U2> [x](https://evil.example) *bold* \u200b\u200f\u202eRTL\u202c 🔥🧯 & <b>",
 }
 
+// Declared are the Titles as the scenarios type them: at most 200
+// characters, the most a title may have.
+var Declared = []string{Titles[0][:200], Titles[1]}
+
+// Stored are the titles as the bot keeps them: the same words without the
+// invisible and reordering characters, and mention tokens as plain names.
+var Stored = []string{Declared[0], "@channel @everyone @here @123 @U2 [x](https://evil.example) *bold* RTL 🔥🧯 & <b>"}
+
 // World is one replica's engine side.
 type World struct {
 	Engine   *bot.Engine
