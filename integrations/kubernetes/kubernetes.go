@@ -111,7 +111,6 @@ type Client struct {
 	cfg       Config
 	http      *httpx.Client
 	tokenFile string // read at every call when set
-	server    string
 }
 
 var _ actions.Integration = (*Client)(nil)
