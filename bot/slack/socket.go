@@ -33,11 +33,8 @@ func (a *Adapter) RunSocketMode(ctx context.Context) error {
 	go func() {
 		defer close(done)
 		_ = retry.Do(ctx, retry.Reconnect, func(func()) error {
-			err := sm.RunContext(ctx)
+			err := sm.RunContext(ctx) // never nil: it returns when the connection ends
 			a.setSocket(false)
-			if err == nil {
-				err = errors.New("connection closed")
-			}
 			return err
 		}, func(err error, next time.Duration) {
 			a.log.ErrorContext(ctx, "slack Socket Mode stopped; reconnecting", "err", sanitize(err), "retry_in", next)
