@@ -15,8 +15,8 @@ import (
 	"github.com/tourniquet/tourniquet/actions"
 	"github.com/tourniquet/tourniquet/incident"
 	"github.com/tourniquet/tourniquet/integrations/argocd"
-	"github.com/tourniquet/tourniquet/integrations/httpx"
-	"github.com/tourniquet/tourniquet/integrations/httpx/httpxtest"
+	"github.com/tourniquet/tourniquet/integrations/kit/httpx"
+	"github.com/tourniquet/tourniquet/integrations/kit/httpx/httpxtest"
 )
 
 const token = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ0b3VybmlxdWV0In0.c2VjcmV0LXNpZ25hdHVyZQ"

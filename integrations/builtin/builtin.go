@@ -16,10 +16,10 @@ import (
 	"github.com/tourniquet/tourniquet/integrations/argocd"
 	"github.com/tourniquet/tourniquet/integrations/flagsmith"
 	"github.com/tourniquet/tourniquet/integrations/githubactions"
-	"github.com/tourniquet/tourniquet/integrations/httpx"
+	"github.com/tourniquet/tourniquet/integrations/kit/httpx"
+	"github.com/tourniquet/tourniquet/integrations/kit/spec"
 	"github.com/tourniquet/tourniquet/integrations/kubernetes"
 	"github.com/tourniquet/tourniquet/integrations/launchdarkly"
-	"github.com/tourniquet/tourniquet/integrations/spec"
 	"github.com/tourniquet/tourniquet/integrations/unleash"
 	"github.com/tourniquet/tourniquet/integrations/webhook"
 )

@@ -9,8 +9,8 @@ import (
 
 	"github.com/tourniquet/tourniquet/actions"
 	"github.com/tourniquet/tourniquet/integrations/builtin"
-	"github.com/tourniquet/tourniquet/integrations/httpx"
-	"github.com/tourniquet/tourniquet/integrations/httpx/httpxtest"
+	"github.com/tourniquet/tourniquet/integrations/kit/httpx"
+	"github.com/tourniquet/tourniquet/integrations/kit/httpx/httpxtest"
 )
 
 func TestEveryTypeBuildsValidatesAndDeclaresParams(t *testing.T) {

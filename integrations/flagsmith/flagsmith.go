@@ -11,8 +11,8 @@ import (
 
 	"github.com/tourniquet/tourniquet/actions"
 	"github.com/tourniquet/tourniquet/config"
-	"github.com/tourniquet/tourniquet/integrations/httpx"
-	"github.com/tourniquet/tourniquet/integrations/spec"
+	"github.com/tourniquet/tourniquet/integrations/kit/httpx"
+	"github.com/tourniquet/tourniquet/integrations/kit/spec"
 )
 
 // Type is the integration type in the configuration.

@@ -16,8 +16,8 @@ import (
 
 	"github.com/tourniquet/tourniquet/actions"
 	"github.com/tourniquet/tourniquet/incident"
-	"github.com/tourniquet/tourniquet/integrations/httpx"
-	"github.com/tourniquet/tourniquet/integrations/httpx/httpxtest"
+	"github.com/tourniquet/tourniquet/integrations/kit/httpx"
+	"github.com/tourniquet/tourniquet/integrations/kit/httpx/httpxtest"
 	"github.com/tourniquet/tourniquet/integrations/kubernetes"
 )
 

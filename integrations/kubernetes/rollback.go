@@ -13,8 +13,8 @@ import (
 	"strings"
 
 	"github.com/tourniquet/tourniquet/actions"
-	"github.com/tourniquet/tourniquet/integrations/httpx"
-	"github.com/tourniquet/tourniquet/integrations/spec"
+	"github.com/tourniquet/tourniquet/integrations/kit/httpx"
+	"github.com/tourniquet/tourniquet/integrations/kit/spec"
 )
 
 // Annotations and labels the rollback reads and writes.

@@ -18,7 +18,7 @@ import (
 
 	"github.com/tourniquet/tourniquet/actions"
 	"github.com/tourniquet/tourniquet/config"
-	"github.com/tourniquet/tourniquet/integrations/spec"
+	"github.com/tourniquet/tourniquet/integrations/kit/spec"
 )
 
 // Type is the integration type of the sandbox.

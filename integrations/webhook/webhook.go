@@ -17,9 +17,9 @@ import (
 
 	"github.com/tourniquet/tourniquet/actions"
 	"github.com/tourniquet/tourniquet/config"
-	"github.com/tourniquet/tourniquet/integrations/httpx"
-	"github.com/tourniquet/tourniquet/integrations/spec"
-	"github.com/tourniquet/tourniquet/integrations/tmpl"
+	"github.com/tourniquet/tourniquet/integrations/kit/httpx"
+	"github.com/tourniquet/tourniquet/integrations/kit/spec"
+	"github.com/tourniquet/tourniquet/integrations/kit/tmpl"
 )
 
 // Type is the integration type in the configuration.

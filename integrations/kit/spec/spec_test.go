@@ -8,7 +8,7 @@ import (
 	"github.com/tourniquet/tourniquet/actions"
 	"github.com/tourniquet/tourniquet/config"
 	"github.com/tourniquet/tourniquet/incident"
-	"github.com/tourniquet/tourniquet/integrations/spec"
+	"github.com/tourniquet/tourniquet/integrations/kit/spec"
 )
 
 func TestParamsCheck(t *testing.T) {

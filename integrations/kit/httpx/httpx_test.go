@@ -13,8 +13,8 @@ import (
 	"time"
 
 	"github.com/tourniquet/tourniquet/actions"
-	"github.com/tourniquet/tourniquet/integrations/httpx"
-	"github.com/tourniquet/tourniquet/integrations/httpx/httpxtest"
+	"github.com/tourniquet/tourniquet/integrations/kit/httpx"
+	"github.com/tourniquet/tourniquet/integrations/kit/httpx/httpxtest"
 	"github.com/tourniquet/tourniquet/internal/clock"
 )
 

@@ -7,7 +7,7 @@ import (
 
 	"github.com/tourniquet/tourniquet/actions"
 	"github.com/tourniquet/tourniquet/incident"
-	"github.com/tourniquet/tourniquet/integrations/tmpl"
+	"github.com/tourniquet/tourniquet/integrations/kit/tmpl"
 )
 
 var req = actions.Request{
