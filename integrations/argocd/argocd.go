@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/tourniquet/tourniquet/actions"
+	"github.com/tourniquet/tourniquet/actiontype"
 	"github.com/tourniquet/tourniquet/config"
 	"github.com/tourniquet/tourniquet/integrations/kit/httpx"
 	"github.com/tourniquet/tourniquet/integrations/kit/spec"
@@ -74,14 +74,14 @@ var paramSpec = spec.Params{List: []spec.Param{
 	{Name: "app_namespace", Doc: "the application's namespace, when not Argo CD's own"},
 }}
 
-// Client rolls Argo CD applications back. It satisfies actions.Integration.
+// Client rolls Argo CD applications back. It satisfies actiontype.Integration.
 type Client struct {
 	name string
 	cfg  Config
 	http *httpx.Client
 }
 
-var _ actions.Integration = (*Client)(nil)
+var _ actiontype.Integration = (*Client)(nil)
 
 // New returns the client for the integration named name.
 func New(name string, in config.Integration, opts ...Option) (*Client, error) {
@@ -166,9 +166,9 @@ type SyncRequest struct {
 
 // Run rolls the application back to its previous deployment, or, for an
 // undo, syncs it to its target revision.
-func (c *Client) Run(ctx context.Context, req actions.Request) (actions.Result, error) {
+func (c *Client) Run(ctx context.Context, req actiontype.Request) (actiontype.Result, error) {
 	if p := paramSpec.Missing(req.Params); len(p) > 0 {
-		return actions.Result{}, c.http.Fail("action param %s", p[0])
+		return actiontype.Result{}, c.http.Fail("action param %s", p[0])
 	}
 	name := spec.Pick(req.Params, "application", "")
 	ns := spec.Pick(req.Params, "app_namespace", c.cfg.AppNamespace)
@@ -179,7 +179,7 @@ func (c *Client) Run(ctx context.Context, req actions.Request) (actions.Result, 
 	path := []string{"api", "v1", "applications", name}
 	var app Application
 	if _, err := c.http.Do(ctx, httpx.Request{Path: path, Query: query, Out: &app, What: "application " + name}); err != nil {
-		return actions.Result{}, err
+		return actiontype.Result{}, err
 	}
 	link := c.link(name, app.Metadata.Namespace)
 
@@ -190,18 +190,18 @@ func (c *Client) Run(ctx context.Context, req actions.Request) (actions.Result, 
 			JSON:   SyncRequest{Name: name, Prune: c.cfg.Prune, AppNamespace: ns},
 			What:   "application " + name,
 		}); err != nil {
-			return actions.Result{}, err
+			return actiontype.Result{}, err
 		}
 		target := "its target revision"
 		if app.Spec.Source != nil && app.Spec.Source.TargetRevision != "" {
 			target += " " + app.Spec.Source.TargetRevision
 		}
-		return actions.Result{Summary: c.http.Scrub("Argo CD application " + name + " synced to " + target), URL: link}, nil
+		return actiontype.Result{Summary: c.http.Scrub("Argo CD application " + name + " synced to " + target), URL: link}, nil
 	}
 
 	h := app.Status.History
 	if len(h) < 2 {
-		return actions.Result{}, c.http.Fail("application %s has %d deployment(s) in its history; a rollback needs at least two", name, len(h))
+		return actiontype.Result{}, c.http.Fail("application %s has %d deployment(s) in its history; a rollback needs at least two", name, len(h))
 	}
 	prev, cur := h[len(h)-2], h[len(h)-1]
 	if _, err := c.http.Do(ctx, httpx.Request{
@@ -210,9 +210,9 @@ func (c *Client) Run(ctx context.Context, req actions.Request) (actions.Result, 
 		JSON:   RollbackRequest{Name: name, ID: int64(prev.ID), Prune: c.cfg.Prune, AppNamespace: ns},
 		What:   "application " + name,
 	}); err != nil {
-		return actions.Result{}, err
+		return actiontype.Result{}, err
 	}
-	return actions.Result{
+	return actiontype.Result{
 		Summary: c.http.Scrub(fmt.Sprintf("Argo CD application %s rolled back from %s to %s", name, describe(cur), describe(prev))),
 		URL:     link,
 	}, nil

@@ -11,7 +11,7 @@ package builtin
 import (
 	"fmt"
 
-	"github.com/tourniquet/tourniquet/actions"
+	"github.com/tourniquet/tourniquet/actiontype"
 	"github.com/tourniquet/tourniquet/config"
 	"github.com/tourniquet/tourniquet/integrations/argocd"
 	"github.com/tourniquet/tourniquet/integrations/flagsmith"
@@ -44,7 +44,7 @@ func Known(typ string) bool {
 // New returns the client of the integration named name; ok is false when
 // in.Type is not one of Types. opts set the base URL, timeout, HTTP client
 // or clock (tests).
-func New(name string, in config.Integration, opts ...httpx.Option) (it actions.Integration, ok bool, err error) {
+func New(name string, in config.Integration, opts ...httpx.Option) (it actiontype.Integration, ok bool, err error) {
 	switch in.Type {
 	case webhook.Type:
 		it, err = nilSafe(webhook.New(name, in, opts...))
@@ -70,7 +70,7 @@ func New(name string, in config.Integration, opts ...httpx.Option) (it actions.I
 }
 
 // nilSafe keeps a nil *Client from becoming a non-nil interface.
-func nilSafe[C actions.Integration](c C, err error) (actions.Integration, error) {
+func nilSafe[C actiontype.Integration](c C, err error) (actiontype.Integration, error) {
 	if err != nil {
 		return nil, err
 	}

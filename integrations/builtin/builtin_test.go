@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/tourniquet/tourniquet/actions"
+	"github.com/tourniquet/tourniquet/actiontype"
 	"github.com/tourniquet/tourniquet/integrations/builtin"
 	"github.com/tourniquet/tourniquet/integrations/kit/httpx"
 	"github.com/tourniquet/tourniquet/integrations/kit/httpx/httpxtest"
@@ -70,7 +70,7 @@ func TestOptionsReachTheClient(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := it.Run(context.Background(), actions.Request{RunID: "r", Params: map[string]string{"flag": "f"}}); err != nil {
+	if _, err := it.Run(context.Background(), actiontype.Request{RunID: "r", Params: map[string]string{"flag": "f"}}); err != nil {
 		t.Fatal(err)
 	}
 	if got != "/api/v2/flags/p/f" {

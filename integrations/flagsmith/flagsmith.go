@@ -9,7 +9,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/tourniquet/tourniquet/actions"
+	"github.com/tourniquet/tourniquet/actiontype"
 	"github.com/tourniquet/tourniquet/config"
 	"github.com/tourniquet/tourniquet/integrations/kit/httpx"
 	"github.com/tourniquet/tourniquet/integrations/kit/spec"
@@ -92,14 +92,14 @@ func paramSpec(env string) spec.Params {
 }
 
 // Client disables and enables Flagsmith features. It satisfies
-// actions.Integration.
+// actiontype.Integration.
 type Client struct {
 	name string
 	cfg  Config
 	http *httpx.Client
 }
 
-var _ actions.Integration = (*Client)(nil)
+var _ actiontype.Integration = (*Client)(nil)
 
 // New returns the client for the integration named name.
 func New(name string, in config.Integration, opts ...Option) (*Client, error) {
@@ -160,9 +160,9 @@ func (f *featureStates) UnmarshalJSON(b []byte) error {
 }
 
 // Run disables the feature in the environment, or enables it for an undo.
-func (c *Client) Run(ctx context.Context, req actions.Request) (actions.Result, error) {
+func (c *Client) Run(ctx context.Context, req actiontype.Request) (actiontype.Result, error) {
 	if p := paramSpec(c.cfg.Environment).Missing(req.Params); len(p) > 0 {
-		return actions.Result{}, c.http.Fail("action param %s", p[0])
+		return actiontype.Result{}, c.http.Fail("action param %s", p[0])
 	}
 	feature := spec.Pick(req.Params, "feature", "")
 	env := spec.Pick(req.Params, "environment", c.cfg.Environment)
@@ -176,7 +176,7 @@ func (c *Client) Run(ctx context.Context, req actions.Request) (actions.Result, 
 		Out:           &list,
 		What:          "environment " + env,
 	}); err != nil {
-		return actions.Result{}, err
+		return actiontype.Result{}, err
 	}
 	var found []FeatureState
 	for _, fs := range list.Results {
@@ -186,10 +186,10 @@ func (c *Client) Run(ctx context.Context, req actions.Request) (actions.Result, 
 	}
 	switch len(found) {
 	case 0:
-		return actions.Result{}, c.http.Fail("feature %s not found in environment %s", feature, env)
+		return actiontype.Result{}, c.http.Fail("feature %s not found in environment %s", feature, env)
 	case 1:
 	default:
-		return actions.Result{}, c.http.Fail("%d feature states match %s in environment %s; refusing to guess", len(found), feature, env)
+		return actiontype.Result{}, c.http.Fail("%d feature states match %s in environment %s; refusing to guess", len(found), feature, env)
 	}
 	fs := found[0]
 
@@ -203,12 +203,12 @@ func (c *Client) Run(ctx context.Context, req actions.Request) (actions.Result, 
 		Out:           &got,
 		What:          "feature state of " + feature,
 	}); err != nil {
-		return actions.Result{}, err
+		return actiontype.Result{}, err
 	}
 	if got.ID != 0 && got.Enabled != enabled {
-		return actions.Result{}, c.http.Fail("the change was accepted but feature %s is still %s", feature, word(!enabled))
+		return actiontype.Result{}, c.http.Fail("the change was accepted but feature %s is still %s", feature, word(!enabled))
 	}
-	return actions.Result{
+	return actiontype.Result{
 		Summary: c.http.Scrub("Flagsmith feature " + feature + " " + word(enabled) + " in environment " + env),
 		URL:     c.link(env, fs.Feature),
 	}, nil

@@ -12,7 +12,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/tourniquet/tourniquet/actions"
+	"github.com/tourniquet/tourniquet/actiontype"
 	"github.com/tourniquet/tourniquet/config"
 	"github.com/tourniquet/tourniquet/integrations/kit/httpx"
 	"github.com/tourniquet/tourniquet/integrations/kit/spec"
@@ -105,7 +105,7 @@ func paramSpec(haveNamespace bool) spec.Params {
 	}}
 }
 
-// Client rolls Deployments back. It satisfies actions.Integration.
+// Client rolls Deployments back. It satisfies actiontype.Integration.
 type Client struct {
 	name      string
 	cfg       Config
@@ -113,7 +113,7 @@ type Client struct {
 	tokenFile string // read at every call when set
 }
 
-var _ actions.Integration = (*Client)(nil)
+var _ actiontype.Integration = (*Client)(nil)
 
 // New returns the client for the integration named name.
 func New(name string, in config.Integration, opts ...Option) (*Client, error) {

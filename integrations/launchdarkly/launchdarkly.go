@@ -7,7 +7,7 @@ import (
 	"net/url"
 	"time"
 
-	"github.com/tourniquet/tourniquet/actions"
+	"github.com/tourniquet/tourniquet/actiontype"
 	"github.com/tourniquet/tourniquet/config"
 	"github.com/tourniquet/tourniquet/integrations/kit/httpx"
 	"github.com/tourniquet/tourniquet/integrations/kit/spec"
@@ -79,14 +79,14 @@ func paramSpec(project, env string) spec.Params {
 }
 
 // Client turns LaunchDarkly flags off and on. It satisfies
-// actions.Integration.
+// actiontype.Integration.
 type Client struct {
 	name string
 	cfg  Config
 	http *httpx.Client
 }
 
-var _ actions.Integration = (*Client)(nil)
+var _ actiontype.Integration = (*Client)(nil)
 
 // New returns the client for the integration named name.
 func New(name string, in config.Integration, opts ...Option) (*Client, error) {
@@ -139,9 +139,9 @@ type Environment struct {
 }
 
 // Run turns the flag off in the environment, or on for an undo.
-func (c *Client) Run(ctx context.Context, req actions.Request) (actions.Result, error) {
+func (c *Client) Run(ctx context.Context, req actiontype.Request) (actiontype.Result, error) {
 	if p := paramSpec(c.cfg.Project, c.cfg.Environment).Missing(req.Params); len(p) > 0 {
-		return actions.Result{}, c.http.Fail("action param %s", p[0])
+		return actiontype.Result{}, c.http.Fail("action param %s", p[0])
 	}
 	flag := spec.Pick(req.Params, "flag", "")
 	project := spec.Pick(req.Params, "project", c.cfg.Project)
@@ -160,12 +160,12 @@ func (c *Client) Run(ctx context.Context, req actions.Request) (actions.Result, 
 		What:        "flag " + flag + " in project " + project,
 	})
 	if err != nil {
-		return actions.Result{}, err
+		return actiontype.Result{}, err
 	}
 	if e, ok := got.Environments[env]; ok && e.On != req.Undo {
-		return actions.Result{}, c.http.Fail("the change was accepted but flag %s is still not %s in %s", flag, state, env)
+		return actiontype.Result{}, c.http.Fail("the change was accepted but flag %s is still not %s in %s", flag, state, env)
 	}
-	return actions.Result{
+	return actiontype.Result{
 		Summary: c.http.Scrub("LaunchDarkly flag " + flag + " turned " + state + " in " + env + " (project " + project + ")"),
 		URL:     c.link(project, flag, env),
 	}, nil

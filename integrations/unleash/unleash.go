@@ -5,7 +5,7 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/tourniquet/tourniquet/actions"
+	"github.com/tourniquet/tourniquet/actiontype"
 	"github.com/tourniquet/tourniquet/config"
 	"github.com/tourniquet/tourniquet/integrations/kit/httpx"
 	"github.com/tourniquet/tourniquet/integrations/kit/spec"
@@ -75,14 +75,14 @@ func paramSpec(env string) spec.Params {
 }
 
 // Client turns Unleash feature flags off and on. It satisfies
-// actions.Integration.
+// actiontype.Integration.
 type Client struct {
 	name string
 	cfg  Config
 	http *httpx.Client
 }
 
-var _ actions.Integration = (*Client)(nil)
+var _ actiontype.Integration = (*Client)(nil)
 
 // New returns the client for the integration named name.
 func New(name string, in config.Integration, opts ...Option) (*Client, error) {
@@ -114,9 +114,9 @@ func NewClient(name string, cfg Config, opts ...Option) (*Client, error) {
 func (c *Client) Name() string { return c.name }
 
 // Run turns the feature off in the environment, or on for an undo.
-func (c *Client) Run(ctx context.Context, req actions.Request) (actions.Result, error) {
+func (c *Client) Run(ctx context.Context, req actiontype.Request) (actiontype.Result, error) {
 	if p := paramSpec(c.cfg.Environment).Missing(req.Params); len(p) > 0 {
-		return actions.Result{}, c.http.Fail("action param %s", p[0])
+		return actiontype.Result{}, c.http.Fail("action param %s", p[0])
 	}
 	feature := spec.Pick(req.Params, "feature", "")
 	project := spec.Pick(req.Params, "project", c.cfg.Project)
@@ -131,9 +131,9 @@ func (c *Client) Run(ctx context.Context, req actions.Request) (actions.Result, 
 		What:   "feature " + feature + " or environment " + env + " in project " + project,
 	})
 	if err != nil {
-		return actions.Result{}, err
+		return actiontype.Result{}, err
 	}
-	return actions.Result{
+	return actiontype.Result{
 		Summary: c.http.Scrub("Unleash feature " + feature + " turned " + state + " in " + env + " (project " + project + ")"),
 		URL:     httpx.MustJoin(c.http.BaseURL(), "projects", project, "features", feature),
 	}, nil

@@ -25,7 +25,7 @@ import (
 	"text/template"
 	"text/template/parse"
 
-	"github.com/tourniquet/tourniquet/actions"
+	"github.com/tourniquet/tourniquet/actiontype"
 )
 
 // Vars are the variables a template sees.
@@ -47,7 +47,7 @@ type Actor struct {
 }
 
 // FromRequest returns the variables of a run.
-func FromRequest(req actions.Request) Vars {
+func FromRequest(req actiontype.Request) Vars {
 	params := req.Params
 	if params == nil {
 		params = map[string]string{}
