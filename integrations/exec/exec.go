@@ -56,11 +56,12 @@ type Config struct {
 	OutputLimit int
 }
 
+// Descriptor describes the integration type to wiring (internal/app): the
+// checks of its settings, the action params it accepts, and its client.
+var Descriptor = spec.Descriptor{Type: Type, Validate: Validate, Params: Params, New: build}
+
 // Validate checks the integration's settings for check-config.
 func Validate(in config.Integration) []config.Problem { return parser.Validate(in) }
-
-// ConfigFrom parses an integration entry.
-func ConfigFrom(in config.Integration) (Config, error) { return parser.Config(in) }
 
 func parse(c *spec.Checker, in config.Integration) Config {
 	cfg := Config{Secrets: maps.Clone(in.Secrets), Dir: strings.TrimSpace(in.Get("dir")),
@@ -196,11 +197,21 @@ var _ actiontype.Integration = (*Client)(nil)
 
 // New returns the client of the integration named name.
 func New(name string, in config.Integration) (*Client, error) {
-	cfg, err := ConfigFrom(in)
+	cfg, err := parser.Config(in)
 	if err != nil {
 		return nil, err
 	}
 	return NewClient(name, cfg), nil
+}
+
+// build is New as [spec.Descriptor] wants it: no client is a nil
+// Integration.
+func build(name string, in config.Integration) (actiontype.Integration, error) {
+	c, err := New(name, in)
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
 }
 
 // NewClient returns a client for cfg.
