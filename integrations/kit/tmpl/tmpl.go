@@ -13,6 +13,10 @@
 // Templates are Go text/template with three extra functions: json (a value
 // as a JSON literal, quotes included: {"flag": {{json .Params.flag}}}),
 // pathescape and queryescape.
+//
+// It is support code under integrations/kit, not an integration: it may
+// import actiontype (the Request it reads) and the standard library,
+// nothing else of Tourniquet.
 package tmpl
 
 import (

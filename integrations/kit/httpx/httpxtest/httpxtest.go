@@ -3,6 +3,9 @@
 // test that runs them all against an integration's own fake ([Failures]),
 // and an assertion that a failure is classified right, names the system
 // and the status, and contains no secret in any printed form.
+//
+// It is imported by tests only. It may import actiontype, config, httpx and
+// the standard library, nothing else of Tourniquet.
 package httpxtest
 
 import (
