@@ -1,7 +1,7 @@
 // Package httpx is the small HTTP helper every HTTP integration client
-// shares, on net/http: a base URL that keeps its path prefix (self-hosted and
-// proxied instances), a per-call timeout, JSON requests and responses, and
-// one classification of failures into [*actiontype.Error]:
+// shares, on net/http: a base URL that keeps its path prefix (self-hosted
+// and proxied instances), a per-call timeout, JSON requests and responses,
+// and one classification of failures into [*actiontype.Error]:
 //
 //   - 2xx is success;
 //   - 401, 403, 404, 409, 422 and every other 4xx are permanent (trying
