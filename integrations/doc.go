@@ -1,8 +1,7 @@
 // Package integrations holds no code of its own: its folders are the
 // external systems a mitigation action can call, one package per
-// integration type (argocd, exec, flagsmith, githubactions, kubernetes,
-// launchdarkly, sandbox, unleash, webhook), and kit/, the support code
-// they share (httpx, tmpl, spec).
+// integration type (the list is internal/app's), and kit/, the support
+// code they share (httpx, tmpl, spec).
 //
 // An integration package implements actiontype.Integration and exports one
 // spec.Descriptor; internal/app lists the descriptors. It may import
