@@ -166,7 +166,6 @@ func (s *Service) refuseResolved(ctx context.Context, tx *bot.Tx, act Action, ru
 	return bot.ErrorReply("%s is resolved: mitigation actions no longer run on it. If customers are hurting again, declare a new incident.", tx.Incident.Key), nil
 }
 
-
 // loadRun finds the run a button names, in the invocation's incident.
 func (s *Service) loadRun(ctx context.Context, tx *bot.Tx, id string) (storage.ActionRun, *bot.Reply, error) {
 	r, err := tx.Q.GetActionRun(ctx, id)
