@@ -67,17 +67,26 @@ type harness struct {
 
 func newHarness(t *testing.T, opts bot.Options) *harness {
 	t.Helper()
+	return newHarnessWith(t, opts, Options{Echo: true})
+}
+
+// newHarnessWith is newHarness with the adapter's options: o.Out (default
+// a buffer), o.History, o.Echo and o.Color are used as given.
+func newHarnessWith(t *testing.T, opts bot.Options, o Options) *harness {
+	t.Helper()
 	h := &harness{t: t, store: storagetest.NewSQLite(t), clk: clock.NewFake(t0), out: &lockedBuffer{}}
 	opts.Store, opts.Clock = h.store, h.clk
 	h.engine = bot.NewEngine(opts)
-	h.a = New(Options{
-		Engine: h.engine, Out: h.out, User: alice, Echo: true,
-		Flush: func(ctx context.Context) error {
-			err := h.sender.Drain(ctx)
-			h.clk.Advance(time.Minute)
-			return err
-		},
-	})
+	o.Engine, o.User = h.engine, alice
+	if o.Out == nil {
+		o.Out = h.out
+	}
+	o.Flush = func(ctx context.Context) error {
+		err := h.sender.Drain(ctx)
+		h.clk.Advance(time.Minute)
+		return err
+	}
+	h.a = New(o)
 	h.sender = bot.NewSender(bot.SenderOptions{Store: h.store, Deliverers: []bot.Deliverer{h.a}, Clock: h.clk})
 	return h
 }
