@@ -51,6 +51,7 @@ var envVars = []envVar{
 	{name: "TOURNIQUET_LINK_SECRET", key: "link_secret", secret: func(c *Config) (*Secret, *string) { return &c.LinkSecret, &c.LinkSecretFile }},
 	{name: "TOURNIQUET_LOG_LEVEL", key: "log.level", str: func(c *Config) *string { return &c.Log.Level }},
 	{name: "TOURNIQUET_LOG_FORMAT", key: "log.format", str: func(c *Config) *string { return &c.Log.Format }},
+	{name: "TOURNIQUET_LOG_FILE", key: "log.file", str: func(c *Config) *string { return &c.Log.File }},
 }
 
 // EnvironmentVariables lists every variable Load reads, TOURNIQUET_CONFIG

@@ -199,7 +199,7 @@ func TestMigrateBothStores(t *testing.T) {
 }
 
 func TestUsageErrors(t *testing.T) {
-	if r := runCLI(t, nil, "", "frob"); r.code != 2 || !strings.Contains(r.stderr, `unknown command "frob"`) || !strings.Contains(r.stderr, "Usage:") {
+	if r := runCLI(t, nil, "", "frob"); r.code != 2 || !strings.Contains(r.stderr, `unknown command "frob"`) || !strings.Contains(r.stderr, `Run "tourniquet --help"`) {
 		t.Fatalf("unknown subcommand: %+v", r)
 	}
 	if r := runCLI(t, nil, "", "export", "INC-1", "--format", "pdf"); r.code != 2 || !strings.Contains(r.stderr, "json or md") {
