@@ -533,3 +533,32 @@ func TestConfirmAnsweredWithACommand(t *testing.T) {
 		"note/typed/console:alice",
 	)
 }
+
+// Counts read as words: "regressed once", "1 regression", never "1×" or
+// "regression(s)".
+func TestClocksReadAsWords(t *testing.T) {
+	h := newHarness(t, bot.Options{})
+	out := h.run(`
+/incident declare sev1 Payments down
+/incident mitigated
+/incident regressed
+/incident status
+/incident mitigated
+/incident status
+/incident regressed
+/incident status
+/incident mitigated
+/incident timeline
+`)
+	wantContains(t, out,
+		"(first mitigated after 1m, regressed once)",
+		", 1 regression · cause unknown",
+		"(first mitigated after 1m, regressed twice)",
+		", 2 regressions · cause unknown",
+	)
+	for _, bad := range []string{"×", "(s)", "1 regressions"} {
+		if strings.Contains(out, bad) {
+			t.Errorf("output has %q:\n%s", bad, out)
+		}
+	}
+}

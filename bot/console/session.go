@@ -196,7 +196,9 @@ const consoleHelp = `Console commands:
   /as <name>            act as console user console:<name> (/as alone: who you are)
   /channels             list the channels opened in this session
   /help                 this list
-  /quit                 leave (Ctrl-D too)`
+  /quit                 leave (Ctrl-D too)
+At a terminal: arrow-up and arrow-down recall earlier lines, Ctrl-R searches them,
+Ctrl-C drops the line being typed.`
 
 // invoke runs one command through the engine and prints the private reply.
 func (a *Adapter) invoke(ctx context.Context, ch, text string, src incident.Source) {

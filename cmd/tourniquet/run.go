@@ -14,6 +14,7 @@ import (
 
 	"github.com/tourniquet/tourniquet/config"
 	"github.com/tourniquet/tourniquet/internal/app"
+	"github.com/tourniquet/tourniquet/internal/words"
 )
 
 // run is main without the process: it returns the exit code.
@@ -154,7 +155,7 @@ func cmdCheckConfig(_ context.Context, c command, args []string, o stdio) int {
 	var cerr *config.Errors
 	if errors.As(err, &cerr) {
 		fmt.Fprintln(stderr, cerr.Error())
-		fmt.Fprintf(stderr, "%d problem(s) found\n", len(cerr.Problems))
+		fmt.Fprintln(stderr, words.Count(len(cerr.Problems), "problem found", "problems found"))
 		return 1
 	}
 	if err != nil {
