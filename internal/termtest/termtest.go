@@ -1,3 +1,5 @@
+//go:build unix
+
 // Package termtest lets tests use a program the way a person at a terminal
 // does: it opens a pseudo-terminal (github.com/creack/pty), types keys into
 // it, and reads back the screen, a small model of the lines a terminal
