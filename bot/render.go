@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/tourniquet/tourniquet/incident"
+	"github.com/tourniquet/tourniquet/internal/words"
 )
 
 // CardKey is the logical key of an incident's card, updated in place.
@@ -48,12 +49,12 @@ func Clocks(inc *incident.Incident, now time.Time) string {
 	case inc.Impact == incident.ImpactOngoing && inc.Open():
 		impact = "impact ongoing for " + FormatDuration(time.Duration(m.CustomerImpact)*time.Second)
 		if m.TimeToMitigate != nil {
-			impact += fmt.Sprintf(" (first mitigated after %s, regressed %d×)", FormatDuration(secondsDur(m.TimeToMitigate)), m.Regressions)
+			impact += fmt.Sprintf(" (first mitigated after %s, regressed %s)", FormatDuration(secondsDur(m.TimeToMitigate)), words.Times(m.Regressions))
 		}
 	case m.TimeToMitigate != nil:
 		impact = fmt.Sprintf("impact %s, mitigated after %s", FormatDuration(time.Duration(m.CustomerImpact)*time.Second), FormatDuration(secondsDur(m.TimeToMitigate)))
 		if m.Regressions > 0 {
-			impact += fmt.Sprintf(", %d regression(s)", m.Regressions)
+			impact += ", " + words.Count(m.Regressions, "regression", "regressions")
 		}
 	default:
 		impact = "impact " + FormatDuration(time.Duration(m.CustomerImpact)*time.Second) + ", never mitigated"

@@ -56,6 +56,10 @@ type Log struct {
 	Level string `yaml:"level" json:"level"`
 	// Format is "json", "text" or "" for automatic: see [Log.FormatFor].
 	Format string `yaml:"format" json:"format"`
+	// File is where logs are appended. Empty means stderr, except in an
+	// interactive terminal session, whose screen is the chat: there logs
+	// go to a file in the state directory (cmd/tourniquet decides).
+	File string `yaml:"file" json:"file"`
 }
 
 // Slack configures the Slack adapter. It is enabled when BotToken is set:

@@ -53,6 +53,7 @@ var envVars = []envVar{
 	{name: "TOURNIQUET_METRICS_TOKEN", key: "metrics_token", secret: func(c *Config) (*Secret, *string) { return &c.MetricsToken, &c.MetricsTokenFile }},
 	{name: "TOURNIQUET_LOG_LEVEL", key: "log.level", str: func(c *Config) *string { return &c.Log.Level }},
 	{name: "TOURNIQUET_LOG_FORMAT", key: "log.format", str: func(c *Config) *string { return &c.Log.Format }},
+	{name: "TOURNIQUET_LOG_FILE", key: "log.file", str: func(c *Config) *string { return &c.Log.File }},
 }
 
 // EnvironmentVariables lists every variable Load reads, TOURNIQUET_CONFIG

@@ -264,6 +264,7 @@ openai: {api_key: file-openai, base_url: https://file.example.com/v1, model: fil
 		{"TOURNIQUET_METRICS_TOKEN", "env-metrics-token", func(c *Config) string { return c.MetricsToken.Reveal() }, ""},
 		{"TOURNIQUET_LOG_LEVEL", "WARN", func(c *Config) string { return c.Log.Level }, "warn"},
 		{"TOURNIQUET_LOG_FORMAT", "json", func(c *Config) string { return c.Log.Format }, ""},
+		{"TOURNIQUET_LOG_FILE", "/var/log/tourniquet.log", func(c *Config) string { return c.Log.File }, ""},
 	}
 	base := mustLoad(t, yaml, nil, nil)
 	for _, tc := range tests {
@@ -307,7 +308,7 @@ func TestEnvironmentVariables(t *testing.T) {
 		"TOURNIQUET_API_TOKEN", "TOURNIQUET_API_TOKEN_FILE",
 		"TOURNIQUET_LINK_SECRET", "TOURNIQUET_LINK_SECRET_FILE",
 		"TOURNIQUET_METRICS_TOKEN", "TOURNIQUET_METRICS_TOKEN_FILE",
-		"TOURNIQUET_LOG_LEVEL", "TOURNIQUET_LOG_FORMAT",
+		"TOURNIQUET_LOG_LEVEL", "TOURNIQUET_LOG_FORMAT", "TOURNIQUET_LOG_FILE",
 	}
 	if got := EnvironmentVariables(); !slices.Equal(got, want) {
 		t.Errorf("got  %v\nwant %v", got, want)

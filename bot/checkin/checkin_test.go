@@ -282,7 +282,7 @@ func TestRegressionRestarts(t *testing.T) {
 			t.Fatalf("no check-in 15m after regression: %d", n)
 		}
 		m := h.lastCheckin(ch).Message
-		wantContains(t, "check-in after regression", text(m), bot.MitigationQuestion, "regressed 1×")
+		wantContains(t, "check-in after regression", text(m), bot.MitigationQuestion, "regressed once")
 		if len(h.eventsOf(inc.Key, incident.KindCheckinEscalated)) != 0 {
 			t.Fatal("escalated after a regression reset")
 		}

@@ -1,7 +1,6 @@
 package console
 
 import (
-	"bufio"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -9,13 +8,10 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/tourniquet/tourniquet/bot"
@@ -45,6 +41,10 @@ type Options struct {
 	// is not a terminal (piped scripts), so the transcript reads like the
 	// session; a terminal echoes by itself.
 	Echo bool
+	// History is the file where the lines typed at a terminal are kept, so
+	// that arrow-up and Ctrl-R find them in the next session too. Empty
+	// keeps them for the session only. Piped input keeps no history.
+	History string
 	// Flush delivers what is due in the outbox; pass the Sender's Drain.
 	// Run calls it after every command so that the command's output is
 	// printed before the next prompt. Nil leaves delivery to a running
@@ -61,6 +61,7 @@ type Adapter struct {
 	flush   func(context.Context) error
 	color   bool
 	echo    bool
+	history string
 	session string
 	paint   painter
 
@@ -80,6 +81,9 @@ type Adapter struct {
 	// question is on screen, waiting for input.
 	asking string
 	shown  bool
+	// ed is the line editor while Run reads from a terminal: output then
+	// goes through it, above the prompt and what is being typed.
+	ed *editor
 }
 
 type channel struct {
@@ -112,7 +116,7 @@ func New(o Options) *Adapter {
 	var tag [3]byte
 	_, _ = rand.Read(tag[:]) // never fails (crypto/rand panics instead)
 	return &Adapter{
-		engine: o.Engine, flush: o.Flush, color: o.Color, echo: o.Echo,
+		engine: o.Engine, flush: o.Flush, color: o.Color, echo: o.Echo, history: o.History,
 		session: hex.EncodeToString(tag[:]), paint: painter{on: o.Color},
 		out: o.Out, me: o.User, user: o.User, current: Lobby,
 		channels: []*channel{{id: Lobby, name: Lobby}},
@@ -141,8 +145,14 @@ func (a *Adapter) User() incident.Actor {
 
 // writeLocked prints text as whole lines. When a prompt is waiting on the
 // current line (output arriving from the Sender while the user types), the
-// prompt line is cleared first and shown again after. a.mu must be held.
+// prompt line is cleared first and shown again after; a line editor does
+// that itself, keeping what is typed. a.mu must be held.
 func (a *Adapter) writeLocked(text string) {
+	text = strings.TrimRight(text, "\n") + "\n"
+	if a.ed != nil {
+		a.ed.print(text, a.promptLocked())
+		return
+	}
 	if a.shown {
 		if a.color {
 			io.WriteString(a.out, "\r\x1b[K")
@@ -150,7 +160,7 @@ func (a *Adapter) writeLocked(text string) {
 			io.WriteString(a.out, "\n")
 		}
 	}
-	io.WriteString(a.out, strings.TrimRight(text, "\n")+"\n")
+	io.WriteString(a.out, text)
 	if a.shown {
 		io.WriteString(a.out, a.promptLocked())
 	}
@@ -160,13 +170,6 @@ func (a *Adapter) print(text string) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.writeLocked(text)
-}
-
-// showPromptLocked prints the prompt, or question when it is not empty,
-// and leaves the cursor after it.
-func (a *Adapter) showPromptLocked(question string) {
-	a.asking, a.shown = question, true
-	io.WriteString(a.out, a.promptLocked())
 }
 
 // promptLocked is the question being asked, else the channel prompt:
@@ -417,322 +420,4 @@ func (a *Adapter) showPrivateLocked(channelID string, user incident.Actor, m bot
 		body = strings.Join(lines, "\n")
 	}
 	a.writeLocked(a.frameLocked(channelID, a.dim(who), utf8.RuneCountInString(who), body))
-}
-
-// ---- input ------------------------------------------------------------
-
-// Run reads lines from in and acts on them until the input ends, /quit,
-// or ctx is done. Run is not to be called concurrently; calling it again
-// after it returned continues the session where it was. It returns nil at the end of input and on /quit,
-// ctx.Err() when ctx ends it, and the read error if reading fails. A
-// command that fails in the engine (the store is down) is printed and the
-// session goes on.
-//
-// Reading happens in a goroutine; when ctx ends Run while that goroutine is
-// blocked reading (a terminal), the goroutine stays blocked until the read
-// returns, which for os.Stdin is the end of the process.
-func (a *Adapter) Run(ctx context.Context, in io.Reader) error {
-	if a.engine == nil {
-		return errors.New("console: no engine")
-	}
-	lines := make(chan string)
-	done := make(chan struct{})
-	defer close(done)
-	var readErr error
-	go func() {
-		defer close(lines)
-		sc := bufio.NewScanner(in)
-		sc.Buffer(make([]byte, 0, 64*1024), 1<<20)
-		for sc.Scan() {
-			select {
-			case lines <- sc.Text():
-			case <-done:
-				return
-			}
-		}
-		readErr = sc.Err() // read by Run after lines is closed
-	}()
-	read := func() (string, bool, error) {
-		select {
-		case <-ctx.Done():
-			return "", false, ctx.Err()
-		case l, ok := <-lines:
-			if !ok {
-				return "", false, readErr
-			}
-			return l, true, nil
-		}
-	}
-
-	a.mu.Lock()
-	a.writeLocked(a.dim(fmt.Sprintf("Tourniquet console: you are %s in #%s. /help lists console commands, /incident help the bot's.",
-		a.user.Ref(), a.current)))
-	a.mu.Unlock()
-	a.settle(ctx) // messages an earlier run left undelivered
-	for {
-		a.mu.Lock()
-		a.showPromptLocked("")
-		a.mu.Unlock()
-		line, ok, err := read()
-		a.endInput(line, ok)
-		if !ok {
-			return err
-		}
-		quit, ran := a.handle(ctx, line, read)
-		if ran {
-			a.settle(ctx)
-		}
-		if quit {
-			return nil
-		}
-	}
-}
-
-// endInput records that the prompt was answered: echoes the line when
-// asked to, and ends the prompt's line at the end of input.
-func (a *Adapter) endInput(line string, ok bool) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	switch {
-	case !ok:
-		io.WriteString(a.out, "\n")
-	case a.echo:
-		io.WriteString(a.out, line+"\n")
-	}
-	a.shown, a.asking = false, ""
-}
-
-// settle flushes the outbox and waits, boundedly, until nothing for the
-// console is left undelivered (another Sender may hold some).
-func (a *Adapter) settle(ctx context.Context) {
-	deadline := time.Now().Add(settleTimeout)
-	for {
-		if a.flush != nil {
-			if err := a.flush(ctx); err != nil && ctx.Err() == nil {
-				a.print(a.errorText("delivering messages failed: " + err.Error()))
-				return
-			}
-		}
-		stats, err := a.engine.Store().OutboxStats(ctx)
-		if err != nil {
-			return
-		}
-		pending := 0
-		for _, s := range stats {
-			if s.Platform == incident.PlatformConsole {
-				pending += s.Pending
-			}
-		}
-		if pending == 0 || time.Now().After(deadline) {
-			return
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(20 * time.Millisecond):
-		}
-	}
-}
-
-var (
-	buttonNumberRe = regexp.MustCompile(`^\[?(\d{1,9})\]?$`)
-	consoleNameRe  = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$`)
-)
-
-// handle acts on one line. quit ends the session; ran says the engine was
-// asked to do something (so the outbox should be flushed).
-func (a *Adapter) handle(ctx context.Context, line string, read func() (string, bool, error)) (quit, ran bool) {
-	line = strings.TrimSpace(line)
-	if line == "" {
-		return false, false
-	}
-	word, rest := line, ""
-	if i := strings.IndexFunc(line, unicode.IsSpace); i >= 0 {
-		word, rest = line[:i], strings.TrimSpace(line[i:])
-	}
-	switch strings.ToLower(word) {
-	case "/incident", "incident":
-		a.invoke(ctx, a.Channel(), rest, incident.SourceTyped)
-		return false, true
-	case "/join":
-		a.join(ctx, rest)
-		return false, false
-	case "/as":
-		a.as(rest)
-		return false, false
-	case "/channels":
-		a.listChannels()
-		return false, false
-	case "/help", "?":
-		a.print(consoleHelp)
-		return false, false
-	case "/quit", "/exit":
-		return true, false
-	}
-	if m := buttonNumberRe.FindStringSubmatch(line); m != nil {
-		n, _ := strconv.Atoi(m[1])
-		return false, a.click(ctx, n, read)
-	}
-	a.print(a.dim("Not a command here. Type /incident help for the bot's commands, /help for the console's, or a button's number."))
-	return false, false
-}
-
-const consoleHelp = `Console commands:
-  /incident <command>   talk to the bot: /incident help lists its commands
-  <number>              click the button shown with that number
-  /join INC-7 | lobby   switch channel
-  /as <name>            act as console user console:<name> (/as alone: who you are)
-  /channels             list the channels opened in this session
-  /help                 this list
-  /quit                 leave (Ctrl-D too)`
-
-// invoke runs one command through the engine and prints the private reply.
-func (a *Adapter) invoke(ctx context.Context, ch, text string, src incident.Source) {
-	user := a.User()
-	reply, err := a.engine.Handle(ctx, bot.Invocation{
-		Channel: incident.ChannelRef{Platform: incident.PlatformConsole, ChannelID: ch},
-		Actor:   user,
-		Text:    text,
-		Source:  src,
-	})
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	switch {
-	case err != nil:
-		a.writeLocked(a.frameLocked(ch, "", 0, a.errorText("error: "+err.Error()+" (nothing was recorded; try again)")))
-	case reply.Duplicate:
-	default:
-		a.showPrivateLocked(ch, user, reply.Message, reply.Error)
-	}
-}
-
-// click presses button n, after its confirmation if it has one. It
-// reports whether the engine was asked.
-func (a *Adapter) click(ctx context.Context, n int, read func() (string, bool, error)) bool {
-	a.mu.Lock()
-	ref, ok := a.buttons[n]
-	if !ok {
-		msg := fmt.Sprintf("There is no button [%d].", n)
-		if n >= 1 && n <= a.nextBtn {
-			msg = fmt.Sprintf("Button [%d] is gone: its message was updated. Use the numbers shown last.", n)
-		}
-		a.writeLocked(a.errorText(msg))
-		a.mu.Unlock()
-		return false
-	}
-	b := ref.button
-	if c := b.Confirm; c != nil {
-		a.showPromptLocked(termSafe(fmt.Sprintf("%s: %s [y/N] ", c.Title, c.Text)))
-		a.mu.Unlock()
-		answer, ok, _ := read()
-		a.endInput(answer, ok)
-		if !ok {
-			return false
-		}
-		switch strings.ToLower(strings.TrimSpace(answer)) {
-		case "y", "yes":
-		default:
-			a.print(a.dim(fmt.Sprintf("Not clicked: [%d] %s.", n, termSafe(b.Label))))
-			return false
-		}
-		a.mu.Lock()
-	}
-	a.writeLocked(a.frameLocked(ref.channel, "", 0, a.dim(fmt.Sprintf("clicked [%d] %s", n, termSafe(b.Label)))))
-	a.mu.Unlock()
-	a.invoke(ctx, ref.channel, b.Command, incident.SourceButton)
-	return true
-}
-
-// join switches the session to a channel: "lobby", an incident key
-// ("INC-7", "7") or a channel name ("#inc-7-checkout").
-func (a *Adapter) join(ctx context.Context, arg string) {
-	arg = strings.TrimSpace(arg)
-	if arg == "" {
-		a.print(a.errorText("Usage: /join INC-7 | lobby"))
-		return
-	}
-	target := ""
-	a.mu.Lock()
-	name := strings.TrimPrefix(arg, "#")
-	for _, c := range a.channels {
-		if strings.EqualFold(c.name, name) || strings.EqualFold(c.id, arg) {
-			target = c.id
-		}
-	}
-	a.mu.Unlock()
-	if target == "" {
-		// An incident channel of an earlier run is still bound in the store.
-		if id, err := incident.ParseKey(arg); err == nil {
-			key := incident.KeyFor(id)
-			inc, err := a.engine.Store().GetIncidentByChannel(ctx,
-				incident.ChannelRef{Platform: incident.PlatformConsole, ChannelID: key})
-			if err == nil {
-				target = key
-				a.mu.Lock()
-				if a.channelLocked(key) == nil {
-					a.channels = append(a.channels, &channel{id: key, name: bot.ChannelName(inc)})
-				}
-				a.mu.Unlock()
-			}
-		}
-	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if target == "" {
-		a.writeLocked(a.errorText(fmt.Sprintf("There is no channel %q here. /channels lists them.", arg)))
-		return
-	}
-	a.current = target
-	c := a.channelLocked(target)
-	if c.id == Lobby && c.card == "" {
-		a.writeLocked(a.dim("You are in #lobby."))
-		return
-	}
-	a.writeLocked(a.dim(fmt.Sprintf("You are in #%s (%s).", c.name, c.id)))
-	if mm, ok := a.msgs[c.card]; ok {
-		a.writeLocked(a.renderLocked(mm))
-	} else {
-		a.writeLocked(a.dim("/incident status shows its card."))
-	}
-}
-
-// as switches who is typing.
-func (a *Adapter) as(name string) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	switch {
-	case name == "":
-		a.writeLocked(fmt.Sprintf("You are %s.", a.user.Ref()))
-		return
-	case !consoleNameRe.MatchString(name):
-		a.writeLocked(a.errorText("Usage: /as <name> (letters, digits, - _ . only)"))
-		return
-	}
-	if name == a.me.ID {
-		a.user = a.me
-	} else {
-		a.user = incident.Actor{Platform: incident.PlatformConsole, ID: name, Name: name}
-	}
-	a.writeLocked(a.dim(fmt.Sprintf("You are now %s.", a.user.Ref())))
-}
-
-// listChannels prints the lobby and the incident channels of the session.
-func (a *Adapter) listChannels() {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	mark := func(id string) string {
-		if id == a.current {
-			return "* "
-		}
-		return "  "
-	}
-	var lines []string
-	for _, c := range a.channels {
-		if c.id == Lobby {
-			lines = append(lines, mark(c.id)+c.id)
-			continue
-		}
-		lines = append(lines, fmt.Sprintf("%s%-7s #%s", mark(c.id), c.id, c.name))
-	}
-	a.writeLocked(strings.Join(lines, "\n"))
 }

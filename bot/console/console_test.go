@@ -67,17 +67,26 @@ type harness struct {
 
 func newHarness(t *testing.T, opts bot.Options) *harness {
 	t.Helper()
+	return newHarnessWith(t, opts, Options{Echo: true})
+}
+
+// newHarnessWith is newHarness with the adapter's options: o.Out (default
+// a buffer), o.History, o.Echo and o.Color are used as given.
+func newHarnessWith(t *testing.T, opts bot.Options, o Options) *harness {
+	t.Helper()
 	h := &harness{t: t, store: storagetest.NewSQLite(t), clk: clock.NewFake(t0), out: &lockedBuffer{}}
 	opts.Store, opts.Clock = h.store, h.clk
 	h.engine = bot.NewEngine(opts)
-	h.a = New(Options{
-		Engine: h.engine, Out: h.out, User: alice, Echo: true,
-		Flush: func(ctx context.Context) error {
-			err := h.sender.Drain(ctx)
-			h.clk.Advance(time.Minute)
-			return err
-		},
-	})
+	o.Engine, o.User = h.engine, alice
+	if o.Out == nil {
+		o.Out = h.out
+	}
+	o.Flush = func(ctx context.Context) error {
+		err := h.sender.Drain(ctx)
+		h.clk.Advance(time.Minute)
+		return err
+	}
+	h.a = New(o)
 	h.sender = bot.NewSender(bot.SenderOptions{Store: h.store, Deliverers: []bot.Deliverer{h.a}, Clock: h.clk})
 	return h
 }
@@ -268,7 +277,7 @@ yes
 `)
 	golden(t, "confirm", out)
 	wantContains(t, out,
-		"INC-1> 4\nImpact is back?: This reopens the impact clock and restarts the mitigation check-ins. [y/N] n\nNot clicked: [4] Impact is back.",
+		"INC-1> 4\nImpact is back? This reopens the impact clock and restarts the mitigation check-ins. [y/N] n\nNot clicked: [4] Impact is back.",
 		"[y/N] yes\nclicked [4] Impact is back",
 		"🔴 Customer impact is back, says @alice",
 		"INC-1> 2\nButton [2] is gone: its message was updated.",
@@ -321,7 +330,7 @@ N
 y
 `)
 	wantContains(t, out,
-		"Run this action?: Roll checkout back to the previous release? [y/N] N\nNot clicked: [4] Roll back checkout.",
+		"Run this action? Roll checkout back to the previous release? [y/N] N\nNot clicked: [4] Roll back checkout.",
 		"clicked [4] Roll back checkout\n(only you) ⚠️ `run` is not available",
 	)
 }
@@ -493,4 +502,63 @@ incident declare sev4 Typo on the pricing page
 		"bob@INC-1> /as alice\nYou are now console:alice.\nINC-1> /quit",
 	)
 	wantEvents(t, h.events("INC-1"), "declared/typed/console:bob")
+}
+
+// A confirmation answered with something that is not y/yes/n/no does not
+// swallow it: the button is not clicked and the line runs as the command it
+// is (bug: "/incident status" typed at "[y/N]" was taken as "no").
+func TestConfirmAnsweredWithACommand(t *testing.T) {
+	h := newHarness(t, bot.Options{})
+	// Buttons: card 1-3; after mitigation 4 (Impact is back, confirmed) and 5.
+	out := h.run(`
+/incident declare sev1 Payments down
+1
+4
+/incident status
+4
+5
+4
+
+/incident note still mitigated
+`)
+	golden(t, "confirm_command", out)
+	wantContains(t, out,
+		"[y/N] /incident status\nNot clicked: [4] Impact is back.\nINC-1> /incident status\n(only you) SEV1 INC-1: Payments down",
+		"[y/N] 5\nNot clicked: [4] Impact is back.\nINC-1> 5\nclicked [5] Timeline\n(only you) Timeline of INC-1",
+		"[y/N] \nNot clicked: [4] Impact is back.\nINC-1> /incident note still mitigated\n(only you) Recorded on INC-1's timeline: note.",
+	)
+	wantEvents(t, h.events("INC-1"),
+		"declared/typed/console:alice",
+		"mitigated/button/console:alice",
+		"note/typed/console:alice",
+	)
+}
+
+// Counts read as words: "regressed once", "1 regression", never "1×" or
+// "regression(s)".
+func TestClocksReadAsWords(t *testing.T) {
+	h := newHarness(t, bot.Options{})
+	out := h.run(`
+/incident declare sev1 Payments down
+/incident mitigated
+/incident regressed
+/incident status
+/incident mitigated
+/incident status
+/incident regressed
+/incident status
+/incident mitigated
+/incident timeline
+`)
+	wantContains(t, out,
+		"(first mitigated after 1m, regressed once)",
+		", 1 regression · cause unknown",
+		"(first mitigated after 1m, regressed twice)",
+		", 2 regressions · cause unknown",
+	)
+	for _, bad := range []string{"×", "(s)", "1 regressions"} {
+		if strings.Contains(out, bad) {
+			t.Errorf("output has %q:\n%s", bad, out)
+		}
+	}
 }

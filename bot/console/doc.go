@@ -18,6 +18,25 @@
 //
 // Blank lines are ignored; anything else gets a one-line hint.
 //
+// # At a terminal
+//
+// When Run's input and Options.Out are both terminals, a person is
+// typing, and Run reads through a line editor (github.com/chzyer/readline):
+// arrow keys and Emacs keys edit the line, arrow-up and arrow-down walk
+// the history, Ctrl-R searches it backwards, Ctrl-C drops the line being
+// typed (on an empty line it leaves, as /quit does), Ctrl-D leaves. The
+// lines typed at the channel prompt are kept in Options.History, so the
+// next session recalls them; answers to confirmations are not kept.
+// Anything printed while the person types (a check-in fired by a timer)
+// goes through the editor: above the prompt, with what was typed drawn
+// again below it, never inside it. The bot's logs share that screen
+// when they go to stderr, so `tourniquet serve` sends them to a file in
+// such a session (see cmd/tourniquet).
+//
+// Piped input (or output that is not a terminal) is read line by line as
+// it always was: no editor, no history, and the transcript is the same
+// byte for byte.
+//
 // # Channels and users
 //
 // The session starts in the channel "lobby". Declaring an incident there
@@ -41,9 +60,14 @@
 // reused, so a number always means one button. A message updated with the
 // same buttons keeps its numbers; when its buttons change they are
 // renumbered and the old numbers stop working ("that button is gone"). A
-// button with a confirmation asks "<title>: <text> [y/N]" on the same
-// input and is clicked only on "y" or "yes". A click goes to the engine
-// as source "button", in the channel where the button was shown.
+// button with a confirmation asks "<title>: <text> [y/N]" (no colon after
+// a title that ends in "?", "!" or ".") on the same input and is clicked
+// only on "y" or "yes"; "n", "no", an empty line or Ctrl-C leave it. Any
+// other answer is not an answer: the button is not clicked ("Not
+// clicked: [4] …") and the line runs as the command it is, shown after
+// the channel prompt, so typing /incident status at a question never
+// loses it. A click goes to the engine as source "button", in the
+// channel where the button was shown.
 //
 // The incident card is updated after every command, so updates are kept
 // compact: an update that leaves the buttons as they were prints one line,
@@ -55,11 +79,12 @@
 //
 // # Prompt, echo and determinism
 //
-// The prompt is always printed, as one short line naming the channel,
+// The prompt is always shown, as one short line naming the channel,
 // "lobby> " or "INC-2> " (with "bob@" in front while acting as someone
 // else), so piped transcripts stay readable. With Options.Echo the adapter
 // also writes each input line after the prompt, which makes a transcript
-// of piped input read like the session it was.
+// of piped input read like the session it was (at a terminal the line
+// editor echoes).
 //
 // Messages reach the adapter through the outbox Sender, asynchronously.
 // After every line that ran a command, Run calls Options.Flush (the
@@ -67,7 +92,8 @@
 // holds nothing undelivered for the console, so the output of a command is
 // printed before the next prompt and piped sessions are deterministic.
 // Output that arrives while the prompt is waiting for input (a check-in
-// fired by a timer) is printed on its own line and the prompt repeated.
+// fired by a timer) is printed on its own line and the prompt repeated
+// (at a terminal, with what was typed so far).
 //
 // The adapter never sees a secret: it prints only chat messages, channel
 // names and the engine's errors.

@@ -5,6 +5,10 @@
 //	tourniquet export INCIDENT --format json|md [--config FILE]
 //	tourniquet check-config [--config FILE]
 //	tourniquet version
+//	tourniquet help [COMMAND]
+//
+// The subcommands are listed in commands.go; logging.go says where logs go
+// (a file, when a person types into the terminal chat).
 package main
 
 import (

@@ -3,11 +3,10 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -15,50 +14,28 @@ import (
 
 	"github.com/tourniquet/tourniquet/config"
 	"github.com/tourniquet/tourniquet/internal/app"
-	"github.com/tourniquet/tourniquet/internal/clock"
-	"github.com/tourniquet/tourniquet/internal/logctx"
-	"github.com/tourniquet/tourniquet/timeline"
+	"github.com/tourniquet/tourniquet/internal/words"
 )
-
-const usageText = `Usage:
-  tourniquet [serve] [--config FILE] [--console]   run the bot (default)
-  tourniquet migrate [--config FILE]               apply database migrations and exit
-  tourniquet export INCIDENT --format json|md      print one incident's timeline (INC-7 or 7)
-  tourniquet check-config [--config FILE]          validate the configuration, print every problem
-  tourniquet version                               print the version
-`
 
 // run is main without the process: it returns the exit code.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
-	sub := "serve"
-	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
-		sub, args = args[0], args[1:]
+	o := stdio{in: stdin, out: stdout, errOut: stderr, getenv: getenv}
+	name := "serve"
+	if len(args) > 0 {
+		switch a := args[0]; {
+		case a == "-h" || a == "--help" || a == "-help":
+			name, args = "help", args[1:]
+		case a == "--version" || a == "-version":
+			name, args = "version", args[1:]
+		case !strings.HasPrefix(a, "-"):
+			name, args = a, args[1:]
+		}
 	}
-	switch sub {
-	case "serve":
-		return cmdServe(ctx, args, stdin, stdout, stderr, getenv)
-	case "migrate":
-		return cmdMigrate(ctx, args, stderr, getenv)
-	case "export":
-		return cmdExport(ctx, args, stdout, stderr, getenv)
-	case "check-config":
-		return cmdCheckConfig(args, stdout, stderr, getenv)
-	case "version", "--version":
-		fmt.Fprintf(stdout, "tourniquet %s\n", version)
-		return 0
-	case "help", "-h", "--help":
-		fmt.Fprint(stdout, usageText)
-		return 0
+	c, ok := lookup(name)
+	if !ok {
+		return unknown(stderr, name)
 	}
-	fmt.Fprintf(stderr, "tourniquet: unknown command %q\n\n%s", sub, usageText)
-	return 2
-}
-
-func newFlags(name string, stderr io.Writer) (*flag.FlagSet, *string) {
-	fs := flag.NewFlagSet("tourniquet "+name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	cfgPath := fs.String("config", "", "YAML configuration `file` (default $TOURNIQUET_CONFIG)")
-	return fs, cfgPath
+	return c.run(ctx, c, args, o)
 }
 
 func loadConfig(path string, getenv func(string) string) (*config.Config, error) {
@@ -86,31 +63,53 @@ func isNullInput(r io.Reader) bool {
 	return err == nil && st.Mode()&os.ModeCharDevice != 0 && !isatty.IsTerminal(f.Fd())
 }
 
-func newLogger(cfg *config.Config, stderr io.Writer) *slog.Logger {
-	return slog.New(logctx.New(cfg.Log.Handler(stderr, isTTY(stderr))))
-}
-
 func fail(stderr io.Writer, err error) int {
 	fmt.Fprintf(stderr, "tourniquet: %v\n", err)
 	return 1
 }
 
-func cmdServe(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
-	fs, cfgPath := newFlags("serve", stderr)
+func cmdServe(ctx context.Context, c command, args []string, o stdio) int {
+	stdin, stdout, stderr, getenv := o.in, o.out, o.errOut, o.getenv
+	fs, cfgPath := c.flags()
 	consoleFlag := fs.Bool("console", false, "attach the terminal chat even when a chat platform is configured")
-	if err := fs.Parse(args); err != nil {
-		return 2
+	if code, done := c.parse(fs, args, o); done {
+		return code
 	}
 	cfg, err := loadConfig(*cfgPath, getenv)
 	if err != nil {
 		return fail(stderr, err)
 	}
-	log := newLogger(cfg, stderr)
+	// A person typing into the terminal chat shares the screen with stderr:
+	// logs go to a file then (see logging.go), and lines are kept.
+	platform := cfg.Slack.Enabled() || cfg.Discord.Enabled()
+	typing := (*consoleFlag || !platform) && isReaderTTY(stdin) && isTTY(stdout)
+	logPath, history := cfg.Log.File, ""
+	if typing {
+		history = historyFile(getenv)
+		if logPath == "" && isTTY(stderr) {
+			logPath = interactiveLogFile(getenv)
+		}
+	}
+	log, closeLog, err := openLogger(cfg, logPath, stderr)
+	if err != nil {
+		return fail(stderr, err)
+	}
+	defer closeLog()
+	if typing && logPath != "" {
+		if abs, err := filepath.Abs(logPath); err == nil {
+			logPath = abs
+		}
+		fmt.Fprintf(stderr, "Logs go to %s (TOURNIQUET_LOG_FILE or log.file changes that).\n", logPath)
+		for _, w := range cfg.Warnings {
+			fmt.Fprintf(stderr, "warning: %s\n", w.String())
+		}
+	}
 	for _, w := range cfg.Warnings {
 		log.Warn("configuration", "problem", w.String())
 	}
 	err = app.Serve(ctx, app.ServeOptions{
 		Config: cfg, Console: *consoleFlag, Stdin: stdin, Stdout: stdout, StdoutTTY: isTTY(stdout), StdinTTY: isReaderTTY(stdin), NoConsoleInput: isNullInput(stdin), Logger: log,
+		ConsoleHistory: history,
 	})
 	if err != nil {
 		return fail(stderr, err)
@@ -118,16 +117,21 @@ func cmdServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	return 0
 }
 
-func cmdMigrate(ctx context.Context, args []string, stderr io.Writer, getenv func(string) string) int {
-	fs, cfgPath := newFlags("migrate", stderr)
-	if err := fs.Parse(args); err != nil {
-		return 2
+func cmdMigrate(ctx context.Context, c command, args []string, o stdio) int {
+	stderr, getenv := o.errOut, o.getenv
+	fs, cfgPath := c.flags()
+	if code, done := c.parse(fs, args, o); done {
+		return code
 	}
 	cfg, err := loadConfig(*cfgPath, getenv)
 	if err != nil {
 		return fail(stderr, err)
 	}
-	log := newLogger(cfg, stderr)
+	log, closeLog, err := openLogger(cfg, cfg.Log.File, stderr)
+	if err != nil {
+		return fail(stderr, err)
+	}
+	defer closeLog()
 	store, err := app.OpenStore(ctx, cfg.DatabaseURL, 8*time.Second, log)
 	if err != nil {
 		return fail(stderr, err)
@@ -140,67 +144,18 @@ func cmdMigrate(ctx context.Context, args []string, stderr io.Writer, getenv fun
 	return 0
 }
 
-func cmdExport(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) int {
-	fs, cfgPath := newFlags("export", stderr)
-	format := fs.String("format", "json", "output `format`: json or md")
-	// Accept the incident before or after the flags.
-	var key string
-	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
-		key, args = args[0], args[1:]
-	}
-	if err := fs.Parse(args); err != nil {
-		return 2
-	}
-	if key == "" && fs.NArg() > 0 {
-		key = fs.Arg(0)
-	}
-	if key == "" {
-		fmt.Fprint(stderr, "tourniquet export: which incident? (INC-7 or 7)\n\n"+usageText)
-		return 2
-	}
-	if *format != "json" && *format != "md" {
-		fmt.Fprintf(stderr, "tourniquet export: --format must be json or md, not %q\n", *format)
-		return 2
-	}
-	cfg, err := loadConfig(*cfgPath, getenv)
-	if err != nil {
-		return fail(stderr, err)
-	}
-	store, err := app.OpenStore(ctx, cfg.DatabaseURL, 8*time.Second, newLogger(cfg, stderr))
-	if err != nil {
-		return fail(stderr, err)
-	}
-	defer store.Close()
-	if ok, err := store.MigrationsCurrent(ctx); err != nil || !ok {
-		return fail(stderr, errors.New("the database is not migrated: run `tourniquet migrate` first"))
-	}
-	x, err := timeline.Load(ctx, store, key, clock.Real{}.Now())
-	if err != nil {
-		return fail(stderr, err)
-	}
-	if *format == "md" {
-		fmt.Fprint(stdout, x.Markdown())
-		return 0
-	}
-	b, err := x.JSON()
-	if err != nil {
-		return fail(stderr, err)
-	}
-	_, _ = stdout.Write(b)
-	return 0
-}
-
-func cmdCheckConfig(args []string, stdout, stderr io.Writer, getenv func(string) string) int {
-	fs, cfgPath := newFlags("check-config", stderr)
-	if err := fs.Parse(args); err != nil {
-		return 2
+func cmdCheckConfig(_ context.Context, c command, args []string, o stdio) int {
+	stdout, stderr, getenv := o.out, o.errOut, o.getenv
+	fs, cfgPath := c.flags()
+	if code, done := c.parse(fs, args, o); done {
+		return code
 	}
 	path := config.ConfigPath(*cfgPath, getenv)
 	cfg, err := app.LoadConfig(path, getenv, os.ReadFile)
 	var cerr *config.Errors
 	if errors.As(err, &cerr) {
 		fmt.Fprintln(stderr, cerr.Error())
-		fmt.Fprintf(stderr, "%d problem(s) found\n", len(cerr.Problems))
+		fmt.Fprintln(stderr, words.Count(len(cerr.Problems), "problem found", "problems found"))
 		return 1
 	}
 	if err != nil {

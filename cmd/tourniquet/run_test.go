@@ -146,7 +146,7 @@ log:
 			lines++
 		}
 	}
-	for _, want := range []string{"slack.bot_tokn", "checkins.cadence.sev1", "log.level", ":3:", ":6:", ":8:", "3 problem(s) found"} {
+	for _, want := range []string{"slack.bot_tokn", "checkins.cadence.sev1", "log.level", ":3:", ":6:", ":8:", "3 problems found"} {
 		if !strings.Contains(r.stderr, want) {
 			t.Errorf("output lacks %q:\n%s", want, r.stderr)
 		}
@@ -199,7 +199,7 @@ func TestMigrateBothStores(t *testing.T) {
 }
 
 func TestUsageErrors(t *testing.T) {
-	if r := runCLI(t, nil, "", "frob"); r.code != 2 || !strings.Contains(r.stderr, `unknown command "frob"`) || !strings.Contains(r.stderr, "Usage:") {
+	if r := runCLI(t, nil, "", "frob"); r.code != 2 || !strings.Contains(r.stderr, `unknown command "frob"`) || !strings.Contains(r.stderr, `Run "tourniquet --help"`) {
 		t.Fatalf("unknown subcommand: %+v", r)
 	}
 	if r := runCLI(t, nil, "", "export", "INC-1", "--format", "pdf"); r.code != 2 || !strings.Contains(r.stderr, "json or md") {
@@ -224,5 +224,15 @@ func TestSandboxActionOutcomeShownBeforeExit(t *testing.T) {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("transcript lacks %q:\n%s", want, r.stdout)
 		}
+	}
+}
+
+// One problem is "1 problem found", not "1 problem(s) found".
+func TestCheckConfigCountsInWords(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "one.yaml")
+	os.WriteFile(path, []byte("log:\n  level: loud\n"), 0o600)
+	r := runCLI(t, nil, "", "check-config", "--config", path)
+	if r.code != 1 || !strings.HasSuffix(r.stderr, "\n1 problem found\n") {
+		t.Fatalf("check-config: exit %d\n%s", r.code, r.stderr)
 	}
 }

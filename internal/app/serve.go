@@ -39,6 +39,9 @@ type ServeOptions struct {
 	// /dev/null, as in a container): the terminal adapter is then attached
 	// only when Console forces it.
 	NoConsoleInput bool
+	// ConsoleHistory is the file where the terminal keeps typed lines
+	// across sessions ("" keeps them for the session only).
+	ConsoleHistory string
 	Logger         *slog.Logger
 	Clock          clock.Clock
 	// Ready, if set, is called with the HTTP address once the server listens.
@@ -209,12 +212,13 @@ func terminal(o ServeOptions, engine *bot.Engine, flush func(context.Context) er
 		return nil
 	}
 	return console.New(console.Options{
-		Engine: engine,
-		Out:    o.Stdout,
-		User:   consoleUser(),
-		Color:  o.StdoutTTY && os.Getenv("NO_COLOR") == "",
-		Echo:   !o.StdinTTY,
-		Flush:  flush,
+		Engine:  engine,
+		Out:     o.Stdout,
+		User:    consoleUser(),
+		Color:   o.StdoutTTY && os.Getenv("NO_COLOR") == "",
+		Echo:    !o.StdinTTY,
+		History: o.ConsoleHistory,
+		Flush:   flush,
 	})
 }
 

@@ -19,6 +19,17 @@ import (
 // postgresql://… for Postgres, sqlite:PATH for the embedded store. It gives
 // up within timeout with an error that names the host but never a password.
 func OpenStore(ctx context.Context, url string, timeout time.Duration, log *slog.Logger) (storage.Store, error) {
+	return openStore(ctx, url, timeout, log)
+}
+
+// OpenStoreReadOnly is OpenStore for commands that only read (export): a
+// SQLite file is opened read-only and never created (a missing one is
+// sqlite.ErrNoDatabase). Neither kind is migrated.
+func OpenStoreReadOnly(ctx context.Context, url string, timeout time.Duration, log *slog.Logger) (storage.Store, error) {
+	return openStore(ctx, url, timeout, log, sqlite.ReadOnly())
+}
+
+func openStore(ctx context.Context, url string, timeout time.Duration, log *slog.Logger, sqliteOpts ...sqlite.Option) (storage.Store, error) {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	switch {
@@ -33,7 +44,7 @@ func OpenStore(ctx context.Context, url string, timeout time.Duration, log *slog
 		if path == "" {
 			return nil, fmt.Errorf("database url %q names no file: use sqlite:PATH", url)
 		}
-		s, err := sqlite.Open(ctx, path, sqlite.WithLogger(log))
+		s, err := sqlite.Open(ctx, path, append([]sqlite.Option{sqlite.WithLogger(log)}, sqliteOpts...)...)
 		if err != nil {
 			return nil, err
 		}

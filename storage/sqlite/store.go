@@ -49,6 +49,7 @@ const (
 type Option func(*options)
 
 type options struct {
+	readOnly    bool
 	logger      *slog.Logger
 	busyTimeout time.Duration
 	maxReaders  int
@@ -85,6 +86,17 @@ func WithMaxReaders(n int) Option {
 	}
 }
 
+// ErrNoDatabase is returned by Open with ReadOnly when the file does not
+// exist: a command that only reads must not create an empty database.
+var ErrNoDatabase = errors.New("no database file")
+
+// ReadOnly opens an existing database for reading only, for commands that
+// only read (export): a missing file is ErrNoDatabase instead of being
+// created, nothing is ever written (SQLite's mode=ro), and Migrate fails.
+func ReadOnly() Option {
+	return func(o *options) { o.readOnly = true }
+}
+
 // withMigrations replaces the embedded migrations (tests only).
 func withMigrations(fsys fs.FS) Option {
 	return func(o *options) { o.migrations = fsys }
@@ -97,6 +109,7 @@ type Store struct {
 	querier
 
 	path     string
+	readOnly bool
 	writer   *sql.DB
 	readers  *sql.DB
 	provider *goose.Provider
@@ -127,6 +140,9 @@ func Open(ctx context.Context, dbPath string, opts ...Option) (*Store, error) {
 		return nil, fmt.Errorf("open sqlite %q: want a file path", dbPath)
 	case strings.ContainsRune(dbPath, '?'):
 		return nil, fmt.Errorf("open sqlite %q: a path may not contain '?'", dbPath)
+	}
+	if o.readOnly {
+		return openReadOnly(ctx, dbPath, o)
 	}
 	if err := createFile(dbPath); err != nil {
 		return nil, fmt.Errorf("open sqlite %s: %w", dbPath, err)
@@ -177,6 +193,11 @@ func Open(ctx context.Context, dbPath string, opts ...Option) (*Store, error) {
 		return nil, fmt.Errorf("open sqlite %s: %w", dbPath, err)
 	}
 
+	return newStore(dbPath, writer, readers, o)
+}
+
+// newStore wraps the open connections; on failure it closes them.
+func newStore(dbPath string, writer, readers *sql.DB, o options) (*Store, error) {
 	provider, err := goose.NewProvider(goose.DialectSQLite3, writer, o.migrations,
 		goose.WithDisableGlobalRegistry(true))
 	if err != nil {
@@ -184,9 +205,9 @@ func Open(ctx context.Context, dbPath string, opts ...Option) (*Store, error) {
 		_ = readers.Close()
 		return nil, fmt.Errorf("open sqlite %s: migrations: %w", dbPath, err)
 	}
-
 	s := &Store{
 		path:     dbPath,
+		readOnly: o.readOnly,
 		writer:   writer,
 		readers:  readers,
 		provider: provider,
@@ -195,6 +216,37 @@ func Open(ctx context.Context, dbPath string, opts ...Option) (*Store, error) {
 	}
 	s.querier = querier{s: s}
 	return s, nil
+}
+
+// openReadOnly opens an existing file with SQLite's mode=ro: the writer
+// and the readers are the same read-only pool, so any write fails.
+func openReadOnly(ctx context.Context, dbPath string, o options) (*Store, error) {
+	abs, err := filepath.Abs(dbPath)
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite %s: %w", dbPath, err)
+	}
+	if st, err := os.Stat(abs); errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("open sqlite %s: %w", abs, ErrNoDatabase)
+	} else if err != nil {
+		return nil, fmt.Errorf("open sqlite %s: %w", abs, err)
+	} else if st.IsDir() {
+		return nil, fmt.Errorf("open sqlite %s: a directory, not a database file", abs)
+	}
+	q := url.Values{}
+	q.Set("mode", "ro")
+	q.Set("_busy_timeout", strconv.FormatInt(o.busyTimeout.Milliseconds(), 10))
+	dsn := (&url.URL{Scheme: "file", Path: abs, RawQuery: q.Encode()}).String()
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite %s: %w", abs, err)
+	}
+	db.SetMaxOpenConns(o.maxReaders)
+	db.SetMaxIdleConns(o.maxReaders)
+	if err := db.PingContext(ctx); err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("open sqlite %s: %w", abs, err)
+	}
+	return newStore(dbPath, db, db, o)
 }
 
 // createFile makes the database file, and its directory, readable by its
@@ -287,6 +339,9 @@ func (s *Store) inTx(ctx context.Context, fn func(q *querier) error) (err error)
 // migration that fails leaves the schema as it was before it, and the error
 // names its file. One process owns the file, so there is no race to guard.
 func (s *Store) Migrate(ctx context.Context) error {
+	if s.readOnly {
+		return fmt.Errorf("migrate sqlite %s: the store is open read-only", s.path)
+	}
 	results, err := s.provider.Up(ctx)
 	if err != nil {
 		var pe *goose.PartialError
@@ -305,8 +360,17 @@ func (s *Store) Migrate(ctx context.Context) error {
 	return nil
 }
 
-// MigrationsCurrent reports whether every migration has been applied.
+// MigrationsCurrent reports whether every migration has been applied. It
+// does not write: a database never migrated reports false.
 func (s *Store) MigrationsCurrent(ctx context.Context) (bool, error) {
+	var tables int
+	if err := s.readers.QueryRowContext(ctx,
+		"SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'goose_db_version'").Scan(&tables); err != nil {
+		return false, fmt.Errorf("check sqlite migrations: %w", mapErr(err))
+	}
+	if tables == 0 {
+		return false, nil // goose would create its table to answer
+	}
 	pending, err := s.provider.HasPending(ctx)
 	if err != nil {
 		return false, fmt.Errorf("check sqlite migrations: %w", err)
