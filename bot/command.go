@@ -15,6 +15,7 @@ import (
 // buttons send.
 const (
 	CmdDeclare       = "declare"
+	CmdList          = "list"
 	CmdSev           = "sev"
 	CmdLead          = "lead"
 	CmdRename        = "rename"
@@ -48,6 +49,7 @@ const (
 // usage is each command's usage line, in the order help lists them.
 var usage = []struct{ name, args, what string }{
 	{CmdDeclare, "[here] [sev1..sev4] <title>", "open an incident (in a new channel, or here)"},
+	{CmdList, "", "list the open incidents, worst and newest first (works in any channel)"},
 	{CmdSev, "<1-4>", "change the severity"},
 	{CmdLead, "<@user>", "name the incident lead (lead, declarer or configured; anyone may claim an incident nobody leads)"},
 	{CmdRename, "<title>", "give the incident a new title (at most 200 characters)"},
@@ -310,7 +312,7 @@ func Parse(line string) (Command, error) {
 		if len(c.Services) == 0 {
 			return c, usageErr(name, "name at least one service")
 		}
-	case CmdActions, CmdStatus, CmdTimeline:
+	case CmdActions, CmdStatus, CmdTimeline, CmdList:
 		if rest != "" {
 			return c, usageErr(name, "`%s` takes no arguments", name)
 		}
@@ -335,7 +337,7 @@ func Parse(line string) (Command, error) {
 	case CmdHelp:
 		c.Text = strings.ToLower(rest)
 	default:
-		return c, &UsageError{Command: word, Problem: fmt.Sprintf("unknown command %q", truncate(word, 40)), Usage: "/incident help"}
+		return c, unknownCommand(word)
 	}
 	return c, nil
 }

@@ -70,6 +70,10 @@ type Options struct {
 	// ActionsFor lists the mitigation actions offered for an incident; nil
 	// offers none.
 	ActionsFor func(inc *incident.Incident) []ActionButton
+	// ListFilter, when set, says whether viewer may see inc in
+	// /incident list (see Engine.visibleInList); nil lists every open
+	// incident.
+	ListFilter func(inc *incident.Incident, viewer incident.Actor) bool
 	// DedupeTTL is how long an inbound ID is remembered (default 24h).
 	DedupeTTL time.Duration
 	// Redact, if set, removes configured secrets from every event (text

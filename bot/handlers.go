@@ -13,6 +13,7 @@ import (
 
 func (e *Engine) registerBuiltins() {
 	e.Register(CmdDeclare, false, false, e.declare)
+	e.Register(CmdList, false, false, e.list)
 	e.Register(CmdSev, true, false, e.severity)
 	e.Register(CmdLead, true, false, e.lead)
 	e.Register(CmdRename, true, false, e.rename)

@@ -59,6 +59,7 @@ var subcommands = []subSpec{
 		{name: "description", desc: "What is known so far (added as a note)", field: bot.FieldDescription, maxLen: 2000},
 		{name: "here", desc: "Make this channel the incident's channel instead of opening one", kind: optBool},
 	}},
+	{name: bot.CmdList, desc: "List the open incidents, worst and newest first"},
 	{name: bot.CmdSev, desc: "Change the severity", scoped: true, opts: []optSpec{
 		{name: "severity", desc: "sev1 is the worst", kind: optSeverity, required: true},
 	}},
