@@ -61,7 +61,7 @@ var usage = []struct{ name, args, what string }{
 	{CmdFailForward, "<reason>", "record the decision to fix forward while impact continues"},
 	{CmdImpactStarted, "<RFC3339 | HH:MM | -15m> [force]", "say when customer impact really began (force: more than 30 days ago)"},
 	{CmdServices, "<name…>", "set the affected services"},
-	{CmdActions, "", "list the mitigation actions for this incident"},
+	{CmdActions, "[page]", "list the mitigation actions for this incident, 25 to a page"},
 	{CmdRun, "<action-id>", "run a mitigation action"},
 	{CmdStatus, "", "show the incident and its two clocks"},
 	{CmdTimeline, "", "show the timeline and the report link"},
@@ -215,6 +215,9 @@ type Command struct {
 	// Answer is a check-in answer (yes, partial, no) or a verification
 	// (worked, failed).
 	Answer string
+	// Page is the page of a list asked for ("actions 2"), from 1; 0 when
+	// none was named (the first).
+	Page int
 }
 
 var (
@@ -312,7 +315,15 @@ func Parse(line string) (Command, error) {
 		if len(c.Services) == 0 {
 			return c, usageErr(name, "name at least one service")
 		}
-	case CmdActions, CmdStatus, CmdTimeline, CmdList:
+	case CmdActions:
+		if rest != "" {
+			p, err := strconv.Atoi(rest)
+			if err != nil || p < 1 || p > 10000 {
+				return c, usageErr(name, "%q is not a page number: `actions 2` shows the second page", rest)
+			}
+			c.Page = p
+		}
+	case CmdStatus, CmdTimeline, CmdList:
 		if rest != "" {
 			return c, usageErr(name, "`%s` takes no arguments", name)
 		}

@@ -37,6 +37,9 @@ type Block struct {
 	Text    Rich     `json:"text,omitempty"`
 	Fields  []Field  `json:"fields,omitempty"`
 	Buttons []Button `json:"buttons,omitempty"`
+	// Paging, on a buttons block, says the buttons are a stretch of a
+	// longer list shown page by page (see Paging).
+	Paging *Paging `json:"paging,omitempty"`
 }
 
 // Field is a label (the bot's plain words) and its value.

@@ -158,7 +158,7 @@ func IncidentCard(inc *incident.Incident, now time.Time, acts []ActionButton) Me
 			Button{Label: "Show actions", Command: "actions"},
 			Button{Label: "Timeline", Command: "timeline"},
 		)
-		m.Buttons(actionButtons(acts)...)
+		m.PagedButtons(ActionsPaging(0), actionButtons(acts)...)
 	default:
 		m.Divider()
 		m.Buttons(

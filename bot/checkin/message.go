@@ -94,7 +94,7 @@ func (s *Scheduler) checkinMessage(tx *bot.Tx, kind storage.CheckinKind, f stora
 		)
 		// The mitigation actions, right under the question.
 		if acts := tx.Engine().Actions(inc); len(acts) > 0 {
-			m.Buttons(bot.ActionButtons(acts)...)
+			m.PagedButtons(bot.ActionsPaging(0), bot.ActionButtons(acts)...)
 		} else {
 			m.Contextf("No mitigation actions are configured for this incident's services yet: `/incident actions`.")
 		}

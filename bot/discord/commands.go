@@ -21,6 +21,7 @@ const (
 	optUser
 	optBool
 	optSeverity
+	optPage
 )
 
 // optSpec is one typed option of a subcommand.
@@ -93,7 +94,9 @@ var subcommands = []subSpec{
 	{name: bot.CmdServices, desc: "Set the affected services", scoped: true, opts: []optSpec{
 		{name: "names", desc: "Service names, separated by spaces or commas", required: true, maxLen: 500},
 	}},
-	{name: bot.CmdActions, desc: "List the mitigation actions for this incident", scoped: true},
+	{name: bot.CmdActions, desc: "List the mitigation actions for this incident", scoped: true, opts: []optSpec{
+		{name: "page", desc: "Which page of 25 actions (default: the first)", kind: optPage},
+	}},
 	{name: bot.CmdRun, desc: "Run a mitigation action", scoped: true, opts: []optSpec{
 		{name: "action", desc: "The action's ID (see /incident actions)", required: true, maxLen: 128},
 	}},
@@ -141,6 +144,9 @@ func commandOption(o optSpec) *discordgo.ApplicationCommandOption {
 		opt.Type = discordgo.ApplicationCommandOptionUser
 	case optBool:
 		opt.Type = discordgo.ApplicationCommandOptionBoolean
+	case optPage:
+		one := 1.0
+		opt.Type, opt.MinValue, opt.MaxValue = discordgo.ApplicationCommandOptionInteger, &one, 10000
 	case optSeverity:
 		opt.Type = discordgo.ApplicationCommandOptionString
 		for _, s := range incident.Severities {
