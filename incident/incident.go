@@ -53,7 +53,10 @@ type Incident struct {
 	State    State    `json:"state"`
 	Lead     Actor    `json:"lead"`
 	Declarer Actor    `json:"declarer"`
-	Services []string `json:"services"`
+	// Roles are the configured incident roles somebody holds (comms,
+	// scribe), by role name; nil when none is held. See AssignRole.
+	Roles    map[string]Actor `json:"roles,omitempty"`
+	Services []string         `json:"services"`
 	// Channels are the incident's chat channels, one or more per platform.
 	Channels []ChannelRef `json:"channels,omitempty"`
 
