@@ -178,7 +178,11 @@ func describeRules(rules []string) string {
 		case incident.RoleDeclarer:
 			parts = append(parts, "whoever declared it")
 		default:
-			parts = append(parts, r)
+			if role, ok := strings.CutPrefix(r, incident.RolePrefix); ok {
+				parts = append(parts, "whoever holds "+role)
+			} else {
+				parts = append(parts, r)
+			}
 		}
 	}
 	if len(parts) == 1 {

@@ -18,6 +18,7 @@ const (
 	CmdList          = "list"
 	CmdSev           = "sev"
 	CmdLead          = "lead"
+	CmdRole          = "role"
 	CmdRename        = "rename"
 	CmdUpdate        = "update"
 	CmdNote          = "note"
@@ -52,6 +53,7 @@ var usage = []struct{ name, args, what string }{
 	{CmdList, "", "list the open incidents, worst and newest first (works in any channel)"},
 	{CmdSev, "<1-4>", "change the severity"},
 	{CmdLead, "<@user>", "name the incident lead (lead, declarer or configured; anyone may claim an incident nobody leads)"},
+	{CmdRole, "[<name> [<@user> | none]]", "give an incident role (as configured: comms, scribe…) to someone, see who holds it, or clear it"},
 	{CmdRename, "<title>", "give the incident a new title (at most 200 characters)"},
 	{CmdUpdate, "<text>", "post a status update"},
 	{CmdNote, "<text>", "add a note to the timeline"},
@@ -218,6 +220,13 @@ type Command struct {
 	// Page is the page of a list asked for ("actions 2"), from 1; 0 when
 	// none was named (the first).
 	Page int
+
+	// Role is the incident role "role" is about; Holder whom it is given
+	// to, and ClearRole says it is taken from whoever holds it ("none").
+	// Neither: the command asks who holds it.
+	Role      string
+	Holder    Mention
+	ClearRole bool
 }
 
 var (
@@ -285,6 +294,8 @@ func Parse(line string) (Command, error) {
 			return c, usageErr(name, "%q is not a user: mention them like @name", w)
 		}
 		c.Lead = m
+	case CmdRole:
+		return parseRole(c, rest)
 	case CmdUpdate, CmdNote, CmdDiagnosed, CmdFailForward, CmdRename:
 		if rest == "" {
 			what := map[string]string{CmdUpdate: "the update", CmdNote: "the note",

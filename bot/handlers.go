@@ -16,6 +16,7 @@ func (e *Engine) registerBuiltins() {
 	e.Register(CmdList, false, false, e.list)
 	e.Register(CmdSev, true, false, e.severity)
 	e.Register(CmdLead, true, false, e.lead)
+	e.Register(CmdRole, true, false, e.role)
 	e.Register(CmdRename, true, false, e.rename)
 	e.Register(CmdUpdate, true, false, transition(func(tx *Tx, c Command) (incident.Event, error) {
 		return tx.Incident.Update(tx.Now, tx.Actor(), c.Text)

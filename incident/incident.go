@@ -53,12 +53,13 @@ type Incident struct {
 	State    State    `json:"state"`
 	Lead     Actor    `json:"lead"`
 	Declarer Actor    `json:"declarer"`
-	// Roles are the configured incident roles somebody holds (comms,
-	// scribe), by role name; nil when none is held. See AssignRole.
-	Roles    map[string]Actor `json:"roles,omitempty"`
-	Services []string         `json:"services"`
+	Services []string `json:"services"`
 	// Channels are the incident's chat channels, one or more per platform.
 	Channels []ChannelRef `json:"channels,omitempty"`
+
+	// Roles are the configured incident roles somebody holds (comms,
+	// scribe), by role name; nil when none is held. See AssignRole.
+	Roles map[string]Actor `json:"roles,omitempty"`
 
 	ImpactStartedAt time.Time  `json:"impact_started_at"`
 	DeclaredAt      time.Time  `json:"declared_at"`

@@ -16,8 +16,8 @@ import (
 const RolePrefix = "role:"
 
 // KindRoleAssigned records that an incident role changed hands (or was
-// cleared). Its data holds "role", "from" and "to" as user references,
-// "" for nobody.
+// cleared). Its text is "comms → ana"; its data holds "role", and "from"
+// and "to" as user references, "" for nobody.
 const KindRoleAssigned Kind = "role_assigned"
 
 // Errors of role changes.
@@ -86,7 +86,7 @@ func (i *Incident) AssignRole(at time.Time, by Actor, role string, who Actor) (E
 	if held {
 		from = prev.Ref()
 	}
-	to, text := "", ""
+	to := ""
 	if who.IsZero() {
 		delete(i.Roles, role)
 	} else {
@@ -95,8 +95,10 @@ func (i *Incident) AssignRole(at time.Time, by Actor, role string, who Actor) (E
 			i.Roles = map[string]Actor{}
 		}
 		i.Roles[role] = who
-		to, text = who.Ref(), who.Display()
+		to = who.Ref()
 	}
+	// The text reads on a timeline line: "comms → ana", "comms → nobody".
+	text := role + " → " + who.Display()
 	if len(i.Roles) == 0 {
 		i.Roles = nil
 	}

@@ -33,7 +33,7 @@ func TestAssignRole(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ev.Kind != KindRoleAssigned || ev.Text != bob.Display() || ev.Data["role"] != "comms" || ev.Data["from"] != "" || ev.Data["to"] != bob.Ref() {
+	if ev.Kind != KindRoleAssigned || ev.Text != "comms → "+bob.Display() || ev.Data["role"] != "comms" || ev.Data["from"] != "" || ev.Data["to"] != bob.Ref() {
 		t.Fatalf("event %+v", ev)
 	}
 	if !inc.HoldsRole("comms", bob) || inc.HoldsRole("comms", alice) || inc.HoldsRole("scribe", bob) {
@@ -48,7 +48,7 @@ func TestAssignRole(t *testing.T) {
 	}
 	c := inc.Clone()
 	ev, _ = inc.AssignRole(t0.Add(2*time.Minute), carol, "comms", Actor{})
-	if ev.Data["from"] != "discord:81" || ev.Data["to"] != "" || ev.Text != "" || inc.Roles != nil {
+	if ev.Data["from"] != "discord:81" || ev.Data["to"] != "" || ev.Text != "comms → nobody" || inc.Roles != nil {
 		t.Fatalf("clear %+v, roles %+v", ev, inc.Roles)
 	}
 	if !c.HoldsRole("comms", carol) {

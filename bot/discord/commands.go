@@ -67,6 +67,11 @@ var subcommands = []subSpec{
 	{name: bot.CmdLead, desc: "Name the incident lead", scoped: true, opts: []optSpec{
 		{name: "user", desc: "Who leads", kind: optUser, required: true},
 	}},
+	{name: bot.CmdRole, desc: "Give an incident role (comms, scribe…), see who holds it, or clear it", scoped: true, opts: []optSpec{
+		{name: "role", desc: "The role, as configured (empty: list the roles)", maxLen: 32},
+		{name: "user", desc: "Who gets it", kind: optUser},
+		{name: "clear", desc: "Take the role from whoever holds it", kind: optBool},
+	}},
 	{name: bot.CmdRename, desc: "Give the incident a new title", scoped: true, opts: []optSpec{
 		{name: "title", desc: "The new title", required: true, maxLen: 200},
 	}},
