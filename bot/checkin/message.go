@@ -81,7 +81,7 @@ func (s *Scheduler) checkinMessage(tx *bot.Tx, kind storage.CheckinKind, f stora
 	if kind == storage.CheckinDiagnosis {
 		m.Textf("*%s* Impact is mitigated; find the cause with less pressure.", DiagnosisQuestion)
 		m.Buttons(
-			bot.Button{Label: "Yes, identified", Command: answerCommand(f.ID, AnswerYes), Style: bot.StylePrimary},
+			bot.Button{Label: "Yes, identified", Command: answerCommand(f.ID, AnswerYes), Style: bot.StylePrimary, Form: bot.CauseForm()},
 			bot.Button{Label: "Not yet", Command: answerCommand(f.ID, AnswerNo)},
 		)
 		m.Contextf("When it is, `/incident diagnosed <cause>` records it and ends this question.")
