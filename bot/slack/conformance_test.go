@@ -17,6 +17,7 @@ import (
 	"github.com/tourniquet/tourniquet/internal/clock"
 	"github.com/tourniquet/tourniquet/internal/conformance"
 	"github.com/tourniquet/tourniquet/internal/conformance/scenario"
+	"github.com/tourniquet/tourniquet/storage"
 	"github.com/tourniquet/tourniquet/storage/storagetest"
 )
 
@@ -24,7 +25,12 @@ import (
 // actions for one service, their runner, the check-in scheduler.
 func conformanceHarness(t *testing.T) (*harness, *scenario.World) {
 	t.Helper()
-	store := storagetest.NewSQLite(t)
+	return scenarioHarness(t, storagetest.NewSQLite(t))
+}
+
+// scenarioHarness is conformanceHarness on a given store.
+func scenarioHarness(t *testing.T, store storage.Store) (*harness, *scenario.World) {
+	t.Helper()
 	clk := clock.NewFake(t0)
 	fake := newFakeSlack(t)
 	fake.now = clk.Now
