@@ -18,6 +18,7 @@ import (
 	"github.com/tourniquet/tourniquet/internal/clock"
 	"github.com/tourniquet/tourniquet/internal/conformance"
 	"github.com/tourniquet/tourniquet/internal/conformance/scenario"
+	"github.com/tourniquet/tourniquet/storage"
 	"github.com/tourniquet/tourniquet/storage/storagetest"
 )
 
@@ -25,7 +26,12 @@ import (
 // for one service, their runner, the check-in scheduler.
 func conformanceEnv(t *testing.T) (*env, *scenario.World) {
 	t.Helper()
-	store := storagetest.NewSQLite(t)
+	return scenarioEnv(t, storagetest.NewSQLite(t))
+}
+
+// scenarioEnv is conformanceEnv on a given store.
+func scenarioEnv(t *testing.T, store storage.Store) (*env, *scenario.World) {
+	t.Helper()
 	fake := discordtest.New(t, botToken, appID)
 	key, clk := discordtest.NewKey(), clock.NewFake(t0)
 	for _, id := range []string{announce, lobby} {
