@@ -621,6 +621,10 @@ func (a *Adapter) click(ctx context.Context, n int, read func() (string, bool, e
 		return false
 	}
 	b := ref.button
+	if b.Form != nil {
+		a.mu.Unlock()
+		return a.fillForm(ctx, n, ref, read)
+	}
 	if c := b.Confirm; c != nil {
 		a.showPromptLocked(termSafe(fmt.Sprintf("%s: %s [y/N] ", c.Title, c.Text)))
 		a.mu.Unlock()
