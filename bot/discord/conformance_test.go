@@ -166,6 +166,9 @@ func TestDiscordConformance(t *testing.T) {
 		click(ch, "Yes, mitigated")
 		e.drain()
 		command(ch, "actions")
+		command(ch, "actions", discordtest.Option{Name: "page", Type: 4, Value: 2})
+		command(ch, "role", discordtest.Str("role", "comms"), discordtest.UserOpt("user", bob.ID))
+		command(lobby, "list")
 		// Over the gateway, the answer goes through the callback route.
 		e.a.HandleGatewayInteraction(context.Background(), interaction(t, e.command(ch, alice, "status")))
 		e.a.Wait()
@@ -175,7 +178,7 @@ func TestDiscordConformance(t *testing.T) {
 		e.drain()
 
 		inc, _ = e.store.GetIncidentByKey(context.Background(), key)
-		if inc.Title != stored[i] || inc.Open() || inc.MitigatedAt == nil || inc.Lead.ID != bob.ID {
+		if inc.Title != stored[i] || inc.Open() || inc.MitigatedAt == nil || inc.Lead.ID != bob.ID || inc.RoleHolder("comms").ID != bob.ID {
 			t.Errorf("%s: %+v", key, inc)
 		}
 		evs := e.events(key)

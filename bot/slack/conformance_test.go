@@ -168,6 +168,9 @@ func TestSlackConformance(t *testing.T) {
 		click(c, h.lastWith(c, "Yes, mitigated")["Yes, mitigated"])
 		h.drain()
 		slash(c, "actions")
+		slash(c, "actions 2")
+		slash(c, "role comms <@U3|carol>")
+		slash("CLOBBY", "list")
 		slash(c, "status")
 		slash(c, "timeline")
 		slash(c, "resolve rolled back; fixing forward")
@@ -181,7 +184,7 @@ func TestSlackConformance(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if inc.Title != scenario.Stored[i] || inc.Open() || inc.MitigatedAt == nil || inc.Lead.ID != "U2" {
+		if inc.Title != scenario.Stored[i] || inc.Open() || inc.MitigatedAt == nil || inc.Lead.ID != "U2" || inc.RoleHolder("comms").ID != "U3" {
 			t.Errorf("%s: %+v", key, inc)
 		}
 		evs := h.events(key)
