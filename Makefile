@@ -6,7 +6,7 @@ GO ?= go
 TOURNIQUET_TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/tourniquet_test?sslmode=disable
 export TOURNIQUET_TEST_DATABASE_URL
 
-.PHONY: all build run test vet fuzz faults load lint clean
+.PHONY: all build run test vet staticcheck fuzz faults load lint clean
 
 all: build
 
@@ -21,6 +21,11 @@ run:
 ## vet: static checks
 vet:
 	$(GO) vet ./...
+
+## staticcheck: the pinned staticcheck (CI installs the same version)
+STATICCHECK_VERSION ?= v0.8.2
+staticcheck:
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) ./...
 
 ## test: vet, then every test with the race detector, against real Postgres
 test: vet
@@ -50,7 +55,7 @@ load: build
 
 ## lint: vet, then helm lint and helm template of the chart (helm builds from its Go module)
 HELM ?= $(GO) run helm.sh/helm/v3/cmd/helm@v3.16.4
-lint: vet
+lint: vet staticcheck
 	$(HELM) lint deploy/helm/tourniquet
 	$(HELM) template tq deploy/helm/tourniquet --set databaseURL=postgres://tq@db/tq --set existingSecret=tq > /dev/null
 

@@ -150,7 +150,7 @@ func (s *Service) deny(ctx context.Context, tx *bot.Tx, act Action, runID, verb 
 		return bot.Reply{}, err
 	}
 	return bot.ErrorReply("Only %s may %s %s. This refusal is recorded on the timeline.",
-		describeRules(act.Allowed), verb, act.Title), nil
+		bot.DescribeRules(act.Allowed), verb, act.Title), nil
 }
 
 // refuseResolved refuses act on a resolved incident, in the audit too.
@@ -164,31 +164,6 @@ func (s *Service) refuseResolved(ctx context.Context, tx *bot.Tx, act Action, ru
 		return bot.Reply{}, err
 	}
 	return bot.ErrorReply("%s is resolved: mitigation actions no longer run on it. If customers are hurting again, declare a new incident.", tx.Incident.Key), nil
-}
-
-func describeRules(rules []string) string {
-	if len(rules) == 0 {
-		return "nobody (no one is allowed in the configuration)"
-	}
-	var parts []string
-	for _, r := range rules {
-		switch r {
-		case incident.RoleLead:
-			parts = append(parts, "the lead")
-		case incident.RoleDeclarer:
-			parts = append(parts, "whoever declared it")
-		default:
-			if role, ok := strings.CutPrefix(r, incident.RolePrefix); ok {
-				parts = append(parts, "whoever holds "+role)
-			} else {
-				parts = append(parts, r)
-			}
-		}
-	}
-	if len(parts) == 1 {
-		return parts[0]
-	}
-	return strings.Join(parts[:len(parts)-1], ", ") + " or " + parts[len(parts)-1]
 }
 
 // loadRun finds the run a button names, in the invocation's incident.

@@ -3,8 +3,9 @@
 // run lifecycle — claimed once, called at most once per run with an
 // idempotency key, audited, its outcome on the timeline.
 //
-// It declares Integration, the small interface that packages under
-// integrations/ satisfy.
+// The small interface that packages under integrations/ satisfy,
+// Integration, lives in the leaf package actiontype, so that they need not
+// import this one; the runner here calls it.
 //
 // # Catalog
 //

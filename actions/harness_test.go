@@ -2,7 +2,6 @@ package actions_test
 
 import (
 	"context"
-	"errors"
 	"strings"
 	"sync"
 	"testing"
@@ -308,5 +307,3 @@ func mustContain(t *testing.T, what, text string, wants ...string) {
 		}
 	}
 }
-
-func isConflict(err error) bool { return errors.Is(err, storage.ErrConflict) }

@@ -1,91 +1,29 @@
 package actions
 
-import (
-	"context"
-	"errors"
-	"fmt"
-	"time"
+import "github.com/tourniquet/tourniquet/actiontype"
 
-	"github.com/tourniquet/tourniquet/incident"
-)
+// The integration contract moved to the leaf package actiontype, so that an
+// integration compiles without this package (which imports bot, storage
+// and metrics). These names stay so that code written against them (fakes
+// in tests, branches in flight) keeps compiling; new code uses actiontype.
+// They are not marked Deprecated: staticcheck (SA1019, run in CI) would then
+// fail every package that still uses them, in-flight branches included.
 
-// Integration is the one thing the action runner needs from an external
-// system: do it, once. Packages under integrations/ return concrete types
-// that satisfy it; cmd wiring picks one per configured integration.
-type Integration interface {
-	// Run performs the action. It is called at most once per run; req.RunID
-	// is the idempotency key to pass where the API has a place for it.
-	Run(ctx context.Context, req Request) (Result, error)
-}
+// Integration is [actiontype.Integration]; new code uses actiontype.
+type Integration = actiontype.Integration
 
-// Request is one call of an integration.
-type Request struct {
-	// RunID identifies the run; use it as the idempotency key.
-	RunID       string
-	IncidentKey string
-	ActionID    string
-	ActionTitle string
-	Actor       incident.Actor
-	// Params are the action's configured parameters.
-	Params map[string]string
-	// Undo asks for the inverse operation (turn the flag back on).
-	Undo bool
-	// At is when the run started.
-	At time.Time
-}
+// Request is [actiontype.Request]; new code uses actiontype.
+type Request = actiontype.Request
 
-// Result is what an integration reports on success.
-type Result struct {
-	// Summary says what happened, for the timeline ("flag new-checkout
-	// turned off in production").
-	Summary string
-	// URL links to the change in the external system, if there is one.
-	URL string
-	// Output is captured output (exec), already truncated and redacted.
-	Output string
-}
+// Result is [actiontype.Result]; new code uses actiontype.
+type Result = actiontype.Result
 
-// Error is an integration failure, classified. Its text names the system
-// and the status, never a secret.
-type Error struct {
-	// System is the external system ("LaunchDarkly", "Argo CD").
-	System string
-	// Status is the HTTP status, 0 when there was none (timeout, refused).
-	Status int
-	// Retryable is true when trying again later may work (429, 5xx,
-	// timeouts); false when it cannot (401, 404, 409, a refusal).
-	Retryable bool
-	// Msg is what went wrong, in the system's words where it gave some.
-	Msg string
-	// MayHaveRun is true when the request may have reached the system and
-	// taken effect although no answer says so (a timeout after the request
-	// was sent, a connection cut mid-call). The runner then records the
-	// outcome as unknown and asks people to check, instead of reporting a
-	// failure that invites a second run.
-	MayHaveRun bool
-}
+// Error is [actiontype.Error]; new code uses actiontype.
+type Error = actiontype.Error
 
-func (e *Error) Error() string {
-	if e.Status != 0 {
-		return fmt.Sprintf("%s answered %d: %s", e.System, e.Status, e.Msg)
-	}
-	return fmt.Sprintf("%s: %s", e.System, e.Msg)
-}
+// IsRetryable is [actiontype.IsRetryable]; new code uses actiontype.
+func IsRetryable(err error) bool { return actiontype.IsRetryable(err) }
 
-// IsRetryable reports whether err is an integration failure that may work
-// if tried again.
-func IsRetryable(err error) bool {
-	var e *Error
-	return errors.As(err, &e) && e.Retryable
-}
-
-// IsIndeterminate reports whether err leaves it open whether the action
-// took effect: an [*Error] with MayHaveRun, a 504 Gateway Timeout, or a
-// deadline or cancellation that cut the call short.
-func IsIndeterminate(err error) bool {
-	var e *Error
-	if errors.As(err, &e) {
-		return e.MayHaveRun || e.Status == 504
-	}
-	return errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled)
-}
+// IsIndeterminate is [actiontype.IsIndeterminate]; new code uses
+// actiontype.
+func IsIndeterminate(err error) bool { return actiontype.IsIndeterminate(err) }

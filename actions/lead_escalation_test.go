@@ -14,7 +14,7 @@ import (
 	"github.com/tourniquet/tourniquet/bot/bottest"
 	"github.com/tourniquet/tourniquet/config"
 	"github.com/tourniquet/tourniquet/incident"
-	"github.com/tourniquet/tourniquet/integrations/httpx/httpxtest"
+	"github.com/tourniquet/tourniquet/integrations/kit/httpx/httpxtest"
 	"github.com/tourniquet/tourniquet/integrations/webhook"
 	"github.com/tourniquet/tourniquet/internal/clock"
 	"github.com/tourniquet/tourniquet/storage"

@@ -13,6 +13,7 @@ import (
 	"github.com/tourniquet/tourniquet/bot"
 	"github.com/tourniquet/tourniquet/incident"
 	"github.com/tourniquet/tourniquet/internal/metrics"
+	"github.com/tourniquet/tourniquet/internal/retry"
 	"github.com/tourniquet/tourniquet/storage"
 )
 
@@ -334,18 +335,16 @@ func (r *Runner) execute(ctx context.Context, run storage.ActionRun) {
 	// Record the outcome; retry a while if the store is unreachable, since
 	// the outcome exists only here until it is written.
 	rec := context.WithoutCancel(ctx)
-	for attempt, wait := 1, 200*time.Millisecond; ; attempt, wait = attempt+1, wait*2 {
-		err := r.finish(rec, run.ID, o)
-		if err == nil {
-			return
-		}
-		if attempt >= 6 {
-			r.log.ErrorContext(ctx, "could not record an action run's outcome; it will become unknown when its lease ends",
-				"run", run.ID, "outcome", o.status, "err", err)
-			return
-		}
+	attempt := 0
+	err := retry.Do(rec, retry.Policy{First: 200 * time.Millisecond, Longest: 4 * time.Second, Tries: 6}, func(func()) error {
+		attempt++
+		return r.finish(rec, run.ID, o)
+	}, func(err error, _ time.Duration) {
 		r.log.WarnContext(ctx, "recording an action run's outcome", "run", run.ID, "attempt", attempt, "err", err)
-		time.Sleep(wait)
+	})
+	if err != nil {
+		r.log.ErrorContext(ctx, "could not record an action run's outcome; it will become unknown when its lease ends",
+			"run", run.ID, "outcome", o.status, "err", err)
 	}
 }
 

@@ -18,7 +18,7 @@ type ParamProblem struct {
 
 // ParamCheck checks the params an action passes to one integration
 // instance: unknown names, required ones missing. Integration packages
-// declare what they accept (integrations/spec.Params); wiring adapts that
+// declare what they accept (integrations/kit/spec.Params); wiring adapts that
 // declaration to this function, so that this package needs no import of
 // any integration.
 type ParamCheck func(params map[string]string) []ParamProblem

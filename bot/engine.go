@@ -369,7 +369,7 @@ func (tx *Tx) Ephemeral(m Message) {
 // Deny refuses the command: the refusal is recorded on the timeline and in
 // the audit log, and the returned reply explains it to the invoker.
 func (tx *Tx) Deny(ctx context.Context, what string, rules []string) (Reply, error) {
-	who := describeRules(rules)
+	who := DescribeRules(rules)
 	tx.Record(incident.NewEvent(tx.Now, incident.KindPermissionDenied, tx.Inv.Actor,
 		fmt.Sprintf("%s may not %s", tx.Inv.Actor.Display(), what), map[string]any{"command": what}))
 	var incID int64
@@ -395,9 +395,11 @@ func keyOf(inc *incident.Incident) string {
 	return inc.Key
 }
 
-func describeRules(rules []string) string {
+// DescribeRules says who a permission rule list allows, in words: "the
+// lead, whoever declared it or group:sre"; an empty list is nobody.
+func DescribeRules(rules []string) string {
 	if len(rules) == 0 {
-		return "nobody (not configured)"
+		return "nobody (no one is allowed in the configuration)"
 	}
 	var parts []string
 	for _, r := range rules {

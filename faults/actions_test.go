@@ -114,7 +114,7 @@ actions:
 				waitFor(t, 60*time.Second, "the run's lease to end", func() bool {
 					return len(r.query(`SELECT id FROM action_runs WHERE lease_until < now()`)) == 1
 				})
-				srv = r.start("server")
+				r.start("server")
 			}
 			waitFor(t, 60*time.Second, "the run to have its outcome", func() bool {
 				return len(r.query(`SELECT id FROM action_runs WHERE status IN ('succeeded','failed','unknown')`)) == 1

@@ -9,11 +9,10 @@ import (
 // bar is one bar of a grouped bar chart: a median drawn solid over its
 // p90 drawn pale, or a single value.
 type bar struct {
-	class  string
-	value  *int64
-	p90    *int64
-	title  string
-	legend string
+	class string
+	value *int64
+	p90   *int64
+	title string
 }
 
 type barGroup struct {

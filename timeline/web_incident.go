@@ -110,9 +110,7 @@ func (w *Web) incidentView(g grant, x Export, now time.Time) incidentView {
 		v.VerdictClass, v.Verdict = "warn", "Customers are still impacted. Is customer impact mitigated? Stop the bleeding first; diagnose after."
 	}
 
-	for _, p := range strings.Split(TemplateSummary(FactsOf(x, nil)), "\n\n") {
-		v.Summary = append(v.Summary, p)
-	}
+	v.Summary = append(v.Summary, strings.Split(TemplateSummary(FactsOf(x, nil)), "\n\n")...)
 	v.Actions = actionsHTML(x)
 	v.Events, v.Shown = eventsHTML(x, w.o.MaxEvents)
 	v.TotalEvents = len(x.Events)

@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/bwmarrin/discordgo"
+
+	"github.com/tourniquet/tourniquet/internal/retry"
 )
 
 // RunGateway holds a gateway session until ctx ends and answers the
@@ -34,22 +36,11 @@ func (a *Adapter) RunGateway(ctx context.Context) error {
 	} {
 		defer remove()
 	}
-	wait := time.Second
-	for {
-		err := s.Open()
-		if err == nil {
-			break
-		}
-		if ctx.Err() != nil {
-			return nil
-		}
-		a.log.WarnContext(ctx, "gateway connection failed; retrying", "in", wait, "err", err)
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-time.After(wait):
-		}
-		wait = min(wait*2, time.Minute)
+	err := retry.Do(ctx, retry.Reconnect, func(func()) error { return s.Open() }, func(err error, next time.Duration) {
+		a.log.WarnContext(ctx, "gateway connection failed; retrying", "in", next, "err", err)
+	})
+	if err != nil {
+		return nil // ctx is done
 	}
 	<-ctx.Done()
 	return s.Close()

@@ -10,6 +10,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/tourniquet/tourniquet/bot"
+	"github.com/tourniquet/tourniquet/internal/retry"
 )
 
 // RegisterCommands replaces the application's commands with /incident, in
@@ -74,26 +75,21 @@ func (a *Adapter) applicationID(ctx context.Context) (string, error) {
 // KeepRegistering registers the commands, retrying with backoff until it
 // succeeds, the error is permanent (a rejected token), or ctx ends.
 func (a *Adapter) KeepRegistering(ctx context.Context) error {
-	wait := time.Second
-	for {
+	return retry.Do(ctx, retry.Reconnect, func(func()) error {
 		err := a.RegisterCommands(ctx)
-		if err == nil {
-			return nil
-		}
-		if bot.IsPermanent(err) {
-			a.log.ErrorContext(ctx, "cannot register /incident", "err", err)
-			return err
-		}
 		var ra *bot.RetryAfterError
-		if errors.As(err, &ra) {
-			wait = max(wait, ra.After)
+		switch {
+		case err == nil:
+			return nil
+		case bot.IsPermanent(err):
+			a.log.ErrorContext(ctx, "cannot register /incident", "err", err)
+			return retry.Permanent(err)
+		case errors.As(err, &ra):
+			a.log.WarnContext(ctx, "registering /incident failed; retrying", "in", ra.After, "err", err)
+			return retry.After(ra.After)
 		}
-		a.log.WarnContext(ctx, "registering /incident failed; retrying", "in", wait, "err", err)
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(wait):
-		}
-		wait = min(wait*2, time.Minute)
-	}
+		return err
+	}, func(err error, next time.Duration) {
+		a.log.WarnContext(ctx, "registering /incident failed; retrying", "in", next, "err", err)
+	})
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/tourniquet/tourniquet/config"
 	"github.com/tourniquet/tourniquet/incident"
 	"github.com/tourniquet/tourniquet/internal/clock"
+	"github.com/tourniquet/tourniquet/internal/retry"
 )
 
 // DefaultAPIURL is Slack's Web API base.
@@ -154,24 +155,21 @@ func (a *Adapter) Run(ctx context.Context) error {
 
 // authenticate calls auth.test until it succeeds or ctx is done.
 func (a *Adapter) authenticate(ctx context.Context) error {
-	wait := time.Second
-	for {
+	return retry.Do(ctx, retry.Reconnect, func(func()) error {
 		cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 		res, err := a.api.AuthTestContext(cctx)
 		cancel()
-		if err == nil {
-			a.mu.Lock()
-			a.botUserID, a.authOK = res.UserID, true
-			a.mu.Unlock()
-			a.log.InfoContext(ctx, "slack connected", "team", res.Team, "bot_user", res.UserID)
-			return nil
-		}
-		a.log.ErrorContext(ctx, "slack auth.test failed; check the bot token and api_url", "err", sanitize(err), "retry_in", wait)
-		if err := sleepCtx(ctx, wait); err != nil {
+		if err != nil {
 			return err
 		}
-		wait = min(2*wait, time.Minute)
-	}
+		a.mu.Lock()
+		a.botUserID, a.authOK = res.UserID, true
+		a.mu.Unlock()
+		a.log.InfoContext(ctx, "slack connected", "team", res.Team, "bot_user", res.UserID)
+		return nil
+	}, func(err error, next time.Duration) {
+		a.log.ErrorContext(ctx, "slack auth.test failed; check the bot token and api_url", "err", sanitize(err), "retry_in", next)
+	})
 }
 
 // Ready reports whether Slack is reachable: the token passed auth.test

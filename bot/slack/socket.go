@@ -8,6 +8,8 @@ import (
 
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/socketmode"
+
+	"github.com/tourniquet/tourniquet/internal/retry"
 )
 
 // socketConcurrency bounds the Socket Mode requests handled at once.
@@ -30,19 +32,13 @@ func (a *Adapter) RunSocketMode(ctx context.Context) error {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		wait := time.Second
-		for ctx.Err() == nil {
-			err := sm.RunContext(ctx)
-			if ctx.Err() != nil {
-				return
-			}
+		_ = retry.Do(ctx, retry.Reconnect, func(func()) error {
+			err := sm.RunContext(ctx) // never nil: it returns when the connection ends
 			a.setSocket(false)
-			a.log.ErrorContext(ctx, "slack Socket Mode stopped; reconnecting", "err", sanitize(err), "retry_in", wait)
-			if sleepCtx(ctx, wait) != nil {
-				return
-			}
-			wait = min(2*wait, time.Minute)
-		}
+			return err
+		}, func(err error, next time.Duration) {
+			a.log.ErrorContext(ctx, "slack Socket Mode stopped; reconnecting", "err", sanitize(err), "retry_in", next)
+		})
 	}()
 	sem := make(chan struct{}, socketConcurrency)
 	for {

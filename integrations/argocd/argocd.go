@@ -11,10 +11,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/tourniquet/tourniquet/actions"
+	"github.com/tourniquet/tourniquet/actiontype"
 	"github.com/tourniquet/tourniquet/config"
-	"github.com/tourniquet/tourniquet/integrations/httpx"
-	"github.com/tourniquet/tourniquet/integrations/spec"
+	"github.com/tourniquet/tourniquet/integrations/kit/httpx"
+	"github.com/tourniquet/tourniquet/integrations/kit/spec"
 )
 
 // Type is the integration type in the configuration.
@@ -48,11 +48,12 @@ var parser = spec.Parser[Config]{
 	Parse:    parse,
 }
 
+// Descriptor describes the integration type to wiring (internal/app): the
+// checks of its settings, the action params it accepts, and its client.
+var Descriptor = spec.Descriptor{Type: Type, Validate: Validate, Params: Params, New: spec.Constructor(New)}
+
 // Validate checks the integration's settings for check-config.
 func Validate(in config.Integration) []config.Problem { return parser.Validate(in) }
-
-// ConfigFrom builds the Config of an integration entry.
-func ConfigFrom(in config.Integration) (Config, error) { return parser.Config(in) }
 
 func parse(c *spec.Checker, in config.Integration) Config {
 	c.Required("url", "the Argo CD server's URL")
@@ -74,22 +75,18 @@ var paramSpec = spec.Params{List: []spec.Param{
 	{Name: "app_namespace", Doc: "the application's namespace, when not Argo CD's own"},
 }}
 
-// Client rolls Argo CD applications back. It satisfies actions.Integration.
+// Client rolls Argo CD applications back. It satisfies actiontype.Integration.
 type Client struct {
 	name string
 	cfg  Config
 	http *httpx.Client
 }
 
-var _ actions.Integration = (*Client)(nil)
+var _ actiontype.Integration = (*Client)(nil)
 
 // New returns the client for the integration named name.
 func New(name string, in config.Integration, opts ...Option) (*Client, error) {
-	cfg, err := ConfigFrom(in)
-	if err != nil {
-		return nil, err
-	}
-	return NewClient(name, cfg, opts...)
+	return spec.Build(parser, NewClient, name, in, opts...)
 }
 
 // NewClient returns a client for cfg.
@@ -166,9 +163,9 @@ type SyncRequest struct {
 
 // Run rolls the application back to its previous deployment, or, for an
 // undo, syncs it to its target revision.
-func (c *Client) Run(ctx context.Context, req actions.Request) (actions.Result, error) {
+func (c *Client) Run(ctx context.Context, req actiontype.Request) (actiontype.Result, error) {
 	if p := paramSpec.Missing(req.Params); len(p) > 0 {
-		return actions.Result{}, c.http.Fail("action param %s", p[0])
+		return actiontype.Result{}, c.http.Fail("action param %s", p[0])
 	}
 	name := spec.Pick(req.Params, "application", "")
 	ns := spec.Pick(req.Params, "app_namespace", c.cfg.AppNamespace)
@@ -179,7 +176,7 @@ func (c *Client) Run(ctx context.Context, req actions.Request) (actions.Result, 
 	path := []string{"api", "v1", "applications", name}
 	var app Application
 	if _, err := c.http.Do(ctx, httpx.Request{Path: path, Query: query, Out: &app, What: "application " + name}); err != nil {
-		return actions.Result{}, err
+		return actiontype.Result{}, err
 	}
 	link := c.link(name, app.Metadata.Namespace)
 
@@ -190,18 +187,18 @@ func (c *Client) Run(ctx context.Context, req actions.Request) (actions.Result, 
 			JSON:   SyncRequest{Name: name, Prune: c.cfg.Prune, AppNamespace: ns},
 			What:   "application " + name,
 		}); err != nil {
-			return actions.Result{}, err
+			return actiontype.Result{}, err
 		}
 		target := "its target revision"
 		if app.Spec.Source != nil && app.Spec.Source.TargetRevision != "" {
 			target += " " + app.Spec.Source.TargetRevision
 		}
-		return actions.Result{Summary: c.http.Scrub("Argo CD application " + name + " synced to " + target), URL: link}, nil
+		return actiontype.Result{Summary: c.http.Scrub("Argo CD application " + name + " synced to " + target), URL: link}, nil
 	}
 
 	h := app.Status.History
 	if len(h) < 2 {
-		return actions.Result{}, c.http.Fail("application %s has %d deployment(s) in its history; a rollback needs at least two", name, len(h))
+		return actiontype.Result{}, c.http.Fail("application %s has %d deployment(s) in its history; a rollback needs at least two", name, len(h))
 	}
 	prev, cur := h[len(h)-2], h[len(h)-1]
 	if _, err := c.http.Do(ctx, httpx.Request{
@@ -210,9 +207,9 @@ func (c *Client) Run(ctx context.Context, req actions.Request) (actions.Result, 
 		JSON:   RollbackRequest{Name: name, ID: int64(prev.ID), Prune: c.cfg.Prune, AppNamespace: ns},
 		What:   "application " + name,
 	}); err != nil {
-		return actions.Result{}, err
+		return actiontype.Result{}, err
 	}
-	return actions.Result{
+	return actiontype.Result{
 		Summary: c.http.Scrub(fmt.Sprintf("Argo CD application %s rolled back from %s to %s", name, describe(cur), describe(prev))),
 		URL:     link,
 	}, nil

@@ -12,11 +12,11 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/tourniquet/tourniquet/actions"
+	"github.com/tourniquet/tourniquet/actiontype"
 	"github.com/tourniquet/tourniquet/incident"
 	"github.com/tourniquet/tourniquet/integrations/argocd"
-	"github.com/tourniquet/tourniquet/integrations/httpx"
-	"github.com/tourniquet/tourniquet/integrations/httpx/httpxtest"
+	"github.com/tourniquet/tourniquet/integrations/kit/httpx"
+	"github.com/tourniquet/tourniquet/integrations/kit/httpx/httpxtest"
 )
 
 const token = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ0b3VybmlxdWV0In0.c2VjcmV0LXNpZ25hdHVyZQ"
@@ -153,8 +153,8 @@ func client(t *testing.T, srv *httptest.Server, settings map[string]any, opts ..
 	return c
 }
 
-func request(undo bool) actions.Request {
-	return actions.Request{RunID: "run-1", IncidentKey: "INC-7", ActionID: "rollback-shop", Undo: undo,
+func request(undo bool) actiontype.Request {
+	return actiontype.Request{RunID: "run-1", IncidentKey: "INC-7", ActionID: "rollback-shop", Undo: undo,
 		Actor: incident.Actor{Platform: "slack", ID: "U1", Name: "alice"}, Params: map[string]string{"application": "shop"}}
 }
 

@@ -22,7 +22,7 @@
 // The command is an argv list, run directly, never through a shell: no
 // quoting, globbing or expansion happens, and a param cannot smuggle in a
 // second command. Every argument after the program (and every env value)
-// is a template over the fixed variables of package integrations/tmpl:
+// is a template over the fixed variables of package integrations/kit/tmpl:
 // {{.IncidentKey}}, {{.ActionID}}, {{.RunID}}, {{.Actor.Ref}},
 // {{.Actor.Name}}, {{.Params.name}} and {{.Undo}}. The params an action
 // may set are exactly those its integration's templates name; each is

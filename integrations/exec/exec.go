@@ -12,11 +12,11 @@ import (
 	"strings"
 	"time"
 
-	"github.com/tourniquet/tourniquet/actions"
+	"github.com/tourniquet/tourniquet/actiontype"
 	"github.com/tourniquet/tourniquet/config"
-	"github.com/tourniquet/tourniquet/integrations/httpx"
-	"github.com/tourniquet/tourniquet/integrations/spec"
-	"github.com/tourniquet/tourniquet/integrations/tmpl"
+	"github.com/tourniquet/tourniquet/integrations/kit/httpx"
+	"github.com/tourniquet/tourniquet/integrations/kit/spec"
+	"github.com/tourniquet/tourniquet/integrations/kit/tmpl"
 )
 
 // Type is the integration type in the configuration.
@@ -56,11 +56,12 @@ type Config struct {
 	OutputLimit int
 }
 
+// Descriptor describes the integration type to wiring (internal/app): the
+// checks of its settings, the action params it accepts, and its client.
+var Descriptor = spec.Descriptor{Type: Type, Validate: Validate, Params: Params, New: build}
+
 // Validate checks the integration's settings for check-config.
 func Validate(in config.Integration) []config.Problem { return parser.Validate(in) }
-
-// ConfigFrom parses an integration entry.
-func ConfigFrom(in config.Integration) (Config, error) { return parser.Config(in) }
 
 func parse(c *spec.Checker, in config.Integration) Config {
 	cfg := Config{Secrets: maps.Clone(in.Secrets), Dir: strings.TrimSpace(in.Get("dir")),
@@ -185,22 +186,32 @@ func (cfg Config) params() spec.Params {
 	return p
 }
 
-// Client runs the configured command. It satisfies actions.Integration.
+// Client runs the configured command. It satisfies actiontype.Integration.
 type Client struct {
 	name  string
 	cfg   Config
 	scrub *httpx.Scrubber
 }
 
-var _ actions.Integration = (*Client)(nil)
+var _ actiontype.Integration = (*Client)(nil)
 
 // New returns the client of the integration named name.
 func New(name string, in config.Integration) (*Client, error) {
-	cfg, err := ConfigFrom(in)
+	cfg, err := parser.Config(in)
 	if err != nil {
 		return nil, err
 	}
 	return NewClient(name, cfg), nil
+}
+
+// build is New as [spec.Descriptor] wants it: no client is a nil
+// Integration.
+func build(name string, in config.Integration) (actiontype.Integration, error) {
+	c, err := New(name, in)
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
 }
 
 // NewClient returns a client for cfg.
@@ -223,29 +234,29 @@ func (c *Client) Name() string { return c.name }
 
 func (c *Client) system() string { return "exec " + c.name }
 
-func (c *Client) fail(mayHaveRun bool, format string, args ...any) *actions.Error {
-	return &actions.Error{System: c.system(), MayHaveRun: mayHaveRun, Retryable: mayHaveRun,
+func (c *Client) fail(mayHaveRun bool, format string, args ...any) *actiontype.Error {
+	return &actiontype.Error{System: c.system(), MayHaveRun: mayHaveRun, Retryable: mayHaveRun,
 		Msg: c.scrub.Scrub(fmt.Sprintf(format, args...))}
 }
 
 // Run runs the command once and waits for it, at most the configured
 // timeout (or ctx's deadline, if sooner).
-func (c *Client) Run(ctx context.Context, req actions.Request) (actions.Result, error) {
+func (c *Client) Run(ctx context.Context, req actiontype.Request) (actiontype.Result, error) {
 	if p := c.cfg.params().Missing(req.Params); len(p) > 0 {
-		return actions.Result{}, c.fail(false, "action param %s", p[0])
+		return actiontype.Result{}, c.fail(false, "action param %s", p[0])
 	}
 	vars := tmpl.FromRequest(req)
 	args := make([]string, len(c.cfg.Args))
 	for i, t := range c.cfg.Args {
 		s, err := t.Render(vars)
 		if err != nil {
-			return actions.Result{}, c.fail(false, "%v", err)
+			return actiontype.Result{}, c.fail(false, "%v", err)
 		}
 		args[i] = s
 	}
 	env, err := c.env(vars, req)
 	if err != nil {
-		return actions.Result{}, err
+		return actiontype.Result{}, err
 	}
 	secretParams := c.secretParams(req.Params)
 
@@ -275,25 +286,25 @@ func (c *Client) Run(ctx context.Context, req actions.Request) (actions.Result, 
 			why = "before it finished (cancelled)"
 		}
 		e := c.fail(true, "%s was stopped %s; it may have done part of its work", line, why)
-		return actions.Result{Output: output}, withOutput(e, output)
+		return actiontype.Result{Output: output}, withOutput(e, output)
 	case errors.As(err, &exitErr) && exitErr.Exited():
 		e := c.fail(false, "%s exited with status %d", line, exitErr.ExitCode())
-		return actions.Result{Output: output}, withOutput(e, output)
+		return actiontype.Result{Output: output}, withOutput(e, output)
 	case errors.As(err, &exitErr):
 		e := c.fail(true, "%s was killed (%s); it may have done part of its work", line, exitErr.String())
-		return actions.Result{Output: output}, withOutput(e, output)
+		return actiontype.Result{Output: output}, withOutput(e, output)
 	case err != nil:
-		return actions.Result{Output: output}, c.fail(false, "cannot run %s: %s", c.cfg.Program, cleanStartErr(err))
+		return actiontype.Result{Output: output}, c.fail(false, "cannot run %s: %s", c.cfg.Program, cleanStartErr(err))
 	}
 	summary := line + " finished (exit 0)"
 	if l := lastLine(output); l != "" {
 		summary += ": " + l
 	}
-	return actions.Result{Summary: summary, Output: output}, nil
+	return actiontype.Result{Summary: summary, Output: output}, nil
 }
 
 // withOutput adds the last line of output to a failure's message.
-func withOutput(e *actions.Error, output string) *actions.Error {
+func withOutput(e *actiontype.Error, output string) *actiontype.Error {
 	if l := lastLine(output); l != "" {
 		e.Msg += ": " + l
 	}
@@ -347,7 +358,7 @@ func (c *Client) secretParams(params map[string]string) *httpx.Scrubber {
 }
 
 // env is the command's environment.
-func (c *Client) env(vars tmpl.Vars, req actions.Request) ([]string, error) {
+func (c *Client) env(vars tmpl.Vars, req actiontype.Request) ([]string, error) {
 	m := map[string]string{}
 	for _, k := range passedEnv {
 		if v, ok := os.LookupEnv(k); ok {

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tourniquet/tourniquet/actions"
+	"github.com/tourniquet/tourniquet/actiontype"
 	"github.com/tourniquet/tourniquet/config"
 	"github.com/tourniquet/tourniquet/incident"
 	"github.com/tourniquet/tourniquet/integrations/exec"
@@ -34,16 +34,16 @@ func client(t *testing.T, command []any, extra map[string]any) *exec.Client {
 	return c
 }
 
-func request(params map[string]string) actions.Request {
-	return actions.Request{RunID: "0190a3b4-7000-8000-0000-00000000abcd", IncidentKey: "INC-7", ActionID: "rollback-shop",
+func request(params map[string]string) actiontype.Request {
+	return actiontype.Request{RunID: "0190a3b4-7000-8000-0000-00000000abcd", IncidentKey: "INC-7", ActionID: "rollback-shop",
 		ActionTitle: "Roll back shop", Actor: incident.Actor{Platform: "slack", ID: "U1", Name: "alice"}, Params: params}
 }
 
-func actionErr(t *testing.T, err error) *actions.Error {
+func actionErr(t *testing.T, err error) *actiontype.Error {
 	t.Helper()
-	var e *actions.Error
+	var e *actiontype.Error
 	if !errors.As(err, &e) {
-		t.Fatalf("error %v (%T) is not an *actions.Error", err, err)
+		t.Fatalf("error %v (%T) is not an *actiontype.Error", err, err)
 	}
 	if !strings.HasPrefix(e.Error(), "exec deploy: ") {
 		t.Errorf("error %q does not name the integration", e.Error())
@@ -91,7 +91,7 @@ func TestTimeoutStopsTheWholeProcessGroup(t *testing.T) {
 	res, err := c.Run(context.Background(), request(nil))
 	took := time.Since(start)
 	e := actionErr(t, err)
-	if !e.MayHaveRun || !actions.IsIndeterminate(err) {
+	if !e.MayHaveRun || !actiontype.IsIndeterminate(err) {
 		t.Errorf("a command stopped at the timeout may have done part of its work: MayHaveRun=%v", e.MayHaveRun)
 	}
 	if !strings.Contains(e.Msg, "stopped after 300ms") || !strings.Contains(e.Msg, "may have done part of its work") {

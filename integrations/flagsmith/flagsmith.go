@@ -9,10 +9,10 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/tourniquet/tourniquet/actions"
+	"github.com/tourniquet/tourniquet/actiontype"
 	"github.com/tourniquet/tourniquet/config"
-	"github.com/tourniquet/tourniquet/integrations/httpx"
-	"github.com/tourniquet/tourniquet/integrations/spec"
+	"github.com/tourniquet/tourniquet/integrations/kit/httpx"
+	"github.com/tourniquet/tourniquet/integrations/kit/spec"
 )
 
 // Type is the integration type in the configuration.
@@ -55,11 +55,12 @@ var parser = spec.Parser[Config]{
 	Parse:    parse,
 }
 
+// Descriptor describes the integration type to wiring (internal/app): the
+// checks of its settings, the action params it accepts, and its client.
+var Descriptor = spec.Descriptor{Type: Type, Validate: Validate, Params: Params, New: spec.Constructor(New)}
+
 // Validate checks the integration's settings for check-config.
 func Validate(in config.Integration) []config.Problem { return parser.Validate(in) }
-
-// ConfigFrom builds the Config of an integration entry.
-func ConfigFrom(in config.Integration) (Config, error) { return parser.Config(in) }
 
 func parse(c *spec.Checker, in config.Integration) Config {
 	c.RequiredSecret("token", "a Flagsmith Admin API token")
@@ -92,22 +93,18 @@ func paramSpec(env string) spec.Params {
 }
 
 // Client disables and enables Flagsmith features. It satisfies
-// actions.Integration.
+// actiontype.Integration.
 type Client struct {
 	name string
 	cfg  Config
 	http *httpx.Client
 }
 
-var _ actions.Integration = (*Client)(nil)
+var _ actiontype.Integration = (*Client)(nil)
 
 // New returns the client for the integration named name.
 func New(name string, in config.Integration, opts ...Option) (*Client, error) {
-	cfg, err := ConfigFrom(in)
-	if err != nil {
-		return nil, err
-	}
-	return NewClient(name, cfg, opts...)
+	return spec.Build(parser, NewClient, name, in, opts...)
 }
 
 // NewClient returns a client for cfg.
@@ -160,9 +157,9 @@ func (f *featureStates) UnmarshalJSON(b []byte) error {
 }
 
 // Run disables the feature in the environment, or enables it for an undo.
-func (c *Client) Run(ctx context.Context, req actions.Request) (actions.Result, error) {
+func (c *Client) Run(ctx context.Context, req actiontype.Request) (actiontype.Result, error) {
 	if p := paramSpec(c.cfg.Environment).Missing(req.Params); len(p) > 0 {
-		return actions.Result{}, c.http.Fail("action param %s", p[0])
+		return actiontype.Result{}, c.http.Fail("action param %s", p[0])
 	}
 	feature := spec.Pick(req.Params, "feature", "")
 	env := spec.Pick(req.Params, "environment", c.cfg.Environment)
@@ -176,7 +173,7 @@ func (c *Client) Run(ctx context.Context, req actions.Request) (actions.Result, 
 		Out:           &list,
 		What:          "environment " + env,
 	}); err != nil {
-		return actions.Result{}, err
+		return actiontype.Result{}, err
 	}
 	var found []FeatureState
 	for _, fs := range list.Results {
@@ -186,10 +183,10 @@ func (c *Client) Run(ctx context.Context, req actions.Request) (actions.Result, 
 	}
 	switch len(found) {
 	case 0:
-		return actions.Result{}, c.http.Fail("feature %s not found in environment %s", feature, env)
+		return actiontype.Result{}, c.http.Fail("feature %s not found in environment %s", feature, env)
 	case 1:
 	default:
-		return actions.Result{}, c.http.Fail("%d feature states match %s in environment %s; refusing to guess", len(found), feature, env)
+		return actiontype.Result{}, c.http.Fail("%d feature states match %s in environment %s; refusing to guess", len(found), feature, env)
 	}
 	fs := found[0]
 
@@ -203,12 +200,12 @@ func (c *Client) Run(ctx context.Context, req actions.Request) (actions.Result, 
 		Out:           &got,
 		What:          "feature state of " + feature,
 	}); err != nil {
-		return actions.Result{}, err
+		return actiontype.Result{}, err
 	}
 	if got.ID != 0 && got.Enabled != enabled {
-		return actions.Result{}, c.http.Fail("the change was accepted but feature %s is still %s", feature, word(!enabled))
+		return actiontype.Result{}, c.http.Fail("the change was accepted but feature %s is still %s", feature, word(!enabled))
 	}
-	return actions.Result{
+	return actiontype.Result{
 		Summary: c.http.Scrub("Flagsmith feature " + feature + " " + word(enabled) + " in environment " + env),
 		URL:     c.link(env, fs.Feature),
 	}, nil

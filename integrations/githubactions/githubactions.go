@@ -11,11 +11,11 @@ import (
 	"strings"
 	"time"
 
-	"github.com/tourniquet/tourniquet/actions"
+	"github.com/tourniquet/tourniquet/actiontype"
 	"github.com/tourniquet/tourniquet/config"
-	"github.com/tourniquet/tourniquet/integrations/httpx"
-	"github.com/tourniquet/tourniquet/integrations/spec"
-	"github.com/tourniquet/tourniquet/integrations/tmpl"
+	"github.com/tourniquet/tourniquet/integrations/kit/httpx"
+	"github.com/tourniquet/tourniquet/integrations/kit/spec"
+	"github.com/tourniquet/tourniquet/integrations/kit/tmpl"
 )
 
 // Type is the integration type in the configuration.
@@ -68,11 +68,12 @@ var parser = spec.Parser[Config]{
 // reserved are the params that are not inputs.
 var reserved = []string{"workflow", "ref", "undo_workflow"}
 
+// Descriptor describes the integration type to wiring (internal/app): the
+// checks of its settings, the action params it accepts, and its client.
+var Descriptor = spec.Descriptor{Type: Type, Validate: Validate, Params: Params, New: spec.Constructor(New)}
+
 // Validate checks the integration's settings for check-config.
 func Validate(in config.Integration) []config.Problem { return parser.Validate(in) }
-
-// ConfigFrom builds the Config of an integration entry.
-func ConfigFrom(in config.Integration) (Config, error) { return parser.Config(in) }
 
 func parse(c *spec.Checker, in config.Integration) Config {
 	c.RequiredSecret("token", "a GitHub token with actions:write")
@@ -116,7 +117,7 @@ func paramSpec(workflow, ref string) spec.Params {
 }
 
 // Client dispatches GitHub Actions workflows. It satisfies
-// actions.Integration.
+// actiontype.Integration.
 type Client struct {
 	name   string
 	cfg    Config
@@ -127,15 +128,11 @@ type Client struct {
 	usedByInputs map[string]bool
 }
 
-var _ actions.Integration = (*Client)(nil)
+var _ actiontype.Integration = (*Client)(nil)
 
 // New returns the client for the integration named name.
 func New(name string, in config.Integration, opts ...Option) (*Client, error) {
-	cfg, err := ConfigFrom(in)
-	if err != nil {
-		return nil, err
-	}
-	return NewClient(name, cfg, opts...)
+	return spec.Build(parser, NewClient, name, in, opts...)
 }
 
 // NewClient returns a client for cfg.
@@ -201,21 +198,21 @@ type RunDetails struct {
 }
 
 // Run dispatches the workflow (undo_workflow for an undo) with its inputs.
-func (c *Client) Run(ctx context.Context, req actions.Request) (actions.Result, error) {
+func (c *Client) Run(ctx context.Context, req actiontype.Request) (actiontype.Result, error) {
 	if p := paramSpec(c.cfg.Workflow, c.cfg.Ref).Missing(req.Params); len(p) > 0 {
-		return actions.Result{}, c.http.Fail("action param %s", p[0])
+		return actiontype.Result{}, c.http.Fail("action param %s", p[0])
 	}
 	workflow := spec.Pick(req.Params, "workflow", c.cfg.Workflow)
 	if req.Undo {
 		workflow = spec.Pick(req.Params, "undo_workflow", c.cfg.UndoWorkflow)
 		if workflow == "" {
-			return actions.Result{}, c.http.Fail("no undo_workflow is configured, and a workflow dispatch has no inverse")
+			return actiontype.Result{}, c.http.Fail("no undo_workflow is configured, and a workflow dispatch has no inverse")
 		}
 	}
 	ref := spec.Pick(req.Params, "ref", c.cfg.Ref)
 	inputs, err := c.renderInputs(req)
 	if err != nil {
-		return actions.Result{}, err
+		return actiontype.Result{}, err
 	}
 
 	var details RunDetails
@@ -227,7 +224,7 @@ func (c *Client) Run(ctx context.Context, req actions.Request) (actions.Result, 
 		What:   "repository " + c.cfg.Owner + "/" + c.cfg.Repo + " or workflow " + workflow,
 	})
 	if err != nil {
-		return actions.Result{}, err
+		return actiontype.Result{}, err
 	}
 	link := c.web + "/" + url.PathEscape(c.cfg.Owner) + "/" + url.PathEscape(c.cfg.Repo) + "/actions/workflows/" + url.PathEscape(workflow)
 	summary := fmt.Sprintf("GitHub Actions workflow %s dispatched on %s in %s/%s", workflow, ref, c.cfg.Owner, c.cfg.Repo)
@@ -235,13 +232,13 @@ func (c *Client) Run(ctx context.Context, req actions.Request) (actions.Result, 
 		link = details.HTMLURL
 		summary += fmt.Sprintf(" (run %d)", details.WorkflowRunID)
 	}
-	return actions.Result{Summary: c.http.Scrub(summary), URL: link}, nil
+	return actiontype.Result{Summary: c.http.Scrub(summary), URL: link}, nil
 }
 
 // renderInputs renders the integration's input templates, then the action
 // params that are inputs (which win; a param an input template refers to
 // is that template's source, not an input), then the run ID input.
-func (c *Client) renderInputs(req actions.Request) (map[string]string, error) {
+func (c *Client) renderInputs(req actiontype.Request) (map[string]string, error) {
 	vars := tmpl.FromRequest(req)
 	out := map[string]string{}
 	for k, t := range c.inputs {

@@ -15,11 +15,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tourniquet/tourniquet/actions"
+	"github.com/tourniquet/tourniquet/actiontype"
 	"github.com/tourniquet/tourniquet/incident"
 	"github.com/tourniquet/tourniquet/integrations/githubactions"
-	"github.com/tourniquet/tourniquet/integrations/httpx"
-	"github.com/tourniquet/tourniquet/integrations/httpx/httpxtest"
+	"github.com/tourniquet/tourniquet/integrations/kit/httpx"
+	"github.com/tourniquet/tourniquet/integrations/kit/httpx/httpxtest"
 	"github.com/tourniquet/tourniquet/internal/clock"
 )
 
@@ -145,8 +145,8 @@ func client(t *testing.T, srv *httptest.Server, settings map[string]any, opts ..
 	return c
 }
 
-func request(undo bool, params map[string]string) actions.Request {
-	return actions.Request{RunID: "run-42", IncidentKey: "INC-7", ActionID: "rollback-shop", Undo: undo,
+func request(undo bool, params map[string]string) actiontype.Request {
+	return actiontype.Request{RunID: "run-42", IncidentKey: "INC-7", ActionID: "rollback-shop", Undo: undo,
 		Actor: incident.Actor{Platform: "slack", ID: "U1", Name: "alice"}, Params: params}
 }
 

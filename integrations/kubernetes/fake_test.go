@@ -12,7 +12,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/tourniquet/tourniquet/integrations/httpx/httpxtest"
+	"github.com/tourniquet/tourniquet/integrations/kit/httpx/httpxtest"
 	"github.com/tourniquet/tourniquet/integrations/kubernetes"
 )
 

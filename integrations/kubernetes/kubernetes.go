@@ -12,10 +12,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/tourniquet/tourniquet/actions"
+	"github.com/tourniquet/tourniquet/actiontype"
 	"github.com/tourniquet/tourniquet/config"
-	"github.com/tourniquet/tourniquet/integrations/httpx"
-	"github.com/tourniquet/tourniquet/integrations/spec"
+	"github.com/tourniquet/tourniquet/integrations/kit/httpx"
+	"github.com/tourniquet/tourniquet/integrations/kit/spec"
 )
 
 // Type is the integration type in the configuration.
@@ -60,11 +60,12 @@ var parser = spec.Parser[Config]{
 	Parse:   parse,
 }
 
+// Descriptor describes the integration type to wiring (internal/app): the
+// checks of its settings, the action params it accepts, and its client.
+var Descriptor = spec.Descriptor{Type: Type, Validate: Validate, Params: Params, New: spec.Constructor(New)}
+
 // Validate checks the integration's settings for check-config.
 func Validate(in config.Integration) []config.Problem { return parser.Validate(in) }
-
-// ConfigFrom builds the Config of an integration entry.
-func ConfigFrom(in config.Integration) (Config, error) { return parser.Config(in) }
 
 func parse(c *spec.Checker, in config.Integration) Config {
 	cfg := Config{
@@ -105,24 +106,19 @@ func paramSpec(haveNamespace bool) spec.Params {
 	}}
 }
 
-// Client rolls Deployments back. It satisfies actions.Integration.
+// Client rolls Deployments back. It satisfies actiontype.Integration.
 type Client struct {
 	name      string
 	cfg       Config
 	http      *httpx.Client
 	tokenFile string // read at every call when set
-	server    string
 }
 
-var _ actions.Integration = (*Client)(nil)
+var _ actiontype.Integration = (*Client)(nil)
 
 // New returns the client for the integration named name.
 func New(name string, in config.Integration, opts ...Option) (*Client, error) {
-	cfg, err := ConfigFrom(in)
-	if err != nil {
-		return nil, err
-	}
-	return NewClient(name, cfg, opts...)
+	return spec.Build(parser, NewClient, name, in, opts...)
 }
 
 // NewClient returns a client for cfg. In-cluster, it reads the server from

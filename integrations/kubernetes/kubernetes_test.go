@@ -14,10 +14,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/tourniquet/tourniquet/actions"
+	"github.com/tourniquet/tourniquet/actiontype"
 	"github.com/tourniquet/tourniquet/incident"
-	"github.com/tourniquet/tourniquet/integrations/httpx"
-	"github.com/tourniquet/tourniquet/integrations/httpx/httpxtest"
+	"github.com/tourniquet/tourniquet/integrations/kit/httpx"
+	"github.com/tourniquet/tourniquet/integrations/kit/httpx/httpxtest"
 	"github.com/tourniquet/tourniquet/integrations/kubernetes"
 )
 
@@ -43,8 +43,8 @@ func client(t *testing.T, srv *httptest.Server, settings map[string]any, opts ..
 	return c
 }
 
-func request(runID string) actions.Request {
-	return actions.Request{RunID: runID, IncidentKey: "INC-7", ActionID: "rollback-web",
+func request(runID string) actiontype.Request {
+	return actiontype.Request{RunID: runID, IncidentKey: "INC-7", ActionID: "rollback-web",
 		Actor: incident.Actor{Platform: "slack", ID: "U1", Name: "alice"}, Params: map[string]string{"deployment": "web"}}
 }
 

@@ -12,9 +12,9 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/tourniquet/tourniquet/actions"
-	"github.com/tourniquet/tourniquet/integrations/httpx"
-	"github.com/tourniquet/tourniquet/integrations/spec"
+	"github.com/tourniquet/tourniquet/actiontype"
+	"github.com/tourniquet/tourniquet/integrations/kit/httpx"
+	"github.com/tourniquet/tourniquet/integrations/kit/spec"
 )
 
 // Annotations and labels the rollback reads and writes.
@@ -127,60 +127,60 @@ type PatchOp struct {
 const JSONPatch = "application/json-patch+json"
 
 // Run rolls the Deployment back to its previous revision.
-func (c *Client) Run(ctx context.Context, req actions.Request) (actions.Result, error) {
+func (c *Client) Run(ctx context.Context, req actiontype.Request) (actiontype.Result, error) {
 	if p := paramSpec(c.cfg.Namespace != "").Missing(req.Params); len(p) > 0 {
-		return actions.Result{}, c.http.Fail("action param %s", p[0])
+		return actiontype.Result{}, c.http.Fail("action param %s", p[0])
 	}
 	name := spec.Pick(req.Params, "deployment", "")
 	ns := spec.Pick(req.Params, "namespace", c.cfg.Namespace)
 	ref := "deployment " + ns + "/" + name
 	header, secrets, err := c.auth()
 	if err != nil {
-		return actions.Result{}, err
+		return actiontype.Result{}, err
 	}
 	apps := []string{"apis", "apps", "v1", "namespaces", ns}
 
 	var d Deployment
 	if _, err := c.http.Do(ctx, httpx.Request{Path: append(slices.Clone(apps), "deployments", name),
 		Header: header, Secrets: secrets, Out: &d, What: ref}); err != nil {
-		return actions.Result{}, err
+		return actiontype.Result{}, err
 	}
 	if d.Spec.Paused {
-		return actions.Result{}, c.http.Fail("%s is paused; resume it first (kubectl rollout resume deployment/%s -n %s) and try again", ref, name, ns)
+		return actiontype.Result{}, c.http.Fail("%s is paused; resume it first (kubectl rollout resume deployment/%s -n %s) and try again", ref, name, ns)
 	}
 	if req.RunID != "" && d.Metadata.Annotations[RunIDAnnotation] == req.RunID {
-		return actions.Result{Summary: fmt.Sprintf("Deployment %s/%s was already rolled back by this run (now at revision %s)",
+		return actiontype.Result{Summary: fmt.Sprintf("Deployment %s/%s was already rolled back by this run (now at revision %s)",
 			ns, name, d.Metadata.Annotations[RevisionAnnotation])}, nil
 	}
 	if d.Spec.Selector == nil {
-		return actions.Result{}, c.http.Fail("%s has no selector", ref)
+		return actiontype.Result{}, c.http.Fail("%s has no selector", ref)
 	}
 	sel, err := d.Spec.Selector.String()
 	if err != nil {
-		return actions.Result{}, c.http.Fail("%s: %v", ref, err)
+		return actiontype.Result{}, c.http.Fail("%s: %v", ref, err)
 	}
 
 	var list ReplicaSetList
 	if _, err := c.http.Do(ctx, httpx.Request{Path: append(slices.Clone(apps), "replicasets"),
 		Query: url.Values{"labelSelector": {sel}}, Header: header, Secrets: secrets, Out: &list, What: "replicasets of " + ref}); err != nil {
-		return actions.Result{}, err
+		return actiontype.Result{}, err
 	}
 	_, prev, curRev, prevRev := previous(list.Items, d.Metadata.UID)
 	if prev == nil {
-		return actions.Result{}, c.http.Fail("no rollout history found for %s", ref)
+		return actiontype.Result{}, c.http.Fail("no rollout history found for %s", ref)
 	}
 
 	target, err := withoutHash(prev.Spec.Template)
 	if err != nil {
-		return actions.Result{}, c.http.Fail("cannot read the pod template of replicaset %s: %v", prev.Metadata.Name, err)
+		return actiontype.Result{}, c.http.Fail("cannot read the pod template of replicaset %s: %v", prev.Metadata.Name, err)
 	}
 	current, err := withoutHash(d.Spec.Template)
 	if err != nil {
-		return actions.Result{}, c.http.Fail("cannot read the pod template of %s: %v", ref, err)
+		return actiontype.Result{}, c.http.Fail("cannot read the pod template of %s: %v", ref, err)
 	}
 	images := images(target)
 	if reflect.DeepEqual(target, current) {
-		return actions.Result{Summary: fmt.Sprintf("Deployment %s/%s skipped rollback: the current template already matches revision %d%s",
+		return actiontype.Result{Summary: fmt.Sprintf("Deployment %s/%s skipped rollback: the current template already matches revision %d%s",
 			ns, name, prevRev, images)}, nil
 	}
 
@@ -212,9 +212,9 @@ func (c *Client) Run(ctx context.Context, req actions.Request) (actions.Result, 
 		Secrets:     secrets,
 		What:        ref,
 	}); err != nil {
-		return actions.Result{}, err
+		return actiontype.Result{}, err
 	}
-	return actions.Result{Summary: fmt.Sprintf("Deployment %s/%s rolled back from revision %d to revision %d%s", ns, name, curRev, prevRev, images)}, nil
+	return actiontype.Result{Summary: fmt.Sprintf("Deployment %s/%s rolled back from revision %d to revision %d%s", ns, name, curRev, prevRev, images)}, nil
 }
 
 // previous picks, among the ReplicaSets controlled by the Deployment with

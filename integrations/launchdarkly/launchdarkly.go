@@ -7,10 +7,10 @@ import (
 	"net/url"
 	"time"
 
-	"github.com/tourniquet/tourniquet/actions"
+	"github.com/tourniquet/tourniquet/actiontype"
 	"github.com/tourniquet/tourniquet/config"
-	"github.com/tourniquet/tourniquet/integrations/httpx"
-	"github.com/tourniquet/tourniquet/integrations/spec"
+	"github.com/tourniquet/tourniquet/integrations/kit/httpx"
+	"github.com/tourniquet/tourniquet/integrations/kit/spec"
 )
 
 // Type is the integration type in the configuration.
@@ -47,11 +47,12 @@ var parser = spec.Parser[Config]{
 	Parse:    parse,
 }
 
+// Descriptor describes the integration type to wiring (internal/app): the
+// checks of its settings, the action params it accepts, and its client.
+var Descriptor = spec.Descriptor{Type: Type, Validate: Validate, Params: Params, New: spec.Constructor(New)}
+
 // Validate checks the integration's settings for check-config.
 func Validate(in config.Integration) []config.Problem { return parser.Validate(in) }
-
-// ConfigFrom builds the Config of an integration entry.
-func ConfigFrom(in config.Integration) (Config, error) { return parser.Config(in) }
 
 func parse(c *spec.Checker, in config.Integration) Config {
 	c.RequiredSecret("api_token", "a LaunchDarkly API access token")
@@ -79,22 +80,18 @@ func paramSpec(project, env string) spec.Params {
 }
 
 // Client turns LaunchDarkly flags off and on. It satisfies
-// actions.Integration.
+// actiontype.Integration.
 type Client struct {
 	name string
 	cfg  Config
 	http *httpx.Client
 }
 
-var _ actions.Integration = (*Client)(nil)
+var _ actiontype.Integration = (*Client)(nil)
 
 // New returns the client for the integration named name.
 func New(name string, in config.Integration, opts ...Option) (*Client, error) {
-	cfg, err := ConfigFrom(in)
-	if err != nil {
-		return nil, err
-	}
-	return NewClient(name, cfg, opts...)
+	return spec.Build(parser, NewClient, name, in, opts...)
 }
 
 // NewClient returns a client for cfg.
@@ -139,9 +136,9 @@ type Environment struct {
 }
 
 // Run turns the flag off in the environment, or on for an undo.
-func (c *Client) Run(ctx context.Context, req actions.Request) (actions.Result, error) {
+func (c *Client) Run(ctx context.Context, req actiontype.Request) (actiontype.Result, error) {
 	if p := paramSpec(c.cfg.Project, c.cfg.Environment).Missing(req.Params); len(p) > 0 {
-		return actions.Result{}, c.http.Fail("action param %s", p[0])
+		return actiontype.Result{}, c.http.Fail("action param %s", p[0])
 	}
 	flag := spec.Pick(req.Params, "flag", "")
 	project := spec.Pick(req.Params, "project", c.cfg.Project)
@@ -160,12 +157,12 @@ func (c *Client) Run(ctx context.Context, req actions.Request) (actions.Result, 
 		What:        "flag " + flag + " in project " + project,
 	})
 	if err != nil {
-		return actions.Result{}, err
+		return actiontype.Result{}, err
 	}
 	if e, ok := got.Environments[env]; ok && e.On != req.Undo {
-		return actions.Result{}, c.http.Fail("the change was accepted but flag %s is still not %s in %s", flag, state, env)
+		return actiontype.Result{}, c.http.Fail("the change was accepted but flag %s is still not %s in %s", flag, state, env)
 	}
-	return actions.Result{
+	return actiontype.Result{
 		Summary: c.http.Scrub("LaunchDarkly flag " + flag + " turned " + state + " in " + env + " (project " + project + ")"),
 		URL:     c.link(project, flag, env),
 	}, nil

@@ -12,10 +12,10 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/tourniquet/tourniquet/actions"
+	"github.com/tourniquet/tourniquet/actiontype"
 	"github.com/tourniquet/tourniquet/incident"
-	"github.com/tourniquet/tourniquet/integrations/httpx"
-	"github.com/tourniquet/tourniquet/integrations/httpx/httpxtest"
+	"github.com/tourniquet/tourniquet/integrations/kit/httpx"
+	"github.com/tourniquet/tourniquet/integrations/kit/httpx/httpxtest"
 	"github.com/tourniquet/tourniquet/integrations/launchdarkly"
 )
 
@@ -127,8 +127,8 @@ func client(t *testing.T, srv *httptest.Server, settings map[string]any, opts ..
 
 var alice = incident.Actor{Platform: "slack", ID: "U1", Name: "alice"}
 
-func request(undo bool) actions.Request {
-	return actions.Request{
+func request(undo bool) actiontype.Request {
+	return actiontype.Request{
 		RunID: "run-42", IncidentKey: "INC-7", ActionID: "kill-new-checkout", ActionTitle: "Kill switch: new checkout",
 		Actor: alice, Params: map[string]string{"flag": "new-checkout"}, Undo: undo,
 	}

@@ -127,7 +127,9 @@ func (s *Summarizer) Summarize(ctx context.Context, f timeline.Facts) (string, e
 			{Role: goopenai.ChatMessageRoleUser, Content: "Facts of incident " + f.Key + ":\n" + string(facts)},
 		},
 		Temperature: 0.2,
-		MaxTokens:   600,
+		// max_tokens, not max_completion_tokens: the OpenAI-compatible
+		// servers teams run (Ollama, vLLM, llama.cpp) read the former.
+		MaxTokens: 600, //lint:ignore SA1019 see above
 	})
 	if err != nil {
 		return "", s.describe(ctx, err)

@@ -16,9 +16,9 @@ import (
 	"sync"
 	"time"
 
-	"github.com/tourniquet/tourniquet/actions"
+	"github.com/tourniquet/tourniquet/actiontype"
 	"github.com/tourniquet/tourniquet/config"
-	"github.com/tourniquet/tourniquet/integrations/spec"
+	"github.com/tourniquet/tourniquet/integrations/kit/spec"
 )
 
 // Type is the integration type of the sandbox.
@@ -57,6 +57,12 @@ func Integrations() map[string]config.Integration {
 	return map[string]config.Integration{Name: {Type: Type, Settings: map[string]any{}, Secrets: map[string]config.Secret{}}}
 }
 
+// Descriptor describes the sandbox to wiring (internal/app): a demo-only
+// type, built only for the run with nothing configured, refused by
+// check-config, and left out of the types messages offer.
+var Descriptor = spec.Descriptor{Type: Type, Validate: Validate, Params: Params, DemoOnly: true,
+	New: func(name string, _ config.Integration) (actiontype.Integration, error) { return New(name), nil }}
+
 // Validate refuses a configured sandbox: it exists only for the run with
 // no configuration.
 func Validate(in config.Integration) []config.Problem {
@@ -83,7 +89,7 @@ func WithDelay(d time.Duration) Option { return func(c *Client) { c.delay = d } 
 // Client is the sandbox: a deploy system that knows one service's
 // versions and a flag service that knows one flag, in memory. It honours
 // idempotency keys: a run ID seen before gets the first answer again and
-// changes nothing. It satisfies actions.Integration.
+// changes nothing. It satisfies actiontype.Integration.
 type Client struct {
 	name  string
 	delay time.Duration
@@ -91,11 +97,11 @@ type Client struct {
 	mu       sync.Mutex
 	versions map[string][]string // service → deployed versions, current last
 	flags    map[string]bool
-	seen     map[string]actions.Result
+	seen     map[string]actiontype.Result
 	calls    int
 }
 
-var _ actions.Integration = (*Client)(nil)
+var _ actiontype.Integration = (*Client)(nil)
 
 // New returns a fresh sandbox: demo-shop runs v42 (v41 before it), the
 // flag new-checkout is on.
@@ -105,7 +111,7 @@ func New(name string, opts ...Option) *Client {
 		delay:    time.Second,
 		versions: map[string][]string{DemoService: {DemoPrevious, DemoCurrent}},
 		flags:    map[string]bool{DemoFlag: true},
-		seen:     map[string]actions.Result{},
+		seen:     map[string]actiontype.Result{},
 	}
 	for _, o := range opts {
 		o(c)
@@ -139,19 +145,19 @@ func (c *Client) Flag(flag string) bool {
 	return c.flags[flag]
 }
 
-func fail(format string, args ...any) *actions.Error {
-	return &actions.Error{System: System, Msg: fmt.Sprintf(format, args...)}
+func fail(format string, args ...any) *actiontype.Error {
+	return &actiontype.Error{System: System, Msg: fmt.Sprintf(format, args...)}
 }
 
 // Run rolls a service back (params service, version) or turns a flag off
 // (param flag); an undo turns the flag back on or rolls forward again.
-func (c *Client) Run(ctx context.Context, req actions.Request) (actions.Result, error) {
+func (c *Client) Run(ctx context.Context, req actiontype.Request) (actiontype.Result, error) {
 	if c.delay > 0 {
 		t := time.NewTimer(c.delay)
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return actions.Result{}, &actions.Error{System: System, Msg: "interrupted before it finished", MayHaveRun: true}
+			return actiontype.Result{}, &actiontype.Error{System: System, Msg: "interrupted before it finished", MayHaveRun: true}
 		case <-t.C:
 		}
 	}
@@ -162,7 +168,7 @@ func (c *Client) Run(ctx context.Context, req actions.Request) (actions.Result, 
 		return res, nil
 	}
 	var (
-		res actions.Result
+		res actiontype.Result
 		err error
 	)
 	switch {
@@ -174,7 +180,7 @@ func (c *Client) Run(ctx context.Context, req actions.Request) (actions.Result, 
 		err = fail("say what to do: params service and version (a rollback) or flag (a kill switch)")
 	}
 	if err != nil {
-		return actions.Result{}, err
+		return actiontype.Result{}, err
 	}
 	c.calls++
 	if req.RunID != "" {
@@ -183,33 +189,33 @@ func (c *Client) Run(ctx context.Context, req actions.Request) (actions.Result, 
 	return res, nil
 }
 
-func (c *Client) rollback(service, version string, undo bool) (actions.Result, error) {
+func (c *Client) rollback(service, version string, undo bool) (actiontype.Result, error) {
 	vs, ok := c.versions[service]
 	if !ok {
-		return actions.Result{}, fail("the sandbox deploy system has no service %q (it has %s)", service, DemoService)
+		return actiontype.Result{}, fail("the sandbox deploy system has no service %q (it has %s)", service, DemoService)
 	}
 	cur := vs[len(vs)-1]
 	if undo {
 		if len(vs) < 2 {
-			return actions.Result{}, fail("%s has no later version to roll forward to", service)
+			return actiontype.Result{}, fail("%s has no later version to roll forward to", service)
 		}
 		c.versions[service] = vs[:len(vs)-1]
-		return actions.Result{Summary: fmt.Sprintf("sandbox: %s rolled forward from %s to %s (nothing real was touched)", service, cur, vs[len(vs)-2])}, nil
+		return actiontype.Result{Summary: fmt.Sprintf("sandbox: %s rolled forward from %s to %s (nothing real was touched)", service, cur, vs[len(vs)-2])}, nil
 	}
 	if version == "" || version == cur {
 		if version == cur {
-			return actions.Result{Summary: fmt.Sprintf("sandbox: %s already runs %s; nothing to roll back (nothing real was touched)", service, cur)}, nil
+			return actiontype.Result{Summary: fmt.Sprintf("sandbox: %s already runs %s; nothing to roll back (nothing real was touched)", service, cur)}, nil
 		}
-		return actions.Result{}, fail("say which version to roll %s back to (param version)", service)
+		return actiontype.Result{}, fail("say which version to roll %s back to (param version)", service)
 	}
 	c.versions[service] = append(c.versions[service], version)
-	return actions.Result{Summary: fmt.Sprintf("sandbox: %s rolled back from %s to %s (nothing real was touched)", service, cur, version)}, nil
+	return actiontype.Result{Summary: fmt.Sprintf("sandbox: %s rolled back from %s to %s (nothing real was touched)", service, cur, version)}, nil
 }
 
-func (c *Client) flag(flag string, undo bool) (actions.Result, error) {
+func (c *Client) flag(flag string, undo bool) (actiontype.Result, error) {
 	on, ok := c.flags[flag]
 	if !ok {
-		return actions.Result{}, fail("the sandbox flag service has no flag %q (it has %s)", flag, DemoFlag)
+		return actiontype.Result{}, fail("the sandbox flag service has no flag %q (it has %s)", flag, DemoFlag)
 	}
 	want, word := false, "off"
 	if undo {
@@ -217,9 +223,9 @@ func (c *Client) flag(flag string, undo bool) (actions.Result, error) {
 	}
 	c.flags[flag] = want
 	if on == want {
-		return actions.Result{Summary: fmt.Sprintf("sandbox: flag %s was already %s (nothing real was touched)", flag, word)}, nil
+		return actiontype.Result{Summary: fmt.Sprintf("sandbox: flag %s was already %s (nothing real was touched)", flag, word)}, nil
 	}
-	return actions.Result{Summary: fmt.Sprintf("sandbox: flag %s turned %s for everyone (nothing real was touched)", flag, word)}, nil
+	return actiontype.Result{Summary: fmt.Sprintf("sandbox: flag %s turned %s for everyone (nothing real was touched)", flag, word)}, nil
 }
 
 // Snapshot describes the sandbox's state, for the demo and tests.

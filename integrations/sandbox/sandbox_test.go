@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/tourniquet/tourniquet/actions"
+	"github.com/tourniquet/tourniquet/actiontype"
 	"github.com/tourniquet/tourniquet/bot"
 	"github.com/tourniquet/tourniquet/bot/bottest"
 	"github.com/tourniquet/tourniquet/incident"
@@ -20,7 +21,7 @@ import (
 func TestRollbackKillSwitchAndIdempotency(t *testing.T) {
 	sb := sandbox.New(sandbox.Name, sandbox.WithDelay(0))
 	ctx := context.Background()
-	res, err := sb.Run(ctx, actions.Request{RunID: "r1", Params: map[string]string{"service": "demo-shop", "version": "v41"}})
+	res, err := sb.Run(ctx, actiontype.Request{RunID: "r1", Params: map[string]string{"service": "demo-shop", "version": "v41"}})
 	if err != nil || sb.Version("demo-shop") != "v41" {
 		t.Fatalf("rollback: %v, version %s", err, sb.Version("demo-shop"))
 	}
@@ -28,18 +29,18 @@ func TestRollbackKillSwitchAndIdempotency(t *testing.T) {
 		t.Errorf("summary %q", res.Summary)
 	}
 	// The same run ID again: the first answer, nothing done twice.
-	again, err := sb.Run(ctx, actions.Request{RunID: "r1", Params: map[string]string{"service": "demo-shop", "version": "v41"}})
+	again, err := sb.Run(ctx, actiontype.Request{RunID: "r1", Params: map[string]string{"service": "demo-shop", "version": "v41"}})
 	if err != nil || sb.Calls() != 1 || !strings.Contains(again.Summary, "was seen before") {
 		t.Errorf("repeated run ID: %v, %d calls, %q", err, sb.Calls(), again.Summary)
 	}
-	if _, err := sb.Run(ctx, actions.Request{RunID: "r2", Params: map[string]string{"flag": "new-checkout"}}); err != nil || sb.Flag("new-checkout") {
+	if _, err := sb.Run(ctx, actiontype.Request{RunID: "r2", Params: map[string]string{"flag": "new-checkout"}}); err != nil || sb.Flag("new-checkout") {
 		t.Fatalf("kill switch: %v, flag on %v", err, sb.Flag("new-checkout"))
 	}
-	if _, err := sb.Run(ctx, actions.Request{RunID: "r3", Params: map[string]string{"flag": "new-checkout"}, Undo: true}); err != nil || !sb.Flag("new-checkout") {
+	if _, err := sb.Run(ctx, actiontype.Request{RunID: "r3", Params: map[string]string{"flag": "new-checkout"}, Undo: true}); err != nil || !sb.Flag("new-checkout") {
 		t.Fatalf("undo kill switch: %v, flag on %v", err, sb.Flag("new-checkout"))
 	}
-	_, err = sb.Run(ctx, actions.Request{RunID: "r4", Params: map[string]string{"service": "billing", "version": "v1"}})
-	var e *actions.Error
+	_, err = sb.Run(ctx, actiontype.Request{RunID: "r4", Params: map[string]string{"service": "billing", "version": "v1"}})
+	var e *actiontype.Error
 	if !errors.As(err, &e) || !strings.HasPrefix(e.Error(), "sandbox: ") || !strings.Contains(e.Error(), `no service "billing"`) {
 		t.Errorf("unknown service: %v", err)
 	}
@@ -49,8 +50,8 @@ func TestInterruptedCallMayHaveRun(t *testing.T) {
 	sb := sandbox.New(sandbox.Name, sandbox.WithDelay(time.Minute))
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
 	defer cancel()
-	_, err := sb.Run(ctx, actions.Request{RunID: "r1", Params: map[string]string{"flag": "new-checkout"}})
-	if !actions.IsIndeterminate(err) || !strings.Contains(err.Error(), "sandbox") {
+	_, err := sb.Run(ctx, actiontype.Request{RunID: "r1", Params: map[string]string{"flag": "new-checkout"}})
+	if !actiontype.IsIndeterminate(err) || !strings.Contains(err.Error(), "sandbox") {
 		t.Errorf("interrupted call: %v", err)
 	}
 }
@@ -74,7 +75,7 @@ func TestDemoThroughTheEngine(t *testing.T) {
 		}
 		engine := bot.NewEngine(bot.Options{Store: s, Clock: clk, ActionsFor: cat.Buttons})
 		sb := sandbox.New(sandbox.Name, sandbox.WithDelay(0))
-		runner, err := actions.NewRunner(engine, actions.RunnerOptions{Catalog: cat, Integrations: map[string]actions.Integration{sandbox.Name: sb}})
+		runner, err := actions.NewRunner(engine, actions.RunnerOptions{Catalog: cat, Integrations: map[string]actiontype.Integration{sandbox.Name: sb}})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -5,10 +5,10 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/tourniquet/tourniquet/actions"
+	"github.com/tourniquet/tourniquet/actiontype"
 	"github.com/tourniquet/tourniquet/config"
-	"github.com/tourniquet/tourniquet/integrations/httpx"
-	"github.com/tourniquet/tourniquet/integrations/spec"
+	"github.com/tourniquet/tourniquet/integrations/kit/httpx"
+	"github.com/tourniquet/tourniquet/integrations/kit/spec"
 )
 
 // Type is the integration type in the configuration.
@@ -44,11 +44,12 @@ var parser = spec.Parser[Config]{
 	Parse:    parse,
 }
 
+// Descriptor describes the integration type to wiring (internal/app): the
+// checks of its settings, the action params it accepts, and its client.
+var Descriptor = spec.Descriptor{Type: Type, Validate: Validate, Params: Params, New: spec.Constructor(New)}
+
 // Validate checks the integration's settings for check-config.
 func Validate(in config.Integration) []config.Problem { return parser.Validate(in) }
-
-// ConfigFrom builds the Config of an integration entry.
-func ConfigFrom(in config.Integration) (Config, error) { return parser.Config(in) }
 
 func parse(c *spec.Checker, in config.Integration) Config {
 	c.Required("url", "the Unleash instance's URL")
@@ -75,22 +76,18 @@ func paramSpec(env string) spec.Params {
 }
 
 // Client turns Unleash feature flags off and on. It satisfies
-// actions.Integration.
+// actiontype.Integration.
 type Client struct {
 	name string
 	cfg  Config
 	http *httpx.Client
 }
 
-var _ actions.Integration = (*Client)(nil)
+var _ actiontype.Integration = (*Client)(nil)
 
 // New returns the client for the integration named name.
 func New(name string, in config.Integration, opts ...Option) (*Client, error) {
-	cfg, err := ConfigFrom(in)
-	if err != nil {
-		return nil, err
-	}
-	return NewClient(name, cfg, opts...)
+	return spec.Build(parser, NewClient, name, in, opts...)
 }
 
 // NewClient returns a client for cfg.
@@ -114,9 +111,9 @@ func NewClient(name string, cfg Config, opts ...Option) (*Client, error) {
 func (c *Client) Name() string { return c.name }
 
 // Run turns the feature off in the environment, or on for an undo.
-func (c *Client) Run(ctx context.Context, req actions.Request) (actions.Result, error) {
+func (c *Client) Run(ctx context.Context, req actiontype.Request) (actiontype.Result, error) {
 	if p := paramSpec(c.cfg.Environment).Missing(req.Params); len(p) > 0 {
-		return actions.Result{}, c.http.Fail("action param %s", p[0])
+		return actiontype.Result{}, c.http.Fail("action param %s", p[0])
 	}
 	feature := spec.Pick(req.Params, "feature", "")
 	project := spec.Pick(req.Params, "project", c.cfg.Project)
@@ -131,9 +128,9 @@ func (c *Client) Run(ctx context.Context, req actions.Request) (actions.Result, 
 		What:   "feature " + feature + " or environment " + env + " in project " + project,
 	})
 	if err != nil {
-		return actions.Result{}, err
+		return actiontype.Result{}, err
 	}
-	return actions.Result{
+	return actiontype.Result{
 		Summary: c.http.Scrub("Unleash feature " + feature + " turned " + state + " in " + env + " (project " + project + ")"),
 		URL:     httpx.MustJoin(c.http.BaseURL(), "projects", project, "features", feature),
 	}, nil

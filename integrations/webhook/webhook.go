@@ -15,11 +15,11 @@ import (
 	"strings"
 	"time"
 
-	"github.com/tourniquet/tourniquet/actions"
+	"github.com/tourniquet/tourniquet/actiontype"
 	"github.com/tourniquet/tourniquet/config"
-	"github.com/tourniquet/tourniquet/integrations/httpx"
-	"github.com/tourniquet/tourniquet/integrations/spec"
-	"github.com/tourniquet/tourniquet/integrations/tmpl"
+	"github.com/tourniquet/tourniquet/integrations/kit/httpx"
+	"github.com/tourniquet/tourniquet/integrations/kit/spec"
+	"github.com/tourniquet/tourniquet/integrations/kit/tmpl"
 )
 
 // Type is the integration type in the configuration.
@@ -76,12 +76,13 @@ var (
 		HeaderIdempotencyKey, HeaderSignature, HeaderTimestamp}
 )
 
+// Descriptor describes the integration type to wiring (internal/app): the
+// checks of its settings, the action params it accepts, and its client.
+var Descriptor = spec.Descriptor{Type: Type, Validate: Validate, Params: Params, New: spec.Constructor(New)}
+
 // Validate checks the integration's settings for check-config: the
 // templates parse and render, and the URL renders as an http(s) URL.
 func Validate(in config.Integration) []config.Problem { return parser.Validate(in) }
-
-// ConfigFrom builds the Config of an integration entry.
-func ConfigFrom(in config.Integration) (Config, error) { return parser.Config(in) }
 
 func parse(c *spec.Checker, in config.Integration) Config {
 	cfg := Config{
@@ -163,7 +164,7 @@ func Params(in config.Integration) spec.Params {
 	return p
 }
 
-// Client calls one configured endpoint. It satisfies actions.Integration.
+// Client calls one configured endpoint. It satisfies actiontype.Integration.
 type Client struct {
 	name   string
 	cfg    Config
@@ -174,15 +175,11 @@ type Client struct {
 	header http.Header
 }
 
-var _ actions.Integration = (*Client)(nil)
+var _ actiontype.Integration = (*Client)(nil)
 
 // New returns the client for the integration named name.
 func New(name string, in config.Integration, opts ...Option) (*Client, error) {
-	cfg, err := ConfigFrom(in)
-	if err != nil {
-		return nil, err
-	}
-	return NewClient(name, cfg, opts...)
+	return spec.Build(parser, NewClient, name, in, opts...)
 }
 
 // NewClient returns a client for cfg.
@@ -258,15 +255,15 @@ func Sign(secret, body []byte) string {
 }
 
 // Run renders the request and sends it once.
-func (c *Client) Run(ctx context.Context, req actions.Request) (actions.Result, error) {
+func (c *Client) Run(ctx context.Context, req actiontype.Request) (actiontype.Result, error) {
 	vars := tmpl.FromRequest(req)
 	rawURL, err := c.url.Render(vars)
 	if err != nil {
-		return actions.Result{}, c.http.Fail("%v", err)
+		return actiontype.Result{}, c.http.Fail("%v", err)
 	}
 	rawURL = strings.TrimSpace(rawURL)
 	if err := spec.CheckURL(rawURL); err != nil {
-		return actions.Result{}, c.http.Fail("the url template rendered an invalid URL: %v", err)
+		return actiontype.Result{}, c.http.Fail("the url template rendered an invalid URL: %v", err)
 	}
 	u, _ := url.Parse(rawURL)
 
@@ -275,10 +272,10 @@ func (c *Client) Run(ctx context.Context, req actions.Request) (actions.Result, 
 	case c.body != nil:
 		s, err := c.body.Render(vars)
 		if err != nil {
-			return actions.Result{}, c.http.Fail("%v", err)
+			return actiontype.Result{}, c.http.Fail("%v", err)
 		}
 		if !json.Valid([]byte(s)) {
-			return actions.Result{}, c.http.Fail("the body template did not render valid JSON (quote values with {{json .Params.x}})")
+			return actiontype.Result{}, c.http.Fail("the body template did not render valid JSON (quote values with {{json .Params.x}})")
 		}
 		body = []byte(s)
 	case c.cfg.Method != http.MethodGet && c.cfg.Method != http.MethodDelete:
@@ -298,9 +295,9 @@ func (c *Client) Run(ctx context.Context, req actions.Request) (actions.Result, 
 	}
 	res, err := c.http.Do(ctx, httpx.Request{Method: c.cfg.Method, URL: u, Header: h, Body: body})
 	if err != nil {
-		return actions.Result{}, err
+		return actiontype.Result{}, err
 	}
-	out := actions.Result{
+	out := actiontype.Result{
 		Summary: fmt.Sprintf("webhook %s: %s %s answered %d", c.name, c.cfg.Method, u.Host, res.Status),
 		Output:  c.http.Scrub(httpx.Truncate(strings.TrimSpace(string(res.Body)), MaxOutput)),
 	}

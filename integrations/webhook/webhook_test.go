@@ -14,10 +14,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tourniquet/tourniquet/actions"
+	"github.com/tourniquet/tourniquet/actiontype"
 	"github.com/tourniquet/tourniquet/incident"
-	"github.com/tourniquet/tourniquet/integrations/httpx"
-	"github.com/tourniquet/tourniquet/integrations/httpx/httpxtest"
+	"github.com/tourniquet/tourniquet/integrations/kit/httpx"
+	"github.com/tourniquet/tourniquet/integrations/kit/httpx/httpxtest"
 	"github.com/tourniquet/tourniquet/integrations/webhook"
 	"github.com/tourniquet/tourniquet/internal/clock"
 )
@@ -89,8 +89,8 @@ func client(t *testing.T, settings map[string]any, opts ...httpx.Option) *webhoo
 	return c
 }
 
-func request(undo bool) actions.Request {
-	return actions.Request{RunID: "0190c3a2-run-42", IncidentKey: "INC-7", ActionID: "rollback-shop", ActionTitle: "Roll back shop",
+func request(undo bool) actiontype.Request {
+	return actiontype.Request{RunID: "0190c3a2-run-42", IncidentKey: "INC-7", ActionID: "rollback-shop", ActionTitle: "Roll back shop",
 		Actor: incident.Actor{Platform: "slack", ID: "U1", Name: "alice"}, Params: map[string]string{"service": "shop"}, Undo: undo}
 }
 

@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/tourniquet/tourniquet/actions"
+	"github.com/tourniquet/tourniquet/actiontype"
 	"github.com/tourniquet/tourniquet/bot"
 	"github.com/tourniquet/tourniquet/config"
 	"github.com/tourniquet/tourniquet/incident"
@@ -16,72 +18,50 @@ import (
 	"github.com/tourniquet/tourniquet/integrations/exec"
 	"github.com/tourniquet/tourniquet/integrations/flagsmith"
 	"github.com/tourniquet/tourniquet/integrations/githubactions"
-	"github.com/tourniquet/tourniquet/integrations/httpx"
+	"github.com/tourniquet/tourniquet/integrations/kit/spec"
 	"github.com/tourniquet/tourniquet/integrations/kubernetes"
 	"github.com/tourniquet/tourniquet/integrations/launchdarkly"
 	"github.com/tourniquet/tourniquet/integrations/sandbox"
-	"github.com/tourniquet/tourniquet/integrations/spec"
 	"github.com/tourniquet/tourniquet/integrations/unleash"
 	"github.com/tourniquet/tourniquet/integrations/webhook"
 	"github.com/tourniquet/tourniquet/internal/metrics"
 )
 
-// integrationType is what wiring knows of one integration type: how to
-// check its settings, which action params it accepts, how to build it.
-type integrationType struct {
-	validate func(in config.Integration) []config.Problem
-	params   func(in config.Integration) spec.Params
-	build    func(name string, in config.Integration) (actions.Integration, error)
+// integrationTypes are the integration types Tourniquet knows: one
+// descriptor per package under integrations/, listed here and nowhere else
+// (no init() registry). Adding an integration is one line here.
+var integrationTypes = []spec.Descriptor{
+	argocd.Descriptor,
+	exec.Descriptor,
+	flagsmith.Descriptor,
+	githubactions.Descriptor,
+	kubernetes.Descriptor,
+	launchdarkly.Descriptor,
+	sandbox.Descriptor, // demo only: see sandboxMode
+	unleash.Descriptor,
+	webhook.Descriptor,
 }
 
-// integrationTypeOf is the explicit list of integration types Tourniquet
-// knows. Each package under integrations/ exposes Validate, Params and New
-// (see integrations/spec).
-func integrationTypeOf(typ string) (integrationType, bool) {
-	switch typ {
-	case exec.Type:
-		return integrationType{exec.Validate, exec.Params,
-			func(name string, in config.Integration) (actions.Integration, error) { return exec.New(name, in) }}, true
-	case webhook.Type:
-		return httpType(webhook.Validate, webhook.Params, webhook.New), true
-	case launchdarkly.Type:
-		return httpType(launchdarkly.Validate, launchdarkly.Params, launchdarkly.New), true
-	case unleash.Type:
-		return httpType(unleash.Validate, unleash.Params, unleash.New), true
-	case flagsmith.Type:
-		return httpType(flagsmith.Validate, flagsmith.Params, flagsmith.New), true
-	case argocd.Type:
-		return httpType(argocd.Validate, argocd.Params, argocd.New), true
-	case githubactions.Type:
-		return httpType(githubactions.Validate, githubactions.Params, githubactions.New), true
-	case kubernetes.Type:
-		return httpType(kubernetes.Validate, kubernetes.Params, kubernetes.New), true
-	case sandbox.Type:
-		// Only the demo of the run with no configuration; see sandboxMode.
-		return integrationType{sandbox.Validate, sandbox.Params, nil}, true
-	default:
-		return integrationType{}, false
+// integrationTypeOf returns the descriptor of typ from integrationTypes.
+func integrationTypeOf(typ string) (spec.Descriptor, bool) {
+	i := slices.IndexFunc(integrationTypes, func(d spec.Descriptor) bool { return d.Type == typ })
+	if i < 0 {
+		return spec.Descriptor{}, false
 	}
+	return integrationTypes[i], true
 }
 
-// httpType adapts an HTTP integration package (its New takes httpx
-// options, none needed here: base URL and timeout come from its settings).
-func httpType[C actions.Integration](validate func(config.Integration) []config.Problem, params func(config.Integration) spec.Params,
-	newClient func(name string, in config.Integration, opts ...httpx.Option) (C, error)) integrationType {
-	return integrationType{validate, params, func(name string, in config.Integration) (actions.Integration, error) {
-		c, err := newClient(name, in)
-		if err != nil {
-			return nil, err
-		}
-		return c, nil
-	}}
-}
-
-// knownIntegrationTypes lists the types that can be configured, for
-// messages.
+// knownIntegrationTypes lists the types that can be configured, sorted,
+// for messages: every one of integrationTypes but the demo's.
 func knownIntegrationTypes() []string {
-	return []string{argocd.Type, exec.Type, flagsmith.Type, githubactions.Type, kubernetes.Type,
-		launchdarkly.Type, unleash.Type, webhook.Type}
+	var out []string
+	for _, d := range integrationTypes {
+		if !d.DemoOnly {
+			out = append(out, d.Type)
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // ValidateIntegration is the config.IntegrationValidator of every known
@@ -90,21 +70,21 @@ func ValidateIntegration(name string, in config.Integration) []config.Problem {
 	if strings.TrimSpace(in.Type) == "" {
 		return nil // config reports a missing type
 	}
-	it, ok := integrationTypeOf(in.Type)
+	d, ok := integrationTypeOf(in.Type)
 	if !ok {
 		return []config.Problem{{Key: "type", Msg: fmt.Sprintf("unknown integration type %q (known: %s)",
 			in.Type, strings.Join(knownIntegrationTypes(), ", "))}}
 	}
-	return it.validate(in)
+	return d.Validate(in)
 }
 
 // actionParams is the actions.ParamChecker of the known integration types.
 func actionParams(in config.Integration) (actions.ParamCheck, bool) {
-	it, ok := integrationTypeOf(in.Type)
+	d, ok := integrationTypeOf(in.Type)
 	if !ok {
 		return nil, false
 	}
-	ps := it.params(in)
+	ps := d.Params(in)
 	return func(params map[string]string) []actions.ParamProblem {
 		var out []actions.ParamProblem
 		for _, p := range ps.Check(params) {
@@ -172,9 +152,9 @@ func actionButtons(cfg *config.Config) func(*incident.Incident) []bot.ActionButt
 
 // BuildIntegrations builds the integration instances the catalog's actions
 // use (only those), by type.
-func BuildIntegrations(cfg *config.Config, cat *actions.Catalog) (map[string]actions.Integration, error) {
+func BuildIntegrations(cfg *config.Config, cat *actions.Catalog) (map[string]actiontype.Integration, error) {
 	_, ints := actionsConfig(cfg)
-	out := map[string]actions.Integration{}
+	out := map[string]actiontype.Integration{}
 	var errs []error
 	for _, a := range cat.All() {
 		name := a.Integration
@@ -182,16 +162,12 @@ func BuildIntegrations(cfg *config.Config, cat *actions.Catalog) (map[string]act
 			continue
 		}
 		in := ints[name]
-		if in.Type == sandbox.Type && sandboxMode(cfg) {
-			out[name] = sandbox.New(name)
-			continue
-		}
-		it, ok := integrationTypeOf(in.Type)
-		if !ok || it.build == nil {
+		d, ok := integrationTypeOf(in.Type)
+		if !ok || (d.DemoOnly && !sandboxMode(cfg)) {
 			errs = append(errs, fmt.Errorf("integration %s: type %q cannot be used (known: %s)", name, in.Type, strings.Join(knownIntegrationTypes(), ", ")))
 			continue
 		}
-		integ, err := it.build(name, in)
+		integ, err := d.New(name, in)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("integration %s: %w", name, err))
 			continue

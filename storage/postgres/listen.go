@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/tourniquet/tourniquet/internal/retry"
 )
 
 // notifyChannel is the LISTEN/NOTIFY channel EnqueueOutbox notifies. The
@@ -51,23 +53,12 @@ func (s *Store) signal() {
 // listen keeps a LISTEN connection until ctx is done.
 func (s *Store) listen(ctx context.Context, done chan<- struct{}) {
 	defer close(done)
-	backoff := listenBackoffMin
-	for {
-		err := s.listenSession(ctx, func() { backoff = listenBackoffMin })
-		if ctx.Err() != nil {
-			return
-		}
+	_ = retry.Do(ctx, retry.Policy{First: listenBackoffMin, Longest: listenBackoffMax}, func(reset func()) error {
+		return s.listenSession(ctx, reset)
+	}, func(err error, next time.Duration) {
 		s.log.Warn("outbox listener lost its connection; reconnecting",
-			"server", serverAddr(s.connCfg), "retry_in", backoff, "err", scrub(oneLine(err.Error()), s.connCfg.Password))
-		t := time.NewTimer(backoff)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return
-		case <-t.C:
-		}
-		backoff = min(backoff*2, listenBackoffMax)
-	}
+			"server", serverAddr(s.connCfg), "retry_in", next, "err", scrub(oneLine(err.Error()), s.connCfg.Password))
+	})
 }
 
 // listenSession connects, LISTENs, calls connected, and forwards

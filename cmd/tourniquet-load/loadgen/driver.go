@@ -54,11 +54,10 @@ type Driver struct {
 	signer Signer
 	tokRe  *regexp.Regexp
 
-	mu       sync.Mutex
-	incs     []Channel
-	reqs     []*request
-	next     int // the next target
-	declared int
+	mu   sync.Mutex
+	incs []Channel
+	reqs []*request
+	next int // the next target
 }
 
 // request is one sent request and what became of it.

@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"sync"
 	"syscall"
 	"time"
 )
@@ -36,7 +35,6 @@ type Server struct {
 	cmd  *exec.Cmd
 	done chan struct{}
 	err  error
-	once sync.Once
 }
 
 // FreeAddr returns a loopback address with a port free right now.

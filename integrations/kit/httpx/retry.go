@@ -12,7 +12,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/tourniquet/tourniquet/actions"
+	"github.com/tourniquet/tourniquet/actiontype"
 )
 
 // RetryAfter reads how long to wait from Retry-After (seconds or an HTTP
@@ -58,8 +58,8 @@ func FormatWait(d time.Duration) string {
 // changes something (not GET or HEAD) and may have reached the server — a
 // timeout, a cancellation, a connection cut after it was sent — is marked
 // MayHaveRun, and its message says so; one that could not connect is not.
-func (c *Client) transportError(ctx context.Context, method string, limit time.Duration, err error, scrub *Scrubber) *actions.Error {
-	e := &actions.Error{System: c.system, Retryable: true}
+func (c *Client) transportError(ctx context.Context, method string, limit time.Duration, err error, scrub *Scrubber) *actiontype.Error {
+	e := &actiontype.Error{System: c.system, Retryable: true}
 	inner := unwrapURLError(err)
 	writes := method != http.MethodGet && method != http.MethodHead
 	maybe := func(msg string) {

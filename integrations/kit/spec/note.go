@@ -3,13 +3,13 @@ package spec
 import (
 	"fmt"
 
-	"github.com/tourniquet/tourniquet/actions"
+	"github.com/tourniquet/tourniquet/actiontype"
 )
 
 // Note describes a run in one line for the external system's audit trail
 // (a LaunchDarkly comment): "INC-7: Kill switch: new checkout, by alice
 // (Tourniquet run 0190…)"; an undo says so.
-func Note(req actions.Request) string {
+func Note(req actiontype.Request) string {
 	what := req.ActionTitle
 	if what == "" {
 		what = req.ActionID

@@ -5,12 +5,12 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/tourniquet/tourniquet/actions"
+	"github.com/tourniquet/tourniquet/actiontype"
 	"github.com/tourniquet/tourniquet/incident"
-	"github.com/tourniquet/tourniquet/integrations/tmpl"
+	"github.com/tourniquet/tourniquet/integrations/kit/tmpl"
 )
 
-var req = actions.Request{
+var req = actiontype.Request{
 	RunID: "run-1", IncidentKey: "INC-7", ActionID: "kill", ActionTitle: "Kill",
 	Actor:  incident.Actor{Platform: "slack", ID: "U1", Name: `al"ice`},
 	Params: map[string]string{"flag": "a/b c", "env": "prod"}, Undo: true,

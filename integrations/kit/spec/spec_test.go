@@ -5,10 +5,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tourniquet/tourniquet/actions"
+	"github.com/tourniquet/tourniquet/actiontype"
 	"github.com/tourniquet/tourniquet/config"
 	"github.com/tourniquet/tourniquet/incident"
-	"github.com/tourniquet/tourniquet/integrations/spec"
+	"github.com/tourniquet/tourniquet/integrations/kit/spec"
 )
 
 func TestParamsCheck(t *testing.T) {
@@ -56,7 +56,7 @@ func TestChecker(t *testing.T) {
 }
 
 func TestNote(t *testing.T) {
-	req := actions.Request{RunID: "r1", IncidentKey: "INC-7", ActionID: "kill", ActionTitle: "Kill switch",
+	req := actiontype.Request{RunID: "r1", IncidentKey: "INC-7", ActionID: "kill", ActionTitle: "Kill switch",
 		Actor: incident.Actor{Platform: "slack", ID: "U1", Name: "alice"}, Undo: true}
 	if got := spec.Note(req); got != "INC-7: undo of Kill switch, by alice (Tourniquet run r1)" {
 		t.Errorf("Note = %q", got)

@@ -12,9 +12,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tourniquet/tourniquet/actions"
-	"github.com/tourniquet/tourniquet/integrations/httpx"
-	"github.com/tourniquet/tourniquet/integrations/httpx/httpxtest"
+	"github.com/tourniquet/tourniquet/actiontype"
+	"github.com/tourniquet/tourniquet/integrations/kit/httpx"
+	"github.com/tourniquet/tourniquet/integrations/kit/httpx/httpxtest"
 	"github.com/tourniquet/tourniquet/internal/clock"
 )
 
@@ -268,7 +268,7 @@ func TestPerCallSecretsAreScrubbed(t *testing.T) {
 }
 
 func TestErrorTextFormat(t *testing.T) {
-	var e error = &actions.Error{System: "Example", Status: 404, Msg: "gone"}
+	var e error = &actiontype.Error{System: "Example", Status: 404, Msg: "gone"}
 	if e.Error() != "Example answered 404: gone" {
 		t.Errorf("%v", e)
 	}

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/tourniquet/tourniquet/integrations/httpx"
+	"github.com/tourniquet/tourniquet/integrations/kit/httpx"
 )
 
 // Failures is the standard failure test of one integration, run against

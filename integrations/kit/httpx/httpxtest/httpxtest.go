@@ -3,6 +3,9 @@
 // test that runs them all against an integration's own fake ([Failures]),
 // and an assertion that a failure is classified right, names the system
 // and the status, and contains no secret in any printed form.
+//
+// It is imported by tests only. It may import actiontype, config, httpx and
+// the standard library, nothing else of Tourniquet.
 package httpxtest
 
 import (
@@ -17,7 +20,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tourniquet/tourniquet/actions"
+	"github.com/tourniquet/tourniquet/actiontype"
 	"github.com/tourniquet/tourniquet/config"
 )
 
@@ -71,17 +74,17 @@ func (c Case) WriteHeaders(w http.ResponseWriter) {
 	}
 }
 
-// AssertFailure checks that err is an *actions.Error of system with status
+// AssertFailure checks that err is an *actiontype.Error of system with status
 // (0 for none) and retryable, whose text names both, contains every want,
 // and — printed with %v, %+v, %#v and %q — none of secrets in any case.
-func AssertFailure(t *testing.T, err error, system string, status int, retryable bool, secrets []string, want ...string) *actions.Error {
+func AssertFailure(t *testing.T, err error, system string, status int, retryable bool, secrets []string, want ...string) *actiontype.Error {
 	t.Helper()
 	if err == nil {
 		t.Fatalf("want a %s failure with status %d, got success", system, status)
 	}
-	var e *actions.Error
+	var e *actiontype.Error
 	if !errors.As(err, &e) {
-		t.Fatalf("want *actions.Error, got %T: %v", err, err)
+		t.Fatalf("want *actiontype.Error, got %T: %v", err, err)
 	}
 	text := err.Error()
 	t.Logf("failure text: %s", text)
@@ -94,8 +97,8 @@ func AssertFailure(t *testing.T, err error, system string, status int, retryable
 	if e.Retryable != retryable {
 		t.Errorf("Retryable = %v, want %v (%s)", e.Retryable, retryable, text)
 	}
-	if actions.IsRetryable(err) != retryable {
-		t.Errorf("actions.IsRetryable = %v, want %v", !retryable, retryable)
+	if actiontype.IsRetryable(err) != retryable {
+		t.Errorf("actiontype.IsRetryable = %v, want %v", !retryable, retryable)
 	}
 	if !strings.Contains(text, system) {
 		t.Errorf("text %q does not name the system %q", text, system)
@@ -161,12 +164,12 @@ func Integration(typ string, settings map[string]any, secrets map[string]string)
 	return in
 }
 
-// AssertMayHaveRun checks the MayHaveRun mark of an *actions.Error.
+// AssertMayHaveRun checks the MayHaveRun mark of an *actiontype.Error.
 func AssertMayHaveRun(t *testing.T, err error, want bool) {
 	t.Helper()
-	var e *actions.Error
+	var e *actiontype.Error
 	if !errors.As(err, &e) {
-		t.Fatalf("want *actions.Error, got %T: %v", err, err)
+		t.Fatalf("want *actiontype.Error, got %T: %v", err, err)
 	}
 	if e.MayHaveRun != want {
 		t.Errorf("MayHaveRun = %v, want %v (%v)", e.MayHaveRun, want, err)

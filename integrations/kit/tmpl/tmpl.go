@@ -13,6 +13,10 @@
 // Templates are Go text/template with three extra functions: json (a value
 // as a JSON literal, quotes included: {"flag": {{json .Params.flag}}}),
 // pathescape and queryescape.
+//
+// It is support code under integrations/kit, not an integration: it may
+// import actiontype (the Request it reads) and the standard library,
+// nothing else of Tourniquet.
 package tmpl
 
 import (
@@ -25,7 +29,7 @@ import (
 	"text/template"
 	"text/template/parse"
 
-	"github.com/tourniquet/tourniquet/actions"
+	"github.com/tourniquet/tourniquet/actiontype"
 )
 
 // Vars are the variables a template sees.
@@ -47,7 +51,7 @@ type Actor struct {
 }
 
 // FromRequest returns the variables of a run.
-func FromRequest(req actions.Request) Vars {
+func FromRequest(req actiontype.Request) Vars {
 	params := req.Params
 	if params == nil {
 		params = map[string]string{}

@@ -13,7 +13,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/tourniquet/tourniquet/actions"
+	"github.com/tourniquet/tourniquet/actiontype"
 	"github.com/tourniquet/tourniquet/internal/clock"
 )
 
@@ -130,8 +130,8 @@ func (c *Client) Scrub(s string) string { return c.scrub.Scrub(s) }
 
 // Fail returns a permanent failure with no HTTP status, for mistakes found
 // before or after a call (a missing param, an unexpected answer).
-func (c *Client) Fail(format string, args ...any) *actions.Error {
-	return &actions.Error{System: c.system, Msg: c.Scrub(fmt.Sprintf(format, args...))}
+func (c *Client) Fail(format string, args ...any) *actiontype.Error {
+	return &actiontype.Error{System: c.system, Msg: c.Scrub(fmt.Sprintf(format, args...))}
 }
 
 // Request is one HTTP call.
@@ -174,7 +174,7 @@ type Response struct {
 }
 
 // Do performs req. A 2xx answer returns a Response (and fills req.Out);
-// anything else returns an [*actions.Error] classified as the package doc
+// anything else returns an [*actiontype.Error] classified as the package doc
 // says, whose text names the system and the status and holds no secret.
 func (c *Client) Do(ctx context.Context, req Request) (*Response, error) {
 	scrub := c.scrub
@@ -189,7 +189,7 @@ func (c *Client) Do(ctx context.Context, req Request) (*Response, error) {
 	if u == nil {
 		var err error
 		if u, err = Join(c.base, req.TrailingSlash, req.Path...); err != nil {
-			return nil, &actions.Error{System: c.system, Msg: scrub.Scrub(err.Error())}
+			return nil, &actiontype.Error{System: c.system, Msg: scrub.Scrub(err.Error())}
 		}
 	}
 	if len(req.Query) > 0 {
@@ -201,7 +201,7 @@ func (c *Client) Do(ctx context.Context, req Request) (*Response, error) {
 	if req.JSON != nil {
 		b, err := json.Marshal(req.JSON)
 		if err != nil {
-			return nil, &actions.Error{System: c.system, Msg: "cannot encode the request: " + scrub.Scrub(err.Error())}
+			return nil, &actiontype.Error{System: c.system, Msg: "cannot encode the request: " + scrub.Scrub(err.Error())}
 		}
 		body = b
 	}
@@ -220,7 +220,7 @@ func (c *Client) Do(ctx context.Context, req Request) (*Response, error) {
 	}
 	hr, err := http.NewRequestWithContext(cctx, method, u.String(), rdr)
 	if err != nil {
-		return nil, &actions.Error{System: c.system, Msg: "cannot build the request: " + scrub.Scrub(unwrapURLError(err).Error())}
+		return nil, &actiontype.Error{System: c.system, Msg: "cannot build the request: " + scrub.Scrub(unwrapURLError(err).Error())}
 	}
 	for k, vs := range c.header {
 		hr.Header[k] = slices.Clone(vs)
@@ -266,13 +266,13 @@ func (c *Client) Do(ctx context.Context, req Request) (*Response, error) {
 		if req.Out == nil {
 			data = data[:limitBody]
 		} else {
-			return nil, &actions.Error{System: c.system, Status: resp.StatusCode, MayHaveRun: writes,
+			return nil, &actiontype.Error{System: c.system, Status: resp.StatusCode, MayHaveRun: writes,
 				Msg: fmt.Sprintf("the answer is larger than %d MiB", maxBody>>20)}
 		}
 	}
 	if req.Out != nil && len(bytes.TrimSpace(data)) > 0 {
 		if err := json.Unmarshal(data, req.Out); err != nil {
-			return nil, &actions.Error{System: c.system, Status: resp.StatusCode, MayHaveRun: writes,
+			return nil, &actiontype.Error{System: c.system, Status: resp.StatusCode, MayHaveRun: writes,
 				Msg: "unexpected answer (not the JSON expected): " + scrub.Scrub(Summarize(resp.Header.Get("Content-Type"), data))}
 		}
 	}
@@ -290,7 +290,7 @@ func unwrapURLError(err error) error {
 }
 
 // statusError classifies a non-2xx answer.
-func (c *Client) statusError(resp *http.Response, body []byte, what string, scrub *Scrubber) *actions.Error {
+func (c *Client) statusError(resp *http.Response, body []byte, what string, scrub *Scrubber) *actiontype.Error {
 	status := resp.StatusCode
 	retryable, note := Classify(status, resp.Header, c.clock.Now())
 	switch {
@@ -320,7 +320,7 @@ func (c *Client) statusError(resp *http.Response, body []byte, what string, scru
 	if note != "" {
 		msg += " (" + note + ")"
 	}
-	return &actions.Error{System: c.system, Status: status, Retryable: retryable, Msg: scrub.Scrub(msg)}
+	return &actiontype.Error{System: c.system, Status: status, Retryable: retryable, Msg: scrub.Scrub(msg)}
 }
 
 // Classify says whether a non-2xx status is worth retrying and, for

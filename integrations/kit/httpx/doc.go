@@ -1,7 +1,7 @@
-// Package httpx is the small HTTP helper every integration client shares,
-// on net/http: a base URL that keeps its path prefix (self-hosted and
-// proxied instances), a per-call timeout, JSON requests and responses, and
-// one classification of failures into [*actions.Error]:
+// Package httpx is the small HTTP helper every HTTP integration client
+// shares, on net/http: a base URL that keeps its path prefix (self-hosted
+// and proxied instances), a per-call timeout, JSON requests and responses,
+// and one classification of failures into [*actiontype.Error]:
 //
 //   - 2xx is success;
 //   - 401, 403, 404, 409, 422 and every other 4xx are permanent (trying
@@ -25,4 +25,10 @@
 // Redirects are not followed: an API that redirects is misconfigured (an
 // http:// base URL, a moved instance), and following a redirect can turn a
 // POST into a GET.
+//
+// It is support code under integrations/kit, not an integration: it may
+// import actiontype and the standard-library-only helpers internal/clock
+// and internal/redact, nothing else of Tourniquet (not config: the
+// integration reads its settings and passes [Options]). A test in
+// integrations/ keeps it so.
 package httpx
