@@ -22,6 +22,9 @@ func (e *Engine) actions(ctx context.Context, tx *Tx, c Command) (Reply, error) 
 	}
 	pages := (len(acts) + ActionsPerPage - 1) / ActionsPerPage
 	page := max(c.Page, 1)
+	if page > pages && pages == 1 {
+		return keyed(tx.Incident, ErrorReply("%s has %d mitigation actions, all on one page: `/incident actions`.", key, len(acts))), nil
+	}
 	if page > pages {
 		r := ErrorReply("%s has %d mitigation actions: %d pages of %d. `/incident actions %d` is the last.", key, len(acts), pages, ActionsPerPage, pages)
 		r.IncidentKey = key

@@ -67,3 +67,20 @@ func TestActionsArePaged(t *testing.T) {
 		}
 	})
 }
+
+// Asking for a page past the only one says so in plain words.
+func TestActionsPageOfAShortList(t *testing.T) {
+	storagetest.ForEach(t, func(t *testing.T, s storage.Store) {
+		acts := []bot.ActionButton{{ID: "rollback", Title: "Roll back"}, {ID: "kill", Title: "Kill switch"}}
+		h := newHarness(t, s, bot.Options{ActionsFor: func(*incident.Incident) []bot.ActionButton { return acts }})
+		key, ch := h.declare(alice, "declare sev1 Everything")
+		r := h.do(bob, ch, "actions 2")
+		if !r.Error || replyText(r) != "⚠️ "+key+" has 2 mitigation actions, all on one page: `/incident actions`." {
+			t.Fatalf("actions 2: %q", replyText(r))
+		}
+		r = h.do(bob, ch, "actions")
+		if r.Error || r.Message.Blocks[0].Text.String() != "Mitigation actions for "+key || len(r.Message.AllButtons()) != 2 {
+			t.Fatalf("actions: %+v", r.Message)
+		}
+	})
+}

@@ -148,7 +148,7 @@ func (e *Engine) listRoles(inc *incident.Incident) Reply {
 	if len(e.opts.Roles) == 0 {
 		m.Contextf("No incident roles are configured besides the lead: add `roles: [comms, scribe]` to the configuration.")
 	} else {
-		m.Contextf("`%s` gives one, `/incident role <name> none` clears it.", Usage(CmdRole))
+		m.Contextf("`/incident role <name> <@user>` gives one, `/incident role <name> none` clears it.")
 	}
 	m.Fallback = "Roles on " + inc.Key
 	return keyed(inc, Reply{Message: m})

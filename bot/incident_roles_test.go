@@ -159,7 +159,7 @@ func TestRoleCommandAnswers(t *testing.T) {
 		}
 		h.do(alice, ch, "role scribe <@U3|carol>")
 		if r := h.do(bob, ch, "role"); replyText(r) != "Roles on "+key+"\n• *lead* — <@slack:U1|alice>\n• *comms* — nobody\n• *scribe* — <@slack:U3|carol>\n"+
-			"`/incident role [<name> [<@user> | none]]` gives one, `/incident role <name> none` clears it." {
+			"`/incident role <name> <@user>` gives one, `/incident role <name> none` clears it." {
 			t.Errorf("role list: %q", replyText(r))
 		}
 		if r := h.do(alice, ch, "role lead <@U2|bob>"); r.Error {
