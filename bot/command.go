@@ -15,8 +15,10 @@ import (
 // buttons send.
 const (
 	CmdDeclare       = "declare"
+	CmdList          = "list"
 	CmdSev           = "sev"
 	CmdLead          = "lead"
+	CmdRole          = "role"
 	CmdRename        = "rename"
 	CmdUpdate        = "update"
 	CmdNote          = "note"
@@ -48,8 +50,10 @@ const (
 // usage is each command's usage line, in the order help lists them.
 var usage = []struct{ name, args, what string }{
 	{CmdDeclare, "[here] [sev1..sev4] <title>", "open an incident (in a new channel, or here)"},
+	{CmdList, "", "list the open incidents, worst and newest first (works in any channel)"},
 	{CmdSev, "<1-4>", "change the severity"},
 	{CmdLead, "<@user>", "name the incident lead (lead, declarer or configured; anyone may claim an incident nobody leads)"},
+	{CmdRole, "[<name> [<@user> | none]]", "give an incident role (as configured: comms, scribe…) to someone, see who holds it, or clear it"},
 	{CmdRename, "<title>", "give the incident a new title (at most 200 characters)"},
 	{CmdUpdate, "<text>", "post a status update"},
 	{CmdNote, "<text>", "add a note to the timeline"},
@@ -59,7 +63,7 @@ var usage = []struct{ name, args, what string }{
 	{CmdFailForward, "<reason>", "record the decision to fix forward while impact continues"},
 	{CmdImpactStarted, "<RFC3339 | HH:MM | -15m> [force]", "say when customer impact really began (force: more than 30 days ago)"},
 	{CmdServices, "<name…>", "set the affected services"},
-	{CmdActions, "", "list the mitigation actions for this incident"},
+	{CmdActions, "[page]", "list the mitigation actions for this incident, 25 to a page"},
 	{CmdRun, "<action-id>", "run a mitigation action"},
 	{CmdStatus, "", "show the incident and its two clocks"},
 	{CmdTimeline, "", "show the timeline and the report link"},
@@ -213,6 +217,16 @@ type Command struct {
 	// Answer is a check-in answer (yes, partial, no) or a verification
 	// (worked, failed).
 	Answer string
+	// Page is the page of a list asked for ("actions 2"), from 1; 0 when
+	// none was named (the first).
+	Page int
+
+	// Role is the incident role "role" is about; Holder whom it is given
+	// to, and ClearRole says it is taken from whoever holds it ("none").
+	// Neither: the command asks who holds it.
+	Role      string
+	Holder    Mention
+	ClearRole bool
 }
 
 var (
@@ -280,6 +294,8 @@ func Parse(line string) (Command, error) {
 			return c, usageErr(name, "%q is not a user: mention them like @name", w)
 		}
 		c.Lead = m
+	case CmdRole:
+		return parseRole(c, rest)
 	case CmdUpdate, CmdNote, CmdDiagnosed, CmdFailForward, CmdRename:
 		if rest == "" {
 			what := map[string]string{CmdUpdate: "the update", CmdNote: "the note",
@@ -310,7 +326,15 @@ func Parse(line string) (Command, error) {
 		if len(c.Services) == 0 {
 			return c, usageErr(name, "name at least one service")
 		}
-	case CmdActions, CmdStatus, CmdTimeline:
+	case CmdActions:
+		if rest != "" {
+			p, err := strconv.Atoi(rest)
+			if err != nil || p < 1 || p > 10000 {
+				return c, usageErr(name, "%q is not a page number: `actions 2` shows the second page", rest)
+			}
+			c.Page = p
+		}
+	case CmdStatus, CmdTimeline, CmdList:
 		if rest != "" {
 			return c, usageErr(name, "`%s` takes no arguments", name)
 		}
@@ -335,7 +359,7 @@ func Parse(line string) (Command, error) {
 	case CmdHelp:
 		c.Text = strings.ToLower(rest)
 	default:
-		return c, &UsageError{Command: word, Problem: fmt.Sprintf("unknown command %q", truncate(word, 40)), Usage: "/incident help"}
+		return c, unknownCommand(word)
 	}
 	return c, nil
 }

@@ -27,6 +27,9 @@ type Permissions struct {
 	Lead []string
 	// Rename guards giving the incident a new title.
 	Rename []string
+	// Roles guards giving and taking the configured incident roles (see
+	// Engine.role): a role grants what role:<name> rules grant.
+	Roles []string
 }
 
 var defaultRules = []string{incident.RoleLead, incident.RoleDeclarer}
@@ -70,6 +73,13 @@ type Options struct {
 	// ActionsFor lists the mitigation actions offered for an incident; nil
 	// offers none.
 	ActionsFor func(inc *incident.Incident) []ActionButton
+	// Roles are the configured incident roles besides lead and declarer
+	// (comms, scribe), in the order /incident role lists them.
+	Roles []string
+	// ListFilter, when set, says whether viewer may see inc in
+	// /incident list (see Engine.visibleInList); nil lists every open
+	// incident.
+	ListFilter func(inc *incident.Incident, viewer incident.Actor) bool
 	// DedupeTTL is how long an inbound ID is remembered (default 24h).
 	DedupeTTL time.Duration
 	// Redact, if set, removes configured secrets from every event (text
@@ -398,6 +408,8 @@ func DescribeRules(rules []string) string {
 			parts = append(parts, "the lead")
 		case r == incident.RoleDeclarer:
 			parts = append(parts, "whoever declared it")
+		case strings.HasPrefix(r, incident.RolePrefix):
+			parts = append(parts, "whoever holds "+strings.TrimPrefix(r, incident.RolePrefix))
 		default:
 			parts = append(parts, r)
 		}

@@ -34,6 +34,7 @@ var eventWords = map[incident.Kind]string{
 	incident.KindImpactStartMoved: "moved the impact start",
 	incident.KindPermissionDenied: "refused",
 	incident.KindRenamed:          "renamed the incident",
+	incident.KindRoleAssigned:     "changed a role",
 }
 
 // EventWords is how an event kind reads on a timeline line; a kind without

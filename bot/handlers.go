@@ -13,8 +13,10 @@ import (
 
 func (e *Engine) registerBuiltins() {
 	e.Register(CmdDeclare, false, false, e.declare)
+	e.Register(CmdList, false, false, e.list)
 	e.Register(CmdSev, true, false, e.severity)
 	e.Register(CmdLead, true, false, e.lead)
+	e.Register(CmdRole, true, false, e.role)
 	e.Register(CmdRename, true, false, e.rename)
 	e.Register(CmdUpdate, true, false, transition(func(tx *Tx, c Command) (incident.Event, error) {
 		return tx.Incident.Update(tx.Now, tx.Actor(), c.Text)
@@ -213,25 +215,4 @@ func (e *Engine) timeline(ctx context.Context, tx *Tx, c Command) (Reply, error)
 		return Reply{}, fmt.Errorf("list events: %w", err)
 	}
 	return Reply{Message: TimelineMessage(tx.Incident, evs, tx.Now, e.IncidentURL(tx.Incident.Key, tx.Now))}, nil
-}
-
-func (e *Engine) actions(ctx context.Context, tx *Tx, c Command) (Reply, error) {
-	acts := e.Actions(tx.Incident)
-	if len(acts) == 0 {
-		const setUp = "Safe moves are set up before incidents, per service, in the `actions` section of the configuration."
-		if len(tx.Incident.Services) == 0 {
-			return TextReply("No mitigation actions are configured for %s (it names no services yet: `/incident services <name…>`). "+setUp, tx.Incident.Key), nil
-		}
-		return TextReply("No mitigation actions are configured for %s. "+setUp, tx.Incident.Key), nil
-	}
-	m := Message{}
-	m.Header("Mitigation actions for " + tx.Incident.Key)
-	var lines []Rich
-	for _, a := range acts {
-		lines = append(lines, Textf("• `%s` — %s", a.ID, a.Title))
-	}
-	m.Text(Join("\n", lines...))
-	m.Buttons(actionButtons(acts)...)
-	m.Contextf("Running one asks for confirmation, checks that you are allowed, and records the outcome on the timeline.")
-	return Reply{Message: m}, nil
 }

@@ -37,6 +37,9 @@ type Block struct {
 	Text    Rich     `json:"text,omitempty"`
 	Fields  []Field  `json:"fields,omitempty"`
 	Buttons []Button `json:"buttons,omitempty"`
+	// Paging, on a buttons block, says the buttons are a stretch of a
+	// longer list shown page by page (see Paging).
+	Paging *Paging `json:"paging,omitempty"`
 }
 
 // Field is a label (the bot's plain words) and its value.
@@ -67,6 +70,9 @@ type Button struct {
 	// Confirm, when set, asks before the click counts. It is a courtesy,
 	// not a permission check: the server checks again on every click.
 	Confirm *Confirm `json:"confirm,omitempty"`
+	// Form, when set, asks for a few values first and runs Command with
+	// them (see Form); a platform without forms runs Command as is.
+	Form *Form `json:"form,omitempty"`
 }
 
 // Confirm is the dialog a button shows before it counts.

@@ -145,6 +145,9 @@ func IncidentCard(inc *incident.Incident, now time.Time, acts []ActionButton) Me
 		Field{Label: "Services", Value: services},
 		Field{Label: "Impact started", Value: Plain(inc.ImpactStartedAt.UTC().Format("2006-01-02 15:04 UTC"))},
 	)
+	if rf := roleFields(inc); len(rf) > 0 {
+		m.Fields(rf...)
+	}
 	m.Context(Plain("⏱ " + Clocks(inc, now)))
 	switch {
 	case !inc.Open():
@@ -159,7 +162,7 @@ func IncidentCard(inc *incident.Incident, now time.Time, acts []ActionButton) Me
 			Button{Label: "Show actions", Command: "actions"},
 			Button{Label: "Timeline", Command: "timeline"},
 		)
-		m.Buttons(actionButtons(acts)...)
+		m.PagedButtons(ActionsPaging(0), actionButtons(acts)...)
 	default:
 		m.Divider()
 		m.Buttons(

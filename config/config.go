@@ -45,6 +45,11 @@ type Config struct {
 	Integrations map[string]Integration `yaml:"integrations" json:"integrations"`
 	Actions      []Action               `yaml:"actions" json:"actions"`
 
+	// Roles are the incident roles besides lead and declarer that people
+	// can be given with /incident role (comms, scribe, ops): lower-case
+	// words, usable in permissions and allow-lists as role:<name>.
+	Roles []string `yaml:"roles" json:"roles"`
+
 	// Warnings are things that work but are probably not what was meant
 	// (for example a Slack bot token that does not start with xoxb-).
 	Warnings []Problem `yaml:"-" json:"-"`
@@ -180,7 +185,7 @@ type Digest struct {
 
 // Permissions lists who may do what besides posting updates and notes. Each
 // entry is a user (slack:<id>, discord:<id>, console:<id>), a role (lead,
-// declarer) or group:<name>.
+// declarer, or a configured one as role:<name>) or group:<name>.
 type Permissions struct {
 	Resolve     []string `yaml:"resolve" json:"resolve"`
 	Severity    []string `yaml:"severity" json:"severity"`
@@ -192,7 +197,15 @@ type Permissions struct {
 	Lead []string `yaml:"lead" json:"lead"`
 	// Rename is who may give the incident a new title.
 	Rename []string `yaml:"rename" json:"rename"`
+	// Roles is who may give or take the configured incident roles. A role
+	// grants what role:<name> rules grant, so it is guarded like the lead;
+	// whoever holds a role may always give it up.
+	Roles []string `yaml:"roles" json:"roles"`
 }
+
+// RolePrefix starts a reference to a configured incident role, as in
+// "role:comms".
+const RolePrefix = "role:"
 
 // Roles usable in permissions and action allow-lists.
 const (
@@ -283,6 +296,7 @@ func Default() *Config {
 			ImpactStart: []string{RoleLead, RoleDeclarer},
 			Lead:        []string{RoleLead, RoleDeclarer},
 			Rename:      []string{RoleLead, RoleDeclarer},
+			Roles:       []string{RoleLead, RoleDeclarer},
 		},
 	}
 }

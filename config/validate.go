@@ -49,6 +49,8 @@ func (l *loader) validate() {
 
 	l.validateCheckins(&c.Checkins)
 	l.validateGroups(c.Groups)
+	l.validateRoles(c.Roles)
+	l.checkRefs("permissions.roles", c.Permissions.Roles, refAny, "")
 	l.checkRefs("permissions.resolve", c.Permissions.Resolve, refAny, "")
 	l.checkRefs("permissions.severity", c.Permissions.Severity, refAny, "")
 	l.checkRefs("permissions.impact_start", c.Permissions.ImpactStart, refAny, "")
@@ -189,11 +191,19 @@ func (l *loader) checkRefs(key string, refs []string, allow refKinds, platform s
 }
 
 func (l *loader) checkRef(ref string, allow refKinds, platform string) string {
-	want := refWant(allow, platform)
+	want := refWant(allow, platform, l.cfg.Roles)
 	switch {
 	case ref == RoleLead || ref == RoleDeclarer:
 		if allow&refRole == 0 {
 			return fmt.Sprintf("%q: roles are not allowed here (want %s)", ref, want)
+		}
+		return ""
+	case strings.HasPrefix(ref, RolePrefix):
+		if allow&refRole == 0 {
+			return fmt.Sprintf("%q: roles are not allowed here (want %s)", ref, want)
+		}
+		if name := strings.TrimPrefix(ref, RolePrefix); !slices.Contains(l.cfg.Roles, name) {
+			return fmt.Sprintf("%q: role %q is not defined in roles", ref, name)
 		}
 		return ""
 	case strings.HasPrefix(ref, GroupPrefix):
@@ -216,7 +226,7 @@ func (l *loader) checkRef(ref string, allow refKinds, platform string) string {
 	return ""
 }
 
-func refWant(allow refKinds, platform string) string {
+func refWant(allow refKinds, platform string, roles []string) string {
 	var parts []string
 	if allow&refUser != 0 {
 		if platform != "" {
@@ -227,6 +237,9 @@ func refWant(allow refKinds, platform string) string {
 	}
 	if allow&refRole != 0 {
 		parts = append(parts, RoleLead, RoleDeclarer)
+		if len(roles) > 0 {
+			parts = append(parts, RolePrefix+"<name>")
+		}
 	}
 	if allow&refGroup != 0 {
 		parts = append(parts, "group:<name>")

@@ -13,7 +13,8 @@ type Groups map[string][]string
 
 // Allowed reports whether actor may do something guarded by rules on inc.
 // A rule is a user reference ("slack:U0123ABCD"), a role ("lead",
-// "declarer") or a group ("group:sre"). Matching uses only the platform and
+// "declarer", or a configured one as "role:comms") or a group
+// ("group:sre"). Matching uses only the platform and
 // immutable user ID, never the display name. No rules means nobody: denied
 // by default.
 func Allowed(inc *Incident, actor Actor, rules []string, groups Groups) bool {
@@ -29,6 +30,10 @@ func Allowed(inc *Incident, actor Actor, rules []string, groups Groups) bool {
 			}
 		case r == RoleDeclarer:
 			if inc != nil && inc.IsDeclarer(actor) {
+				return true
+			}
+		case strings.HasPrefix(r, RolePrefix):
+			if inc != nil && inc.HoldsRole(strings.TrimPrefix(r, RolePrefix), actor) {
 				return true
 			}
 		case strings.HasPrefix(r, "group:"):

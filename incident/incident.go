@@ -57,6 +57,10 @@ type Incident struct {
 	// Channels are the incident's chat channels, one or more per platform.
 	Channels []ChannelRef `json:"channels,omitempty"`
 
+	// Roles are the configured incident roles somebody holds (comms,
+	// scribe), by role name; nil when none is held. See AssignRole.
+	Roles map[string]Actor `json:"roles,omitempty"`
+
 	ImpactStartedAt time.Time  `json:"impact_started_at"`
 	DeclaredAt      time.Time  `json:"declared_at"`
 	MitigatedAt     *time.Time `json:"mitigated_at"`

@@ -1,6 +1,7 @@
 package incident
 
 import (
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -259,6 +260,7 @@ func (i *Incident) Clone() *Incident {
 	c := *i
 	c.Services = slices.Clone(i.Services)
 	c.Channels = slices.Clone(i.Channels)
+	c.Roles = maps.Clone(i.Roles)
 	c.Windows = make([]Window, len(i.Windows))
 	for k, w := range i.Windows {
 		c.Windows[k].Start = w.Start

@@ -25,6 +25,9 @@ type ExportIncident struct {
 	Lead     incident.Actor    `json:"lead"`
 	Declarer incident.Actor    `json:"declarer"`
 	Services []string          `json:"services"`
+	// Roles are who holds each configured incident role (comms,
+	// scribe…), by role name; {} when nobody holds one.
+	Roles map[string]incident.Actor `json:"roles"`
 	// CauseText and Summary say what the diagnosis and resolution said.
 	CauseText string `json:"cause_text,omitempty"`
 	Summary   string `json:"summary,omitempty"`
@@ -93,6 +96,7 @@ func Build(inc *incident.Incident, events []incident.Event, now time.Time) Expor
 	return Export{
 		Incident: ExportIncident{Key: inc.Key, Title: inc.Title, Severity: inc.Severity, Impact: inc.Impact,
 			Cause: inc.Cause, State: inc.State, Lead: inc.Lead, Declarer: inc.Declarer, Services: services,
+			Roles:     exportRoles(inc.Roles),
 			CauseText: inc.CauseText, Summary: inc.Summary},
 		ImpactStartedAt: inc.ImpactStartedAt.UTC(),
 		DeclaredAt:      inc.DeclaredAt.UTC(),
@@ -157,4 +161,13 @@ func (x Export) CompactJSON() ([]byte, error) {
 		return nil, fmt.Errorf("encode export: %w", err)
 	}
 	return append(b, '\n'), nil
+}
+
+// exportRoles is an incident's role holders for the export: never null, so
+// that readers can index it.
+func exportRoles(roles map[string]incident.Actor) map[string]incident.Actor {
+	if roles == nil {
+		return map[string]incident.Actor{}
+	}
+	return roles
 }

@@ -18,8 +18,10 @@ import (
 // To the impact question, yes does exactly what /incident mitigated does
 // (it runs that command's handler); partial and no are recorded and the
 // check-ins continue, no at half the interval once with tighten_on_no. To
-// the diagnosis question, yes explains how to record the cause (a typed
-// /incident diagnosed is what stops that question).
+// the diagnosis question, yes with the cause (the form of its "Yes,
+// identified" button, bot.CauseForm) runs /incident diagnosed with it;
+// yes without one explains how to record the cause (diagnosed is what
+// stops that question).
 func (s *Scheduler) answer(ctx context.Context, tx *bot.Tx, cmd bot.Command) (bot.Reply, error) {
 	inc, now, who := tx.Incident, tx.Now, tx.Actor()
 	usage := "\nUsage: " + bot.Usage(bot.CmdAnswer)
@@ -84,6 +86,10 @@ func (s *Scheduler) answer(ctx context.Context, tx *bot.Tx, cmd bot.Command) (bo
 		}
 		tx.Announce(bot.Textf("🔴 %s says customers are *still impacted*. Next check-in at %s%s. Safe moves: `/incident actions`.", who, next, sooner))
 		return reply(inc, "Recorded: still impacting. Next check-in at %s%s.", next, sooner), nil
+	case cmd.Answer == AnswerYes && bot.FormValue(tx.Inv, bot.FieldCause) != "":
+		// The cause came with the answer (the check-in's form): record it
+		// as /incident diagnosed does, which ends this question.
+		return tx.Dispatch(ctx, bot.Command{Name: bot.CmdDiagnosed, Text: bot.FormValue(tx.Inv, bot.FieldCause)})
 	case cmd.Answer == AnswerYes:
 		return reply(inc, "Record the cause so the timeline has it: `%s`, for example `/incident diagnosed expired TLS certificate on the API gateway`. Until then I will ask again at %s.", bot.Usage(bot.CmdDiagnosed), next), nil
 	default:

@@ -81,7 +81,7 @@ func (s *Scheduler) checkinMessage(tx *bot.Tx, kind storage.CheckinKind, f stora
 	if kind == storage.CheckinDiagnosis {
 		m.Textf("*%s* Impact is mitigated; find the cause with less pressure.", DiagnosisQuestion)
 		m.Buttons(
-			bot.Button{Label: "Yes, identified", Command: answerCommand(f.ID, AnswerYes), Style: bot.StylePrimary},
+			bot.Button{Label: "Yes, identified", Command: answerCommand(f.ID, AnswerYes), Style: bot.StylePrimary, Form: bot.CauseForm()},
 			bot.Button{Label: "Not yet", Command: answerCommand(f.ID, AnswerNo)},
 		)
 		m.Contextf("When it is, `/incident diagnosed <cause>` records it and ends this question.")
@@ -94,7 +94,7 @@ func (s *Scheduler) checkinMessage(tx *bot.Tx, kind storage.CheckinKind, f stora
 		)
 		// The mitigation actions, right under the question.
 		if acts := tx.Engine().Actions(inc); len(acts) > 0 {
-			m.Buttons(bot.ActionButtons(acts)...)
+			m.PagedButtons(bot.ActionsPaging(0), bot.ActionButtons(acts)...)
 		} else {
 			m.Contextf("No mitigation actions are configured for this incident's services yet: `/incident actions`.")
 		}

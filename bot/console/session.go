@@ -239,6 +239,9 @@ func (a *Adapter) click(ctx context.Context, n int, src input) (clicked bool, in
 	}
 	b := ref.button
 	a.mu.Unlock()
+	if b.Form != nil {
+		return a.fillForm(ctx, n, ref, src), ""
+	}
 	if c := b.Confirm; c != nil {
 		answer, err := a.ask(ctx, src, confirmQuestion(c))
 		if err != nil && !errors.Is(err, errInterrupt) {

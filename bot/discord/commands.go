@@ -21,6 +21,7 @@ const (
 	optUser
 	optBool
 	optSeverity
+	optPage
 )
 
 // optSpec is one typed option of a subcommand.
@@ -59,11 +60,17 @@ var subcommands = []subSpec{
 		{name: "description", desc: "What is known so far (added as a note)", field: bot.FieldDescription, maxLen: 2000},
 		{name: "here", desc: "Make this channel the incident's channel instead of opening one", kind: optBool},
 	}},
+	{name: bot.CmdList, desc: "List the open incidents, worst and newest first"},
 	{name: bot.CmdSev, desc: "Change the severity", scoped: true, opts: []optSpec{
 		{name: "severity", desc: "sev1 is the worst", kind: optSeverity, required: true},
 	}},
 	{name: bot.CmdLead, desc: "Name the incident lead", scoped: true, opts: []optSpec{
 		{name: "user", desc: "Who leads", kind: optUser, required: true},
+	}},
+	{name: bot.CmdRole, desc: "Give an incident role (comms, scribe…), see who holds it, or clear it", scoped: true, opts: []optSpec{
+		{name: "role", desc: "The role, as configured (empty: list the roles)", maxLen: 32},
+		{name: "user", desc: "Who gets it", kind: optUser},
+		{name: "clear", desc: "Take the role from whoever holds it", kind: optBool},
 	}},
 	{name: bot.CmdRename, desc: "Give the incident a new title", scoped: true, opts: []optSpec{
 		{name: "title", desc: "The new title", required: true, maxLen: 200},
@@ -92,7 +99,9 @@ var subcommands = []subSpec{
 	{name: bot.CmdServices, desc: "Set the affected services", scoped: true, opts: []optSpec{
 		{name: "names", desc: "Service names, separated by spaces or commas", required: true, maxLen: 500},
 	}},
-	{name: bot.CmdActions, desc: "List the mitigation actions for this incident", scoped: true},
+	{name: bot.CmdActions, desc: "List the mitigation actions for this incident", scoped: true, opts: []optSpec{
+		{name: "page", desc: "Which page of 25 actions (default: the first)", kind: optPage},
+	}},
 	{name: bot.CmdRun, desc: "Run a mitigation action", scoped: true, opts: []optSpec{
 		{name: "action", desc: "The action's ID (see /incident actions)", required: true, maxLen: 128},
 	}},
@@ -140,6 +149,9 @@ func commandOption(o optSpec) *discordgo.ApplicationCommandOption {
 		opt.Type = discordgo.ApplicationCommandOptionUser
 	case optBool:
 		opt.Type = discordgo.ApplicationCommandOptionBoolean
+	case optPage:
+		one := 1.0
+		opt.Type, opt.MinValue, opt.MaxValue = discordgo.ApplicationCommandOptionInteger, &one, 10000
 	case optSeverity:
 		opt.Type = discordgo.ApplicationCommandOptionString
 		for _, s := range incident.Severities {

@@ -27,6 +27,8 @@ const (
 //	"?<command line>"         first ask "are you sure? [Confirm] [Cancel]";
 //	"?<command line>|<text>"  Confirm carries "<command line>"; the question
 //	                          is <text> when it fits, else the label
+//	"!<form> <command line>"  open the bot's form <form> (a modal); its
+//	                          submission runs the command with the answers
 //	"~dismiss"                the Cancel of such a question
 //	"~menu:N", "~off:N"       a select menu (its options' values are as
 //	                          above), a disabled button
@@ -57,8 +59,12 @@ const minQuestion = 12
 // "|" that ends the command in the encoding).
 func customID(b bot.Button) (string, bool) {
 	cmd := strings.TrimSpace(b.Command)
-	if cmd == "" || strings.HasPrefix(cmd, askPrefix) || strings.HasPrefix(cmd, uiPrefix) || len(cmd) > maxCustomID {
+	if cmd == "" || strings.HasPrefix(cmd, askPrefix) || strings.HasPrefix(cmd, uiPrefix) || bot.IsFormRef(cmd) || len(cmd) > maxCustomID {
 		return "", false
+	}
+	if b.Form != nil {
+		id := bot.FormRef(b.Form.ID, cmd)
+		return id, len(id) <= maxCustomID
 	}
 	if b.Confirm == nil {
 		return cmd, true
@@ -81,6 +87,8 @@ func customID(b bot.Button) (string, bool) {
 type click struct {
 	dismiss bool
 	ask     bool
+	// form, when set, is the form to open before command runs.
+	form    *bot.Form
 	command string
 	// question is the confirmation text carried by an ask.
 	question string
@@ -92,6 +100,12 @@ func decodeCustomID(id string) (click, bool) {
 	switch {
 	case id == dismissID:
 		return click{dismiss: true}, true
+	case bot.IsFormRef(id):
+		form, cmd, ok := bot.ParseFormRef(id)
+		if !ok {
+			return click{}, false
+		}
+		return click{form: &form, command: cmd}, true
 	case strings.HasPrefix(id, uiPrefix):
 		return click{}, false
 	case strings.HasPrefix(id, askPrefix):

@@ -18,6 +18,7 @@ import (
 	"github.com/tourniquet/tourniquet/internal/clock"
 	"github.com/tourniquet/tourniquet/internal/conformance"
 	"github.com/tourniquet/tourniquet/internal/conformance/scenario"
+	"github.com/tourniquet/tourniquet/storage"
 	"github.com/tourniquet/tourniquet/storage/storagetest"
 )
 
@@ -25,7 +26,12 @@ import (
 // for one service, their runner, the check-in scheduler.
 func conformanceEnv(t *testing.T) (*env, *scenario.World) {
 	t.Helper()
-	store := storagetest.NewSQLite(t)
+	return scenarioEnv(t, storagetest.NewSQLite(t))
+}
+
+// scenarioEnv is conformanceEnv on a given store.
+func scenarioEnv(t *testing.T, store storage.Store) (*env, *scenario.World) {
+	t.Helper()
 	fake := discordtest.New(t, botToken, appID)
 	key, clk := discordtest.NewKey(), clock.NewFake(t0)
 	for _, id := range []string{announce, lobby} {
@@ -160,6 +166,9 @@ func TestDiscordConformance(t *testing.T) {
 		click(ch, "Yes, mitigated")
 		e.drain()
 		command(ch, "actions")
+		command(ch, "actions", discordtest.Option{Name: "page", Type: 4, Value: 2})
+		command(ch, "role", discordtest.Str("role", "comms"), discordtest.UserOpt("user", bob.ID))
+		command(lobby, "list")
 		// Over the gateway, the answer goes through the callback route.
 		e.a.HandleGatewayInteraction(context.Background(), interaction(t, e.command(ch, alice, "status")))
 		e.a.Wait()
@@ -169,7 +178,7 @@ func TestDiscordConformance(t *testing.T) {
 		e.drain()
 
 		inc, _ = e.store.GetIncidentByKey(context.Background(), key)
-		if inc.Title != stored[i] || inc.Open() || inc.MitigatedAt == nil || inc.Lead.ID != bob.ID {
+		if inc.Title != stored[i] || inc.Open() || inc.MitigatedAt == nil || inc.Lead.ID != bob.ID || inc.RoleHolder("comms").ID != bob.ID {
 			t.Errorf("%s: %+v", key, inc)
 		}
 		evs := e.events(key)

@@ -114,7 +114,7 @@ func (a *Adapter) finish(ctx context.Context, i *discordgo.Interaction, resp *di
 	}
 	s := a.hookSession()
 	var err error
-	if i.Type == discordgo.InteractionApplicationCommand || resp.Type == discordgo.InteractionResponseUpdateMessage {
+	if i.Type == discordgo.InteractionApplicationCommand || i.Type == discordgo.InteractionModalSubmit || resp.Type == discordgo.InteractionResponseUpdateMessage {
 		edit := &discordgo.WebhookEdit{Content: &d.Content, Embeds: &d.Embeds, Components: &d.Components, AllowedMentions: d.AllowedMentions}
 		err = a.call(ctx, s, "edit the answer to interaction "+i.ID, "", func(opts ...discordgo.RequestOption) error {
 			_, err := s.InteractionResponseEdit(i, edit, opts...)
@@ -150,6 +150,8 @@ func (a *Adapter) answer(ctx context.Context, i *discordgo.Interaction, via tran
 		return a.run(ctx, i, a.invocation(i, line, fields, incident.SourceTyped), via, false)
 	case discordgo.InteractionMessageComponent:
 		return a.click(ctx, i, via)
+	case discordgo.InteractionModalSubmit:
+		return a.submitForm(ctx, i, via)
 	case discordgo.InteractionApplicationCommandAutocomplete:
 		return &discordgo.InteractionResponse{Type: discordgo.InteractionApplicationCommandAutocompleteResult,
 			Data: &discordgo.InteractionResponseData{Choices: []*discordgo.ApplicationCommandOptionChoice{}}}
@@ -179,6 +181,8 @@ func (a *Adapter) click(ctx context.Context, i *discordgo.Interaction, via trans
 	case c.ask:
 		return &discordgo.InteractionResponse{Type: discordgo.InteractionResponseChannelMessageWithSource,
 			Data: confirmPrompt(c, clickedLabel(i.Message, id))}
+	case c.form != nil:
+		return formModal(*c.form, id)
 	}
 	// A Confirm on a private question replaces the question with the answer.
 	fromPrivate := i.Message != nil && i.Message.Flags&discordgo.MessageFlagsEphemeral != 0

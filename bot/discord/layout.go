@@ -12,7 +12,8 @@ import (
 )
 
 // moreCommand is what the last option of a message with more choices than
-// Discord can show runs: the list of mitigation actions, privately.
+// Discord can show runs when the choices left out are no paged list: the
+// list of mitigation actions, privately.
 const moreCommand = bot.CmdActions
 
 // choice is one button of the model with its encoded custom_id; ok is false
@@ -21,6 +22,10 @@ type choice struct {
 	b  bot.Button
 	id string
 	ok bool
+	// paging is the paging of the button's block, and at its position in
+	// the block: where a link to the rest of a paged list must point.
+	paging *bot.Paging
+	at     int
 }
 
 // componentRow is one row: buttons, or one select menu of more choices.
@@ -54,8 +59,9 @@ func refusedButtons(m bot.Message) []bot.Button { return layout(m).refused }
 // as long as the rows left can take every other button in select menus of
 // 25 (the first block always keeps its row: it holds the answers to the
 // question asked). What does not fit in rows goes, in order, into menus.
-// With more than 1 + 4×25 choices, the last option of the last menu runs
-// /incident actions, which lists the mitigation actions privately.
+// With more than 1 + 4×25 choices, the last option of the last menu shows
+// the rest privately: the page of /incident actions that holds the first
+// choice left out, when the choices are a paged list (bot.Paging).
 // Buttons with the same custom_id (Discord refuses duplicates) are shown
 // once.
 func layout(m bot.Message) grid {
@@ -67,7 +73,7 @@ func layout(m bot.Message) grid {
 			continue
 		}
 		var block []choice
-		for _, btn := range b.Buttons {
+		for at, btn := range b.Buttons {
 			id, ok := customID(btn)
 			if !ok {
 				g.refused = append(g.refused, btn)
@@ -75,7 +81,7 @@ func layout(m bot.Message) grid {
 				continue
 			}
 			seen[id] = true
-			block = append(block, choice{b: btn, id: id, ok: ok})
+			block = append(block, choice{b: btn, id: id, ok: ok, paging: b.Paging, at: at})
 		}
 		if len(block) > 0 {
 			blocks = append(blocks, block)
@@ -97,7 +103,7 @@ func layout(m bot.Message) grid {
 		rest = menuChoices(rest)
 		menus := (len(rest) + maxMenuOptions - 1) / maxMenuOptions
 		if keep+menus <= maxRows || keep == 1 {
-			g.rows = append(g.rows, menuRows(rest, maxRows-keep)...)
+			g.rows = append(g.rows, menuRows(rest, maxRows-keep, g.rows)...)
 			return g
 		}
 	}
@@ -116,11 +122,25 @@ func menuChoices(cs []choice) []choice {
 	return out
 }
 
-// menuRows puts choices into at most n menus of 25; when they do not fit,
-// the last option opens the list of actions instead.
-func menuRows(cs []choice, n int) []componentRow {
+// menuRows puts choices into at most n menus of 25, under the rows of
+// buttons above; when they do not fit, the last option links the rest
+// (see more).
+func menuRows(cs []choice, n int, above []componentRow) []componentRow {
 	if room := n * maxMenuOptions; len(cs) > room {
-		cs = append(cs[:room-1:room-1], choice{b: bot.Button{Label: "More actions…", Command: moreCommand}, id: moreCommand, ok: true})
+		shown := map[string]bool{}
+		for _, r := range above {
+			for _, c := range r.buttons {
+				shown[c.id] = true
+			}
+		}
+		for _, c := range cs[:room-1] {
+			shown[c.id] = true
+		}
+		if m, ok := more(cs[room-1:], shown); ok {
+			cs = append(cs[:room-1:room-1], m)
+		} else {
+			cs = cs[:room]
+		}
 	}
 	var rows []componentRow
 	for len(cs) > 0 {
@@ -189,4 +209,24 @@ func (a *Adapter) logRefused(ctx context.Context, m bot.Message) {
 		a.log.ErrorContext(ctx, "a button Discord cannot carry is shown disabled (its command is over 100 bytes)",
 			"command", verb, "command_bytes", len(b.Command), "asks_first", b.Confirm != nil)
 	}
+}
+
+// more is the option that stands for the choices left out: the page of
+// their list that holds the first of them ("actions 4", when they are a
+// paged list of actions), else the first page of the mitigation actions.
+// ok is false when the message shows that option already (the card's
+// "Show actions"): the room is better used for one more choice.
+func more(left []choice, shown map[string]bool) (choice, bool) {
+	cmd, label := moreCommand, "More actions…"
+	for _, c := range left {
+		if c.paging != nil && c.paging.Command != "" && c.paging.PerPage > 0 {
+			cmd = c.paging.CommandFor(c.at)
+			label = fmt.Sprintf("More actions (page %d)…", c.paging.PageOf(c.at))
+			break
+		}
+	}
+	if shown[cmd] {
+		return choice{}, false
+	}
+	return choice{b: bot.Button{Label: label, Command: cmd}, id: cmd, ok: true}, true
 }

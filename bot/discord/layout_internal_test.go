@@ -211,3 +211,30 @@ func TestTooManyActionsOfferTheList(t *testing.T) {
 		t.Fatalf("reachable %v", got)
 	}
 }
+
+// A paged list of actions that overflows links the page holding the first
+// action left out, in a menu option that says so.
+func TestTooManyPagedActionsLinkTheNextPage(t *testing.T) {
+	var m bot.Message
+	m.Buttons(bot.Button{Label: "Yes, mitigated", Command: "answer 1 yes"})
+	m.PagedButtons(bot.ActionsPaging(0), bot.ActionButtons(manyActions(150))...)
+	rows := components(m)
+	checkGrid(t, rows)
+	last := rows[len(rows)-1].(discordgo.ActionsRow).Components[0].(discordgo.SelectMenu)
+	if o := last.Options[len(last.Options)-1]; o.Value != "actions 4" || o.Label != "More actions (page 4)…" {
+		t.Fatalf("last option %+v, want page 4 of /incident actions", o)
+	}
+	got := reachable(rows)
+	if got["run action-98"] != 1 || got["run action-99"] != 0 {
+		t.Fatalf("reachable %v", got)
+	}
+	// A page further on starts counting where it starts.
+	var p bot.Message
+	p.PagedButtons(bot.ActionsPaging(100), bot.ActionButtons(manyActions(110))...)
+	opts := components(p)
+	menu := opts[len(opts)-1].(discordgo.ActionsRow).Components[0].(discordgo.SelectMenu)
+	// A row of five, then 99 in menus: item 100+104 is the first left out.
+	if o := menu.Options[len(menu.Options)-1]; o.Value != "actions 9" {
+		t.Fatalf("last option %+v, want actions 9 (item 204 is on page 9)", o)
+	}
+}

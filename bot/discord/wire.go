@@ -34,12 +34,15 @@ type interactionResponseData struct {
 	AllowedMentions *discordgo.MessageAllowedMentions            `json:"allowed_mentions,omitempty"`
 	Flags           discordgo.MessageFlags                       `json:"flags,omitempty"`
 	Choices         *[]*discordgo.ApplicationCommandOptionChoice `json:"choices,omitempty"`
+	// CustomID and Title are a modal's.
+	CustomID string `json:"custom_id,omitempty"`
+	Title    string `json:"title,omitempty"`
 }
 
 // wireResponse is resp as Discord documents it. A message's content,
 // embeds and components are always sent (empty ones clear what an updated
 // message had); a deferred answer carries only its flags, an autocomplete
-// answer only its choices.
+// answer only its choices, a modal its custom_id, title and inputs.
 func wireResponse(resp *discordgo.InteractionResponse) interactionResponse {
 	out := interactionResponse{Type: resp.Type}
 	d := resp.Data
@@ -52,6 +55,9 @@ func wireResponse(resp *discordgo.InteractionResponse) interactionResponse {
 		return out
 	case discordgo.InteractionResponseDeferredChannelMessageWithSource, discordgo.InteractionResponseDeferredMessageUpdate:
 		out.Data = &interactionResponseData{Flags: d.Flags}
+		return out
+	case discordgo.InteractionResponseModal:
+		out.Data = &interactionResponseData{CustomID: d.CustomID, Title: d.Title, Components: &d.Components}
 		return out
 	}
 	data := &interactionResponseData{Content: d.Content, AllowedMentions: d.AllowedMentions, Flags: d.Flags}

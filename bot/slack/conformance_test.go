@@ -17,6 +17,7 @@ import (
 	"github.com/tourniquet/tourniquet/internal/clock"
 	"github.com/tourniquet/tourniquet/internal/conformance"
 	"github.com/tourniquet/tourniquet/internal/conformance/scenario"
+	"github.com/tourniquet/tourniquet/storage"
 	"github.com/tourniquet/tourniquet/storage/storagetest"
 )
 
@@ -24,7 +25,12 @@ import (
 // actions for one service, their runner, the check-in scheduler.
 func conformanceHarness(t *testing.T) (*harness, *scenario.World) {
 	t.Helper()
-	store := storagetest.NewSQLite(t)
+	return scenarioHarness(t, storagetest.NewSQLite(t))
+}
+
+// scenarioHarness is conformanceHarness on a given store.
+func scenarioHarness(t *testing.T, store storage.Store) (*harness, *scenario.World) {
+	t.Helper()
 	clk := clock.NewFake(t0)
 	fake := newFakeSlack(t)
 	fake.now = clk.Now
@@ -162,6 +168,9 @@ func TestSlackConformance(t *testing.T) {
 		click(c, h.lastWith(c, "Yes, mitigated")["Yes, mitigated"])
 		h.drain()
 		slash(c, "actions")
+		slash(c, "actions 2")
+		slash(c, "role comms <@U3|carol>")
+		slash("CLOBBY", "list")
 		slash(c, "status")
 		slash(c, "timeline")
 		slash(c, "resolve rolled back; fixing forward")
@@ -175,7 +184,7 @@ func TestSlackConformance(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if inc.Title != scenario.Stored[i] || inc.Open() || inc.MitigatedAt == nil || inc.Lead.ID != "U2" {
+		if inc.Title != scenario.Stored[i] || inc.Open() || inc.MitigatedAt == nil || inc.Lead.ID != "U2" || inc.RoleHolder("comms").ID != "U3" {
 			t.Errorf("%s: %+v", key, inc)
 		}
 		evs := h.events(key)

@@ -98,10 +98,13 @@ func (a *Adapter) onInteraction(ctx context.Context, cb slack.InteractionCallbac
 		}
 		return a.onShortcut(ctx, cb)
 	case slack.InteractionTypeViewSubmission:
-		if cb.View.CallbackID != CallbackDeclare {
-			return response{}, nil
+		switch cb.View.CallbackID {
+		case CallbackDeclare:
+			return a.onDeclareSubmit(ctx, cb)
+		case CallbackForm:
+			return a.onFormSubmit(ctx, cb)
 		}
-		return a.onDeclareSubmit(ctx, cb)
+		return response{}, nil
 	}
 	return response{}, nil
 }
@@ -135,6 +138,9 @@ func (a *Adapter) onClick(ctx context.Context, cb slack.InteractionCallback) (re
 		inv.ID = "slack:act:" + ts + ":" + cb.User.ID
 	case cb.TriggerID != "":
 		inv.ID = "slack:act:" + cb.TriggerID
+	}
+	if form, command, ok := bot.ParseFormRef(act.Value); ok {
+		return a.openForm(ctx, cb, form, command, inv, cb.ResponseURL)
 	}
 	reply, err := a.o.Engine.Handle(ctx, inv)
 	if err != nil {

@@ -82,7 +82,7 @@ func Render(m bot.Message) Rendered {
 		case bot.BlockButtons:
 			var els []slack.BlockElement
 			for _, btn := range b.Buttons {
-				if btn.Command == "" || len(btn.Command) > maxButtonValue {
+				if btn.Command == "" || len(buttonValue(btn)) > maxButtonValue || (btn.Form == nil && bot.IsFormRef(btn.Command)) {
 					continue // a command Slack cannot carry would run something else
 				}
 				n++
@@ -103,7 +103,7 @@ func Render(m bot.Message) Rendered {
 }
 
 func button(b bot.Button, n int) *slack.ButtonBlockElement {
-	el := slack.NewButtonBlockElement(fmt.Sprintf("%s%d", ActionIDPrefix, n), b.Command, plain(truncate(b.Label, maxButtonText)))
+	el := slack.NewButtonBlockElement(fmt.Sprintf("%s%d", ActionIDPrefix, n), buttonValue(b), plain(truncate(b.Label, maxButtonText)))
 	switch b.Style {
 	case bot.StylePrimary:
 		el = el.WithStyle(slack.StylePrimary)

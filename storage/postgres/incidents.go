@@ -21,7 +21,7 @@ const incidentCols = `i.id, i.title, i.severity, i.impact, i.cause, i.state,
 	i.declarer_platform, i.declarer_id, i.declarer_name,
 	i.services, i.impact_started_at, i.declared_at,
 	i.mitigated_at, i.diagnosed_at, i.resolved_at,
-	i.cause_text, i.summary, i.windows,
+	i.cause_text, i.summary, i.windows, i.roles,
 	ARRAY(SELECT c.platform FROM incident_channels c WHERE c.incident_id = i.id ORDER BY c.pos),
 	ARRAY(SELECT c.channel_id FROM incident_channels c WHERE c.incident_id = i.id ORDER BY c.pos)`
 
@@ -29,7 +29,7 @@ func scanIncident(row pgx.Row) (*incident.Incident, error) {
 	var (
 		inc                          incident.Incident
 		sev, impact, cause, state    string
-		windows                      []byte
+		windows, roles               []byte
 		chPlatforms, chIDs, services []string
 	)
 	err := row.Scan(&inc.ID, &inc.Title, &sev, &impact, &cause, &state,
@@ -37,7 +37,7 @@ func scanIncident(row pgx.Row) (*incident.Incident, error) {
 		&inc.Declarer.Platform, &inc.Declarer.ID, &inc.Declarer.Name,
 		&services, &inc.ImpactStartedAt, &inc.DeclaredAt,
 		&inc.MitigatedAt, &inc.DiagnosedAt, &inc.ResolvedAt,
-		&inc.CauseText, &inc.Summary, &windows,
+		&inc.CauseText, &inc.Summary, &windows, &roles,
 		&chPlatforms, &chIDs)
 	if err != nil {
 		return nil, err
@@ -59,6 +59,9 @@ func scanIncident(row pgx.Row) (*incident.Incident, error) {
 	if err := json.Unmarshal(windows, &inc.Windows); err != nil {
 		return nil, fmt.Errorf("incident %d: windows: %w", inc.ID, err)
 	}
+	if inc.Roles, err = storage.DecodeRoles(roles); err != nil {
+		return nil, fmt.Errorf("incident %d: %w", inc.ID, err)
+	}
 	for k := range inc.Windows {
 		inc.Windows[k].Start = inc.Windows[k].Start.UTC()
 		inc.Windows[k].End = utcPtr(inc.Windows[k].End)
@@ -77,14 +80,14 @@ func utcPtr(t *time.Time) *time.Time {
 	return &u
 }
 
-// incidentArgs are the values of every saved field of inc, $1..$20 in the
+// incidentArgs are the values of every saved field of inc, $1..$21 in the
 // order of incidentFields.
 const incidentFields = `title, severity, impact, cause, state,
 	lead_platform, lead_id, lead_name,
 	declarer_platform, declarer_id, declarer_name,
 	services, impact_started_at, declared_at,
 	mitigated_at, diagnosed_at, resolved_at,
-	cause_text, summary, windows`
+	cause_text, summary, windows, roles`
 
 func incidentArgs(inc *incident.Incident) ([]any, error) {
 	windows, err := json.Marshal(inc.Windows)
@@ -95,12 +98,16 @@ func incidentArgs(inc *incident.Incident) ([]any, error) {
 	if services == nil {
 		services = []string{}
 	}
+	roles, err := storage.EncodeRoles(inc.Roles)
+	if err != nil {
+		return nil, err
+	}
 	return []any{inc.Title, string(inc.Severity), string(inc.Impact), string(inc.Cause), string(inc.State),
 		inc.Lead.Platform, inc.Lead.ID, inc.Lead.Name,
 		inc.Declarer.Platform, inc.Declarer.ID, inc.Declarer.Name,
 		services, inc.ImpactStartedAt, inc.DeclaredAt,
 		inc.MitigatedAt, inc.DiagnosedAt, inc.ResolvedAt,
-		inc.CauseText, inc.Summary, string(windows)}, nil
+		inc.CauseText, inc.Summary, string(windows), string(roles)}, nil
 }
 
 // CreateIncident inserts inc (and any channels it already has) and sets
@@ -113,7 +120,7 @@ func (q querier) CreateIncident(ctx context.Context, inc *incident.Incident) err
 	var id int64
 	err = q.atomic(ctx, func(q querier) error {
 		err := q.db.QueryRow(ctx, `INSERT INTO incidents (`+incidentFields+`)
-			VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20)
+			VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21)
 			RETURNING id`, args...).Scan(&id)
 		if err != nil {
 			return mapErr("create incident", err)
@@ -170,8 +177,8 @@ func (q querier) UpdateIncident(ctx context.Context, inc *incident.Incident) err
 	}
 	args = append(args, inc.ID)
 	return execOne(ctx, q.db, fmt.Sprintf("update incident %d", inc.ID), `UPDATE incidents SET (`+incidentFields+`) =
-		($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20)
-		WHERE id = $21`, args...)
+		($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21)
+		WHERE id = $22`, args...)
 }
 
 // AddIncidentChannel binds a chat channel to an incident: ErrConflict when

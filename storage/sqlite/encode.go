@@ -216,3 +216,7 @@ func isForeignKey(err error) bool {
 	var se *sqlite.Error
 	return errors.As(err, &se) && se.Code() == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY
 }
+
+func decRoles(s string) (map[string]incident.Actor, error) {
+	return storage.DecodeRoles([]byte(s))
+}

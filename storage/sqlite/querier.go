@@ -71,7 +71,7 @@ func rowsAffected(res sql.Result) (int64, error) {
 const incidentColumns = `id, title, severity, impact, cause, state,
 	lead_platform, lead_id, lead_name, declarer_platform, declarer_id, declarer_name,
 	services, impact_started_at, declared_at, mitigated_at, diagnosed_at, resolved_at,
-	cause_text, summary, windows`
+	cause_text, summary, windows, roles`
 
 type scanner interface{ Scan(dest ...any) error }
 
@@ -82,7 +82,7 @@ func scanIncident(r scanner) (*incident.Incident, error) {
 		&inc.Declarer.Platform, &inc.Declarer.ID, &inc.Declarer.Name,
 		textCol(&inc.Services, decServices), timeCol(&inc.ImpactStartedAt), timeCol(&inc.DeclaredAt),
 		timePtrCol(&inc.MitigatedAt), timePtrCol(&inc.DiagnosedAt), timePtrCol(&inc.ResolvedAt),
-		&inc.CauseText, &inc.Summary, textCol(&inc.Windows, decWindows))
+		&inc.CauseText, &inc.Summary, textCol(&inc.Windows, decWindows), textCol(&inc.Roles, decRoles))
 	if err != nil {
 		return nil, mapErr(err)
 	}
@@ -101,13 +101,17 @@ func incidentArgs(inc *incident.Incident) ([]any, error) {
 	if err != nil {
 		return nil, err
 	}
+	roles, err := storage.EncodeRoles(inc.Roles)
+	if err != nil {
+		return nil, err
+	}
 	return []any{
 		inc.Title, string(inc.Severity), string(inc.Impact), string(inc.Cause), string(inc.State),
 		inc.Lead.Platform, inc.Lead.ID, inc.Lead.Name,
 		inc.Declarer.Platform, inc.Declarer.ID, inc.Declarer.Name,
 		services, encTime(inc.ImpactStartedAt), encTime(inc.DeclaredAt),
 		encTimePtr(inc.MitigatedAt), encTimePtr(inc.DiagnosedAt), encTimePtr(inc.ResolvedAt),
-		inc.CauseText, inc.Summary, windows,
+		inc.CauseText, inc.Summary, windows, string(roles),
 	}, nil
 }
 
@@ -127,8 +131,8 @@ func (q *querier) CreateIncident(ctx context.Context, inc *incident.Incident) er
 			title, severity, impact, cause, state,
 			lead_platform, lead_id, lead_name, declarer_platform, declarer_id, declarer_name,
 			services, impact_started_at, declared_at, mitigated_at, diagnosed_at, resolved_at,
-			cause_text, summary, windows
-		) VALUES (?,?,?,?,?, ?,?,?,?,?,?, ?,?,?,?,?,?, ?,?,?) RETURNING id`, args...).Scan(&id)
+			cause_text, summary, windows, roles
+		) VALUES (?,?,?,?,?, ?,?,?,?,?,?, ?,?,?,?,?,?, ?,?,?,?) RETURNING id`, args...).Scan(&id)
 		if err != nil {
 			return mapErr(err)
 		}
@@ -259,7 +263,7 @@ func (q *querier) UpdateIncident(ctx context.Context, inc *incident.Incident) er
 		declarer_platform = ?, declarer_id = ?, declarer_name = ?,
 		services = ?, impact_started_at = ?, declared_at = ?,
 		mitigated_at = ?, diagnosed_at = ?, resolved_at = ?,
-		cause_text = ?, summary = ?, windows = ?
+		cause_text = ?, summary = ?, windows = ?, roles = ?
 		WHERE id = ?`, args...)
 }
 

@@ -49,6 +49,7 @@ func Run(t *testing.T, newStore func(t testing.TB) storage.Store) {
 		{"IncidentChannels", testIncidentChannels},
 		{"IncidentNotFound", testIncidentNotFound},
 		{"ListIncidents", testListIncidents},
+		{"IncidentRoles", testIncidentRoles},
 		{"Events", testEvents},
 		{"EventsConcurrentAppends", testEventsConcurrent},
 		{"TxCommitsTogether", testTxCommit},
@@ -161,6 +162,7 @@ func checkIncident(t *testing.T, want, got *incident.Incident) {
 	eq("State", want.State, got.State)
 	eq("Lead", want.Lead, got.Lead)
 	eq("Declarer", want.Declarer, got.Declarer)
+	checkRoles(t, want.Roles, got.Roles)
 	if len(want.Services) != len(got.Services) || (len(want.Services) > 0 && !slices.Equal(want.Services, got.Services)) {
 		t.Errorf("Services: got %q, want %q", got.Services, want.Services)
 	}

@@ -123,6 +123,21 @@ func Click(id, appID, guildID, channelID string, by User, customID string, value
 	})
 }
 
+// ModalSubmit is the submission of a modal whose custom_id was customID,
+// with a text input per entry of values (custom_id → what was typed), in
+// a guild channel.
+func ModalSubmit(id, appID, guildID, channelID string, by User, customID string, values map[string]string) []byte {
+	var rows []map[string]any
+	for k, v := range values {
+		rows = append(rows, map[string]any{"type": 1, "components": []map[string]any{{"type": 4, "custom_id": k, "value": v}}})
+	}
+	return mustJSON(map[string]any{
+		"id": id, "application_id": appID, "type": 5, "token": "itoken-" + id, "version": 1,
+		"guild_id": guildID, "channel_id": channelID, "member": by.member(),
+		"data": map[string]any{"custom_id": customID, "components": rows},
+	})
+}
+
 func mustJSON(v any) []byte {
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
