@@ -164,14 +164,11 @@ func (e *Engine) Handle(ctx context.Context, inv Invocation) (Reply, error) {
 	}
 	ctx = logctx.With(ctx, "platform", inv.Channel.Platform)
 	cmd, err := Parse(inv.Text)
-	if title := strings.TrimSpace(inv.Fields[FieldTitle]); err != nil && title != "" {
-		// A form (Slack modal, Discord options) gave the title as a field:
-		// parse the command with a placeholder title, then take the field
-		// as is, so a title like "Here be dragons" or "sev2 backlog" is
-		// never read as flags.
-		if cmd, err = Parse(inv.Text + " _"); err == nil {
-			cmd.Text = title
-		}
+	if strings.TrimSpace(inv.Fields[FieldTitle]) != "" {
+		// A form (Slack modal, Discord options) gave the title and flags
+		// as fields: its text holds no title, so a title like "Here be
+		// dragons" or "sev2 backlog" is never read as flags.
+		cmd, err = parseFormDeclare(inv.Text)
 	}
 	if err != nil {
 		var ue *UsageError
