@@ -10,15 +10,20 @@ import (
 	"github.com/tourniquet/tourniquet/storage"
 )
 
-// declare opens an incident: in a channel of its own, or, with "here", in
-// the channel it was typed in. The flags come from the typed line or, from
+// declare opens an incident: in a channel of its own, from any channel,
+// or, with "here", in the channel it was typed in if no incident holds it
+// (the incident borrows it until it is resolved). The flags come from the typed line or, from
 // a form, from its fields (FieldHere, FieldPrivate).
 func (e *Engine) declare(ctx context.Context, tx *Tx, c Command) (Reply, error) {
 	c.Here = c.Here || fieldSet(tx.Inv.Fields, FieldHere)
-	if existing, err := tx.Q.GetIncidentByChannel(ctx, tx.Inv.Channel); err == nil {
-		return ErrorReply("This channel already belongs to %s (%s). Declare a new incident from another channel.", existing.Key, existing.Title), nil
-	} else if !errors.Is(err, storage.ErrNotFound) {
-		return Reply{}, fmt.Errorf("look up channel: %w", err)
+	if c.Here {
+		// Only "here" needs the channel free; a declaration without it
+		// opens a channel of its own from anywhere, an incident's too.
+		if existing, err := tx.Q.GetIncidentByChannel(ctx, tx.Inv.Channel); err == nil {
+			return ErrorReply("This channel already belongs to %s (%s). Declare without `here` to open a channel of its own: `/incident declare sev2 <title>`.", existing.Key, existing.Title), nil
+		} else if !errors.Is(err, storage.ErrNotFound) {
+			return Reply{}, fmt.Errorf("look up channel: %w", err)
+		}
 	}
 	inc, ev, extra, bad := declareFromFields(tx, c)
 	if bad != nil {
@@ -29,7 +34,8 @@ func (e *Engine) declare(ctx context.Context, tx *Tx, c Command) (Reply, error) 
 	}
 	tx.Incident, tx.created = inc, true
 	if c.Here {
-		if err := tx.Q.AddIncidentChannel(ctx, inc.ID, tx.Inv.Channel); err != nil {
+		// Borrowed: resolving the incident gives the channel back.
+		if err := tx.Q.BorrowIncidentChannel(ctx, inc.ID, tx.Inv.Channel); err != nil {
 			return Reply{}, fmt.Errorf("bind channel: %w", err)
 		}
 		inc.Channels = append(inc.Channels, tx.Inv.Channel)

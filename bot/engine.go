@@ -253,8 +253,8 @@ func (e *Engine) loadIncident(ctx context.Context, q storage.Querier, inv Invoca
 	} else {
 		inc, err = q.GetIncidentByChannel(ctx, inv.Channel)
 		if errors.Is(err, storage.ErrNotFound) {
-			return nil, ErrorReply("This channel belongs to no incident. Type the command in the incident's channel, "+
-				"name the incident (`/incident INC-7 %s`), or declare one: `%s`", cmd.Name, Usage(CmdDeclare)), nil
+			r, err := noIncidentHere(ctx, q, inv.Channel, cmd)
+			return nil, r, err
 		}
 		if err == nil {
 			inc, err = q.GetIncidentForUpdate(ctx, inc.ID)

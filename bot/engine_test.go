@@ -209,7 +209,7 @@ func TestRefusalsAreSpecific(t *testing.T) {
 		}{
 			{alice, lobby, "status", "This channel belongs to no incident"},
 			{alice, lobby, "INC-99 status", "There is no incident INC-99"},
-			{alice, ch, "declare Another one", "already belongs to " + key},
+			{alice, ch, "declare here sev2 Another one", "already belongs to " + key},
 			{alice, ch, "sev 7", `"7" is not a severity`},
 			{alice, ch, "sev 2", "already SEV2"},
 			{alice, ch, "lead", "Usage: /incident lead <@user>"},

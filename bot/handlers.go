@@ -131,27 +131,6 @@ func (e *Engine) severity(ctx context.Context, tx *Tx, c Command) (Reply, error)
 	})(ctx, tx, c)
 }
 
-func (e *Engine) resolve(ctx context.Context, tx *Tx, c Command) (Reply, error) {
-	rules := rulesOrDefault(e.opts.Permissions.Resolve)
-	if !incident.Allowed(tx.Incident, tx.Actor(), rules, e.opts.Groups) {
-		return tx.Deny(ctx, "resolve "+tx.Incident.Key, rules)
-	}
-	ev, err := tx.Incident.Resolve(tx.Now, tx.Actor(), c.Text)
-	if err != nil {
-		return domainErrorReply(tx.Incident, err), nil
-	}
-	tx.Record(ev)
-	tx.Announce(EventLine(tx.Incident, ev, tx.Now))
-	if link := e.IncidentURL(tx.Incident.Key, tx.Now); link != "" {
-		tx.Announce(Textf("📄 Report and postmortem draft: %s", Link(link, "")))
-	}
-	r := TextReply("Resolved %s. %s", tx.Incident.Key, Clocks(tx.Incident, tx.Now))
-	if tx.Incident.Impact == incident.ImpactOngoing {
-		r = TextReply("Resolved %s while impact was never marked mitigated: the report counts customer impact up to now. %s", tx.Incident.Key, Clocks(tx.Incident, tx.Now))
-	}
-	return r, nil
-}
-
 func (e *Engine) status(ctx context.Context, tx *Tx, c Command) (Reply, error) {
 	return Reply{Message: StatusMessage(tx.Incident, tx.Now, e.Actions(tx.Incident))}, nil
 }

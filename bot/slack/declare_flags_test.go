@@ -71,3 +71,29 @@ func TestSlackDeclareHereFormBindsTheChannel(t *testing.T) {
 		t.Fatalf("declare here opened %d channels", n)
 	}
 }
+
+// Issue #15, over signed HTTP: one "declare here" in #war-room blocked the
+// channel for good. Resolved, the incident gives it back.
+func TestSlackDeclareHereAgainAfterResolve(t *testing.T) {
+	h := newHarness(t, storagetest.NewSQLite(t))
+	h.fake.addChannel("CWAR", "war-room", false, "U1", "U2", testBotUser)
+	if status, body := h.slash("U1", "CWAR", "declare here sev2 Checkout errors"); status != http.StatusOK || !strings.Contains(body, "Declared INC-1") {
+		t.Fatalf("declare here: %d %s", status, body)
+	}
+	h.drain()
+	if status, body := h.slash("U1", "CWAR", "resolve flag default fixed"); status != http.StatusOK || !strings.Contains(body, "Resolved INC-1") {
+		t.Fatalf("resolve: %d %s", status, body)
+	}
+	status, body := h.slash("U2", "CWAR", "declare here sev4 Search is slow")
+	if status != http.StatusOK || !strings.Contains(body, "Declared INC-2") {
+		t.Fatalf("declare here again: %d %s", status, body)
+	}
+	h.drain()
+	if _, body := h.slash("U2", "CWAR", "status"); !strings.Contains(body, "INC-2") || !strings.Contains(body, "Search is slow") {
+		t.Fatalf("status in #war-room: %s", body)
+	}
+	// Both cards are in the channel; INC-1's stays there for its late updates.
+	if n := len(h.fake.channel("CWAR").pins); n != 2 {
+		t.Errorf("%d pinned cards in #war-room, want both incidents'", n)
+	}
+}

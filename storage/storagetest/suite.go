@@ -47,6 +47,7 @@ func Run(t *testing.T, newStore func(t testing.TB) storage.Store) {
 		{"IncidentUpdate", testIncidentUpdate},
 		{"IncidentLookups", testIncidentLookups},
 		{"IncidentChannels", testIncidentChannels},
+		{"BorrowedChannels", testBorrowedChannels},
 		{"IncidentNotFound", testIncidentNotFound},
 		{"ListIncidents", testListIncidents},
 		{"Events", testEvents},
