@@ -23,7 +23,7 @@ func TestResolvedIncidentGivesBackTheChannelItBorrowed(t *testing.T) {
 			t.Fatalf("declare here: %s", first.Message.Fallback)
 		}
 		h.drain()
-		if r := h.do(alice, room, "resolve flag default fixed"); r.Error {
+		if r := h.do(alice, room, "resolve --ongoing flag default fixed"); r.Error {
 			t.Fatalf("resolve: %s", r.Message.Fallback)
 		}
 		h.drain()
@@ -87,7 +87,7 @@ func TestOwnChannelStaysWithTheResolvedIncident(t *testing.T) {
 	storagetest.ForEach(t, func(t *testing.T, s storage.Store) {
 		h := newHarness(t, s, bot.Options{})
 		key, ch := h.declare(alice, "declare sev2 API latency")
-		h.do(alice, ch, "resolve")
+		h.do(alice, ch, "resolve --ongoing")
 		if r := h.do(bob, ch, "status"); r.Error || r.IncidentKey != key {
 			t.Fatalf("status in the resolved incident's own channel: %s", r.Message.Fallback)
 		}
@@ -126,6 +126,40 @@ func TestDeclareFromAnIncidentChannelOpensANewOne(t *testing.T) {
 		// "declare here" in an open incident's channel is still refused.
 		if r := h.do(bob, ch, "declare here sev3 Third"); !r.Error || !strings.Contains(r.Message.Fallback, "already belongs to "+key) {
 			t.Fatalf("declare here in an open incident's channel: %s", r.Message.Fallback)
+		}
+	})
+}
+
+// A button of a resolved incident's message, clicked in the channel it
+// gave back, acts on that incident, never on the one holding the channel
+// now: buttons on an incident's messages name it.
+func TestOldButtonsInAReusedChannelKeepTheirIncident(t *testing.T) {
+	storagetest.ForEach(t, func(t *testing.T, s storage.Store) {
+		ctx := context.Background()
+		h := newHarness(t, s, bot.Options{})
+		room := incident.ChannelRef{Platform: "slack", ChannelID: "CINCIDENTS"}
+		first := h.do(alice, room, "declare here sev2 Checkout errors")
+		h.drain()
+		var stale bot.Button
+		for _, b := range h.rec.Ops("post")[0].Message.AllButtons() {
+			if b.Label == "Yes, mitigated" {
+				stale = b
+			}
+		}
+		if stale.Command == "" {
+			t.Fatal("no Yes, mitigated button on the first card")
+		}
+		h.do(alice, room, "resolve --ongoing rolled back for good")
+		second := h.do(bob, room, "declare here sev1 Payments down")
+		h.drain()
+
+		r := h.click(carol, room, stale.Command, "stale-click")
+		if !r.Error || r.IncidentKey != first.IncidentKey || !strings.Contains(r.Message.Fallback, first.IncidentKey+" is resolved") {
+			t.Fatalf("old button: %+v %s", r.IncidentKey, r.Message.Fallback)
+		}
+		inc, _ := s.GetIncidentByKey(ctx, second.IncidentKey)
+		if inc.Impact != incident.ImpactOngoing {
+			t.Fatalf("a button of %s mitigated %s", first.IncidentKey, second.IncidentKey)
 		}
 	})
 }

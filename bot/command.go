@@ -63,7 +63,7 @@ var usage = []struct{ name, args, what string }{
 	{CmdRun, "<action-id>", "run a mitigation action"},
 	{CmdStatus, "", "show the incident and its two clocks"},
 	{CmdTimeline, "", "show the timeline and the report link"},
-	{CmdResolve, "[summary]", "close the incident: the permanent fix is in"},
+	{CmdResolve, "[--ongoing] [summary]", "close the incident: the permanent fix is in (--ongoing: while customer impact is still ongoing, which otherwise asks first)"},
 	{CmdHelp, "[command]", "show this help"},
 }
 
@@ -205,6 +205,9 @@ type Command struct {
 	Here bool
 	// Private makes declare open a private incident (see DeclareFlagsRule).
 	Private bool
+	// Ongoing confirms resolve while customer impact is still ongoing
+	// ("resolve --ongoing"); see parseResolve.
+	Ongoing bool
 	// Text is the free text: title, update, note, how, what, cause,
 	// reason, summary, new title, or the command help was asked about.
 	// Platform mention tokens in free text are plain text here ("@ana").
@@ -292,8 +295,10 @@ func Parse(line string) (Command, error) {
 			return c, usageErr(name, "say %s", what)
 		}
 		c.Text = plainMentions(rest)
-	case CmdMitigated, CmdRegressed, CmdResolve:
+	case CmdMitigated, CmdRegressed:
 		c.Text = plainMentions(rest)
+	case CmdResolve:
+		return parseResolve(c, rest)
 	case CmdImpactStarted:
 		if rest == "" {
 			return c, usageErr(name, "when did impact start?")

@@ -221,6 +221,7 @@ func (e *Engine) Handle(ctx context.Context, inv Invocation) (Reply, error) {
 		if reply.IncidentKey == "" && tx.Incident != nil {
 			reply.IncidentKey = tx.Incident.Key
 		}
+		reply.Message = scopeButtons(reply.Message, reply.IncidentKey)
 		return nil
 	})
 	if errors.Is(err, errDuplicate) {
@@ -350,7 +351,7 @@ func (tx *Tx) PostTo(ch incident.ChannelRef, m Message) {
 
 // Ephemeral shows m, later, to the invoker only, in the invocation's channel.
 func (tx *Tx) Ephemeral(m Message) {
-	tx.out.ephemeral(tx.Inv.Channel, tx.Inv.Actor, m)
+	tx.out.ephemeral(tx.Inv.Channel, tx.Inv.Actor, scopeButtons(m, keyOf(tx.Incident)))
 }
 
 // Deny refuses the command: the refusal is recorded on the timeline and in

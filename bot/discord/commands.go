@@ -100,6 +100,7 @@ var subcommands = []subSpec{
 	{name: bot.CmdTimeline, desc: "Show the timeline and the report link", scoped: true},
 	{name: bot.CmdResolve, desc: "Close the incident: the permanent fix is in", scoped: true, opts: []optSpec{
 		{name: "summary", desc: "What fixed it", maxLen: 2000},
+		{name: "ongoing", desc: "Resolve although customer impact is still ongoing (otherwise it asks first)", kind: optBool, field: bot.FieldOngoing},
 	}},
 	{name: bot.CmdHelp, desc: "Show the commands", opts: []optSpec{
 		{name: "command", desc: "One command to explain", maxLen: 32},

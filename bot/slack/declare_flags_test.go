@@ -81,7 +81,7 @@ func TestSlackDeclareHereAgainAfterResolve(t *testing.T) {
 		t.Fatalf("declare here: %d %s", status, body)
 	}
 	h.drain()
-	if status, body := h.slash("U1", "CWAR", "resolve flag default fixed"); status != http.StatusOK || !strings.Contains(body, "Resolved INC-1") {
+	if status, body := h.slash("U1", "CWAR", "resolve --ongoing flag default fixed"); status != http.StatusOK || !strings.Contains(body, "Resolved INC-1") {
 		t.Fatalf("resolve: %d %s", status, body)
 	}
 	status, body := h.slash("U2", "CWAR", "declare here sev4 Search is slow")
