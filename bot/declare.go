@@ -16,6 +16,7 @@ import (
 // a form, from its fields (FieldHere, FieldPrivate).
 func (e *Engine) declare(ctx context.Context, tx *Tx, c Command) (Reply, error) {
 	c.Here = c.Here || fieldSet(tx.Inv.Fields, FieldHere)
+	c.Private = c.Private || fieldSet(tx.Inv.Fields, FieldPrivate)
 	if c.Here {
 		// Only "here" needs the channel free; a declaration without it
 		// opens a channel of its own from anywhere, an incident's too.
@@ -29,6 +30,7 @@ func (e *Engine) declare(ctx context.Context, tx *Tx, c Command) (Reply, error) 
 	if bad != nil {
 		return ErrorReply("%s\nUsage: `%s`", bad, Usage(CmdDeclare)), nil
 	}
+	inc.Private = c.Private
 	if err := tx.Q.CreateIncident(ctx, inc); err != nil {
 		return Reply{}, fmt.Errorf("create incident: %w", err)
 	}
@@ -49,10 +51,13 @@ func (e *Engine) declare(ctx context.Context, tx *Tx, c Command) (Reply, error) 
 		from := tx.Inv.Channel
 		tx.out.openChannel(inc, tx.Inv.Channel.Platform, OpenChannelRequest{
 			IncidentKey: inc.Key, Name: ChannelName(inc), Topic: Topic(inc), Invite: invite, From: from,
-			Title: inc.Title, Severity: string(inc.Severity),
+			Title: inc.Title, Severity: string(inc.Severity), Private: inc.Private,
 		})
 	}
 	ev.Data["here"] = c.Here
+	if inc.Private {
+		ev.Data["private"] = true
+	}
 	ev.Data["channel"] = tx.Inv.Channel.String()
 	tx.Record(ev)
 	for _, x := range extra {
@@ -62,8 +67,13 @@ func (e *Engine) declare(ctx context.Context, tx *Tx, c Command) (Reply, error) 
 	tx.out.topic(inc, Topic(inc))
 	tx.cardSent = true
 	where := Textf("Opening its channel `%s` now.", ChannelName(inc))
-	if c.Here {
+	switch {
+	case c.Here && inc.Private:
+		where = Plain("This channel is now its channel (it stays as visible as it was); the incident is private: not announced, and its report pages need the link the bot posts.")
+	case c.Here:
 		where = Plain("This channel is now its channel.")
+	case inc.Private:
+		where = Textf("Opening its private channel `%s` now, for you and the responders; it is not announced, and its report pages need the link the bot posts.", ChannelName(inc))
 	}
 	r := TextReply("🚨 Declared %s (%s): %s. %s First question: %s", inc.Key, strings.ToUpper(string(inc.Severity)), inc.Title, where, MitigationQuestion)
 	if strings.TrimSpace(tx.Inv.Fields[FieldTitle]) == "" {

@@ -112,6 +112,9 @@ type IncidentFilter struct {
 	// DeclaredFrom and DeclaredTo bound declared_at: From inclusive, To exclusive.
 	DeclaredFrom time.Time
 	DeclaredTo   time.Time
+	// HidePrivate leaves out private incidents: for views whose reader
+	// may see only incidents that are not private (a signed list link).
+	HidePrivate bool
 	// Limit caps the page (0: no cap); Offset skips that many.
 	Limit  int
 	Offset int

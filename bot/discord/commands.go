@@ -58,6 +58,7 @@ var subcommands = []subSpec{
 		{name: "impact_started", desc: "When customer impact began: RFC3339, HH:MM (UTC) or -15m", field: bot.FieldImpactStarted, maxLen: 64},
 		{name: "description", desc: "What is known so far (added as a note)", field: bot.FieldDescription, maxLen: 2000},
 		{name: "here", desc: "Make this channel the incident's channel instead of opening one", kind: optBool, field: bot.FieldHere},
+		{name: "private", desc: "A private channel for you and the responders, not announced", kind: optBool, field: bot.FieldPrivate},
 	}},
 	{name: bot.CmdSev, desc: "Change the severity", scoped: true, opts: []optSpec{
 		{name: "severity", desc: "sev1 is the worst", kind: optSeverity, required: true},

@@ -198,6 +198,9 @@ func incidentWhere(f storage.IncidentFilter) (string, []any) {
 	if f.Severity != "" {
 		add("i.severity = $?", string(f.Severity))
 	}
+	if f.HidePrivate {
+		conds = append(conds, "NOT i.private")
+	}
 	if f.Service != "" {
 		add("EXISTS (SELECT 1 FROM unnest(i.services) AS s(name) WHERE lower(s.name) = lower($?))", f.Service)
 	}

@@ -286,6 +286,9 @@ func incidentWhere(f storage.IncidentFilter) (string, []any) {
 		conds = append(conds, "severity = ?")
 		args = append(args, string(f.Severity))
 	}
+	if f.HidePrivate {
+		conds = append(conds, "private = 0")
+	}
 	if f.Service != "" {
 		conds = append(conds, "EXISTS (SELECT 1 FROM json_each(incidents.services) AS s WHERE s.value = ?)")
 		args = append(args, f.Service)
