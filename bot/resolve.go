@@ -2,11 +2,9 @@ package bot
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/tourniquet/tourniquet/incident"
-	"github.com/tourniquet/tourniquet/storage"
 )
 
 // resolve closes the incident: the permanent fix is in. While customer
@@ -71,28 +69,4 @@ func (e *Engine) resolve(ctx context.Context, tx *Tx, c Command) (Reply, error) 
 		return TextReply("Resolved %s with customer impact ongoing: it %s, so the report counts customer impact up to now. %s", inc.Key, story, Clocks(inc, tx.Now)), nil
 	}
 	return TextReply("Resolved %s. %s", inc.Key, Clocks(inc, tx.Now)), nil
-}
-
-func channelStrings(chs []incident.ChannelRef) []string {
-	out := make([]string, len(chs))
-	for i, c := range chs {
-		out[i] = c.String()
-	}
-	return out
-}
-
-// noIncidentHere explains a command typed in a channel no incident holds.
-// When an incident gave the channel back on resolution, it names that
-// incident, since the command was most likely meant for it.
-func noIncidentHere(ctx context.Context, q storage.Querier, ch incident.ChannelRef, cmd Command) (Reply, error) {
-	last, err := q.LastIncidentOfChannel(ctx, ch)
-	switch {
-	case errors.Is(err, storage.ErrNotFound):
-		return ErrorReply("This channel belongs to no incident. Type the command in the incident's channel, "+
-			"name the incident (`/incident INC-7 %s`), or declare one: `%s`", cmd.Name, Usage(CmdDeclare)), nil
-	case err != nil:
-		return Reply{}, fmt.Errorf("look up the channel's last incident: %w", err)
-	}
-	return ErrorReply("No incident is open in this channel: %s (%s) was resolved here. To add to it, name it: `/incident %s %s …`. "+
-		"To open a new one here: `/incident declare here sev2 <title>`.", last.Key, last.Title, last.Key, cmd.Name), nil
 }

@@ -1,10 +1,12 @@
 package sqlite
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/tourniquet/tourniquet/incident"
@@ -73,38 +75,32 @@ func (q *querier) ReleaseIncidentChannels(ctx context.Context, incidentID int64,
 			return mapErr(err)
 		}
 		defer rows.Close()
-		var order []int64
+		type bound struct {
+			ch    incident.ChannelRef
+			rowid int64
+		}
+		var got []bound
 		for rows.Next() {
-			var (
-				ch    incident.ChannelRef
-				rowid int64
-			)
-			if err := rows.Scan(&ch.Platform, &ch.ChannelID, &rowid); err != nil {
+			var b bound
+			if err := rows.Scan(&b.ch.Platform, &b.ch.ChannelID, &b.rowid); err != nil {
 				return mapErr(err)
 			}
-			out = append(out, ch)
-			order = append(order, rowid)
+			got = append(got, b)
 		}
 		if err := rows.Err(); err != nil {
 			return mapErr(err)
 		}
-		sortByRowID(out, order)
+		// RETURNING gives no order; binding order is rowid order.
+		slices.SortFunc(got, func(a, b bound) int { return cmp.Compare(a.rowid, b.rowid) })
+		for _, b := range got {
+			out = append(out, b.ch)
+		}
 		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("release the channels of incident %d: %w", incidentID, err)
 	}
 	return out, nil
-}
-
-// sortByRowID orders chs by their rowids (RETURNING gives no order).
-func sortByRowID(chs []incident.ChannelRef, rowids []int64) {
-	for i := 1; i < len(chs); i++ {
-		for j := i; j > 0 && rowids[j] < rowids[j-1]; j-- {
-			chs[j], chs[j-1] = chs[j-1], chs[j]
-			rowids[j], rowids[j-1] = rowids[j-1], rowids[j]
-		}
-	}
 }
 
 // LastIncidentOfChannel finds the incident that released ch last.
