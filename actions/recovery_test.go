@@ -66,8 +66,8 @@ func TestInterruptedRunBecomesUnknown(t *testing.T) {
 		}
 		q := restarted.lastPosted("take effect?")
 		mustContain(t, "verify question", q, "*Did Roll back checkout to v41 take effect?*", "lost track of this run after it started at 14:32 UTC",
-			"will not run it again by itself", "[It worked → verify "+run.ID+" worked]", "[It failed → verify "+run.ID+" failed]",
-			"[Run again → confirm "+run.ID+"]")
+			"will not run it again by itself", "[It worked → INC-1 verify "+run.ID+" worked]", "[It failed → INC-1 verify "+run.ID+" failed]",
+			"[Run again → INC-1 confirm "+run.ID+"]")
 		mustContain(t, "progress", restarted.lastPosted("outcome unknown"), "❓ *Roll back checkout to v41* — outcome unknown")
 		if got := h.auditSteps(); got != "requested:requested started:running finished:unknown" {
 			t.Errorf("audit: %s", got)

@@ -89,7 +89,7 @@ func TestRunLifecycle(t *testing.T) {
 			"🔗 <https://deploy.example/runs/1>")
 		// Success of a rollback is not mitigation: the question follows at once.
 		q := h.lastPosted("That is not the same as mitigation")
-		mustContain(t, "mitigation question", q, "Is customer impact mitigated?", "[Yes, mitigated → effect "+h.onlyRun().ID+" yes]")
+		mustContain(t, "mitigation question", q, "Is customer impact mitigated?", "[Yes, mitigated → INC-1 effect "+h.onlyRun().ID+" yes]")
 		if h.incident().Impact != incident.ImpactOngoing {
 			t.Error("a successful action marked impact mitigated by itself")
 		}
@@ -121,7 +121,7 @@ func TestDoubleClickAndRunAgain(t *testing.T) {
 			t.Fatalf("after a double click and a run: %d calls, %d runs; want 1 and 1", n, len(h.runs()))
 		}
 		first := h.onlyRun()
-		mustContain(t, "run again prompt", replyText(r), "[Run again → confirm "+first.ID+"]")
+		mustContain(t, "run again prompt", replyText(r), "[Run again → INC-1 confirm "+first.ID+"]")
 
 		// Run again, twice in a row (another double click): one new run.
 		r = h.click(carol, "confirm "+first.ID)
@@ -263,19 +263,21 @@ func TestResolvedIncidentRefuses(t *testing.T) {
 		h.declare()
 		// A run waiting for approval is cancelled when the incident is resolved.
 		h.click(alice, "run kill-new-checkout")
-		if r := h.typed(alice, "resolve fixed"); r.Error {
+		if r := h.typed(alice, "resolve --ongoing fixed"); r.Error {
 			t.Fatalf("resolve: %s", replyText(r))
 		}
 		if run := h.onlyRun(); run.Status != storage.RunCancelled || !strings.Contains(run.Error, "resolved") {
 			t.Errorf("waiting run after resolve: %+v", run)
 		}
 		waiting := h.onlyRun()
-		r := h.click(alice, "run rollback-checkout")
+		// The buttons of the incident's messages name it (the channel,
+		// borrowed with declare here, is free again).
+		r := h.click(alice, "INC-1 run rollback-checkout")
 		if !r.Error {
 			t.Fatalf("run on a resolved incident accepted: %s", replyText(r))
 		}
 		mustContain(t, "refusal", replyText(r), "INC-1 is resolved")
-		for _, cmd := range []string{"approve " + waiting.ID, "confirm " + waiting.ID} {
+		for _, cmd := range []string{"INC-1 approve " + waiting.ID, "INC-1 confirm " + waiting.ID} {
 			if r := h.click(carol, cmd); !r.Error {
 				t.Errorf("%s on a resolved incident accepted: %s", cmd, replyText(r))
 			}
@@ -305,7 +307,7 @@ func TestApproval(t *testing.T) {
 			t.Fatalf("status %s, want awaiting_approval", run.Status)
 		}
 		msg := h.lastPosted("Kill switch: new checkout")
-		mustContain(t, "approval message", msg, "needs a second allowed person", "[Approve → approve "+run.ID+"]", "[Cancel → cancel "+run.ID+"]")
+		mustContain(t, "approval message", msg, "needs a second allowed person", "[Approve → INC-1 approve "+run.ID+"]", "[Cancel → INC-1 cancel "+run.ID+"]")
 		if h.step() != 0 {
 			t.Fatal("a run awaiting approval ran")
 		}
@@ -347,7 +349,7 @@ func TestApproval(t *testing.T) {
 		}
 		// The outcome offers the configured undo, which asks the same
 		// system for the inverse operation.
-		mustContain(t, "outcome", h.lastPosted("succeeded in"), "[Undo: Turn new checkout back on → run restore-new-checkout]",
+		mustContain(t, "outcome", h.lastPosted("succeeded in"), "[Undo: Turn new checkout back on → INC-1 run restore-new-checkout]",
 			"started 14:32 UTC by <@slack:U1|alice>, approved by <@slack:U3|carol>")
 		h.click(alice, "run restore-new-checkout")
 		h.step()
@@ -385,7 +387,7 @@ func TestTypedRunAsksToConfirm(t *testing.T) {
 		h := newHarness(t, s, testActions())
 		h.declare()
 		r := h.typed(alice, "run rollback-checkout")
-		mustContain(t, "typed run", replyText(r), "Roll back checkout to v41? This calls deploy now.", "[Run it → run rollback-checkout]")
+		mustContain(t, "typed run", replyText(r), "Roll back checkout to v41? This calls deploy now.", "[Run it → INC-1 run rollback-checkout]")
 		if len(h.runs()) != 0 {
 			t.Fatal("a typed run ran without confirmation")
 		}
@@ -414,7 +416,7 @@ func TestFailureAndIndeterminateOutcomes(t *testing.T) {
 		}
 		msg := h.lastPosted("failed after")
 		mustContain(t, "failure", msg, "❌ *Roll back checkout to v41* failed after 0s: Argo CD answered 409: auto-sync is on",
-			"[Run again → confirm "+run.ID+"]")
+			"[Run again → INC-1 confirm "+run.ID+"]")
 		if strings.Contains(strings.Join(h.posted(), "\n"), "not the same as mitigation") {
 			t.Error("a failure asked the mitigation question")
 		}
@@ -430,7 +432,7 @@ func TestFailureAndIndeterminateOutcomes(t *testing.T) {
 			t.Fatalf("indeterminate run is %s", last.Status)
 		}
 		mustContain(t, "verify question", h.lastPosted("Did Roll back"), "*Did Roll back checkout to v41 take effect?*",
-			"[It worked → verify "+last.ID+" worked]", "[It failed → verify "+last.ID+" failed]")
+			"[It worked → INC-1 verify "+last.ID+" worked]", "[It failed → INC-1 verify "+last.ID+" failed]")
 		if got := h.actionKinds(); got != "action_requested action_started action_failed action_requested action_started action_unknown" {
 			t.Errorf("timeline: %s", got)
 		}

@@ -38,20 +38,20 @@ func TestActionsArePaged(t *testing.T) {
 		}
 		header, buttons, small := page("actions")
 		if header != "Mitigation actions for "+key+" (page 1 of 3)" || len(buttons) != 26 ||
-			buttons[0].Command != "run act-00" || buttons[24].Command != "run act-24" ||
-			buttons[25].Label != "Page 2 →" || buttons[25].Command != "actions 2" {
+			buttons[0].Command != key+" run act-00" || buttons[24].Command != key+" run act-24" ||
+			buttons[25].Label != "Page 2 →" || buttons[25].Command != key+" actions 2" {
 			t.Fatalf("page 1: %q %+v", header, buttons)
 		}
 		if !strings.Contains(small, "Actions 1–25 of 60. /incident actions <page> shows another page.") {
 			t.Errorf("page 1 small print: %q", small)
 		}
 		header, buttons, _ = page("actions 2")
-		if header != "Mitigation actions for "+key+" (page 2 of 3)" || len(buttons) != 27 || buttons[0].Command != "run act-25" ||
-			buttons[25].Command != "actions 1" || buttons[26].Command != "actions 3" {
+		if header != "Mitigation actions for "+key+" (page 2 of 3)" || len(buttons) != 27 || buttons[0].Command != key+" run act-25" ||
+			buttons[25].Command != key+" actions 1" || buttons[26].Command != key+" actions 3" {
 			t.Fatalf("page 2: %q %+v", header, buttons)
 		}
 		header, buttons, _ = page(key + " actions 3")
-		if header != "Mitigation actions for "+key+" (page 3 of 3)" || len(buttons) != 11 || buttons[9].Command != "run act-59" ||
+		if header != "Mitigation actions for "+key+" (page 3 of 3)" || len(buttons) != 11 || buttons[9].Command != key+" run act-59" ||
 			buttons[10].Label != "← Page 2" {
 			t.Fatalf("page 3: %q %+v", header, buttons)
 		}

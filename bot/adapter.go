@@ -54,6 +54,10 @@ type OpenChannelRequest struct {
 	// Title and Severity describe the incident, for announcements.
 	Title    string
 	Severity string
+	// Private asks for a channel only the invited people (and the bot)
+	// can see, announced nowhere. An adapter that cannot open one must
+	// fail with a PermanentError rather than open a public one.
+	Private bool
 	// Retry says an earlier try may have created the channel already: the
 	// process died between the platform's answer and binding the channel
 	// to the incident, or the platform failed in a way that leaves it

@@ -49,7 +49,7 @@ const (
 
 // usage is each command's usage line, in the order help lists them.
 var usage = []struct{ name, args, what string }{
-	{CmdDeclare, "[here] [sev1..sev4] <title>", "open an incident (in a new channel, or here)"},
+	{CmdDeclare, "[here] [private] [sev1..sev4] <title>", "open an incident in a new channel (here: in this channel; private: a private channel). The flags count before a severity (declare here sev2 Checkout errors) or alone"},
 	{CmdList, "", "list the open incidents, worst and newest first (works in any channel)"},
 	{CmdSev, "<1-4>", "change the severity"},
 	{CmdLead, "<@user>", "name the incident lead (lead, declarer or configured; anyone may claim an incident nobody leads)"},
@@ -67,7 +67,7 @@ var usage = []struct{ name, args, what string }{
 	{CmdRun, "<action-id>", "run a mitigation action"},
 	{CmdStatus, "", "show the incident and its two clocks"},
 	{CmdTimeline, "", "show the timeline and the report link"},
-	{CmdResolve, "[summary]", "close the incident: the permanent fix is in"},
+	{CmdResolve, "[--ongoing] [summary]", "close the incident: the permanent fix is in (--ongoing: while customer impact is still ongoing, which otherwise asks first)"},
 	{CmdHelp, "[command]", "show this help"},
 }
 
@@ -120,6 +120,8 @@ type UsageError struct {
 	Usage   string
 	// msg is Problem with its markup (code spans), when it has any.
 	msg Rich
+	// noTitle marks a declaration that lacks only its title.
+	noTitle bool
 }
 
 func (e *UsageError) Error() string {
@@ -205,6 +207,11 @@ type Command struct {
 	Severity incident.Severity
 	// Here makes declare use the current channel.
 	Here bool
+	// Private makes declare open a private incident (see DeclareFlagsRule).
+	Private bool
+	// Ongoing confirms resolve while customer impact is still ongoing
+	// ("resolve --ongoing"); see parseResolve.
+	Ongoing bool
 	// Text is the free text: title, update, note, how, what, cause,
 	// reason, summary, new title, or the command help was asked about.
 	// Platform mention tokens in free text are plain text here ("@ana").
@@ -304,8 +311,10 @@ func Parse(line string) (Command, error) {
 			return c, usageErr(name, "say %s", what)
 		}
 		c.Text = plainMentions(rest)
-	case CmdMitigated, CmdRegressed, CmdResolve:
+	case CmdMitigated, CmdRegressed:
 		c.Text = plainMentions(rest)
+	case CmdResolve:
+		return parseResolve(c, rest)
 	case CmdImpactStarted:
 		if rest == "" {
 			return c, usageErr(name, "when did impact start?")
@@ -361,31 +370,6 @@ func Parse(line string) (Command, error) {
 	default:
 		return c, unknownCommand(word)
 	}
-	return c, nil
-}
-
-func parseDeclare(c Command, rest string) (Command, error) {
-	for {
-		w, r := nextWord(rest)
-		lw := strings.ToLower(w)
-		switch {
-		case lw == "here" && !c.Here:
-			c.Here, rest = true, r
-			continue
-		case c.Severity == "" && sevWordRe.MatchString(lw):
-			sev, err := incident.ParseSeverity(lw)
-			if err != nil {
-				return c, usageErr(CmdDeclare, "%q is not a severity: use sev1 to sev4", w)
-			}
-			c.Severity, rest = sev, r
-			continue
-		}
-		break
-	}
-	if rest == "" {
-		return c, usageErr(CmdDeclare, "give the incident a title, like `/incident declare sev1 Checkout errors`")
-	}
-	c.Text = plainMentions(rest)
 	return c, nil
 }
 

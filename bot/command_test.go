@@ -83,7 +83,7 @@ func TestParseErrorsAreSpecific(t *testing.T) {
 	tests := []struct{ line, problem, usage string }{
 		{"", "say what to do", "/incident help"},
 		{"frobnicate", `unknown command "frobnicate"`, "/incident help"},
-		{"declare", "give the incident a title", "/incident declare [here] [sev1..sev4] <title>"},
+		{"declare", "give the incident a title", "/incident declare [here] [private] [sev1..sev4] <title>"},
 		{"declare sev1", "give the incident a title", "/incident declare"},
 		{"declare sev9 Broken", `"sev9" is not a severity`, "/incident declare"},
 		{"sev 7", `"7" is not a severity`, "/incident sev <1-4>"},

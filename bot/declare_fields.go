@@ -17,6 +17,10 @@ const (
 	FieldServices      = "services"
 	FieldImpactStarted = "impact_started"
 	FieldDescription   = "description"
+	// FieldHere and FieldPrivate ("true" or empty) are the declare flags
+	// of a form: make this channel the incident's, make it private.
+	FieldHere    = "here"
+	FieldPrivate = "private"
 	// FieldPermalink and FieldAddedBy annotate a note captured from chat.
 	FieldPermalink = "permalink"
 	FieldAddedBy   = "added_by"

@@ -174,14 +174,11 @@ func (e *Engine) Handle(ctx context.Context, inv Invocation) (Reply, error) {
 	}
 	ctx = logctx.With(ctx, "platform", inv.Channel.Platform)
 	cmd, err := Parse(inv.Text)
-	if title := strings.TrimSpace(inv.Fields[FieldTitle]); err != nil && title != "" {
-		// A form (Slack modal, Discord options) gave the title as a field:
-		// parse the command with a placeholder title, then take the field
-		// as is, so a title like "Here be dragons" or "sev2 backlog" is
-		// never read as flags.
-		if cmd, err = Parse(inv.Text + " _"); err == nil {
-			cmd.Text = title
-		}
+	if strings.TrimSpace(inv.Fields[FieldTitle]) != "" {
+		// A form (Slack modal, Discord options) gave the title and flags
+		// as fields: its text holds no title, so a title like "Here be
+		// dragons" or "sev2 backlog" is never read as flags.
+		cmd, err = parseFormDeclare(inv.Text)
 	}
 	if err != nil {
 		var ue *UsageError
@@ -234,6 +231,7 @@ func (e *Engine) Handle(ctx context.Context, inv Invocation) (Reply, error) {
 		if reply.IncidentKey == "" && tx.Incident != nil {
 			reply.IncidentKey = tx.Incident.Key
 		}
+		reply.Message = scopeButtons(reply.Message, reply.IncidentKey)
 		return nil
 	})
 	if errors.Is(err, errDuplicate) {
@@ -266,8 +264,8 @@ func (e *Engine) loadIncident(ctx context.Context, q storage.Querier, inv Invoca
 	} else {
 		inc, err = q.GetIncidentByChannel(ctx, inv.Channel)
 		if errors.Is(err, storage.ErrNotFound) {
-			return nil, ErrorReply("This channel belongs to no incident. Type the command in the incident's channel, "+
-				"name the incident (`/incident INC-7 %s`), or declare one: `%s`", cmd.Name, Usage(CmdDeclare)), nil
+			r, err := noIncidentHere(ctx, q, inv.Channel, cmd)
+			return nil, r, err
 		}
 		if err == nil {
 			inc, err = q.GetIncidentForUpdate(ctx, inc.ID)
@@ -363,7 +361,7 @@ func (tx *Tx) PostTo(ch incident.ChannelRef, m Message) {
 
 // Ephemeral shows m, later, to the invoker only, in the invocation's channel.
 func (tx *Tx) Ephemeral(m Message) {
-	tx.out.ephemeral(tx.Inv.Channel, tx.Inv.Actor, m)
+	tx.out.ephemeral(tx.Inv.Channel, tx.Inv.Actor, scopeButtons(m, keyOf(tx.Incident)))
 }
 
 // Deny refuses the command: the refusal is recorded on the timeline and in

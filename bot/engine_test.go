@@ -134,7 +134,7 @@ func TestIncidentLifecycle(t *testing.T) {
 		if !strings.Contains(card.Blocks[0].Text.String(), "SEV1 "+key+": Checkout errors") {
 			t.Fatalf("card header: %q", card.Blocks[0].Text.String())
 		}
-		if bs := card.AllButtons(); len(bs) == 0 || bs[0].Label != "Yes, mitigated" || bs[0].Command != "mitigated" {
+		if bs := card.AllButtons(); len(bs) == 0 || bs[0].Label != "Yes, mitigated" || bs[0].Command != key+" mitigated" {
 			t.Fatalf("card buttons: %+v", bs)
 		}
 
@@ -209,7 +209,7 @@ func TestRefusalsAreSpecific(t *testing.T) {
 		}{
 			{alice, lobby, "status", "This channel belongs to no incident"},
 			{alice, lobby, "INC-99 status", "There is no incident INC-99"},
-			{alice, ch, "declare Another one", "already belongs to " + key},
+			{alice, ch, "declare here sev2 Another one", "already belongs to " + key},
 			{alice, ch, "sev 7", `"7" is not a severity`},
 			{alice, ch, "sev 2", "already SEV2"},
 			{alice, ch, "lead", "Usage: /incident lead <@user>"},
@@ -270,7 +270,7 @@ func TestPermissions(t *testing.T) {
 			t.Fatalf("update refused: %s", r.Message.Fallback)
 		}
 		h.do(alice, ch, "lead <@U2>")
-		if r := h.do(bob, ch, "resolve"); r.Error {
+		if r := h.do(bob, ch, "resolve --ongoing"); r.Error {
 			t.Fatalf("the new lead could not resolve: %s", r.Message.Fallback)
 		}
 		evs := h.events(key)
@@ -285,9 +285,11 @@ func TestPermissions(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		// Two refusals, then the change of lead (every role change is audited).
-		if len(audit) != 3 || audit[0].Step != "denied" || audit[0].Actor.ID != "U666" || audit[1].Actor.ID != "U2" ||
-			audit[2].Action != bot.AuditRoleLead || audit[2].Detail["to"] != "slack:U2" {
+		// Two refusals, then the change of lead (every role change is
+		// audited), then who confirmed resolving with impact ongoing.
+		if len(audit) != 4 || audit[0].Step != "denied" || audit[0].Actor.ID != "U666" || audit[1].Actor.ID != "U2" ||
+			audit[2].Action != bot.AuditRoleLead || audit[2].Detail["to"] != "slack:U2" ||
+			audit[3].Step != "confirmed" || audit[3].Actor.ID != "U2" {
 			t.Fatalf("audit: %+v", audit)
 		}
 	})

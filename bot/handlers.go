@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/tourniquet/tourniquet/incident"
-	"github.com/tourniquet/tourniquet/storage"
 )
 
 func (e *Engine) registerBuiltins() {
@@ -124,56 +123,6 @@ func ChannelName(inc *incident.Incident) string {
 	return strings.TrimRight(name, "-")
 }
 
-func (e *Engine) declare(ctx context.Context, tx *Tx, c Command) (Reply, error) {
-	if existing, err := tx.Q.GetIncidentByChannel(ctx, tx.Inv.Channel); err == nil {
-		return ErrorReply("This channel already belongs to %s (%s). Declare a new incident from another channel.", existing.Key, existing.Title), nil
-	} else if !errors.Is(err, storage.ErrNotFound) {
-		return Reply{}, fmt.Errorf("look up channel: %w", err)
-	}
-	inc, ev, extra, bad := declareFromFields(tx, c)
-	if bad != nil {
-		return ErrorReply("%s\nUsage: `%s`", bad, Usage(CmdDeclare)), nil
-	}
-	if err := tx.Q.CreateIncident(ctx, inc); err != nil {
-		return Reply{}, fmt.Errorf("create incident: %w", err)
-	}
-	tx.Incident, tx.created = inc, true
-	if c.Here {
-		if err := tx.Q.AddIncidentChannel(ctx, inc.ID, tx.Inv.Channel); err != nil {
-			return Reply{}, fmt.Errorf("bind channel: %w", err)
-		}
-		inc.Channels = append(inc.Channels, tx.Inv.Channel)
-	} else {
-		invite := []incident.Actor{tx.Actor()}
-		for _, r := range e.opts.Responders {
-			if r.Platform == tx.Inv.Channel.Platform && !r.Same(tx.Actor()) {
-				invite = append(invite, r)
-			}
-		}
-		from := tx.Inv.Channel
-		tx.out.openChannel(inc, tx.Inv.Channel.Platform, OpenChannelRequest{
-			IncidentKey: inc.Key, Name: ChannelName(inc), Topic: Topic(inc), Invite: invite, From: from,
-			Title: inc.Title, Severity: string(inc.Severity),
-		})
-	}
-	ev.Data["here"] = c.Here
-	ev.Data["channel"] = tx.Inv.Channel.String()
-	tx.Record(ev)
-	for _, x := range extra {
-		tx.Record(x)
-	}
-	tx.out.post(incidentTarget(inc), CardKey(inc), tx.Card(), true)
-	tx.out.topic(inc, Topic(inc))
-	tx.cardSent = true
-	where := Textf("Opening its channel `%s` now.", ChannelName(inc))
-	if c.Here {
-		where = Plain("This channel is now its channel.")
-	}
-	r := TextReply("🚨 Declared %s (%s): %s. %s First question: %s", inc.Key, strings.ToUpper(string(inc.Severity)), inc.Title, where, MitigationQuestion)
-	r.IncidentKey = inc.Key
-	return r, nil
-}
-
 func (e *Engine) severity(ctx context.Context, tx *Tx, c Command) (Reply, error) {
 	rules := rulesOrDefault(e.opts.Permissions.Severity)
 	if !incident.Allowed(tx.Incident, tx.Actor(), rules, e.opts.Groups) {
@@ -182,27 +131,6 @@ func (e *Engine) severity(ctx context.Context, tx *Tx, c Command) (Reply, error)
 	return transition(func(tx *Tx, c Command) (incident.Event, error) {
 		return tx.Incident.SetSeverity(tx.Now, tx.Actor(), c.Severity)
 	})(ctx, tx, c)
-}
-
-func (e *Engine) resolve(ctx context.Context, tx *Tx, c Command) (Reply, error) {
-	rules := rulesOrDefault(e.opts.Permissions.Resolve)
-	if !incident.Allowed(tx.Incident, tx.Actor(), rules, e.opts.Groups) {
-		return tx.Deny(ctx, "resolve "+tx.Incident.Key, rules)
-	}
-	ev, err := tx.Incident.Resolve(tx.Now, tx.Actor(), c.Text)
-	if err != nil {
-		return domainErrorReply(tx.Incident, err), nil
-	}
-	tx.Record(ev)
-	tx.Announce(EventLine(tx.Incident, ev, tx.Now))
-	if link := e.IncidentURL(tx.Incident.Key, tx.Now); link != "" {
-		tx.Announce(Textf("📄 Report and postmortem draft: %s", Link(link, "")))
-	}
-	r := TextReply("Resolved %s. %s", tx.Incident.Key, Clocks(tx.Incident, tx.Now))
-	if tx.Incident.Impact == incident.ImpactOngoing {
-		r = TextReply("Resolved %s while impact was never marked mitigated: the report counts customer impact up to now. %s", tx.Incident.Key, Clocks(tx.Incident, tx.Now))
-	}
-	return r, nil
 }
 
 func (e *Engine) status(ctx context.Context, tx *Tx, c Command) (Reply, error) {

@@ -130,7 +130,7 @@ func TestMentionTokensInFreeTextArePlain(t *testing.T) {
 			{"fail-forward <@U2|bob> has the fix", "@bob has the fix"},
 			{"mitigated by <@U2>", "by @U2"},
 			{"regressed <@U2|bob> saw it again", "@bob saw it again"},
-			{"resolve thanks <@U3|carol>", "thanks @carol"},
+			{"resolve --ongoing thanks <@U3|carol>", "thanks @carol"},
 		}
 		for _, st := range steps {
 			if r := h.do(alice, ch, st.line); r.Error {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/tourniquet/tourniquet/incident"
+	"github.com/tourniquet/tourniquet/internal/words"
 	"github.com/tourniquet/tourniquet/storage"
 )
 
@@ -71,7 +72,7 @@ func (e *Engine) list(ctx context.Context, tx *Tx, c Command) (Reply, error) {
 	case link != "":
 		m.Contextf("Worst first, then newest. Web page: %s", Link(link, "incidents"))
 	}
-	m.Fallback = fmt.Sprintf("%d open incidents", len(shown)+more)
+	m.Fallback = words.Count(len(shown)+more, "open incident", "open incidents")
 	return Reply{Message: m}, nil
 }
 
@@ -88,14 +89,26 @@ func (e *Engine) listLine(inc *incident.Incident, platform string, now time.Time
 }
 
 // visibleInList reports whether viewer may see inc in /incident list.
-// Options.ListFilter decides when set; otherwise every open incident is
-// listed. Private incidents (Incident.Private, from the flow branch) must
-// be wired here so that one is listed only to the people in it.
+// Options.ListFilter decides when set. Otherwise every open incident is
+// listed, but a private one only to the people the bot knows are in it:
+// whoever declared it, its lead and the holders of its roles (the bot
+// cannot see a platform's channel membership from here).
 func (e *Engine) visibleInList(inc *incident.Incident, viewer incident.Actor) bool {
 	if e.opts.ListFilter != nil {
 		return e.opts.ListFilter(inc, viewer)
 	}
-	return true
+	if !inc.Private {
+		return true
+	}
+	if inc.IsDeclarer(viewer) || inc.IsLead(viewer) {
+		return true
+	}
+	for _, holder := range inc.Roles {
+		if holder.Same(viewer) {
+			return true
+		}
+	}
+	return false
 }
 
 // listURL is a link to the web page of incidents, signed when the

@@ -49,7 +49,7 @@ func TestListShowsOpenIncidentsWorstAndNewestFirst(t *testing.T) {
 		k3, c3 := h.declare(carol, "declare sev2 Login slow")
 		h.do(carol, c3, "mitigated")
 		k4, c4 := h.declare(alice, "declare sev3 Old news")
-		h.do(alice, c4, "resolve fixed")
+		h.do(alice, c4, "resolve --ongoing fixed")
 		h.drain()
 		h.clock.Advance(3 * time.Minute)
 
@@ -151,6 +151,30 @@ func TestListIsBoundedAndFiltered(t *testing.T) {
 		header, lines, _ = listLines(t, h.do(alice, lobby, "list"))
 		if header != "Open incidents (28)" || !strings.HasPrefix(lines[0], "• *INC-28*") {
 			t.Errorf("alice: %q, first %q", header, lines[0])
+		}
+	})
+}
+
+// TestListKeepsPrivateIncidentsPrivate: a private incident is listed to
+// the people the bot knows are in it (its declarer, its lead), never to
+// anyone else asking in a shared channel.
+func TestListKeepsPrivateIncidentsPrivate(t *testing.T) {
+	storagetest.ForEach(t, func(t *testing.T, s storage.Store) {
+		h := newHarness(t, s, bot.Options{})
+		if r := h.do(alice, lobby, "declare sev2 Public trouble"); r.Error {
+			t.Fatal(r.Message.Fallback)
+		}
+		h.clock.Advance(time.Minute)
+		r := h.do(alice, lobby, "declare private sev1 Payroll leak")
+		if r.Error {
+			t.Fatal(r.Message.Fallback)
+		}
+		text := func(r bot.Reply) string { return r.Message.Blocks[1].Text.String() }
+		if got := text(h.do(bob, lobby, "list")); strings.Contains(got, "Payroll") || !strings.Contains(got, "Public trouble") {
+			t.Errorf("bob's list: %q", got)
+		}
+		if got := text(h.do(alice, lobby, "list")); !strings.Contains(got, "Payroll") {
+			t.Errorf("the declarer's list lacks her private incident: %q", got)
 		}
 	})
 }

@@ -48,6 +48,14 @@ type target struct {
 // the incident lives on.
 func incidentTarget(inc *incident.Incident) target { return target{incident: inc} }
 
+// scope names the target incident in the buttons of m (scopeButtons).
+func (t target) scope(m Message) Message {
+	if t.incident == nil {
+		return m
+	}
+	return scopeButtons(m, t.incident.Key)
+}
+
 // channelTarget addresses one channel.
 func channelTarget(ch incident.ChannelRef) target { return target{channel: ch} }
 
@@ -106,6 +114,7 @@ func (o *outbox) each(t target, fn func(platform, channel string, op Op)) {
 
 // post sends m; when key is set the message can be updated later.
 func (o *outbox) post(t target, key string, m Message, pin bool) {
+	m = t.scope(m)
 	o.each(t, func(p, ch string, op Op) {
 		op.Key, op.Message, op.Pin = key, &m, pin
 		o.add(p, ch, OpPost, op.IncidentID, op)
@@ -114,6 +123,7 @@ func (o *outbox) post(t target, key string, m Message, pin bool) {
 
 // update replaces the message posted under key.
 func (o *outbox) update(t target, key string, m Message) {
+	m = t.scope(m)
 	o.each(t, func(p, ch string, op Op) {
 		op.Key, op.Message = key, &m
 		o.add(p, ch, OpUpdate, op.IncidentID, op)

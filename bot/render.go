@@ -51,6 +51,11 @@ func Clocks(inc *incident.Incident, now time.Time) string {
 		if m.TimeToMitigate != nil {
 			impact += fmt.Sprintf(" (first mitigated after %s, regressed %s)", FormatDuration(secondsDur(m.TimeToMitigate)), words.Times(m.Regressions))
 		}
+	case inc.Impact == incident.ImpactOngoing:
+		impact = "impact " + FormatDuration(time.Duration(m.CustomerImpact)*time.Second) + ", ongoing at resolution"
+		if m.TimeToMitigate != nil {
+			impact += fmt.Sprintf(" (first mitigated after %s, regressed %d×)", FormatDuration(secondsDur(m.TimeToMitigate)), m.Regressions)
+		}
 	case m.TimeToMitigate != nil:
 		impact = fmt.Sprintf("impact %s, mitigated after %s", FormatDuration(time.Duration(m.CustomerImpact)*time.Second), FormatDuration(secondsDur(m.TimeToMitigate)))
 		if m.Regressions > 0 {
@@ -71,8 +76,11 @@ func severityLabel(s incident.Severity) string {
 }
 
 func impactLabel(inc *incident.Incident) string {
-	if inc.Impact == incident.ImpactMitigated {
+	switch {
+	case inc.Impact == incident.ImpactMitigated:
 		return "🟢 mitigated"
+	case !inc.Open():
+		return "🔴 ongoing at resolution"
 	}
 	return "🔴 ongoing"
 }
@@ -153,6 +161,9 @@ func IncidentCard(inc *incident.Incident, now time.Time, acts []ActionButton) Me
 	case !inc.Open():
 		if inc.Summary != "" {
 			m.Textf("*Resolution:* %s", inc.Summary)
+		}
+		if inc.Impact == incident.ImpactOngoing {
+			m.Textf("⚠️ Resolved with customer impact ongoing: it %s.", impactStory(inc))
 		}
 	case inc.Impact == incident.ImpactOngoing:
 		m.Divider()

@@ -16,12 +16,12 @@ func TestUnknownCommandSuggestsTheClosestOne(t *testing.T) {
 		h := newHarness(t, s, bot.Options{})
 		key, ch := h.declare(alice, "declare sev2 Checkout errors")
 		for _, tt := range []struct{ typed, want string }{
-			{"resolv", "⚠️ unknown command \"resolv\" — did you mean resolve?\nUsage: /incident resolve [summary]"},
+			{"resolv", "⚠️ unknown command \"resolv\" — did you mean resolve?\nUsage: /incident resolve [--ongoing] [summary]"},
 			{"stauts", "⚠️ unknown command \"stauts\" — did you mean status?\nUsage: /incident status"},
 			{key + " timelin", "⚠️ unknown command \"timelin\" — did you mean timeline?\nUsage: /incident timeline"},
 			{"mitigatd rolled back", "⚠️ unknown command \"mitigatd\" — did you mean mitigated?\nUsage: /incident mitigated [how]"},
 			{"lst", "⚠️ unknown command \"lst\" — did you mean list?\nUsage: /incident list"},
-			{"closee", "⚠️ unknown command \"closee\" — did you mean close?\nUsage: /incident resolve [summary]"},
+			{"closee", "⚠️ unknown command \"closee\" — did you mean close?\nUsage: /incident resolve [--ongoing] [summary]"},
 			{"frobnicate", "⚠️ unknown command \"frobnicate\"\nUsage: /incident help"},
 			{"x", "⚠️ unknown command \"x\"\nUsage: /incident help"},
 		} {

@@ -254,11 +254,9 @@ func (l *loader) validateActions(actions []Action) {
 	ids := map[string]int{}
 	for i, a := range actions {
 		p := fmt.Sprintf("actions[%d]", i)
-		switch {
-		case a.ID == "":
-			l.fail(p+".id", "required: every action needs an id")
-		case strings.ContainsAny(a.ID, " \t\n"):
-			l.fail(p+".id", fmt.Sprintf("%q must not contain spaces (it is typed in /incident run <id>)", a.ID))
+		switch msg := actionIDProblem(a.ID); {
+		case msg != "":
+			l.fail(p+".id", msg)
 		default:
 			if first, dup := ids[a.ID]; dup {
 				l.fail(p+".id", fmt.Sprintf("duplicate action id %q (also actions[%d])", a.ID, first))

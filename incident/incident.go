@@ -54,6 +54,10 @@ type Incident struct {
 	Lead     Actor    `json:"lead"`
 	Declarer Actor    `json:"declarer"`
 	Services []string `json:"services"`
+	// Private incidents live in private channels, are not announced, and
+	// their pages and API entries are shown only to whoever holds a link
+	// signed for the incident or the API token.
+	Private bool `json:"private"`
 	// Channels are the incident's chat channels, one or more per platform.
 	Channels []ChannelRef `json:"channels,omitempty"`
 

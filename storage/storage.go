@@ -73,14 +73,31 @@ type IncidentStore interface {
 	GetIncidentForUpdate(ctx context.Context, id int64) (*incident.Incident, error)
 	// GetIncidentByKey accepts "INC-7" or "7".
 	GetIncidentByKey(ctx context.Context, key string) (*incident.Incident, error)
-	// GetIncidentByChannel finds the incident bound to a chat channel.
+	// GetIncidentByChannel finds the incident that holds a chat channel:
+	// the one bound to it and not released (see ReleaseIncidentChannels);
+	// ErrNotFound if none.
 	GetIncidentByChannel(ctx context.Context, ch incident.ChannelRef) (*incident.Incident, error)
 	// UpdateIncident saves every field of inc except ID, Key and Channels.
 	UpdateIncident(ctx context.Context, inc *incident.Incident) error
-	// AddIncidentChannel binds a chat channel to an incident; ErrConflict if
-	// the channel is bound to another incident (binding it again to the same
-	// incident is a no-op).
+	// AddIncidentChannel binds a chat channel the incident owns (one opened
+	// for it) to the incident; ErrConflict if another incident holds the
+	// channel (binding it again to the same incident is a no-op).
 	AddIncidentChannel(ctx context.Context, incidentID int64, ch incident.ChannelRef) error
+	// BorrowIncidentChannel binds a channel that was there before the
+	// incident ("declare here"), with AddIncidentChannel's conflicts; the
+	// incident gives it back when ReleaseIncidentChannels is called.
+	BorrowIncidentChannel(ctx context.Context, incidentID int64, ch incident.ChannelRef) error
+	// ReleaseIncidentChannels gives back, at the given time, every channel
+	// the incident borrowed and still holds, and returns them in binding
+	// order. A released channel stays among the incident's Channels, so
+	// its late messages and card updates still reach it, but
+	// GetIncidentByChannel no longer finds the incident there and another
+	// incident may bind it. Binding it again to the same incident changes
+	// nothing: a resolved incident does not take a channel back.
+	ReleaseIncidentChannels(ctx context.Context, incidentID int64, at time.Time) ([]incident.ChannelRef, error)
+	// LastIncidentOfChannel finds the incident that released ch last, so
+	// that a command typed there can name it; ErrNotFound if none did.
+	LastIncidentOfChannel(ctx context.Context, ch incident.ChannelRef) (*incident.Incident, error)
 	// ListIncidents returns incidents matching f, newest first.
 	ListIncidents(ctx context.Context, f IncidentFilter) ([]*incident.Incident, error)
 	// CountIncidents counts incidents matching f, ignoring its paging.
@@ -95,6 +112,9 @@ type IncidentFilter struct {
 	// DeclaredFrom and DeclaredTo bound declared_at: From inclusive, To exclusive.
 	DeclaredFrom time.Time
 	DeclaredTo   time.Time
+	// HidePrivate leaves out private incidents: for views whose reader
+	// may see only incidents that are not private (a signed list link).
+	HidePrivate bool
 	// Limit caps the page (0: no cap); Offset skips that many.
 	Limit  int
 	Offset int

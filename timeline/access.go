@@ -199,3 +199,11 @@ func unauthorized(w http.ResponseWriter) {
 	w.Header().Set("WWW-Authenticate", `Bearer realm="tourniquet"`)
 	w.WriteHeader(http.StatusUnauthorized)
 }
+
+// hidePrivate says whether a view opened with g leaves private incidents
+// out. Only the API token's holder and open local mode (this machine,
+// no token configured) see them in lists and reports; a signed link to
+// the list or the reports does not, since the list would sign a link to
+// each row it shows. A private incident's own page needs a link signed
+// for it, like any incident's.
+func hidePrivate(g grant) bool { return !g.all }

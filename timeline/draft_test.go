@@ -206,7 +206,7 @@ func TestTimelineCommandRequestsADraft(t *testing.T) {
 func TestModelFailureFallsBackToTheTemplate(t *testing.T) {
 	h := newBotHarness(t, storagetest.NewSQLite(t))
 	h.clock.Advance(10 * time.Minute)
-	h.do(h.ch, "/incident resolve")
+	h.do(h.ch, "/incident resolve --ongoing")
 	hang := summarizerFunc(func(ctx context.Context, f Facts) (string, error) {
 		<-ctx.Done()
 		return "", ctx.Err()

@@ -28,6 +28,9 @@ type ExportIncident struct {
 	// Roles are who holds each configured incident role (comms,
 	// scribe…), by role name; {} when nobody holds one.
 	Roles map[string]incident.Actor `json:"roles"`
+	// Private incidents are shown only with a link signed for them or
+	// to the API token's holder (DESIGN §8: incident.private).
+	Private bool `json:"private"`
 	// CauseText and Summary say what the diagnosis and resolution said.
 	CauseText string `json:"cause_text,omitempty"`
 	Summary   string `json:"summary,omitempty"`
@@ -97,7 +100,7 @@ func Build(inc *incident.Incident, events []incident.Event, now time.Time) Expor
 		Incident: ExportIncident{Key: inc.Key, Title: inc.Title, Severity: inc.Severity, Impact: inc.Impact,
 			Cause: inc.Cause, State: inc.State, Lead: inc.Lead, Declarer: inc.Declarer, Services: services,
 			Roles:     exportRoles(inc.Roles),
-			CauseText: inc.CauseText, Summary: inc.Summary},
+			CauseText: inc.CauseText, Summary: inc.Summary, Private: inc.Private},
 		ImpactStartedAt: inc.ImpactStartedAt.UTC(),
 		DeclaredAt:      inc.DeclaredAt.UTC(),
 		MitigatedAt:     utc(inc.MitigatedAt),

@@ -49,6 +49,9 @@ func (x Export) Markdown() string {
 	inc := x.Incident
 	m := x.Metrics
 	fmt.Fprintf(&b, "# %s: %s\n\n", inc.Key, mdEscape(inc.Title))
+	if inc.Private {
+		b.WriteString("**Private incident**: keep this report among the people who handled it.\n\n")
+	}
 	services := "none named"
 	if len(inc.Services) > 0 {
 		services = strings.Join(inc.Services, ", ")

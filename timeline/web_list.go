@@ -88,6 +88,7 @@ type listRow struct {
 	StateClass, StateLabel     string
 	TTM, TTD, Impact, Declared string
 	Order, OrderClass          string
+	Private                    bool
 }
 
 type severityOption struct {
@@ -126,6 +127,7 @@ func (w *Web) listPage(rw http.ResponseWriter, r *http.Request) {
 		return
 	}
 	filter.Limit, filter.Offset = w.o.PageSize, (form.Page-1)*w.o.PageSize
+	filter.HidePrivate = hidePrivate(g)
 	total, err := w.o.Store.CountIncidents(r.Context(), filter)
 	if err != nil {
 		w.storeError(rw, r, g, err)
@@ -166,7 +168,7 @@ func newListRow(inc *incident.Incident, now time.Time, link func(string) string)
 		URL: link(inc.Key), Key: inc.Key, Title: inc.Title, Services: strings.Join(inc.Services, ", "),
 		Severity: string(inc.Severity), SeverityLabel: strings.ToUpper(string(inc.Severity)),
 		TTM: formatClock(m.TimeToMitigate), TTD: formatClock(m.TimeToDiagnose), Impact: FormatSeconds(m.CustomerImpact),
-		Declared: inc.DeclaredAt.UTC().Format("2006-01-02 15:04"),
+		Declared: inc.DeclaredAt.UTC().Format("2006-01-02 15:04"), Private: inc.Private,
 	}
 	row.StateClass, row.StateLabel = stateOf(inc.Impact, inc.State)
 	if m.TimeToMitigate == nil {

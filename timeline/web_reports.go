@@ -96,6 +96,9 @@ type reportsView struct {
 	SevClocks   template.HTML
 	SevImpact   template.HTML
 	Tables      []reportTable
+	// PrivateHidden says that private incidents are left out (the page
+	// was opened with a signed link).
+	PrivateHidden bool
 }
 
 func (w *Web) reportsPage(rw http.ResponseWriter, r *http.Request) {
@@ -112,7 +115,9 @@ func (w *Web) reportsPage(rw http.ResponseWriter, r *http.Request) {
 		w.render(rw, r, http.StatusBadRequest, "reports", v)
 		return
 	}
-	incs, err := w.allIncidents(r.Context(), storage.IncidentFilter{DeclaredFrom: from, DeclaredTo: to, Service: form.Service})
+	v.PrivateHidden = hidePrivate(g)
+	incs, err := w.allIncidents(r.Context(), storage.IncidentFilter{DeclaredFrom: from, DeclaredTo: to, Service: form.Service,
+		HidePrivate: v.PrivateHidden})
 	if err != nil {
 		w.storeError(rw, r, g, err)
 		return

@@ -211,8 +211,13 @@ func TestAnswerRefusals(t *testing.T) {
 		if !r.Error || !strings.Contains(text(r.Message), inc.Key+" has no check-in 99999") {
 			t.Fatalf("unknown check-in: %+v", r)
 		}
-		// A check-in of another incident, answered from this one's channel.
-		r = h.click(alice, ch, button(t, foreign.Message, "Yes, mitigated"))
+		// A check-in of another incident, answered from this one's channel
+		// without naming it, is refused; its own button names it.
+		theirs := button(t, foreign.Message, "Yes, mitigated").Command
+		if !strings.HasPrefix(theirs, other.Key+" ") {
+			t.Fatalf("the check-in's button does not name %s: %q", other.Key, theirs)
+		}
+		r = h.click(alice, ch, bot.Button{Command: strings.TrimPrefix(theirs, other.Key+" ")})
 		if !r.Error || !strings.Contains(text(r.Message), "has no check-in") {
 			t.Fatalf("foreign check-in: %+v", r)
 		}
@@ -234,7 +239,7 @@ func TestAnswerRefusals(t *testing.T) {
 			t.Fatalf("answer after mitigation: %+v", r)
 		}
 		// On a resolved incident, the engine refuses.
-		if r := h.do(bob, och, "/incident resolve"); r.Error {
+		if r := h.do(bob, och, "/incident resolve --ongoing"); r.Error {
 			t.Fatalf("resolve: %+v", r)
 		}
 		r = h.click(alice, och, button(t, foreign.Message, "Yes, mitigated"))
@@ -339,7 +344,7 @@ func TestResolveCancels(t *testing.T) {
 		h.advance(10 * time.Minute)
 		open := h.lastCheckin(ch)
 		h.clock.Advance(time.Minute)
-		if r := h.do(alice, ch, "/incident resolve flag fixed"); r.Error {
+		if r := h.do(alice, ch, "/incident resolve --ongoing flag fixed"); r.Error {
 			t.Fatalf("resolve: %+v", r)
 		}
 		h.drain()

@@ -204,5 +204,10 @@ func digestLine(inc *incident.Incident, mt incident.Metrics) bot.Rich {
 		parts = append(parts, fmt.Sprintf("%d regressions", mt.Regressions))
 	}
 	parts = append(parts, state)
+	if inc.Private {
+		// The digest channel is not the incident's: a private incident
+		// counts, but is not named.
+		return bot.Textf("• *%s* %s 🔒 private incident — %s", inc.Key, strings.ToUpper(string(inc.Severity)), strings.Join(parts, " · "))
+	}
 	return bot.Textf("• *%s* %s %s — %s", inc.Key, strings.ToUpper(string(inc.Severity)), inc.Title, strings.Join(parts, " · "))
 }

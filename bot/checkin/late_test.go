@@ -33,7 +33,7 @@ func TestLateAfterDowntime(t *testing.T) {
 		// The sweeper is down from here on; commands still work (another
 		// replica's HTTP handler, say).
 		h.clock.Advance(25 * time.Minute)
-		if r := h.do(alice, chans[2], "/incident resolve fixed while nobody was asking"); r.Error {
+		if r := h.do(alice, chans[2], "/incident resolve --ongoing fixed while nobody was asking"); r.Error {
 			t.Fatalf("resolve: %+v", r)
 		}
 		h.clock.Set(t0.Add(2 * time.Hour))

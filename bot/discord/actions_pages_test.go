@@ -57,6 +57,11 @@ func commandOf(o offered) string {
 	}
 	id = strings.TrimPrefix(id, "?")
 	cmd, _, _ := strings.Cut(id, "|")
+	// Buttons name their incident ("INC-1 run x"); the pages are the same
+	// whoever's they are.
+	if key, rest, ok := strings.Cut(cmd, " "); ok && strings.HasPrefix(key, "INC-") {
+		cmd = rest
+	}
 	return cmd
 }
 

@@ -33,7 +33,10 @@ func channelName(name, key string) string {
 
 // OpenChannel implements bot.Deliverer: a text channel named
 // inc-<id>-<slug> under the incident category (channel mode), or a public
-// thread of that name in the thread parent channel (thread mode). A
+// thread of that name in the thread parent channel (thread mode). For a
+// private incident the channel denies @everyone the view and allows the
+// bot and the invited people (permission overwrites), or the thread is a
+// private one the invited people are added to, and nothing announces it. A
 // channel or thread of that name left by an attempt whose answer was lost
 // is reused, so a retry never opens a second one. Once it exists the rest
 // is best effort (failing would open another on retry): a first message
@@ -56,8 +59,13 @@ func (a *Adapter) OpenChannel(ctx context.Context, req bot.OpenChannelRequest) (
 	if err != nil {
 		return "", err
 	}
+	if req.Private && a.o.ChannelMode == ModeThread {
+		a.addThreadMembers(ctx, id, req)
+	}
 	a.welcome(ctx, id, req)
-	a.announce(ctx, id, req)
+	if !req.Private {
+		a.announce(ctx, id, req)
+	}
 	return id, nil
 }
 
@@ -81,6 +89,9 @@ func (a *Adapter) openTextChannel(ctx context.Context, req bot.OpenChannelReques
 		}
 	}
 	data := discordgo.GuildChannelCreateData{Name: name, Type: discordgo.ChannelTypeGuildText, Topic: truncate(req.Topic, 1024), ParentID: a.o.IncidentCategory}
+	if req.Private {
+		return a.createPrivateChannel(ctx, guild, data, req)
+	}
 	var ch *discordgo.Channel
 	err = a.call(ctx, a.rest, "create a channel in guild "+guild, discordgo.EndpointGuildChannels(guild), func(o ...discordgo.RequestOption) (err error) {
 		ch, err = a.rest.GuildChannelCreateComplex(guild, data, o...)
@@ -138,6 +149,9 @@ func (a *Adapter) openThread(ctx context.Context, req bot.OpenChannelRequest, na
 		}
 	}
 	data := &discordgo.ThreadStart{Name: name, Type: discordgo.ChannelTypeGuildPublicThread, AutoArchiveDuration: threadArchiveMinutes}
+	if req.Private {
+		data.Type = discordgo.ChannelTypeGuildPrivateThread // Invitable stays false: only the bot adds people
+	}
 	var th *discordgo.Channel
 	err := a.call(ctx, a.rest, "start a thread in channel "+parent, discordgo.EndpointChannelThreads(parent), func(o ...discordgo.RequestOption) (err error) {
 		th, err = a.rest.ThreadStartComplex(parent, data, o...)

@@ -58,7 +58,8 @@ var subcommands = []subSpec{
 		{name: "services", desc: "Affected services, separated by commas", field: bot.FieldServices, maxLen: 500},
 		{name: "impact_started", desc: "When customer impact began: RFC3339, HH:MM (UTC) or -15m", field: bot.FieldImpactStarted, maxLen: 64},
 		{name: "description", desc: "What is known so far (added as a note)", field: bot.FieldDescription, maxLen: 2000},
-		{name: "here", desc: "Make this channel the incident's channel instead of opening one", kind: optBool},
+		{name: "here", desc: "Make this channel the incident's channel instead of opening one", kind: optBool, field: bot.FieldHere},
+		{name: "private", desc: "A private channel for you and the responders, not announced", kind: optBool, field: bot.FieldPrivate},
 	}},
 	{name: bot.CmdList, desc: "List the open incidents, worst and newest first"},
 	{name: bot.CmdSev, desc: "Change the severity", scoped: true, opts: []optSpec{
@@ -109,6 +110,7 @@ var subcommands = []subSpec{
 	{name: bot.CmdTimeline, desc: "Show the timeline and the report link", scoped: true},
 	{name: bot.CmdResolve, desc: "Close the incident: the permanent fix is in", scoped: true, opts: []optSpec{
 		{name: "summary", desc: "What fixed it", maxLen: 2000},
+		{name: "ongoing", desc: "Resolve although customer impact is still ongoing (otherwise it asks first)", kind: optBool, field: bot.FieldOngoing},
 	}},
 	{name: bot.CmdHelp, desc: "Show the commands", opts: []optSpec{
 		{name: "command", desc: "One command to explain", maxLen: 32},
@@ -174,8 +176,9 @@ func findSub(name string) (subSpec, bool) {
 
 // commandLine turns a slash command's options into the command line of the
 // grammar and the structured fields: "/incident lead user:@bob" becomes
-// "lead <@123|bob>"; "/incident declare title:… severity:sev1" becomes
-// "declare" with the title and severity in fields.
+// "lead <@123|bob>"; "/incident declare title:… severity:sev1 here:true"
+// becomes "declare" with the title, severity and here in fields: the
+// title is never read for flags.
 func commandLine(data discordgo.ApplicationCommandInteractionData) (string, map[string]string, error) {
 	if data.Name != CommandName {
 		return "", nil, fmt.Errorf("unknown command /%s", data.Name)
@@ -212,13 +215,15 @@ func commandLine(data discordgo.ApplicationCommandInteractionData) (string, map[
 		}
 		v := strings.TrimSpace(stringValue(o))
 		switch {
+		case spec.kind == optBool:
+			if b, _ := o.Value.(bool); b && spec.field != "" {
+				fields[spec.field] = "true"
+			} else if b {
+				words = append(words, spec.name)
+			}
 		case spec.field != "":
 			if v != "" {
 				fields[spec.field] = v
-			}
-		case spec.kind == optBool:
-			if b, _ := o.Value.(bool); b {
-				words = append(words, spec.name)
 			}
 		case spec.kind == optUser:
 			if v != "" {
@@ -231,22 +236,7 @@ func commandLine(data discordgo.ApplicationCommandInteractionData) (string, map[
 	if len(fields) == 0 {
 		fields = nil
 	}
-	if spec.name == bot.CmdDeclare && misreadable(fields[bot.FieldTitle], words) {
-		// The engine parses "declare <title>" when the line has no title of
-		// its own, and would read a title starting with "here" or "sev2" as
-		// the flag or the severity. A neutral placeholder title keeps it
-		// from doing so; the title field takes precedence over it.
-		words = append(words, "incident")
-	}
 	return strings.Join(words, " "), fields, nil
-}
-
-// misreadable reports whether a declared title starts with a word the
-// declare grammar would take as "here" or a severity.
-func misreadable(title string, words []string) bool {
-	first, _, _ := strings.Cut(strings.TrimSpace(title), " ")
-	first = strings.ToLower(first)
-	return len(words) > 0 && (first == "here" || strings.HasPrefix(first, "sev"))
 }
 
 func stringValue(o *discordgo.ApplicationCommandInteractionDataOption) string {

@@ -140,7 +140,11 @@ func TestDiscordConformance(t *testing.T) {
 	titles, stored := scenario.Declared, scenario.Stored
 	for i, title := range titles {
 		key := fmt.Sprintf("INC-%d", i+1)
-		command(lobby, "declare", discordtest.Str("title", title), discordtest.Str("severity", "sev1"))
+		opts := []discordtest.Option{discordtest.Str("title", title), discordtest.Str("severity", "sev1")}
+		if i == 1 { // the second incident is private: permission overwrites
+			opts = append(opts, discordtest.Bool("private", true))
+		}
+		command(lobby, "declare", opts...)
 		e.drain()
 		inc, err := e.store.GetIncidentByKey(context.Background(), key)
 		if err != nil {
@@ -163,6 +167,8 @@ func TestDiscordConformance(t *testing.T) {
 		click(ch, fmt.Sprintf("Roll back checkout step %d", scenario.ActionCount-1))
 		w.Step(t)
 		e.drain()
+		// Resolving with impact ongoing asks first, privately.
+		command(ch, "resolve", discordtest.Str("summary", "too early"))
 		click(ch, "Yes, mitigated")
 		e.drain()
 		command(ch, "actions")
@@ -178,7 +184,7 @@ func TestDiscordConformance(t *testing.T) {
 		e.drain()
 
 		inc, _ = e.store.GetIncidentByKey(context.Background(), key)
-		if inc.Title != stored[i] || inc.Open() || inc.MitigatedAt == nil || inc.Lead.ID != bob.ID || inc.RoleHolder("comms").ID != bob.ID {
+		if inc.Title != stored[i] || inc.Open() || inc.MitigatedAt == nil || inc.Lead.ID != bob.ID || inc.RoleHolder("comms").ID != bob.ID || inc.Private != (i == 1) {
 			t.Errorf("%s: %+v", key, inc)
 		}
 		evs := e.events(key)

@@ -113,7 +113,7 @@ func TestDeclareAndMitigateOverHTTP(t *testing.T) {
 			t.Errorf("timeline %v, want declared first", k)
 		}
 
-		if id, ok := buttonIn(card.Body, "Yes, mitigated"); !ok || id != "mitigated" {
+		if id, ok := buttonIn(card.Body, "Yes, mitigated"); !ok || id != "INC-1 mitigated" {
 			t.Fatalf("no Yes, mitigated button on the card (%q)", id)
 		}
 
@@ -126,7 +126,7 @@ func TestDeclareAndMitigateOverHTTP(t *testing.T) {
 		e.drain()
 		var question *discordtest.Message
 		for _, m := range e.fake.Messages(ch) {
-			if id, ok := buttonIn(m.Body, "Yes, mitigated"); ok && strings.HasPrefix(id, "answer ") {
+			if id, ok := buttonIn(m.Body, "Yes, mitigated"); ok && strings.HasPrefix(id, "INC-1 answer ") {
 				question = &m
 			}
 		}

@@ -45,7 +45,7 @@ func TestYesIdentifiedAnswersWithACauseModal(t *testing.T) {
 				checkinMsg, customID = m.Body, id
 			}
 		}
-		if !strings.HasPrefix(customID, "!cause answer ") {
+		if !strings.HasPrefix(customID, "!cause INC-1 answer ") {
 			t.Fatalf("the button's custom_id is %q, want the cause form", customID)
 		}
 

@@ -132,6 +132,9 @@ func TestSlackConformance(t *testing.T) {
 				"title":    map[string]any{"title": map[string]any{"type": "plain_text_input", "value": scenario.Declared[1]}},
 				"severity": map[string]any{"severity": map[string]any{"type": "static_select", "selected_option": map[string]any{"value": "sev2"}}},
 				"services": map[string]any{"services": map[string]any{"type": "plain_text_input", "value": scenario.Service}},
+				// The second incident is private: a private channel, no announcement.
+				"private": map[string]any{"private": map[string]any{"type": "checkboxes",
+					"selected_options": []any{map[string]any{"value": "private", "text": map[string]any{"type": "plain_text", "text": "Private incident"}}}}},
 			}}},
 	})
 	if status != http.StatusOK {
@@ -165,6 +168,8 @@ func TestSlackConformance(t *testing.T) {
 		click(c, card["Roll back checkout step 0"])
 		w.Step(t)
 		h.drain()
+		// Resolving with impact ongoing asks first, privately.
+		slash(c, "resolve too early")
 		click(c, h.lastWith(c, "Yes, mitigated")["Yes, mitigated"])
 		h.drain()
 		slash(c, "actions")
@@ -184,7 +189,7 @@ func TestSlackConformance(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if inc.Title != scenario.Stored[i] || inc.Open() || inc.MitigatedAt == nil || inc.Lead.ID != "U2" || inc.RoleHolder("comms").ID != "U3" {
+		if inc.Title != scenario.Stored[i] || inc.Open() || inc.MitigatedAt == nil || inc.Lead.ID != "U2" || inc.RoleHolder("comms").ID != "U3" || inc.Private != (key == "INC-2") {
 			t.Errorf("%s: %+v", key, inc)
 		}
 		evs := h.events(key)

@@ -17,9 +17,11 @@ import (
 const maxTopic = 250
 
 // OpenChannel implements bot.Deliverer: conversations.create with a
-// Slack-valid name (a taken name gets -2, -3, … appended), then invites
-// the declarer and responders and announces the channel in the
-// announcements channel.
+// Slack-valid name (a taken name gets -2, -3, … appended), private for a
+// private incident (is_private, the groups:write scope), then invites the
+// declarer and responders and announces the channel in the announcements
+// channel, unless the incident is private: a private incident is
+// announced nowhere.
 //
 // Only the creation decides success. Once the channel exists its ID is
 // returned even if an invite or the announcement fails (those are logged):
@@ -62,7 +64,7 @@ func (a *Adapter) OpenChannel(ctx context.Context, req bot.OpenChannelRequest) (
 	if reused {
 		log.InfoContext(ctx, "reusing the incident channel an earlier try created", "name", ch.Name)
 	}
-	if a.o.AnnounceChannel != "" {
+	if a.o.AnnounceChannel != "" && !req.Private {
 		if err := a.announce(ctx, ch.ID, req, reused); err != nil {
 			log.WarnContext(ctx, "could not announce the incident channel", "announce_channel", a.o.AnnounceChannel, "err", err)
 		}
@@ -80,10 +82,10 @@ const maxNameTries = 20
 func (a *Adapter) createChannel(ctx context.Context, base string, req bot.OpenChannelRequest) (*slack.Channel, bool, error) {
 	for i := 1; i <= maxNameTries; i++ {
 		name := withSuffix(base, i)
-		ch, err := a.api.CreateConversationContext(ctx, slack.CreateConversationParams{ChannelName: name})
+		ch, err := a.api.CreateConversationContext(ctx, slack.CreateConversationParams{ChannelName: name, IsPrivate: req.Private})
 		if isCode(err, "name_taken") {
 			if i == 1 && req.Retry {
-				found, err := a.findCreated(ctx, base, notBefore(req.RequestedAt))
+				found, err := a.findCreated(ctx, base, notBefore(req.RequestedAt), channelTypes(req))
 				if err != nil || found != nil {
 					return found, found != nil, err
 				}
@@ -124,8 +126,18 @@ func notBefore(requested time.Time) int64 {
 	return requested.Truncate(time.Second).Add(-clockSkew).Unix()
 }
 
-// findCreated pages through the unarchived public channels the bot is a
-// member of (users.conversations: the creator of a channel is one of its
+// channelTypes is the kind of channel an opening creates, as
+// users.conversations names it: a private incident's channel is private
+// (the groups:read scope lists it).
+func channelTypes(req bot.OpenChannelRequest) []string {
+	if req.Private {
+		return []string{"private_channel"}
+	}
+	return []string{"public_channel"}
+}
+
+// findCreated pages through the unarchived channels of the given types
+// (public, or private for a private incident) the bot is a member of (users.conversations: the creator of a channel is one of its
 // members, and the bot is in far fewer channels than the workspace has)
 // for one named base or a suffixed variant of it (base-2, …) whose creator
 // is the bot and that was created at notBefore or later (Unix seconds), and
@@ -134,7 +146,7 @@ func notBefore(requested time.Time) int64 {
 // now might make a second one. When Slack refuses the listing for good (a
 // missing scope, say), it logs that and returns nil, so the channel is
 // opened under another name: a second channel is better than none.
-func (a *Adapter) findCreated(ctx context.Context, base string, notBefore int64) (*slack.Channel, error) {
+func (a *Adapter) findCreated(ctx context.Context, base string, notBefore int64, types []string) (*slack.Channel, error) {
 	self, err := a.selfID(ctx)
 	if err != nil {
 		return nil, err
@@ -144,7 +156,7 @@ func (a *Adapter) findCreated(ctx context.Context, base string, notBefore int64)
 		names[withSuffix(base, i)] = true
 	}
 	var found *slack.Channel
-	params := &slack.GetConversationsForUserParameters{UserID: self, Types: []string{"public_channel"},
+	params := &slack.GetConversationsForUserParameters{UserID: self, Types: types,
 		ExcludeArchived: true, Limit: memberPageSize}
 	for page := 1; ; page++ {
 		chans, next, err := a.api.GetConversationsForUserContext(ctx, params)

@@ -41,7 +41,7 @@ func TestYesIdentifiedOpensACauseModal(t *testing.T) {
 
 		// Slack refuses the modal (the trigger expired): the click answers.
 		value := diagnosisCheckin()
-		if !strings.HasPrefix(value, "!cause answer ") || !strings.HasSuffix(value, " yes") {
+		if !strings.HasPrefix(value, "!cause INC-1 answer ") || !strings.HasSuffix(value, " yes") {
 			t.Fatalf("the button carries %q, want the cause form and its answer", value)
 		}
 		h.fake.failNext("views.open", 1, http.StatusOK, nil, `{"ok":false,"error":"expired_trigger_id"}`)

@@ -77,7 +77,7 @@ func TestManifestsMatchTheAdapter(t *testing.T) {
 				}
 			}
 			for _, scope := range []string{"commands", "chat:write", "chat:write.public", "channels:manage", "channels:join",
-				"channels:read", "channels:history", "pins:read", "pins:write", "reactions:read", "users:read"} {
+				"channels:read", "channels:history", "groups:read", "groups:write", "groups:history", "pins:read", "pins:write", "reactions:read", "users:read"} {
 				if !contains(m.OAuth.Scopes.Bot, scope) {
 					t.Errorf("scope %s missing", scope)
 				}

@@ -21,6 +21,7 @@ var modalInputs = []string{bot.FieldTitle, bot.FieldSeverity, bot.FieldServices,
 // modalPrefill is what a title-less declare already said.
 type modalPrefill struct {
 	Here     bool
+	Private  bool
 	Severity incident.Severity
 }
 
@@ -32,19 +33,17 @@ type modalMeta struct {
 
 // wantsModal reports whether a slash command's text asks for the declare
 // modal: no text at all, or declare with no title ("declare",
-// "declare here sev1").
+// "declare here", "declare private sev1").
 func wantsModal(text string) (modalPrefill, bool) {
 	t := strings.TrimSpace(text)
 	if t == "" || strings.EqualFold(t, "/incident") {
 		return modalPrefill{}, true
 	}
-	// Parse it with a stand-in title: if that stand-in is all the title
-	// there is, the command had none.
-	c, err := bot.Parse(t + " \u2063")
-	if err != nil || c.Name != bot.CmdDeclare || c.Text != "\u2063" || c.Incident != "" {
+	c, ok := bot.DeclareWithoutTitle(t)
+	if !ok {
 		return modalPrefill{}, false
 	}
-	return modalPrefill{Here: c.Here, Severity: c.Severity}, true
+	return modalPrefill{Here: c.Here, Private: c.Private, Severity: c.Severity}, true
 }
 
 // openDeclareModal opens the declare modal with the trigger_id. If Slack
@@ -52,7 +51,7 @@ func wantsModal(text string) (modalPrefill, bool) {
 func (a *Adapter) openDeclareModal(ctx context.Context, triggerID string, ch incident.ChannelRef, pre modalPrefill) response {
 	ctx, cancel := context.WithTimeout(ctx, 2500*time.Millisecond)
 	defer cancel()
-	_, err := a.api.OpenViewContext(ctx, triggerID, declareView(modalMeta{Channel: ch.ChannelID, Here: pre.Here}, pre.Severity))
+	_, err := a.api.OpenViewContext(ctx, triggerID, declareView(modalMeta{Channel: ch.ChannelID, Here: pre.Here}, pre))
 	if err == nil {
 		return response{}
 	}
@@ -62,7 +61,8 @@ func (a *Adapter) openDeclareModal(ctx context.Context, triggerID string, ch inc
 
 // declareView is the declare modal: title, severity, services, impact
 // start and description, as the bot.Field* inputs.
-func declareView(meta modalMeta, sev incident.Severity) slack.ModalViewRequest {
+func declareView(meta modalMeta, pre modalPrefill) slack.ModalViewRequest {
+	sev := pre.Severity
 	if sev == "" {
 		sev = incident.DefaultSeverity
 	}
@@ -118,6 +118,7 @@ func declareView(meta modalMeta, sev incident.Severity) slack.ModalViewRequest {
 			input(bot.FieldServices, "Affected services", "checkout, payments", "Names the mitigation actions offered.", true, false),
 			input(bot.FieldImpactStarted, "Customer impact started", "-15m, 14:05 (UTC) or 2026-03-01T14:05:00Z", "Leave empty if it started just now.", true, false),
 			input(bot.FieldDescription, "What is happening?", "Error rate 40% on /pay since the 14:00 deploy", "", true, true),
+			privateInput(pre.Private),
 		}},
 	}
 }
@@ -146,15 +147,16 @@ func (a *Adapter) onDeclareSubmit(ctx context.Context, cb slack.InteractionCallb
 	if fields[bot.FieldTitle] == "" {
 		return response{body: slack.NewErrorsViewSubmissionResponse(map[string]string{bot.FieldTitle: "Give the incident a title."})}, nil
 	}
-	// The title travels in Fields: the engine never reads its first word
-	// as "here" or a severity ("Here maps down", "Several users…").
-	text := bot.CmdDeclare
+	// The title and the flags travel in Fields: the engine never reads the
+	// title's first word as "here" or a severity ("Here maps down",
+	// "Several users…").
 	if meta.Here {
-		text += " here"
+		fields[bot.FieldHere] = "true"
 	}
-	if s := fields[bot.FieldSeverity]; s != "" {
-		text += " " + s
+	if privateChecked(cb.View.State) {
+		fields[bot.FieldPrivate] = "true"
 	}
+	text := bot.CmdDeclare
 	user := a.actor(cb.User.ID, cb.User.Name)
 	inv := bot.Invocation{
 		ID:      "slack:view:" + cb.View.ID + ":" + fieldsHash(fields),

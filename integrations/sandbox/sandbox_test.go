@@ -99,7 +99,7 @@ func TestDemoThroughTheEngine(t *testing.T) {
 		card := rec.Ops("post")[0].Message
 		var labels []string
 		for _, b := range card.AllButtons() {
-			if strings.HasPrefix(b.Command, "run ") {
+			if strings.HasPrefix(b.Command, "INC-1 run ") {
 				labels = append(labels, b.Label)
 				if b.Style != bot.StyleDanger || b.Confirm == nil || !strings.Contains(b.Confirm.Text, "Sandbox") {
 					t.Errorf("button %+v: want danger style and a confirmation that says sandbox", b)

@@ -90,7 +90,7 @@ func TestServeReports(t *testing.T) {
 	}
 	fmt.Fprintln(inW, "/incident declare sev1 Checkout errors")
 	waitFor(t, "the incident card", func() bool { return strings.Contains(out.String(), "INC-1") })
-	fmt.Fprintln(inW, "/incident resolve fixed")
+	fmt.Fprintln(inW, "/incident resolve --ongoing fixed")
 	waitFor(t, "the postmortem draft", func() bool { return strings.Contains(out.String(), "Postmortem draft") })
 
 	// The links name the public URL; the path is served here.

@@ -30,6 +30,7 @@ const (
 	slackMaxOptionText    = 75
 	slackMaxOptionValue   = 150
 	slackMaxOptions       = 100
+	slackMaxCheckboxes    = 10
 	slackMaxViewTitle     = 24
 	slackMaxCallbackID    = 255
 	slackMaxPrivateMeta   = 3000
@@ -244,6 +245,32 @@ func (c *blockChecker) element(where string, v any) {
 			}
 			if n := runes(om["value"]); n == 0 || n > slackMaxOptionValue {
 				c.fail("%s: value of %d characters (1 to %d)", ow, n, slackMaxOptionValue)
+			}
+		}
+	case "checkboxes":
+		opts, _ := el["options"].([]any)
+		if len(opts) == 0 || len(opts) > slackMaxCheckboxes {
+			c.fail("%s: %d options (1 to %d)", where, len(opts), slackMaxCheckboxes)
+		}
+		values := map[string]bool{}
+		for j, o := range opts {
+			om, _ := o.(map[string]any)
+			ow := fmt.Sprintf("%s option %d", where, j)
+			c.text(ow, om["text"], slackMaxOptionText, "plain_text", "mrkdwn")
+			if om["description"] != nil {
+				c.text(ow+" description", om["description"], slackMaxOptionText, "plain_text", "mrkdwn")
+			}
+			v, _ := om["value"].(string)
+			if n := runes(v); n == 0 || n > slackMaxOptionValue {
+				c.fail("%s: value of %d characters (1 to %d)", ow, n, slackMaxOptionValue)
+			}
+			values[v] = true
+		}
+		inits, _ := el["initial_options"].([]any)
+		for j, o := range inits {
+			om, _ := o.(map[string]any)
+			if v, _ := om["value"].(string); !values[v] {
+				c.fail("%s: initial option %d (%q) is not one of the options", where, j, v)
 			}
 		}
 	default:

@@ -21,7 +21,7 @@ const incidentCols = `i.id, i.title, i.severity, i.impact, i.cause, i.state,
 	i.declarer_platform, i.declarer_id, i.declarer_name,
 	i.services, i.impact_started_at, i.declared_at,
 	i.mitigated_at, i.diagnosed_at, i.resolved_at,
-	i.cause_text, i.summary, i.windows, i.roles,
+	i.cause_text, i.summary, i.windows, i.roles, i.private,
 	ARRAY(SELECT c.platform FROM incident_channels c WHERE c.incident_id = i.id ORDER BY c.pos),
 	ARRAY(SELECT c.channel_id FROM incident_channels c WHERE c.incident_id = i.id ORDER BY c.pos)`
 
@@ -37,7 +37,7 @@ func scanIncident(row pgx.Row) (*incident.Incident, error) {
 		&inc.Declarer.Platform, &inc.Declarer.ID, &inc.Declarer.Name,
 		&services, &inc.ImpactStartedAt, &inc.DeclaredAt,
 		&inc.MitigatedAt, &inc.DiagnosedAt, &inc.ResolvedAt,
-		&inc.CauseText, &inc.Summary, &windows, &roles,
+		&inc.CauseText, &inc.Summary, &windows, &roles, &inc.Private,
 		&chPlatforms, &chIDs)
 	if err != nil {
 		return nil, err
@@ -80,14 +80,14 @@ func utcPtr(t *time.Time) *time.Time {
 	return &u
 }
 
-// incidentArgs are the values of every saved field of inc, $1..$21 in the
+// incidentArgs are the values of every saved field of inc, $1..$22 in the
 // order of incidentFields.
 const incidentFields = `title, severity, impact, cause, state,
 	lead_platform, lead_id, lead_name,
 	declarer_platform, declarer_id, declarer_name,
 	services, impact_started_at, declared_at,
 	mitigated_at, diagnosed_at, resolved_at,
-	cause_text, summary, windows, roles`
+	cause_text, summary, windows, roles, private`
 
 func incidentArgs(inc *incident.Incident) ([]any, error) {
 	windows, err := json.Marshal(inc.Windows)
@@ -107,7 +107,7 @@ func incidentArgs(inc *incident.Incident) ([]any, error) {
 		inc.Declarer.Platform, inc.Declarer.ID, inc.Declarer.Name,
 		services, inc.ImpactStartedAt, inc.DeclaredAt,
 		inc.MitigatedAt, inc.DiagnosedAt, inc.ResolvedAt,
-		inc.CauseText, inc.Summary, string(windows), string(roles)}, nil
+		inc.CauseText, inc.Summary, string(windows), string(roles), inc.Private}, nil
 }
 
 // CreateIncident inserts inc (and any channels it already has) and sets
@@ -120,7 +120,7 @@ func (q querier) CreateIncident(ctx context.Context, inc *incident.Incident) err
 	var id int64
 	err = q.atomic(ctx, func(q querier) error {
 		err := q.db.QueryRow(ctx, `INSERT INTO incidents (`+incidentFields+`)
-			VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21)
+			VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22)
 			RETURNING id`, args...).Scan(&id)
 		if err != nil {
 			return mapErr("create incident", err)
@@ -162,11 +162,12 @@ func (q querier) GetIncidentByKey(ctx context.Context, key string) (*incident.In
 	return q.GetIncident(ctx, id)
 }
 
-// GetIncidentByChannel finds the incident bound to a chat channel.
+// GetIncidentByChannel finds the incident that holds a chat channel (its
+// binding is not released).
 func (q querier) GetIncidentByChannel(ctx context.Context, ch incident.ChannelRef) (*incident.Incident, error) {
 	return queryOne(ctx, q.db, "incident in channel "+ch.String(), scanIncident, `SELECT `+incidentCols+`
 		FROM incidents i JOIN incident_channels b ON b.incident_id = i.id
-		WHERE b.platform = $1 AND b.channel_id = $2`, ch.Platform, ch.ChannelID)
+		WHERE b.platform = $1 AND b.channel_id = $2 AND b.released_at IS NULL`, ch.Platform, ch.ChannelID)
 }
 
 // UpdateIncident saves every field of inc except ID, Key and Channels.
@@ -177,39 +178,15 @@ func (q querier) UpdateIncident(ctx context.Context, inc *incident.Incident) err
 	}
 	args = append(args, inc.ID)
 	return execOne(ctx, q.db, fmt.Sprintf("update incident %d", inc.ID), `UPDATE incidents SET (`+incidentFields+`) =
-		($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21)
-		WHERE id = $22`, args...)
+		($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22)
+		WHERE id = $23`, args...)
 }
 
-// AddIncidentChannel binds a chat channel to an incident: ErrConflict when
-// it is bound to another one, ErrNotFound when the incident does not exist.
-// Neither error aborts the surrounding transaction.
+// AddIncidentChannel binds a chat channel the incident owns: ErrConflict
+// when another incident holds it, ErrNotFound when the incident does not
+// exist. Neither error aborts the surrounding transaction.
 func (q querier) AddIncidentChannel(ctx context.Context, incidentID int64, ch incident.ChannelRef) error {
-	what := fmt.Sprintf("bind channel %s to incident %d", ch, incidentID)
-	// The no-op update makes RETURNING yield the row when the channel is
-	// already bound to this incident, and nothing when to another one. The
-	// EXISTS keeps a missing incident from raising a foreign key error,
-	// which would abort the transaction.
-	var got int64
-	err := q.db.QueryRow(ctx, `INSERT INTO incident_channels (incident_id, platform, channel_id)
-		SELECT $1, $2, $3 WHERE EXISTS (SELECT 1 FROM incidents WHERE id = $1)
-		ON CONFLICT (platform, channel_id) DO UPDATE SET incident_id = EXCLUDED.incident_id
-		WHERE incident_channels.incident_id = EXCLUDED.incident_id
-		RETURNING incident_id`, incidentID, ch.Platform, ch.ChannelID).Scan(&got)
-	if err == nil {
-		return nil
-	}
-	if !isNoRows(err) {
-		return mapErr(what, err)
-	}
-	var exists bool
-	if err := q.db.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM incidents WHERE id = $1)`, incidentID).Scan(&exists); err != nil {
-		return mapErr(what, err)
-	}
-	if !exists {
-		return fmt.Errorf("%s: incident %w", what, storage.ErrNotFound)
-	}
-	return fmt.Errorf("%s: channel bound to another incident: %w", what, storage.ErrConflict)
+	return q.bindChannel(ctx, incidentID, ch, bindOwned)
 }
 
 // incidentWhere builds the WHERE clause of f, with its arguments.
@@ -227,6 +204,9 @@ func incidentWhere(f storage.IncidentFilter) (string, []any) {
 	}
 	if f.Severity != "" {
 		add("i.severity = $?", string(f.Severity))
+	}
+	if f.HidePrivate {
+		conds = append(conds, "NOT i.private")
 	}
 	if f.Service != "" {
 		add("EXISTS (SELECT 1 FROM unnest(i.services) AS s(name) WHERE lower(s.name) = lower($?))", f.Service)

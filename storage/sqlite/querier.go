@@ -71,7 +71,7 @@ func rowsAffected(res sql.Result) (int64, error) {
 const incidentColumns = `id, title, severity, impact, cause, state,
 	lead_platform, lead_id, lead_name, declarer_platform, declarer_id, declarer_name,
 	services, impact_started_at, declared_at, mitigated_at, diagnosed_at, resolved_at,
-	cause_text, summary, windows, roles`
+	cause_text, summary, windows, roles, private`
 
 type scanner interface{ Scan(dest ...any) error }
 
@@ -82,7 +82,7 @@ func scanIncident(r scanner) (*incident.Incident, error) {
 		&inc.Declarer.Platform, &inc.Declarer.ID, &inc.Declarer.Name,
 		textCol(&inc.Services, decServices), timeCol(&inc.ImpactStartedAt), timeCol(&inc.DeclaredAt),
 		timePtrCol(&inc.MitigatedAt), timePtrCol(&inc.DiagnosedAt), timePtrCol(&inc.ResolvedAt),
-		&inc.CauseText, &inc.Summary, textCol(&inc.Windows, decWindows), textCol(&inc.Roles, decRoles))
+		&inc.CauseText, &inc.Summary, textCol(&inc.Windows, decWindows), textCol(&inc.Roles, decRoles), &inc.Private)
 	if err != nil {
 		return nil, mapErr(err)
 	}
@@ -111,7 +111,7 @@ func incidentArgs(inc *incident.Incident) ([]any, error) {
 		inc.Declarer.Platform, inc.Declarer.ID, inc.Declarer.Name,
 		services, encTime(inc.ImpactStartedAt), encTime(inc.DeclaredAt),
 		encTimePtr(inc.MitigatedAt), encTimePtr(inc.DiagnosedAt), encTimePtr(inc.ResolvedAt),
-		inc.CauseText, inc.Summary, windows, string(roles),
+		inc.CauseText, inc.Summary, windows, string(roles), inc.Private,
 	}, nil
 }
 
@@ -131,13 +131,13 @@ func (q *querier) CreateIncident(ctx context.Context, inc *incident.Incident) er
 			title, severity, impact, cause, state,
 			lead_platform, lead_id, lead_name, declarer_platform, declarer_id, declarer_name,
 			services, impact_started_at, declared_at, mitigated_at, diagnosed_at, resolved_at,
-			cause_text, summary, windows, roles
-		) VALUES (?,?,?,?,?, ?,?,?,?,?,?, ?,?,?,?,?,?, ?,?,?,?) RETURNING id`, args...).Scan(&id)
+			cause_text, summary, windows, roles, private
+		) VALUES (?,?,?,?,?, ?,?,?,?,?,?, ?,?,?,?,?,?, ?,?,?,?,?) RETURNING id`, args...).Scan(&id)
 		if err != nil {
 			return mapErr(err)
 		}
 		for _, ch := range inc.Channels {
-			if err := w.addChannel(ctx, id, ch); err != nil {
+			if err := w.bindChannel(ctx, id, ch, bindOwned); err != nil {
 				return err
 			}
 		}
@@ -179,13 +179,15 @@ func (q *querier) GetIncidentByKey(ctx context.Context, key string) (*incident.I
 	return q.GetIncident(ctx, id)
 }
 
-// GetIncidentByChannel finds the incident bound to ch; ErrNotFound if none.
+// GetIncidentByChannel finds the incident that holds ch (its binding is
+// not released); ErrNotFound if none.
 func (q *querier) GetIncidentByChannel(ctx context.Context, ch incident.ChannelRef) (*incident.Incident, error) {
 	var inc *incident.Incident
 	err := q.read(ctx, func(db dbtx) error {
 		var err error
 		inc, err = loadIncident(ctx, db, `SELECT `+incidentColumns+` FROM incidents
-			WHERE id = (SELECT incident_id FROM incident_channels WHERE platform = ? AND channel_id = ?)`,
+			WHERE id = (SELECT incident_id FROM incident_channels
+				WHERE platform = ? AND channel_id = ? AND released_at IS NULL)`,
 			ch.Platform, ch.ChannelID)
 		return err
 	})
@@ -263,51 +265,15 @@ func (q *querier) UpdateIncident(ctx context.Context, inc *incident.Incident) er
 		declarer_platform = ?, declarer_id = ?, declarer_name = ?,
 		services = ?, impact_started_at = ?, declared_at = ?,
 		mitigated_at = ?, diagnosed_at = ?, resolved_at = ?,
-		cause_text = ?, summary = ?, windows = ?, roles = ?
+		cause_text = ?, summary = ?, windows = ?, roles = ?, private = ?
 		WHERE id = ?`, args...)
 }
 
-// AddIncidentChannel binds ch to an incident: a no-op if it is bound to
-// that incident already, ErrConflict if to another one, ErrNotFound if the
-// incident does not exist.
+// AddIncidentChannel binds ch, a channel the incident owns: a no-op if the
+// incident has it already, ErrConflict if another incident holds it,
+// ErrNotFound if the incident does not exist.
 func (q *querier) AddIncidentChannel(ctx context.Context, incidentID int64, ch incident.ChannelRef) error {
-	err := q.write(ctx, func(w *querier) error { return w.addChannel(ctx, incidentID, ch) })
-	if err != nil {
-		return fmt.Errorf("bind channel %s to incident %d: %w", ch, incidentID, err)
-	}
-	return nil
-}
-
-func (q *querier) addChannel(ctx context.Context, incidentID int64, ch incident.ChannelRef) error {
-	if ch.Platform == "" || ch.ChannelID == "" {
-		return fmt.Errorf("incomplete channel reference %q", ch.String())
-	}
-	res, err := q.tx.ExecContext(ctx, `INSERT INTO incident_channels (incident_id, platform, channel_id)
-		VALUES (?, ?, ?) ON CONFLICT (platform, channel_id) DO NOTHING`,
-		incidentID, ch.Platform, ch.ChannelID)
-	if err != nil {
-		if isForeignKey(err) {
-			return fmt.Errorf("no incident %d: %w", incidentID, storage.ErrNotFound)
-		}
-		return mapErr(err)
-	}
-	n, err := rowsAffected(res)
-	if err != nil {
-		return err
-	}
-	if n == 1 {
-		return nil
-	}
-	var owner int64
-	err = q.tx.QueryRowContext(ctx, `SELECT incident_id FROM incident_channels
-		WHERE platform = ? AND channel_id = ?`, ch.Platform, ch.ChannelID).Scan(&owner)
-	if err != nil {
-		return mapErr(err)
-	}
-	if owner != incidentID {
-		return fmt.Errorf("channel is bound to %s: %w", incident.KeyFor(owner), storage.ErrConflict)
-	}
-	return nil
+	return q.bind(ctx, incidentID, ch, bindOwned)
 }
 
 // incidentWhere renders the filter of f as a WHERE clause (or "").
@@ -323,6 +289,9 @@ func incidentWhere(f storage.IncidentFilter) (string, []any) {
 	if f.Severity != "" {
 		conds = append(conds, "severity = ?")
 		args = append(args, string(f.Severity))
+	}
+	if f.HidePrivate {
+		conds = append(conds, "private = 0")
 	}
 	if f.Service != "" {
 		conds = append(conds, "EXISTS (SELECT 1 FROM json_each(incidents.services) AS s WHERE s.value = ?)")

@@ -47,6 +47,8 @@ func Run(t *testing.T, newStore func(t testing.TB) storage.Store) {
 		{"IncidentUpdate", testIncidentUpdate},
 		{"IncidentLookups", testIncidentLookups},
 		{"IncidentChannels", testIncidentChannels},
+		{"BorrowedChannels", testBorrowedChannels},
+		{"PrivateIncidents", testPrivateIncidents},
 		{"IncidentNotFound", testIncidentNotFound},
 		{"ListIncidents", testListIncidents},
 		{"IncidentRoles", testIncidentRoles},
@@ -184,6 +186,7 @@ func checkIncident(t *testing.T, want, got *incident.Incident) {
 			t.Errorf("%s: got %s, want %s", f.name, fmtTimePtr(f.g), fmtTimePtr(f.w))
 		}
 	}
+	eq("Private", want.Private, got.Private)
 	eq("CauseText", want.CauseText, got.CauseText)
 	eq("Summary", want.Summary, got.Summary)
 	if len(want.Windows) != len(got.Windows) {

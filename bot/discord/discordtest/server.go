@@ -51,6 +51,10 @@ type Channel struct {
 	Name     string `json:"name,omitempty"`
 	ParentID string `json:"parent_id,omitempty"`
 	Topic    string `json:"topic,omitempty"`
+	// PermissionOverwrites are kept as sent (a private channel's).
+	PermissionOverwrites []map[string]any `json:"permission_overwrites,omitempty"`
+	// Members are the users added to a thread (PUT thread-members).
+	Members []string `json:"-"`
 }
 
 // Message is a message the fake keeps: the JSON body it was sent or last
@@ -458,6 +462,15 @@ func (s *Server) guildChannels(w http.ResponseWriter, method, guild string, body
 			apiError(w, http.StatusBadRequest, 50035, "Invalid Form Body")
 			return
 		}
+		// Discord answers with permission bits as strings, however they
+		// were sent.
+		for _, o := range c.PermissionOverwrites {
+			for _, k := range []string{"allow", "deny"} {
+				if n, ok := o[k].(float64); ok {
+					o[k] = strconv.FormatInt(int64(n), 10)
+				}
+			}
+		}
 		s.mu.Lock()
 		c.ID, c.GuildID = s.nextID(), guild
 		s.channels[c.ID] = &c
@@ -519,6 +532,15 @@ func (s *Server) channelRoutes(w http.ResponseWriter, method, author, id string,
 		// tests that care look at the path, and the conformance checks
 		// refuse deprecated operations.
 		s.pinMessage(w, id, rest[1])
+	case len(rest) == 2 && rest[0] == "thread-members" && method == http.MethodPut:
+		if ch.Type != 11 && ch.Type != 12 {
+			apiError(w, http.StatusBadRequest, 50024, "Cannot execute action on this channel type")
+			return
+		}
+		s.mu.Lock()
+		ch.Members = append(ch.Members, rest[1])
+		s.mu.Unlock()
+		w.WriteHeader(http.StatusNoContent)
 	case len(rest) == 1 && rest[0] == "threads" && method == http.MethodPost:
 		var c Channel
 		if err := json.Unmarshal(body, &c); err != nil || c.Name == "" {

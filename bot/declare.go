@@ -1,0 +1,86 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/tourniquet/tourniquet/incident"
+	"github.com/tourniquet/tourniquet/storage"
+)
+
+// declare opens an incident: in a channel of its own, from any channel,
+// or, with "here", in the channel it was typed in if no incident holds it
+// (the incident borrows it until it is resolved). The flags come from the typed line or, from
+// a form, from its fields (FieldHere, FieldPrivate).
+func (e *Engine) declare(ctx context.Context, tx *Tx, c Command) (Reply, error) {
+	c.Here = c.Here || fieldSet(tx.Inv.Fields, FieldHere)
+	c.Private = c.Private || fieldSet(tx.Inv.Fields, FieldPrivate)
+	if c.Here {
+		// Only "here" needs the channel free; a declaration without it
+		// opens a channel of its own from anywhere, an incident's too.
+		if existing, err := tx.Q.GetIncidentByChannel(ctx, tx.Inv.Channel); err == nil {
+			return ErrorReply("This channel already belongs to %s (%s). Declare without `here` to open a channel of its own: `/incident declare sev2 <title>`.", existing.Key, existing.Title), nil
+		} else if !errors.Is(err, storage.ErrNotFound) {
+			return Reply{}, fmt.Errorf("look up channel: %w", err)
+		}
+	}
+	inc, ev, extra, bad := declareFromFields(tx, c)
+	if bad != nil {
+		return ErrorReply("%s\nUsage: `%s`", bad, Usage(CmdDeclare)), nil
+	}
+	inc.Private = c.Private
+	if err := tx.Q.CreateIncident(ctx, inc); err != nil {
+		return Reply{}, fmt.Errorf("create incident: %w", err)
+	}
+	tx.Incident, tx.created = inc, true
+	if c.Here {
+		// Borrowed: resolving the incident gives the channel back.
+		if err := tx.Q.BorrowIncidentChannel(ctx, inc.ID, tx.Inv.Channel); err != nil {
+			return Reply{}, fmt.Errorf("bind channel: %w", err)
+		}
+		inc.Channels = append(inc.Channels, tx.Inv.Channel)
+	} else {
+		invite := []incident.Actor{tx.Actor()}
+		for _, r := range e.opts.Responders {
+			if r.Platform == tx.Inv.Channel.Platform && !r.Same(tx.Actor()) {
+				invite = append(invite, r)
+			}
+		}
+		from := tx.Inv.Channel
+		tx.out.openChannel(inc, tx.Inv.Channel.Platform, OpenChannelRequest{
+			IncidentKey: inc.Key, Name: ChannelName(inc), Topic: Topic(inc), Invite: invite, From: from,
+			Title: inc.Title, Severity: string(inc.Severity), Private: inc.Private,
+		})
+	}
+	ev.Data["here"] = c.Here
+	if inc.Private {
+		ev.Data["private"] = true
+	}
+	ev.Data["channel"] = tx.Inv.Channel.String()
+	tx.Record(ev)
+	for _, x := range extra {
+		tx.Record(x)
+	}
+	tx.out.post(incidentTarget(inc), CardKey(inc), tx.Card(), true)
+	tx.out.topic(inc, Topic(inc))
+	tx.cardSent = true
+	where := Textf("Opening its channel `%s` now.", ChannelName(inc))
+	switch {
+	case c.Here && inc.Private:
+		where = Plain("This channel is now its channel (it stays as visible as it was); the incident is private: not announced, and its report pages need the link the bot posts.")
+	case c.Here:
+		where = Plain("This channel is now its channel.")
+	case inc.Private:
+		where = Textf("Opening its private channel `%s` now, for you and the responders; it is not announced, and its report pages need the link the bot posts.", ChannelName(inc))
+	}
+	r := TextReply("🚨 Declared %s (%s): %s. %s First question: %s", inc.Key, strings.ToUpper(string(inc.Severity)), inc.Title, where, MitigationQuestion)
+	if strings.TrimSpace(tx.Inv.Fields[FieldTitle]) == "" {
+		if hint := flagHint(c.Text); hint != nil {
+			r = TextReply("🚨 Declared %s (%s): %s. %s First question: %s%s", inc.Key, strings.ToUpper(string(inc.Severity)), inc.Title, where, MitigationQuestion, hint)
+		}
+	}
+	r.IncidentKey = inc.Key
+	return r, nil
+}
