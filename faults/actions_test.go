@@ -145,7 +145,8 @@ actions:
 			}
 			if c.want == "unknown" {
 				// The channel is asked whether it took effect, once.
-				verify := "verify " + runID + " worked"
+				// Buttons name their incident (INC-1 verify …).
+				verify := "INC-1 verify " + runID + " worked"
 				waitFor(t, 30*time.Second, "the verify question in the channel", func() bool { return countButton(r, verify) > 0 })
 				time.Sleep(500 * time.Millisecond)
 				if n := countButton(r, verify); n != 1 {

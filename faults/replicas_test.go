@@ -20,7 +20,7 @@ checkins:
   escalate_after: 0
 `
 
-var answerRe = regexp.MustCompile(`^answer (\d+) yes$`)
+var answerRe = regexp.MustCompile(`^(?:INC-\d+ )?answer (\d+) yes$`)
 
 // Three `tourniquet serve` on one Postgres, behind a round-robin "load
 // balancer", under load, with 2-second check-ins; one is SIGKILLed
