@@ -68,8 +68,8 @@ func (s *Scheduler) answer(ctx context.Context, tx *bot.Tx, cmd bot.Command) (bo
 	tx.UpdateInIncident(messageKey(inc, f.ID), answeredMessage(inc, c.Kind, f, cmd.Answer, who, now))
 	tx.Record(incident.NewEvent(now, incident.KindCheckinAnswered, who, cmd.Answer,
 		map[string]any{"answer": cmd.Answer, "checkin": f.ID, "kind": string(c.Kind), "seq": f.Seq}))
-	if s.m != nil {
-		s.m.CheckinsAnswered.WithLabelValues(cmd.Answer).Inc()
+	if s.o.OnAnswered != nil {
+		s.o.OnAnswered(cmd.Answer)
 	}
 
 	next := hhmm(c.NextDueAt)

@@ -9,8 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus/testutil"
-
 	"github.com/tourniquet/tourniquet/bot"
 	"github.com/tourniquet/tourniquet/bot/checkin"
 	"github.com/tourniquet/tourniquet/incident"
@@ -91,7 +89,7 @@ func TestEscalation(t *testing.T) {
 		if esc[0].Source != incident.SourceCheckin || !esc[0].Actor.Same(incident.System) || !strings.Contains(esc[0].Text, "asking the lead, bob") {
 			t.Fatalf("escalation event: %+v", esc[0])
 		}
-		if v := testutil.ToFloat64(h.metrics.CheckinsEscalated.WithLabelValues("channel")); v != 1 {
+		if v := h.counts.get("escalated:channel"); v != 1 {
 			t.Errorf("checkins_escalated{channel} = %v, want 1", v)
 		}
 

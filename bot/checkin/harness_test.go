@@ -3,6 +3,7 @@ package checkin_test
 import (
 	"context"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -12,7 +13,6 @@ import (
 	"github.com/tourniquet/tourniquet/config"
 	"github.com/tourniquet/tourniquet/incident"
 	"github.com/tourniquet/tourniquet/internal/clock"
-	"github.com/tourniquet/tourniquet/internal/metrics"
 	"github.com/tourniquet/tourniquet/storage"
 )
 
@@ -34,25 +34,55 @@ func defaults() config.Checkins {
 }
 
 type harness struct {
-	t       *testing.T
-	store   storage.Store
-	clock   *clock.Fake
-	engine  *bot.Engine
-	sched   *checkin.Scheduler
-	sender  *bot.Sender
-	rec     *bottest.Recorder
-	metrics *metrics.Metrics
-	cfg     config.Checkins
-	opts    checkin.Options
-	eopts   bot.Options
+	t      *testing.T
+	store  storage.Store
+	clock  *clock.Fake
+	engine *bot.Engine
+	sched  *checkin.Scheduler
+	sender *bot.Sender
+	rec    *bottest.Recorder
+	counts *counts
+	cfg    config.Checkins
+	opts   checkin.Options
+	eopts  bot.Options
 }
 
 func newHarness(t *testing.T, s storage.Store, cfg config.Checkins, o checkin.Options, eo bot.Options) *harness {
 	t.Helper()
-	h := &harness{t: t, store: s, clock: clock.NewFake(t0), rec: bottest.NewRecorder("slack"), metrics: metrics.New(), cfg: cfg, opts: o, eopts: eo}
+	h := &harness{t: t, store: s, clock: clock.NewFake(t0), rec: bottest.NewRecorder("slack"), counts: &counts{n: map[string]int{}}, cfg: cfg, opts: o, eopts: eo}
 	h.sender = bot.NewSender(bot.SenderOptions{Store: s, Clock: h.clock, Deliverers: []bot.Deliverer{h.rec}, MaxAttempts: 3})
 	h.start()
 	return h
+}
+
+// counts are what the scheduler reported through its callbacks, as
+// internal/app counts them in Prometheus: "sent", "late",
+// "escalated:<level>", "answered:<answer>".
+type counts struct {
+	mu sync.Mutex
+	n  map[string]int
+}
+
+func (c *counts) add(key string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.n[key]++
+}
+
+func (c *counts) sent(x checkin.Sent) {
+	c.add("sent")
+	if x.Late {
+		c.add("late")
+	}
+	if x.Escalated > 0 {
+		c.add("escalated:" + checkin.LevelName(x.Escalated))
+	}
+}
+
+func (c *counts) get(key string) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.n[key]
 }
 
 // start builds a fresh engine and scheduler on the harness's store, as a
@@ -63,8 +93,18 @@ func (h *harness) start() {
 	eo.Store, eo.Clock = h.store, h.clock
 	h.engine = bot.NewEngine(eo)
 	o := h.opts
-	if o.Metrics == nil {
-		o.Metrics = h.metrics
+	onSent, onAnswered := o.OnSent, o.OnAnswered
+	o.OnSent = func(x checkin.Sent) {
+		h.counts.sent(x)
+		if onSent != nil {
+			onSent(x)
+		}
+	}
+	o.OnAnswered = func(answer string) {
+		h.counts.add("answered:" + answer)
+		if onAnswered != nil {
+			onAnswered(answer)
+		}
 	}
 	sched, err := checkin.New(h.engine, h.cfg, o)
 	if err != nil {

@@ -6,8 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus/testutil"
-
 	"github.com/tourniquet/tourniquet/bot"
 	"github.com/tourniquet/tourniquet/bot/checkin"
 	"github.com/tourniquet/tourniquet/incident"
@@ -59,7 +57,7 @@ func TestLateAfterDowntime(t *testing.T) {
 			m := h.lastCheckin(chans[i]).Message
 			wantContains(t, key+" late check-in", text(m), "Late: this check-in was due at 14:10 UTC", "next check-in at 16:10 UTC")
 		}
-		if v := testutil.ToFloat64(h.metrics.CheckinsLate); v != 3 {
+		if v := h.counts.get("late"); v != 3 {
 			t.Errorf("checkins_late = %v, want 3", v)
 		}
 		// The cadence resumes from the restart, on time.

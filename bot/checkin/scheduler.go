@@ -13,7 +13,6 @@ import (
 	"github.com/tourniquet/tourniquet/config"
 	"github.com/tourniquet/tourniquet/incident"
 	"github.com/tourniquet/tourniquet/internal/clock"
-	"github.com/tourniquet/tourniquet/internal/metrics"
 	"github.com/tourniquet/tourniquet/storage"
 )
 
@@ -68,8 +67,6 @@ type Sent struct {
 // Options tune a Scheduler. Zero values take the defaults.
 type Options struct {
 	Logger *slog.Logger
-	// Metrics may be nil.
-	Metrics *metrics.Metrics
 	// Poll is the longest the sweeper sleeps between sweeps (DefaultPoll);
 	// it wakes sooner when a check-in falls due.
 	Poll time.Duration
@@ -83,8 +80,13 @@ type Options struct {
 	RetryDelay time.Duration
 	// Pager, if set, is the escalation step after the channel.
 	Pager Pager
-	// OnSent, if set, is told about every check-in sent, after commit.
+	// OnSent, if set, is told about every check-in sent, after commit
+	// (internal/app counts them, their lateness and escalations).
 	OnSent func(Sent)
+	// OnAnswered, if set, is told every answer to a check-in (AnswerYes,
+	// AnswerPartial, AnswerNo…), inside the answering command's unit of
+	// work, so it must be quick (internal/app counts them).
+	OnAnswered func(answer string)
 }
 
 // Scheduler sends check-ins on a timer. It is safe for concurrent use, and
@@ -94,7 +96,6 @@ type Scheduler struct {
 	store         storage.Store
 	clock         clock.Clock
 	log           *slog.Logger
-	m             *metrics.Metrics
 	sch           schedules
 	escalateAfter int
 	tighten       bool
@@ -133,7 +134,7 @@ func New(engine *bot.Engine, cfg config.Checkins, o Options) (*Scheduler, error)
 		o.RetryDelay = DefaultRetryDelay
 	}
 	s := &Scheduler{
-		engine: engine, store: engine.Store(), clock: engine.Clock(), log: o.Logger, m: o.Metrics,
+		engine: engine, store: engine.Store(), clock: engine.Clock(), log: o.Logger,
 		sch: sch, escalateAfter: cfg.EscalateAfter, tighten: cfg.TightenOnNo, o: o,
 	}
 	engine.AddHook(s)
@@ -248,16 +249,6 @@ func (s *Scheduler) observe(done []Sent) {
 	committed := s.clock.Now()
 	for _, d := range done {
 		d.Committed = committed
-		if s.m != nil {
-			s.m.CheckinsSent.Inc()
-			if d.Late {
-				s.m.CheckinsLate.Inc()
-			}
-			s.m.SchedulerLag.Observe(committed.Sub(d.Due).Seconds())
-			if d.Escalated > 0 {
-				s.m.CheckinsEscalated.WithLabelValues(LevelName(d.Escalated)).Inc()
-			}
-		}
 		if s.o.OnSent != nil {
 			s.o.OnSent(d)
 		}

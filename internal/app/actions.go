@@ -181,8 +181,8 @@ func BuildIntegrations(cfg *config.Config, cat *actions.Catalog) (map[string]act
 // approve, cancel and verify commands) and runs their runner until ctx is
 // done or stop is called; stop waits for calls in flight (a bounded
 // while). Call it before the engine handles commands; build the engine
-// with EngineOptions, which offers the same catalog's buttons. m may be
-// nil.
+// with EngineOptions, which offers the same catalog's buttons. The
+// outcomes of runs are counted in m, which may be nil.
 func StartActions(ctx context.Context, cfg *config.Config, engine *bot.Engine, m *metrics.Metrics, log *slog.Logger) (stop func(), err error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -199,11 +199,11 @@ func StartActions(ctx context.Context, cfg *config.Config, engine *bot.Engine, m
 	if err != nil {
 		return nil, fmt.Errorf("actions: %w", err)
 	}
-	runner, err := actions.NewRunner(engine, actions.RunnerOptions{Catalog: cat, Integrations: ints, Logger: log, Metrics: m})
+	runner, err := actions.NewRunner(engine, actions.RunnerOptions{Catalog: cat, Integrations: ints, Logger: log, OnOutcome: m.ActionRun})
 	if err != nil {
 		return nil, fmt.Errorf("actions: %w", err)
 	}
-	actions.New(engine, actions.Options{Catalog: cat, Groups: groupsOf(cfg), Logger: log, Metrics: m, Wake: runner.Wake})
+	actions.New(engine, actions.Options{Catalog: cat, Groups: groupsOf(cfg), Logger: log, OnOutcome: m.ActionRun, Wake: runner.Wake})
 	if sandboxMode(cfg) {
 		var ids []string
 		for _, a := range cat.All() {

@@ -68,6 +68,9 @@ func TestStartCheckins(t *testing.T) {
 	if v := testutil.ToFloat64(m.CheckinsSent); v != 1 {
 		t.Errorf("checkins_sent = %v, want 1", v)
 	}
+	if v := testutil.ToFloat64(m.CheckinsAnswered.WithLabelValues("yes")); v != 1 {
+		t.Errorf("checkins_answered{yes} = %v, want 1", v)
+	}
 	done := make(chan struct{})
 	go func() { stop(); close(done) }()
 	select {

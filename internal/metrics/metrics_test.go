@@ -77,3 +77,29 @@ func TestRecordingHelpers(t *testing.T) {
 		t.Fatalf("401 requests = %v", got)
 	}
 }
+
+// TestCheckinHelpers: the callbacks the check-in scheduler is wired to
+// count sent, late and escalated check-ins and answers; a nil Metrics
+// records nothing.
+func TestCheckinHelpers(t *testing.T) {
+	var nilM *metrics.Metrics
+	nilM.CheckinSent(true, time.Second, "lead")
+	nilM.CheckinAnswered("yes")
+	m := metrics.New()
+	m.CheckinSent(false, time.Second, "")
+	m.CheckinSent(true, time.Minute, "channel")
+	m.CheckinAnswered("partial")
+	for name, c := range map[string]struct{ got, want float64 }{
+		"sent":               {testutil.ToFloat64(m.CheckinsSent), 2},
+		"late":               {testutil.ToFloat64(m.CheckinsLate), 1},
+		"escalated{channel}": {testutil.ToFloat64(m.CheckinsEscalated.WithLabelValues("channel")), 1},
+		"answered{partial}":  {testutil.ToFloat64(m.CheckinsAnswered.WithLabelValues("partial")), 1},
+	} {
+		if c.got != c.want {
+			t.Errorf("checkins %s = %v, want %v", name, c.got, c.want)
+		}
+	}
+	if n := testutil.CollectAndCount(m.SchedulerLag); n != 1 {
+		t.Errorf("scheduler lag series = %d, want 1", n)
+	}
+}
