@@ -6,7 +6,7 @@ import (
 	"log/slog"
 
 	"github.com/tourniquet/tourniquet/bot"
-	"github.com/tourniquet/tourniquet/bot/checkin"
+	"github.com/tourniquet/tourniquet/checkin"
 	"github.com/tourniquet/tourniquet/config"
 	"github.com/tourniquet/tourniquet/internal/metrics"
 )

@@ -15,7 +15,7 @@ import (
 
 	"github.com/tourniquet/tourniquet/actions"
 	"github.com/tourniquet/tourniquet/bot"
-	"github.com/tourniquet/tourniquet/bot/checkin"
+	"github.com/tourniquet/tourniquet/checkin"
 	"github.com/tourniquet/tourniquet/config"
 	"github.com/tourniquet/tourniquet/internal/clock"
 	"github.com/tourniquet/tourniquet/storage"

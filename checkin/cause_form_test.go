@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/tourniquet/tourniquet/bot"
-	"github.com/tourniquet/tourniquet/bot/checkin"
+	"github.com/tourniquet/tourniquet/checkin"
 	"github.com/tourniquet/tourniquet/incident"
 	"github.com/tourniquet/tourniquet/storage"
 	"github.com/tourniquet/tourniquet/storage/storagetest"

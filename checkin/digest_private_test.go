@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tourniquet/tourniquet/bot/checkin"
+	"github.com/tourniquet/tourniquet/checkin"
 	"github.com/tourniquet/tourniquet/incident"
 )
 

@@ -15,5 +15,12 @@
 //
 // The scheduler is wired into the engine from outside: it is a bot.Hook
 // that starts, stops and reschedules check-ins as incidents change, and it
-// registers the "answer" command that the check-in's buttons send.
+// registers the "answer" command that the check-in's buttons send. What it
+// does is reported through Options.OnSent and OnAnswered, which
+// internal/app counts in Prometheus.
+//
+// checkin is a feature package, a peer of actions and postmortem: it may
+// import the domain (incident), the engine (bot), storage, config and the
+// leaf utilities under internal/, never a chat adapter (bot/slack,
+// bot/discord, bot/console) nor the composition root.
 package checkin

@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"github.com/tourniquet/tourniquet/bot"
-	"github.com/tourniquet/tourniquet/bot/checkin"
 	"github.com/tourniquet/tourniquet/bot/console"
+	"github.com/tourniquet/tourniquet/checkin"
 	"github.com/tourniquet/tourniquet/incident"
 	"github.com/tourniquet/tourniquet/storage/storagetest"
 )

@@ -9,7 +9,7 @@ import (
 
 	"github.com/tourniquet/tourniquet/bot"
 	"github.com/tourniquet/tourniquet/bot/bottest"
-	"github.com/tourniquet/tourniquet/bot/checkin"
+	"github.com/tourniquet/tourniquet/checkin"
 	"github.com/tourniquet/tourniquet/config"
 	"github.com/tourniquet/tourniquet/storage"
 	"github.com/tourniquet/tourniquet/storage/storagetest"

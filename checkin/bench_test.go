@@ -13,7 +13,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/tourniquet/tourniquet/bot"
-	"github.com/tourniquet/tourniquet/bot/checkin"
+	"github.com/tourniquet/tourniquet/checkin"
 	"github.com/tourniquet/tourniquet/incident"
 	"github.com/tourniquet/tourniquet/internal/clock"
 	"github.com/tourniquet/tourniquet/storage"
