@@ -5,7 +5,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/tourniquet/tourniquet/bot"
 	"github.com/tourniquet/tourniquet/incident"
 )
 
@@ -21,7 +20,7 @@ var mdEscaper = strings.NewReplacer(
 )
 
 // mdEscape is what a person typed, as literal Markdown text.
-func mdEscape(s string) string { return mdEscaper.Replace(bot.Printable(s)) }
+func mdEscape(s string) string { return mdEscaper.Replace(incident.Printable(s)) }
 
 func findingIcon(level string) string {
 	switch level {
