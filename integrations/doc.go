@@ -9,8 +9,6 @@
 // library and its own third-party client, never the runner (actions), the
 // chat engine or an adapter (bot/...), storage or timeline, so that a
 // client for one external system compiles on its own. layout_test.go
-// checks that with go list.
-//
-// openai is not an action integration (it drafts summaries for the
-// timeline) and is left out of those rules until it moves.
+// checks that with go list. (The OpenAI-compatible summarizer is not an
+// action integration: it lives beside its user, in postmortem/openai.)
 package integrations

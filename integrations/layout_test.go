@@ -15,18 +15,14 @@ import (
 const module = "github.com/tourniquet/tourniquet"
 
 // forbidden are the parts of Tourniquet an integration must never compile:
-// the runner, the chat engine and its adapters, the stores, the timeline,
-// and the wiring.
-var forbidden = []string{"actions", "bot", "storage", "timeline", "internal/app", "cmd"}
+// the runner, the chat engine and its adapters, the other features, the
+// stores, the report, and the wiring.
+var forbidden = []string{"actions", "bot", "checkin", "postmortem", "storage", "timeline", "internal/app", "cmd"}
 
 // allowed are the packages of Tourniquet an integration or the kit may
 // import directly (besides the kit itself): the contract, the domain, the
 // settings, and two standard-library-only helpers the kit uses.
 var allowed = []string{"actiontype", "incident", "config", "internal/clock", "internal/redact"}
-
-// exempt are the packages under integrations/ that are not action
-// integrations: openai drafts summaries for the timeline and is due to move.
-var exempt = []string{"integrations/openai"}
 
 type listed struct {
 	ImportPath string
@@ -95,7 +91,7 @@ func TestIntegrationsCompileOnTheirOwn(t *testing.T) {
 	}
 	for _, path := range slices.Sorted(maps.Keys(pkgs)) {
 		p, rel := pkgs[path], strings.TrimPrefix(path, module+"/")
-		if under(rel, exempt) || rel == "integrations" {
+		if rel == "integrations" {
 			continue
 		}
 		for _, dep := range ours(p.Deps) {

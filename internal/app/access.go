@@ -9,14 +9,14 @@ import (
 
 	"github.com/tourniquet/tourniquet/config"
 	"github.com/tourniquet/tourniquet/internal/metrics"
-	"github.com/tourniquet/tourniquet/timeline"
+	"github.com/tourniquet/tourniquet/timeline/web"
 )
 
 // openLocalMode reports whether the report pages are open without
 // sign-in: no API token is configured and the listen address is loopback,
 // the "try it on my laptop" setup.
 func openLocalMode(cfg *config.Config) bool {
-	return !cfg.APIToken.IsSet() && timeline.IsLoopback(cfg.Listen)
+	return !cfg.APIToken.IsSet() && web.IsLoopback(cfg.Listen)
 }
 
 // misdirected is what a request naming a foreign host gets in open local
@@ -81,7 +81,7 @@ func requireBearer(next http.Handler, token config.Secret) http.Handler {
 // metricsHandler is /metrics, behind the metrics token when one is set.
 func metricsHandler(cfg *config.Config, m *metrics.Metrics, log *slog.Logger) http.Handler {
 	if !cfg.MetricsToken.IsSet() {
-		if !timeline.IsLoopback(cfg.Listen) {
+		if !web.IsLoopback(cfg.Listen) {
 			log.Info("/metrics is open to anyone who reaches the listen address; set metrics_token to require a bearer token", "listen", cfg.Listen)
 		}
 		return m.Handler()

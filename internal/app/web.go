@@ -8,30 +8,31 @@ import (
 
 	"github.com/tourniquet/tourniquet/bot"
 	"github.com/tourniquet/tourniquet/config"
-	"github.com/tourniquet/tourniquet/integrations/openai"
-	"github.com/tourniquet/tourniquet/timeline"
+	"github.com/tourniquet/tourniquet/postmortem"
+	"github.com/tourniquet/tourniquet/postmortem/openai"
+	"github.com/tourniquet/tourniquet/timeline/web"
 )
 
 // linkSigner signs report links with a key derived from link_secret, or
 // from api_token when there is no link secret; nil when neither is set.
 // Both are configuration, so every replica signs and verifies alike.
-func linkSigner(cfg *config.Config) *timeline.Signer {
+func linkSigner(cfg *config.Config) *web.Signer {
 	if cfg.LinkSecret.IsSet() {
-		return timeline.NewSigner(cfg.LinkSecret)
+		return web.NewSigner(cfg.LinkSecret)
 	}
-	return timeline.NewSigner(cfg.APIToken)
+	return web.NewSigner(cfg.APIToken)
 }
 
 // reportLinks makes the report links the bot posts: signed, or plain when
 // there is no key (then only open local mode lets them in).
-func reportLinks(cfg *config.Config) timeline.Links {
-	return timeline.Links{Base: cfg.PublicURL, Signer: linkSigner(cfg)}
+func reportLinks(cfg *config.Config) web.Links {
+	return web.Links{Base: cfg.PublicURL, Signer: linkSigner(cfg)}
 }
 
 // Reports serves the report pages and the JSON API and writes the
 // postmortem drafts.
 type Reports struct {
-	web  *timeline.Web
+	site *web.Site
 	stop func()
 }
 
@@ -44,7 +45,7 @@ func StartReports(ctx context.Context, cfg *config.Config, engine *bot.Engine, l
 		log = slog.New(slog.DiscardHandler)
 	}
 	log = log.With("component", "reports")
-	access := timeline.Access{Token: cfg.APIToken, Signer: linkSigner(cfg),
+	access := web.Access{Token: cfg.APIToken, Signer: linkSigner(cfg),
 		Open: openLocalMode(cfg)}
 	switch {
 	case access.Open:
@@ -53,14 +54,14 @@ func StartReports(ctx context.Context, cfg *config.Config, engine *bot.Engine, l
 	case access.Signer == nil:
 		log.Warn("report pages refuse everyone: set TOURNIQUET_API_TOKEN or TOURNIQUET_LINK_SECRET")
 	}
-	cache := timeline.NewEventCache(50000, timeline.DefaultCacheMinEvents)
-	web, err := timeline.NewWeb(timeline.WebOptions{Store: engine.Store(), Clock: engine.Clock(), Access: access,
+	cache := web.NewEventCache(50000, web.DefaultCacheMinEvents)
+	site, err := web.New(web.Options{Store: engine.Store(), Clock: engine.Clock(), Access: access,
 		Logger: log, Listen: cfg.Listen, Cache: cache})
 	if err != nil {
 		return nil, fmt.Errorf("report pages: %w", err)
 	}
 
-	var sum timeline.Summarizer
+	var sum postmortem.Summarizer
 	model := ""
 	if cfg.OpenAI.Enabled() {
 		s, err := openai.New(openai.Options{APIKey: cfg.OpenAI.APIKey, BaseURL: cfg.OpenAI.BaseURL,
@@ -71,18 +72,18 @@ func StartReports(ctx context.Context, cfg *config.Config, engine *bot.Engine, l
 		sum, model = s, s.Model()
 		log.Info("postmortem summaries by a language model", "model", model)
 	}
-	worker := timeline.NewDraftWorker(timeline.DraftOptions{Store: engine.Store(), Engine: engine, Summarizer: sum,
-		Model: model, Timeout: cfg.OpenAI.Timeout, Redact: timeline.NewRedactor(cfg.SecretValues()),
-		Clock: engine.Clock(), Logger: log, Cache: cache})
-	engine.AddHook(timeline.DraftHook{})
-	engine.Register(bot.CmdTimeline, true, true, timeline.TimelineCommand(engine))
+	worker := postmortem.NewWorker(postmortem.Options{Store: engine.Store(), Engine: engine, Summarizer: sum,
+		Model: model, Timeout: cfg.OpenAI.Timeout, Redact: postmortem.NewRedactor(cfg.SecretValues()),
+		Clock: engine.Clock(), Logger: log, Events: cache.Lister(engine.Store())})
+	engine.AddHook(postmortem.Hook{})
+	engine.Register(bot.CmdTimeline, true, true, postmortem.TimelineCommand(engine))
 
-	return &Reports{web: web, stop: runInBackground(ctx, worker.Run)}, nil
+	return &Reports{site: site, stop: runInBackground(ctx, worker.Run)}, nil
 }
 
 // Mount adds GET /incidents, /incidents/{key}, /incidents/{key}/report.md,
 // /reports, /api/v1/incidents and /api/v1/incidents/{key}/timeline.
-func (r *Reports) Mount(mux *http.ServeMux) { r.web.Register(mux) }
+func (r *Reports) Mount(mux *http.ServeMux) { r.site.Register(mux) }
 
 // Stop stops the draft worker and waits for it.
 func (r *Reports) Stop() { r.stop() }

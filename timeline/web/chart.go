@@ -1,4 +1,4 @@
-package timeline
+package web
 
 import (
 	"fmt"
@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/tourniquet/tourniquet/incident"
+	"github.com/tourniquet/tourniquet/timeline"
 )
 
 // The incident chart's geometry, in viewBox units.
@@ -114,8 +115,8 @@ func (ts *ticks) add(x, y, h float64, class string, title func() string) {
 	ts.order = append(ts.order, t)
 }
 
-func actionTickClass(ev Event) string {
-	if actionKind(ev.Event) == InstrumentationKind {
+func actionTickClass(ev timeline.Event) string {
+	if ev.ActionKind() == timeline.InstrumentationKind {
 		return "tick-instrumentation"
 	}
 	switch ev.Kind {
@@ -131,14 +132,14 @@ func actionTickClass(ev Event) string {
 	return "tick-minor"
 }
 
-func checkinTickClass(ev Event) string {
+func checkinTickClass(ev timeline.Event) string {
 	switch ev.Kind {
 	case incident.KindCheckinSent:
 		return "tick-minor"
 	case incident.KindCheckinEscalated:
 		return "tick-fail"
 	}
-	switch strings.ToLower(dataString(ev.Data, "answer")) {
+	switch strings.ToLower(ev.Answer()) {
 	case "yes":
 		return "tick-ok"
 	case "partial":
@@ -157,7 +158,7 @@ func checkinTickClass(ev Event) string {
 
 // chartAxis is the chart's time range: impact start (or the first event)
 // to the resolution, or to the time of the export for an open incident.
-func chartAxis(x Export) timeAxis {
+func chartAxis(x timeline.Export) timeAxis {
 	start := x.ImpactStartedAt
 	if len(x.Events) > 0 && x.Events[0].At.Before(start) {
 		start = x.Events[0].At
@@ -178,13 +179,13 @@ func chartAxis(x Export) timeAxis {
 // red, mitigated stretches green, the cause lane grey until diagnosed and
 // blue after, markers for the declaration, the first mitigation, the
 // diagnosis and the resolution, and ticks for actions and check-ins.
-func IncidentChart(x Export) template.HTML {
+func IncidentChart(x timeline.Export) template.HTML {
 	ax := chartAxis(x)
 	var w svgWriter
 	w.f(`<svg class="timeline-chart" viewBox="0 0 %.0f %.0f" role="img" aria-labelledby="chart-title chart-desc" xmlns="http://www.w3.org/2000/svg">`, chartW, chartH)
 	w.f(`<title id="chart-title">Timeline of %s</title>`, esc(x.Incident.Key))
 	w.f(`<desc id="chart-desc">Customer impact %s in %d window(s); time to mitigate %s; time to diagnose %s.</desc>`,
-		FormatSeconds(x.Metrics.CustomerImpact), len(x.ImpactWindows), formatClock(x.Metrics.TimeToMitigate), formatClock(x.Metrics.TimeToDiagnose))
+		timeline.FormatSeconds(x.Metrics.CustomerImpact), len(x.ImpactWindows), timeline.FormatClock(x.Metrics.TimeToMitigate), timeline.FormatClock(x.Metrics.TimeToDiagnose))
 
 	// Lane backgrounds and labels.
 	lanes := []struct {
@@ -225,7 +226,7 @@ func IncidentChart(x Export) template.HTML {
 		}
 		x0, x1 := ax.x(win.Start), ax.x(*win.End)
 		w.f(`<rect class="impact" data-window="%d" x="%.2f" y="%.1f" width="%.2f" height="%.1f"><title>Impact %s–%s (%s)</title></rect>`,
-			i+1, x0, laneImpactY, max(x1-x0, 1.5), laneImpactH, shortAt(win.Start), shortAt(*win.End), FormatSeconds(secs(win.Start, *win.End)))
+			i+1, x0, laneImpactY, max(x1-x0, 1.5), laneImpactH, shortAt(win.Start), shortAt(*win.End), timeline.FormatSeconds(secs(win.Start, *win.End)))
 		lastEnd = win.End
 	}
 	if lastEnd != nil && x.Incident.Impact == incident.ImpactMitigated {
@@ -245,7 +246,7 @@ func IncidentChart(x Export) template.HTML {
 	}
 	if x.DiagnosedAt != nil {
 		w.f(`<rect class="cause-unknown" x="%.2f" y="%.1f" width="%.2f" height="%.1f"><title>Cause unknown for %s</title></rect>`,
-			plotX0, laneCauseY, ax.x(*x.DiagnosedAt)-plotX0, laneCauseH, formatClock(x.Metrics.TimeToDiagnose))
+			plotX0, laneCauseY, ax.x(*x.DiagnosedAt)-plotX0, laneCauseH, timeline.FormatClock(x.Metrics.TimeToDiagnose))
 		w.f(`<rect class="cause-known" x="%.2f" y="%.1f" width="%.2f" height="%.1f"><title>Cause identified at %s</title></rect>`,
 			ax.x(*x.DiagnosedAt), laneCauseY, max(ax.x(causeEnd)-ax.x(*x.DiagnosedAt), 1.5), laneCauseH, shortAt(*x.DiagnosedAt))
 	} else {
@@ -261,13 +262,13 @@ func IncidentChart(x Export) template.HTML {
 		}
 		xx := ax.x(ev.At)
 		switch {
-		case isAction(ev.Kind):
+		case ev.IsAction():
 			tks.add(xx, laneActY, laneActH, actionTickClass(ev), func() string {
-				return shortAt(ev.At) + " " + kindLabel(ev.Kind) + ": " + actionName(ev.Event)
+				return shortAt(ev.At) + " " + timeline.KindLabel(ev.Kind) + ": " + ev.Action()
 			})
 		case ev.Kind == incident.KindCheckinSent || ev.Kind == incident.KindCheckinAnswered || ev.Kind == incident.KindCheckinEscalated:
 			tks.add(xx, laneChkY, laneChkH, checkinTickClass(ev), func() string {
-				title := shortAt(ev.At) + " " + kindLabel(ev.Kind)
+				title := shortAt(ev.At) + " " + timeline.KindLabel(ev.Kind)
 				if ev.Kind == incident.KindCheckinAnswered {
 					title += ": " + ev.Text
 				}
@@ -294,11 +295,11 @@ func IncidentChart(x Export) template.HTML {
 	var ms []marker
 	ms = append(ms, marker{x: ax.x(x.DeclaredAt), class: "marker-declared", label: "Declared", title: "Declared " + shortAt(x.DeclaredAt)})
 	if x.MitigatedAt != nil {
-		ms = append(ms, marker{x: ax.x(*x.MitigatedAt), class: "marker-mitigated", label: "Mitigated " + formatClock(x.Metrics.TimeToMitigate),
+		ms = append(ms, marker{x: ax.x(*x.MitigatedAt), class: "marker-mitigated", label: "Mitigated " + timeline.FormatClock(x.Metrics.TimeToMitigate),
 			title: "First mitigated " + shortAt(*x.MitigatedAt)})
 	}
 	if x.DiagnosedAt != nil {
-		ms = append(ms, marker{x: ax.x(*x.DiagnosedAt), class: "marker-diagnosis", label: "Diagnosed " + formatClock(x.Metrics.TimeToDiagnose),
+		ms = append(ms, marker{x: ax.x(*x.DiagnosedAt), class: "marker-diagnosis", label: "Diagnosed " + timeline.FormatClock(x.Metrics.TimeToDiagnose),
 			title: "Cause identified " + shortAt(*x.DiagnosedAt)})
 	}
 	if x.ResolvedAt != nil {

@@ -1,4 +1,4 @@
-package timeline
+package web
 
 import (
 	"context"
@@ -17,6 +17,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/tourniquet/tourniquet/storage/storagetest"
+	"github.com/tourniquet/tourniquet/timeline"
 )
 
 // chromiumPath finds Debian's chromium. Without one the browser tests are
@@ -126,10 +127,10 @@ func TestPagesInChromium(t *testing.T) {
 			if red != len(x.ImpactWindows) {
 				t.Errorf("%s: %d visible red intervals, want %d", name, red, len(x.ImpactWindows))
 			}
-			if got, want := text(t, ctx, "#clock-mitigate .value"), formatClock(x.Metrics.TimeToMitigate); x.MitigatedAt != nil && got != want {
+			if got, want := text(t, ctx, "#clock-mitigate .value"), timeline.FormatClock(x.Metrics.TimeToMitigate); x.MitigatedAt != nil && got != want {
 				t.Errorf("%s: time to mitigate shows %q, want %q", name, got, want)
 			}
-			if got, want := text(t, ctx, "#clock-impact .value"), FormatSeconds(x.Metrics.CustomerImpact); got != want {
+			if got, want := text(t, ctx, "#clock-impact .value"), timeline.FormatSeconds(x.Metrics.CustomerImpact); got != want {
 				t.Errorf("%s: customer impact shows %q, want %q", name, got, want)
 			}
 			if x.DiagnosedAt != nil && evalInt(t, ctx, `document.querySelectorAll("svg.timeline-chart .marker-diagnosis").length`) != 1 {

@@ -1,4 +1,4 @@
-package timeline
+package postmortem
 
 import (
 	"context"
@@ -11,13 +11,24 @@ import (
 
 	"github.com/tourniquet/tourniquet/bot"
 	"github.com/tourniquet/tourniquet/bot/bottest"
+	"github.com/tourniquet/tourniquet/config"
 	"github.com/tourniquet/tourniquet/incident"
 	"github.com/tourniquet/tourniquet/internal/clock"
 	"github.com/tourniquet/tourniquet/storage"
 	"github.com/tourniquet/tourniquet/storage/storagetest"
+	"github.com/tourniquet/tourniquet/timeline"
+	"github.com/tourniquet/tourniquet/timeline/web"
 )
 
-var lobby = incident.ChannelRef{Platform: "slack", ChannelID: "CLOBBY"}
+var (
+	lobby = incident.ChannelRef{Platform: "slack", ChannelID: "CLOBBY"}
+	alice = incident.Actor{Platform: "slack", ID: "U1", Name: "alice"}
+	t0    = time.Date(2026, 3, 2, 14, 0, 0, 0, time.UTC)
+)
+
+// testToken stands for a configured secret: it signs the report links and
+// must never reach the model.
+const testToken = "api-token-for-tests-0123456789"
 
 // botHarness is an engine with the draft hook and timeline command, a
 // sender delivering to a recorder, on a real store.
@@ -34,10 +45,10 @@ type botHarness struct {
 
 func newBotHarness(t *testing.T, s storage.Store) *botHarness {
 	t.Helper()
-	clk := clock.NewFake(hm(14, 0))
-	links := Links{Base: "https://tourniquet.example.com", Signer: NewSigner(secured().Token)}
+	clk := clock.NewFake(t0)
+	links := web.Links{Base: "https://tourniquet.example.com", Signer: web.NewSigner(config.NewSecret(testToken))}
 	e := bot.NewEngine(bot.Options{Store: s, Clock: clk, Links: links})
-	e.AddHook(DraftHook{})
+	e.AddHook(Hook{})
 	e.Register(bot.CmdTimeline, true, true, TimelineCommand(e))
 	rec := bottest.NewRecorder("slack")
 	h := &botHarness{t: t, store: s, clock: clk, engine: e, rec: rec,
@@ -80,8 +91,8 @@ func (h *botHarness) drafts() []bot.Message {
 	return out
 }
 
-func (h *botHarness) worker(s Summarizer, timeout time.Duration) *DraftWorker {
-	return NewDraftWorker(DraftOptions{Store: h.store, Engine: h.engine, Summarizer: s, Model: "fake-model",
+func (h *botHarness) worker(s Summarizer, timeout time.Duration) *Worker {
+	return NewWorker(Options{Store: h.store, Engine: h.engine, Summarizer: s, Model: "fake-model",
 		Timeout: timeout, Clock: h.clock, Redact: NewRedactor([]string{testToken})})
 }
 
@@ -96,9 +107,11 @@ func blockText(m bot.Message, kind bot.BlockKind) string {
 }
 
 // summarizerFunc adapts a func.
-type summarizerFunc func(ctx context.Context, f Facts) (string, error)
+type summarizerFunc func(ctx context.Context, f timeline.Facts) (string, error)
 
-func (fn summarizerFunc) Summarize(ctx context.Context, f Facts) (string, error) { return fn(ctx, f) }
+func (fn summarizerFunc) Summarize(ctx context.Context, f timeline.Facts) (string, error) {
+	return fn(ctx, f)
+}
 
 func TestResolveRequestsADraftPostedOnce(t *testing.T) {
 	storagetest.ForEach(t, func(t *testing.T, s storage.Store) {
@@ -121,7 +134,7 @@ func TestResolveRequestsADraftPostedOnce(t *testing.T) {
 
 		// Two workers (two replicas) race; the draft is posted once.
 		var calls atomic.Int32
-		sum := summarizerFunc(func(ctx context.Context, f Facts) (string, error) {
+		sum := summarizerFunc(func(ctx context.Context, f timeline.Facts) (string, error) {
 			calls.Add(1)
 			return "The narrative.", nil
 		})
@@ -207,7 +220,7 @@ func TestModelFailureFallsBackToTheTemplate(t *testing.T) {
 	h := newBotHarness(t, storagetest.NewSQLite(t))
 	h.clock.Advance(10 * time.Minute)
 	h.do(h.ch, "/incident resolve --ongoing")
-	hang := summarizerFunc(func(ctx context.Context, f Facts) (string, error) {
+	hang := summarizerFunc(func(ctx context.Context, f timeline.Facts) (string, error) {
 		<-ctx.Done()
 		return "", ctx.Err()
 	})
@@ -244,7 +257,7 @@ func TestModelFailureFallsBackToTheTemplate(t *testing.T) {
 	}
 	ch2, _ := inc2.ChannelOn("slack")
 	h.do(ch2, "/incident timeline")
-	failing := summarizerFunc(func(ctx context.Context, f Facts) (string, error) {
+	failing := summarizerFunc(func(ctx context.Context, f timeline.Facts) (string, error) {
 		return "", errors.New("the model server answered 500 for key " + testToken)
 	})
 	if _, err := h.worker(failing, time.Second).RunOnce(context.Background()); err != nil {

@@ -1,4 +1,4 @@
-package timeline
+package web
 
 import (
 	"html/template"
@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/tourniquet/tourniquet/incident"
+	"github.com/tourniquet/tourniquet/timeline"
 )
 
 // htmlWriter builds markup with text escaped as html/template escapes a
@@ -63,7 +64,7 @@ func attrSafe(s string) string {
 
 // eventsHTML renders the first max events as tables, one per run of
 // events in the same impact phase, and says how many it rendered.
-func eventsHTML(x Export, max int) (template.HTML, int) {
+func eventsHTML(x timeline.Export, max int) (template.HTML, int) {
 	evs := x.Events
 	if len(evs) > max {
 		evs = evs[:max]
@@ -97,18 +98,18 @@ func eventsHTML(x Export, max int) (template.HTML, int) {
 		w.time(first, "15:04")
 		w.raw(" – ")
 		w.time(last, "15:04 UTC")
-		w.raw(" · " + FormatSeconds(secs(first, last)) + " · " + plural(len(group), "1 event", strconv.Itoa(len(group))+" events"))
+		w.raw(" · " + timeline.FormatSeconds(secs(first, last)) + " · " + plural(len(group), "1 event", strconv.Itoa(len(group))+" events"))
 		w.raw(`</span></div>` + "\n" + `<table class="events"><colgroup><col class="c-time"><col class="c-off"><col class="c-kind"><col><col class="c-who"><col class="c-src"></colgroup><tbody>` + "\n")
 		for _, ev := range group {
 			kl, ok := labels[ev.Kind]
 			if !ok {
-				kl = [2]string{attrSafe(string(ev.Kind)), kindLabel(ev.Kind)}
+				kl = [2]string{attrSafe(string(ev.Kind)), timeline.KindLabel(ev.Kind)}
 				labels[ev.Kind] = kl
 			}
 			w.raw(`<tr><td class="t">`)
 			w.time(ev.At, "15:04:05")
 			w.raw(`</td><td class="t">`)
-			w.buf = appendOffset(w.buf[:0], x.ImpactStartedAt, ev.At)
+			w.buf = timeline.AppendOffset(w.buf[:0], x.ImpactStartedAt, ev.At)
 			w.b.Write(w.buf)
 			w.raw(`</td><td class="kind"><span class="k k-`)
 			w.raw(kl[0])
@@ -116,7 +117,7 @@ func eventsHTML(x Export, max int) (template.HTML, int) {
 			w.text(kl[1])
 			w.raw(`</span></td><td>`)
 			w.text(ev.Text)
-			if instr[ev.At] && (isAction(ev.Kind) || ev.Data["instrumentation_during_impact"] == true) {
+			if instr[ev.At] && (ev.IsAction() || ev.Data["instrumentation_during_impact"] == true) {
 				w.raw(`<span class="tag tag-instr">microscope during impact</span>`)
 			}
 			if ev.Kind == incident.KindFailForward {
@@ -135,7 +136,7 @@ func eventsHTML(x Export, max int) (template.HTML, int) {
 }
 
 // actionsHTML renders the rows of the actions table.
-func actionsHTML(x Export) template.HTML {
+func actionsHTML(x timeline.Export) template.HTML {
 	var w htmlWriter
 	for _, a := range x.Analysis.Actions {
 		kind := a.Kind
@@ -146,7 +147,7 @@ func actionsHTML(x Export) template.HTML {
 		w.time(a.FirstAt, "15:04:05")
 		w.raw(`</td><td>`)
 		w.text(a.Action)
-		if a.Kind == InstrumentationKind && a.Phase == PhaseDuringImpact {
+		if a.Kind == timeline.InstrumentationKind && a.Phase == timeline.PhaseDuringImpact {
 			w.raw(`<span class="tag tag-instr">instrumentation</span>`)
 		}
 		w.raw(`</td><td>`)

@@ -1,4 +1,4 @@
-package timeline
+package web
 
 import (
 	"crypto/hmac"

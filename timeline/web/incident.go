@@ -1,4 +1,4 @@
-package timeline
+package web
 
 import (
 	"fmt"
@@ -8,11 +8,12 @@ import (
 	"time"
 
 	"github.com/tourniquet/tourniquet/incident"
+	"github.com/tourniquet/tourniquet/timeline"
 )
 
 type incidentView struct {
 	page
-	X             Export
+	X             timeline.Export
 	SeverityLabel string
 	StateClass    string
 	StateLabel    string
@@ -28,7 +29,7 @@ type incidentView struct {
 
 	Chart    template.HTML
 	Summary  []string
-	Findings []Finding
+	Findings []timeline.Finding
 	Actions  template.HTML
 	Events   template.HTML
 
@@ -49,9 +50,9 @@ func stateOf(impact incident.Impact, state incident.State) (class, label string)
 	}
 }
 
-func phaseClass(p Phase) string { return strings.ReplaceAll(string(p), " ", "-") }
+func phaseClass(p timeline.Phase) string { return strings.ReplaceAll(string(p), " ", "-") }
 
-func (w *Web) incidentView(g grant, x Export, now time.Time) incidentView {
+func (w *Site) incidentView(g grant, x timeline.Export, now time.Time) incidentView {
 	inc := x.Incident
 	m := x.Metrics
 	v := incidentView{
@@ -66,20 +67,20 @@ func (w *Web) incidentView(g grant, x Export, now time.Time) incidentView {
 	}
 	v.StateClass, v.StateLabel = stateOf(inc.Impact, inc.State)
 
-	v.Impact = FormatSeconds(m.CustomerImpact)
+	v.Impact = timeline.FormatSeconds(m.CustomerImpact)
 	v.ImpactSub = fmt.Sprintf("%s · %s", plural(len(x.ImpactWindows), "1 impact window", fmt.Sprintf("%d impact windows", len(x.ImpactWindows))),
 		plural(m.Regressions, "1 regression", fmt.Sprintf("%d regressions", m.Regressions)))
 	if v.Live {
 		v.ImpactSub = "and counting · " + v.ImpactSub
 	}
-	v.TTM, v.TTMSub = formatClock(m.TimeToMitigate), "impact "+shortAt(x.ImpactStartedAt)+" → mitigated "+timeOr(x.MitigatedAt, "")
+	v.TTM, v.TTMSub = timeline.FormatClock(m.TimeToMitigate), "impact "+shortAt(x.ImpactStartedAt)+" → mitigated "+timeOr(x.MitigatedAt, "")
 	if x.MitigatedAt == nil {
 		v.TTM, v.TTMSub = "not yet", "impact ongoing since "+shortAt(x.ImpactStartedAt)
 		if inc.State == incident.StateResolved {
 			v.TTM, v.TTMSub = "never", "resolved without a mitigation"
 		}
 	}
-	v.TTD, v.TTDSub = formatClock(m.TimeToDiagnose), "cause identified "+timeOr(x.DiagnosedAt, "")
+	v.TTD, v.TTDSub = timeline.FormatClock(m.TimeToDiagnose), "cause identified "+timeOr(x.DiagnosedAt, "")
 	if x.DiagnosedAt == nil {
 		v.TTD, v.TTDSub = "not yet", "cause unknown"
 		if inc.State == incident.StateResolved {
@@ -90,11 +91,11 @@ func (w *Web) incidentView(g grant, x Export, now time.Time) incidentView {
 	case x.MitigatedAt != nil && x.DiagnosedAt != nil && !x.Analysis.DiagnosedBeforeMitigated:
 		v.VerdictClass = "good"
 		v.Verdict = fmt.Sprintf("Mitigation came first: the bleeding stopped %s before the cause was identified.",
-			FormatSeconds(secs(*x.MitigatedAt, *x.DiagnosedAt)))
+			timeline.FormatSeconds(secs(*x.MitigatedAt, *x.DiagnosedAt)))
 	case x.Analysis.DiagnosedBeforeMitigated && x.MitigatedAt != nil:
 		v.VerdictClass = "warn"
 		v.Verdict = fmt.Sprintf("Diagnosis came first: customers stayed impacted %s after the cause was known.",
-			FormatSeconds(secs(*x.DiagnosedAt, *x.MitigatedAt)))
+			timeline.FormatSeconds(secs(*x.DiagnosedAt, *x.MitigatedAt)))
 	case x.Analysis.DiagnosedBeforeMitigated:
 		v.VerdictClass = "warn"
 		v.Verdict = "The cause was identified, but impact was never marked mitigated."
@@ -110,7 +111,7 @@ func (w *Web) incidentView(g grant, x Export, now time.Time) incidentView {
 		v.VerdictClass, v.Verdict = "warn", "Customers are still impacted. Is customer impact mitigated? Stop the bleeding first; diagnose after."
 	}
 
-	v.Summary = append(v.Summary, strings.Split(TemplateSummary(FactsOf(x, nil)), "\n\n")...)
+	v.Summary = append(v.Summary, strings.Split(timeline.TemplateSummary(timeline.FactsOf(x, nil)), "\n\n")...)
 	v.Actions = actionsHTML(x)
 	v.Events, v.Shown = eventsHTML(x, w.o.MaxEvents)
 	v.TotalEvents = len(x.Events)

@@ -1,4 +1,4 @@
-package timeline
+package web
 
 import (
 	"context"
@@ -106,4 +106,23 @@ func (c *EventCache) put(id int64, evs []incident.Event) {
 		c.total -= len(c.entries[victim].evs)
 		delete(c.entries, victim)
 	}
+}
+
+// Lister is q read through the cache: a whole timeline (from the start,
+// no limit) comes from Events, any other read straight from q. It is what
+// the postmortem worker reads with, so that the pages find warm what a
+// draft links to.
+func (c *EventCache) Lister(q EventLister) EventLister { return cachedLister{c: c, q: q} }
+
+type cachedLister struct {
+	c *EventCache
+	q EventLister
+}
+
+// ListEvents implements EventLister.
+func (l cachedLister) ListEvents(ctx context.Context, incidentID int64, afterSeq int64, limit int) ([]incident.Event, error) {
+	if afterSeq == 0 && limit == 0 {
+		return l.c.Events(ctx, l.q, incidentID)
+	}
+	return l.q.ListEvents(ctx, incidentID, afterSeq, limit)
 }

@@ -1,9 +1,11 @@
-package timeline
+package web
 
 import (
 	"fmt"
 	"html/template"
 	"time"
+
+	"github.com/tourniquet/tourniquet/timeline"
 )
 
 // bar is one bar of a grouped bar chart: a median drawn solid over its
@@ -70,7 +72,7 @@ func barChart(id, title string, width float64, groups []barGroup) template.HTML 
 	w.f(`<title>%s</title>`, esc(title))
 	for v := int64(0); v <= top; v += step {
 		w.f(`<line class="grid" x1="%.1f" y1="%.2f" x2="%.1f" y2="%.2f"/>`, bcX0, y(v), bcX1, y(v))
-		w.f(`<text class="axis-label y" x="%.1f" y="%.2f">%s</text>`, bcX0-8, y(v)+4, FormatSeconds(v))
+		w.f(`<text class="axis-label y" x="%.1f" y="%.2f">%s</text>`, bcX0-8, y(v)+4, timeline.FormatSeconds(v))
 	}
 	w.f(`<line class="axis" x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f"/>`, bcX0, bcBottom, bcX1, bcBottom)
 	if len(groups) == 0 {
@@ -87,7 +89,7 @@ func barChart(id, title string, width float64, groups []barGroup) template.HTML 
 			bx := x0 + float64(bi)*bw
 			if b.p90 != nil {
 				w.f(`<rect class="bar %s p90" x="%.2f" y="%.2f" width="%.2f" height="%.2f"><title>%s p90 %s</title></rect>`,
-					b.class, bx+1, y(*b.p90), bw-2, bcBottom-y(*b.p90), esc(b.title), FormatSeconds(*b.p90))
+					b.class, bx+1, y(*b.p90), bw-2, bcBottom-y(*b.p90), esc(b.title), timeline.FormatSeconds(*b.p90))
 			}
 			if b.value == nil {
 				w.f(`<text class="bar-none" x="%.2f" y="%.2f">–</text>`, bx+bw/2, bcBottom-4)
@@ -98,9 +100,9 @@ func barChart(id, title string, width float64, groups []barGroup) template.HTML 
 				inset = bw * 0.2
 			}
 			w.f(`<rect class="bar %s" x="%.2f" y="%.2f" width="%.2f" height="%.2f"><title>%s %s</title></rect>`,
-				b.class, bx+inset, y(*b.value), bw-2*inset, max(bcBottom-y(*b.value), 0.5), esc(b.title), FormatSeconds(*b.value))
+				b.class, bx+inset, y(*b.value), bw-2*inset, max(bcBottom-y(*b.value), 0.5), esc(b.title), timeline.FormatSeconds(*b.value))
 			if b.p90 == nil && len(groups) <= 24 {
-				w.f(`<text class="bar-value" x="%.2f" y="%.2f">%s</text>`, bx+bw/2, y(*b.value)-4, FormatSeconds(*b.value))
+				w.f(`<text class="bar-value" x="%.2f" y="%.2f">%s</text>`, bx+bw/2, y(*b.value)-4, timeline.FormatSeconds(*b.value))
 			}
 		}
 		w.f(`<text class="group-label" x="%.2f" y="%.1f">%s</text>`, gx+gw/2, bcBottom+17, esc(g.label))
@@ -121,7 +123,7 @@ func monthLabel(label string) string {
 }
 
 // shareText is the share of incidents mitigated first, for under a bar.
-func shareText(s Stats) string {
+func shareText(s timeline.Stats) string {
 	if p := s.MitigatedFirstShare(); p != nil {
 		return fmt.Sprintf("%.0f%% first", *p*100)
 	}
@@ -130,7 +132,7 @@ func shareText(s Stats) string {
 
 // clocksChart compares median and p90 time to mitigate with time to
 // diagnose for each group.
-func clocksChart(id, title string, width float64, stats []Stats, label func(string) string) template.HTML {
+func clocksChart(id, title string, width float64, stats []timeline.Stats, label func(string) string) template.HTML {
 	var gs []barGroup
 	for _, s := range stats {
 		gs = append(gs, barGroup{label: label(s.Label), sub: fmt.Sprintf("n=%d", s.Incidents), bars: []bar{
@@ -143,7 +145,7 @@ func clocksChart(id, title string, width float64, stats []Stats, label func(stri
 
 // impactChart shows total customer impact per group, with the share of
 // incidents mitigated before they were diagnosed.
-func impactChart(id, title string, width float64, stats []Stats, label func(string) string) template.HTML {
+func impactChart(id, title string, width float64, stats []timeline.Stats, label func(string) string) template.HTML {
 	var gs []barGroup
 	for _, s := range stats {
 		v := s.CustomerImpact

@@ -1,4 +1,4 @@
-package timeline
+package web
 
 import (
 	"context"
@@ -20,20 +20,21 @@ import (
 	"github.com/tourniquet/tourniquet/internal/clock"
 	"github.com/tourniquet/tourniquet/storage"
 	"github.com/tourniquet/tourniquet/storage/storagetest"
+	"github.com/tourniquet/tourniquet/timeline/timelinetest"
 )
 
 const testToken = "api-token-for-tests-0123456789"
 
 // put stores a scenario's incident and timeline and returns its key.
-func put(t testing.TB, s storage.Store, sc *scenario) string {
+func put(t testing.TB, s storage.Store, sc *timelinetest.Scenario) string {
 	t.Helper()
 	ctx := context.Background()
-	inc := sc.inc.Clone()
+	inc := sc.Incident.Clone()
 	inc.ID, inc.Key = 0, ""
 	if err := s.CreateIncident(ctx, inc); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.AppendEvents(ctx, inc.ID, sc.evs...); err != nil {
+	if _, err := s.AppendEvents(ctx, inc.ID, sc.Events...); err != nil {
 		t.Fatal(err)
 	}
 	return inc.Key
@@ -45,23 +46,23 @@ func history(t testing.TB, s storage.Store, n int) {
 	t.Helper()
 	sevs := incident.Severities
 	for i := range n {
-		at := day.AddDate(0, 0, -3-i*11).Add(time.Duration(i%24) * time.Hour)
-		inc, _, err := incident.Declare(at, alice, sevs[i%4], fmt.Sprintf("Historic incident %d", i+1))
+		at := timelinetest.Day.AddDate(0, 0, -3-i*11).Add(time.Duration(i%24) * time.Hour)
+		inc, _, err := incident.Declare(at, timelinetest.Alice, sevs[i%4], fmt.Sprintf("Historic incident %d", i+1))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := inc.SetServices(at, alice, []string{[]string{"checkout", "search", "api"}[i%3]}); err != nil {
+		if _, err := inc.SetServices(at, timelinetest.Alice, []string{[]string{"checkout", "search", "api"}[i%3]}); err != nil {
 			t.Fatal(err)
 		}
 		ttm := time.Duration(5+(i*7)%50) * time.Minute
 		ttd := time.Duration(10+(i*13)%90) * time.Minute
 		if i%5 != 4 {
-			inc.Mitigate(at.Add(ttm), bob, "")
+			inc.Mitigate(at.Add(ttm), timelinetest.Bob, "")
 		}
 		if i%6 != 5 {
-			inc.Diagnose(at.Add(ttd), bob, "a cause")
+			inc.Diagnose(at.Add(ttd), timelinetest.Bob, "a cause")
 		}
-		inc.Resolve(at.Add(3*time.Hour), alice, "fixed")
+		inc.Resolve(at.Add(3*time.Hour), timelinetest.Alice, "fixed")
 		if err := s.CreateIncident(context.Background(), inc); err != nil {
 			t.Fatal(err)
 		}
@@ -80,13 +81,13 @@ type webFixture struct {
 
 func newWebFixture(t *testing.T, s storage.Store, access Access) *webFixture {
 	t.Helper()
-	f := &webFixture{t: t, store: s, clock: clock.NewFake(hm(18, 0)), keys: map[string]string{}}
-	f.keys["textbook"] = put(t, s, textbook(t))
-	f.keys["microscope"] = put(t, s, microscope(t))
-	f.keys["unmitigated"] = put(t, s, unmitigated(t))
+	f := &webFixture{t: t, store: s, clock: clock.NewFake(timelinetest.HM(18, 0)), keys: map[string]string{}}
+	f.keys["textbook"] = put(t, s, timelinetest.Textbook(t))
+	f.keys["microscope"] = put(t, s, timelinetest.Microscope(t))
+	f.keys["unmitigated"] = put(t, s, timelinetest.Unmitigated(t))
 	history(t, s, 30)
-	f.keys["ongoing"] = put(t, s, ongoing(t))
-	web, err := NewWeb(WebOptions{Store: s, Clock: f.clock, Access: access, Listen: "127.0.0.1:8080"})
+	f.keys["ongoing"] = put(t, s, timelinetest.Ongoing(t))
+	web, err := New(Options{Store: s, Clock: f.clock, Access: access, Listen: "127.0.0.1:8080"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -310,7 +311,7 @@ func TestListPage(t *testing.T) {
 func TestListPaging(t *testing.T) {
 	s := storagetest.NewSQLite(t)
 	history(t, s, 120)
-	web, err := NewWeb(WebOptions{Store: s, Clock: clock.NewFake(hm(18, 0)), Access: Access{Open: true}, PageSize: 50})
+	web, err := New(Options{Store: s, Clock: clock.NewFake(timelinetest.HM(18, 0)), Access: Access{Open: true}, PageSize: 50})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -360,7 +361,7 @@ func TestIncidentPage(t *testing.T) {
 	}
 	// Event text is escaped, never markup.
 	inc, _ := f.store.GetIncidentByKey(context.Background(), f.keys["ongoing"])
-	f.store.AppendEvents(context.Background(), inc.ID, incident.NewEvent(hm(16, 20), incident.KindNote, bob, `<script>alert(1)</script>`, nil))
+	f.store.AppendEvents(context.Background(), inc.ID, incident.NewEvent(timelinetest.HM(16, 20), incident.KindNote, timelinetest.Bob, `<script>alert(1)</script>`, nil))
 	if r := f.get("/incidents/"+inc.Key, auth...); strings.Contains(r.body, "<script>alert") || !strings.Contains(r.body, "&lt;script&gt;") {
 		t.Error("event text is not escaped")
 	}
@@ -382,49 +383,6 @@ func TestReportsPage(t *testing.T) {
 	}
 }
 
-func TestBuildReportStats(t *testing.T) {
-	mk := func(declared time.Time, sev incident.Severity, ttm, ttd time.Duration) *incident.Incident {
-		inc, _, _ := incident.Declare(declared, alice, sev, "x")
-		if ttm > 0 {
-			inc.Mitigate(declared.Add(ttm), alice, "")
-		}
-		if ttd > 0 {
-			inc.Diagnose(declared.Add(ttd), alice, "c")
-		}
-		inc.Resolve(declared.Add(5*time.Hour), alice, "")
-		return inc
-	}
-	jan := time.Date(2026, 1, 10, 0, 0, 0, 0, time.UTC)
-	feb := time.Date(2026, 2, 10, 0, 0, 0, 0, time.UTC)
-	incs := []*incident.Incident{
-		mk(jan, incident.Sev1, 10*time.Minute, 60*time.Minute),
-		mk(jan, incident.Sev1, 20*time.Minute, 30*time.Minute),
-		mk(jan, incident.Sev2, 30*time.Minute, 10*time.Minute),
-		mk(jan, incident.Sev2, 40*time.Minute, 0),
-		mk(feb, incident.Sev1, 0, 20*time.Minute),
-	}
-	r := BuildReport(incs, monthStart(jan).AddDate(0, -1, 0), monthStart(feb).AddDate(0, 1, 0), feb)
-	if len(r.ByMonth) != 3 || r.ByMonth[0].Incidents != 0 || r.ByMonth[1].Incidents != 4 || r.ByMonth[2].Incidents != 1 {
-		t.Fatalf("months %+v", r.ByMonth)
-	}
-	j := r.ByMonth[1]
-	if *j.MedianTTM != 25*60 || *j.P90TTM != 40*60 || *j.MedianTTD != 30*60 || *j.P90TTD != 60*60 {
-		t.Errorf("jan: median ttm %d p90 %d median ttd %d p90 %d", *j.MedianTTM, *j.P90TTM, *j.MedianTTD, *j.P90TTD)
-	}
-	if j.Both != 3 || j.MitigatedFirst != 2 {
-		t.Errorf("jan: %d of %d mitigated first, want 2 of 3", j.MitigatedFirst, j.Both)
-	}
-	if j.CustomerImpact != (10+20+30+40)*60 {
-		t.Errorf("jan impact %d", j.CustomerImpact)
-	}
-	if f := r.ByMonth[2]; f.MedianTTM != nil || f.CustomerImpact != 5*3600 || f.MitigatedFirstShare() != nil {
-		t.Errorf("feb: never mitigated, impact to resolution: %+v", f)
-	}
-	if s1 := r.BySeverity[0]; s1.Incidents != 3 || *s1.MedianTTM != 15*60 {
-		t.Errorf("sev1 %+v", s1)
-	}
-}
-
 // The event cache serves what was appended after it kept a timeline.
 func TestEventCacheSeesNewEvents(t *testing.T) {
 	storagetest.ForEach(t, func(t *testing.T, s storage.Store) {
@@ -436,7 +394,7 @@ func TestEventCacheSeesNewEvents(t *testing.T) {
 		if err != nil || len(first) != 1200 {
 			t.Fatalf("first read: %d, %v", len(first), err)
 		}
-		if _, err := s.AppendEvents(ctx, inc.ID, incident.NewEvent(hm(20, 0), incident.KindNote, bob, "late note", nil)); err != nil {
+		if _, err := s.AppendEvents(ctx, inc.ID, incident.NewEvent(timelinetest.HM(20, 0), incident.KindNote, timelinetest.Bob, "late note", nil)); err != nil {
 			t.Fatal(err)
 		}
 		second, err := c.Events(ctx, s, inc.ID)

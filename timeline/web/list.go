@@ -1,4 +1,4 @@
-package timeline
+package web
 
 import (
 	"fmt"
@@ -11,6 +11,7 @@ import (
 
 	"github.com/tourniquet/tourniquet/incident"
 	"github.com/tourniquet/tourniquet/storage"
+	"github.com/tourniquet/tourniquet/timeline"
 )
 
 // listForm is the list page's filter form as typed.
@@ -108,7 +109,7 @@ type listView struct {
 	NextURL    string
 }
 
-func (w *Web) listPage(rw http.ResponseWriter, r *http.Request) {
+func (w *Site) listPage(rw http.ResponseWriter, r *http.Request) {
 	now := w.o.Clock.Now()
 	g, status := w.o.Access.page(r, "incidents", now)
 	if status != 0 {
@@ -167,7 +168,7 @@ func newListRow(inc *incident.Incident, now time.Time, link func(string) string)
 	row := listRow{
 		URL: link(inc.Key), Key: inc.Key, Title: inc.Title, Services: strings.Join(inc.Services, ", "),
 		Severity: string(inc.Severity), SeverityLabel: strings.ToUpper(string(inc.Severity)),
-		TTM: formatClock(m.TimeToMitigate), TTD: formatClock(m.TimeToDiagnose), Impact: FormatSeconds(m.CustomerImpact),
+		TTM: timeline.FormatClock(m.TimeToMitigate), TTD: timeline.FormatClock(m.TimeToDiagnose), Impact: timeline.FormatSeconds(m.CustomerImpact),
 		Declared: inc.DeclaredAt.UTC().Format("2006-01-02 15:04"), Private: inc.Private,
 	}
 	row.StateClass, row.StateLabel = stateOf(inc.Impact, inc.State)

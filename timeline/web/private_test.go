@@ -1,4 +1,4 @@
-package timeline
+package web
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 
 	"github.com/tourniquet/tourniquet/storage"
 	"github.com/tourniquet/tourniquet/storage/storagetest"
+	"github.com/tourniquet/tourniquet/timeline/timelinetest"
 )
 
 const privateTitle = "Payroll export leaks salaries"
@@ -16,9 +17,9 @@ const privateTitle = "Payroll export leaks salaries"
 // its key.
 func (f *webFixture) putPrivate() string {
 	f.t.Helper()
-	sc := textbook(f.t)
-	sc.inc.Private = true
-	sc.inc.Title = privateTitle
+	sc := timelinetest.Textbook(f.t)
+	sc.Incident.Private = true
+	sc.Incident.Title = privateTitle
 	return put(f.t, f.store, sc)
 }
 

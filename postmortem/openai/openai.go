@@ -7,6 +7,10 @@
 // caller) and is told to keep mitigation and diagnosis apart and to invent
 // nothing. The API key goes only into the Authorization (or Azure api-key)
 // header, never into a message, a log or an error.
+//
+// It is the postmortem worker's postmortem.Summarizer, beside the worker
+// rather than among the action integrations: it imports only timeline (for
+// the facts) and config, not the worker, the engine or storage.
 package openai
 
 import (
@@ -175,5 +179,3 @@ func oneLine(s string, n int) string {
 	}
 	return s
 }
-
-var _ timeline.Summarizer = (*Summarizer)(nil)

@@ -1,4 +1,4 @@
-package timeline
+package web
 
 import (
 	"bytes"
@@ -19,9 +19,12 @@ import (
 	"github.com/tourniquet/tourniquet/incident"
 	"github.com/tourniquet/tourniquet/internal/clock"
 	"github.com/tourniquet/tourniquet/storage"
+	"github.com/tourniquet/tourniquet/timeline"
 )
 
-//go:embed web/*.html web/style.css
+// The page templates and the stylesheet, beside the code that fills them.
+//
+//go:embed *.html style.css
 var webFS embed.FS
 
 // Reader is what the pages and the API read from the store.
@@ -31,8 +34,8 @@ type Reader interface {
 	CountIncidents(ctx context.Context, f storage.IncidentFilter) (int, error)
 }
 
-// WebOptions configure the pages and the JSON API.
-type WebOptions struct {
+// Options configure the pages and the JSON API.
+type Options struct {
 	Store  Reader
 	Clock  clock.Clock
 	Access Access
@@ -47,16 +50,16 @@ type WebOptions struct {
 	// CacheEvents is how many events of large incidents (1,000 events or
 	// more) are kept between reads (default 50,000; negative: none).
 	CacheEvents int
-	// Cache, if set, is used instead (share it with the DraftWorker so the
-	// link it posts opens warm).
+	// Cache, if set, is used instead (share it with the postmortem worker,
+	// through its Lister, so that the link a draft posts opens warm).
 	Cache *EventCache
 }
 
-// Web serves the report pages (GET /incidents, /incidents/{key},
+// Site serves the report pages (GET /incidents, /incidents/{key},
 // /reports) and the JSON API (GET /api/v1/incidents,
 // /api/v1/incidents/{key}/timeline).
-type Web struct {
-	o     WebOptions
+type Site struct {
+	o     Options
 	cache *EventCache
 	pages map[string]*template.Template
 	css   template.CSS
@@ -64,8 +67,8 @@ type Web struct {
 	bufs  sync.Pool
 }
 
-// NewWeb parses the page templates.
-func NewWeb(o WebOptions) (*Web, error) {
+// New parses the page templates.
+func New(o Options) (*Site, error) {
 	if o.Clock == nil {
 		o.Clock = clock.Real{}
 	}
@@ -81,12 +84,12 @@ func NewWeb(o WebOptions) (*Web, error) {
 	if o.CacheEvents == 0 {
 		o.CacheEvents = 50000
 	}
-	css, err := webFS.ReadFile("web/style.css")
+	css, err := webFS.ReadFile("style.css")
 	if err != nil {
 		return nil, fmt.Errorf("read stylesheet: %w", err)
 	}
 	sum := sha256.Sum256(css)
-	w := &Web{
+	w := &Site{
 		o:     o,
 		pages: map[string]*template.Template{},
 		css:   template.CSS(css),
@@ -101,7 +104,7 @@ func NewWeb(o WebOptions) (*Web, error) {
 		w.cache = NewEventCache(o.CacheEvents, DefaultCacheMinEvents)
 	}
 	for _, name := range []string{"list", "incident", "reports", "error"} {
-		t, err := template.New(name).ParseFS(webFS, "web/layout.html", "web/"+name+".html")
+		t, err := template.New(name).ParseFS(webFS, "layout.html", name+".html")
 		if err != nil {
 			return nil, fmt.Errorf("parse %s page: %w", name, err)
 		}
@@ -111,7 +114,7 @@ func NewWeb(o WebOptions) (*Web, error) {
 }
 
 // Register mounts the pages and the API on mux.
-func (w *Web) Register(mux *http.ServeMux) {
+func (w *Site) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /incidents", w.listPage)
 	mux.HandleFunc("GET /incidents/{key}", w.incidentPage)
 	mux.HandleFunc("GET /incidents/{key}/report.md", w.markdown)
@@ -131,12 +134,12 @@ type page struct {
 	Generated string
 }
 
-func (w *Web) newPage(g grant, title, active string, now time.Time) page {
+func (w *Site) newPage(g grant, title, active string, now time.Time) page {
 	return page{Title: title, CSS: w.css, Nav: g.all, Active: active, OpenMode: g.open, Listen: w.o.Listen,
-		Generated: now.UTC().Format(layoutFull)}
+		Generated: now.UTC().Format(timeline.LayoutFull)}
 }
 
-func (w *Web) headers(rw http.ResponseWriter, contentType string) {
+func (w *Site) headers(rw http.ResponseWriter, contentType string) {
 	h := rw.Header()
 	h.Set("Content-Type", contentType)
 	h.Set("Cache-Control", "no-store")
@@ -148,7 +151,7 @@ func (w *Web) headers(rw http.ResponseWriter, contentType string) {
 
 // render executes a page into a buffer first, so that a template error is
 // a clean 500 rather than half a page.
-func (w *Web) render(rw http.ResponseWriter, r *http.Request, status int, name string, data any) {
+func (w *Site) render(rw http.ResponseWriter, r *http.Request, status int, name string, data any) {
 	buf := w.bufs.Get().(*bytes.Buffer)
 	buf.Reset()
 	defer w.bufs.Put(buf)
@@ -168,14 +171,14 @@ type errorPage struct {
 	Message string
 }
 
-func (w *Web) errorPage(rw http.ResponseWriter, r *http.Request, g grant, status int, heading, msg string) {
+func (w *Site) errorPage(rw http.ResponseWriter, r *http.Request, g grant, status int, heading, msg string) {
 	p := errorPage{page: w.newPage(g, heading, "", w.o.Clock.Now()), Heading: heading, Message: msg}
 	w.render(rw, r, status, "error", p)
 }
 
 // deny answers a refused page request: a bare 401, or a 403 that says the
 // link is no good without saying anything about the incident.
-func (w *Web) deny(rw http.ResponseWriter, r *http.Request, status int) {
+func (w *Site) deny(rw http.ResponseWriter, r *http.Request, status int) {
 	if status == http.StatusUnauthorized {
 		unauthorized(rw)
 		return
@@ -185,7 +188,7 @@ func (w *Web) deny(rw http.ResponseWriter, r *http.Request, status int) {
 }
 
 // storeError reports a failed read: logged with detail, shown without.
-func (w *Web) storeError(rw http.ResponseWriter, r *http.Request, g grant, err error) {
+func (w *Site) storeError(rw http.ResponseWriter, r *http.Request, g grant, err error) {
 	w.o.Logger.ErrorContext(r.Context(), "web: store read failed", "path", r.URL.Path, "err", err)
 	w.errorPage(rw, r, g, http.StatusInternalServerError, "The database did not answer",
 		"Tourniquet could not read the incidents just now. Try again in a moment.")
@@ -210,7 +213,7 @@ func incidentKey(r *http.Request) (string, bool) {
 	return incident.KeyFor(id), true
 }
 
-func (w *Web) incidentPage(rw http.ResponseWriter, r *http.Request) {
+func (w *Site) incidentPage(rw http.ResponseWriter, r *http.Request) {
 	now := w.o.Clock.Now()
 	key, ok := incidentKey(r)
 	g, status := w.o.Access.page(r, key, now)
@@ -234,7 +237,7 @@ func (w *Web) incidentPage(rw http.ResponseWriter, r *http.Request) {
 	w.render(rw, r, http.StatusOK, "incident", w.incidentView(g, x, now))
 }
 
-func (w *Web) markdown(rw http.ResponseWriter, r *http.Request) {
+func (w *Site) markdown(rw http.ResponseWriter, r *http.Request) {
 	now := w.o.Clock.Now()
 	key, ok := incidentKey(r)
 	g, status := w.o.Access.page(r, key, now)
@@ -262,7 +265,7 @@ func (w *Web) markdown(rw http.ResponseWriter, r *http.Request) {
 
 // rowLink returns how to link to an incident from a page seen through a
 // signed link: each row signed with the same expiry.
-func (w *Web) rowLink(g grant, r *http.Request) func(key string) string {
+func (w *Site) rowLink(g grant, r *http.Request) func(key string) string {
 	if g.all || w.o.Access.Signer == nil {
 		return func(key string) string { return "/incidents/" + url.PathEscape(key) }
 	}

@@ -1,4 +1,4 @@
-package timeline
+package web
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 
 	"github.com/tourniquet/tourniquet/incident"
 	"github.com/tourniquet/tourniquet/storage"
+	"github.com/tourniquet/tourniquet/timeline"
 )
 
 type reportForm struct{ From, To, Service string }
@@ -22,7 +23,7 @@ const maxReportMonths = 60
 func parseReportForm(get func(string) string, now time.Time) (reportForm, time.Time, time.Time, error) {
 	f := reportForm{From: strings.TrimSpace(get("from")), To: strings.TrimSpace(get("to")),
 		Service: strings.ToLower(strings.TrimSpace(get("service")))}
-	cur := monthStart(now)
+	cur := timeline.MonthStart(now)
 	to := cur.AddDate(0, 1, 0)
 	if f.To != "" {
 		t, err := time.Parse("2006-01", f.To)
@@ -60,11 +61,11 @@ func (reportFmt) Median(v *int64) string {
 	if v == nil {
 		return "–"
 	}
-	return FormatSeconds(*v)
+	return timeline.FormatSeconds(*v)
 }
 
 // Share formats the share of incidents mitigated first.
-func (reportFmt) Share(s Stats) string {
+func (reportFmt) Share(s timeline.Stats) string {
 	if p := s.MitigatedFirstShare(); p != nil {
 		return fmt.Sprintf("%.0f%%", *p*100)
 	}
@@ -72,11 +73,11 @@ func (reportFmt) Share(s Stats) string {
 }
 
 // Impact formats the total customer impact.
-func (reportFmt) Impact(s Stats) string { return FormatSeconds(s.CustomerImpact) }
+func (reportFmt) Impact(s timeline.Stats) string { return timeline.FormatSeconds(s.CustomerImpact) }
 
 type reportRow struct {
 	Label string
-	S     Stats
+	S     timeline.Stats
 }
 
 type reportTable struct {
@@ -88,7 +89,7 @@ type reportsView struct {
 	page
 	F           reportForm
 	Err         string
-	R           Report
+	R           timeline.Report
 	RangeText   string
 	Fmt         reportFmt
 	MonthClocks template.HTML
@@ -101,7 +102,7 @@ type reportsView struct {
 	PrivateHidden bool
 }
 
-func (w *Web) reportsPage(rw http.ResponseWriter, r *http.Request) {
+func (w *Site) reportsPage(rw http.ResponseWriter, r *http.Request) {
 	now := w.o.Clock.Now()
 	g, status := w.o.Access.page(r, "reports", now)
 	if status != 0 {
@@ -122,7 +123,7 @@ func (w *Web) reportsPage(rw http.ResponseWriter, r *http.Request) {
 		w.storeError(rw, r, g, err)
 		return
 	}
-	v.R = BuildReport(incs, from, to, now)
+	v.R = timeline.BuildReport(incs, from, to, now)
 	v.RangeText = fmt.Sprintf("%s – %s", from.Format("Jan 2006"), to.AddDate(0, -1, 0).Format("Jan 2006"))
 	short := func(l string) string {
 		t, err := time.Parse("2006-01", l)
@@ -153,7 +154,7 @@ const reportPage = 2000
 
 // allIncidents reads every incident matching f, a page at a time (a
 // store's query stays bounded however many there are).
-func (w *Web) allIncidents(ctx context.Context, f storage.IncidentFilter) ([]*incident.Incident, error) {
+func (w *Site) allIncidents(ctx context.Context, f storage.IncidentFilter) ([]*incident.Incident, error) {
 	var out []*incident.Incident
 	f.Limit = reportPage
 	for f.Offset = 0; ; f.Offset += reportPage {

@@ -1,4 +1,4 @@
-package timeline
+package web
 
 import (
 	"bufio"
@@ -9,12 +9,13 @@ import (
 	"time"
 
 	"github.com/tourniquet/tourniquet/incident"
+	"github.com/tourniquet/tourniquet/timeline"
 )
 
 // ListItem is one incident of GET /api/v1/incidents: the export's
 // "incident" object, its timestamps and its metrics.
 type ListItem struct {
-	ExportIncident
+	timeline.ExportIncident
 	ImpactStartedAt time.Time        `json:"impact_started_at"`
 	DeclaredAt      time.Time        `json:"declared_at"`
 	MitigatedAt     *time.Time       `json:"mitigated_at"`
@@ -53,7 +54,7 @@ func apiError(rw http.ResponseWriter, status int, msg string) {
 	writeJSON(rw, status, map[string]string{"error": msg})
 }
 
-func (w *Web) apiList(rw http.ResponseWriter, r *http.Request) {
+func (w *Site) apiList(rw http.ResponseWriter, r *http.Request) {
 	if !w.o.Access.api(r) {
 		unauthorized(rw)
 		return
@@ -96,14 +97,14 @@ func (w *Web) apiList(rw http.ResponseWriter, r *http.Request) {
 	now := w.o.Clock.Now()
 	out := ListPage{Incidents: make([]ListItem, 0, len(incs)), Total: total, Limit: filter.Limit, Offset: filter.Offset}
 	for _, inc := range incs {
-		x := Build(inc, nil, now)
+		x := timeline.Build(inc, nil, now)
 		out.Incidents = append(out.Incidents, ListItem{ExportIncident: x.Incident, ImpactStartedAt: x.ImpactStartedAt,
 			DeclaredAt: x.DeclaredAt, MitigatedAt: x.MitigatedAt, DiagnosedAt: x.DiagnosedAt, ResolvedAt: x.ResolvedAt, Metrics: x.Metrics})
 	}
 	writeJSON(rw, http.StatusOK, out)
 }
 
-func (w *Web) apiTimeline(rw http.ResponseWriter, r *http.Request) {
+func (w *Site) apiTimeline(rw http.ResponseWriter, r *http.Request) {
 	if !w.o.Access.api(r) {
 		unauthorized(rw)
 		return

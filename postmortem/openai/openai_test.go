@@ -12,7 +12,8 @@ import (
 	"time"
 
 	"github.com/tourniquet/tourniquet/config"
-	"github.com/tourniquet/tourniquet/integrations/openai"
+	"github.com/tourniquet/tourniquet/postmortem"
+	"github.com/tourniquet/tourniquet/postmortem/openai"
 	"github.com/tourniquet/tourniquet/timeline"
 )
 
@@ -105,6 +106,9 @@ func (f *fakeOpenAI) last() (chatRequest, string) {
 	}
 	return f.requests[len(f.requests)-1], f.bodies[len(f.bodies)-1]
 }
+
+// The summarizer is the one the postmortem worker takes.
+var _ postmortem.Summarizer = (*openai.Summarizer)(nil)
 
 func facts() timeline.Facts {
 	ttm, ttd := int64(720), int64(2700)

@@ -10,11 +10,12 @@ import (
 	"github.com/tourniquet/tourniquet/bot/bottest"
 	"github.com/tourniquet/tourniquet/config"
 	"github.com/tourniquet/tourniquet/incident"
-	"github.com/tourniquet/tourniquet/integrations/openai"
 	"github.com/tourniquet/tourniquet/internal/clock"
+	"github.com/tourniquet/tourniquet/postmortem"
+	"github.com/tourniquet/tourniquet/postmortem/openai"
 	"github.com/tourniquet/tourniquet/storage"
 	"github.com/tourniquet/tourniquet/storage/storagetest"
-	"github.com/tourniquet/tourniquet/timeline"
+	"github.com/tourniquet/tourniquet/timeline/web"
 )
 
 // Secrets of the deployment that must never reach the model.
@@ -34,9 +35,9 @@ var (
 func incidentWithDraft(t *testing.T, s storage.Store) (*bot.Engine, *bot.Sender, *bottest.Recorder, *clock.Fake) {
 	t.Helper()
 	clk := clock.NewFake(time.Date(2026, 3, 2, 14, 0, 0, 0, time.UTC))
-	links := timeline.Links{Base: "https://tq.example.com", Signer: timeline.NewSigner(config.NewSecret(linkSecret))}
+	links := web.Links{Base: "https://tq.example.com", Signer: web.NewSigner(config.NewSecret(linkSecret))}
 	e := bot.NewEngine(bot.Options{Store: s, Clock: clk, Links: links})
-	e.AddHook(timeline.DraftHook{})
+	e.AddHook(postmortem.Hook{})
 	rec := bottest.NewRecorder("slack")
 	snd := bot.NewSender(bot.SenderOptions{Store: s, Clock: clk, Deliverers: []bot.Deliverer{rec}})
 	do := func(ch incident.ChannelRef, line string) bot.Reply {
@@ -96,8 +97,8 @@ func TestDraftWrittenByTheModel(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		w := timeline.NewDraftWorker(timeline.DraftOptions{Store: s, Engine: e, Summarizer: sum, Model: sum.Model(), Timeout: 5 * time.Second,
-			Clock: clk, Redact: timeline.NewRedactor([]string{slackToken, apiToken, linkSecret, apiKey})})
+		w := postmortem.NewWorker(postmortem.Options{Store: s, Engine: e, Summarizer: sum, Model: sum.Model(), Timeout: 5 * time.Second,
+			Clock: clk, Redact: postmortem.NewRedactor([]string{slackToken, apiToken, linkSecret, apiKey})})
 		if did, err := w.RunOnce(context.Background()); !did || err != nil {
 			t.Fatalf("RunOnce: %v %v", did, err)
 		}
@@ -134,7 +135,7 @@ func TestDraftFallsBackWhenTheModelHangs(t *testing.T) {
 	f := newFake(t, "too late")
 	f.hang = 30 * time.Second
 	sum, _ := openai.New(openai.Options{APIKey: config.NewSecret(apiKey), BaseURL: f.srv.URL + "/v1", Timeout: 10 * time.Second})
-	w := timeline.NewDraftWorker(timeline.DraftOptions{Store: s, Engine: e, Summarizer: sum, Timeout: 300 * time.Millisecond, Clock: clk})
+	w := postmortem.NewWorker(postmortem.Options{Store: s, Engine: e, Summarizer: sum, Timeout: 300 * time.Millisecond, Clock: clk})
 	if did, err := w.RunOnce(context.Background()); !did || err != nil {
 		t.Fatalf("RunOnce: %v %v", did, err)
 	}

@@ -1,4 +1,4 @@
-package timeline
+package web
 
 import (
 	"context"
@@ -16,6 +16,7 @@ import (
 	"github.com/tourniquet/tourniquet/storage/postgres"
 	"github.com/tourniquet/tourniquet/storage/sqlite"
 	"github.com/tourniquet/tourniquet/storage/storagetest"
+	"github.com/tourniquet/tourniquet/timeline/timelinetest"
 )
 
 // Benchmarks of the report pages and the export at scale. Each reports
@@ -59,16 +60,16 @@ func benchStores(b *testing.B, fn func(b *testing.B, s storage.Store)) {
 func bigIncident(b testing.TB, s storage.Store, n int) string {
 	b.Helper()
 	ctx := context.Background()
-	start := hm(8, 0)
-	inc, first, _ := incident.Declare(start, alice, incident.Sev1, "Payments API returning 502s")
-	inc.SetServices(start, alice, []string{"payments", "api"})
+	start := timelinetest.HM(8, 0)
+	inc, first, _ := incident.Declare(start, timelinetest.Alice, incident.Sev1, "Payments API returning 502s")
+	inc.SetServices(start, timelinetest.Alice, []string{"payments", "api"})
 	step := 6 * time.Hour / time.Duration(n)
 	at := func(i int) time.Time { return start.Add(time.Duration(i) * step) }
-	inc.Mitigate(at(n/4), bob, "rolled back")
-	inc.Regress(at(n/3), carol, "502s again")
-	inc.Diagnose(at(n/2), bob, "connection pool exhausted by a retry storm")
-	inc.Mitigate(at(2*n/3), bob, "pool size raised")
-	inc.Resolve(at(n-1), alice, "retries now back off")
+	inc.Mitigate(at(n/4), timelinetest.Bob, "rolled back")
+	inc.Regress(at(n/3), timelinetest.Carol, "502s again")
+	inc.Diagnose(at(n/2), timelinetest.Bob, "connection pool exhausted by a retry storm")
+	inc.Mitigate(at(2*n/3), timelinetest.Bob, "pool size raised")
+	inc.Resolve(at(n-1), timelinetest.Alice, "retries now back off")
 	if err := s.CreateIncident(ctx, inc); err != nil {
 		b.Fatal(err)
 	}
@@ -80,17 +81,17 @@ func bigIncident(b testing.TB, s storage.Store, n int) string {
 		case 0:
 			ev = incident.NewEvent(t, incident.KindCheckinSent, incident.System, "Is customer impact mitigated?", map[string]any{"checkin": i}).WithSource(incident.SourceCheckin)
 		case 1:
-			ev = incident.NewEvent(t, incident.KindCheckinAnswered, bob, "no", map[string]any{"answer": "no"}).WithSource(incident.SourceButton)
+			ev = incident.NewEvent(t, incident.KindCheckinAnswered, timelinetest.Bob, "no", map[string]any{"answer": "no"}).WithSource(incident.SourceButton)
 		case 2, 5, 8:
-			ev = incident.NewEvent(t, incident.KindNote, carol, fmt.Sprintf("p99 latency %d ms on shard %d, error rate %d%%", 400+i%700, i%32, i%40), nil).WithSource(incident.SourceTyped)
+			ev = incident.NewEvent(t, incident.KindNote, timelinetest.Carol, fmt.Sprintf("p99 latency %d ms on shard %d, error rate %d%%", 400+i%700, i%32, i%40), nil).WithSource(incident.SourceTyped)
 		case 3:
-			ev = incident.NewEvent(t, incident.KindStatusUpdate, alice, "Payments degraded; card payments failing for some customers. Next update in 15 minutes.", nil).WithSource(incident.SourceTyped)
+			ev = incident.NewEvent(t, incident.KindStatusUpdate, timelinetest.Alice, "Payments degraded; card payments failing for some customers. Next update in 15 minutes.", nil).WithSource(incident.SourceTyped)
 		case 4:
-			ev = incident.NewEvent(t, incident.KindActionStarted, bob, "Restart payments pods", map[string]any{"run_id": fmt.Sprint(i), "kind": "custom"}).WithSource(incident.SourceAction)
+			ev = incident.NewEvent(t, incident.KindActionStarted, timelinetest.Bob, "Restart payments pods", map[string]any{"run_id": fmt.Sprint(i), "kind": "custom"}).WithSource(incident.SourceAction)
 		case 6:
 			ev = incident.NewEvent(t, incident.KindActionSucceeded, incident.System, "pods restarted", map[string]any{"run_id": fmt.Sprint(i - 2), "kind": "custom"}).WithSource(incident.SourceAction)
 		default:
-			ev = incident.NewEvent(t, incident.KindNote, bob, "looking at the connection pool metrics in the payments dashboard", nil).WithSource(incident.SourceTyped)
+			ev = incident.NewEvent(t, incident.KindNote, timelinetest.Bob, "looking at the connection pool metrics in the payments dashboard", nil).WithSource(incident.SourceTyped)
 		}
 		evs = append(evs, ev)
 	}
@@ -108,12 +109,12 @@ func manyIncidents(b testing.TB, s storage.Store, n int) {
 	ctx := context.Background()
 	err := s.InTx(ctx, func(ctx context.Context, q storage.Querier) error {
 		for i := range n {
-			at := day.Add(-time.Duration(i) * 97 * time.Minute)
-			inc, _, _ := incident.Declare(at, alice, incident.Severities[i%4], fmt.Sprintf("Incident number %d", i))
-			inc.SetServices(at, alice, []string{[]string{"checkout", "search", "api", "payments"}[i%4]})
-			inc.Mitigate(at.Add(time.Duration(3+i%40)*time.Minute), bob, "")
-			inc.Diagnose(at.Add(time.Duration(5+i%90)*time.Minute), bob, "cause")
-			inc.Resolve(at.Add(2*time.Hour), alice, "")
+			at := timelinetest.Day.Add(-time.Duration(i) * 97 * time.Minute)
+			inc, _, _ := incident.Declare(at, timelinetest.Alice, incident.Severities[i%4], fmt.Sprintf("Incident number %d", i))
+			inc.SetServices(at, timelinetest.Alice, []string{[]string{"checkout", "search", "api", "payments"}[i%4]})
+			inc.Mitigate(at.Add(time.Duration(3+i%40)*time.Minute), timelinetest.Bob, "")
+			inc.Diagnose(at.Add(time.Duration(5+i%90)*time.Minute), timelinetest.Bob, "cause")
+			inc.Resolve(at.Add(2*time.Hour), timelinetest.Alice, "")
 			if err := q.CreateIncident(ctx, inc); err != nil {
 				return err
 			}
@@ -146,7 +147,7 @@ func timed(b *testing.B, fn func()) {
 }
 
 func benchHandler(b *testing.B, s storage.Store, cache int) http.Handler {
-	web, err := NewWeb(WebOptions{Store: s, Clock: clock.NewFake(hm(18, 0)), Access: secured(), CacheEvents: cache})
+	web, err := New(Options{Store: s, Clock: clock.NewFake(timelinetest.HM(18, 0)), Access: secured(), CacheEvents: cache})
 	if err != nil {
 		b.Fatal(err)
 	}
