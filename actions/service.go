@@ -57,7 +57,7 @@ type core struct {
 // final status (succeeded, failed, unknown, cancelled), or that status
 // with "_verified" when a person said whether a run took effect. took is
 // how long the external call lasted, 0 when none was timed. It runs on the
-// recording goroutine, so it must be quick; internal/app counts it in
+// recording goroutine, so it must be quick; cmd/internal/app counts it in
 // Prometheus.
 type OutcomeFunc func(integration, kind, outcome string, took time.Duration)
 

@@ -17,7 +17,7 @@
 // that starts, stops and reschedules check-ins as incidents change, and it
 // registers the "answer" command that the check-in's buttons send. What it
 // does is reported through Options.OnSent and OnAnswered, which
-// internal/app counts in Prometheus.
+// cmd/internal/app counts in Prometheus.
 //
 // checkin is a feature package, a peer of actions and postmortem: it may
 // import the domain (incident), the engine (bot), storage, config and the

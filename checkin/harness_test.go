@@ -56,7 +56,7 @@ func newHarness(t *testing.T, s storage.Store, cfg config.Checkins, o checkin.Op
 }
 
 // counts are what the scheduler reported through its callbacks, as
-// internal/app counts them in Prometheus: "sent", "late",
+// cmd/internal/app counts them in Prometheus: "sent", "late",
 // "escalated:<level>", "answered:<answer>".
 type counts struct {
 	mu sync.Mutex

@@ -81,11 +81,11 @@ type Options struct {
 	// Pager, if set, is the escalation step after the channel.
 	Pager Pager
 	// OnSent, if set, is told about every check-in sent, after commit
-	// (internal/app counts them, their lateness and escalations).
+	// (cmd/internal/app counts them, their lateness and escalations).
 	OnSent func(Sent)
 	// OnAnswered, if set, is told every answer to a check-in (AnswerYes,
 	// AnswerPartial, AnswerNo…), inside the answering command's unit of
-	// work, so it must be quick (internal/app counts them).
+	// work, so it must be quick (cmd/internal/app counts them).
 	OnAnswered func(answer string)
 }
 

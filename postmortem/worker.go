@@ -53,7 +53,7 @@ type Options struct {
 	Timeout time.Duration
 	// Redact removes secrets from every text sent to the summarizer.
 	Redact func(string) string
-	// Events, if set, reads the timelines instead of Store: internal/app
+	// Events, if set, reads the timelines instead of Store: cmd/internal/app
 	// passes the pages' cache, so that the link the draft posts opens warm.
 	Events EventLister
 	Clock  clock.Clock

@@ -8,8 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tourniquet/tourniquet/cmd/internal/app"
 	"github.com/tourniquet/tourniquet/config"
-	"github.com/tourniquet/tourniquet/internal/app"
 	"github.com/tourniquet/tourniquet/internal/clock"
 	"github.com/tourniquet/tourniquet/storage/sqlite"
 	"github.com/tourniquet/tourniquet/timeline/web"

@@ -1,6 +1,15 @@
 // Package app wires Tourniquet together: the store, the engine, the chat
 // adapters, the outbox sender and the HTTP server. cmd/tourniquet parses
 // flags and calls it; everything here is explicit (no init registries).
+//
+// It is the composition root, the one package that may import everything:
+// the adapters (bot/slack, bot/discord, bot/console), the storage drivers,
+// the features (actions, checkin, postmortem, timeline/web), the
+// integrations and the metrics, and it turns what the features report
+// through their callbacks into Prometheus metrics. It lives under cmd/
+// because only the commands may use it (Go's internal rule enforces it):
+// cmd/tourniquet, and the load tool's tests. No other package imports both
+// an adapter and storage; layout_test.go at the module root checks that.
 package app
 
 import (

@@ -7,8 +7,8 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/tourniquet/tourniquet/cmd/internal/app/metrics"
 	"github.com/tourniquet/tourniquet/internal/logctx"
-	"github.com/tourniquet/tourniquet/internal/metrics"
 )
 
 // statusWriter remembers the status a handler wrote.

@@ -12,6 +12,7 @@ import (
 	"github.com/tourniquet/tourniquet/actions"
 	"github.com/tourniquet/tourniquet/actiontype"
 	"github.com/tourniquet/tourniquet/bot"
+	"github.com/tourniquet/tourniquet/cmd/internal/app/metrics"
 	"github.com/tourniquet/tourniquet/config"
 	"github.com/tourniquet/tourniquet/incident"
 	"github.com/tourniquet/tourniquet/integrations/argocd"
@@ -24,7 +25,6 @@ import (
 	"github.com/tourniquet/tourniquet/integrations/sandbox"
 	"github.com/tourniquet/tourniquet/integrations/unleash"
 	"github.com/tourniquet/tourniquet/integrations/webhook"
-	"github.com/tourniquet/tourniquet/internal/metrics"
 )
 
 // integrationTypes are the integration types Tourniquet knows: one

@@ -7,8 +7,8 @@ import (
 
 	"github.com/tourniquet/tourniquet/bot"
 	"github.com/tourniquet/tourniquet/checkin"
+	"github.com/tourniquet/tourniquet/cmd/internal/app/metrics"
 	"github.com/tourniquet/tourniquet/config"
-	"github.com/tourniquet/tourniquet/internal/metrics"
 )
 
 // StartCheckins wires the mitigation check-in scheduler into engine (its

@@ -1,6 +1,13 @@
 // Package metrics holds Tourniquet's Prometheus metrics on a private
-// registry, served at /metrics. Packages record through the functions here;
-// a nil *Metrics records nothing, so tests need not set one up.
+// registry, served at /metrics. The features do not import it: they report
+// through callbacks they declare (bot.SenderOptions.OnResult,
+// actions.OutcomeFunc, checkin.Options.OnSent and OnAnswered), and the
+// composition root (cmd/internal/app) wires those to the methods here. A
+// nil *Metrics records nothing, so tests need not set one up.
+//
+// It is part of the composition root: it may import storage and incident
+// (the gauges read the store at scrape time), and only cmd/internal/app
+// imports it.
 package metrics
 
 import (
