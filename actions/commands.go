@@ -357,7 +357,7 @@ func (s *Service) verify(ctx context.Context, tx *bot.Tx, cmd bot.Command) (bot.
 		tx.Incident.Impact == incident.ImpactOngoing {
 		tx.PostToIncident(effectKey(tx.Incident, r.ID), mitigationQuestion(r))
 	}
-	s.m.ActionRun(r.Integration, r.Kind, string(status)+"_verified", 0)
+	s.onOutcome(r.Integration, r.Kind, string(status)+"_verified", 0)
 	return bot.TextReply("Recorded: %s %s.", r.Title, answer), nil
 }
 

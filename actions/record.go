@@ -117,6 +117,6 @@ func (c *core) stopWaiting(ctx context.Context, tx *bot.Tx, r *storage.ActionRun
 		return false, err
 	}
 	tx.UpdateInIncident(progressKey(tx.Incident, r.ID), c.progressMessage(*r))
-	c.m.ActionRun(r.Integration, r.Kind, string(storage.RunCancelled), 0)
+	c.onOutcome(r.Integration, r.Kind, string(storage.RunCancelled), 0)
 	return true, nil
 }

@@ -12,7 +12,6 @@ import (
 
 	"github.com/tourniquet/tourniquet/bot"
 	"github.com/tourniquet/tourniquet/incident"
-	"github.com/tourniquet/tourniquet/internal/metrics"
 	"github.com/tourniquet/tourniquet/internal/retry"
 	"github.com/tourniquet/tourniquet/storage"
 )
@@ -33,8 +32,9 @@ type RunnerOptions struct {
 	// Integrations are the configured integration instances by name.
 	Integrations map[string]Integration
 	Logger       *slog.Logger
-	// Metrics may be nil.
-	Metrics *metrics.Metrics
+	// OnOutcome, if set, is told the outcome of every run the runner
+	// records, with how long its external call took (for metrics).
+	OnOutcome OutcomeFunc
 	// Poll is the longest the runner waits before looking for requested
 	// runs again; Wake makes it look at once.
 	Poll time.Duration
@@ -110,7 +110,7 @@ func NewRunner(engine *bot.Engine, o RunnerOptions) (*Runner, error) {
 		return nil, err
 	}
 	return &Runner{
-		core:    newCore(engine, o.Catalog, nil, o.Logger, o.Metrics),
+		core:    newCore(engine, o.Catalog, nil, o.Logger, o.OnOutcome),
 		ints:    maps.Clone(o.Integrations),
 		o:       o,
 		wake:    make(chan struct{}, 1),
@@ -328,7 +328,7 @@ func (r *Runner) execute(ctx context.Context, run storage.ActionRun) {
 	if o.status == storage.RunUnknown && o.err != nil && !errors.As(o.err, &ie) && errors.Is(callCtx.Err(), context.DeadlineExceeded) {
 		o.err = fmt.Errorf("no answer within %s; it may or may not have taken effect: %w", bot.FormatDuration(act.Timeout), o.err)
 	}
-	r.m.ActionRun(act.Integration, act.Kind, string(o.status), o.took)
+	r.onOutcome(act.Integration, act.Kind, string(o.status), o.took)
 	r.log.InfoContext(ctx, "action run finished", "run", run.ID, "action", run.ActionID, "incident", req.IncidentKey,
 		"outcome", o.status, "took", o.took)
 
@@ -519,7 +519,7 @@ func (r *Runner) lost(ctx context.Context, tx *bot.Tx, run storage.ActionRun) er
 	if err := tx.Q.UpdateActionRun(ctx, &run, storage.RunRunning); err != nil {
 		return fmt.Errorf("mark run %s unknown: %w", run.ID, err)
 	}
-	r.m.ActionRun(run.Integration, run.Kind, string(storage.RunUnknown), 0)
+	r.onOutcome(run.Integration, run.Kind, string(storage.RunUnknown), 0)
 	r.log.WarnContext(ctx, "action run presumed lost", "run", run.ID, "action", run.ActionID, "incident", tx.Incident.Key)
 	return r.recordOutcome(ctx, tx, run, false)
 }

@@ -2,13 +2,13 @@ package actions
 
 import (
 	"log/slog"
+	"time"
 
 	"github.com/google/uuid"
 
 	"github.com/tourniquet/tourniquet/bot"
 	"github.com/tourniquet/tourniquet/incident"
 	"github.com/tourniquet/tourniquet/internal/clock"
-	"github.com/tourniquet/tourniquet/internal/metrics"
 	"github.com/tourniquet/tourniquet/storage"
 )
 
@@ -19,8 +19,9 @@ type Options struct {
 	// Groups are the configured groups, for authorization.
 	Groups incident.Groups
 	Logger *slog.Logger
-	// Metrics may be nil.
-	Metrics *metrics.Metrics
+	// OnOutcome, if set, is told each outcome the command side records:
+	// a run cancelled, or one whose effect a person verified (for metrics).
+	OnOutcome OutcomeFunc
 	// Wake, if set, is called when a run is ready to start: a Runner's
 	// Wake, so that it looks at once instead of at its next poll.
 	Wake func()
@@ -47,17 +48,30 @@ type core struct {
 	cat    *Catalog
 	groups incident.Groups
 	log    *slog.Logger
-	m      *metrics.Metrics
+	// onOutcome is never nil.
+	onOutcome OutcomeFunc
 }
 
-func newCore(engine *bot.Engine, cat *Catalog, groups incident.Groups, log *slog.Logger, m *metrics.Metrics) core {
+// OutcomeFunc is told that a run of an action of the given kind, through
+// the named integration ("" when it calls none), reached outcome: its
+// final status (succeeded, failed, unknown, cancelled), or that status
+// with "_verified" when a person said whether a run took effect. took is
+// how long the external call lasted, 0 when none was timed. It runs on the
+// recording goroutine, so it must be quick; cmd/internal/app counts it in
+// Prometheus.
+type OutcomeFunc func(integration, kind, outcome string, took time.Duration)
+
+func newCore(engine *bot.Engine, cat *Catalog, groups incident.Groups, log *slog.Logger, onOutcome OutcomeFunc) core {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
 	if groups == nil {
 		groups = incident.Groups{}
 	}
-	return core{engine: engine, store: engine.Store(), clock: engine.Clock(), cat: cat, groups: groups, log: log, m: m}
+	if onOutcome == nil {
+		onOutcome = func(string, string, string, time.Duration) {}
+	}
+	return core{engine: engine, store: engine.Store(), clock: engine.Clock(), cat: cat, groups: groups, log: log, onOutcome: onOutcome}
 }
 
 // New builds the command side of actions and wires it into engine: the
@@ -65,7 +79,7 @@ func newCore(engine *bot.Engine, cat *Catalog, groups incident.Groups, log *slog
 // cancels the runs still waiting when an incident is resolved. Set
 // bot.Options.ActionsFor to the catalog's Buttons when building engine.
 func New(engine *bot.Engine, o Options) *Service {
-	s := &Service{core: newCore(engine, o.Catalog, o.Groups, o.Logger, o.Metrics), wake: o.Wake, newID: o.NewID}
+	s := &Service{core: newCore(engine, o.Catalog, o.Groups, o.Logger, o.OnOutcome), wake: o.Wake, newID: o.NewID}
 	if s.wake == nil {
 		s.wake = func() {}
 	}

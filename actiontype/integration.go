@@ -9,7 +9,7 @@ import (
 
 // Integration is the one thing the action runner needs from an external
 // system: do it, once. Packages under integrations/ return concrete types
-// that satisfy it; internal/app builds one per configured integration.
+// that satisfy it; cmd/internal/app builds one per configured integration.
 type Integration interface {
 	// Run performs the action. It is called at most once per run; req.RunID
 	// is the idempotency key to pass where the API has a place for it.

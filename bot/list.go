@@ -19,7 +19,7 @@ import (
 const maxListed = 25
 
 // pageLinker is a Links that can also link the incident list page with a
-// signed link (timeline.Links does).
+// signed link (timeline/web.Links does).
 type pageLinker interface {
 	PageURL(page string, now time.Time) string
 }

@@ -38,37 +38,3 @@ func (inv Invocation) clean() Invocation {
 	}
 	return inv
 }
-
-// Printable removes from s what a screen would act on rather than show:
-// C0 and C1 control characters (ESC, BEL, …) except the newline and tab,
-// the bidirectional overrides and isolates that reorder what follows them,
-// and invisible zero-width characters (but the zero-width joiner and
-// non-joiner, which emoji and scripts need). Text is cleaned where it
-// enters the bot; every renderer calls this too, for what reaches a
-// message another way (an integration's output, a model's summary, rows
-// an older version wrote).
-func Printable(s string) string {
-	if !strings.ContainsFunc(s, unprintable) {
-		return s
-	}
-	return strings.Map(func(r rune) rune {
-		if unprintable(r) {
-			return -1
-		}
-		return r
-	}, s)
-}
-
-func unprintable(r rune) bool {
-	switch {
-	case r == '\n' || r == '\t':
-		return false
-	case r < 0x20, r == 0x7f, r >= 0x80 && r < 0xa0:
-		return true
-	case r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069, r == 0x200e, r == 0x200f, r == 0x061c:
-		return true
-	case r == 0x200b, r == 0x2060, r == 0xfeff:
-		return true
-	}
-	return false
-}

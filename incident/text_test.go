@@ -73,3 +73,21 @@ func FuzzCleanText(f *testing.F) {
 		}
 	})
 }
+
+// TestPrintable: what a screen would act on goes, line breaks, tabs, the
+// joiners and surrounding space stay.
+func TestPrintable(t *testing.T) {
+	for in, want := range map[string]string{
+		"plain text":                  "plain text",
+		" two\nlines\tand a tab ":     " two\nlines\tand a tab ",
+		"\x1b[31mred\x07":             "[31mred",
+		"a\u202egnp.exe\u2066b\u200f": "agnp.exeb",
+		"zero\u200bwidth\ufeff":       "zerowidth",
+		"👩\u200d💻 and \u200c":         "👩\u200d💻 and \u200c",
+		"c1\u0085\u009bx":             "c1x",
+	} {
+		if got := Printable(in); got != want {
+			t.Errorf("Printable(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

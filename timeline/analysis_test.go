@@ -4,8 +4,10 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tourniquet/tourniquet/incident"
+	"github.com/tourniquet/tourniquet/timeline/timelinetest"
 )
 
 func mins(n int64) int64 { return n * 60 }
@@ -30,7 +32,7 @@ func phasesOf(x Export) map[incident.Kind][]Phase {
 }
 
 func TestTextbookMetricsAndFlags(t *testing.T) {
-	x := textbook(t).export(hm(18, 0))
+	x := build(timelinetest.Textbook(t), timelinetest.HM(18, 0))
 	m := x.Metrics
 	wantSecs(t, "time_to_mitigate", m.TimeToMitigate, mins(20)) // 13:55 → 14:15
 	wantSecs(t, "time_to_diagnose", m.TimeToDiagnose, mins(45))
@@ -49,7 +51,7 @@ func TestTextbookMetricsAndFlags(t *testing.T) {
 	// Actions were one click away from the declaration at 14:00; the
 	// rollback started at 14:12.
 	d := a.MitigationDelay
-	if d.AvailableAt == nil || !d.AvailableAt.Equal(hm(14, 0)) || d.UsedAt == nil || !d.UsedAt.Equal(hm(14, 12)) {
+	if d.AvailableAt == nil || !d.AvailableAt.Equal(timelinetest.HM(14, 0)) || d.UsedAt == nil || !d.UsedAt.Equal(timelinetest.HM(14, 12)) {
 		t.Errorf("mitigation delay %+v, want available 14:00 used 14:12", d)
 	}
 	wantSecs(t, "mitigation delay", d.Seconds, mins(12))
@@ -74,7 +76,7 @@ func TestTextbookMetricsAndFlags(t *testing.T) {
 }
 
 func TestMicroscopeFlags(t *testing.T) {
-	x := microscope(t).export(hm(18, 0))
+	x := build(timelinetest.Microscope(t), timelinetest.HM(18, 0))
 	m, a := x.Metrics, x.Analysis
 	wantSecs(t, "time_to_mitigate", m.TimeToMitigate, mins(50))
 	wantSecs(t, "time_to_diagnose", m.TimeToDiagnose, mins(30))
@@ -88,22 +90,22 @@ func TestMicroscopeFlags(t *testing.T) {
 		t.Error("diagnosed before mitigated is not flagged")
 	}
 	if len(a.FailForward) != 1 || a.FailForward[0].Reason != "hotfix is building, rollback would lose the new index" ||
-		!a.FailForward[0].By.Same(alice) || a.FailForward[0].ImpactAfter != mins(40) {
+		!a.FailForward[0].By.Same(timelinetest.Alice) || a.FailForward[0].ImpactAfter != mins(40) {
 		t.Errorf("fail-forward %+v, want alice's decision with impact going on 40m after", a.FailForward)
 	}
 	// The instrumentation run during impact is flagged once (not once per
 	// event of its run); the note the actions engineer marked is flagged;
 	// the same instrumentation after mitigation is not.
-	if len(a.Instrumentation) != 2 || !a.Instrumentation[0].At.Equal(hm(10, 5)) ||
-		a.Instrumentation[0].Action != "Enable debug logging on search" || !a.Instrumentation[1].At.Equal(hm(10, 7)) {
+	if len(a.Instrumentation) != 2 || !a.Instrumentation[0].At.Equal(timelinetest.HM(10, 5)) ||
+		a.Instrumentation[0].Action != "Enable debug logging on search" || !a.Instrumentation[1].At.Equal(timelinetest.HM(10, 7)) {
 		t.Errorf("instrumentation %+v, want the 10:05 run and the 10:07 marked event", a.Instrumentation)
 	}
-	if len(a.Regressions) != 1 || !a.Regressions[0].At.Equal(hm(11, 0)) || a.Regressions[0].Lasted != mins(10) ||
-		a.Regressions[0].MitigatedAgainAt == nil || !a.Regressions[0].MitigatedAgainAt.Equal(hm(11, 10)) ||
+	if len(a.Regressions) != 1 || !a.Regressions[0].At.Equal(timelinetest.HM(11, 0)) || a.Regressions[0].Lasted != mins(10) ||
+		a.Regressions[0].MitigatedAgainAt == nil || !a.Regressions[0].MitigatedAgainAt.Equal(timelinetest.HM(11, 10)) ||
 		a.Regressions[0].Text != "empty results again in eu-west" {
 		t.Errorf("regressions %+v", a.Regressions)
 	}
-	if len(a.EscalatedCheckins) != 1 || !a.EscalatedCheckins[0].At.Equal(hm(10, 25)) {
+	if len(a.EscalatedCheckins) != 1 || !a.EscalatedCheckins[0].At.Equal(timelinetest.HM(10, 25)) {
 		t.Errorf("escalated check-ins %+v", a.EscalatedCheckins)
 	}
 	// Instrumentation is not a mitigation action: the first one is the
@@ -128,7 +130,7 @@ func TestMicroscopeFlags(t *testing.T) {
 }
 
 func TestUnmitigatedAndOngoing(t *testing.T) {
-	x := unmitigated(t).export(hm(23, 0))
+	x := build(timelinetest.Unmitigated(t), timelinetest.HM(23, 0))
 	if x.Metrics.CustomerImpact != mins(60) || x.Metrics.TimeToMitigate != nil || x.Metrics.MitigatedBeforeDiagnosed != nil {
 		t.Errorf("unmitigated metrics %+v: impact counts up to the resolution", x.Metrics)
 	}
@@ -142,8 +144,8 @@ func TestUnmitigatedAndOngoing(t *testing.T) {
 		t.Errorf("no action ran, delay %+v", x.Analysis.MitigationDelay)
 	}
 
-	o := ongoing(t).export(hm(16, 45))
-	if o.Metrics.CustomerImpact != mins(45) || o.ImpactWindows[0].End == nil || !o.ImpactWindows[0].End.Equal(hm(16, 45)) {
+	o := build(timelinetest.Ongoing(t), timelinetest.HM(16, 45))
+	if o.Metrics.CustomerImpact != mins(45) || o.ImpactWindows[0].End == nil || !o.ImpactWindows[0].End.Equal(timelinetest.HM(16, 45)) {
 		t.Errorf("open incident: impact %s, windows %+v; want counted to now", FormatSeconds(o.Metrics.CustomerImpact), o.ImpactWindows)
 	}
 	if o.Analysis.DiagnosedBeforeMitigated {
@@ -154,7 +156,7 @@ func TestUnmitigatedAndOngoing(t *testing.T) {
 // The JSON keeps DESIGN §4's field names; phases and the analysis are
 // additions.
 func TestExportJSONShape(t *testing.T) {
-	b, err := microscope(t).export(hm(18, 0)).JSON()
+	b, err := build(timelinetest.Microscope(t), timelinetest.HM(18, 0)).JSON()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -197,7 +199,7 @@ func TestExportJSONShape(t *testing.T) {
 }
 
 func TestTemplateSummaryKeepsClocksApart(t *testing.T) {
-	x := textbook(t).export(hm(18, 0))
+	x := build(timelinetest.Textbook(t), timelinetest.HM(18, 0))
 	s := TemplateSummary(FactsOf(x, nil))
 	paras := strings.Split(s, "\n\n")
 	if len(paras) != 3 {
@@ -213,26 +215,11 @@ func TestTemplateSummaryKeepsClocksApart(t *testing.T) {
 		!strings.Contains(paras[1], "locked the orders table") {
 		t.Errorf("diagnosis paragraph: %s", paras[1])
 	}
-	m := TemplateSummary(FactsOf(microscope(t).export(hm(18, 0)), nil))
+	m := TemplateSummary(FactsOf(build(timelinetest.Microscope(t), timelinetest.HM(18, 0)), nil))
 	for _, want := range []string{"decided to fix forward", "instrumentation was run", "The diagnosis came first", "came back once", "went unanswered"} {
 		if !strings.Contains(m, want) {
 			t.Errorf("microscope summary lacks %q:\n%s", want, m)
 		}
-	}
-}
-
-func TestRedactor(t *testing.T) {
-	r := NewRedactor([]string{"hunter2-configured-secret", "ab"})
-	in := "token xoxb-1234-5678-abcdefgh and hunter2-configured-secret, Bearer abc.def.ghi123, " +
-		"https://hooks.slack.com/actions/T1/B2/xyz postgres://u:pw@db/x https://t/incidents/INC-7?exp=1&sig=AbC_123 ab"
-	out := r(in)
-	for _, bad := range []string{"xoxb-1234", "hunter2", "abc.def", "hooks.slack.com", ":pw@", "AbC_123"} {
-		if strings.Contains(out, bad) {
-			t.Errorf("%q survived: %s", bad, out)
-		}
-	}
-	if !strings.HasSuffix(out, " ab") {
-		t.Errorf("short values are not treated as secrets: %s", out)
 	}
 }
 
@@ -243,3 +230,6 @@ func TestFormatSeconds(t *testing.T) {
 		}
 	}
 }
+
+// build is the export of a scenario as of now.
+func build(s *timelinetest.Scenario, now time.Time) Export { return Build(s.Incident, s.Events, now) }

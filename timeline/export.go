@@ -1,17 +1,11 @@
-// Package timeline turns an incident and its stored events into what
-// managers read afterwards: the JSON export, the Markdown report, the web
-// pages and the postmortem draft.
 package timeline
 
 import (
-	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
 
 	"github.com/tourniquet/tourniquet/incident"
-	"github.com/tourniquet/tourniquet/storage"
 )
 
 // ExportIncident is the "incident" object of the export.
@@ -57,18 +51,6 @@ type Export struct {
 	GeneratedAt time.Time `json:"generated_at"`
 }
 
-// ErrNoIncident is matched (errors.Is) by the error for an unknown key.
-var ErrNoIncident = errors.New("no such incident")
-
-// NotFoundError is an unknown incident; its text is "no incident INC-<n>".
-type NotFoundError struct{ Key string }
-
-// Error is "no incident INC-<n>".
-func (e *NotFoundError) Error() string { return "no incident " + e.Key }
-
-// Is makes errors.Is(err, ErrNoIncident) true.
-func (e *NotFoundError) Is(target error) bool { return target == ErrNoIncident }
-
 // Build assembles the export of inc from its events as of now.
 func Build(inc *incident.Incident, events []incident.Event, now time.Time) Export {
 	utc := func(t *time.Time) *time.Time {
@@ -112,39 +94,6 @@ func Build(inc *incident.Incident, events []incident.Event, now time.Time) Expor
 		Analysis:        analyze(inc, evs, windows),
 		GeneratedAt:     now.UTC(),
 	}
-}
-
-// Loader is what Load reads; a storage.Querier is one.
-type Loader interface {
-	GetIncident(ctx context.Context, id int64) (*incident.Incident, error)
-	ListEvents(ctx context.Context, incidentID int64, afterSeq int64, limit int) ([]incident.Event, error)
-}
-
-// Load reads an incident by key ("INC-7" or "7") and all its events from
-// the store and builds its export. An unknown key gives an error wrapping
-// ErrNoIncident whose text is "no incident INC-<n>".
-func Load(ctx context.Context, q Loader, key string, now time.Time) (Export, error) {
-	return load(ctx, q, nil, key, now)
-}
-
-// load is Load with the events read through cache (nil: none).
-func load(ctx context.Context, q Loader, cache *EventCache, key string, now time.Time) (Export, error) {
-	id, err := incident.ParseKey(key)
-	if err != nil {
-		return Export{}, err
-	}
-	inc, err := q.GetIncident(ctx, id)
-	if errors.Is(err, storage.ErrNotFound) {
-		return Export{}, &NotFoundError{Key: incident.KeyFor(id)}
-	}
-	if err != nil {
-		return Export{}, fmt.Errorf("load %s: %w", incident.KeyFor(id), err)
-	}
-	events, err := cache.Events(ctx, q, inc.ID)
-	if err != nil {
-		return Export{}, fmt.Errorf("load events of %s: %w", inc.Key, err)
-	}
-	return Build(inc, events, now), nil
 }
 
 // JSON renders the export, indented, with a trailing newline.

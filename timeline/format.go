@@ -39,30 +39,34 @@ func appendSeconds(b []byte, s int64) []byte {
 	}
 }
 
-// formatClock renders an optional metric: the duration, or "not reached".
-func formatClock(s *int64) string {
+// FormatClock renders an optional metric: the duration, or "not reached".
+func FormatClock(s *int64) string {
 	if s == nil {
 		return "not reached"
 	}
 	return FormatSeconds(*s)
 }
 
+// The report's time layouts, for times in UTC: a full timestamp, and the
+// time of day within an incident.
 const (
-	layoutFull  = "2006-01-02 15:04:05 UTC"
-	layoutShort = "15:04 UTC"
+	LayoutFull  = "2006-01-02 15:04:05 UTC"
+	LayoutShort = "15:04 UTC"
 )
 
 func fmtTime(t *time.Time) string {
 	if t == nil {
 		return "—"
 	}
-	return t.UTC().Format(layoutFull)
+	return t.UTC().Format(LayoutFull)
 }
 
 // offset renders t relative to the impact start: "T+12m", "T−3m".
-func offset(start, t time.Time) string { return string(appendOffset(nil, start, t)) }
+func offset(start, t time.Time) string { return string(AppendOffset(nil, start, t)) }
 
-func appendOffset(b []byte, start, t time.Time) []byte {
+// AppendOffset appends t relative to the impact start ("T+12m", "T−3m")
+// to b, for renderers that write many (the pages' event tables).
+func AppendOffset(b []byte, start, t time.Time) []byte {
 	d := int64(t.Sub(start) / time.Second)
 	if d < 0 {
 		return appendSeconds(append(b, "T−"...), -d)

@@ -5,7 +5,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/tourniquet/tourniquet/bot"
 	"github.com/tourniquet/tourniquet/incident"
 )
 
@@ -21,7 +20,7 @@ var mdEscaper = strings.NewReplacer(
 )
 
 // mdEscape is what a person typed, as literal Markdown text.
-func mdEscape(s string) string { return mdEscaper.Replace(bot.Printable(s)) }
+func mdEscape(s string) string { return mdEscaper.Replace(incident.Printable(s)) }
 
 func findingIcon(level string) string {
 	switch level {
@@ -33,8 +32,8 @@ func findingIcon(level string) string {
 	return "ℹ️"
 }
 
-// kindLabel is an event kind for people: "checkin_sent" → "check-in sent".
-func kindLabel(k incident.Kind) string {
+// KindLabel is an event kind for people: "checkin_sent" → "check-in sent".
+func KindLabel(k incident.Kind) string {
 	s := strings.ReplaceAll(string(k), "_", " ")
 	s = strings.ReplaceAll(s, "checkin", "check-in")
 	return strings.ReplaceAll(s, "fail forward", "fail-forward")
@@ -67,9 +66,9 @@ func (x Export) Markdown() string {
 	b.WriteString("## The two clocks\n\n| clock | from impact start | at |\n|---|---|---|\n")
 	fmt.Fprintf(&b, "| Impact started | — | %s |\n", fmtTime(&x.ImpactStartedAt))
 	fmt.Fprintf(&b, "| Declared | %s | %s |\n", offset(x.ImpactStartedAt, x.DeclaredAt), fmtTime(&x.DeclaredAt))
-	fmt.Fprintf(&b, "| **Time to mitigate** | **%s** | %s |\n", formatClock(m.TimeToMitigate), fmtTime(x.MitigatedAt))
-	fmt.Fprintf(&b, "| **Time to diagnose** | **%s** | %s |\n", formatClock(m.TimeToDiagnose), fmtTime(x.DiagnosedAt))
-	fmt.Fprintf(&b, "| Time to resolve | %s | %s |\n", formatClock(m.TimeToResolve), fmtTime(x.ResolvedAt))
+	fmt.Fprintf(&b, "| **Time to mitigate** | **%s** | %s |\n", FormatClock(m.TimeToMitigate), fmtTime(x.MitigatedAt))
+	fmt.Fprintf(&b, "| **Time to diagnose** | **%s** | %s |\n", FormatClock(m.TimeToDiagnose), fmtTime(x.DiagnosedAt))
+	fmt.Fprintf(&b, "| Time to resolve | %s | %s |\n", FormatClock(m.TimeToResolve), fmtTime(x.ResolvedAt))
 	fmt.Fprintf(&b, "| **Customer impact** | **%s** | %s |\n\n", FormatSeconds(m.CustomerImpact),
 		plural(len(x.ImpactWindows), "1 impact window", fmt.Sprintf("%d impact windows", len(x.ImpactWindows))))
 
@@ -104,7 +103,7 @@ func (x Export) Markdown() string {
 			if kind == "" {
 				kind = "—"
 			}
-			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s |\n", a.FirstAt.Format(layoutShort), mdEscape(a.Action), mdEscape(kind),
+			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s |\n", a.FirstAt.Format(LayoutShort), mdEscape(a.Action), mdEscape(kind),
 				mdEscape(a.By.Display()), a.Outcome, a.Phase)
 		}
 	}
@@ -115,13 +114,13 @@ func (x Export) Markdown() string {
 	}
 	for _, d := range x.Analysis.FailForward {
 		fmt.Fprintf(&b, "- %s (%s) fail-forward by %s: %s — impact went on for %s after the decision\n",
-			d.At.Format(layoutShort), offset(x.ImpactStartedAt, d.At), mdEscape(d.By.Display()), mdEscape(d.Reason), FormatSeconds(d.ImpactAfter))
+			d.At.Format(LayoutShort), offset(x.ImpactStartedAt, d.At), mdEscape(d.By.Display()), mdEscape(d.Reason), FormatSeconds(d.ImpactAfter))
 	}
 
 	b.WriteString("\n## Timeline\n\n| time (UTC) | T+ | phase | event | who | source | details |\n|---|---|---|---|---|---|---|\n")
 	for _, ev := range x.Events {
 		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s |\n", ev.At.Format(time.DateTime), offset(x.ImpactStartedAt, ev.At),
-			ev.Phase, kindLabel(ev.Kind), mdEscape(ev.Actor.Display()), ev.Source, mdEscape(ev.Text))
+			ev.Phase, KindLabel(ev.Kind), mdEscape(ev.Actor.Display()), ev.Source, mdEscape(ev.Text))
 	}
 
 	b.WriteString("\n## Follow-ups\n\n")

@@ -13,6 +13,7 @@ import (
 
 	"github.com/tourniquet/tourniquet/bot/bottest"
 	"github.com/tourniquet/tourniquet/incident"
+	"github.com/tourniquet/tourniquet/timeline/timelinetest"
 )
 
 // TestMarkdownHostileText: a report pasted into any Markdown renderer
@@ -25,15 +26,15 @@ func TestMarkdownHostileText(t *testing.T) {
 	md := goldmark.New(goldmark.WithExtensions(extension.GFM))
 	for _, h := range bottest.Hostile {
 		lead := incident.Actor{Platform: "slack", ID: "U9", Name: h}
-		s := declare(t, hm(10, 0), incident.Sev1, h)
-		s.do(s.inc.AssignLead(hm(10, 1), alice, lead))
-		s.do(s.inc.Update(hm(10, 2), lead, h))
-		s.do(s.inc.FailForward(hm(10, 3), lead, h))
-		s.action("r1", h, "rollback", lead, hm(10, 4), time.Minute, incident.KindActionSucceeded, h)
-		s.do(s.inc.Mitigate(hm(10, 6), lead, h))
-		s.do(s.inc.Diagnose(hm(10, 7), lead, h))
-		s.do(s.inc.Resolve(hm(10, 8), lead, h))
-		src := []byte(s.export(hm(11, 0)).Markdown())
+		s := timelinetest.Declare(t, timelinetest.HM(10, 0), incident.Sev1, h)
+		s.Do(s.Incident.AssignLead(timelinetest.HM(10, 1), timelinetest.Alice, lead))
+		s.Do(s.Incident.Update(timelinetest.HM(10, 2), lead, h))
+		s.Do(s.Incident.FailForward(timelinetest.HM(10, 3), lead, h))
+		s.Action("r1", h, "rollback", lead, timelinetest.HM(10, 4), time.Minute, incident.KindActionSucceeded, h)
+		s.Do(s.Incident.Mitigate(timelinetest.HM(10, 6), lead, h))
+		s.Do(s.Incident.Diagnose(timelinetest.HM(10, 7), lead, h))
+		s.Do(s.Incident.Resolve(timelinetest.HM(10, 8), lead, h))
+		src := []byte(build(s, timelinetest.HM(11, 0)).Markdown())
 		doc := md.Parser().Parse(gmtext.NewReader(src))
 		err := ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
 			if !entering {

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/tourniquet/tourniquet/timeline/timelinetest"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -34,17 +36,17 @@ func golden(t *testing.T, name, got string) {
 func TestMarkdownGolden(t *testing.T) {
 	cases := []struct {
 		name string
-		s    func(*testing.T) *scenario
+		s    func(testing.TB) *timelinetest.Scenario
 		now  time.Time
 	}{
-		{"textbook.md", textbook, hm(18, 0)},
-		{"microscope.md", microscope, hm(18, 0)},
-		{"unmitigated.md", unmitigated, hm(18, 0)},
-		{"ongoing.md", ongoing, hm(16, 45)},
+		{"textbook.md", timelinetest.Textbook, timelinetest.HM(18, 0)},
+		{"microscope.md", timelinetest.Microscope, timelinetest.HM(18, 0)},
+		{"unmitigated.md", timelinetest.Unmitigated, timelinetest.HM(18, 0)},
+		{"ongoing.md", timelinetest.Ongoing, timelinetest.HM(16, 45)},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			golden(t, tc.name, tc.s(t).export(tc.now).Markdown())
+			golden(t, tc.name, build(tc.s(t), tc.now).Markdown())
 		})
 	}
 }

@@ -30,6 +30,21 @@ type Event struct {
 	Phase Phase `json:"phase"`
 }
 
+// IsAction reports whether the event is a step of an action run
+// (action_requested … action_unknown).
+func (e Event) IsAction() bool { return isAction(e.Kind) }
+
+// Action is the action the event is about: its title, ID, or text.
+func (e Event) Action() string { return actionName(e.Event) }
+
+// ActionKind is the kind of the action the event is about (rollback,
+// instrumentation…); "" when it names none.
+func (e Event) ActionKind() string { return actionKind(e.Event) }
+
+// Answer is the answer a check-in event carries ("yes", "partial", "no");
+// "" when it carries none.
+func (e Event) Answer() string { return dataString(e.Data, "answer") }
+
 // phaser tags times with phases. Windows are the incident's raw impact
 // windows (End nil while open), so that an event at the instant of a
 // mitigation is already "after mitigation" and the resolution of a

@@ -107,7 +107,7 @@ func BuildReport(incs []*incident.Incident, from, to, now time.Time) Report {
 		byMonth[k] = append(byMonth[k], inc)
 		bySev[inc.Severity] = append(bySev[inc.Severity], inc)
 	}
-	for m := monthStart(from); m.Before(to); m = m.AddDate(0, 1, 0) {
+	for m := MonthStart(from); m.Before(to); m = m.AddDate(0, 1, 0) {
 		k := m.Format("2006-01")
 		r.ByMonth = append(r.ByMonth, statsOf(k, byMonth[k], now))
 	}
@@ -117,7 +117,9 @@ func BuildReport(incs []*incident.Incident, from, to, now time.Time) Report {
 	return r
 }
 
-func monthStart(t time.Time) time.Time {
+// MonthStart is the first instant of t's month in UTC: where the report's
+// months begin.
+func MonthStart(t time.Time) time.Time {
 	t = t.UTC()
 	return time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, time.UTC)
 }

@@ -6,7 +6,7 @@ import (
 	"time"
 )
 
-func shortAt(t time.Time) string { return t.UTC().Format(layoutShort) }
+func shortAt(t time.Time) string { return t.UTC().Format(LayoutShort) }
 
 func sentence(s string) string {
 	s = strings.TrimSpace(s)

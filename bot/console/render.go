@@ -6,6 +6,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/tourniquet/tourniquet/bot"
+	"github.com/tourniquet/tourniquet/incident"
 )
 
 // ANSI SGR codes used when colour is on.
@@ -81,8 +82,8 @@ func (p painter) rich(r bot.Rich, base ...string) string {
 	}, mk)
 }
 
-// termSafe is text a terminal shows rather than acts on (bot.Printable).
-func termSafe(s string) string { return bot.Printable(s) }
+// termSafe is text a terminal shows rather than acts on (incident.Printable).
+func termSafe(s string) string { return incident.Printable(s) }
 
 // headerCodes is how a header is styled: bold, coloured by the message's
 // state hint.

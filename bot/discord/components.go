@@ -6,6 +6,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/tourniquet/tourniquet/bot"
+	"github.com/tourniquet/tourniquet/incident"
 )
 
 // Component limits (discord.com/developers/docs/components/reference).
@@ -78,7 +79,7 @@ func customID(b bot.Button) (string, bool) {
 		text = strings.TrimSpace(b.Confirm.Title)
 	}
 	if room := maxCustomID - len(id) - len(askSep); text != "" && room >= minQuestion {
-		id += askSep + truncate(bot.Printable(text), room)
+		id += askSep + truncate(incident.Printable(text), room)
 	}
 	return id, true
 }
@@ -121,7 +122,7 @@ func decodeCustomID(id string) (click, bool) {
 }
 
 func buttonLabel(s string) string {
-	s = truncate(bot.Printable(s), maxButtonLabel)
+	s = truncate(incident.Printable(s), maxButtonLabel)
 	if strings.TrimSpace(s) == "" {
 		return "…"
 	}

@@ -29,8 +29,8 @@ const (
 func formModal(form bot.Form, customID string) *discordgo.InteractionResponse {
 	var rows []discordgo.MessageComponent
 	for _, f := range form.Fields[:min(len(form.Fields), maxModalTextInputs)] {
-		in := discordgo.TextInput{CustomID: f.Name, Label: truncate(bot.Printable(f.Label), maxTextInputLabel),
-			Style: discordgo.TextInputShort, Placeholder: truncate(bot.Printable(f.Placeholder), maxTextPlaceholder),
+		in := discordgo.TextInput{CustomID: f.Name, Label: truncate(incident.Printable(f.Label), maxTextInputLabel),
+			Style: discordgo.TextInputShort, Placeholder: truncate(incident.Printable(f.Placeholder), maxTextPlaceholder),
 			Required: true, MinLength: 1, MaxLength: maxTextInputLength}
 		if f.Size == bot.FieldParagraph {
 			in.Style = discordgo.TextInputParagraph
@@ -41,7 +41,7 @@ func formModal(form bot.Form, customID string) *discordgo.InteractionResponse {
 		rows = append(rows, discordgo.ActionsRow{Components: []discordgo.MessageComponent{in}})
 	}
 	return &discordgo.InteractionResponse{Type: discordgo.InteractionResponseModal, Data: &discordgo.InteractionResponseData{
-		CustomID: customID, Title: truncate(bot.Printable(form.Title), maxModalTitle), Components: rows}}
+		CustomID: customID, Title: truncate(incident.Printable(form.Title), maxModalTitle), Components: rows}}
 }
 
 // submitForm handles a MODAL_SUBMIT: the form's command runs with the

@@ -9,6 +9,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/tourniquet/tourniquet/bot"
+	"github.com/tourniquet/tourniquet/incident"
 )
 
 // moreCommand is what the last option of a message with more choices than
@@ -188,7 +189,7 @@ func selectMenu(i, first int, cs []choice) discordgo.SelectMenu {
 		if c.b.Confirm != nil {
 			desc += " (asks first)"
 		}
-		label := truncate(bot.Printable(c.b.Label), maxOptionLabel)
+		label := truncate(incident.Printable(c.b.Label), maxOptionLabel)
 		if strings.TrimSpace(label) == "" {
 			label = "…"
 		}

@@ -68,7 +68,7 @@ var mdEscaper = strings.NewReplacer(
 // plus what starts a heading ("# "), a list or small print ("- ", "-# ",
 // "1. ") at the start of a line.
 func escapeMarkdown(s string) string {
-	s = mdEscaper.Replace(bot.Printable(s))
+	s = mdEscaper.Replace(incident.Printable(s))
 	if !strings.ContainsAny(s, "#-+.") {
 		return s
 	}
@@ -94,7 +94,7 @@ func escapeMarkdown(s string) string {
 // backslashes do not escape, so a backtick in s is kept out of the
 // delimiters by doubling them, and a mention cannot form.
 func codeSpan(s string) string {
-	s = bot.Printable(s)
+	s = incident.Printable(s)
 	if strings.Contains(s, "\n") {
 		return "```\n" + strings.ReplaceAll(s, "```", "`\u200b``") + "\n```"
 	}
@@ -112,7 +112,7 @@ var linkTarget = strings.NewReplacer("<", "%3C", ">", "%3E", "(", "%28", ")", "%
 
 // plain is rich text as plain words for places Discord does not read
 // markdown in (embed footers, button labels, select options).
-func plain(r bot.Rich) string { return bot.Printable(r.String()) }
+func plain(r bot.Rich) string { return incident.Printable(r.String()) }
 
 // mentions collects who a text pings, for allowed_mentions.
 type mentions struct {

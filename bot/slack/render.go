@@ -147,7 +147,7 @@ func fallback(m bot.Message) string {
 }
 
 func plain(s string) *slack.TextBlockObject {
-	return slack.NewTextBlockObject(slack.PlainTextType, bot.Printable(s), true, false)
+	return slack.NewTextBlockObject(slack.PlainTextType, incident.Printable(s), true, false)
 }
 
 // md is a verbatim mrkdwn object: Slack keeps the markup the renderer wrote
@@ -204,8 +204,8 @@ var escaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
 
 // escape makes text data for mrkdwn: &, < and > are the only characters
 // Slack reads as control sequences (mentions, links, commands); control
-// and reordering characters are dropped (bot.Printable).
-func escape(s string) string { return escaper.Replace(bot.Printable(s)) }
+// and reordering characters are dropped (incident.Printable).
+func escape(s string) string { return escaper.Replace(incident.Printable(s)) }
 
 // linkTarget makes a URL or ID safe inside <…>: & as Slack escapes it, and
 // the characters that would end or split the link percent-encoded.

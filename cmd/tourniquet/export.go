@@ -8,11 +8,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tourniquet/tourniquet/cmd/internal/app"
 	"github.com/tourniquet/tourniquet/config"
-	"github.com/tourniquet/tourniquet/internal/app"
 	"github.com/tourniquet/tourniquet/internal/clock"
 	"github.com/tourniquet/tourniquet/storage/sqlite"
-	"github.com/tourniquet/tourniquet/timeline"
+	"github.com/tourniquet/tourniquet/timeline/web"
 )
 
 // cmdExport prints one incident's timeline. It only reads: the database is
@@ -67,7 +67,7 @@ func cmdExport(ctx context.Context, c command, args []string, o stdio) int {
 	case !ok:
 		return fail(stderr, fmt.Errorf("the database at %s is not migrated: run `tourniquet migrate` first, or set TOURNIQUET_DATABASE_URL to the bot's database", where))
 	}
-	x, err := timeline.Load(ctx, store, key, clock.Real{}.Now())
+	x, err := web.Load(ctx, store, key, clock.Real{}.Now())
 	if err != nil {
 		return fail(stderr, err)
 	}

@@ -12,8 +12,8 @@ import (
 
 	"github.com/mattn/go-isatty"
 
+	"github.com/tourniquet/tourniquet/cmd/internal/app"
 	"github.com/tourniquet/tourniquet/config"
-	"github.com/tourniquet/tourniquet/internal/app"
 	"github.com/tourniquet/tourniquet/internal/words"
 )
 

@@ -56,7 +56,7 @@ type Config struct {
 	OutputLimit int
 }
 
-// Descriptor describes the integration type to wiring (internal/app): the
+// Descriptor describes the integration type to wiring (cmd/internal/app): the
 // checks of its settings, the action params it accepts, and its client.
 var Descriptor = spec.Descriptor{Type: Type, Validate: Validate, Params: Params, New: build}
 

@@ -47,7 +47,7 @@ var parser = spec.Parser[Config]{
 	Parse:    parse,
 }
 
-// Descriptor describes the integration type to wiring (internal/app): the
+// Descriptor describes the integration type to wiring (cmd/internal/app): the
 // checks of its settings, the action params it accepts, and its client.
 var Descriptor = spec.Descriptor{Type: Type, Validate: Validate, Params: Params, New: spec.Constructor(New)}
 

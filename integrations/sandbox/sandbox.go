@@ -57,7 +57,7 @@ func Integrations() map[string]config.Integration {
 	return map[string]config.Integration{Name: {Type: Type, Settings: map[string]any{}, Secrets: map[string]config.Secret{}}}
 }
 
-// Descriptor describes the sandbox to wiring (internal/app): a demo-only
+// Descriptor describes the sandbox to wiring (cmd/internal/app): a demo-only
 // type, built only for the run with nothing configured, refused by
 // check-config, and left out of the types messages offer.
 var Descriptor = spec.Descriptor{Type: Type, Validate: Validate, Params: Params, DemoOnly: true,

@@ -1,5 +1,10 @@
 // Package clock lets code ask for the time through an interface that tests
 // can move by hand.
+//
+// It is a leaf utility: like every package under internal/, it imports the
+// standard library, third-party modules and at most other leaves under
+// internal/, never a package of the product (incident, bot, storage…), so
+// that any package may import it.
 package clock
 
 import (

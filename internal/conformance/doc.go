@@ -7,6 +7,8 @@
 //
 // It is test support: the adapters' conformance tests capture every
 // request the real slack-go and discordgo clients send to the fakes and
-// hand them to SlackSpec.Check and DiscordSpec.Check. It may import the
-// standard library and a JSON Schema validator, nothing of Tourniquet.
+// hand them to SlackSpec.Check and DiscordSpec.Check. It is a leaf, like
+// every package under internal/: it imports the standard library and a
+// JSON Schema validator, nothing of Tourniquet. (Its scenario package is
+// the one exception under internal/, see there.)
 package conformance

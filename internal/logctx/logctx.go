@@ -1,6 +1,11 @@
 // Package logctx carries log attributes in a context — the request ID, the
 // platform, the incident key — so that every line logged with that context
 // has them, whichever package logs it.
+//
+// It is a leaf utility: like every package under internal/, it imports the
+// standard library, third-party modules and at most other leaves under
+// internal/, never a package of the product (incident, bot, storage…), so
+// that any package may import it.
 package logctx
 
 import (

@@ -4,10 +4,15 @@
 // body, and that error would otherwise reach the logs, the outbox's
 // last_error, the timeline and the audit log.
 //
-// One [Redactor] knows every secret of the configuration; internal/app
+// One [Redactor] knows every secret of the configuration; cmd/internal/app
 // builds it and hands its Redact method to whatever stores or logs text
 // (consumers declare the func they take). [NewHandler] wraps a slog
-// handler with it. The package imports only the standard library.
+// handler with it.
+//
+// It is a leaf utility: like every package under internal/, it imports the
+// standard library, third-party modules and at most other leaves under
+// internal/, never a package of the product (incident, bot, storage…), so
+// that any package may import it.
 package redact
 
 import (

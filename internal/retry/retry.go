@@ -2,8 +2,12 @@
 // that failed for a reason that may pass (a platform or database that is
 // down or restarting): exponential backoff with jitter from
 // github.com/cenkalti/backoff, between a first and a longest wait, until
-// the call succeeds, says it never will, or the context ends. It imports
-// nothing of the project.
+// the call succeeds, says it never will, or the context ends.
+//
+// It is a leaf utility: like every package under internal/, it imports the
+// standard library, third-party modules and at most other leaves under
+// internal/, never a package of the product (incident, bot, storage…), so
+// that any package may import it.
 package retry
 
 import (

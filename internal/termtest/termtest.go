@@ -6,7 +6,10 @@
 // would show, so that a test asserts what the person sees rather than the
 // escape sequences that drew it.
 //
-// It is for tests only and imports nothing of Tourniquet.
+// It is test support, imported by tests only, and a leaf: like every
+// package under internal/, it imports the standard library, third-party
+// modules and at most other leaves under internal/, never a package of the
+// product.
 package termtest
 
 import (

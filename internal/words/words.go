@@ -1,7 +1,12 @@
 // Package words writes counts the way people read them: "1 regression",
 // "2 regressions", "regressed once", "twice", "3 times", never "1×" or
 // "regression(s)". Every terminal- and chat-visible count should go
-// through it. It imports nothing of Tourniquet.
+// through it.
+//
+// It is a leaf utility: like every package under internal/, it imports the
+// standard library, third-party modules and at most other leaves under
+// internal/, never a package of the product (incident, bot, storage…), so
+// that any package may import it.
 package words
 
 import "strconv"

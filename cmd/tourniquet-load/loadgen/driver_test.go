@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tourniquet/tourniquet/internal/app"
+	"github.com/tourniquet/tourniquet/cmd/internal/app"
 )
 
 // serve runs Tourniquet in process on SQLite, in Slack HTTP mode, pointed

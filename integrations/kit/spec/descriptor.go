@@ -8,7 +8,7 @@ import (
 // Descriptor is what wiring knows of one integration type: its name in the
 // configuration, the checks of its settings, the action params it accepts
 // and how to build it. Each package under integrations/ exports one, named
-// Descriptor, and internal/app lists them in one literal slice: no init()
+// Descriptor, and cmd/internal/app lists them in one literal slice: no init()
 // registry and no second list, so what Tourniquet can talk to is read in
 // one place and an unused integration is not linked by accident.
 type Descriptor struct {

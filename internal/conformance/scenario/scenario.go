@@ -1,8 +1,13 @@
 // Package scenario builds what the adapters' conformance tests drive: an
 // engine with many mitigation actions configured for one service, their
 // runner on a fake integration, and the check-in scheduler, all on one
-// store and a fake clock; and the hostile titles they declare with. It is
-// test support and may import any of Tourniquet's packages.
+// store and a fake clock; and the hostile titles they declare with.
+//
+// It is test support, imported only by the adapters' conformance tests,
+// and the one package under internal/ that is not a leaf: to drive whole
+// incidents it imports the engine, the features (actions, checkin),
+// config and storage. It never imports an adapter (the tests that use it
+// are the adapters') nor the composition root.
 package scenario
 
 import (
@@ -15,7 +20,7 @@ import (
 
 	"github.com/tourniquet/tourniquet/actions"
 	"github.com/tourniquet/tourniquet/bot"
-	"github.com/tourniquet/tourniquet/bot/checkin"
+	"github.com/tourniquet/tourniquet/checkin"
 	"github.com/tourniquet/tourniquet/config"
 	"github.com/tourniquet/tourniquet/internal/clock"
 	"github.com/tourniquet/tourniquet/storage"

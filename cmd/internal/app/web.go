@@ -1,0 +1,89 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+
+	"github.com/tourniquet/tourniquet/bot"
+	"github.com/tourniquet/tourniquet/config"
+	"github.com/tourniquet/tourniquet/postmortem"
+	"github.com/tourniquet/tourniquet/postmortem/openai"
+	"github.com/tourniquet/tourniquet/timeline/web"
+)
+
+// linkSigner signs report links with a key derived from link_secret, or
+// from api_token when there is no link secret; nil when neither is set.
+// Both are configuration, so every replica signs and verifies alike.
+func linkSigner(cfg *config.Config) *web.Signer {
+	if cfg.LinkSecret.IsSet() {
+		return web.NewSigner(cfg.LinkSecret)
+	}
+	return web.NewSigner(cfg.APIToken)
+}
+
+// reportLinks makes the report links the bot posts: signed, or plain when
+// there is no key (then only open local mode lets them in).
+func reportLinks(cfg *config.Config) web.Links {
+	return web.Links{Base: cfg.PublicURL, Signer: linkSigner(cfg)}
+}
+
+// Reports serves the report pages and the JSON API and writes the
+// postmortem drafts.
+type Reports struct {
+	site *web.Site
+	stop func()
+}
+
+// StartReports wires the reports into engine — the hook that asks for a
+// postmortem draft at resolution and the /incident timeline command that
+// asks for one too — and runs the draft worker until ctx is done or Stop
+// is called. Call it before the engine handles commands; Mount the pages.
+func StartReports(ctx context.Context, cfg *config.Config, engine *bot.Engine, log *slog.Logger) (*Reports, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	log = log.With("component", "reports")
+	access := web.Access{Token: cfg.APIToken, Signer: linkSigner(cfg),
+		Open: openLocalMode(cfg)}
+	switch {
+	case access.Open:
+		log.Info("report pages are open without sign-in: no API token is configured and the listen address is loopback; "+
+			"only requests to localhost, 127.0.0.1, [::1] or the public URL's host are answered", "listen", cfg.Listen)
+	case access.Signer == nil:
+		log.Warn("report pages refuse everyone: set TOURNIQUET_API_TOKEN or TOURNIQUET_LINK_SECRET")
+	}
+	cache := web.NewEventCache(50000, web.DefaultCacheMinEvents)
+	site, err := web.New(web.Options{Store: engine.Store(), Clock: engine.Clock(), Access: access,
+		Logger: log, Listen: cfg.Listen, Cache: cache})
+	if err != nil {
+		return nil, fmt.Errorf("report pages: %w", err)
+	}
+
+	var sum postmortem.Summarizer
+	model := ""
+	if cfg.OpenAI.Enabled() {
+		s, err := openai.New(openai.Options{APIKey: cfg.OpenAI.APIKey, BaseURL: cfg.OpenAI.BaseURL,
+			Model: cfg.OpenAI.Model, Timeout: cfg.OpenAI.Timeout})
+		if err != nil {
+			return nil, err
+		}
+		sum, model = s, s.Model()
+		log.Info("postmortem summaries by a language model", "model", model)
+	}
+	worker := postmortem.NewWorker(postmortem.Options{Store: engine.Store(), Engine: engine, Summarizer: sum,
+		Model: model, Timeout: cfg.OpenAI.Timeout, Redact: postmortem.NewRedactor(cfg.SecretValues()),
+		Clock: engine.Clock(), Logger: log, Events: cache.Lister(engine.Store())})
+	engine.AddHook(postmortem.Hook{})
+	engine.Register(bot.CmdTimeline, true, true, postmortem.TimelineCommand(engine))
+
+	return &Reports{site: site, stop: runInBackground(ctx, worker.Run)}, nil
+}
+
+// Mount adds GET /incidents, /incidents/{key}, /incidents/{key}/report.md,
+// /reports, /api/v1/incidents and /api/v1/incidents/{key}/timeline.
+func (r *Reports) Mount(mux *http.ServeMux) { r.site.Register(mux) }
+
+// Stop stops the draft worker and waits for it.
+func (r *Reports) Stop() { r.stop() }

@@ -1,0 +1,231 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/tourniquet/tourniquet/incident"
+	"github.com/tourniquet/tourniquet/internal/clock"
+	"github.com/tourniquet/tourniquet/storage"
+	"github.com/tourniquet/tourniquet/storage/postgres"
+	"github.com/tourniquet/tourniquet/storage/sqlite"
+	"github.com/tourniquet/tourniquet/storage/storagetest"
+	"github.com/tourniquet/tourniquet/timeline/timelinetest"
+)
+
+// Benchmarks of the report pages and the export at scale. Each reports
+// its p50 and p99 per request besides ns/op:
+//
+//	go test ./timeline -run '^$' -bench . -benchtime 200x
+//
+// With TOURNIQUET_TEST_DATABASE_URL set they also run on Postgres.
+
+func benchStores(b *testing.B, fn func(b *testing.B, s storage.Store)) {
+	b.Run("sqlite", func(b *testing.B) {
+		ctx := context.Background()
+		s, err := sqlite.Open(ctx, filepath.Join(b.TempDir(), "bench.db"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { _ = s.Close() })
+		if err := s.Migrate(ctx); err != nil {
+			b.Fatal(err)
+		}
+		fn(b, s)
+	})
+	b.Run("postgres", func(b *testing.B) {
+		ctx := context.Background()
+		u := storagetest.PostgresURL(b)
+		s, err := postgres.Open(ctx, u)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { _ = s.Close() })
+		if err := s.Migrate(ctx); err != nil {
+			b.Fatal(err)
+		}
+		fn(b, s)
+	})
+}
+
+// bigIncident stores a six-hour sev1 with n events: check-ins and their
+// answers, notes, status updates, action runs, a regression, and returns
+// its key.
+func bigIncident(b testing.TB, s storage.Store, n int) string {
+	b.Helper()
+	ctx := context.Background()
+	start := timelinetest.HM(8, 0)
+	inc, first, _ := incident.Declare(start, timelinetest.Alice, incident.Sev1, "Payments API returning 502s")
+	inc.SetServices(start, timelinetest.Alice, []string{"payments", "api"})
+	step := 6 * time.Hour / time.Duration(n)
+	at := func(i int) time.Time { return start.Add(time.Duration(i) * step) }
+	inc.Mitigate(at(n/4), timelinetest.Bob, "rolled back")
+	inc.Regress(at(n/3), timelinetest.Carol, "502s again")
+	inc.Diagnose(at(n/2), timelinetest.Bob, "connection pool exhausted by a retry storm")
+	inc.Mitigate(at(2*n/3), timelinetest.Bob, "pool size raised")
+	inc.Resolve(at(n-1), timelinetest.Alice, "retries now back off")
+	if err := s.CreateIncident(ctx, inc); err != nil {
+		b.Fatal(err)
+	}
+	evs := []incident.Event{first.WithSource(incident.SourceTyped)}
+	for i := 1; len(evs) < n; i++ {
+		t := at(i)
+		var ev incident.Event
+		switch i % 10 {
+		case 0:
+			ev = incident.NewEvent(t, incident.KindCheckinSent, incident.System, "Is customer impact mitigated?", map[string]any{"checkin": i}).WithSource(incident.SourceCheckin)
+		case 1:
+			ev = incident.NewEvent(t, incident.KindCheckinAnswered, timelinetest.Bob, "no", map[string]any{"answer": "no"}).WithSource(incident.SourceButton)
+		case 2, 5, 8:
+			ev = incident.NewEvent(t, incident.KindNote, timelinetest.Carol, fmt.Sprintf("p99 latency %d ms on shard %d, error rate %d%%", 400+i%700, i%32, i%40), nil).WithSource(incident.SourceTyped)
+		case 3:
+			ev = incident.NewEvent(t, incident.KindStatusUpdate, timelinetest.Alice, "Payments degraded; card payments failing for some customers. Next update in 15 minutes.", nil).WithSource(incident.SourceTyped)
+		case 4:
+			ev = incident.NewEvent(t, incident.KindActionStarted, timelinetest.Bob, "Restart payments pods", map[string]any{"run_id": fmt.Sprint(i), "kind": "custom"}).WithSource(incident.SourceAction)
+		case 6:
+			ev = incident.NewEvent(t, incident.KindActionSucceeded, incident.System, "pods restarted", map[string]any{"run_id": fmt.Sprint(i - 2), "kind": "custom"}).WithSource(incident.SourceAction)
+		default:
+			ev = incident.NewEvent(t, incident.KindNote, timelinetest.Bob, "looking at the connection pool metrics in the payments dashboard", nil).WithSource(incident.SourceTyped)
+		}
+		evs = append(evs, ev)
+	}
+	for i := 0; i < len(evs); i += 1000 {
+		if _, err := s.AppendEvents(ctx, inc.ID, evs[i:min(i+1000, len(evs))]...); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return inc.Key
+}
+
+// manyIncidents stores n incidents over two years.
+func manyIncidents(b testing.TB, s storage.Store, n int) {
+	b.Helper()
+	ctx := context.Background()
+	err := s.InTx(ctx, func(ctx context.Context, q storage.Querier) error {
+		for i := range n {
+			at := timelinetest.Day.Add(-time.Duration(i) * 97 * time.Minute)
+			inc, _, _ := incident.Declare(at, timelinetest.Alice, incident.Severities[i%4], fmt.Sprintf("Incident number %d", i))
+			inc.SetServices(at, timelinetest.Alice, []string{[]string{"checkout", "search", "api", "payments"}[i%4]})
+			inc.Mitigate(at.Add(time.Duration(3+i%40)*time.Minute), timelinetest.Bob, "")
+			inc.Diagnose(at.Add(time.Duration(5+i%90)*time.Minute), timelinetest.Bob, "cause")
+			inc.Resolve(at.Add(2*time.Hour), timelinetest.Alice, "")
+			if err := q.CreateIncident(ctx, inc); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+}
+
+// timed runs fn b.N times and reports the p50 and p99 of one call.
+func timed(b *testing.B, fn func()) {
+	b.Helper()
+	d := make([]time.Duration, 0, b.N)
+	b.ResetTimer()
+	for b.Loop() {
+		t0 := time.Now()
+		fn()
+		d = append(d, time.Since(t0))
+	}
+	b.StopTimer()
+	slices.Sort(d)
+	q := func(p float64) float64 {
+		i := min(int(p*float64(len(d))), len(d)-1)
+		return float64(d[i].Microseconds()) / 1000
+	}
+	b.ReportMetric(q(0.50), "p50-ms")
+	b.ReportMetric(q(0.99), "p99-ms")
+}
+
+func benchHandler(b *testing.B, s storage.Store, cache int) http.Handler {
+	web, err := New(Options{Store: s, Clock: clock.NewFake(timelinetest.HM(18, 0)), Access: secured(), CacheEvents: cache})
+	if err != nil {
+		b.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	web.Register(mux)
+	return mux
+}
+
+func serve(b *testing.B, h http.Handler, path string) int {
+	req := httptest.NewRequest(http.MethodGet, path, nil)
+	req.Header.Set("Authorization", "Bearer "+testToken)
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	if rec.Code != http.StatusOK {
+		b.Fatalf("%s: %d", path, rec.Code)
+	}
+	return rec.Body.Len()
+}
+
+// caches are the two ways of reading events: every event from the store
+// each time (cold), or only the new ones (warm, the default).
+var caches = []struct {
+	name string
+	size int
+}{{"cold", -1}, {"warm", 0}}
+
+// BenchmarkIncidentPage10kEvents serves /incidents/{key} of an incident
+// with 10,000 events: load, analysis, chart and every event listed.
+func BenchmarkIncidentPage10kEvents(b *testing.B) {
+	benchStores(b, func(b *testing.B, s storage.Store) {
+		key := bigIncident(b, s, 10000)
+		for _, c := range caches {
+			b.Run(c.name, func(b *testing.B) {
+				h := benchHandler(b, s, c.size)
+				b.SetBytes(int64(serve(b, h, "/incidents/"+key)))
+				timed(b, func() { serve(b, h, "/incidents/"+key) })
+			})
+		}
+	})
+}
+
+// BenchmarkExportJSON10kEvents is the JSON export of an incident with
+// 10,000 events, as /api/v1/incidents/{key}/timeline serves it.
+func BenchmarkExportJSON10kEvents(b *testing.B) {
+	benchStores(b, func(b *testing.B, s storage.Store) {
+		key := bigIncident(b, s, 10000)
+		for _, c := range caches {
+			b.Run(c.name, func(b *testing.B) {
+				h := benchHandler(b, s, c.size)
+				b.SetBytes(int64(serve(b, h, "/api/v1/incidents/"+key+"/timeline")))
+				timed(b, func() { serve(b, h, "/api/v1/incidents/"+key+"/timeline") })
+			})
+		}
+	})
+}
+
+// BenchmarkIncidentList10kIncidents serves /incidents over 10,000
+// incidents, alternating the first page, a page in the middle and the
+// last page.
+func BenchmarkIncidentList10kIncidents(b *testing.B) {
+	benchStores(b, func(b *testing.B, s storage.Store) {
+		manyIncidents(b, s, 10000)
+		h := benchHandler(b, s, 0)
+		pages := []string{"/incidents", "/incidents?page=100", "/incidents?page=200", "/incidents?severity=sev1&page=20"}
+		i := 0
+		timed(b, func() {
+			serve(b, h, pages[i%len(pages)])
+			i++
+		})
+	})
+}
+
+// BenchmarkReports10kIncidents serves /reports over 10,000 incidents: the
+// last 24 months, every incident read and grouped by month and severity.
+func BenchmarkReports10kIncidents(b *testing.B) {
+	benchStores(b, func(b *testing.B, s storage.Store) {
+		manyIncidents(b, s, 10000)
+		h := benchHandler(b, s, 0)
+		timed(b, func() { serve(b, h, "/reports?from=2024-04&to=2026-03") })
+	})
+}

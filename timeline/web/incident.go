@@ -1,0 +1,127 @@
+package web
+
+import (
+	"fmt"
+	"html/template"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/tourniquet/tourniquet/incident"
+	"github.com/tourniquet/tourniquet/timeline"
+)
+
+type incidentView struct {
+	page
+	X             timeline.Export
+	SeverityLabel string
+	StateClass    string
+	StateLabel    string
+	Declared      string
+	MarkdownURL   string
+	Live          bool
+
+	Impact, ImpactSub string
+	TTM, TTMSub       string
+	TTD, TTDSub       string
+	Verdict           string
+	VerdictClass      string
+
+	Chart    template.HTML
+	Summary  []string
+	Findings []timeline.Finding
+	Actions  template.HTML
+	Events   template.HTML
+
+	Truncated   bool
+	Shown       int
+	TotalEvents int
+}
+
+// stateOf describes the incident's state for the list and the page.
+func stateOf(impact incident.Impact, state incident.State) (class, label string) {
+	switch {
+	case state == incident.StateResolved:
+		return "resolved", "Resolved"
+	case impact == incident.ImpactOngoing:
+		return "ongoing", "Open · impact ongoing"
+	default:
+		return "mitigated", "Open · mitigated"
+	}
+}
+
+func phaseClass(p timeline.Phase) string { return strings.ReplaceAll(string(p), " ", "-") }
+
+func (w *Site) incidentView(g grant, x timeline.Export, now time.Time) incidentView {
+	inc := x.Incident
+	m := x.Metrics
+	v := incidentView{
+		page:          w.newPage(g, inc.Key+": "+inc.Title, "incidents", now),
+		X:             x,
+		SeverityLabel: strings.ToUpper(string(inc.Severity)),
+		Declared:      x.DeclaredAt.Format("2006-01-02 15:04 UTC"),
+		MarkdownURL:   withQuery("/incidents/"+url.PathEscape(inc.Key)+"/report.md", g.linkQuery),
+		Live:          inc.State == incident.StateOpen && inc.Impact == incident.ImpactOngoing,
+		Chart:         IncidentChart(x),
+		Findings:      x.Findings(),
+	}
+	v.StateClass, v.StateLabel = stateOf(inc.Impact, inc.State)
+
+	v.Impact = timeline.FormatSeconds(m.CustomerImpact)
+	v.ImpactSub = fmt.Sprintf("%s · %s", plural(len(x.ImpactWindows), "1 impact window", fmt.Sprintf("%d impact windows", len(x.ImpactWindows))),
+		plural(m.Regressions, "1 regression", fmt.Sprintf("%d regressions", m.Regressions)))
+	if v.Live {
+		v.ImpactSub = "and counting · " + v.ImpactSub
+	}
+	v.TTM, v.TTMSub = timeline.FormatClock(m.TimeToMitigate), "impact "+shortAt(x.ImpactStartedAt)+" → mitigated "+timeOr(x.MitigatedAt, "")
+	if x.MitigatedAt == nil {
+		v.TTM, v.TTMSub = "not yet", "impact ongoing since "+shortAt(x.ImpactStartedAt)
+		if inc.State == incident.StateResolved {
+			v.TTM, v.TTMSub = "never", "resolved without a mitigation"
+		}
+	}
+	v.TTD, v.TTDSub = timeline.FormatClock(m.TimeToDiagnose), "cause identified "+timeOr(x.DiagnosedAt, "")
+	if x.DiagnosedAt == nil {
+		v.TTD, v.TTDSub = "not yet", "cause unknown"
+		if inc.State == incident.StateResolved {
+			v.TTD, v.TTDSub = "never", "cause never recorded"
+		}
+	}
+	switch {
+	case x.MitigatedAt != nil && x.DiagnosedAt != nil && !x.Analysis.DiagnosedBeforeMitigated:
+		v.VerdictClass = "good"
+		v.Verdict = fmt.Sprintf("Mitigation came first: the bleeding stopped %s before the cause was identified.",
+			timeline.FormatSeconds(secs(*x.MitigatedAt, *x.DiagnosedAt)))
+	case x.Analysis.DiagnosedBeforeMitigated && x.MitigatedAt != nil:
+		v.VerdictClass = "warn"
+		v.Verdict = fmt.Sprintf("Diagnosis came first: customers stayed impacted %s after the cause was known.",
+			timeline.FormatSeconds(secs(*x.DiagnosedAt, *x.MitigatedAt)))
+	case x.Analysis.DiagnosedBeforeMitigated:
+		v.VerdictClass = "warn"
+		v.Verdict = "The cause was identified, but impact was never marked mitigated."
+	case x.MitigatedAt != nil:
+		v.VerdictClass = "good"
+		v.Verdict = "Impact is mitigated; the cause is not identified yet. Diagnose with less pressure."
+		if inc.State == incident.StateResolved {
+			v.VerdictClass, v.Verdict = "info", "Impact was mitigated; the cause was never recorded as identified."
+		}
+	case inc.State == incident.StateResolved:
+		v.VerdictClass, v.Verdict = "warn", "Resolved without impact ever being marked mitigated."
+	default:
+		v.VerdictClass, v.Verdict = "warn", "Customers are still impacted. Is customer impact mitigated? Stop the bleeding first; diagnose after."
+	}
+
+	v.Summary = append(v.Summary, strings.Split(timeline.TemplateSummary(timeline.FactsOf(x, nil)), "\n\n")...)
+	v.Actions = actionsHTML(x)
+	v.Events, v.Shown = eventsHTML(x, w.o.MaxEvents)
+	v.TotalEvents = len(x.Events)
+	v.Truncated = v.Shown < v.TotalEvents
+	return v
+}
+
+func timeOr(t *time.Time, none string) string {
+	if t == nil {
+		return none
+	}
+	return shortAt(*t)
+}

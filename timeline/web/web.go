@@ -1,0 +1,277 @@
+package web
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"embed"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"html/template"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/tourniquet/tourniquet/incident"
+	"github.com/tourniquet/tourniquet/internal/clock"
+	"github.com/tourniquet/tourniquet/storage"
+	"github.com/tourniquet/tourniquet/timeline"
+)
+
+// The page templates and the stylesheet, beside the code that fills them.
+//
+//go:embed *.html style.css
+var webFS embed.FS
+
+// Reader is what the pages and the API read from the store.
+type Reader interface {
+	Loader
+	ListIncidents(ctx context.Context, f storage.IncidentFilter) ([]*incident.Incident, error)
+	CountIncidents(ctx context.Context, f storage.IncidentFilter) (int, error)
+}
+
+// Options configure the pages and the JSON API.
+type Options struct {
+	Store  Reader
+	Clock  clock.Clock
+	Access Access
+	Logger *slog.Logger
+	// Listen is the listen address, named by the open-mode banner.
+	Listen string
+	// PageSize is how many incidents a list page shows (default 50).
+	PageSize int
+	// MaxEvents caps the events listed on an incident page (default
+	// 10000); the exports always have all of them.
+	MaxEvents int
+	// CacheEvents is how many events of large incidents (1,000 events or
+	// more) are kept between reads (default 50,000; negative: none).
+	CacheEvents int
+	// Cache, if set, is used instead (share it with the postmortem worker,
+	// through its Lister, so that the link a draft posts opens warm).
+	Cache *EventCache
+}
+
+// Site serves the report pages (GET /incidents, /incidents/{key},
+// /reports) and the JSON API (GET /api/v1/incidents,
+// /api/v1/incidents/{key}/timeline).
+type Site struct {
+	o     Options
+	cache *EventCache
+	pages map[string]*template.Template
+	css   template.CSS
+	csp   string
+	bufs  sync.Pool
+}
+
+// New parses the page templates.
+func New(o Options) (*Site, error) {
+	if o.Clock == nil {
+		o.Clock = clock.Real{}
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.PageSize <= 0 {
+		o.PageSize = 50
+	}
+	if o.MaxEvents <= 0 {
+		o.MaxEvents = 10000
+	}
+	if o.CacheEvents == 0 {
+		o.CacheEvents = 50000
+	}
+	css, err := webFS.ReadFile("style.css")
+	if err != nil {
+		return nil, fmt.Errorf("read stylesheet: %w", err)
+	}
+	sum := sha256.Sum256(css)
+	w := &Site{
+		o:     o,
+		pages: map[string]*template.Template{},
+		css:   template.CSS(css),
+		csp: "default-src 'none'; style-src 'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'; " +
+			"img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+		bufs: sync.Pool{New: func() any { return new(bytes.Buffer) }},
+	}
+	switch {
+	case o.Cache != nil:
+		w.cache = o.Cache
+	case o.CacheEvents > 0:
+		w.cache = NewEventCache(o.CacheEvents, DefaultCacheMinEvents)
+	}
+	for _, name := range []string{"list", "incident", "reports", "error"} {
+		t, err := template.New(name).ParseFS(webFS, "layout.html", name+".html")
+		if err != nil {
+			return nil, fmt.Errorf("parse %s page: %w", name, err)
+		}
+		w.pages[name] = t
+	}
+	return w, nil
+}
+
+// Register mounts the pages and the API on mux.
+func (w *Site) Register(mux *http.ServeMux) {
+	mux.HandleFunc("GET /incidents", w.listPage)
+	mux.HandleFunc("GET /incidents/{key}", w.incidentPage)
+	mux.HandleFunc("GET /incidents/{key}/report.md", w.markdown)
+	mux.HandleFunc("GET /reports", w.reportsPage)
+	mux.HandleFunc("GET /api/v1/incidents", w.apiList)
+	mux.HandleFunc("GET /api/v1/incidents/{key}/timeline", w.apiTimeline)
+}
+
+// page is what every page's layout needs.
+type page struct {
+	Title     string
+	CSS       template.CSS
+	Nav       bool
+	Active    string
+	OpenMode  bool
+	Listen    string
+	Generated string
+}
+
+func (w *Site) newPage(g grant, title, active string, now time.Time) page {
+	return page{Title: title, CSS: w.css, Nav: g.all, Active: active, OpenMode: g.open, Listen: w.o.Listen,
+		Generated: now.UTC().Format(timeline.LayoutFull)}
+}
+
+func (w *Site) headers(rw http.ResponseWriter, contentType string) {
+	h := rw.Header()
+	h.Set("Content-Type", contentType)
+	h.Set("Cache-Control", "no-store")
+	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("Content-Security-Policy", w.csp)
+}
+
+// render executes a page into a buffer first, so that a template error is
+// a clean 500 rather than half a page.
+func (w *Site) render(rw http.ResponseWriter, r *http.Request, status int, name string, data any) {
+	buf := w.bufs.Get().(*bytes.Buffer)
+	buf.Reset()
+	defer w.bufs.Put(buf)
+	if err := w.pages[name].ExecuteTemplate(buf, "layout", data); err != nil {
+		w.o.Logger.ErrorContext(r.Context(), "render page", "page", name, "err", err)
+		http.Error(rw, "the page could not be rendered", http.StatusInternalServerError)
+		return
+	}
+	w.headers(rw, "text/html; charset=utf-8")
+	rw.WriteHeader(status)
+	_, _ = rw.Write(buf.Bytes())
+}
+
+type errorPage struct {
+	page
+	Heading string
+	Message string
+}
+
+func (w *Site) errorPage(rw http.ResponseWriter, r *http.Request, g grant, status int, heading, msg string) {
+	p := errorPage{page: w.newPage(g, heading, "", w.o.Clock.Now()), Heading: heading, Message: msg}
+	w.render(rw, r, status, "error", p)
+}
+
+// deny answers a refused page request: a bare 401, or a 403 that says the
+// link is no good without saying anything about the incident.
+func (w *Site) deny(rw http.ResponseWriter, r *http.Request, status int) {
+	if status == http.StatusUnauthorized {
+		unauthorized(rw)
+		return
+	}
+	w.errorPage(rw, r, grant{}, http.StatusForbidden, "This link is not valid",
+		"It has expired or was changed. Ask the bot for a fresh one: /incident timeline in the incident's channel.")
+}
+
+// storeError reports a failed read: logged with detail, shown without.
+func (w *Site) storeError(rw http.ResponseWriter, r *http.Request, g grant, err error) {
+	w.o.Logger.ErrorContext(r.Context(), "web: store read failed", "path", r.URL.Path, "err", err)
+	w.errorPage(rw, r, g, http.StatusInternalServerError, "The database did not answer",
+		"Tourniquet could not read the incidents just now. Try again in a moment.")
+}
+
+// withQuery appends a signed link's query to a path.
+func withQuery(path, q string) string {
+	if q == "" {
+		return path
+	}
+	return path + "?" + q
+}
+
+// incidentKey resolves the {key} path value: the canonical key, and
+// whether it is one.
+func incidentKey(r *http.Request) (string, bool) {
+	raw := r.PathValue("key")
+	id, err := incident.ParseKey(raw)
+	if err != nil {
+		return raw, false
+	}
+	return incident.KeyFor(id), true
+}
+
+func (w *Site) incidentPage(rw http.ResponseWriter, r *http.Request) {
+	now := w.o.Clock.Now()
+	key, ok := incidentKey(r)
+	g, status := w.o.Access.page(r, key, now)
+	if status != 0 {
+		w.deny(rw, r, status)
+		return
+	}
+	if !ok {
+		w.errorPage(rw, r, g, http.StatusNotFound, "No such incident", fmt.Sprintf("%q is not an incident key (want INC-7 or 7).", key))
+		return
+	}
+	x, err := load(r.Context(), w.o.Store, w.cache, key, now)
+	if errors.Is(err, ErrNoIncident) {
+		w.errorPage(rw, r, g, http.StatusNotFound, "No such incident", "There is no incident "+key+".")
+		return
+	}
+	if err != nil {
+		w.storeError(rw, r, g, err)
+		return
+	}
+	w.render(rw, r, http.StatusOK, "incident", w.incidentView(g, x, now))
+}
+
+func (w *Site) markdown(rw http.ResponseWriter, r *http.Request) {
+	now := w.o.Clock.Now()
+	key, ok := incidentKey(r)
+	g, status := w.o.Access.page(r, key, now)
+	if status != 0 {
+		w.deny(rw, r, status)
+		return
+	}
+	if !ok {
+		http.Error(rw, "not an incident key", http.StatusNotFound)
+		return
+	}
+	x, err := load(r.Context(), w.o.Store, w.cache, key, now)
+	if errors.Is(err, ErrNoIncident) {
+		http.Error(rw, "no incident "+key, http.StatusNotFound)
+		return
+	}
+	if err != nil {
+		w.storeError(rw, r, g, err)
+		return
+	}
+	w.headers(rw, "text/markdown; charset=utf-8")
+	rw.Header().Set("Content-Disposition", `attachment; filename="`+key+`-postmortem.md"`)
+	_, _ = rw.Write([]byte(x.Markdown()))
+}
+
+// rowLink returns how to link to an incident from a page seen through a
+// signed link: each row signed with the same expiry.
+func (w *Site) rowLink(g grant, r *http.Request) func(key string) string {
+	if g.all || w.o.Access.Signer == nil {
+		return func(key string) string { return "/incidents/" + url.PathEscape(key) }
+	}
+	n, _ := strconv.ParseInt(r.URL.Query().Get("exp"), 10, 64) // verified before
+	e := time.Unix(n, 0)
+	return func(key string) string {
+		return "/incidents/" + url.PathEscape(key) + "?" + w.o.Access.Signer.Sign(key, e).Encode()
+	}
+}
