@@ -13,27 +13,17 @@ import (
 	"github.com/tourniquet/tourniquet/storage"
 )
 
-// runActionRuns is the conformance suite of storage.ActionRunStore.
-func runActionRuns(t *testing.T, newStore func(t testing.TB) storage.Store) {
-	tests := []struct {
-		name string
-		fn   func(t *testing.T, s storage.Store)
-	}{
-		{"RoundTrip", testRunRoundTrip},
-		{"OneActivePerAction", testRunOneActive},
-		{"ConflictKeepsTransaction", testRunConflictKeepsTx},
-		{"ConcurrentClaims", testRunConcurrentClaims},
-		{"Update", testRunUpdate},
-		{"ClaimRequested", testRunClaimRequested},
-		{"ClaimExpired", testRunClaimExpired},
-		{"ConcurrentRunners", testRunConcurrentRunners},
-		{"ClaimSkipsLockedIncident", testRunClaimSkipsLocked},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			tc.fn(t, newStore(t))
-		})
-	}
+// actionRunTests is the conformance suite of storage.ActionRunStore.
+var actionRunTests = []storeTest{
+	{"RoundTrip", testRunRoundTrip},
+	{"OneActivePerAction", testRunOneActive},
+	{"ConflictKeepsTransaction", testRunConflictKeepsTx},
+	{"ConcurrentClaims", testRunConcurrentClaims},
+	{"Update", testRunUpdate},
+	{"ClaimRequested", testRunClaimRequested},
+	{"ClaimExpired", testRunClaimExpired},
+	{"ConcurrentRunners", testRunConcurrentRunners},
+	{"ClaimSkipsLockedIncident", testRunClaimSkipsLocked},
 }
 
 func newRun(id string, inc *incident.Incident, action string, requested time.Time) *storage.ActionRun {

@@ -11,26 +11,16 @@ import (
 	"github.com/tourniquet/tourniquet/storage"
 )
 
-// runCheckins is the conformance suite of storage.CheckinStore.
-func runCheckins(t *testing.T, newStore func(t testing.TB) storage.Store) {
-	tests := []struct {
-		name string
-		fn   func(t *testing.T, s storage.Store)
-	}{
-		{"RoundTrip", testCheckinRoundTrip},
-		{"ClaimDue", testCheckinClaimDue},
-		{"ClaimDueByKey", testCheckinClaimByKey},
-		{"Fires", testCheckinFires},
-		{"FireTransitions", testCheckinFireTransitions},
-		{"ConcurrentSweepers", testCheckinConcurrentSweepers},
-		{"ClaimSkipsLockedIncident", testCheckinClaimSkipsLocked},
-		{"ClaimRollsBack", testCheckinClaimRollsBack},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			tc.fn(t, newStore(t))
-		})
-	}
+// checkinTests is the conformance suite of storage.CheckinStore.
+var checkinTests = []storeTest{
+	{"RoundTrip", testCheckinRoundTrip},
+	{"ClaimDue", testCheckinClaimDue},
+	{"ClaimDueByKey", testCheckinClaimByKey},
+	{"Fires", testCheckinFires},
+	{"FireTransitions", testCheckinFireTransitions},
+	{"ConcurrentSweepers", testCheckinConcurrentSweepers},
+	{"ClaimSkipsLockedIncident", testCheckinClaimSkipsLocked},
+	{"ClaimRollsBack", testCheckinClaimRollsBack},
 }
 
 func newCheckin(inc *incident.Incident, kind storage.CheckinKind, due time.Time) *storage.Checkin {
