@@ -32,15 +32,14 @@ func conformanceHarness(t *testing.T) (*harness, *scenario.World) {
 func scenarioHarness(t *testing.T, store storage.Store) (*harness, *scenario.World) {
 	t.Helper()
 	clk := clock.NewFake(t0)
-	fake := newFakeSlack(t)
-	fake.now = clk.Now
-	fake.addChannel("CLOBBY", "general", false, "U1", "U2", "U3", testBotUser)
-	fake.addChannel("CANNOUNCE", "incidents", false, testBotUser)
+	fake := newFakeSlack(t, clk.Now)
+	fake.AddChannel("CLOBBY", "general", false, "U1", "U2", "U3", testBotUser)
+	fake.AddChannel("CANNOUNCE", "incidents", false, testBotUser)
 	logs := &syncBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	w := scenario.New(t, store, clk, log)
 	ad, err := New(Options{Engine: w.Engine, BotToken: config.NewSecret(testBotToken), SigningSecret: config.NewSecret(testSecret),
-		APIURL: fake.apiURL(), AnnounceChannel: "CANNOUNCE", Clock: clk, Logger: log, PostInterval: -1})
+		APIURL: fake.APIURL(), AnnounceChannel: "CANNOUNCE", Clock: clk, Logger: log, PostInterval: -1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,11 +79,9 @@ func buttonValues(blocks []any) map[string]string {
 // lastWith is the newest message of a channel with a button labelled so.
 func (h *harness) lastWith(channel, label string) map[string]string {
 	h.t.Helper()
-	h.fake.mu.Lock()
-	defer h.fake.mu.Unlock()
-	msgs := h.fake.channels[channel].messages
+	msgs := h.fake.Channel(channel).Messages
 	for i := len(msgs) - 1; i >= 0; i-- {
-		if v := buttonValues(msgs[i].blocks); v[label] != "" {
+		if v := buttonValues(msgs[i].Blocks); v[label] != "" {
 			return v
 		}
 	}

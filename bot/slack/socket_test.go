@@ -128,9 +128,9 @@ func TestSocketModeAcksReconnectsAndLosesNothing(t *testing.T) {
 	storagetest.ForEach(t, func(t *testing.T, s storage.Store) {
 		h := newHarness(t, s, func(o *Options) { o.AppToken = config.NewSecret(testAppToken) })
 		fs := newFakeSocket(t)
-		h.fake.wsURL = fs.url()
-		h.fake.addChannel("CSOCK", "sock-room", false, "U1", "U2", "U3", testBotUser)
-		msgTS := h.fake.addMessage("CSOCK", "U2", "cache flushed on all nodes")
+		h.fake.SetSocketURL(fs.url())
+		h.fake.AddChannel("CSOCK", "sock-room", false, "U1", "U2", "U3", testBotUser)
+		msgTS := h.fake.AddMessage("CSOCK", "U2", "cache flushed on all nodes")
 
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan error, 1)
@@ -215,7 +215,7 @@ func TestSocketModeDoesNotAckWhatItCouldNotRecord(t *testing.T) {
 	s := storagetest.NewSQLite(t)
 	h := newHarness(t, s, func(o *Options) { o.AppToken = config.NewSecret(testAppToken) })
 	fs := newFakeSocket(t)
-	h.fake.wsURL = fs.url()
+	h.fake.SetSocketURL(fs.url())
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- h.ad.RunSocketMode(ctx) }()
