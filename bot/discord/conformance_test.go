@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/tourniquet/tourniquet/bot"
+	"github.com/tourniquet/tourniquet/bot/bottest"
 	"github.com/tourniquet/tourniquet/bot/discord"
 	"github.com/tourniquet/tourniquet/bot/discord/discordtest"
 	"github.com/tourniquet/tourniquet/config"
@@ -38,7 +39,7 @@ func scenarioEnv(t *testing.T, store storage.Store) (*env, *scenario.World) {
 		fake.AddChannel(discordtest.Channel{ID: id, Type: 0, GuildID: guildID, Name: "ch-" + id})
 	}
 	fake.AddChannel(discordtest.Channel{ID: category, Type: 4, GuildID: guildID, Name: "incidents"})
-	logs := &syncBuffer{}
+	logs := &bottest.Buffer{}
 	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	w := scenario.New(t, store, clk, log)
 	a, err := discord.New(discord.Options{Engine: w.Engine, Token: config.NewSecret(botToken), AppID: appID, PublicKey: key.PublicHex,

@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -18,6 +17,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/tourniquet/tourniquet/bot"
+	"github.com/tourniquet/tourniquet/bot/bottest"
 	"github.com/tourniquet/tourniquet/bot/discord"
 	"github.com/tourniquet/tourniquet/bot/discord/discordtest"
 	"github.com/tourniquet/tourniquet/config"
@@ -42,24 +42,6 @@ var (
 	bob   = discordtest.User{ID: "82", Username: "bob", Nick: "Bobby"}
 )
 
-// syncBuffer is a log sink safe for concurrent writers.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // env is one replica: an engine and a Discord adapter on a store, a sender
 // delivering through the adapter, and the HTTP endpoint; plus the fake
 // Discord they talk to.
@@ -73,7 +55,7 @@ type env struct {
 	a      *discord.Adapter
 	sender *bot.Sender
 	srv    *httptest.Server
-	logs   *syncBuffer
+	logs   *bottest.Buffer
 }
 
 func newEnv(t testing.TB, s storage.Store, mut func(*discord.Options)) *env {
@@ -89,7 +71,7 @@ func newReplica(t testing.TB, s storage.Store, fake *discordtest.Server, key *di
 		fake.AddChannel(discordtest.Channel{ID: id, Type: 0, GuildID: guildID, Name: "ch-" + id})
 	}
 	fake.AddChannel(discordtest.Channel{ID: category, Type: 4, GuildID: guildID, Name: "incidents"})
-	logs := &syncBuffer{}
+	logs := &bottest.Buffer{}
 	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	engine := bot.NewEngine(bot.Options{Store: s, Clock: clk, Logger: log, PublicURL: "https://tq.example.com",
 		ActionsFor: func(inc *incident.Incident) []bot.ActionButton {

@@ -11,11 +11,11 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/tourniquet/tourniquet/bot"
+	"github.com/tourniquet/tourniquet/bot/bottest"
 	"github.com/tourniquet/tourniquet/bot/slack/slacktest"
 	"github.com/tourniquet/tourniquet/config"
 	"github.com/tourniquet/tourniquet/incident"
@@ -51,41 +51,42 @@ type harness struct {
 	ad     *Adapter
 	sender *bot.Sender
 	srv    *httptest.Server
-	logs   *syncBuffer
+	logs   *bottest.Buffer
 	seq    int
-}
-
-// syncBuffer collects log output from many goroutines.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 func newHarness(t *testing.T, store storage.Store, tweak ...func(*Options)) *harness {
 	t.Helper()
 	clk := clock.NewFake(t0)
-	fake := newFakeSlack(t, clk.Now)
-	fake.AddChannel("CLOBBY", "general", false, "U1", "U2", "U3", testBotUser)
-	fake.AddChannel("CANNOUNCE", "incidents", false, testBotUser)
-	logs := &syncBuffer{}
+	logs := &bottest.Buffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	engine := bot.NewEngine(bot.Options{
 		Store: store, Clock: clk, Logger: log,
 		Responders: []incident.Actor{{Platform: incident.PlatformSlack, ID: "U3"}},
 		PublicURL:  "https://tourniquet.example.com",
 	})
+	// Nothing secret may reach a log line, whatever the test did (checked
+	// last, once the adapter has stopped).
+	t.Cleanup(func() {
+		out := logs.String()
+		for _, secret := range []string{testBotToken, testAppToken, testSecret, "/hooks/", "ticket="} {
+			if strings.Contains(out, secret) {
+				t.Errorf("a secret (%q) reached the log:\n%s", secret, out)
+			}
+		}
+	})
+	return startHarness(t, store, clk, engine, logs, log, tweak...)
+}
+
+// startHarness is the harness of engine: the fake Slack with a lobby
+// (CLOBBY, where U1, U2, U3 and the bot are) and an announcements channel,
+// the adapter in HTTP mode pointed at it, authenticated, and its routes on
+// a test server; both stop when the test ends.
+func startHarness(t *testing.T, store storage.Store, clk *clock.Fake, engine *bot.Engine, logs *bottest.Buffer, log *slog.Logger, tweak ...func(*Options)) *harness {
+	t.Helper()
+	fake := newFakeSlack(t, clk.Now)
+	fake.AddChannel("CLOBBY", "general", false, "U1", "U2", "U3", testBotUser)
+	fake.AddChannel("CANNOUNCE", "incidents", false, testBotUser)
 	o := Options{
 		Engine:          engine,
 		BotToken:        config.NewSecret(testBotToken),
@@ -111,17 +112,7 @@ func newHarness(t *testing.T, store storage.Store, tweak ...func(*Options)) *har
 	mux := http.NewServeMux()
 	ad.Routes(mux)
 	srv := httptest.NewServer(mux)
-	t.Cleanup(func() {
-		srv.Close()
-		ad.Wait()
-		// Nothing secret may reach a log line, whatever the test did.
-		out := logs.String()
-		for _, secret := range []string{testBotToken, testAppToken, testSecret, "/hooks/", "ticket="} {
-			if strings.Contains(out, secret) {
-				t.Errorf("a secret (%q) reached the log:\n%s", secret, out)
-			}
-		}
-	})
+	t.Cleanup(func() { srv.Close(); ad.Wait() })
 	return &harness{
 		t: t, store: store, clock: clk, engine: engine, fake: fake, ad: ad, srv: srv, logs: logs,
 		sender: bot.NewSender(bot.SenderOptions{Store: store, Clock: clk, Deliverers: []bot.Deliverer{ad}, MaxAttempts: 3, Logger: log}),

@@ -62,12 +62,10 @@ func (s *Server) handle(method string, c Call) (int, map[string]any, *Message) {
 		return noMsg(okv("channel", s.json(x)))
 	case "conversations.setTopic":
 		need("channel", "topic")
-		x := s.channel(p("channel"))
+		x, code := s.botIn(p("channel"))
 		switch {
 		case x == nil:
-			return noMsg(fail("channel_not_found"))
-		case !x.Members[bot]:
-			return noMsg(fail("not_in_channel"))
+			return noMsg(fail(code))
 		case utf8.RuneCountInString(p("topic")) > 250:
 			return noMsg(fail("too_long"))
 		}
@@ -77,12 +75,10 @@ func (s *Server) handle(method string, c Call) (int, map[string]any, *Message) {
 		return s.post(method, c, need)
 	case "pins.add":
 		need("channel", "timestamp")
-		x := s.channel(p("channel"))
+		x, code := s.botIn(p("channel"))
 		switch {
 		case x == nil:
-			return noMsg(fail("channel_not_found"))
-		case !x.Members[bot]:
-			return noMsg(fail("not_in_channel"))
+			return noMsg(fail(code))
 		case x.find(p("timestamp")) == nil:
 			return noMsg(fail("message_not_found"))
 		case x.Pins[p("timestamp")]:
@@ -126,6 +122,19 @@ func (s *Server) handle(method string, c Call) (int, map[string]any, *Message) {
 	return noMsg(fail("unknown_method"))
 }
 
+// botIn returns a channel the bot is in, or nil and the code Slack
+// refuses with: channel_not_found, not_in_channel. s.mu is held.
+func (s *Server) botIn(id string) (*channel, string) {
+	x := s.channel(id)
+	switch {
+	case x == nil:
+		return nil, "channel_not_found"
+	case !x.Members[s.o.BotUserID]:
+		return nil, "not_in_channel"
+	}
+	return x, ""
+}
+
 // create answers conversations.create: the bot creates the channel and is
 // its only member.
 func (s *Server) create(need func(...string) string, name string, private bool) (int, map[string]any) {
@@ -153,12 +162,9 @@ func (s *Server) create(need func(...string) string, name string, private bool) 
 // added are, and the others are reported; without, one that cannot fails
 // the call.
 func (s *Server) invite(channelID, users string, force bool) (int, map[string]any) {
-	x := s.channel(channelID)
+	x, code := s.botIn(channelID)
 	if x == nil {
-		return fail("channel_not_found")
-	}
-	if !x.Members[s.o.BotUserID] {
-		return fail("not_in_channel")
+		return fail(code)
 	}
 	added := 0
 	var errs []string
