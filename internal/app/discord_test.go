@@ -79,12 +79,7 @@ func TestServeWithDiscord(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("shutdown: %v", err)
-		}
-	case <-time.After(15 * time.Second):
-		t.Fatal("serve did not shut down")
+	if err := awaitStop(t, done, "serve did not shut down"); err != nil {
+		t.Fatalf("shutdown: %v", err)
 	}
 }

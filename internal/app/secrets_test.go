@@ -234,11 +234,7 @@ func TestNoSecretInDebugLogs(t *testing.T) {
 	})
 
 	cancel()
-	select {
-	case <-done:
-	case <-time.After(15 * time.Second):
-		t.Fatal("serve did not shut down")
-	}
+	_ = awaitStop(t, done, "serve did not shut down")
 	out := logs.String()
 	if !strings.Contains(out, `"level":"DEBUG"`) || strings.Count(out, "\n") < 20 {
 		t.Fatalf("expected a full debug log, got %d lines", strings.Count(out, "\n"))

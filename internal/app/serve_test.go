@@ -48,6 +48,19 @@ func startServe(ctx context.Context, t *testing.T, o ServeOptions) (string, <-ch
 	return "", done
 }
 
+// awaitStop waits up to 15s for Serve to return, as done tells, and
+// returns its error; the test fails with why if it does not return.
+func awaitStop(t *testing.T, done <-chan error, why string) error {
+	t.Helper()
+	select {
+	case err := <-done:
+		return err
+	case <-time.After(15 * time.Second):
+		t.Fatal(why)
+	}
+	return nil
+}
+
 // serveWith runs Serve with o (Config, Limits, Logger…), without console
 // input and output, until the test ends, and returns the server's
 // host:port.
@@ -94,13 +107,8 @@ func TestServeHealthMetricsAndShutdown(t *testing.T) {
 		t.Fatal("no ack latency histogram")
 	}
 	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("shutdown: %v", err)
-		}
-	case <-time.After(15 * time.Second):
-		t.Fatal("serve did not shut down")
+	if err := awaitStop(t, done, "serve did not shut down"); err != nil {
+		t.Fatalf("shutdown: %v", err)
 	}
 }
 

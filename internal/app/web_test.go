@@ -84,9 +84,5 @@ func TestServeReports(t *testing.T) {
 		t.Errorf("API with a wrong token: %d %q", code, body)
 	}
 	inW.Close()
-	select {
-	case <-done:
-	case <-time.After(15 * time.Second):
-		t.Fatal("serve did not stop")
-	}
+	_ = awaitStop(t, done, "serve did not stop")
 }

@@ -21,6 +21,16 @@ func at(d time.Duration) time.Time { return base.Add(d) }
 
 func ptr[T any](v T) *T { return &v }
 
+// each is f of every element of xs, in order; never nil, so that an empty
+// result prints as [].
+func each[T, F any](xs []T, f func(T) F) []F {
+	out := make([]F, 0, len(xs))
+	for _, x := range xs {
+		out = append(out, f(x))
+	}
+	return out
+}
+
 var (
 	alice = incident.Actor{Platform: incident.PlatformSlack, ID: "U0ALICE", Name: "Alice"}
 	bob   = incident.Actor{Platform: incident.PlatformDiscord, ID: "1234567890", Name: "Bob"}

@@ -40,12 +40,9 @@ func mustCreateRun(t *testing.T, q storage.Querier, r *storage.ActionRun) *stora
 	return r
 }
 
+// runIDs are the IDs of rs, in order.
 func runIDs(rs []storage.ActionRun) []string {
-	out := []string{}
-	for _, r := range rs {
-		out = append(out, r.ID)
-	}
-	return out
+	return each(rs, func(r storage.ActionRun) string { return r.ID })
 }
 
 func testRunRoundTrip(t *testing.T, s storage.Store) {

@@ -56,12 +56,9 @@ func checkCheckin(t *testing.T, want storage.Checkin, got storage.Checkin) {
 	}
 }
 
+// keys are the keys of cs, in order.
 func keys(cs []storage.Checkin) []string {
-	out := []string{}
-	for _, c := range cs {
-		out = append(out, c.Key)
-	}
-	return out
+	return each(cs, func(c storage.Checkin) string { return c.Key })
 }
 
 func testCheckinRoundTrip(t *testing.T, s storage.Store) {

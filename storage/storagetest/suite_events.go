@@ -111,12 +111,9 @@ func testEvents(t *testing.T, s storage.Store) {
 	}
 }
 
+// seqs are the Seq of evs, in order.
 func seqs(evs []incident.Event) []int64 {
-	out := []int64{}
-	for _, e := range evs {
-		out = append(out, e.Seq)
-	}
-	return out
+	return each(evs, func(e incident.Event) int64 { return e.Seq })
 }
 
 func testEventsConcurrent(t *testing.T, s storage.Store) {

@@ -37,13 +37,10 @@ func payloadN(t *testing.T, m storage.OutboxMessage) int {
 	return p.N
 }
 
+// ns are the n of msgs, made by outboxMsg, in order.
 func ns(t *testing.T, msgs []storage.OutboxMessage) []int {
 	t.Helper()
-	out := []int{}
-	for _, m := range msgs {
-		out = append(out, payloadN(t, m))
-	}
-	return out
+	return each(msgs, func(m storage.OutboxMessage) int { return payloadN(t, m) })
 }
 
 func describe(msgs []storage.OutboxMessage) string {
