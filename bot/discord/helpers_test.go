@@ -67,16 +67,26 @@ func newEnv(t testing.TB, s storage.Store, mut func(*discord.Options)) *env {
 // newReplica is another replica on the same store and fake Discord.
 func newReplica(t testing.TB, s storage.Store, fake *discordtest.Server, key *discordtest.Key, clk *clock.Fake, mut func(*discord.Options)) *env {
 	t.Helper()
-	for _, id := range []string{announce, lobby} {
-		fake.AddChannel(discordtest.Channel{ID: id, Type: 0, GuildID: guildID, Name: "ch-" + id})
-	}
-	fake.AddChannel(discordtest.Channel{ID: category, Type: 4, GuildID: guildID, Name: "incidents"})
 	logs := &bottest.Buffer{}
 	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	engine := bot.NewEngine(bot.Options{Store: s, Clock: clk, Logger: log, PublicURL: "https://tq.example.com",
 		ActionsFor: func(inc *incident.Incident) []bot.ActionButton {
 			return []bot.ActionButton{{ID: "rollback-checkout", Title: "Roll back checkout-api", Danger: true, Confirm: "Roll back checkout-api to the previous release?"}}
 		}})
+	return startEnv(t, s, fake, key, clk, engine, logs, log, mut)
+}
+
+// startEnv is the env of engine: the guild's announcements channel, lobby
+// and incident category at the fake, the adapter pointed at it, a sender
+// delivering through it, and its HTTP endpoint; they stop when the test
+// ends.
+func startEnv(t testing.TB, s storage.Store, fake *discordtest.Server, key *discordtest.Key, clk *clock.Fake, engine *bot.Engine,
+	logs *bottest.Buffer, log *slog.Logger, mut func(*discord.Options)) *env {
+	t.Helper()
+	for _, id := range []string{announce, lobby} {
+		fake.AddChannel(discordtest.Channel{ID: id, Type: 0, GuildID: guildID, Name: "ch-" + id})
+	}
+	fake.AddChannel(discordtest.Channel{ID: category, Type: 4, GuildID: guildID, Name: "incidents"})
 	o := discord.Options{
 		Engine: engine, Token: config.NewSecret(botToken), AppID: appID, PublicKey: key.PublicHex,
 		APIURL: fake.APIURL(), GuildID: guildID, IncidentCategory: category, AnnounceChannel: announce,
