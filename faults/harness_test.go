@@ -21,6 +21,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/tourniquet/tourniquet/bot/slack/slacktest"
 	"github.com/tourniquet/tourniquet/cmd/tourniquet-load/loadgen"
 	"github.com/tourniquet/tourniquet/storage/storagetest"
 )
@@ -66,7 +67,7 @@ func randomHex(n int) string {
 // process it starts.
 type rig struct {
 	t    *testing.T
-	fake *loadgen.FakeSlack
+	fake *slacktest.Server
 	// dbURL is what servers connect to (through a proxy when the test
 	// puts one in between); directURL reaches the same schema directly.
 	dbURL, directURL string
@@ -100,7 +101,7 @@ func newRig(t *testing.T, o rigOptions) *rig {
 		apiToken: "tq-api-" + randomHex(10),
 		logs:     map[string]*os.File{},
 	}
-	fake, err := loadgen.NewFakeSlack("127.0.0.1:0", r.token)
+	fake, err := loadgen.NewFakeSlack("127.0.0.1:0", r.token, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -285,7 +286,7 @@ func (r *rig) mustCommand(srv *loadgen.Server, channel, user, text string) strin
 }
 
 // declare opens n incidents through srv and returns their channels.
-func (r *rig) declare(srv *loadgen.Server, n int) []loadgen.Channel {
+func (r *rig) declare(srv *loadgen.Server, n int) []slacktest.Channel {
 	r.t.Helper()
 	d, err := loadgen.New(loadgen.Options{Targets: []string{srv.URL}, SigningSecret: r.signing, Fake: r.fake, Incidents: n})
 	if err != nil {
@@ -348,7 +349,7 @@ func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool)
 
 // posts returns the chat.postMessage texts at the fake, per channel, in
 // arrival order, that match re (its first group is returned).
-func posts(fake *loadgen.FakeSlack, re *regexp.Regexp) map[string][]string {
+func posts(fake *slacktest.Server, re *regexp.Regexp) map[string][]string {
 	out := map[string][]string{}
 	for _, m := range fake.Messages() {
 		if m.Method != "chat.postMessage" {

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tourniquet/tourniquet/cmd/tourniquet-load/loadgen"
+	"github.com/tourniquet/tourniquet/bot/slack/slacktest"
 )
 
 // The server is SIGKILLed after Slack accepted a message and before the
@@ -24,7 +24,7 @@ func TestKillBetweenSlackPostAndRecord(t *testing.T) {
 	first, second := "inflight"+run+"-1", "inflight"+run+"-2"
 	var once sync.Once
 	killed := make(chan struct{})
-	r.fake.Intercept(func(m loadgen.Message) {
+	r.fake.Intercept(func(m slacktest.Message) {
 		if m.Method == "chat.postMessage" && strings.Contains(m.Text, first) {
 			once.Do(func() {
 				srv.Kill() // Slack has the message; the server never hears so

@@ -136,7 +136,7 @@ func TestThreeReplicasKillOne(t *testing.T) {
 			t.Errorf("outbox: %s %s messages: %s", row[0], row[1], row[2])
 		}
 	}
-	calls := r.fake.Calls()
+	calls := r.fake.Counts()
 	if got, want := calls["chat.postMessage 200"], counts["post delivered"]; got != want {
 		t.Errorf("Slack got %d chat.postMessage calls for %d delivered outbox posts; want exactly one each", got, want)
 	}

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tourniquet/tourniquet/cmd/tourniquet-load/loadgen"
+	"github.com/tourniquet/tourniquet/bot/slack/slacktest"
 )
 
 // While the Slack Web API answers 429 (with Retry-After) and 500, commands
@@ -20,7 +20,7 @@ func TestSlackAPIRateLimitsAndErrors(t *testing.T) {
 	srv := r.start("server")
 	incs := r.declare(srv, 4)
 
-	r.fake.SetOutage(loadgen.Outage{Until: time.Now().Add(6 * time.Second),
+	r.fake.SetOutage(slacktest.Outage{Until: time.Now().Add(6 * time.Second),
 		Statuses: []int{http.StatusTooManyRequests, http.StatusInternalServerError, http.StatusServiceUnavailable}, RetryAfter: 1})
 	const perChannel = 8
 	run := randomHex(3)
@@ -59,7 +59,7 @@ func TestSlackAPIRateLimitsAndErrors(t *testing.T) {
 	// Let a late duplicate show up, if there is one.
 	waitFor(t, 30*time.Second, "the outbox to empty", func() bool { return r.pendingOutbox() == 0 })
 
-	calls := r.fake.Calls()
+	calls := r.fake.Counts()
 	if calls["chat.postMessage 429"] == 0 || calls["chat.postMessage 500"]+calls["chat.postMessage 503"] == 0 {
 		t.Fatalf("the outage did not hit chat.postMessage: %v", calls)
 	}

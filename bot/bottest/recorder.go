@@ -1,6 +1,7 @@
 // Package bottest has helpers for testing code built on package bot: a
 // Deliverer that records what it is asked to deliver and can be told to
-// fail, and a harness that wires an engine and a sender to a store.
+// fail, a harness that wires an engine and a sender to a store, and a
+// Buffer for the logs and output that many goroutines write.
 package bottest
 
 import (

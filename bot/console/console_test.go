@@ -1,7 +1,6 @@
 package console
 
 import (
-	"bytes"
 	"context"
 	"flag"
 	"fmt"
@@ -14,6 +13,7 @@ import (
 	"time"
 
 	"github.com/tourniquet/tourniquet/bot"
+	"github.com/tourniquet/tourniquet/bot/bottest"
 	"github.com/tourniquet/tourniquet/incident"
 	"github.com/tourniquet/tourniquet/internal/clock"
 	"github.com/tourniquet/tourniquet/storage"
@@ -34,24 +34,6 @@ func twoActions(*incident.Incident) []bot.ActionButton {
 	}
 }
 
-// lockedBuffer is an io.Writer safe for concurrent use.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // harness is a console session on a real engine, sender and SQLite store.
 // Every flush moves the fake clock one minute on, so the clocks tick
 // deterministically between commands.
@@ -62,7 +44,7 @@ type harness struct {
 	engine *bot.Engine
 	sender *bot.Sender
 	a      *Adapter
-	out    *lockedBuffer
+	out    *bottest.Buffer
 }
 
 func newHarness(t *testing.T, opts bot.Options) *harness {
@@ -74,7 +56,7 @@ func newHarness(t *testing.T, opts bot.Options) *harness {
 // a buffer), o.History, o.Echo and o.Color are used as given.
 func newHarnessWith(t *testing.T, opts bot.Options, o Options) *harness {
 	t.Helper()
-	h := &harness{t: t, store: storagetest.NewSQLite(t), clk: clock.NewFake(t0), out: &lockedBuffer{}}
+	h := &harness{t: t, store: storagetest.NewSQLite(t), clk: clock.NewFake(t0), out: &bottest.Buffer{}}
 	opts.Store, opts.Clock = h.store, h.clk
 	h.engine = bot.NewEngine(opts)
 	o.Engine, o.User = h.engine, alice
@@ -340,7 +322,7 @@ y
 func TestBackgroundSender(t *testing.T) {
 	store := storagetest.NewSQLite(t)
 	engine := bot.NewEngine(bot.Options{Store: store})
-	out := &lockedBuffer{}
+	out := &bottest.Buffer{}
 	a := New(Options{Engine: engine, Out: out, User: alice})
 	sender := bot.NewSender(bot.SenderOptions{Store: store, Deliverers: []bot.Deliverer{a}, Poll: 5 * time.Millisecond})
 
@@ -400,7 +382,7 @@ func TestRunStopsWithContext(t *testing.T) {
 }
 
 func TestUpdateOfUnknownMessageIsShownWhole(t *testing.T) {
-	out := &lockedBuffer{}
+	out := &bottest.Buffer{}
 	a := New(Options{Out: out})
 	m := bot.Message{}
 	m.Header("SEV2 INC-4: Old").Buttons(bot.Button{Label: "Timeline", Command: "timeline"})
@@ -467,7 +449,7 @@ func TestRestartJoinsEarlierChannel(t *testing.T) {
 	h := newHarness(t, bot.Options{})
 	h.run("/incident declare sev2 Checkout errors\n")
 
-	out := &lockedBuffer{}
+	out := &bottest.Buffer{}
 	var sender *bot.Sender
 	a := New(Options{Engine: h.engine, Out: out, User: alice, Echo: true,
 		Flush: func(ctx context.Context) error { return sender.Drain(ctx) }})

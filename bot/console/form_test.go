@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/tourniquet/tourniquet/bot"
+	"github.com/tourniquet/tourniquet/bot/bottest"
 	"github.com/tourniquet/tourniquet/checkin"
 	"github.com/tourniquet/tourniquet/config"
 	"github.com/tourniquet/tourniquet/incident"
@@ -20,7 +21,7 @@ import (
 // cause on the next line and records it; an empty line records nothing.
 func TestYesIdentifiedPromptsForTheCause(t *testing.T) {
 	storagetest.ForEach(t, func(t *testing.T, s storage.Store) {
-		h := &harness{t: t, store: s, clk: clock.NewFake(t0), out: &lockedBuffer{}}
+		h := &harness{t: t, store: s, clk: clock.NewFake(t0), out: &bottest.Buffer{}}
 		h.engine = bot.NewEngine(bot.Options{Store: s, Clock: h.clk})
 		sched, err := checkin.New(h.engine, config.Checkins{
 			Cadence:          config.Cadence{Sev1: "@every 10m", Sev2: "@every 15m", Sev3: "@every 30m", Sev4: "@every 1h"},

@@ -6,14 +6,11 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 
-	"github.com/tourniquet/tourniquet/bot"
-	"github.com/tourniquet/tourniquet/bot/discord"
+	"github.com/tourniquet/tourniquet/bot/bottest"
 	"github.com/tourniquet/tourniquet/bot/discord/discordtest"
-	"github.com/tourniquet/tourniquet/config"
 	"github.com/tourniquet/tourniquet/incident"
 	"github.com/tourniquet/tourniquet/internal/clock"
 	"github.com/tourniquet/tourniquet/internal/conformance"
@@ -34,24 +31,10 @@ func scenarioEnv(t *testing.T, store storage.Store) (*env, *scenario.World) {
 	t.Helper()
 	fake := discordtest.New(t, botToken, appID)
 	key, clk := discordtest.NewKey(), clock.NewFake(t0)
-	for _, id := range []string{announce, lobby} {
-		fake.AddChannel(discordtest.Channel{ID: id, Type: 0, GuildID: guildID, Name: "ch-" + id})
-	}
-	fake.AddChannel(discordtest.Channel{ID: category, Type: 4, GuildID: guildID, Name: "incidents"})
-	logs := &syncBuffer{}
+	logs := &bottest.Buffer{}
 	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	w := scenario.New(t, store, clk, log)
-	a, err := discord.New(discord.Options{Engine: w.Engine, Token: config.NewSecret(botToken), AppID: appID, PublicKey: key.PublicHex,
-		APIURL: fake.APIURL(), GuildID: guildID, IncidentCategory: category, AnnounceChannel: announce, Clock: clk, Logger: log})
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := &env{t: t, store: store, clock: clk, engine: w.Engine, fake: fake, key: key, a: a, logs: logs}
-	e.sender = bot.NewSender(bot.SenderOptions{Store: store, Clock: clk, Logger: log, Deliverers: []bot.Deliverer{a}, MaxAttempts: 3})
-	e.srv = httptest.NewServer(a)
-	t.Cleanup(e.srv.Close)
-	t.Cleanup(a.Wait)
-	return e, w
+	return startEnv(t, store, fake, key, clk, w.Engine, logs, log, nil), w
 }
 
 // component finds, in a message body, the button or the select menu

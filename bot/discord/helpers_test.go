@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -18,6 +17,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/tourniquet/tourniquet/bot"
+	"github.com/tourniquet/tourniquet/bot/bottest"
 	"github.com/tourniquet/tourniquet/bot/discord"
 	"github.com/tourniquet/tourniquet/bot/discord/discordtest"
 	"github.com/tourniquet/tourniquet/config"
@@ -42,24 +42,6 @@ var (
 	bob   = discordtest.User{ID: "82", Username: "bob", Nick: "Bobby"}
 )
 
-// syncBuffer is a log sink safe for concurrent writers.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // env is one replica: an engine and a Discord adapter on a store, a sender
 // delivering through the adapter, and the HTTP endpoint; plus the fake
 // Discord they talk to.
@@ -73,7 +55,7 @@ type env struct {
 	a      *discord.Adapter
 	sender *bot.Sender
 	srv    *httptest.Server
-	logs   *syncBuffer
+	logs   *bottest.Buffer
 }
 
 func newEnv(t testing.TB, s storage.Store, mut func(*discord.Options)) *env {
@@ -85,16 +67,26 @@ func newEnv(t testing.TB, s storage.Store, mut func(*discord.Options)) *env {
 // newReplica is another replica on the same store and fake Discord.
 func newReplica(t testing.TB, s storage.Store, fake *discordtest.Server, key *discordtest.Key, clk *clock.Fake, mut func(*discord.Options)) *env {
 	t.Helper()
-	for _, id := range []string{announce, lobby} {
-		fake.AddChannel(discordtest.Channel{ID: id, Type: 0, GuildID: guildID, Name: "ch-" + id})
-	}
-	fake.AddChannel(discordtest.Channel{ID: category, Type: 4, GuildID: guildID, Name: "incidents"})
-	logs := &syncBuffer{}
+	logs := &bottest.Buffer{}
 	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	engine := bot.NewEngine(bot.Options{Store: s, Clock: clk, Logger: log, PublicURL: "https://tq.example.com",
 		ActionsFor: func(inc *incident.Incident) []bot.ActionButton {
 			return []bot.ActionButton{{ID: "rollback-checkout", Title: "Roll back checkout-api", Danger: true, Confirm: "Roll back checkout-api to the previous release?"}}
 		}})
+	return startEnv(t, s, fake, key, clk, engine, logs, log, mut)
+}
+
+// startEnv is the env of engine: the guild's announcements channel, lobby
+// and incident category at the fake, the adapter pointed at it, a sender
+// delivering through it, and its HTTP endpoint; they stop when the test
+// ends.
+func startEnv(t testing.TB, s storage.Store, fake *discordtest.Server, key *discordtest.Key, clk *clock.Fake, engine *bot.Engine,
+	logs *bottest.Buffer, log *slog.Logger, mut func(*discord.Options)) *env {
+	t.Helper()
+	for _, id := range []string{announce, lobby} {
+		fake.AddChannel(discordtest.Channel{ID: id, Type: 0, GuildID: guildID, Name: "ch-" + id})
+	}
+	fake.AddChannel(discordtest.Channel{ID: category, Type: 4, GuildID: guildID, Name: "incidents"})
 	o := discord.Options{
 		Engine: engine, Token: config.NewSecret(botToken), AppID: appID, PublicKey: key.PublicHex,
 		APIURL: fake.APIURL(), GuildID: guildID, IncidentCategory: category, AnnounceChannel: announce,

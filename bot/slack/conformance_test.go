@@ -6,13 +6,10 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/tourniquet/tourniquet/bot"
-	"github.com/tourniquet/tourniquet/config"
+	"github.com/tourniquet/tourniquet/bot/bottest"
 	"github.com/tourniquet/tourniquet/incident"
 	"github.com/tourniquet/tourniquet/internal/clock"
 	"github.com/tourniquet/tourniquet/internal/conformance"
@@ -32,30 +29,10 @@ func conformanceHarness(t *testing.T) (*harness, *scenario.World) {
 func scenarioHarness(t *testing.T, store storage.Store) (*harness, *scenario.World) {
 	t.Helper()
 	clk := clock.NewFake(t0)
-	fake := newFakeSlack(t)
-	fake.now = clk.Now
-	fake.addChannel("CLOBBY", "general", false, "U1", "U2", "U3", testBotUser)
-	fake.addChannel("CANNOUNCE", "incidents", false, testBotUser)
-	logs := &syncBuffer{}
+	logs := &bottest.Buffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	w := scenario.New(t, store, clk, log)
-	ad, err := New(Options{Engine: w.Engine, BotToken: config.NewSecret(testBotToken), SigningSecret: config.NewSecret(testSecret),
-		APIURL: fake.apiURL(), AnnounceChannel: "CANNOUNCE", Clock: clk, Logger: log, PostInterval: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := ad.authenticate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	mux := http.NewServeMux()
-	ad.Routes(mux)
-	srv := httptest.NewServer(mux)
-	t.Cleanup(func() { srv.Close(); ad.Wait() })
-	h := &harness{t: t, store: store, clock: clk, engine: w.Engine, fake: fake, ad: ad, srv: srv, logs: logs,
-		sender: bot.NewSender(bot.SenderOptions{Store: store, Clock: clk, Deliverers: []bot.Deliverer{ad}, MaxAttempts: 3, Logger: log})}
-	return h, w
+	return startHarness(t, store, clk, w.Engine, logs, log), w
 }
 
 // buttonValues are the commands of a message's buttons, by label.
@@ -80,11 +57,9 @@ func buttonValues(blocks []any) map[string]string {
 // lastWith is the newest message of a channel with a button labelled so.
 func (h *harness) lastWith(channel, label string) map[string]string {
 	h.t.Helper()
-	h.fake.mu.Lock()
-	defer h.fake.mu.Unlock()
-	msgs := h.fake.channels[channel].messages
+	msgs := h.fake.Channel(channel).Messages
 	for i := len(msgs) - 1; i >= 0; i-- {
-		if v := buttonValues(msgs[i].blocks); v[label] != "" {
+		if v := buttonValues(msgs[i].Blocks); v[label] != "" {
 			return v
 		}
 	}

@@ -36,7 +36,7 @@ func TestSlackTitleStartingWithHereOpensAChannel(t *testing.T) {
 // field, so its title is never read for flags, and the channel is bound.
 func TestSlackDeclareHereFormBindsTheChannel(t *testing.T) {
 	h := newHarness(t, storagetest.NewSQLite(t))
-	h.fake.addChannel("CWAR", "war-room", false, "U1", testBotUser)
+	h.fake.AddChannel("CWAR", "war-room", false, "U1", testBotUser)
 	if status, body := h.slash("U1", "CWAR", "declare here"); status != http.StatusOK || body != "" {
 		t.Fatalf("declare here: %d %q, want the form", status, body)
 	}
@@ -76,7 +76,7 @@ func TestSlackDeclareHereFormBindsTheChannel(t *testing.T) {
 // channel for good. Resolved, the incident gives it back.
 func TestSlackDeclareHereAgainAfterResolve(t *testing.T) {
 	h := newHarness(t, storagetest.NewSQLite(t))
-	h.fake.addChannel("CWAR", "war-room", false, "U1", "U2", testBotUser)
+	h.fake.AddChannel("CWAR", "war-room", false, "U1", "U2", testBotUser)
 	if status, body := h.slash("U1", "CWAR", "declare here sev2 Checkout errors"); status != http.StatusOK || !strings.Contains(body, "Declared INC-1") {
 		t.Fatalf("declare here: %d %s", status, body)
 	}
@@ -93,7 +93,7 @@ func TestSlackDeclareHereAgainAfterResolve(t *testing.T) {
 		t.Fatalf("status in #war-room: %s", body)
 	}
 	// Both cards are in the channel; INC-1's stays there for its late updates.
-	if n := len(h.fake.channel("CWAR").pins); n != 2 {
+	if n := len(h.fake.Channel("CWAR").Pins); n != 2 {
 		t.Errorf("%d pinned cards in #war-room, want both incidents'", n)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/tourniquet/tourniquet/bot"
+	"github.com/tourniquet/tourniquet/bot/slack/slacktest"
 	"github.com/tourniquet/tourniquet/config"
 	"github.com/tourniquet/tourniquet/incident"
 	"github.com/tourniquet/tourniquet/storage"
@@ -19,8 +20,8 @@ import (
 
 func TestOpenChannelNamesInvitesAndAnnounces(t *testing.T) {
 	h := newHarness(t, storagetest.NewSQLite(t))
-	h.fake.addChannel("COLD", "inc-7-checkout-errors", false)   // an old channel of that name
-	h.fake.addChannel("COLD2", "inc-7-checkout-errors-2", true) // and a private one
+	h.fake.AddChannel("COLD", "inc-7-checkout-errors", false)   // an old channel of that name
+	h.fake.AddChannel("COLD2", "inc-7-checkout-errors-2", true) // and a private one
 	ctx := context.Background()
 	req := bot.OpenChannelRequest{
 		IncidentKey: "INC-7", Name: "inc-7-Checkout Errors", Title: "Checkout errors", Severity: "sev1",
@@ -40,15 +41,15 @@ func TestOpenChannelNamesInvitesAndAnnounces(t *testing.T) {
 	if strings.Join(names, " ") != "inc-7-checkout-errors=name_taken inc-7-checkout-errors-2=name_taken inc-7-checkout-errors-3=" {
 		t.Fatalf("conversations.create tries: %v", names)
 	}
-	ch := h.fake.channel(id)
-	if ch == nil || ch.name != "inc-7-checkout-errors-3" {
+	ch := h.fake.Channel(id)
+	if ch == nil || ch.Name != "inc-7-checkout-errors-3" {
 		t.Fatalf("opened %q: %+v", id, ch)
 	}
 	inv := h.fake.OK("conversations.invite")
 	if len(inv) != 1 || inv[0].Form.Get("users") != "U1,U3" || inv[0].Form.Get("channel") != id || inv[0].Form.Get("force") != "true" {
 		t.Fatalf("conversations.invite: %+v", inv)
 	}
-	var ann []apiCall
+	var ann []slacktest.Call
 	for _, c := range h.fake.OK("chat.postMessage") {
 		if c.Form.Get("channel") == "CANNOUNCE" {
 			ann = append(ann, c)
@@ -67,8 +68,8 @@ func TestOpenChannelNamesInvitesAndAnnounces(t *testing.T) {
 
 func TestOpenChannelKeepsTheChannelWhenInvitesFail(t *testing.T) {
 	h := newHarness(t, storagetest.NewSQLite(t))
-	h.fake.failNext("conversations.invite", 1, http.StatusInternalServerError, nil, "<html>oops</html>")
-	h.fake.failNext("chat.postMessage", 1, http.StatusOK, nil, `{"ok":false,"error":"channel_not_found"}`)
+	h.fake.FailNext("conversations.invite", 1, http.StatusInternalServerError, nil, "<html>oops</html>")
+	h.fake.FailNext("chat.postMessage", 1, http.StatusOK, nil, `{"ok":false,"error":"channel_not_found"}`)
 	id, err := h.ad.OpenChannel(context.Background(), bot.OpenChannelRequest{IncidentKey: "INC-2", Name: "inc-2-x", Invite: []incident.Actor{alice}})
 	if err != nil || id == "" {
 		t.Fatalf("OpenChannel = %q, %v; want the created channel despite the failed invite and announcement", id, err)
@@ -80,8 +81,8 @@ func TestOpenChannelKeepsTheChannelWhenInvitesFail(t *testing.T) {
 
 func TestPostPinUpdateEphemeralTopic(t *testing.T) {
 	h := newHarness(t, storagetest.NewSQLite(t))
-	h.fake.publicWrite = false
-	h.fake.addChannel("CPUB", "ops", false, "U1", "U2") // public, bot not in it
+	h.fake.SetPublicWrite(false)
+	h.fake.AddChannel("CPUB", "ops", false, "U1", "U2") // public, bot not in it
 	ctx := context.Background()
 	var m bot.Message
 	m.Header("INC-3 card")
@@ -143,23 +144,23 @@ func TestErrorsAreClassifiedForTheSender(t *testing.T) {
 		return err
 	}
 
-	h.fake.failNext("chat.postMessage", 1, http.StatusTooManyRequests, http.Header{"Retry-After": {"7"}}, `{"ok":false,"error":"ratelimited"}`)
+	h.fake.FailNext("chat.postMessage", 1, http.StatusTooManyRequests, http.Header{"Retry-After": {"7"}}, `{"ok":false,"error":"ratelimited"}`)
 	var ra *bot.RetryAfterError
 	if err := post(); !errors.As(err, &ra) || ra.After != 7*time.Second {
 		t.Errorf("429: %v, want RetryAfterError after 7s", err)
 	}
-	h.fake.failNext("chat.postMessage", 1, http.StatusServiceUnavailable, nil, "<html>down</html>")
+	h.fake.FailNext("chat.postMessage", 1, http.StatusServiceUnavailable, nil, "<html>down</html>")
 	if err := post(); err == nil || bot.IsPermanent(err) || errors.As(err, &ra) {
 		t.Errorf("503: %v, want a plain retryable error", err)
 	}
 	for _, code := range []string{"internal_error", "invalid_auth"} {
-		h.fake.failNext("chat.postMessage", 1, http.StatusOK, nil, `{"ok":false,"error":"`+code+`"}`)
+		h.fake.FailNext("chat.postMessage", 1, http.StatusOK, nil, `{"ok":false,"error":"`+code+`"}`)
 		if err := post(); err == nil || bot.IsPermanent(err) {
 			t.Errorf("%s: %v, want retryable", code, err)
 		}
 	}
 	for _, code := range []string{"channel_not_found", "invalid_blocks", "is_archived", "msg_too_long"} {
-		h.fake.failNext("chat.postMessage", 1, http.StatusOK, nil, `{"ok":false,"error":"`+code+`"}`)
+		h.fake.FailNext("chat.postMessage", 1, http.StatusOK, nil, `{"ok":false,"error":"`+code+`"}`)
 		if err := post(); !bot.IsPermanent(err) || !strings.Contains(err.Error(), code) {
 			t.Errorf("%s: %v, want permanent", code, err)
 		}
@@ -168,7 +169,7 @@ func TestErrorsAreClassifiedForTheSender(t *testing.T) {
 		t.Errorf("update of a message that is gone: %v, want permanent", err)
 	}
 	// A network failure is retried, and its text names no URL.
-	h.fake.srv.Close()
+	h.fake.Close()
 	err := post()
 	if err == nil || bot.IsPermanent(err) || strings.Contains(err.Error(), "http://") {
 		t.Errorf("network failure: %v", err)
@@ -178,7 +179,7 @@ func TestErrorsAreClassifiedForTheSender(t *testing.T) {
 func TestRateLimitedMessageGoesOutOnceAfterRetryAfterInOrder(t *testing.T) {
 	storagetest.ForEach(t, func(t *testing.T, s storage.Store) {
 		h := newHarness(t, s)
-		h.fake.addChannel("CINC", "inc-room", false, "U1", "U2", testBotUser)
+		h.fake.AddChannel("CINC", "inc-room", false, "U1", "U2", testBotUser)
 		inc := h.declareHere("CINC", "Rate limits")
 		ctx := context.Background()
 		for _, line := range []string{"update first", "update second"} {
@@ -186,10 +187,10 @@ func TestRateLimitedMessageGoesOutOnceAfterRetryAfterInOrder(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		h.fake.failNext("chat.postMessage", 1, http.StatusTooManyRequests, http.Header{"Retry-After": {"2"}}, `{"ok":false,"error":"ratelimited"}`)
+		h.fake.FailNext("chat.postMessage", 1, http.StatusTooManyRequests, http.Header{"Retry-After": {"2"}}, `{"ok":false,"error":"ratelimited"}`)
 		limitedAt := h.clock.Now()
-		updates := func() []apiCall {
-			var out []apiCall
+		updates := func() []slacktest.Call {
+			var out []slacktest.Call
 			for _, c := range h.fake.Calls("chat.postMessage") {
 				if strings.Contains(c.Form.Get("text"), "Update") || c.Err == "ratelimited" {
 					out = append(out, c)
@@ -280,8 +281,8 @@ func TestPacerSpacesPostsPerChannel(t *testing.T) {
 }
 
 func TestPacingIsOnByDefault(t *testing.T) {
-	fake := newFakeSlack(t)
-	ad, err := New(Options{BotToken: config.NewSecret(testBotToken), APIURL: fake.apiURL()})
+	fake := newFakeSlack(t, nil)
+	ad, err := New(Options{BotToken: config.NewSecret(testBotToken), APIURL: fake.APIURL()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -23,7 +23,7 @@ func TestYesIdentifiedOpensACauseModal(t *testing.T) {
 	storagetest.ForEach(t, func(t *testing.T, s storage.Store) {
 		h, w := scenarioHarness(t, s)
 		ctx := context.Background()
-		h.fake.addChannel("CINC", "inc-room", false, "U1", "U2", testBotUser)
+		h.fake.AddChannel("CINC", "inc-room", false, "U1", "U2", testBotUser)
 		inc := h.declareHere("CINC", "Checkout errors")
 		if status, body := h.slash("U1", "CINC", "mitigated rolled back"); status != http.StatusOK || !strings.Contains(body, "Recorded") {
 			t.Fatalf("mitigated: %d %s", status, body)
@@ -44,7 +44,7 @@ func TestYesIdentifiedOpensACauseModal(t *testing.T) {
 		if !strings.HasPrefix(value, "!cause INC-1 answer ") || !strings.HasSuffix(value, " yes") {
 			t.Fatalf("the button carries %q, want the cause form and its answer", value)
 		}
-		h.fake.failNext("views.open", 1, http.StatusOK, nil, `{"ok":false,"error":"expired_trigger_id"}`)
+		h.fake.FailNext("views.open", 1, http.StatusOK, nil, `{"ok":false,"error":"expired_trigger_id"}`)
 		if status, body := h.interaction(h.clickPayload("U2", "CINC", value, "1772375000.000100")); status != http.StatusOK || body != "" {
 			t.Fatalf("click: %d %q", status, body)
 		}

@@ -11,16 +11,33 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/tourniquet/tourniquet/bot"
+	"github.com/tourniquet/tourniquet/bot/bottest"
+	"github.com/tourniquet/tourniquet/bot/slack/slacktest"
 	"github.com/tourniquet/tourniquet/config"
 	"github.com/tourniquet/tourniquet/incident"
 	"github.com/tourniquet/tourniquet/internal/clock"
 	"github.com/tourniquet/tourniquet/storage"
 )
+
+const (
+	testBotToken = "xoxb-test-bot-token"
+	testAppToken = "xapp-test-app-token"
+	testSecret   = "8f742231b10e8888abcd99yyyzzz85a5"
+	testBotUser  = "UBOT"
+)
+
+// newFakeSlack is the Slack the package's tests talk to: it takes the test
+// tokens and knows Alice (U1), Bob (U2) and Carol (U3). now is its clock
+// (nil: the real one).
+func newFakeSlack(t *testing.T, now func() time.Time) *slacktest.Server {
+	t.Helper()
+	return slacktest.New(t, slacktest.Options{BotToken: testBotToken, AppToken: testAppToken, BotUserID: testBotUser, Now: now,
+		Users: map[string]string{"U1": "Alice Example", "U2": "Bob", "U3": "Carol"}})
+}
 
 // harness wires a store, an engine, the adapter (HTTP mode, pointed at
 // the fake Slack), a Sender delivering through it, and an HTTP server
@@ -30,51 +47,51 @@ type harness struct {
 	store  storage.Store
 	clock  *clock.Fake
 	engine *bot.Engine
-	fake   *fakeSlack
+	fake   *slacktest.Server
 	ad     *Adapter
 	sender *bot.Sender
 	srv    *httptest.Server
-	logs   *syncBuffer
+	logs   *bottest.Buffer
 	seq    int
-}
-
-// syncBuffer collects log output from many goroutines.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 func newHarness(t *testing.T, store storage.Store, tweak ...func(*Options)) *harness {
 	t.Helper()
 	clk := clock.NewFake(t0)
-	fake := newFakeSlack(t)
-	fake.now = clk.Now
-	fake.addChannel("CLOBBY", "general", false, "U1", "U2", "U3", testBotUser)
-	fake.addChannel("CANNOUNCE", "incidents", false, testBotUser)
-	logs := &syncBuffer{}
+	logs := &bottest.Buffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	engine := bot.NewEngine(bot.Options{
 		Store: store, Clock: clk, Logger: log,
 		Responders: []incident.Actor{{Platform: incident.PlatformSlack, ID: "U3"}},
 		PublicURL:  "https://tourniquet.example.com",
 	})
+	// Nothing secret may reach a log line, whatever the test did (checked
+	// last, once the adapter has stopped).
+	t.Cleanup(func() {
+		out := logs.String()
+		for _, secret := range []string{testBotToken, testAppToken, testSecret, "/hooks/", "ticket="} {
+			if strings.Contains(out, secret) {
+				t.Errorf("a secret (%q) reached the log:\n%s", secret, out)
+			}
+		}
+	})
+	return startHarness(t, store, clk, engine, logs, log, tweak...)
+}
+
+// startHarness is the harness of engine: the fake Slack with a lobby
+// (CLOBBY, where U1, U2, U3 and the bot are) and an announcements channel,
+// the adapter in HTTP mode pointed at it, authenticated, and its routes on
+// a test server; both stop when the test ends.
+func startHarness(t *testing.T, store storage.Store, clk *clock.Fake, engine *bot.Engine, logs *bottest.Buffer, log *slog.Logger, tweak ...func(*Options)) *harness {
+	t.Helper()
+	fake := newFakeSlack(t, clk.Now)
+	fake.AddChannel("CLOBBY", "general", false, "U1", "U2", "U3", testBotUser)
+	fake.AddChannel("CANNOUNCE", "incidents", false, testBotUser)
 	o := Options{
 		Engine:          engine,
 		BotToken:        config.NewSecret(testBotToken),
 		SigningSecret:   config.NewSecret(testSecret),
-		APIURL:          fake.apiURL(),
+		APIURL:          fake.APIURL(),
 		AnnounceChannel: "CANNOUNCE",
 		Clock:           clk,
 		Logger:          log,
@@ -95,17 +112,7 @@ func newHarness(t *testing.T, store storage.Store, tweak ...func(*Options)) *har
 	mux := http.NewServeMux()
 	ad.Routes(mux)
 	srv := httptest.NewServer(mux)
-	t.Cleanup(func() {
-		srv.Close()
-		ad.Wait()
-		// Nothing secret may reach a log line, whatever the test did.
-		out := logs.String()
-		for _, secret := range []string{testBotToken, testAppToken, testSecret, "/hooks/", "ticket="} {
-			if strings.Contains(out, secret) {
-				t.Errorf("a secret (%q) reached the log:\n%s", secret, out)
-			}
-		}
-	})
+	t.Cleanup(func() { srv.Close(); ad.Wait() })
 	return &harness{
 		t: t, store: store, clock: clk, engine: engine, fake: fake, ad: ad, srv: srv, logs: logs,
 		sender: bot.NewSender(bot.SenderOptions{Store: store, Clock: clk, Deliverers: []bot.Deliverer{ad}, MaxAttempts: 3, Logger: log}),
@@ -150,7 +157,7 @@ func (h *harness) slashForm(user, channel, text string) []byte {
 		"token": {"legacy-verification-token"}, "team_id": {"T1"}, "team_domain": {"tq-test"},
 		"channel_id": {channel}, "channel_name": {"general"}, "user_id": {user},
 		"user_name": {strings.ToLower(user)}, "command": {"/incident"}, "text": {text},
-		"api_app_id": {"A1"}, "response_url": {h.fake.hookURL("cmd-" + n)}, "trigger_id": {"trig." + n},
+		"api_app_id": {"A1"}, "response_url": {h.fake.HookURL("cmd-" + n)}, "trigger_id": {"trig." + n},
 	}.Encode())
 }
 
@@ -180,7 +187,7 @@ func (h *harness) clickPayload(user, channel, value, actionTS string) map[string
 		"channel":      map[string]any{"id": channel, "name": "x"},
 		"container":    map[string]any{"type": "message", "message_ts": "1772373600.000001", "channel_id": channel},
 		"trigger_id":   "trig.click." + actionTS,
-		"response_url": h.fake.hookURL("click-" + actionTS),
+		"response_url": h.fake.HookURL("click-" + actionTS),
 		"actions": []any{map[string]any{
 			"type": "button", "block_id": "b1", "action_id": ActionIDPrefix + "1", "value": value,
 			"text": map[string]any{"type": "plain_text", "text": "x"}, "action_ts": actionTS,

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/tourniquet/tourniquet/bot/bottest"
+	"github.com/tourniquet/tourniquet/bot/slack/slacktest"
 	"github.com/tourniquet/tourniquet/incident"
 	"github.com/tourniquet/tourniquet/storage/storagetest"
 )
@@ -36,7 +37,7 @@ func TestHostileTextIsData(t *testing.T) {
 			var blocks []any
 			b, _ := json.Marshal(r.Blocks)
 			_ = json.Unmarshal(b, &blocks)
-			if problem := checkBlocks(blocks); problem != "" {
+			if problem := slacktest.CheckBlocks(blocks); problem != "" {
 				t.Errorf("%q message %d: Slack would refuse it: %s", s, i, problem)
 			}
 			texts := []string{r.Text}
@@ -117,8 +118,8 @@ func TestTypedMentionsDoNotPing(t *testing.T) {
 	if len(creates) != 1 {
 		t.Fatalf("%d channels opened", len(creates))
 	}
-	ch := h.fake.channelByName(creates[0].Form.Get("name"))
-	if status, body := h.slash("U1", ch.id, "note "+hostile); status != 200 {
+	ch := h.fake.ChannelByName(creates[0].Form.Get("name"))
+	if status, body := h.slash("U1", ch.ID, "note "+hostile); status != 200 {
 		t.Fatalf("note: %d %s", status, body)
 	}
 	h.drain()
@@ -139,7 +140,7 @@ func TestTypedMentionsDoNotPing(t *testing.T) {
 		})
 		for _, text := range texts {
 			for _, tok := range slackTokenRe.FindAllString(text, -1) {
-				if tok == "<@U1>" || tok == "<#"+ch.id+">" || (strings.HasPrefix(tok, "<http") && !strings.Contains(tok, "|")) {
+				if tok == "<@U1>" || tok == "<#"+ch.ID+">" || (strings.HasPrefix(tok, "<http") && !strings.Contains(tok, "|")) {
 					continue
 				}
 				t.Errorf("%s to %s: control sequence %s in %q", c.Method, c.Form.Get("channel"), tok, text)

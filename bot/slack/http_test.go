@@ -29,9 +29,9 @@ func (h *harness) effects(key string) effects {
 func TestSignedRequestsOnEveryRoute(t *testing.T) {
 	storagetest.ForEach(t, func(t *testing.T, s storage.Store) {
 		h := newHarness(t, s)
-		h.fake.addChannel("CINC", "inc-room", false, "U1", "U2", testBotUser)
+		h.fake.AddChannel("CINC", "inc-room", false, "U1", "U2", testBotUser)
 		inc := h.declareHere("CINC", "Signed requests")
-		msgTS := h.fake.addMessage("CINC", "U2", "replica lag 40s")
+		msgTS := h.fake.AddMessage("CINC", "U2", "replica lag 40s")
 
 		valid := map[string]func(n int) (string, string, []byte){
 			RouteCommands: func(n int) (string, string, []byte) {
@@ -124,9 +124,9 @@ func TestSignedRequestsOnEveryRoute(t *testing.T) {
 func TestEventDeliveredThreeTimesIsOneNote(t *testing.T) {
 	storagetest.ForEach(t, func(t *testing.T, s storage.Store) {
 		h := newHarness(t, s)
-		h.fake.addChannel("CINC", "inc-room", false, "U1", "U2", testBotUser)
+		h.fake.AddChannel("CINC", "inc-room", false, "U1", "U2", testBotUser)
 		inc := h.declareHere("CINC", "Replica lag")
-		ts := h.fake.addMessage("CINC", "U2", "Failover to the replica started at 14:03")
+		ts := h.fake.AddMessage("CINC", "U2", "Failover to the replica started at 14:03")
 		reaction := map[string]any{"type": "reaction_added", "user": "U1", "reaction": "pushpin", "item_user": "U2",
 			"item": map[string]any{"type": "message", "channel": "CINC", "ts": ts}, "event_ts": "1772373700.000100"}
 		for retry := range 3 {
@@ -153,7 +153,7 @@ func TestEventDeliveredThreeTimesIsOneNote(t *testing.T) {
 		other := map[string]any{"type": "reaction_added", "user": "U1", "reaction": "eyes", "item_user": "U2",
 			"item": map[string]any{"type": "message", "channel": "CINC", "ts": ts}}
 		lobby := map[string]any{"type": "reaction_added", "user": "U1", "reaction": "pushpin", "item_user": "U2",
-			"item": map[string]any{"type": "message", "channel": "CLOBBY", "ts": h.fake.addMessage("CLOBBY", "U2", "lunch?")}}
+			"item": map[string]any{"type": "message", "channel": "CLOBBY", "ts": h.fake.AddMessage("CLOBBY", "U2", "lunch?")}}
 		h.event("Ev0002", other, 0)
 		h.event("Ev0003", lobby, 0)
 		if n := len(kinds(h.events(inc.Key), incident.KindNote)); n != 1 {
@@ -192,35 +192,35 @@ func TestDeclareEndToEndOverHTTP(t *testing.T) {
 		if len(creates) != 1 || creates[0].Form.Get("name") != "inc-1-checkout-errors" {
 			t.Fatalf("conversations.create: %+v", creates)
 		}
-		ch := h.fake.channelByName("inc-1-checkout-errors")
-		if ch == nil || !ch.members["U1"] || !ch.members["U3"] {
+		ch := h.fake.ChannelByName("inc-1-checkout-errors")
+		if ch == nil || !ch.Members["U1"] || !ch.Members["U3"] {
 			t.Fatalf("declarer and responder not invited: %+v", ch)
 		}
 		inc, err := h.store.GetIncidentByKey(context.Background(), "INC-1")
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got, ok := inc.ChannelOn(incident.PlatformSlack); !ok || got.ChannelID != ch.id {
-			t.Fatalf("incident channel %+v, want %s", inc.Channels, ch.id)
+		if got, ok := inc.ChannelOn(incident.PlatformSlack); !ok || got.ChannelID != ch.ID {
+			t.Fatalf("incident channel %+v, want %s", inc.Channels, ch.ID)
 		}
 		var card string
-		for _, m := range h.fake.channel(ch.id).messages {
-			if strings.HasPrefix(m.text, "SEV1 INC-1: Checkout errors") && len(m.blocks) > 0 {
-				card = m.ts
+		for _, m := range h.fake.Channel(ch.ID).Messages {
+			if strings.HasPrefix(m.Text, "SEV1 INC-1: Checkout errors") && len(m.Blocks) > 0 {
+				card = m.TS
 			}
 		}
 		if card == "" {
 			t.Fatal("no card was posted in the incident channel")
 		}
-		if !ch.pins[card] {
-			t.Fatalf("the card %s is not pinned (pins %v)", card, ch.pins)
+		if !ch.Pins[card] {
+			t.Fatalf("the card %s is not pinned (pins %v)", card, ch.Pins)
 		}
-		if !strings.Contains(ch.topic, "SEV1") || !strings.Contains(ch.topic, "impact ongoing") {
-			t.Errorf("topic %q", ch.topic)
+		if !strings.Contains(ch.Topic, "SEV1") || !strings.Contains(ch.Topic, "impact ongoing") {
+			t.Errorf("topic %q", ch.Topic)
 		}
 		announced := false
 		for _, c := range h.fake.OK("chat.postMessage") {
-			if c.Form.Get("channel") == "CANNOUNCE" && strings.Contains(c.Form.Get("text"), "<#"+ch.id+">") {
+			if c.Form.Get("channel") == "CANNOUNCE" && strings.Contains(c.Form.Get("text"), "<#"+ch.ID+">") {
 				announced = true
 			}
 		}
@@ -237,7 +237,7 @@ func TestDeclareEndToEndOverHTTP(t *testing.T) {
 func TestClickIsRecordedOnceAndAnsweredPrivately(t *testing.T) {
 	storagetest.ForEach(t, func(t *testing.T, s storage.Store) {
 		h := newHarness(t, s)
-		h.fake.addChannel("CINC", "inc-room", false, "U1", "U2", testBotUser)
+		h.fake.AddChannel("CINC", "inc-room", false, "U1", "U2", testBotUser)
 		inc := h.declareHere("CINC", "Clicks")
 		click := h.clickPayload("U2", "CINC", "mitigated", "1772373650.123456")
 		for range 2 {
@@ -264,7 +264,7 @@ func TestClickIsRecordedOnceAndAnsweredPrivately(t *testing.T) {
 func TestStoreDownAnswers503(t *testing.T) {
 	s := storagetest.NewSQLite(t)
 	h := newHarness(t, s)
-	h.fake.addChannel("CINC", "inc-room", false, "U1", "U2", testBotUser)
+	h.fake.AddChannel("CINC", "inc-room", false, "U1", "U2", testBotUser)
 	h.declareHere("CINC", "Store down")
 	_ = s.Close()
 	status, body := h.slash("U1", "CINC", "update still failing")
@@ -275,7 +275,7 @@ func TestStoreDownAnswers503(t *testing.T) {
 	if status != http.StatusServiceUnavailable || body != "" {
 		t.Errorf("click with the store down: %d %q, want an empty 503", status, body)
 	}
-	ts := h.fake.addMessage("CINC", "U2", "note me")
+	ts := h.fake.AddMessage("CINC", "U2", "note me")
 	status, _ = h.event("EvDown", map[string]any{"type": "reaction_added", "user": "U1", "reaction": "pushpin", "item_user": "U2",
 		"item": map[string]any{"type": "message", "channel": "CINC", "ts": ts}}, 0)
 	if status != http.StatusServiceUnavailable {
@@ -383,10 +383,10 @@ func TestDeclareModal(t *testing.T) {
 
 func TestPinAndShortcutCaptureNotes(t *testing.T) {
 	h := newHarness(t, storagetest.NewSQLite(t))
-	h.fake.addChannel("CINC", "inc-room", false, "U1", "U2", testBotUser)
+	h.fake.AddChannel("CINC", "inc-room", false, "U1", "U2", testBotUser)
 	inc := h.declareHere("CINC", "Captures")
-	a := h.fake.addMessage("CINC", "U1", "Rolled back checkout to v41")
-	b := h.fake.addMessage("CINC", "U2", "Error rate back to 0.1%")
+	a := h.fake.AddMessage("CINC", "U1", "Rolled back checkout to v41")
+	b := h.fake.AddMessage("CINC", "U2", "Error rate back to 0.1%")
 
 	pin := func(id, by, ts, author, text string) {
 		t.Helper()
@@ -399,7 +399,7 @@ func TestPinAndShortcutCaptureNotes(t *testing.T) {
 	}
 	pin("EvPin1", "U2", a, "U1", "Rolled back checkout to v41")
 	// The bot pinning its own card is no note.
-	pin("EvPin2", testBotUser, h.fake.channel("CINC").messages[0].ts, testBotUser, "SEV2 INC-1")
+	pin("EvPin2", testBotUser, h.fake.Channel("CINC").Messages[0].TS, testBotUser, "SEV2 INC-1")
 
 	shortcut := func(ts, author, text, responseID string) {
 		t.Helper()
@@ -408,7 +408,7 @@ func TestPinAndShortcutCaptureNotes(t *testing.T) {
 			"team": map[string]any{"id": "T1"}, "user": map[string]any{"id": "U1", "name": "alice"},
 			"channel":      map[string]any{"id": "CINC", "name": "inc-room"},
 			"message":      map[string]any{"type": "message", "user": author, "text": text, "ts": ts},
-			"response_url": h.fake.hookURL(responseID),
+			"response_url": h.fake.HookURL(responseID),
 		})
 		if status != http.StatusOK || body != "" {
 			t.Fatalf("shortcut: %d %q", status, body)
@@ -438,26 +438,26 @@ func TestPinAndShortcutCaptureNotes(t *testing.T) {
 
 func TestDeclareHereJoinsAPublicChannel(t *testing.T) {
 	h := newHarness(t, storagetest.NewSQLite(t))
-	h.fake.publicWrite = false
-	h.fake.addChannel("CPUB", "payments-oncall", false, "U1")
+	h.fake.SetPublicWrite(false)
+	h.fake.AddChannel("CPUB", "payments-oncall", false, "U1")
 	status, body := h.slash("U1", "CPUB", "declare here sev3 Refund delays")
 	if status != http.StatusOK || !strings.Contains(body, "Declared INC-1") {
 		t.Fatalf("%d %s", status, body)
 	}
 	h.ad.Wait()
-	if len(h.fake.OK("conversations.join")) != 1 || !h.fake.channel("CPUB").members[testBotUser] {
+	if len(h.fake.OK("conversations.join")) != 1 || !h.fake.Channel("CPUB").Members[testBotUser] {
 		t.Fatalf("the bot did not join the public channel: %+v", h.fake.Calls("conversations.info", "conversations.join"))
 	}
 	h.drain()
-	ch := h.fake.channel("CPUB")
-	if len(ch.messages) == 0 || !ch.pins[ch.messages[0].ts] {
+	ch := h.fake.Channel("CPUB")
+	if len(ch.Messages) == 0 || !ch.Pins[ch.Messages[0].TS] {
 		t.Errorf("card not posted and pinned in the channel: %+v", ch)
 	}
 }
 
 func TestFailedResponseURLFallsBackWithoutLeakingIt(t *testing.T) {
 	h := newHarness(t, storagetest.NewSQLite(t))
-	h.fake.addChannel("CINC", "inc-room", false, "U1", "U2", testBotUser)
+	h.fake.AddChannel("CINC", "inc-room", false, "U1", "U2", testBotUser)
 	h.declareHere("CINC", "Response URLs")
 	gone := httptest.NewServer(http.NotFoundHandler())
 	gone.Close()

@@ -3,6 +3,7 @@ package slack
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -78,7 +79,7 @@ func TestManifestsMatchTheAdapter(t *testing.T) {
 			}
 			for _, scope := range []string{"commands", "chat:write", "chat:write.public", "channels:manage", "channels:join",
 				"channels:read", "channels:history", "groups:read", "groups:write", "groups:history", "pins:read", "pins:write", "reactions:read", "users:read"} {
-				if !contains(m.OAuth.Scopes.Bot, scope) {
+				if !slices.Contains(m.OAuth.Scopes.Bot, scope) {
 					t.Errorf("scope %s missing", scope)
 				}
 			}

@@ -18,7 +18,7 @@ import (
 func postedOnce(t *testing.T) (h *harness, m bot.Message, ts string) {
 	t.Helper()
 	h = newHarness(t, storagetest.NewSQLite(t))
-	h.fake.addChannel("CINC", "inc-1-db", false, testBotUser)
+	h.fake.AddChannel("CINC", "inc-1-db", false, testBotUser)
 	m.Textf("📝 Alice noted: failover started")
 	ts, err := h.ad.Post(context.Background(), "CINC", m, bot.PostOptions{Key: "tq-41-abc"})
 	if err != nil {
@@ -77,8 +77,8 @@ func TestRetriedPostIsNotPostedTwice(t *testing.T) {
 // than a lost message.
 func TestRetriedPostWhenHistoryFails(t *testing.T) {
 	h := newHarness(t, storagetest.NewSQLite(t))
-	h.fake.addChannel("CINC", "inc-1-db", false, testBotUser)
-	h.fake.failNext("conversations.history", 1, http.StatusOK, nil, `{"ok":false,"error":"missing_scope","needed":"channels:history"}`)
+	h.fake.AddChannel("CINC", "inc-1-db", false, testBotUser)
+	h.fake.FailNext("conversations.history", 1, http.StatusOK, nil, `{"ok":false,"error":"missing_scope","needed":"channels:history"}`)
 	var m bot.Message
 	m.Textf("hello")
 	if _, err := h.ad.Post(context.Background(), "CINC", m, bot.PostOptions{Key: "tq-1-a", Retry: true}); err != nil {
@@ -97,9 +97,9 @@ func TestRetriedPostWhenHistoryFails(t *testing.T) {
 // rather than risk a second copy.
 func TestRetriedPostWaitsWhenHistoryIsRateLimited(t *testing.T) {
 	h := newHarness(t, storagetest.NewSQLite(t))
-	h.fake.addChannel("CINC", "inc-1-db", false, testBotUser)
-	h.fake.failNext("conversations.history", 1, http.StatusTooManyRequests, http.Header{"Retry-After": {"3"}}, `{"ok":false,"error":"ratelimited"}`)
-	h.fake.failNext("conversations.history", 1, http.StatusInternalServerError, nil, `oops`)
+	h.fake.AddChannel("CINC", "inc-1-db", false, testBotUser)
+	h.fake.FailNext("conversations.history", 1, http.StatusTooManyRequests, http.Header{"Retry-After": {"3"}}, `{"ok":false,"error":"ratelimited"}`)
+	h.fake.FailNext("conversations.history", 1, http.StatusInternalServerError, nil, `oops`)
 	var m bot.Message
 	m.Textf("hello")
 	_, err := h.ad.Post(context.Background(), "CINC", m, bot.PostOptions{Key: "tq-1-a", Retry: true})
@@ -124,7 +124,7 @@ func TestRetriedPostWaitsWhenHistoryFailsOnSlacksSide(t *testing.T) {
 		t.Run(code, func(t *testing.T) {
 			h, m, ts := postedOnce(t)
 			ctx := context.Background()
-			h.fake.failNext("conversations.history", 1, http.StatusOK, nil, `{"ok":false,"error":"`+code+`"}`)
+			h.fake.FailNext("conversations.history", 1, http.StatusOK, nil, `{"ok":false,"error":"`+code+`"}`)
 			_, err := h.ad.Post(ctx, "CINC", m, bot.PostOptions{Key: "tq-41-abc", Retry: true})
 			if err == nil || bot.IsPermanent(err) {
 				t.Fatalf("history answered %s: %v; want an error to retry", code, err)
@@ -137,7 +137,7 @@ func TestRetriedPostWaitsWhenHistoryFailsOnSlacksSide(t *testing.T) {
 			if err != nil || again != ts {
 				t.Fatalf("next try: %q (%v), want the earlier message %s", again, err, ts)
 			}
-			if n := len(h.fake.channel("CINC").messages); n != 1 {
+			if n := len(h.fake.Channel("CINC").Messages); n != 1 {
 				t.Fatalf("%d messages in the channel, want 1", n)
 			}
 		})
@@ -149,7 +149,7 @@ func TestRetriedPostWaitsWhenHistoryFailsOnSlacksSide(t *testing.T) {
 // conversations.history call each time, only when it may go out.
 func TestPacedRetryReadsNoHistory(t *testing.T) {
 	h := newHarness(t, storagetest.NewSQLite(t), func(o *Options) { o.PostInterval = time.Second })
-	h.fake.addChannel("CINC", "inc-1-db", false, testBotUser)
+	h.fake.AddChannel("CINC", "inc-1-db", false, testBotUser)
 	now := time.Now()
 	h.ad.pace.now = func() time.Time { return now }
 	var m bot.Message

@@ -26,18 +26,18 @@ func TestSlackDeclarePrivateOpensAPrivateChannel(t *testing.T) {
 	if len(creates) != 1 || creates[0].Form.Get("is_private") != "true" || creates[0].Form.Get("name") != "inc-1-payroll-export-leaks" {
 		t.Fatalf("conversations.create: %+v", creates)
 	}
-	ch := h.fake.channelByName("inc-1-payroll-export-leaks")
-	if ch == nil || !ch.private || !ch.members["U1"] || !ch.members["U3"] {
+	ch := h.fake.ChannelByName("inc-1-payroll-export-leaks")
+	if ch == nil || !ch.Private || !ch.Members["U1"] || !ch.Members["U3"] {
 		t.Fatalf("private channel %+v: want the declarer and the responder in it", ch)
 	}
-	if len(ch.messages) == 0 || !ch.pins[ch.messages[0].ts] {
+	if len(ch.Messages) == 0 || !ch.Pins[ch.Messages[0].TS] {
 		t.Errorf("card not posted and pinned in the private channel")
 	}
 	if a := h.announcements(); len(a) != 0 {
 		t.Fatalf("a private incident was announced: %+v", a)
 	}
 	for _, c := range h.fake.OK("chat.postMessage") {
-		if c.Form.Get("channel") != ch.id {
+		if c.Form.Get("channel") != ch.ID {
 			t.Errorf("posted to %s, outside the private channel: %s", c.Form.Get("channel"), c.Form.Get("text"))
 		}
 	}
@@ -93,7 +93,7 @@ func TestSlackDeclareFormPrivateCheckbox(t *testing.T) {
 func TestPrivateChannelRetryFindsTheChannelItCreated(t *testing.T) {
 	h := newHarness(t, storagetest.NewSQLite(t))
 	ctx := context.Background()
-	h.fake.loseNext("conversations.create", 1)
+	h.fake.LoseNext("conversations.create", 1)
 	r, err := h.engine.Handle(ctx, bot.Invocation{Channel: channelRef("CLOBBY"), Actor: alice, Text: "declare private sev2 Payroll export leaks"})
 	if err != nil || r.Error {
 		t.Fatalf("declare: %v %+v", err, r)
@@ -105,13 +105,13 @@ func TestPrivateChannelRetryFindsTheChannelItCreated(t *testing.T) {
 	if err := sender.Drain(ctx); err != nil {
 		t.Fatal(err)
 	}
-	created := h.fake.incidentChannels("inc-")
-	if len(created) != 1 || !created[0].private {
+	created := h.incidentChannels("inc-")
+	if len(created) != 1 || !created[0].Private {
 		t.Fatalf("%d incident channels (%+v), want the one private channel", len(created), created)
 	}
 	inc, _ := h.store.GetIncidentByKey(ctx, r.IncidentKey)
-	if ch, ok := inc.ChannelOn(incident.PlatformSlack); !ok || ch.ChannelID != created[0].id {
-		t.Fatalf("bound %v, want %s", ch, created[0].id)
+	if ch, ok := inc.ChannelOn(incident.PlatformSlack); !ok || ch.ChannelID != created[0].ID {
+		t.Fatalf("bound %v, want %s", ch, created[0].ID)
 	}
 	for _, c := range h.fake.OK("users.conversations") {
 		if !strings.Contains(c.Form.Get("types"), "private_channel") {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/tourniquet/tourniquet/bot"
+	"github.com/tourniquet/tourniquet/bot/slack/slacktest"
 	"github.com/tourniquet/tourniquet/incident"
 )
 
@@ -136,7 +137,7 @@ func TestRenderGolden(t *testing.T) {
 			if err := json.Unmarshal(raw, &blocks); err != nil {
 				t.Fatal(err)
 			}
-			if problem := checkBlocks(blocks); problem != "" {
+			if problem := slacktest.CheckBlocks(blocks); problem != "" {
 				t.Errorf("Slack would refuse the blocks: %s", problem)
 			}
 			path := filepath.Join("testdata", name+".golden")
@@ -214,7 +215,7 @@ func TestRenderLimits(t *testing.T) {
 	_ = json.Unmarshal(raw, &blocks)
 	var asAny []any
 	_ = json.Unmarshal(raw, &asAny)
-	if problem := checkBlocks(asAny); problem != "" {
+	if problem := slacktest.CheckBlocks(asAny); problem != "" {
 		t.Fatalf("Slack would refuse: %s", problem)
 	}
 	count := map[string]int{}

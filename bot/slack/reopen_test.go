@@ -10,17 +10,16 @@ import (
 	"time"
 
 	"github.com/tourniquet/tourniquet/bot"
+	"github.com/tourniquet/tourniquet/bot/slack/slacktest"
 	"github.com/tourniquet/tourniquet/incident"
 	"github.com/tourniquet/tourniquet/storage/storagetest"
 )
 
 // incidentChannels are the fake's channels whose name starts with prefix.
-func (f *fakeSlack) incidentChannels(prefix string) []*fakeChannel {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	var out []*fakeChannel
-	for _, id := range f.order {
-		if c := f.channels[id]; strings.HasPrefix(c.name, prefix) {
+func (h *harness) incidentChannels(prefix string) []slacktest.Channel {
+	var out []slacktest.Channel
+	for _, c := range h.fake.Channels() {
+		if strings.HasPrefix(c.Name, prefix) {
 			out = append(out, c)
 		}
 	}
@@ -28,8 +27,8 @@ func (f *fakeSlack) incidentChannels(prefix string) []*fakeChannel {
 }
 
 // announcements are the messages posted to the announcements channel.
-func (h *harness) announcements() []apiCall {
-	var out []apiCall
+func (h *harness) announcements() []slacktest.Call {
+	var out []slacktest.Call
 	for _, c := range h.fake.OK("chat.postMessage") {
 		if c.Form.Get("channel") == "CANNOUNCE" {
 			out = append(out, c)
@@ -52,10 +51,10 @@ func (h *harness) restart() *Adapter {
 // crowd adds n public channels of other people that the bot is in, so
 // that users.conversations takes more than one page, and as many that it
 // is not in.
-func crowd(f *fakeSlack, n int) {
+func crowd(f *slacktest.Server, n int) {
 	for i := range n {
-		f.addChannel(fmt.Sprintf("CTEAM%03d", i), fmt.Sprintf("team-%03d", i), false, testBotUser)
-		f.addChannel(fmt.Sprintf("COTHER%03d", i), fmt.Sprintf("other-%03d", i), false)
+		f.AddChannel(fmt.Sprintf("CTEAM%03d", i), fmt.Sprintf("team-%03d", i), false, testBotUser)
+		f.AddChannel(fmt.Sprintf("COTHER%03d", i), fmt.Sprintf("other-%03d", i), false)
 	}
 }
 
@@ -80,7 +79,7 @@ func TestOpenChannelRetryReusesTheChannelTheBotCreated(t *testing.T) {
 		if err != nil || again != id {
 			t.Fatalf("retry after a restart: %q (%v), want the channel %s", again, err, id)
 		}
-		if chans := h.fake.incidentChannels("inc-7-"); len(chans) != 1 {
+		if chans := h.incidentChannels("inc-7-"); len(chans) != 1 {
 			t.Fatalf("%d incident channels, want 1", len(chans))
 		}
 		lists := h.fake.OK("users.conversations")
@@ -104,12 +103,12 @@ func TestOpenChannelRetryReusesTheChannelTheBotCreated(t *testing.T) {
 
 	t.Run("a channel someone else named like the incident is not reused", func(t *testing.T) {
 		h := newHarness(t, storagetest.NewSQLite(t))
-		h.fake.addChannel("COTHER", "inc-7-checkout-errors", false) // created by U1
+		h.fake.AddChannel("COTHER", "inc-7-checkout-errors", false) // created by U1
 		id, err := h.ad.OpenChannel(ctx, req)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if ch := h.fake.channel(id); id == "COTHER" || ch == nil || ch.name != "inc-7-checkout-errors-2" || ch.creator != testBotUser {
+		if ch := h.fake.Channel(id); id == "COTHER" || ch == nil || ch.Name != "inc-7-checkout-errors-2" || ch.Creator != testBotUser {
 			t.Fatalf("opened %s %+v, want a new inc-7-checkout-errors-2", id, ch)
 		}
 		if len(h.fake.OK("users.conversations")) == 0 {
@@ -119,8 +118,8 @@ func TestOpenChannelRetryReusesTheChannelTheBotCreated(t *testing.T) {
 
 	t.Run("an archived channel is not reused", func(t *testing.T) {
 		h := newHarness(t, storagetest.NewSQLite(t))
-		h.fake.addChannelBy(testBotUser, "COLD", "inc-7-checkout-errors", false, testBotUser)
-		h.fake.archive("COLD")
+		h.fake.AddChannelBy(testBotUser, "COLD", "inc-7-checkout-errors", false, testBotUser)
+		h.fake.Archive("COLD")
 		id, err := h.ad.OpenChannel(ctx, req)
 		if err != nil || id == "COLD" {
 			t.Fatalf("opened %s (%v), want a new channel", id, err)
@@ -140,7 +139,7 @@ func TestOpenChannelRetryReusesTheChannelTheBotCreated(t *testing.T) {
 			{after: 30 * 24 * time.Hour},
 		} {
 			h := newHarness(t, storagetest.NewSQLite(t))
-			h.fake.addChannelBy(testBotUser, "COLD", "inc-7-checkout-errors", false, testBotUser)
+			h.fake.AddChannelBy(testBotUser, "COLD", "inc-7-checkout-errors", false, testBotUser)
 			h.clock.Advance(tc.after)
 			again := req
 			again.RequestedAt = h.clock.Now()
@@ -155,7 +154,7 @@ func TestOpenChannelRetryReusesTheChannelTheBotCreated(t *testing.T) {
 				}
 				continue
 			}
-			if ch := h.fake.channel(id); id == "COLD" || ch == nil || ch.name != "inc-7-checkout-errors-2" {
+			if ch := h.fake.Channel(id); id == "COLD" || ch == nil || ch.Name != "inc-7-checkout-errors-2" {
 				t.Errorf("channel created %v before the request: opened %s %+v, want a new inc-7-checkout-errors-2", tc.after, id, ch)
 			}
 			if len(h.fake.OK("users.conversations")) == 0 {
@@ -166,9 +165,9 @@ func TestOpenChannelRetryReusesTheChannelTheBotCreated(t *testing.T) {
 
 	t.Run("a suffixed channel the bot created is reused", func(t *testing.T) {
 		h := newHarness(t, storagetest.NewSQLite(t))
-		h.fake.addChannel("COTHER", "inc-7-checkout-errors", false)
-		h.fake.addChannelBy(testBotUser, "CMINE", "inc-7-checkout-errors-2", false, testBotUser)
-		h.fake.addChannel("CSIMILAR", "inc-7-checkout-errors-2b", false)
+		h.fake.AddChannel("COTHER", "inc-7-checkout-errors", false)
+		h.fake.AddChannelBy(testBotUser, "CMINE", "inc-7-checkout-errors-2", false, testBotUser)
+		h.fake.AddChannel("CSIMILAR", "inc-7-checkout-errors-2b", false)
 		id, err := h.ad.OpenChannel(ctx, req)
 		if err != nil || id != "CMINE" {
 			t.Fatalf("opened %s (%v), want CMINE", id, err)
@@ -180,7 +179,7 @@ func TestOpenChannelRetryReusesTheChannelTheBotCreated(t *testing.T) {
 
 	t.Run("a first try does not reuse", func(t *testing.T) {
 		h := newHarness(t, storagetest.NewSQLite(t))
-		h.fake.addChannelBy(testBotUser, "COLD", "inc-7-checkout-errors", false, testBotUser) // from an earlier life
+		h.fake.AddChannelBy(testBotUser, "COLD", "inc-7-checkout-errors", false, testBotUser) // from an earlier life
 		first := req
 		first.Retry = false
 		id, err := h.ad.OpenChannel(ctx, first)
@@ -192,14 +191,14 @@ func TestOpenChannelRetryReusesTheChannelTheBotCreated(t *testing.T) {
 
 	t.Run("a rate-limited search is tried again later", func(t *testing.T) {
 		h := newHarness(t, storagetest.NewSQLite(t))
-		h.fake.addChannelBy(testBotUser, "CMINE", "inc-7-checkout-errors", false, testBotUser)
-		h.fake.failNext("users.conversations", 1, http.StatusTooManyRequests, http.Header{"Retry-After": {"3"}}, `{"ok":false,"error":"ratelimited"}`)
+		h.fake.AddChannelBy(testBotUser, "CMINE", "inc-7-checkout-errors", false, testBotUser)
+		h.fake.FailNext("users.conversations", 1, http.StatusTooManyRequests, http.Header{"Retry-After": {"3"}}, `{"ok":false,"error":"ratelimited"}`)
 		_, err := h.ad.OpenChannel(ctx, req)
 		var ra *bot.RetryAfterError
 		if !errors.As(err, &ra) || ra.After != 3*time.Second {
 			t.Fatalf("429 while searching: %v, want retry after 3s", err)
 		}
-		if len(h.fake.incidentChannels("inc-7-")) != 1 {
+		if len(h.incidentChannels("inc-7-")) != 1 {
 			t.Fatal("a channel was opened while the search could not finish")
 		}
 		if id, err := h.ad.OpenChannel(ctx, req); err != nil || id != "CMINE" {
@@ -209,10 +208,10 @@ func TestOpenChannelRetryReusesTheChannelTheBotCreated(t *testing.T) {
 
 	t.Run("a search Slack refuses for good opens another channel", func(t *testing.T) {
 		h := newHarness(t, storagetest.NewSQLite(t))
-		h.fake.addChannelBy(testBotUser, "CMINE", "inc-7-checkout-errors", false, testBotUser)
-		h.fake.failNext("users.conversations", 1, http.StatusOK, nil, `{"ok":false,"error":"missing_scope","needed":"channels:read"}`)
+		h.fake.AddChannelBy(testBotUser, "CMINE", "inc-7-checkout-errors", false, testBotUser)
+		h.fake.FailNext("users.conversations", 1, http.StatusOK, nil, `{"ok":false,"error":"missing_scope","needed":"channels:read"}`)
 		id, err := h.ad.OpenChannel(ctx, req)
-		if err != nil || h.fake.channel(id).name != "inc-7-checkout-errors-2" {
+		if err != nil || h.fake.Channel(id).Name != "inc-7-checkout-errors-2" {
 			t.Fatalf("opened %s (%v), want inc-7-checkout-errors-2", id, err)
 		}
 		if !strings.Contains(h.logs.String(), "missing_scope") {
@@ -227,13 +226,13 @@ func TestDeclareOpensOneChannelWhenTheCreateAnswerIsLost(t *testing.T) {
 	h := newHarness(t, storagetest.NewSQLite(t))
 	crowd(h.fake, 210)
 	ctx := context.Background()
-	h.fake.loseNext("conversations.create", 1)
+	h.fake.LoseNext("conversations.create", 1)
 	r, err := h.engine.Handle(ctx, bot.Invocation{Channel: channelRef("CLOBBY"), Actor: alice, Text: "declare sev2 Checkout errors"})
 	if err != nil || r.Error {
 		t.Fatalf("declare: %v %+v", err, r)
 	}
 	h.drain()
-	created := h.fake.incidentChannels("inc-")
+	created := h.incidentChannels("inc-")
 	if len(created) != 1 || h.pendingOutbox() == 0 {
 		t.Fatalf("after the lost answer: %d channels, %d pending; want the channel made and the opening pending",
 			len(created), h.pendingOutbox())
@@ -250,10 +249,10 @@ func TestDeclareOpensOneChannelWhenTheCreateAnswerIsLost(t *testing.T) {
 		t.Fatal(err)
 	}
 	ch, ok := inc.ChannelOn(incident.PlatformSlack)
-	if !ok || ch.ChannelID != created[0].id {
-		t.Fatalf("incident channel %+v (%v), want %s", ch, ok, created[0].id)
+	if !ok || ch.ChannelID != created[0].ID {
+		t.Fatalf("incident channel %+v (%v), want %s", ch, ok, created[0].ID)
 	}
-	if n := len(h.fake.incidentChannels("inc-")); n != 1 {
+	if n := len(h.incidentChannels("inc-")); n != 1 {
 		t.Fatalf("%d incident channels, want 1", n)
 	}
 	if n := h.pendingOutbox(); n != 0 {
@@ -271,9 +270,9 @@ func TestDeclareOpensOneChannelWhenTheCreateAnswerIsLost(t *testing.T) {
 func TestRetryAfterARestoreDoesNotReuseAnOlderIncidentsChannel(t *testing.T) {
 	h := newHarness(t, storagetest.NewSQLite(t))
 	ctx := context.Background()
-	h.fake.addChannelBy(testBotUser, "COLDINC", "inc-1-checkout-errors", false, testBotUser)
+	h.fake.AddChannelBy(testBotUser, "COLDINC", "inc-1-checkout-errors", false, testBotUser)
 	h.clock.Advance(30 * 24 * time.Hour) // the restore
-	h.fake.failNext("conversations.create", 1, http.StatusTooManyRequests, http.Header{"Retry-After": {"2"}}, `{"ok":false,"error":"ratelimited"}`)
+	h.fake.FailNext("conversations.create", 1, http.StatusTooManyRequests, http.Header{"Retry-After": {"2"}}, `{"ok":false,"error":"ratelimited"}`)
 	r, err := h.engine.Handle(ctx, bot.Invocation{Channel: channelRef("CLOBBY"), Actor: alice, Text: "declare sev2 Checkout errors"})
 	if err != nil || r.Error || r.IncidentKey != "INC-1" {
 		t.Fatalf("declare: %v %+v, want INC-1", err, r)
@@ -292,13 +291,13 @@ func TestRetryAfterARestoreDoesNotReuseAnOlderIncidentsChannel(t *testing.T) {
 	if !ok || ch.ChannelID == "COLDINC" {
 		t.Fatalf("INC-1's channel %+v (%v): the older incident's channel was taken", ch, ok)
 	}
-	if c := h.fake.channel(ch.ChannelID); c == nil || c.name != "inc-1-checkout-errors-2" || c.creator != testBotUser {
+	if c := h.fake.Channel(ch.ChannelID); c == nil || c.Name != "inc-1-checkout-errors-2" || c.Creator != testBotUser {
 		t.Fatalf("INC-1's channel %+v, want a new inc-1-checkout-errors-2", c)
 	}
 	if len(h.fake.OK("users.conversations")) == 0 {
 		t.Fatal("the retry did not look for a channel its first try made")
 	}
-	if n := len(h.fake.channel("COLDINC").messages); n != 0 {
+	if n := len(h.fake.Channel("COLDINC").Messages); n != 0 {
 		t.Fatalf("%d messages in the older incident's channel", n)
 	}
 }

@@ -124,21 +124,35 @@ func slashEnvelope(id, user, channel, text, trigger string) map[string]any {
 	}}
 }
 
+// socketHarness is a harness in Socket Mode whose apps.connections.open
+// answers the URL of a fake socket.
+func socketHarness(t *testing.T, s storage.Store) (*harness, *fakeSocket) {
+	t.Helper()
+	h := newHarness(t, s, func(o *Options) { o.AppToken = config.NewSecret(testAppToken) })
+	fs := newFakeSocket(t)
+	h.fake.SetSocketURL(fs.url())
+	return h, fs
+}
+
+// runSocketMode runs the adapter's Socket Mode until the test ends, and
+// returns the context it runs in.
+func (h *harness) runSocketMode(t *testing.T) context.Context {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- h.ad.RunSocketMode(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		<-done
+	})
+	return ctx
+}
+
 func TestSocketModeAcksReconnectsAndLosesNothing(t *testing.T) {
 	storagetest.ForEach(t, func(t *testing.T, s storage.Store) {
-		h := newHarness(t, s, func(o *Options) { o.AppToken = config.NewSecret(testAppToken) })
-		fs := newFakeSocket(t)
-		h.fake.wsURL = fs.url()
-		h.fake.addChannel("CSOCK", "sock-room", false, "U1", "U2", "U3", testBotUser)
-		msgTS := h.fake.addMessage("CSOCK", "U2", "cache flushed on all nodes")
-
-		ctx, cancel := context.WithCancel(context.Background())
-		done := make(chan error, 1)
-		go func() { done <- h.ad.RunSocketMode(ctx) }()
-		t.Cleanup(func() {
-			cancel()
-			<-done
-		})
+		h, fs := socketHarness(t, s)
+		h.fake.AddChannel("CSOCK", "sock-room", false, "U1", "U2", "U3", testBotUser)
+		msgTS := h.fake.AddMessage("CSOCK", "U2", "cache flushed on all nodes")
+		ctx := h.runSocketMode(t)
 
 		c1 := fs.accept(t)
 		send(t, c1, hello())
@@ -213,16 +227,8 @@ func TestSocketModeAcksReconnectsAndLosesNothing(t *testing.T) {
 
 func TestSocketModeDoesNotAckWhatItCouldNotRecord(t *testing.T) {
 	s := storagetest.NewSQLite(t)
-	h := newHarness(t, s, func(o *Options) { o.AppToken = config.NewSecret(testAppToken) })
-	fs := newFakeSocket(t)
-	h.fake.wsURL = fs.url()
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- h.ad.RunSocketMode(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		<-done
-	})
+	h, fs := socketHarness(t, s)
+	h.runSocketMode(t)
 	c := fs.accept(t)
 	send(t, c, hello())
 	_ = s.Close()

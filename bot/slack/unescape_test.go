@@ -116,9 +116,9 @@ func TestSlashCommandTextDecoded(t *testing.T) {
 // A message put on the timeline reads as it did in Slack.
 func TestCapturedMessageTextDecoded(t *testing.T) {
 	h := newHarness(t, storagetest.NewSQLite(t))
-	h.fake.addChannel("CINC", "inc-room", false, "U1", "U2", testBotUser)
+	h.fake.AddChannel("CINC", "inc-room", false, "U1", "U2", testBotUser)
 	inc := h.declareHere("CINC", "Replica lag")
-	ts := h.fake.addMessage("CINC", "U2", "p99 &gt; 2s after <https://deploy.example/42|deploy 42>, <!here> &lt;@U1&gt;")
+	ts := h.fake.AddMessage("CINC", "U2", "p99 &gt; 2s after <https://deploy.example/42|deploy 42>, <!here> &lt;@U1&gt;")
 	reaction := map[string]any{"type": "reaction_added", "user": "U1", "reaction": "pushpin", "item_user": "U2",
 		"item": map[string]any{"type": "message", "channel": "CINC", "ts": ts}, "event_ts": "1772373700.000100"}
 	if status, body := h.event("EvDecode", reaction, 0); status != http.StatusOK {

@@ -34,6 +34,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/tourniquet/tourniquet/bot/slack/slacktest"
 	"github.com/tourniquet/tourniquet/cmd/tourniquet-load/loadgen"
 )
 
@@ -48,7 +49,7 @@ type flags struct {
 	secret, token                          string
 	pid                                    int
 	rates                                  []float64
-	duration, settle, limit                time.Duration
+	duration, settle, limit, slackLatency  time.Duration
 	concurrency, incidents, clickEvery     int
 	jsonOut, markdown                      bool
 }
@@ -62,6 +63,7 @@ func parseFlags(args []string, stderr io.Writer) (*flags, error) {
 	fs.StringVar(&f.target, "target", "", "base `URL`s of running servers, comma-separated (without -binary)")
 	fs.IntVar(&f.pid, "pid", 0, "without -binary: the server's process `id`, for its peak RSS")
 	fs.StringVar(&f.fake, "fake", "127.0.0.1:0", "listen `address` of the fake Slack Web API")
+	fs.DurationVar(&f.slackLatency, "slack-latency", 0, "how long the fake Slack Web API takes to answer each call (Slack's round trip; default none)")
 	fs.StringVar(&f.logDir, "log-dir", "", "with -binary: keep each server's log (and SQLite file) in this `directory` (default: a temporary one, removed unless the run failed)")
 	fs.StringVar(&f.secret, "secret", os.Getenv("TOURNIQUET_SLACK_SIGNING_SECRET"), "Slack signing secret (default $TOURNIQUET_SLACK_SIGNING_SECRET, or random with -binary)")
 	fs.StringVar(&f.token, "token", os.Getenv("TOURNIQUET_SLACK_BOT_TOKEN"), "bot token the fake accepts (default $TOURNIQUET_SLACK_BOT_TOKEN, or random with -binary)")
@@ -134,7 +136,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int
 			}
 		}()
 	}
-	fake, err := loadgen.NewFakeSlack(f.fake, f.token)
+	fake, err := loadgen.NewFakeSlack(f.fake, f.token, f.slackLatency)
 	if err != nil {
 		fmt.Fprintf(stderr, "tourniquet-load: %v\n", err)
 		return 1
@@ -184,7 +186,7 @@ func storeName(f *flags) string {
 }
 
 // runOne runs one rate against a fresh server (-binary) or the target.
-func runOne(ctx context.Context, f *flags, fake *loadgen.FakeSlack, rate float64, stderr io.Writer) (loadgen.Report, error) {
+func runOne(ctx context.Context, f *flags, fake *slacktest.Server, rate float64, stderr io.Writer) (loadgen.Report, error) {
 	targets := strings.Split(f.target, ",")
 	pid := f.pid
 	var srv *loadgen.Server
@@ -247,7 +249,7 @@ func runOne(ctx context.Context, f *flags, fake *loadgen.FakeSlack, rate float64
 // startServer starts a fresh server on a fresh database for one rate,
 // logging at debug level into a file. cleanup stops nothing: it drops the
 // Postgres schema once the server is gone.
-func startServer(ctx context.Context, f *flags, fake *loadgen.FakeSlack, rate float64, stderr io.Writer) (*loadgen.Server, string, func(), error) {
+func startServer(ctx context.Context, f *flags, fake *slacktest.Server, rate float64, stderr io.Writer) (*loadgen.Server, string, func(), error) {
 	dir := f.logDir
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, "", nil, err
@@ -295,7 +297,7 @@ var apiToken = "tq-api-" + randomHex(12)
 
 // checkLogs fails when a server's log holds a secret: the bot token, the
 // signing secret, the API token, or any response URL.
-func checkLogs(path string, f *flags, fake *loadgen.FakeSlack) error {
+func checkLogs(path string, f *flags, fake *slacktest.Server) error {
 	logs, err := os.ReadFile(path)
 	if err != nil {
 		return err

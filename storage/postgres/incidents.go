@@ -182,13 +182,6 @@ func (q querier) UpdateIncident(ctx context.Context, inc *incident.Incident) err
 		WHERE id = $23`, args...)
 }
 
-// AddIncidentChannel binds a chat channel the incident owns: ErrConflict
-// when another incident holds it, ErrNotFound when the incident does not
-// exist. Neither error aborts the surrounding transaction.
-func (q querier) AddIncidentChannel(ctx context.Context, incidentID int64, ch incident.ChannelRef) error {
-	return q.bindChannel(ctx, incidentID, ch, bindOwned)
-}
-
 // incidentWhere builds the WHERE clause of f, with its arguments.
 func incidentWhere(f storage.IncidentFilter) (string, []any) {
 	var (

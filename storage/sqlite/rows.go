@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/tourniquet/tourniquet/storage"
 )
@@ -112,4 +113,12 @@ func (q *querier) updateOne(ctx context.Context, what, query string, args ...any
 		err = fmt.Errorf("%s: %w", what, storage.ErrNotFound)
 	}
 	return err
+}
+
+// scanner is a *sql.Row or *sql.Rows.
+type scanner interface{ Scan(dest ...any) error }
+
+// placeholders is n question marks for an IN list.
+func placeholders(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?,", n), ",")
 }

@@ -11,6 +11,11 @@
 // Timestamps are stored as UTC text with a fixed nine-digit fraction, so that
 // SQL comparisons and ordering on them are correct; see
 // migrations/sqlite/00001_foundation.sql.
+//
+// The files mirror storage/postgres: the methods of one area (incidents.go,
+// events.go, channels.go, outbox.go, checkins.go, actionruns.go, drafts.go,
+// audit.go, dedupe.go, messagerefs.go; store.go, migrate.go, wake.go for the
+// Store itself) live in the file of the same name in both packages.
 package sqlite
 
 import (
@@ -22,7 +27,6 @@ import (
 	"log/slog"
 	"net/url"
 	"os"
-	"path"
 	"path/filepath"
 	"runtime"
 	"strconv"
@@ -288,17 +292,6 @@ func (s *Store) Close() error {
 	return errors.Join(s.writer.Close(), s.readers.Close())
 }
 
-// OutboxWake receives (coalesced) after a transaction that enqueued outbox
-// messages has committed in this process.
-func (s *Store) OutboxWake() <-chan struct{} { return s.wake }
-
-func (s *Store) signalOutbox() {
-	select {
-	case s.wake <- struct{}{}:
-	default: // a wake-up is already pending: coalesce
-	}
-}
-
 // InTx runs fn in one BEGIN IMMEDIATE transaction on the writer connection
 // and commits when fn returns nil. When fn returns an error (or panics) the
 // transaction is rolled back and the error returned as is (or the panic
@@ -333,47 +326,4 @@ func (s *Store) inTx(ctx context.Context, fn func(q *querier) error) (err error)
 		s.signalOutbox()
 	}
 	return nil
-}
-
-// Migrate applies pending migrations, each in its own transaction: a
-// migration that fails leaves the schema as it was before it, and the error
-// names its file. One process owns the file, so there is no race to guard.
-func (s *Store) Migrate(ctx context.Context) error {
-	if s.readOnly {
-		return fmt.Errorf("migrate sqlite %s: the store is open read-only", s.path)
-	}
-	results, err := s.provider.Up(ctx)
-	if err != nil {
-		var pe *goose.PartialError
-		if errors.As(err, &pe) && pe.Failed != nil && pe.Failed.Source != nil {
-			return fmt.Errorf("migrate sqlite: %s: %w", path.Base(pe.Failed.Source.Path), err)
-		}
-		return fmt.Errorf("migrate sqlite: %w", err)
-	}
-	for _, r := range results {
-		s.log.InfoContext(ctx, "migration applied",
-			"dialect", Dialect,
-			"file", path.Base(r.Source.Path),
-			"version", r.Source.Version,
-			"duration", r.Duration)
-	}
-	return nil
-}
-
-// MigrationsCurrent reports whether every migration has been applied. It
-// does not write: a database never migrated reports false.
-func (s *Store) MigrationsCurrent(ctx context.Context) (bool, error) {
-	var tables int
-	if err := s.readers.QueryRowContext(ctx,
-		"SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'goose_db_version'").Scan(&tables); err != nil {
-		return false, fmt.Errorf("check sqlite migrations: %w", mapErr(err))
-	}
-	if tables == 0 {
-		return false, nil // goose would create its table to answer
-	}
-	pending, err := s.provider.HasPending(ctx)
-	if err != nil {
-		return false, fmt.Errorf("check sqlite migrations: %w", err)
-	}
-	return !pending, nil
 }

@@ -13,27 +13,17 @@ import (
 	"github.com/tourniquet/tourniquet/storage"
 )
 
-// runActionRuns is the conformance suite of storage.ActionRunStore.
-func runActionRuns(t *testing.T, newStore func(t testing.TB) storage.Store) {
-	tests := []struct {
-		name string
-		fn   func(t *testing.T, s storage.Store)
-	}{
-		{"RoundTrip", testRunRoundTrip},
-		{"OneActivePerAction", testRunOneActive},
-		{"ConflictKeepsTransaction", testRunConflictKeepsTx},
-		{"ConcurrentClaims", testRunConcurrentClaims},
-		{"Update", testRunUpdate},
-		{"ClaimRequested", testRunClaimRequested},
-		{"ClaimExpired", testRunClaimExpired},
-		{"ConcurrentRunners", testRunConcurrentRunners},
-		{"ClaimSkipsLockedIncident", testRunClaimSkipsLocked},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			tc.fn(t, newStore(t))
-		})
-	}
+// actionRunTests is the conformance suite of storage.ActionRunStore.
+var actionRunTests = []storeTest{
+	{"RoundTrip", testRunRoundTrip},
+	{"OneActivePerAction", testRunOneActive},
+	{"ConflictKeepsTransaction", testRunConflictKeepsTx},
+	{"ConcurrentClaims", testRunConcurrentClaims},
+	{"Update", testRunUpdate},
+	{"ClaimRequested", testRunClaimRequested},
+	{"ClaimExpired", testRunClaimExpired},
+	{"ConcurrentRunners", testRunConcurrentRunners},
+	{"ClaimSkipsLockedIncident", testRunClaimSkipsLocked},
 }
 
 func newRun(id string, inc *incident.Incident, action string, requested time.Time) *storage.ActionRun {
@@ -50,12 +40,9 @@ func mustCreateRun(t *testing.T, q storage.Querier, r *storage.ActionRun) *stora
 	return r
 }
 
+// runIDs are the IDs of rs, in order.
 func runIDs(rs []storage.ActionRun) []string {
-	out := []string{}
-	for _, r := range rs {
-		out = append(out, r.ID)
-	}
-	return out
+	return each(rs, func(r storage.ActionRun) string { return r.ID })
 }
 
 func testRunRoundTrip(t *testing.T, s storage.Store) {

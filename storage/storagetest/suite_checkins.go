@@ -11,26 +11,16 @@ import (
 	"github.com/tourniquet/tourniquet/storage"
 )
 
-// runCheckins is the conformance suite of storage.CheckinStore.
-func runCheckins(t *testing.T, newStore func(t testing.TB) storage.Store) {
-	tests := []struct {
-		name string
-		fn   func(t *testing.T, s storage.Store)
-	}{
-		{"RoundTrip", testCheckinRoundTrip},
-		{"ClaimDue", testCheckinClaimDue},
-		{"ClaimDueByKey", testCheckinClaimByKey},
-		{"Fires", testCheckinFires},
-		{"FireTransitions", testCheckinFireTransitions},
-		{"ConcurrentSweepers", testCheckinConcurrentSweepers},
-		{"ClaimSkipsLockedIncident", testCheckinClaimSkipsLocked},
-		{"ClaimRollsBack", testCheckinClaimRollsBack},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			tc.fn(t, newStore(t))
-		})
-	}
+// checkinTests is the conformance suite of storage.CheckinStore.
+var checkinTests = []storeTest{
+	{"RoundTrip", testCheckinRoundTrip},
+	{"ClaimDue", testCheckinClaimDue},
+	{"ClaimDueByKey", testCheckinClaimByKey},
+	{"Fires", testCheckinFires},
+	{"FireTransitions", testCheckinFireTransitions},
+	{"ConcurrentSweepers", testCheckinConcurrentSweepers},
+	{"ClaimSkipsLockedIncident", testCheckinClaimSkipsLocked},
+	{"ClaimRollsBack", testCheckinClaimRollsBack},
 }
 
 func newCheckin(inc *incident.Incident, kind storage.CheckinKind, due time.Time) *storage.Checkin {
@@ -66,12 +56,9 @@ func checkCheckin(t *testing.T, want storage.Checkin, got storage.Checkin) {
 	}
 }
 
+// keys are the keys of cs, in order.
 func keys(cs []storage.Checkin) []string {
-	out := []string{}
-	for _, c := range cs {
-		out = append(out, c.Key)
-	}
-	return out
+	return each(cs, func(c storage.Checkin) string { return c.Key })
 }
 
 func testCheckinRoundTrip(t *testing.T, s storage.Store) {

@@ -10,23 +10,13 @@ import (
 	"github.com/tourniquet/tourniquet/storage"
 )
 
-// runDrafts is the conformance suite of storage.DraftStore.
-func runDrafts(t *testing.T, newStore func(t testing.TB) storage.Store) {
-	tests := []struct {
-		name string
-		fn   func(t *testing.T, s storage.Store)
-	}{
-		{"RequestOnePending", testDraftRequestOnePending},
-		{"ClaimAndFinish", testDraftClaimAndFinish},
-		{"LeaseExpiryFencesTheFirstWorker", testDraftLeaseFencing},
-		{"ConcurrentClaims", testDraftConcurrentClaims},
-		{"RequestRollsBackWithTx", testDraftRollback},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			tc.fn(t, newStore(t))
-		})
-	}
+// draftTests is the conformance suite of storage.DraftStore.
+var draftTests = []storeTest{
+	{"RequestOnePending", testDraftRequestOnePending},
+	{"ClaimAndFinish", testDraftClaimAndFinish},
+	{"LeaseExpiryFencesTheFirstWorker", testDraftLeaseFencing},
+	{"ConcurrentClaims", testDraftConcurrentClaims},
+	{"RequestRollsBackWithTx", testDraftRollback},
 }
 
 func mustRequestDraft(t *testing.T, q storage.Querier, incID int64, reason string, at time.Time) (storage.Draft, bool) {

@@ -28,21 +28,8 @@ func TestServeWithDiscord(t *testing.T) {
 	cfg.Discord.AppID, cfg.Discord.PublicKey, cfg.Discord.APIURL, cfg.Discord.GuildID = appID, key.PublicHex, fake.APIURL(), guild
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	addr := make(chan string, 1)
-	done := make(chan error, 1)
-	go func() {
-		done <- Serve(ctx, ServeOptions{Config: cfg, Stdin: strings.NewReader(""), Stdout: io.Discard,
-			Logger: slog.New(slog.DiscardHandler), Ready: func(a string) { addr <- a }})
-	}()
-	var base string
-	select {
-	case a := <-addr:
-		base = "http://" + a
-	case err := <-done:
-		t.Fatalf("serve stopped: %v", err)
-	case <-time.After(20 * time.Second):
-		t.Fatal("serve did not start")
-	}
+	addr, done := startServe(ctx, t, ServeOptions{Config: cfg, Stdin: strings.NewReader(""), Stdout: io.Discard, Logger: slog.New(slog.DiscardHandler)})
+	base := "http://" + addr
 
 	// Ready once /incident is registered and the gateway is up.
 	deadline := time.Now().Add(10 * time.Second)
@@ -92,12 +79,7 @@ func TestServeWithDiscord(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("shutdown: %v", err)
-		}
-	case <-time.After(15 * time.Second):
-		t.Fatal("serve did not shut down")
+	if err := awaitStop(t, done, "serve did not shut down"); err != nil {
+		t.Fatalf("shutdown: %v", err)
 	}
 }

@@ -3,11 +3,9 @@ package app
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
@@ -21,38 +19,6 @@ import (
 	slackbot "github.com/tourniquet/tourniquet/bot/slack"
 	"github.com/tourniquet/tourniquet/config"
 )
-
-// serveWith runs Serve with o (Config, Limits, Logger…) until the test
-// ends and returns the server's host:port.
-func serveWith(t *testing.T, o ServeOptions) string {
-	t.Helper()
-	if o.Logger == nil {
-		o.Logger = slog.New(slog.DiscardHandler)
-	}
-	o.Stdout, o.NoConsoleInput = io.Discard, true
-	ctx, cancel := context.WithCancel(context.Background())
-	addr := make(chan string, 1)
-	done := make(chan error, 1)
-	o.Ready = func(a string) { addr <- a }
-	go func() { done <- Serve(ctx, o) }()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case <-done:
-		case <-time.After(15 * time.Second):
-			t.Error("serve did not shut down")
-		}
-	})
-	select {
-	case a := <-addr:
-		return a
-	case err := <-done:
-		t.Fatalf("serve stopped: %v", err)
-	case <-time.After(20 * time.Second):
-		t.Fatal("serve did not start")
-	}
-	return ""
-}
 
 // chatBot is a bot serving Slack's HTTP mode and Discord's HTTP
 // interactions, against fakes of both.

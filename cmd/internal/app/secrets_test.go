@@ -1,7 +1,6 @@
 package app
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -17,29 +16,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tourniquet/tourniquet/bot/bottest"
 	"github.com/tourniquet/tourniquet/bot/discord/discordtest"
 	slackbot "github.com/tourniquet/tourniquet/bot/slack"
 	"github.com/tourniquet/tourniquet/config"
 	"github.com/tourniquet/tourniquet/internal/logctx"
 )
-
-// lockedBuffer collects log lines from many goroutines.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // fakeSlackAPI answers the Web API methods the adapter uses, as Slack
 // does, and counts them.
@@ -145,24 +127,11 @@ func TestNoSecretInDebugLogs(t *testing.T) {
 	cfg.Actions = []config.Action{{ID: "rollback-checkout", Title: "Roll back checkout", Kind: "rollback",
 		Integration: "deploy-hook", Services: []string{"checkout"}, Allowed: []string{"lead"}}}
 
-	var logs lockedBuffer
+	var logs bottest.Buffer
 	log := slog.New(logctx.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
 	ctx, cancel := context.WithCancel(context.Background())
-	addr := make(chan string, 1)
-	done := make(chan error, 1)
-	go func() {
-		done <- Serve(ctx, ServeOptions{Config: cfg, Stdout: io.Discard, NoConsoleInput: true, Logger: log,
-			Ready: func(a string) { addr <- a }})
-	}()
-	var base string
-	select {
-	case a := <-addr:
-		base = "http://" + a
-	case err := <-done:
-		t.Fatalf("serve stopped: %v", err)
-	case <-time.After(20 * time.Second):
-		t.Fatal("serve did not start")
-	}
+	addr, done := startServe(ctx, t, ServeOptions{Config: cfg, Stdout: io.Discard, NoConsoleInput: true, Logger: log})
+	base := "http://" + addr
 	waitFor := func(what string, ok func() bool) {
 		t.Helper()
 		deadline := time.Now().Add(15 * time.Second)
@@ -265,11 +234,7 @@ func TestNoSecretInDebugLogs(t *testing.T) {
 	})
 
 	cancel()
-	select {
-	case <-done:
-	case <-time.After(15 * time.Second):
-		t.Fatal("serve did not shut down")
-	}
+	_ = awaitStop(t, done, "serve did not shut down")
 	out := logs.String()
 	if !strings.Contains(out, `"level":"DEBUG"`) || strings.Count(out, "\n") < 20 {
 		t.Fatalf("expected a full debug log, got %d lines", strings.Count(out, "\n"))

@@ -28,6 +28,62 @@ func get(t *testing.T, url string) (int, string) {
 	return resp.StatusCode, string(b)
 }
 
+// startServe runs Serve(ctx, o) and waits until it listens: it returns the
+// server's host:port, and the channel that gets Serve's result when it
+// stops. The test fails if Serve stops first or has not started in 20s.
+func startServe(ctx context.Context, t *testing.T, o ServeOptions) (string, <-chan error) {
+	t.Helper()
+	addr := make(chan string, 1)
+	done := make(chan error, 1)
+	o.Ready = func(a string) { addr <- a }
+	go func() { done <- Serve(ctx, o) }()
+	select {
+	case a := <-addr:
+		return a, done
+	case err := <-done:
+		t.Fatalf("serve stopped: %v", err)
+	case <-time.After(20 * time.Second):
+		t.Fatal("serve did not start")
+	}
+	return "", done
+}
+
+// awaitStop waits up to 15s for Serve to return, as done tells, and
+// returns its error; the test fails with why if it does not return.
+func awaitStop(t *testing.T, done <-chan error, why string) error {
+	t.Helper()
+	select {
+	case err := <-done:
+		return err
+	case <-time.After(15 * time.Second):
+		t.Fatal(why)
+	}
+	return nil
+}
+
+// serveWith runs Serve with o (Config, Limits, Logger…), without console
+// input and output, until the test ends, and returns the server's
+// host:port.
+func serveWith(t *testing.T, o ServeOptions) string {
+	t.Helper()
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	o.Stdout, o.NoConsoleInput = io.Discard, true
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	addr, done := startServe(ctx, t, o)
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case <-done:
+		case <-time.After(15 * time.Second):
+			t.Error("serve did not shut down")
+		}
+	})
+	return addr
+}
+
 func TestServeHealthMetricsAndShutdown(t *testing.T) {
 	cfg := config.Default()
 	cfg.DatabaseURL = "sqlite:" + filepath.Join(t.TempDir(), "t.db")
@@ -35,21 +91,8 @@ func TestServeHealthMetricsAndShutdown(t *testing.T) {
 	in, inW := io.Pipe()
 	defer inW.Close()
 	ctx, cancel := context.WithCancel(context.Background())
-	addr := make(chan string, 1)
-	done := make(chan error, 1)
-	go func() {
-		done <- Serve(ctx, ServeOptions{Config: cfg, Stdin: in, Stdout: io.Discard, Logger: slog.New(slog.DiscardHandler),
-			Ready: func(a string) { addr <- a }})
-	}()
-	var base string
-	select {
-	case a := <-addr:
-		base = "http://" + a
-	case err := <-done:
-		t.Fatalf("serve stopped: %v", err)
-	case <-time.After(20 * time.Second):
-		t.Fatal("serve did not start")
-	}
+	addr, done := startServe(ctx, t, ServeOptions{Config: cfg, Stdin: in, Stdout: io.Discard, Logger: slog.New(slog.DiscardHandler)})
+	base := "http://" + addr
 	if code, body := get(t, base+"/healthz"); code != 200 || body != "ok\n" {
 		t.Fatalf("/healthz: %d %q", code, body)
 	}
@@ -64,13 +107,8 @@ func TestServeHealthMetricsAndShutdown(t *testing.T) {
 		t.Fatal("no ack latency histogram")
 	}
 	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("shutdown: %v", err)
-		}
-	case <-time.After(15 * time.Second):
-		t.Fatal("serve did not shut down")
+	if err := awaitStop(t, done, "serve did not shut down"); err != nil {
+		t.Fatalf("shutdown: %v", err)
 	}
 }
 

@@ -1,9 +1,7 @@
 package app
 
 import (
-	"context"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -47,30 +45,7 @@ func serveSlack(t *testing.T, socket bool) (string, *atomic.Int32) {
 		cfg.Slack.AppToken = config.NewSecret("xapp-app-test")
 	}
 	cfg.Slack.APIURL = fake.URL + "/api/"
-	ctx, cancel := context.WithCancel(context.Background())
-	addr := make(chan string, 1)
-	done := make(chan error, 1)
-	go func() {
-		done <- Serve(ctx, ServeOptions{Config: cfg, Stdout: io.Discard, NoConsoleInput: true, Logger: slog.New(slog.DiscardHandler),
-			Ready: func(a string) { addr <- a }})
-	}()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case <-done:
-		case <-time.After(15 * time.Second):
-			t.Error("serve did not shut down")
-		}
-	})
-	select {
-	case a := <-addr:
-		return "http://" + a, &authed
-	case err := <-done:
-		t.Fatalf("serve stopped: %v", err)
-	case <-time.After(20 * time.Second):
-		t.Fatal("serve did not start")
-	}
-	return "", nil
+	return "http://" + serveWith(t, ServeOptions{Config: cfg}), &authed
 }
 
 func TestServeWithSlackHTTPMode(t *testing.T) {

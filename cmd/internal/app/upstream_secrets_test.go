@@ -17,6 +17,7 @@ import (
 
 	_ "modernc.org/sqlite" // the dump of the store's file
 
+	"github.com/tourniquet/tourniquet/bot/bottest"
 	"github.com/tourniquet/tourniquet/bot/discord/discordtest"
 	slackbot "github.com/tourniquet/tourniquet/bot/slack"
 	"github.com/tourniquet/tourniquet/config"
@@ -167,7 +168,7 @@ func TestNoSecretFromUpstreamErrors(t *testing.T) {
 	cfg.Actions = []config.Action{{ID: "rollback-checkout", Title: "Roll back checkout", Kind: "rollback",
 		Integration: "deploy-hook", Allowed: []string{"lead"}, Confirm: &no}}
 
-	var logs lockedBuffer
+	var logs bottest.Buffer
 	log := slog.New(logctx.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
 	serveCtx := serveWith(t, ServeOptions{Config: cfg, Logger: log})
 	base := "http://" + serveCtx

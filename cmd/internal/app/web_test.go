@@ -9,30 +9,12 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/tourniquet/tourniquet/bot/bottest"
 	"github.com/tourniquet/tourniquet/config"
 )
-
-// syncBuffer is a concurrency-safe output for the terminal adapter.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
@@ -70,24 +52,11 @@ func TestServeReports(t *testing.T) {
 	cfg.APIToken = config.NewSecret(token)
 	cfg.PublicURL = "https://tourniquet.example.com"
 	in, inW := io.Pipe()
-	out := &syncBuffer{}
+	out := &bottest.Buffer{}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	addr := make(chan string, 1)
-	done := make(chan error, 1)
-	go func() {
-		done <- Serve(ctx, ServeOptions{Config: cfg, Console: true, Stdin: in, Stdout: out, Logger: slog.New(slog.DiscardHandler),
-			Ready: func(a string) { addr <- a }})
-	}()
-	var base string
-	select {
-	case a := <-addr:
-		base = "http://" + a
-	case err := <-done:
-		t.Fatalf("serve stopped: %v", err)
-	case <-time.After(20 * time.Second):
-		t.Fatal("serve did not start")
-	}
+	addr, done := startServe(ctx, t, ServeOptions{Config: cfg, Console: true, Stdin: in, Stdout: out, Logger: slog.New(slog.DiscardHandler)})
+	base := "http://" + addr
 	fmt.Fprintln(inW, "/incident declare sev1 Checkout errors")
 	waitFor(t, "the incident card", func() bool { return strings.Contains(out.String(), "INC-1") })
 	fmt.Fprintln(inW, "/incident resolve --ongoing fixed")
@@ -115,9 +84,5 @@ func TestServeReports(t *testing.T) {
 		t.Errorf("API with a wrong token: %d %q", code, body)
 	}
 	inW.Close()
-	select {
-	case <-done:
-	case <-time.After(15 * time.Second):
-		t.Fatal("serve did not stop")
-	}
+	_ = awaitStop(t, done, "serve did not stop")
 }

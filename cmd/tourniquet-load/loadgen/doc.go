@@ -1,11 +1,14 @@
 // Package loadgen drives a running `tourniquet serve` the way Slack does,
 // and plays the Slack Web API that the server delivers to.
 //
-// FakeSlack is a Slack Web API on a local listener: it checks the bearer
-// token of every call, keeps channels, members and messages, answers as
-// Slack does ({"ok":false,"error":"name_taken"}, 429 with Retry-After),
-// serves response URLs under /hooks/, and can be told to fail for a while
-// (Outage). Point the server at it with TOURNIQUET_SLACK_API_URL.
+// NewFakeSlack starts the Slack Web API the server delivers to: a
+// bot/slack/slacktest fake on a local listener, as lenient as a load test
+// needs (any channel and user the driver makes up exist) and keeping
+// counts rather than every call. It checks the bearer token of every call,
+// keeps channels, members and messages, answers as Slack does
+// ({"ok":false,"error":"name_taken"}, 429 with Retry-After), serves
+// response URLs under /hooks/, and can be told to fail for a while
+// (slacktest.Outage). Point the server at it with TOURNIQUET_SLACK_API_URL.
 //
 // Driver sends signed slash commands and button clicks (slack.Sign) at a
 // fixed rate with bounded concurrency, open loop: latency is measured from

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/tourniquet/tourniquet/bot/slack/slacktest"
 )
 
 // Options configure a Driver.
@@ -23,7 +25,7 @@ type Options struct {
 	// SigningSecret is the server's Slack signing secret.
 	SigningSecret string
 	// Fake receives the server's deliveries.
-	Fake *FakeSlack
+	Fake *slacktest.Server
 	// Rate is requests per second; Duration how long to send them.
 	Rate     float64
 	Duration time.Duration
@@ -55,7 +57,7 @@ type Driver struct {
 	tokRe  *regexp.Regexp
 
 	mu   sync.Mutex
-	incs []Channel
+	incs []slacktest.Channel
 	reqs []*request
 	next int // the next target
 }
@@ -123,14 +125,14 @@ func (d *Driver) token(i int) string { return "lg" + d.o.RunID + "n" + strconv.I
 func (d *Driver) user(i int) string { return fmt.Sprintf("U0LOAD%03d", i%d.o.Users) }
 
 // Incidents returns the incident channels Setup opened.
-func (d *Driver) Incidents() []Channel {
+func (d *Driver) Incidents() []slacktest.Channel {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	return append([]Channel(nil), d.incs...)
+	return append([]slacktest.Channel(nil), d.incs...)
 }
 
 // observe matches a message at the fake to the request that caused it.
-func (d *Driver) observe(m Message) {
+func (d *Driver) observe(m slacktest.Message) {
 	var idx string
 	switch m.Method {
 	case "hook":
@@ -199,7 +201,7 @@ func (d *Driver) Setup(ctx context.Context) error {
 				posted[m.Channel] = true
 			}
 		}
-		var incs []Channel
+		var incs []slacktest.Channel
 		for _, c := range d.o.Fake.Channels() {
 			if strings.Contains(c.Name, slug) && posted[c.ID] {
 				incs = append(incs, c)
@@ -303,7 +305,7 @@ func (d *Driver) Run(ctx context.Context) error {
 }
 
 // do sends request i.
-func (d *Driver) do(ctx context.Context, i int, incs []Channel) {
+func (d *Driver) do(ctx context.Context, i int, incs []slacktest.Channel) {
 	d.mu.Lock()
 	r := d.reqs[i]
 	d.mu.Unlock()

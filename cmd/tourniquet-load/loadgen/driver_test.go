@@ -11,12 +11,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tourniquet/tourniquet/bot/slack/slacktest"
 	"github.com/tourniquet/tourniquet/cmd/internal/app"
 )
 
 // serve runs Tourniquet in process on SQLite, in Slack HTTP mode, pointed
 // at fake, and returns its base URL.
-func serve(t *testing.T, f *FakeSlack, secret string) string {
+func serve(t *testing.T, f *slacktest.Server, secret string) string {
 	t.Helper()
 	env := map[string]string{
 		"TOURNIQUET_DATABASE_URL":         "sqlite:" + filepath.Join(t.TempDir(), "t.db"),

@@ -104,3 +104,48 @@ func testBorrowedChannels(t *testing.T, s storage.Store) {
 		t.Errorf("ReleaseIncidentChannels of no incident = %v, %v", rel, err)
 	}
 }
+
+func testIncidentChannels(t *testing.T, s storage.Store) {
+	ctx := ctxFor(t)
+	a := mustCreate(t, s, newIncident("a", base))
+	b := mustCreate(t, s, newIncident("b", at(time.Minute)))
+	main := incident.ChannelRef{Platform: incident.PlatformSlack, ChannelID: "CMAIN"}
+	side := incident.ChannelRef{Platform: incident.PlatformSlack, ChannelID: "CSIDE"}
+	disc := incident.ChannelRef{Platform: incident.PlatformDiscord, ChannelID: "555"}
+	for _, ch := range []incident.ChannelRef{main, disc, side} {
+		if err := s.AddIncidentChannel(ctx, a.ID, ch); err != nil {
+			t.Fatalf("AddIncidentChannel(%s): %v", ch, err)
+		}
+	}
+	// Binding again to the same incident is a no-op.
+	if err := s.AddIncidentChannel(ctx, a.ID, side); err != nil {
+		t.Errorf("AddIncidentChannel again to the same incident: %v", err)
+	}
+	got := mustGet(t, s, a.ID)
+	checkChannels(t, got.Channels, []incident.ChannelRef{main, disc, side})
+	if c, ok := got.ChannelOn(incident.PlatformSlack); !ok || c != main {
+		t.Errorf("ChannelOn(slack) = %v %v, want the first bound, %v", c, ok, main)
+	}
+
+	// Binding it to another incident is a conflict, and changes nothing.
+	isConflict(t, "AddIncidentChannel to another incident", s.AddIncidentChannel(ctx, b.ID, main))
+	owner, err := s.GetIncidentByChannel(ctx, main)
+	if err != nil || owner.ID != a.ID {
+		t.Errorf("after the conflict the channel belongs to %v (%v), want %d", owner, err, a.ID)
+	}
+	checkChannels(t, mustGet(t, s, b.ID).Channels, nil)
+
+	// Inside a transaction too; a conflict there does not poison a
+	// transaction that goes on to commit other work elsewhere.
+	err = s.InTx(ctx, func(ctx context.Context, q storage.Querier) error {
+		return q.AddIncidentChannel(ctx, b.ID, disc)
+	})
+	isConflict(t, "AddIncidentChannel to another incident in InTx", err)
+	other := incident.ChannelRef{Platform: incident.PlatformConsole, ChannelID: "b"}
+	if err := s.InTx(ctx, func(ctx context.Context, q storage.Querier) error {
+		return q.AddIncidentChannel(ctx, b.ID, other)
+	}); err != nil {
+		t.Fatalf("AddIncidentChannel in InTx: %v", err)
+	}
+	checkChannels(t, mustGet(t, s, b.ID).Channels, []incident.ChannelRef{other})
+}

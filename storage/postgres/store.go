@@ -6,6 +6,11 @@
 // A search_path given in the URL (postgres://…/db?search_path=tourniquet)
 // is sent as a runtime parameter on every connection, so one database can
 // hold several independent Tourniquet schemas.
+//
+// The files mirror storage/sqlite: the methods of one area (incidents.go,
+// events.go, channels.go, outbox.go, checkins.go, actionruns.go, drafts.go,
+// audit.go, dedupe.go, messagerefs.go; store.go, migrate.go, wake.go for the
+// Store itself) live in the file of the same name in both packages.
 package postgres
 
 import (
@@ -252,70 +257,4 @@ func rollback(ctx context.Context, tx pgx.Tx) {
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
 	_ = tx.Rollback(rctx)
-}
-
-// dbtx is what both *pgxpool.Pool and pgx.Tx can do.
-type dbtx interface {
-	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
-	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
-	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
-	Begin(ctx context.Context) (pgx.Tx, error)
-}
-
-// querier implements storage.Querier over the pool (each method in its own
-// implicit transaction) or over a transaction.
-type querier struct {
-	db dbtx
-	tx bool // db is a transaction
-}
-
-var _ storage.Querier = querier{}
-
-// atomic runs fn in a transaction: q's own when it has one, else a new one.
-func (q querier) atomic(ctx context.Context, fn func(q querier) error) error {
-	if q.tx {
-		return fn(q)
-	}
-	tx, err := q.db.Begin(ctx)
-	if err != nil {
-		return mapErr("begin transaction", err)
-	}
-	defer rollback(ctx, tx) // no-op after commit
-	if err := fn(querier{db: tx, tx: true}); err != nil {
-		return err
-	}
-	if err := tx.Commit(ctx); err != nil {
-		return mapErr("commit", err)
-	}
-	return nil
-}
-
-// PostgreSQL's unique_violation and foreign_key_violation error codes.
-const (
-	codeUniqueViolation     = "23505"
-	codeForeignKeyViolation = "23503"
-)
-
-// mapErr maps pgx errors to the storage sentinels and wraps the rest with
-// what was being done.
-func mapErr(what string, err error) error {
-	if err == nil {
-		return nil
-	}
-	if errors.Is(err, pgx.ErrNoRows) {
-		return fmt.Errorf("%s: %w", what, storage.ErrNotFound)
-	}
-	var pe *pgconn.PgError
-	if errors.As(err, &pe) && pe.Code == codeUniqueViolation {
-		return fmt.Errorf("%s: %w", what, storage.ErrConflict)
-	}
-	return fmt.Errorf("%s: %w", what, err)
-}
-
-func isNoRows(err error) bool { return errors.Is(err, pgx.ErrNoRows) }
-
-// isForeignKey reports whether err is a foreign key violation.
-func isForeignKey(err error) bool {
-	var pe *pgconn.PgError
-	return errors.As(err, &pe) && pe.Code == codeForeignKeyViolation
 }

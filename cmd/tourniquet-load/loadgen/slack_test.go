@@ -13,11 +13,12 @@ import (
 	"time"
 
 	"github.com/slack-go/slack"
+	"github.com/tourniquet/tourniquet/bot/slack/slacktest"
 )
 
-func newTestFake(t *testing.T) *FakeSlack {
+func newTestFake(t *testing.T) *slacktest.Server {
 	t.Helper()
-	f, err := NewFakeSlack("127.0.0.1:0", "xoxb-test")
+	f, err := NewFakeSlack("127.0.0.1:0", "xoxb-test", 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,7 +47,7 @@ func (b bearer) RoundTrip(r *http.Request) (*http.Response, error) {
 
 // client is slack-go pointed at the fake, with the token in the header
 // only.
-func client(f *FakeSlack, token string) *slack.Client {
+func client(f *slacktest.Server, token string) *slack.Client {
 	return slack.New(token, slack.OptionAPIURL(f.APIURL()), slack.OptionHTTPClient(&http.Client{Transport: bearer{token}}))
 }
 
@@ -72,9 +73,9 @@ func TestFakeSlackSpeaksSlack(t *testing.T) {
 	}
 	var (
 		mu   sync.Mutex
-		seen []Message
+		seen []slacktest.Message
 	)
-	f.Watch(func(m Message) {
+	f.Watch(func(m slacktest.Message) {
 		mu.Lock()
 		seen = append(seen, m)
 		mu.Unlock()
@@ -95,7 +96,7 @@ func TestFakeSlackSpeaksSlack(t *testing.T) {
 		t.Fatalf("history: %+v %v", hist, err)
 	}
 
-	f.SetOutage(Outage{Until: time.Now().Add(time.Minute), Statuses: []int{429, 500}, RetryAfter: 7})
+	f.SetOutage(slacktest.Outage{Until: time.Now().Add(time.Minute), Statuses: []int{429, 500}, RetryAfter: 7})
 	_, _, err = api.PostMessageContext(ctx, ch.ID, slack.MsgOptionText("x", false))
 	var rl *slack.RateLimitedError
 	if !errors.As(err, &rl) || rl.RetryAfter != 7*time.Second {
@@ -106,8 +107,8 @@ func TestFakeSlackSpeaksSlack(t *testing.T) {
 	if !errors.As(err, &sc) || sc.Code != 500 {
 		t.Fatalf("500: %v", err)
 	}
-	f.SetOutage(Outage{})
-	if got := f.Calls(); got["chat.postMessage 200"] != 1 || got["chat.postMessage 429"] != 1 || got["chat.postMessage 500"] != 1 {
+	f.SetOutage(slacktest.Outage{})
+	if got := f.Counts(); got["chat.postMessage 200"] != 1 || got["chat.postMessage 429"] != 1 || got["chat.postMessage 500"] != 1 {
 		t.Fatalf("calls: %v", got)
 	}
 	if n := len(f.Messages()); n != 1 {

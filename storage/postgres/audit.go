@@ -13,51 +13,6 @@ import (
 	"github.com/tourniquet/tourniquet/storage"
 )
 
-// PutMessageRef inserts or replaces the reference stored under key.
-func (q querier) PutMessageRef(ctx context.Context, key string, ref storage.MessageRef) error {
-	_, err := q.db.Exec(ctx, `INSERT INTO message_refs (key, platform, channel_id, message_id)
-		VALUES ($1, $2, $3, $4)
-		ON CONFLICT (key) DO UPDATE SET platform = EXCLUDED.platform,
-			channel_id = EXCLUDED.channel_id, message_id = EXCLUDED.message_id`,
-		key, ref.Platform, ref.ChannelID, ref.MessageID)
-	return mapErr("put message ref "+key, err)
-}
-
-// GetMessageRef returns the reference under key.
-func (q querier) GetMessageRef(ctx context.Context, key string) (storage.MessageRef, error) {
-	var ref storage.MessageRef
-	err := q.db.QueryRow(ctx, `SELECT platform, channel_id, message_id FROM message_refs WHERE key = $1`, key).
-		Scan(&ref.Platform, &ref.ChannelID, &ref.MessageID)
-	if err != nil {
-		return storage.MessageRef{}, mapErr("message ref "+key, err)
-	}
-	return ref, nil
-}
-
-// ClaimDedupe records key until expiresAt, or returns ErrConflict when it
-// is recorded and not expired at now. An expired key is claimed anew.
-// Concurrent claims of one key wait for each other: exactly one wins.
-func (q querier) ClaimDedupe(ctx context.Context, key string, now, expiresAt time.Time) error {
-	var k string
-	err := q.db.QueryRow(ctx, `INSERT INTO dedupe_keys (key, expires_at) VALUES ($1, $3)
-		ON CONFLICT (key) DO UPDATE SET expires_at = EXCLUDED.expires_at
-		WHERE dedupe_keys.expires_at <= $2
-		RETURNING key`, key, now, expiresAt).Scan(&k)
-	if isNoRows(err) {
-		return fmt.Errorf("dedupe key %s: seen before: %w", key, storage.ErrConflict)
-	}
-	return mapErr("dedupe key "+key, err)
-}
-
-// PruneDedupe deletes keys expired at now and says how many.
-func (q querier) PruneDedupe(ctx context.Context, now time.Time) (int, error) {
-	tag, err := q.db.Exec(ctx, `DELETE FROM dedupe_keys WHERE expires_at <= $1`, now)
-	if err != nil {
-		return 0, mapErr("prune dedupe keys", err)
-	}
-	return int(tag.RowsAffected()), nil
-}
-
 // AppendAudit inserts e and returns its ID.
 func (q querier) AppendAudit(ctx context.Context, e storage.AuditEntry) (int64, error) {
 	detail := e.Detail

@@ -119,3 +119,10 @@ func (q *querier) LastIncidentOfChannel(ctx context.Context, ch incident.Channel
 	}
 	return inc, nil
 }
+
+// AddIncidentChannel binds ch, a channel the incident owns: a no-op if the
+// incident has it already, ErrConflict if another incident holds it,
+// ErrNotFound if the incident does not exist.
+func (q *querier) AddIncidentChannel(ctx context.Context, incidentID int64, ch incident.ChannelRef) error {
+	return q.bind(ctx, incidentID, ch, bindOwned)
+}

@@ -90,3 +90,10 @@ func (q querier) LastIncidentOfChannel(ctx context.Context, ch incident.ChannelR
 		WHERE b.platform = $1 AND b.channel_id = $2 AND b.released_at IS NOT NULL
 		ORDER BY b.released_at DESC, b.pos DESC LIMIT 1`, ch.Platform, ch.ChannelID)
 }
+
+// AddIncidentChannel binds a chat channel the incident owns: ErrConflict
+// when another incident holds it, ErrNotFound when the incident does not
+// exist. Neither error aborts the surrounding transaction.
+func (q querier) AddIncidentChannel(ctx context.Context, incidentID int64, ch incident.ChannelRef) error {
+	return q.bindChannel(ctx, incidentID, ch, bindOwned)
+}

@@ -1,0 +1,46 @@
+package postgres
+
+import (
+	"context"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/tourniquet/tourniquet/storage"
+)
+
+// dbtx is what both *pgxpool.Pool and pgx.Tx can do.
+type dbtx interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+	Begin(ctx context.Context) (pgx.Tx, error)
+}
+
+// querier implements storage.Querier over the pool (each method in its own
+// implicit transaction) or over a transaction.
+type querier struct {
+	db dbtx
+	tx bool // db is a transaction
+}
+
+var _ storage.Querier = querier{}
+
+// atomic runs fn in a transaction: q's own when it has one, else a new one.
+func (q querier) atomic(ctx context.Context, fn func(q querier) error) error {
+	if q.tx {
+		return fn(q)
+	}
+	tx, err := q.db.Begin(ctx)
+	if err != nil {
+		return mapErr("begin transaction", err)
+	}
+	defer rollback(ctx, tx) // no-op after commit
+	if err := fn(querier{db: tx, tx: true}); err != nil {
+		return err
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return mapErr("commit", err)
+	}
+	return nil
+}

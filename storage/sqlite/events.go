@@ -1,0 +1,78 @@
+package sqlite
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/tourniquet/tourniquet/incident"
+)
+
+// AppendEvents appends evs to an incident's timeline and returns them with
+// ID, IncidentID and Seq set (and a nil Data as an empty map); ErrNotFound
+// if the incident does not exist. The incident's row holds the last Seq;
+// bumping it and inserting happen in one write transaction, so appends are
+// serialized and Seq has no gaps.
+func (q *querier) AppendEvents(ctx context.Context, incidentID int64, evs ...incident.Event) ([]incident.Event, error) {
+	if len(evs) == 0 {
+		return nil, nil
+	}
+	out := slices.Clone(evs)
+	data := make([]string, len(out))
+	for i := range out {
+		if out[i].Data == nil {
+			out[i].Data = map[string]any{}
+		}
+		var err error
+		if data[i], err = encJSONMap(out[i].Data); err != nil {
+			return nil, fmt.Errorf("append events to incident %d: %w", incidentID, err)
+		}
+	}
+	err := q.write(ctx, func(w *querier) error {
+		var last int64
+		err := w.tx.QueryRowContext(ctx, `UPDATE incidents SET event_seq = event_seq + ?
+			WHERE id = ? RETURNING event_seq`, len(out), incidentID).Scan(&last)
+		if err != nil {
+			return mapErr(err)
+		}
+		first := last - int64(len(out)) + 1
+		for i := range out {
+			ev := &out[i]
+			ev.IncidentID, ev.Seq = incidentID, first+int64(i)
+			err := w.tx.QueryRowContext(ctx, `INSERT INTO events (
+				incident_id, seq, at, kind, actor_platform, actor_id, actor_name, text, source, data
+			) VALUES (?,?,?,?,?,?,?,?,?,?) RETURNING id`,
+				incidentID, ev.Seq, encTime(ev.At), string(ev.Kind),
+				ev.Actor.Platform, ev.Actor.ID, ev.Actor.Name, ev.Text, string(ev.Source), data[i],
+			).Scan(&ev.ID)
+			if err != nil {
+				return mapErr(err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("append events to incident %d: %w", incidentID, err)
+	}
+	return out, nil
+}
+
+// ListEvents returns an incident's events with Seq > afterSeq in Seq order,
+// at most limit of them (0: all).
+func (q *querier) ListEvents(ctx context.Context, incidentID int64, afterSeq int64, limit int) ([]incident.Event, error) {
+	lim := int64(-1)
+	if limit > 0 {
+		lim = int64(limit)
+	}
+	return queryAll(ctx, q.read, fmt.Sprintf("list events of incident %d", incidentID), nil, scanEvent,
+		`SELECT id, incident_id, seq, at, kind, actor_platform, actor_id, actor_name, text, source, data
+		FROM events WHERE incident_id = ? AND seq > ? ORDER BY seq LIMIT ?`,
+		incidentID, afterSeq, lim)
+}
+
+func scanEvent(r scanner) (incident.Event, error) {
+	var ev incident.Event
+	err := r.Scan(&ev.ID, &ev.IncidentID, &ev.Seq, timeCol(&ev.At), &ev.Kind,
+		&ev.Actor.Platform, &ev.Actor.ID, &ev.Actor.Name, &ev.Text, &ev.Source, textCol(&ev.Data, decJSONMap))
+	return ev, mapErr(err)
+}
