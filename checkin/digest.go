@@ -10,6 +10,7 @@ import (
 
 	"github.com/tourniquet/tourniquet/bot"
 	"github.com/tourniquet/tourniquet/incident"
+	"github.com/tourniquet/tourniquet/internal/words"
 	"github.com/tourniquet/tourniquet/storage"
 )
 
@@ -201,7 +202,7 @@ func digestLine(inc *incident.Incident, mt incident.Metrics) bot.Rich {
 	case 1:
 		parts = append(parts, "1 regression")
 	default:
-		parts = append(parts, fmt.Sprintf("%d regressions", mt.Regressions))
+		parts = append(parts, words.Count(mt.Regressions, "regression", "regressions"))
 	}
 	parts = append(parts, state)
 	if inc.Private {

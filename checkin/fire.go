@@ -8,6 +8,7 @@ import (
 
 	"github.com/tourniquet/tourniquet/bot"
 	"github.com/tourniquet/tourniquet/incident"
+	"github.com/tourniquet/tourniquet/internal/words"
 	"github.com/tourniquet/tourniquet/storage"
 )
 
@@ -112,9 +113,9 @@ func (s *Scheduler) level(unanswered int) int {
 func escalationText(inc *incident.Incident, level, unanswered int) string {
 	switch level {
 	case LevelLead:
-		return fmt.Sprintf("%d check-ins unanswered: asking the lead, %s", unanswered, inc.Lead.Display())
+		return fmt.Sprintf("%s unanswered: asking the lead, %s", words.Count(unanswered, "check-in", "check-ins"), inc.Lead.Display())
 	case LevelChannel:
-		return fmt.Sprintf("%d check-ins unanswered: asking the whole channel", unanswered)
+		return fmt.Sprintf("%s unanswered: asking the whole channel", words.Count(unanswered, "check-in", "check-ins"))
 	}
-	return fmt.Sprintf("%d check-ins unanswered: paging", unanswered)
+	return fmt.Sprintf("%s unanswered: paging", words.Count(unanswered, "check-in", "check-ins"))
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/tourniquet/tourniquet/bot"
 	"github.com/tourniquet/tourniquet/incident"
+	"github.com/tourniquet/tourniquet/internal/words"
 	"github.com/tourniquet/tourniquet/storage"
 )
 
@@ -74,9 +75,9 @@ func (s *Scheduler) checkinMessage(tx *bot.Tx, kind storage.CheckinKind, f stora
 	m.Header(header(inc, kind, f))
 	switch {
 	case f.Escalation >= LevelChannel:
-		m.Textf("%s %d check-ins in a row went unanswered. Can anyone answer?", bot.Here(), unanswered)
+		m.Textf("%s %s in a row went unanswered. Can anyone answer?", bot.Here(), words.Count(unanswered, "check-in", "check-ins"))
 	case f.Escalation == LevelLead:
-		m.Textf("%s %d check-ins in a row went unanswered. Please answer.", inc.Lead, unanswered)
+		m.Textf("%s %s in a row went unanswered. Please answer.", inc.Lead, words.Count(unanswered, "check-in", "check-ins"))
 	}
 	if kind == storage.CheckinDiagnosis {
 		m.Textf("*%s* Impact is mitigated; find the cause with less pressure.", DiagnosisQuestion)

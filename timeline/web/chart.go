@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/tourniquet/tourniquet/incident"
+	"github.com/tourniquet/tourniquet/internal/words"
 	"github.com/tourniquet/tourniquet/timeline"
 )
 
@@ -184,8 +185,8 @@ func IncidentChart(x timeline.Export) template.HTML {
 	var w svgWriter
 	w.f(`<svg class="timeline-chart" viewBox="0 0 %.0f %.0f" role="img" aria-labelledby="chart-title chart-desc" xmlns="http://www.w3.org/2000/svg">`, chartW, chartH)
 	w.f(`<title id="chart-title">Timeline of %s</title>`, esc(x.Incident.Key))
-	w.f(`<desc id="chart-desc">Customer impact %s in %d window(s); time to mitigate %s; time to diagnose %s.</desc>`,
-		timeline.FormatSeconds(x.Metrics.CustomerImpact), len(x.ImpactWindows), timeline.FormatClock(x.Metrics.TimeToMitigate), timeline.FormatClock(x.Metrics.TimeToDiagnose))
+	w.f(`<desc id="chart-desc">Customer impact %s in %s; time to mitigate %s; time to diagnose %s.</desc>`,
+		timeline.FormatSeconds(x.Metrics.CustomerImpact), words.Count(len(x.ImpactWindows), "window", "windows"), timeline.FormatClock(x.Metrics.TimeToMitigate), timeline.FormatClock(x.Metrics.TimeToDiagnose))
 
 	// Lane backgrounds and labels.
 	lanes := []struct {
