@@ -120,7 +120,7 @@ func newReplica(t testing.TB, s storage.Store, clk *clock.Fake, acts []config.Ac
 		t.Fatalf("NewCatalog: %v", err)
 	}
 	h := &harness{t: t, store: s, clock: clk, cat: cat, rec: bottest.NewRecorder("slack"), ints: map[string]*fake{}}
-	h.engine = bot.NewEngine(bot.Options{Store: s, Clock: clk, Groups: groups, ActionsFor: cat.Buttons, Redact: redact})
+	h.engine = bottest.NewEngine(t, bot.Options{Commands: bot.Commands(), Store: s, Clock: clk, Groups: groups, ActionsFor: cat.Buttons, Redact: redact})
 	integrations := map[string]actions.Integration{}
 	for name := range ints {
 		h.ints[name] = &fake{res: actions.Result{Summary: name + " did it", URL: "https://" + name + ".example/runs/1"}}

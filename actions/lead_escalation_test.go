@@ -46,7 +46,7 @@ func TestNonMemberCannotBecomeLeadToRunALeadOnlyAction(t *testing.T) {
 			t.Fatal(err)
 		}
 		clk := clock.NewFake(t0)
-		engine := bot.NewEngine(bot.Options{Store: s, Clock: clk, Groups: groups, ActionsFor: cat.Buttons})
+		engine := bottest.NewEngine(t, bot.Options{Commands: bot.Commands(), Store: s, Clock: clk, Groups: groups, ActionsFor: cat.Buttons})
 		runner, err := actions.NewRunner(engine, actions.RunnerOptions{Catalog: cat, Integrations: map[string]actions.Integration{"flags-hook": hook}})
 		if err != nil {
 			t.Fatal(err)

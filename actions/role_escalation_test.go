@@ -32,7 +32,7 @@ func TestNonMemberCannotBecomeCommsToRunACommsOnlyAction(t *testing.T) {
 		}
 		clk := clock.NewFake(t0)
 		flags := &fake{res: actions.Result{Summary: "status page set"}}
-		engine := bot.NewEngine(bot.Options{Store: s, Clock: clk, Groups: groups, ActionsFor: cat.Buttons, Roles: []string{"comms", "scribe"}})
+		engine := bottest.NewEngine(t, bot.Options{Commands: bot.Commands(), Store: s, Clock: clk, Groups: groups, ActionsFor: cat.Buttons, Roles: []string{"comms", "scribe"}})
 		runner, err := actions.NewRunner(engine, actions.RunnerOptions{Catalog: cat, Integrations: map[string]actions.Integration{"flags": flags, "deploy": &fake{}}})
 		if err != nil {
 			t.Fatal(err)

@@ -5,6 +5,19 @@ import (
 	"fmt"
 )
 
+// actionsCommand is "actions [page]".
+func actionsCommand() CommandSpec {
+	return CommandSpec{
+		Name:    CmdActions,
+		Summary: "list the mitigation actions for this incident, 25 to a page",
+		Brief:   "List the mitigation actions for this incident",
+		Section: SectionMitigation,
+		Needs:   OpenIncident,
+		Args:    []Arg{{Name: "page", Kind: ArgPage, Help: "Which page of 25 actions (default: the first)"}},
+		Handle:  engineHandler((*Engine).actions),
+	}
+}
+
 // actions handles "actions [page]": the incident's mitigation actions,
 // ActionsPerPage to a page, as lines and as buttons, with buttons to the
 // pages before and after. A service can have more actions than a chat

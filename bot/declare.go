@@ -10,6 +10,32 @@ import (
 	"github.com/tourniquet/tourniquet/storage"
 )
 
+// declareCommand is "declare [here] [private] [sev1..sev4] <title>"; a
+// form or Discord's options also give services, when impact started and a
+// description, which a typed line cannot.
+func declareCommand() CommandSpec {
+	return CommandSpec{
+		Name:    CmdDeclare,
+		Aliases: []string{"open", "new"},
+		Summary: "open an incident in a new channel (here: in this channel; private: a private channel). The flags count before a severity (declare here sev2 Checkout errors) or alone",
+		Brief:   "Open an incident, in a new channel (or here)",
+		Section: SectionIncidents,
+		Needs:   NoIncident,
+		Args: []Arg{
+			{Name: FieldHere, Kind: ArgFlag, Help: "Make this channel the incident's channel instead of opening one"},
+			{Name: FieldPrivate, Kind: ArgFlag, Help: "A private channel for you and the responders, not announced"},
+			{Name: FieldSeverity, Kind: ArgSeverity, Shape: "sev1..sev4", Help: "sev1 is the worst (default sev2)"},
+			{Name: FieldTitle, Kind: ArgTitle, Need: Required, MaxLen: incident.MaxTitleLen, Help: "What is hurting customers",
+				Missing: "give the incident a title, like /incident declare sev1 Checkout errors"},
+			{Name: FieldServices, Kind: ArgServices, Input: OptionsOnly, MaxLen: 500, Help: "Affected services, separated by commas"},
+			{Name: FieldImpactStarted, Kind: ArgTime, Input: OptionsOnly, MaxLen: 64, Label: "impact start",
+				Help: "When customer impact began: RFC3339, HH:MM (UTC) or -15m"},
+			{Name: FieldDescription, Kind: ArgText, Input: OptionsOnly, MaxLen: 2000, Help: "What is known so far (added as a note)"},
+		},
+		Handle: engineHandler((*Engine).declare),
+	}
+}
+
 // declare opens an incident: in a channel of its own, from any channel,
 // or, with "here", in the channel it was typed in if no incident holds it
 // (the incident borrows it until it is resolved). The flags come from the typed line or, from

@@ -8,6 +8,24 @@ import (
 	"github.com/tourniquet/tourniquet/incident"
 )
 
+// impactStartedCommand is "impact-started <when> [force]": the force word
+// is part of the time (incident.ParseTimeSpec), so that a form's or an
+// option's value can carry it too.
+func impactStartedCommand() CommandSpec {
+	return CommandSpec{
+		Name:    CmdImpactStarted,
+		Aliases: []string{"impact-start", "impact_started"},
+		Summary: "say when customer impact really began (force: more than 30 days ago)",
+		Brief:   "Say when customer impact really began",
+		Usage:   "<RFC3339 | HH:MM | -15m> [force]",
+		Section: SectionClocks,
+		Needs:   OpenIncident,
+		Args: []Arg{{Name: "when", Kind: ArgTime, Need: Required, MaxLen: 64,
+			Help: "RFC3339, HH:MM (UTC) or a duration ago like -15m", Missing: "when did impact start?"}},
+		Handle: engineHandler((*Engine).impactStarted),
+	}
+}
+
 // impactStarted handles "impact-started <when> [force]": it moves the
 // start of customer impact, which every metric counts from, so the reply
 // says what the move did to the headline number. A start more than

@@ -18,6 +18,25 @@ const AuditRolePrefix = "role."
 // clearWords take a role from whoever holds it: "role comms none".
 var clearWords = []string{"none", "nobody", "clear"}
 
+// roleCommand is "role [<name> [<@user> | none]]"; Discord's options are
+// the role, the user and a clear switch.
+func roleCommand() CommandSpec {
+	return CommandSpec{
+		Name:    CmdRole,
+		Summary: "give an incident role (as configured: comms, scribe…) to someone, see who holds it, or clear it",
+		Brief:   "Give an incident role (comms, scribe…), see who holds it, or clear it",
+		Usage:   "[<name> [<@user> | none]]",
+		Section: SectionSettings,
+		Needs:   OpenIncident,
+		Args: []Arg{
+			{Name: "role", Kind: ArgWord, MaxLen: 32, Help: "The role, as configured (empty: list the roles)"},
+			{Name: "user", Kind: ArgUser, Help: "Who gets it"},
+			{Name: "clear", Kind: ArgFlag, Help: "Take the role from whoever holds it"},
+		},
+		Handle: engineHandler((*Engine).role),
+	}
+}
+
 // parseRole parses "role [<name> [<@user> | none]]". The name is checked
 // against the configured roles by the handler, which can list them.
 func parseRole(c Command, rest string) (Command, error) {

@@ -7,6 +7,26 @@ import (
 	"github.com/tourniquet/tourniquet/incident"
 )
 
+// resolveCommand is "resolve [--ongoing] [summary]", and the button of
+// its question, "resolve --ongoing --request <id>", whose summary the bot
+// kept (parseResolve).
+func resolveCommand() CommandSpec {
+	return CommandSpec{
+		Name:    CmdResolve,
+		Aliases: []string{"resolved", "close"},
+		Summary: "close the incident: the permanent fix is in (--ongoing: while customer impact is still ongoing, which otherwise asks first)",
+		Brief:   "Close the incident: the permanent fix is in",
+		Section: SectionClosing,
+		Needs:   OpenIncident,
+		Args: []Arg{
+			{Name: FieldOngoing, Kind: ArgFlag, Shape: flagOngoing, Help: "Resolve although customer impact is still ongoing (otherwise it asks first)"},
+			{Name: "summary", Kind: ArgText, MaxLen: 2000, Help: "What fixed it"},
+			{Name: "request", Kind: ArgID, Input: Internal},
+		},
+		Handle: engineHandler((*Engine).resolve),
+	}
+}
+
 // resolve closes the incident: the permanent fix is in. While customer
 // impact is ongoing it asks first (askResolveOngoing), unless the command
 // confirms it ("--ongoing", typed, or the question's button); the

@@ -11,6 +11,20 @@ import (
 // AuditRoleLead is the audit action of a change of lead.
 const AuditRoleLead = "role.lead"
 
+// leadCommand is "lead <@user>".
+func leadCommand() CommandSpec {
+	return CommandSpec{
+		Name:    CmdLead,
+		Summary: "name the incident lead (lead, declarer or configured; anyone may claim an incident nobody leads)",
+		Brief:   "Name the incident lead",
+		Section: SectionSettings,
+		Needs:   OpenIncident,
+		Args: []Arg{{Name: "user", Kind: ArgUser, Need: Required, Shape: "@user", Help: "Who leads",
+			Missing: "who should lead? Mention them"}},
+		Handle: engineHandler((*Engine).lead),
+	}
+}
+
 // lead handles "lead <@user>". The lead is a role that resolve, severity,
 // impact start and the actions' allow-lists grant power to, so naming one
 // is guarded by permissions.lead (default: the lead and the declarer),

@@ -37,19 +37,19 @@ func (e *Engine) RunAsSystem(ctx context.Context, q storage.Querier, incidentID 
 // announcements and card update. It is how a button that means "mitigated"
 // does exactly what /incident mitigated does.
 func (tx *Tx) Dispatch(ctx context.Context, cmd Command) (Reply, error) {
-	h, ok := tx.engine.handlers[cmd.Name]
+	spec, ok := tx.engine.lookup(cmd.Name)
 	if !ok {
 		return ErrorReply("`%s` is not available: the feature behind it is not configured.", cmd.Name), nil
 	}
-	if h.needsIncident {
+	if spec.Needs.needsIncident() {
 		if tx.Incident == nil {
 			return Reply{}, fmt.Errorf("dispatch %s: no incident in this unit of work", cmd.Name)
 		}
-		if !tx.Incident.Open() && !h.onResolved {
+		if !tx.Incident.Open() && spec.Needs != AnyIncident {
 			return resolvedReply(tx.Incident), nil
 		}
 	}
-	return h.fn(ctx, tx, cmd)
+	return spec.Handle(ctx, tx, cmd)
 }
 
 // KeepCard says that this unit of work changed nothing the incident's card

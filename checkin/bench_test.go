@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/tourniquet/tourniquet/bot"
+	"github.com/tourniquet/tourniquet/bot/bottest"
 	"github.com/tourniquet/tourniquet/checkin"
 	"github.com/tourniquet/tourniquet/incident"
 	"github.com/tourniquet/tourniquet/internal/clock"
@@ -53,7 +54,7 @@ func newBenchEnv(b *testing.B) *benchEnv {
 	}
 	b.Cleanup(func() { _ = db.Close(context.Background()) })
 	env := &benchEnv{store: s, db: db}
-	engine := bot.NewEngine(bot.Options{Store: s, Clock: clock.Real{}, Logger: quiet})
+	engine := bottest.NewEngine(b, bot.Options{Commands: bot.Commands(), Store: s, Clock: clock.Real{}, Logger: quiet})
 	env.sched, err = checkin.New(engine, defaults(), checkin.Options{Logger: quiet, OnSent: func(x checkin.Sent) {
 		env.mu.Lock()
 		env.lags = append(env.lags, x.Committed.Sub(x.Due))

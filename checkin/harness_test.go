@@ -91,7 +91,8 @@ func (h *harness) start() {
 	h.t.Helper()
 	eo := h.eopts
 	eo.Store, eo.Clock = h.store, h.clock
-	h.engine = bot.NewEngine(eo)
+	eo.Commands = bot.Commands()
+	h.engine = bottest.NewEngine(h.t, eo)
 	o := h.opts
 	onSent, onAnswered := o.OnSent, o.OnAnswered
 	o.OnSent = func(x checkin.Sent) {

@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/tourniquet/tourniquet/bot"
+	"github.com/tourniquet/tourniquet/bot/bottest"
 	"github.com/tourniquet/tourniquet/checkin"
 	"github.com/tourniquet/tourniquet/incident"
 	"github.com/tourniquet/tourniquet/internal/clock"
@@ -82,7 +83,7 @@ func TestReplicasSendEachCheckinOnce(t *testing.T) {
 	names := []string{"A", "B", "C"}
 	perReplica := make([]atomic.Int64, 3)
 	for i, s := range stores {
-		engine := bot.NewEngine(bot.Options{Store: s, Clock: clk, Logger: quiet})
+		engine := bottest.NewEngine(t, bot.Options{Commands: bot.Commands(), Store: s, Clock: clk, Logger: quiet})
 		sched, err := checkin.New(engine, defaults(), checkin.Options{
 			Logger: quiet, Poll: 5 * time.Millisecond, Batch: 20,
 			OnSent: func(checkin.Sent) { sent.Add(1); perReplica[i].Add(1) },

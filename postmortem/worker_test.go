@@ -47,7 +47,7 @@ func newBotHarness(t *testing.T, s storage.Store) *botHarness {
 	t.Helper()
 	clk := clock.NewFake(t0)
 	links := web.Links{Base: "https://tourniquet.example.com", Signer: web.NewSigner(config.NewSecret(testToken))}
-	e := bot.NewEngine(bot.Options{Store: s, Clock: clk, Links: links})
+	e := bottest.NewEngine(t, bot.Options{Commands: bot.Commands(), Store: s, Clock: clk, Links: links})
 	e.AddHook(Hook{})
 	e.Register(bot.CmdTimeline, true, true, TimelineCommand(e))
 	rec := bottest.NewRecorder("slack")

@@ -58,7 +58,8 @@ func newHarnessWith(t *testing.T, opts bot.Options, o Options) *harness {
 	t.Helper()
 	h := &harness{t: t, store: storagetest.NewSQLite(t), clk: clock.NewFake(t0), out: &bottest.Buffer{}}
 	opts.Store, opts.Clock = h.store, h.clk
-	h.engine = bot.NewEngine(opts)
+	opts.Commands = append(bot.Commands(), opts.Commands...)
+	h.engine = bottest.NewEngine(t, opts)
 	o.Engine, o.User = h.engine, alice
 	if o.Out == nil {
 		o.Out = h.out
@@ -321,7 +322,7 @@ y
 // arrives asynchronously and is printed on lines of its own.
 func TestBackgroundSender(t *testing.T) {
 	store := storagetest.NewSQLite(t)
-	engine := bot.NewEngine(bot.Options{Store: store})
+	engine := bottest.NewEngine(t, bot.Options{Commands: bot.Commands(), Store: store})
 	out := &bottest.Buffer{}
 	a := New(Options{Engine: engine, Out: out, User: alice})
 	sender := bot.NewSender(bot.SenderOptions{Store: store, Deliverers: []bot.Deliverer{a}, Poll: 5 * time.Millisecond})

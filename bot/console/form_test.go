@@ -22,7 +22,7 @@ import (
 func TestYesIdentifiedPromptsForTheCause(t *testing.T) {
 	storagetest.ForEach(t, func(t *testing.T, s storage.Store) {
 		h := &harness{t: t, store: s, clk: clock.NewFake(t0), out: &bottest.Buffer{}}
-		h.engine = bot.NewEngine(bot.Options{Store: s, Clock: h.clk})
+		h.engine = bottest.NewEngine(t, bot.Options{Commands: bot.Commands(), Store: s, Clock: h.clk})
 		sched, err := checkin.New(h.engine, config.Checkins{
 			Cadence:          config.Cadence{Sev1: "@every 10m", Sev2: "@every 15m", Sev3: "@every 30m", Sev4: "@every 1h"},
 			DiagnosisCadence: "@every 30m",

@@ -8,6 +8,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/tourniquet/tourniquet/bot"
+	"github.com/tourniquet/tourniquet/bot/bottest"
 	"github.com/tourniquet/tourniquet/bot/discord"
 	"github.com/tourniquet/tourniquet/bot/discord/discordtest"
 	"github.com/tourniquet/tourniquet/incident"
@@ -68,7 +69,7 @@ func TestListOverHTTP(t *testing.T) {
 func TestRoleOverHTTP(t *testing.T) {
 	storagetest.ForEach(t, func(t *testing.T, s storage.Store) {
 		clk := clock.NewFake(t0)
-		engine := bot.NewEngine(bot.Options{Store: s, Clock: clk, Roles: []string{"comms", "scribe"}})
+		engine := bottest.NewEngine(t, bot.Options{Commands: bot.Commands(), Store: s, Clock: clk, Roles: []string{"comms", "scribe"}})
 		e := newReplica(t, s, discordtest.New(t, botToken, appID), discordtest.NewKey(), clk, func(o *discord.Options) { o.Engine = engine })
 		e.signed(e.command(lobby, alice, "declare", discordtest.Str("title", "Checkout errors")))
 		e.drain()

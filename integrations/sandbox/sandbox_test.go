@@ -73,7 +73,7 @@ func TestDemoThroughTheEngine(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		engine := bot.NewEngine(bot.Options{Store: s, Clock: clk, ActionsFor: cat.Buttons})
+		engine := bottest.NewEngine(t, bot.Options{Commands: bot.Commands(), Store: s, Clock: clk, ActionsFor: cat.Buttons})
 		sb := sandbox.New(sandbox.Name, sandbox.WithDelay(0))
 		runner, err := actions.NewRunner(engine, actions.RunnerOptions{Catalog: cat, Integrations: map[string]actiontype.Integration{sandbox.Name: sb}})
 		if err != nil {

@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/tourniquet/tourniquet/bot"
+	"github.com/tourniquet/tourniquet/bot/bottest"
 	"github.com/tourniquet/tourniquet/cmd/internal/app/metrics"
 	"github.com/tourniquet/tourniquet/config"
 	"github.com/tourniquet/tourniquet/incident"
@@ -144,7 +145,7 @@ func TestStartActionsSandbox(t *testing.T) {
 	}
 	store := storagetest.NewSQLite(t)
 	opts := EngineOptions(cfg, store, clock.Real{}, nil)
-	engine := bot.NewEngine(opts)
+	engine := bottest.NewEngine(t, opts)
 	m := metrics.New()
 	stop, err := StartActions(ctx, cfg, engine, m, nil)
 	if err != nil {
@@ -187,7 +188,7 @@ func TestStartActionsRefusesBadActions(t *testing.T) {
 	cfg := config.Default()
 	cfg.Integrations = map[string]config.Integration{"helm": {Type: "exec", Settings: map[string]any{"command": []any{"helm", "{{.Params.release}}"}}}}
 	cfg.Actions = []config.Action{{ID: "x", Kind: "rollback", Integration: "helm", Params: map[string]string{"nope": "1"}, Allowed: []string{"lead"}}}
-	engine := bot.NewEngine(bot.Options{Store: storagetest.NewSQLite(t)})
+	engine := bottest.NewEngine(t, bot.Options{Commands: bot.Commands(), Store: storagetest.NewSQLite(t)})
 	if _, err := StartActions(context.Background(), cfg, engine, nil, nil); err == nil || !strings.Contains(err.Error(), "actions[0].params.nope") {
 		t.Fatalf("StartActions = %v", err)
 	}
@@ -229,7 +230,7 @@ actions:
 		t.Fatal("sandbox on with an action configured")
 	}
 	store := storagetest.NewSQLite(t)
-	engine := bot.NewEngine(EngineOptions(cfg, store, clock.Real{}, nil))
+	engine := bottest.NewEngine(t, EngineOptions(cfg, store, clock.Real{}, nil))
 	stop, err := StartActions(ctx, cfg, engine, nil, nil)
 	if err != nil {
 		t.Fatal(err)

@@ -10,6 +10,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/tourniquet/tourniquet/bot"
+	"github.com/tourniquet/tourniquet/bot/bottest"
 	"github.com/tourniquet/tourniquet/cmd/internal/app/metrics"
 	"github.com/tourniquet/tourniquet/config"
 	"github.com/tourniquet/tourniquet/incident"
@@ -23,7 +24,7 @@ func TestStartCheckins(t *testing.T) {
 	ctx := context.Background()
 	store := storagetest.NewSQLite(t)
 	clk := clock.NewFake(time.Date(2026, 3, 1, 14, 0, 0, 0, time.UTC))
-	engine := bot.NewEngine(bot.Options{Store: store, Clock: clk})
+	engine := bottest.NewEngine(t, bot.Options{Commands: bot.Commands(), Store: store, Clock: clk})
 	cfg := config.Default()
 	cfg.Checkins.Cadence.Sev1 = "@every 10s"
 	m := metrics.New()
@@ -81,7 +82,7 @@ func TestStartCheckins(t *testing.T) {
 }
 
 func TestStartCheckinsBadConfig(t *testing.T) {
-	engine := bot.NewEngine(bot.Options{Store: storagetest.NewSQLite(t)})
+	engine := bottest.NewEngine(t, bot.Options{Commands: bot.Commands(), Store: storagetest.NewSQLite(t)})
 	cfg := config.Default()
 	cfg.Checkins.Cadence.Sev2 = "every so often"
 	if _, err := StartCheckins(context.Background(), cfg, engine, nil, nil); err == nil || !strings.Contains(err.Error(), "checkins.cadence.sev2") {

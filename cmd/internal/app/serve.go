@@ -85,7 +85,10 @@ func Serve(ctx context.Context, o ServeOptions) error {
 
 	eo := EngineOptions(cfg, store, o.Clock, log)
 	eo.Redact = red.Redact
-	engine := bot.NewEngine(eo)
+	engine, err := bot.NewEngine(eo)
+	if err != nil {
+		return err
+	}
 	platforms, err := chatPlatforms(cfg, engine, o.Clock, log)
 	if err != nil {
 		return err
@@ -299,9 +302,10 @@ func EngineOptions(cfg *config.Config, store storage.Store, clk clock.Clock, log
 		responders = append(responders, expandRef(r, groups)...)
 	}
 	return bot.Options{
-		Store:  store,
-		Clock:  clk,
-		Logger: log,
+		Store:    store,
+		Clock:    clk,
+		Logger:   log,
+		Commands: bot.Commands(),
 		Permissions: bot.Permissions{
 			Resolve:     cfg.Permissions.Resolve,
 			Severity:    cfg.Permissions.Severity,

@@ -97,8 +97,11 @@ func New(t testing.TB, store storage.Store, clk *clock.Fake, log *slog.Logger) *
 	if err != nil {
 		t.Fatal(err)
 	}
-	engine := bot.NewEngine(bot.Options{Store: store, Clock: clk, Logger: log, PublicURL: "https://tq.example.com", ActionsFor: cat.Buttons,
-		Roles: []string{"comms", "scribe"}})
+	engine, err := bot.NewEngine(bot.Options{Commands: bot.Commands(), Store: store, Clock: clk, Logger: log,
+		PublicURL: "https://tq.example.com", ActionsFor: cat.Buttons, Roles: []string{"comms", "scribe"}})
+	if err != nil {
+		t.Fatal(err)
+	}
 	runner, err := actions.NewRunner(engine, actions.RunnerOptions{Catalog: cat, Integrations: map[string]actions.Integration{"deploy": done{}}, Logger: log})
 	if err != nil {
 		t.Fatal(err)
