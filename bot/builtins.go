@@ -4,7 +4,8 @@ import "context"
 
 // Commands are the engine's own commands, the incident's life from
 // declaration to resolution: what cmd/internal/app gives NewEngine first,
-// before the features' (actions, check-ins, postmortem). Each is declared
+// before the features' (actions' run, check-ins' answer, the postmortem's
+// timeline). Each is declared
 // in the file of its handler; adding one is a new file and a line here.
 func Commands() []CommandSpec {
 	return []CommandSpec{
@@ -24,7 +25,6 @@ func Commands() []CommandSpec {
 		servicesCommand(),
 		actionsCommand(),
 		statusCommand(),
-		timelineCommand(), // until the postmortem feature owns it
 		resolveCommand(),
 		helpCommand(),
 	}

@@ -164,35 +164,6 @@ func commandTable(in []CommandSpec) ([]CommandSpec, map[string]int, error) {
 	return specs, byWord, errors.Join(errs...)
 }
 
-// Register adds or replaces the handler of a command. When needsIncident
-// is set the handler gets tx.Incident loaded and locked, and is refused on
-// a resolved incident unless onResolved is set.
-//
-// Deprecated: a shim while the features move to CommandSpec values given
-// to NewEngine; it will go.
-func (e *Engine) Register(name string, needsIncident, onResolved bool, fn HandlerFunc) {
-	need := NoIncident
-	switch {
-	case needsIncident && onResolved:
-		need = AnyIncident
-	case needsIncident:
-		need = OpenIncident
-	}
-	spec := CommandSpec{Name: name, Shown: ButtonsOnly, Needs: need, Handle: fn}
-	if i, ok := e.byWord[name]; ok {
-		spec.Shown, spec.Section, spec.Summary, spec.Brief, spec.Args = e.specs[i].Shown, e.specs[i].Section, e.specs[i].Summary, e.specs[i].Brief, e.specs[i].Args
-		e.specs[i] = spec
-		return
-	}
-	e.specs = append(e.specs, spec)
-	e.byWord[name] = len(e.specs) - 1
-}
-
-// AddHook adds a hook that sees every appended batch of events.
-//
-// Deprecated: a shim while the features move to Options.Hooks.
-func (e *Engine) AddHook(h Hook) { e.hooks = append(e.hooks, h) }
-
 // Commands are the engine's commands, in the order help lists them (the
 // listed ones first, by section), then those only buttons send: what a
 // platform's command menu is built from.

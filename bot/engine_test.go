@@ -38,7 +38,7 @@ func newHarness(t *testing.T, s storage.Store, opts bot.Options) *harness {
 	clk := clock.NewFake(t0)
 	opts.Store, opts.Clock = s, clk
 	rec := bottest.NewRecorder("slack")
-	opts.Commands = append(bot.Commands(), opts.Commands...)
+	opts.Commands = append(append(bot.Commands(), bottest.Timeline()), opts.Commands...)
 	h := &harness{t: t, store: s, clock: clk, engine: bottest.NewEngine(t, opts), rec: rec}
 	h.sender = bot.NewSender(bot.SenderOptions{Store: s, Clock: clk, Deliverers: []bot.Deliverer{rec}, MaxAttempts: 3})
 	return h

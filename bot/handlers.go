@@ -120,25 +120,3 @@ func statusCommand() CommandSpec {
 func (e *Engine) status(ctx context.Context, tx *Tx, c Command) (Reply, error) {
 	return Reply{Message: StatusMessage(tx.Incident, tx.Now, e.Actions(tx.Incident))}, nil
 }
-
-// timelineCommand is "timeline" without a postmortem draft.
-//
-// Deprecated: a shim until the postmortem feature owns the command.
-func timelineCommand() CommandSpec {
-	return CommandSpec{
-		Name:    CmdTimeline,
-		Summary: "show the timeline and the report link",
-		Brief:   "Show the timeline and the report link",
-		Section: SectionReports,
-		Needs:   AnyIncident,
-		Handle:  engineHandler((*Engine).timeline),
-	}
-}
-
-func (e *Engine) timeline(ctx context.Context, tx *Tx, c Command) (Reply, error) {
-	evs, err := tx.Q.ListEvents(ctx, tx.Incident.ID, 0, 0)
-	if err != nil {
-		return Reply{}, fmt.Errorf("list events: %w", err)
-	}
-	return Reply{Message: TimelineMessage(tx.Incident, evs, tx.Now, e.IncidentURL(tx.Incident.Key, tx.Now))}, nil
-}

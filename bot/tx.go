@@ -34,8 +34,18 @@ type Tx struct {
 	cardSent bool
 }
 
-// Engine is the engine running the unit of work.
-func (tx *Tx) Engine() *Engine { return tx.engine }
+// Actions are the mitigation actions offered on tx.Incident
+// (Options.ActionsFor), as the card shows them.
+func (tx *Tx) Actions() []ActionButton { return tx.engine.Actions(tx.Incident) }
+
+// IncidentURL is the report link of tx.Incident, as of the unit of work
+// ("" without a public URL).
+func (tx *Tx) IncidentURL() string {
+	if tx.Incident == nil {
+		return ""
+	}
+	return tx.engine.IncidentURL(tx.Incident.Key, tx.Now)
+}
 
 // Actor is who invoked the command.
 func (tx *Tx) Actor() incident.Actor { return tx.Inv.Actor }

@@ -11,6 +11,32 @@ import (
 	"github.com/tourniquet/tourniquet/storage"
 )
 
+// CmdAnswer answers a check-in: "answer <check-in> yes|partial|no", what
+// the check-in's buttons send.
+const CmdAnswer = "answer"
+
+// answerProblem is the problem of a malformed answer (a stale or
+// hand-typed button): both words are needed.
+const answerProblem = "expected an ID and one of yes, partial, no"
+
+// Commands are the check-ins' commands, for bot.Options.Commands: the
+// answer that the check-in buttons send. The cause, when the diagnosis
+// question's form gave one, comes as its "cause" argument.
+func (s *Scheduler) Commands() []bot.CommandSpec {
+	return []bot.CommandSpec{{
+		Name:  CmdAnswer,
+		Shown: bot.ButtonsOnly,
+		Needs: bot.OpenIncident,
+		Args: []bot.Arg{
+			{Name: "checkin", Kind: bot.ArgID, Need: bot.Required, Shape: "check-in", Missing: answerProblem, Invalid: answerProblem},
+			{Name: "answer", Kind: bot.ArgChoice, Need: bot.Required, Choices: []string{AnswerYes, AnswerPartial, AnswerNo},
+				Missing: answerProblem, Invalid: answerProblem},
+			{Name: bot.FieldCause, Kind: bot.ArgText, Input: bot.OptionsOnly, MaxLen: 1000},
+		},
+		Handle: s.answer,
+	}}
+}
+
 // answer handles "answer <check-in> yes|partial|no", which the check-in
 // buttons send. Every answer is a checkin_answered event by whoever gave
 // it, and the check-in's message is updated in place to show it.
@@ -24,7 +50,7 @@ import (
 // stops that question).
 func (s *Scheduler) answer(ctx context.Context, tx *bot.Tx, cmd bot.Command) (bot.Reply, error) {
 	inc, now, who := tx.Incident, tx.Now, tx.Actor()
-	usage := "\nUsage: " + bot.Usage(bot.CmdAnswer)
+	usage := "\nUsage: " + bot.Usage(CmdAnswer)
 	id, err := strconv.ParseInt(cmd.Target, 10, 64)
 	if err != nil || id <= 0 {
 		return refuse(inc, "%q is not a check-in number.%s", cmd.Target, usage), nil

@@ -58,7 +58,7 @@ func newHarnessWith(t *testing.T, opts bot.Options, o Options) *harness {
 	t.Helper()
 	h := &harness{t: t, store: storagetest.NewSQLite(t), clk: clock.NewFake(t0), out: &bottest.Buffer{}}
 	opts.Store, opts.Clock = h.store, h.clk
-	opts.Commands = append(bot.Commands(), opts.Commands...)
+	opts.Commands = append(append(bot.Commands(), bottest.Timeline()), opts.Commands...)
 	h.engine = bottest.NewEngine(t, opts)
 	o.Engine, o.User = h.engine, alice
 	if o.Out == nil {

@@ -83,7 +83,12 @@ func Serve(ctx context.Context, o ServeOptions) error {
 	}
 	defer store.Close()
 
-	eo := EngineOptions(cfg, store, o.Clock, log)
+	m := metrics.New()
+	feats, err := newFeatures(cfg, store, o.Clock, m, log)
+	if err != nil {
+		return err
+	}
+	eo := EngineOptions(cfg, feats, log)
 	eo.Redact = red.Redact
 	engine, err := bot.NewEngine(eo)
 	if err != nil {
@@ -93,8 +98,7 @@ func Serve(ctx context.Context, o ServeOptions) error {
 	if err != nil {
 		return err
 	}
-	m := metrics.New()
-	reports, stopWorkersNow, err := startWorkers(ctx, cfg, engine, m, log)
+	reports, stopWorkersNow, err := startWorkers(ctx, cfg, feats, engine, m, log)
 	if err != nil {
 		return err
 	}
@@ -172,33 +176,28 @@ func chatPlatforms(cfg *config.Config, engine *bot.Engine, clk clock.Clock, log 
 	return []chatPlatform{dc, sl}, nil
 }
 
-// startWorkers starts what works in the background on every replica: the
-// check-in sweeper, the action runner, the postmortem drafter and the
-// janitor. stop stops them all.
-func startWorkers(ctx context.Context, cfg *config.Config, engine *bot.Engine, m *metrics.Metrics, log *slog.Logger) (*Reports, func(), error) {
-	var stops []func()
+// startWorkers starts what works in the background on every replica,
+// through engine: the check-in sweeper, the action runner, the postmortem
+// drafter and the janitor. stop stops them all.
+func startWorkers(ctx context.Context, cfg *config.Config, f *features, engine *bot.Engine, m *metrics.Metrics, log *slog.Logger) (*Reports, func(), error) {
+	stops := []func(){StartCheckins(ctx, f.checkins, engine)}
 	stopAll := func() {
 		for i := len(stops) - 1; i >= 0; i-- {
 			stops[i]()
 		}
 	}
-	stopCheckins, err := StartCheckins(ctx, cfg, engine, m, log)
-	if err != nil {
-		return nil, nil, err
-	}
-	stops = append(stops, stopCheckins)
-	stopActions, err := StartActions(ctx, cfg, engine, m, log)
+	stopActions, err := StartActions(ctx, f, engine, m)
 	if err != nil {
 		stopAll()
 		return nil, nil, err
 	}
 	stops = append(stops, stopActions)
-	reports, err := StartReports(ctx, cfg, engine, log)
+	reports, err := StartReports(ctx, cfg, engine, f.store, f.clock, log)
 	if err != nil {
 		stopAll()
 		return nil, nil, err
 	}
-	stops = append(stops, reports.Stop, StartJanitor(ctx, engine, log))
+	stops = append(stops, reports.Stop, StartJanitor(ctx, f.store, f.clock, log))
 	return reports, stopAll, nil
 }
 
@@ -291,8 +290,9 @@ func run(ctx context.Context, log *slog.Logger, srv *http.Server, ln net.Listene
 	}
 }
 
-// EngineOptions builds the engine's options from the configuration.
-func EngineOptions(cfg *config.Config, store storage.Store, clk clock.Clock, log *slog.Logger) bot.Options {
+// EngineOptions builds the engine's options from the configuration and
+// its features: every command and hook the engine runs.
+func EngineOptions(cfg *config.Config, f *features, log *slog.Logger) bot.Options {
 	groups := incident.Groups{}
 	for name, members := range cfg.Groups {
 		groups[name] = members
@@ -302,10 +302,11 @@ func EngineOptions(cfg *config.Config, store storage.Store, clk clock.Clock, log
 		responders = append(responders, expandRef(r, groups)...)
 	}
 	return bot.Options{
-		Store:    store,
-		Clock:    clk,
+		Store:    f.store,
+		Clock:    f.clock,
 		Logger:   log,
-		Commands: bot.Commands(),
+		Commands: f.commands(),
+		Hooks:    f.hooks(),
 		Permissions: bot.Permissions{
 			Resolve:     cfg.Permissions.Resolve,
 			Severity:    cfg.Permissions.Severity,
@@ -319,7 +320,7 @@ func EngineOptions(cfg *config.Config, store storage.Store, clk clock.Clock, log
 		Responders: responders,
 		PublicURL:  cfg.PublicURL,
 		Links:      reportLinks(cfg),
-		ActionsFor: actionButtons(cfg),
+		ActionsFor: f.actionsFor(),
 	}
 }
 
