@@ -34,7 +34,7 @@ func (e *Engine) actions(ctx context.Context, tx *Tx, c Command) (Reply, error) 
 		return TextReply("No mitigation actions are configured for %s. "+setUp, key), nil
 	}
 	pages := (len(acts) + ActionsPerPage - 1) / ActionsPerPage
-	page := max(c.Page, 1)
+	page := max(c.Number("page"), 1)
 	if page > pages && pages == 1 {
 		return keyed(tx.Incident, ErrorReply("%s has %d mitigation actions, all on one page: `/incident actions`.", key, len(acts))), nil
 	}

@@ -66,8 +66,8 @@ func TestFormsSayHereAsAField(t *testing.T) {
 	storagetest.ForEach(t, func(t *testing.T, s storage.Store) {
 		h := newHarness(t, s, bot.Options{})
 		war := incident.ChannelRef{Platform: "slack", ChannelID: "CWAR"}
-		r, err := h.engine.Handle(context.Background(), bot.Invocation{Channel: war, Actor: alice, Text: "declare",
-			Fields: map[string]string{bot.FieldTitle: "sev2 backlog grows", bot.FieldHere: "true"}})
+		r, err := h.engine.Handle(context.Background(), bot.Invocation{Channel: war, Actor: alice, Command: "declare",
+			Args: map[string]string{bot.FieldTitle: "sev2 backlog grows", bot.FieldHere: "true"}})
 		if err != nil || r.Error {
 			t.Fatalf("declare from a form: %v %s", err, r.Message.Fallback)
 		}
@@ -81,7 +81,7 @@ func TestFormsSayHereAsAField(t *testing.T) {
 		}
 		// A form's text holds no title: words there are refused, not read as flags.
 		r, _ = h.engine.Handle(context.Background(), bot.Invocation{Channel: lobby, Actor: alice, Text: "declare Other words",
-			Fields: map[string]string{bot.FieldTitle: "Checkout"}})
+			Args: map[string]string{bot.FieldTitle: "Checkout"}})
 		if !r.Error {
 			t.Fatalf("a form with a title in its text too was accepted: %s", r.Message.Fallback)
 		}

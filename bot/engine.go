@@ -206,7 +206,7 @@ func (e *Engine) IncidentURL(key string, now time.Time) string {
 // errDuplicate rolls back a transaction whose invocation was seen before.
 var errDuplicate = errors.New("duplicate invocation")
 
-// Handle runs one invocation: parse, check, apply, record — the state
+// Handle runs one invocation: read, check, apply, record — the state
 // change, its events and its outgoing messages in one transaction — and
 // returns what the invoker sees at once. Malformed and refused commands
 // come back as a Reply with Error set; the error result is only for
@@ -218,13 +218,7 @@ func (e *Engine) Handle(ctx context.Context, inv Invocation) (Reply, error) {
 		inv.Source = incident.SourceTyped
 	}
 	ctx = logctx.With(ctx, "platform", inv.Channel.Platform)
-	cmd, err := Parse(inv.Text)
-	if strings.TrimSpace(inv.Fields[FieldTitle]) != "" {
-		// A form (Slack modal, Discord options) gave the title and flags
-		// as fields: its text holds no title, so a title like "Here be
-		// dragons" or "sev2 backlog" is never read as flags.
-		cmd, err = parseFormDeclare(inv.Text)
-	}
+	spec, cmd, err := e.read(inv)
 	if err != nil {
 		var ue *UsageError
 		if errors.As(err, &ue) {
@@ -232,16 +226,22 @@ func (e *Engine) Handle(ctx context.Context, inv Invocation) (Reply, error) {
 		}
 		return ErrorReply("%s", err.Error()), nil
 	}
-	spec, ok := e.lookup(cmd.Name)
-	if !ok {
-		return ErrorReply("`%s` is not available: the feature behind it is not configured.", cmd.Name), nil
+	reply, err := e.run(ctx, inv, spec, cmd)
+	if err != nil {
+		return Reply{}, err
 	}
+	reply.Command = cmd
+	return reply, nil
+}
+
+// run runs the command read from inv in its unit of work.
+func (e *Engine) run(ctx context.Context, inv Invocation, spec CommandSpec, cmd Command) (Reply, error) {
 	if spec.Needs == Nothing {
 		now := e.clock.Now()
 		return spec.Handle(ctx, &Tx{Now: now, Inv: inv, engine: e, out: outbox{now: now}, command: cmd.Name}, cmd)
 	}
 	var reply Reply
-	err = e.store.InTx(ctx, func(ctx context.Context, q storage.Querier) error {
+	err := e.store.InTx(ctx, func(ctx context.Context, q storage.Querier) error {
 		now := e.clock.Now()
 		if inv.ID != "" {
 			if err := q.ClaimDedupe(ctx, inv.ID, now, now.Add(e.opts.DedupeTTL)); err != nil {

@@ -101,7 +101,7 @@ func (e *Engine) severity(ctx context.Context, tx *Tx, c Command) (Reply, error)
 		return tx.Deny(ctx, "change the severity of "+tx.Incident.Key, rules)
 	}
 	return transition(func(tx *Tx, c Command) (incident.Event, error) {
-		return tx.Incident.SetSeverity(tx.Now, tx.Actor(), c.Severity)
+		return tx.Incident.SetSeverity(tx.Now, tx.Actor(), c.Severity(FieldSeverity))
 	})(ctx, tx, c)
 }
 

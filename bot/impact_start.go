@@ -37,13 +37,14 @@ func (e *Engine) impactStarted(ctx context.Context, tx *Tx, c Command) (Reply, e
 	if !incident.Allowed(inc, tx.Actor(), rules, e.opts.Groups) {
 		return tx.Deny(ctx, "move the impact start of "+inc.Key, rules)
 	}
-	to := c.Start.Resolve(tx.Now)
-	if !c.Start.Force && incident.CheckImpactStart(tx.Now, to) != nil {
+	when := c.Time("when")
+	to := when.Resolve(tx.Now)
+	if !when.Force && incident.CheckImpactStart(tx.Now, to) != nil {
 		line := "/incident "
 		if c.Incident != "" {
 			line += c.Incident + " "
 		}
-		line += CmdImpactStarted + " " + c.Start.Raw + " force"
+		line += CmdImpactStarted + " " + when.Raw + " force"
 		r := ErrorReply("%s If it is right, say so: `%s`.", impactTooEarly(tx.Now, to), line)
 		r.IncidentKey = inc.Key
 		return r, nil

@@ -33,7 +33,7 @@ func (e *Engine) rename(ctx context.Context, tx *Tx, c Command) (Reply, error) {
 		return tx.Deny(ctx, "rename "+inc.Key, rules)
 	}
 	from := inc.Title
-	ev, err := inc.Rename(tx.Now, tx.Actor(), c.Text)
+	ev, err := inc.Rename(tx.Now, tx.Actor(), c.Text("title"))
 	if errors.Is(err, incident.ErrSameTitle) {
 		r := ErrorReply("%s is already called %q.", inc.Key, inc.Title)
 		r.IncidentKey = inc.Key

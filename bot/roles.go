@@ -33,14 +33,14 @@ func leadCommand() CommandSpec {
 // person may claim it by naming themselves; naming anyone else always
 // needs the permission. Every change is audited with who, from and to.
 func (e *Engine) lead(ctx context.Context, tx *Tx, c Command) (Reply, error) {
+	return e.assignLead(ctx, tx, c.User("user"))
+}
+
+// assignLead names m lead of tx.Incident, by the rule of lead; "role lead
+// <@user>" comes here too.
+func (e *Engine) assignLead(ctx context.Context, tx *Tx, m Mention) (Reply, error) {
 	inc := tx.Incident
-	lead := incident.Actor{Platform: c.Lead.Platform, ID: c.Lead.ID, Name: c.Lead.Name}
-	if lead.Platform == "" {
-		lead.Platform = tx.Inv.Channel.Platform
-	}
-	if lead.Name == "" && lead.Same(tx.Actor()) {
-		lead.Name = tx.Actor().Name
-	}
+	lead := m.actor(tx.Inv.Channel.Platform, tx.Actor())
 	rules := rulesOrDefault(e.opts.Permissions.Lead)
 	claim := !inc.HasLead() && lead.Same(tx.Actor())
 	if !claim && !incident.Allowed(inc, tx.Actor(), rules, e.opts.Groups) {

@@ -15,7 +15,7 @@ func updateCommand() CommandSpec {
 		Needs:   OpenIncident,
 		Args:    []Arg{{Name: "text", Kind: ArgText, Need: Required, MaxLen: 2000, Help: "The update", Missing: "say the update"}},
 		Handle: transition(func(tx *Tx, c Command) (incident.Event, error) {
-			return tx.Incident.Update(tx.Now, tx.Actor(), c.Text)
+			return tx.Incident.Update(tx.Now, tx.Actor(), c.Text("text"))
 		}),
 	}
 }
@@ -36,9 +36,9 @@ func noteCommand() CommandSpec {
 			{Name: FieldAddedBy, Kind: ArgWord, Input: Internal},
 		},
 		Handle: transition(func(tx *Tx, c Command) (incident.Event, error) {
-			ev, err := tx.Incident.Note(tx.Now, tx.Actor(), c.Text)
+			ev, err := tx.Incident.Note(tx.Now, tx.Actor(), c.Text("text"))
 			for _, k := range []string{FieldPermalink, FieldAddedBy} {
-				if v := tx.Inv.Fields[k]; v != "" {
+				if v := c.Text(k); v != "" {
 					ev.Data[k] = v
 				}
 			}
@@ -58,7 +58,7 @@ func mitigatedCommand() CommandSpec {
 		Needs:   OpenIncident,
 		Args:    []Arg{{Name: "how", Kind: ArgText, MaxLen: 1000, Help: "What stopped it"}},
 		Handle: transition(func(tx *Tx, c Command) (incident.Event, error) {
-			return tx.Incident.Mitigate(tx.Now, tx.Actor(), c.Text)
+			return tx.Incident.Mitigate(tx.Now, tx.Actor(), c.Text("how"))
 		}),
 	}
 }
@@ -74,7 +74,7 @@ func regressedCommand() CommandSpec {
 		Needs:   OpenIncident,
 		Args:    []Arg{{Name: "what", Kind: ArgText, MaxLen: 1000, Help: "What is failing again"}},
 		Handle: transition(func(tx *Tx, c Command) (incident.Event, error) {
-			return tx.Incident.Regress(tx.Now, tx.Actor(), c.Text)
+			return tx.Incident.Regress(tx.Now, tx.Actor(), c.Text("what"))
 		}),
 	}
 }
@@ -91,7 +91,7 @@ func diagnosedCommand() CommandSpec {
 		Args: []Arg{{Name: "cause", Kind: ArgText, Need: Required, MaxLen: 1000, Help: "The cause",
 			Missing: "say what the cause is"}},
 		Handle: transition(func(tx *Tx, c Command) (incident.Event, error) {
-			return tx.Incident.Diagnose(tx.Now, tx.Actor(), c.Text)
+			return tx.Incident.Diagnose(tx.Now, tx.Actor(), c.Text("cause"))
 		}),
 	}
 }
@@ -109,7 +109,7 @@ func failForwardCommand() CommandSpec {
 		Args: []Arg{{Name: "reason", Kind: ArgText, Need: Required, MaxLen: 1000, Help: "Why fixing forward beats mitigating now",
 			Missing: "say why the team is fixing forward instead of mitigating"}},
 		Handle: transition(func(tx *Tx, c Command) (incident.Event, error) {
-			return tx.Incident.FailForward(tx.Now, tx.Actor(), c.Text)
+			return tx.Incident.FailForward(tx.Now, tx.Actor(), c.Text("reason"))
 		}),
 	}
 }
@@ -126,7 +126,7 @@ func servicesCommand() CommandSpec {
 		Args: []Arg{{Name: "names", Kind: ArgServices, Need: Required, MaxLen: 500, Shape: "name…",
 			Help: "Service names, separated by spaces or commas", Missing: "name at least one service"}},
 		Handle: transition(func(tx *Tx, c Command) (incident.Event, error) {
-			return tx.Incident.SetServices(tx.Now, tx.Actor(), c.Services)
+			return tx.Incident.SetServices(tx.Now, tx.Actor(), c.Services("names"))
 		}),
 	}
 }

@@ -303,6 +303,8 @@ func TestConfirmAtEndOfInput(t *testing.T) {
 	wantEvents(t, h.events("INC-1"), "declared/typed/console:alice", "mitigated/button/console:alice")
 }
 
+// The confirmation of an action's button: N leaves it, y clicks it (the
+// harness has no actions feature, so the engine does not know run).
 func TestActionButtonConfirm(t *testing.T) {
 	h := newHarness(t, bot.Options{ActionsFor: twoActions})
 	out := h.run(`
@@ -314,7 +316,7 @@ y
 `)
 	wantContains(t, out,
 		"Run this action? Roll checkout back to the previous release? [y/N] N\nNot clicked: [4] Roll back checkout.",
-		"clicked [4] Roll back checkout\n(only you) ⚠️ `run` is not available",
+		"clicked [4] Roll back checkout\n(only you) ⚠️ unknown command \"run\"",
 	)
 }
 

@@ -103,11 +103,11 @@ var subcommands = []subSpec{
 	{name: bot.CmdActions, desc: "List the mitigation actions for this incident", scoped: true, opts: []optSpec{
 		{name: "page", desc: "Which page of 25 actions (default: the first)", kind: optPage},
 	}},
-	{name: bot.CmdRun, desc: "Run a mitigation action", scoped: true, opts: []optSpec{
+	{name: "run", desc: "Run a mitigation action", scoped: true, opts: []optSpec{
 		{name: "action", desc: "The action's ID (see /incident actions)", required: true, maxLen: 128},
 	}},
 	{name: bot.CmdStatus, desc: "Show the incident and its two clocks", scoped: true},
-	{name: bot.CmdTimeline, desc: "Show the timeline and the report link", scoped: true},
+	{name: "timeline", desc: "Show the timeline and the report link", scoped: true},
 	{name: bot.CmdResolve, desc: "Close the incident: the permanent fix is in", scoped: true, opts: []optSpec{
 		{name: "summary", desc: "What fixed it", maxLen: 2000},
 		{name: "ongoing", desc: "Resolve although customer impact is still ongoing (otherwise it asks first)", kind: optBool, field: bot.FieldOngoing},
@@ -165,78 +165,34 @@ func commandOption(o optSpec) *discordgo.ApplicationCommandOption {
 	return opt
 }
 
-func findSub(name string) (subSpec, bool) {
-	for _, s := range subcommands {
-		if s.name == name {
-			return s, true
-		}
-	}
-	return subSpec{}, false
-}
-
-// commandLine turns a slash command's options into the command line of the
-// grammar and the structured fields: "/incident lead user:@bob" becomes
-// "lead <@123|bob>"; "/incident declare title:… severity:sev1 here:true"
-// becomes "declare" with the title, severity and here in fields: the
-// title is never read for flags.
-func commandLine(data discordgo.ApplicationCommandInteractionData) (string, map[string]string, error) {
+// structured turns a slash command into the command it names and its
+// arguments by name, as the options gave them: "/incident lead user:@bob"
+// is lead with user "<@123|bob>" (the grammar's mention, which the user
+// argument's validator reads); "/incident declare title:… severity:sev1
+// here:true" is declare with its title, severity and here. Nothing is
+// flattened into a line, so a title is never read for flags.
+func structured(data discordgo.ApplicationCommandInteractionData) (name, key string, args map[string]string, err error) {
 	if data.Name != CommandName {
-		return "", nil, fmt.Errorf("unknown command /%s", data.Name)
+		return "", "", nil, fmt.Errorf("unknown command /%s", data.Name)
 	}
 	if len(data.Options) == 0 || data.Options[0].Type != discordgo.ApplicationCommandOptionSubCommand {
-		return "", nil, fmt.Errorf("/%s needs a subcommand", CommandName)
+		return "", "", nil, fmt.Errorf("/%s needs a subcommand", CommandName)
 	}
 	sub := data.Options[0]
-	spec, known := findSub(sub.Name)
-	values := map[string]*discordgo.ApplicationCommandInteractionDataOption{}
+	args = map[string]string{}
 	for _, o := range sub.Options {
-		values[o.Name] = o
-	}
-	var words []string
-	if o := values[incidentOpt]; o != nil {
-		if key := strings.TrimSpace(stringValue(o)); key != "" {
-			words = append(words, key)
-		}
-	}
-	words = append(words, sub.Name)
-	fields := map[string]string{}
-	if !known {
-		// A subcommand this version does not know (stale registration):
-		// pass its values on and let the grammar explain.
-		for _, o := range sub.Options {
-			words = append(words, stringValue(o))
-		}
-		return strings.Join(words, " "), nil, nil
-	}
-	for _, spec := range spec.opts {
-		o := values[spec.name]
-		if o == nil {
-			continue
-		}
 		v := strings.TrimSpace(stringValue(o))
 		switch {
-		case spec.kind == optBool:
-			if b, _ := o.Value.(bool); b && spec.field != "" {
-				fields[spec.field] = "true"
-			} else if b {
-				words = append(words, spec.name)
-			}
-		case spec.field != "":
-			if v != "" {
-				fields[spec.field] = v
-			}
-		case spec.kind == optUser:
-			if v != "" {
-				words = append(words, userToken(v, data.Resolved))
-			}
-		case v != "":
-			words = append(words, v)
+		case o.Name == incidentOpt:
+			key = v
+		case v == "":
+		case o.Type == discordgo.ApplicationCommandOptionUser:
+			args[o.Name] = userToken(v, data.Resolved)
+		default:
+			args[o.Name] = v
 		}
 	}
-	if len(fields) == 0 {
-		fields = nil
-	}
-	return strings.Join(words, " "), fields, nil
+	return sub.Name, key, args, nil
 }
 
 func stringValue(o *discordgo.ApplicationCommandInteractionDataOption) string {

@@ -177,7 +177,7 @@ func (a *Adapter) captureNote(ctx context.Context, c capture) (reply bot.Reply, 
 	if text == "" {
 		text = "(a message without text)"
 	}
-	fields := map[string]string{}
+	fields := map[string]string{"text": truncateBytes(text, maxNoteBytes)}
 	if c.addedBy != "" {
 		fields[bot.FieldAddedBy] = incident.Actor{Platform: incident.PlatformSlack, ID: c.addedBy}.Ref()
 	}
@@ -205,9 +205,9 @@ func (a *Adapter) captureNote(ctx context.Context, c capture) (reply bot.Reply, 
 		ID:      "slack:note:" + c.channel + ":" + c.ts,
 		Channel: ref,
 		Actor:   author,
-		Text:    bot.CmdNote + " " + truncateBytes(text, maxNoteBytes),
+		Command: bot.CmdNote,
+		Args:    fields,
 		Source:  incident.SourceTyped,
-		Fields:  fields,
 	})
 	if err != nil {
 		return bot.Reply{}, false, err
