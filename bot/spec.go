@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"unicode/utf8"
 )
 
 // CommandSpec is one /incident command, as the feature that owns it
@@ -19,8 +20,7 @@ type CommandSpec struct {
 	// Aliases are other words for it ("close" for resolve); help does not
 	// list them, the parser and the suggestions know them.
 	Aliases []string
-	// Summary is the help line: what the command does, in plain words,
-	// with the bot's markup (code spans).
+	// Summary is the help line: what the command does, in plain words.
 	Summary string
 	// Brief is the one-line description a command menu shows (Discord's
 	// subcommand description, at most 100 characters).
@@ -188,8 +188,12 @@ func (s CommandSpec) check() error {
 	if s.Handle == nil {
 		errs = append(errs, errors.New("no handler"))
 	}
-	if s.Shown == Listed && strings.TrimSpace(s.Summary) == "" {
+	listed := s.Shown == Listed
+	if listed && strings.TrimSpace(s.Summary) == "" {
 		errs = append(errs, errors.New("a listed command needs a summary for help"))
+	}
+	if listed && !menuText(s.Brief) {
+		errs = append(errs, fmt.Errorf("a listed command needs a brief of 1 to %d characters for command menus", maxMenuText))
 	}
 	seen := map[string]bool{}
 	rest := ""
@@ -203,6 +207,9 @@ func (s CommandSpec) check() error {
 		seen[a.Name] = true
 		if a.Kind == ArgChoice && len(a.Choices) == 0 {
 			errs = append(errs, fmt.Errorf("argument %q: a choice without choices", a.Name))
+		}
+		if listed && a.Offered() && !menuText(a.Help) {
+			errs = append(errs, fmt.Errorf("argument %q: a command menu needs its help, 1 to %d characters", a.Name, maxMenuText))
 		}
 		if !a.Typed() || s.Parse != nil {
 			continue
@@ -218,6 +225,16 @@ func (s CommandSpec) check() error {
 		return fmt.Errorf("command %q: %w", s.Name, err)
 	}
 	return nil
+}
+
+// maxMenuText is the longest description a command menu shows (Discord's
+// limit for a subcommand's and an option's).
+const maxMenuText = 100
+
+// menuText reports whether s fits a command menu's description.
+func menuText(s string) bool {
+	n := utf8.RuneCountInString(strings.TrimSpace(s))
+	return n >= 1 && n <= maxMenuText
 }
 
 // UsageLine is the command's usage line: "/incident sev <1-4>".

@@ -27,6 +27,8 @@ type fakeEngine struct {
 	delay time.Duration
 }
 
+func (f *fakeEngine) Commands() []bot.CommandSpec { return bot.Commands() }
+
 func (f *fakeEngine) Handle(ctx context.Context, inv bot.Invocation) (bot.Reply, error) {
 	time.Sleep(f.delay)
 	f.mu.Lock()
