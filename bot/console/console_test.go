@@ -60,7 +60,7 @@ func newHarnessWith(t *testing.T, opts bot.Options, o Options) *harness {
 	opts.Store, opts.Clock = h.store, h.clk
 	opts.Commands = append(append(bot.Commands(), bottest.Timeline()), opts.Commands...)
 	h.engine = bottest.NewEngine(t, opts)
-	o.Engine, o.User = h.engine, alice
+	o.Engine, o.Store, o.User = h.engine, h.store, alice
 	if o.Out == nil {
 		o.Out = h.out
 	}
@@ -326,7 +326,7 @@ func TestBackgroundSender(t *testing.T) {
 	store := storagetest.NewSQLite(t)
 	engine := bottest.NewEngine(t, bot.Options{Commands: bot.Commands(), Store: store})
 	out := &bottest.Buffer{}
-	a := New(Options{Engine: engine, Out: out, User: alice})
+	a := New(Options{Engine: engine, Store: store, Out: out, User: alice})
 	sender := bot.NewSender(bot.SenderOptions{Store: store, Deliverers: []bot.Deliverer{a}, Poll: 5 * time.Millisecond})
 
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -454,7 +454,7 @@ func TestRestartJoinsEarlierChannel(t *testing.T) {
 
 	out := &bottest.Buffer{}
 	var sender *bot.Sender
-	a := New(Options{Engine: h.engine, Out: out, User: alice, Echo: true,
+	a := New(Options{Engine: h.engine, Store: h.store, Out: out, User: alice, Echo: true,
 		Flush: func(ctx context.Context) error { return sender.Drain(ctx) }})
 	sender = bot.NewSender(bot.SenderOptions{Store: h.store, Deliverers: []bot.Deliverer{a}, Clock: h.clk})
 	if err := a.Run(context.Background(), strings.NewReader("/join INC-1\n/incident note back again\n/channels\n")); err != nil {

@@ -32,7 +32,7 @@ func TestYesIdentifiedPromptsForTheCause(t *testing.T) {
 		h.engine = bottest.NewEngine(t, bot.Options{Commands: append(bot.Commands(), checkins.Commands()...), Hooks: []bot.Hook{checkins},
 			Store: s, Clock: h.clk})
 		sched := checkins.Sweeper(h.engine)
-		h.a = New(Options{Engine: h.engine, Out: h.out, User: alice, Echo: true,
+		h.a = New(Options{Engine: h.engine, Store: s, Out: h.out, User: alice, Echo: true,
 			Flush: func(ctx context.Context) error { return h.sender.Drain(ctx) }})
 		h.sender = bot.NewSender(bot.SenderOptions{Store: s, Deliverers: []bot.Deliverer{h.a}, Clock: h.clk})
 		h.run("/incident declare sev2 Checkout errors\n/incident mitigated rolled back\n")

@@ -54,7 +54,7 @@ func BenchmarkAckPath(b *testing.B) {
 	defer sink.Close()
 	engine := bottest.NewEngine(b, bot.Options{Commands: bot.Commands(), Store: store, Clock: clock.Real{}})
 	ad, err := New(Options{
-		Engine: engine, BotToken: config.NewSecret("xoxb-bench"), SigningSecret: config.NewSecret(secret),
+		Engine: engine, Incidents: store, BotToken: config.NewSecret("xoxb-bench"), SigningSecret: config.NewSecret(secret),
 		APIURL: sink.URL + "/api/", Logger: slog.New(slog.DiscardHandler),
 	})
 	if err != nil {

@@ -150,7 +150,7 @@ type capture struct {
 // gone; err is for failures worth a retry (the store, Slack itself).
 func (a *Adapter) captureNote(ctx context.Context, c capture) (reply bot.Reply, handled bool, err error) {
 	ref := channelRef(c.channel)
-	if _, err := a.o.Engine.Store().GetIncidentByChannel(ctx, ref); errors.Is(err, storage.ErrNotFound) {
+	if _, err := a.o.Incidents.GetIncidentByChannel(ctx, ref); errors.Is(err, storage.ErrNotFound) {
 		return bot.Reply{}, false, nil
 	} else if err != nil {
 		return bot.Reply{}, false, fmt.Errorf("look up channel %s: %w", c.channel, err)

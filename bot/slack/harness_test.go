@@ -89,6 +89,7 @@ func startHarness(t *testing.T, store storage.Store, clk *clock.Fake, engine *bo
 	fake.AddChannel("CANNOUNCE", "incidents", false, testBotUser)
 	o := Options{
 		Engine:          engine,
+		Incidents:       store,
 		BotToken:        config.NewSecret(testBotToken),
 		SigningSecret:   config.NewSecret(testSecret),
 		APIURL:          fake.APIURL(),

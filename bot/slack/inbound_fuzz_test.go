@@ -109,7 +109,7 @@ func newInboundFuzz(f *testing.F) *inboundFuzz {
 	clk := clock.NewFake(time.Date(2026, 3, 1, 14, 0, 0, 0, time.UTC))
 	log := slog.New(slog.DiscardHandler)
 	engine := bottest.NewEngine(f, bot.Options{Commands: bot.Commands(), Store: store, Clock: clk, Logger: log})
-	ad, err := New(Options{Engine: engine, BotToken: config.NewSecret(testBotToken), SigningSecret: config.NewSecret(testSecret),
+	ad, err := New(Options{Engine: engine, Incidents: store, BotToken: config.NewSecret(testBotToken), SigningSecret: config.NewSecret(testSecret),
 		APIURL: api.URL + "/api/", Clock: clk, Logger: log, PostInterval: -1})
 	if err != nil {
 		f.Fatal(err)

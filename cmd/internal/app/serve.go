@@ -94,7 +94,7 @@ func Serve(ctx context.Context, o ServeOptions) error {
 	if err != nil {
 		return err
 	}
-	platforms, err := chatPlatforms(cfg, engine, o.Clock, log)
+	platforms, err := chatPlatforms(cfg, engine, store, o.Clock, log)
 	if err != nil {
 		return err
 	}
@@ -109,7 +109,7 @@ func Serve(ctx context.Context, o ServeOptions) error {
 	defer stopWorkers()
 
 	var sender *bot.Sender
-	term := terminal(o, engine, func(ctx context.Context) error { return sender.Drain(ctx) })
+	term := terminal(o, engine, store, func(ctx context.Context) error { return sender.Drain(ctx) })
 	ds := deliverers(term, platforms)
 	var names []string
 	for _, d := range ds {
@@ -164,12 +164,12 @@ func openMigrated(ctx context.Context, cfg *config.Config, log *slog.Logger) (st
 }
 
 // chatPlatforms builds the configured chat platforms.
-func chatPlatforms(cfg *config.Config, engine *bot.Engine, clk clock.Clock, log *slog.Logger) ([]chatPlatform, error) {
+func chatPlatforms(cfg *config.Config, engine *bot.Engine, store storage.Store, clk clock.Clock, log *slog.Logger) ([]chatPlatform, error) {
 	dc, err := newDiscord(cfg, engine, clk, log)
 	if err != nil {
 		return nil, err
 	}
-	sl, err := newSlack(cfg, engine, clk, log)
+	sl, err := newSlack(cfg, engine, store, clk, log)
 	if err != nil {
 		return nil, err
 	}
@@ -204,7 +204,7 @@ func startWorkers(ctx context.Context, cfg *config.Config, f *features, engine *
 // terminal is the terminal chat adapter, or nil when it is not attached:
 // it is when forced, or when no chat platform is configured and stdin can
 // be typed or piped into.
-func terminal(o ServeOptions, engine *bot.Engine, flush func(context.Context) error) *console.Adapter {
+func terminal(o ServeOptions, engine console.Engine, store console.Store, flush func(context.Context) error) *console.Adapter {
 	cfg := o.Config
 	platform := cfg.Slack.Enabled() || cfg.Discord.Enabled()
 	if !o.Console && (platform || o.NoConsoleInput) {
@@ -215,6 +215,7 @@ func terminal(o ServeOptions, engine *bot.Engine, flush func(context.Context) er
 	}
 	return console.New(console.Options{
 		Engine:  engine,
+		Store:   store,
 		Out:     o.Stdout,
 		User:    consoleUser(),
 		Color:   o.StdoutTTY && os.Getenv("NO_COLOR") == "",
