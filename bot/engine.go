@@ -178,12 +178,6 @@ func (e *Engine) lookup(word string) (CommandSpec, bool) {
 	return e.specs[i], true
 }
 
-// Clock is the engine's clock.
-func (e *Engine) Clock() clock.Clock { return e.clock }
-
-// Store is the engine's store.
-func (e *Engine) Store() storage.Store { return e.store }
-
 // Actions lists the mitigation actions offered for inc.
 func (e *Engine) Actions(inc *incident.Incident) []ActionButton {
 	if e.opts.ActionsFor == nil || inc == nil {
