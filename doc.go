@@ -9,9 +9,11 @@
 //   - config: the configuration file and environment.
 //   - storage, storage/postgres, storage/sqlite: the Store seam and its two
 //     stores; migrations: their SQL.
-//   - bot: the platform-neutral engine (command grammar, handlers, message
-//     model, outbox sender). bot/slack, bot/discord, bot/console: the chat
-//     adapters.
+//   - bot: the platform-neutral engine (the command model, its built-in
+//     commands, the message model, the outbox sender). Every feature owns
+//     its commands as bot.CommandSpec values, given to bot.NewEngine in one
+//     list by cmd/internal/app. bot/slack, bot/discord, bot/console: the
+//     chat adapters, each on a small Engine interface it declares.
 //   - Features, peers of one another: actions (the mitigation catalog and
 //     the run lifecycle), checkin (the check-in scheduler and digest),
 //     postmortem (the draft worker and /incident timeline, with its

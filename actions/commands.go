@@ -14,9 +14,10 @@ import (
 // typed equivalent.
 func (s *Service) run(ctx context.Context, tx *bot.Tx, cmd bot.Command) (bot.Reply, error) {
 	tx.KeepCard()
-	act, ok := s.cat.Get(cmd.Target)
+	id := cmd.Text("action")
+	act, ok := s.cat.Get(id)
 	if !ok {
-		return s.unknownAction(tx, cmd.Target), nil
+		return s.unknownAction(tx, id), nil
 	}
 	if !act.AppliesTo(tx.Incident) {
 		return bot.ErrorReply("%s is for incidents of %s, and %s names %s. If one of those is involved, add it: %s",
@@ -194,7 +195,7 @@ func (s *Service) actionOf(r storage.ActionRun) (Action, bool) {
 // run (or a run whose outcome is unknown).
 func (s *Service) confirm(ctx context.Context, tx *bot.Tx, cmd bot.Command) (bot.Reply, error) {
 	tx.KeepCard()
-	prev, rep, err := s.loadRun(ctx, tx, cmd.Target)
+	prev, rep, err := s.loadRun(ctx, tx, cmd.Text("run"))
 	if rep != nil || err != nil {
 		return deref(rep), err
 	}
@@ -234,7 +235,7 @@ func deref(r *bot.Reply) bot.Reply {
 // needs approval go.
 func (s *Service) approve(ctx context.Context, tx *bot.Tx, cmd bot.Command) (bot.Reply, error) {
 	tx.KeepCard()
-	r, rep, err := s.loadRun(ctx, tx, cmd.Target)
+	r, rep, err := s.loadRun(ctx, tx, cmd.Text("run"))
 	if rep != nil || err != nil {
 		return deref(rep), err
 	}
@@ -289,7 +290,7 @@ func statusWords(r storage.ActionRun) string {
 // a "Run again?" question is declined.
 func (s *Service) cancel(ctx context.Context, tx *bot.Tx, cmd bot.Command) (bot.Reply, error) {
 	tx.KeepCard()
-	r, rep, err := s.loadRun(ctx, tx, cmd.Target)
+	r, rep, err := s.loadRun(ctx, tx, cmd.Text("run"))
 	if rep != nil || err != nil {
 		return deref(rep), err
 	}
@@ -320,7 +321,7 @@ func (s *Service) cancel(ctx context.Context, tx *bot.Tx, cmd bot.Command) (bot.
 // whose outcome was unknown did.
 func (s *Service) verify(ctx context.Context, tx *bot.Tx, cmd bot.Command) (bot.Reply, error) {
 	tx.KeepCard()
-	r, rep, err := s.loadRun(ctx, tx, cmd.Target)
+	r, rep, err := s.loadRun(ctx, tx, cmd.Text("run"))
 	if rep != nil || err != nil {
 		return deref(rep), err
 	}
@@ -337,7 +338,7 @@ func (s *Service) verify(ctx context.Context, tx *bot.Tx, cmd bot.Command) (bot.
 		return s.deny(ctx, tx, act, r.ID, "verify")
 	}
 	kind, status, answer := incident.KindActionSucceeded, storage.RunSucceeded, "worked"
-	if cmd.Answer == "failed" {
+	if cmd.Text("answer") == "failed" {
 		kind, status, answer = incident.KindActionFailed, storage.RunFailed, "failed"
 	}
 	r.Status, r.VerifiedBy, r.VerifiedAt, r.UpdatedAt = status, actor, &tx.Now, tx.Now

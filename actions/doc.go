@@ -20,13 +20,15 @@
 //
 // # Commands
 //
-// [New] registers, on the engine, the commands behind the buttons:
+// [New] builds the command side; [Service.Commands] are the commands
+// behind the buttons, given to bot.NewEngine with the other features':
 //
 //	run <action-id>          a click on an action (or typed; typed asks to confirm first)
 //	confirm <run>            "Run again" under a finished run, or under "Did it take effect?"
 //	approve <run>            a second allowed person lets a run that needs approval go
 //	cancel <run>             a run that has not started; or "no" to "Run again?"
 //	verify <run> worked|failed   what a run whose outcome is unknown did
+//	effect <run> yes|no      whether a rollback or kill switch that worked mitigated impact
 //
 // Every one is checked on the server: by immutable user ID, incident role
 // or group (incident.Allowed; never a display name, and nobody when the
@@ -46,7 +48,8 @@
 // "already running, started by @x at 14:32" and fifty concurrent ones make
 // one run. A click on an action that already ran asks "Run again?".
 //
-// A [Runner], on any replica, claims requested runs from the store
+// A [Runner], on any replica, built once the engine exists and woken by
+// the commands through a [Wakeup], claims requested runs from the store
 // (SKIP LOCKED), marks each running with a lease and commits, calls the
 // integration once with the run ID as idempotency key, and records the
 // outcome in a second transaction, updating the progress message in place

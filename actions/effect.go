@@ -16,7 +16,7 @@ import (
 // worked but customers were still hurting, and the question is closed.
 // Anyone may answer, as anyone may type /incident mitigated.
 func (s *Service) effect(ctx context.Context, tx *bot.Tx, cmd bot.Command) (bot.Reply, error) {
-	r, rep, err := s.loadRun(ctx, tx, cmd.Target)
+	r, rep, err := s.loadRun(ctx, tx, cmd.Text("run"))
 	if rep != nil || err != nil {
 		return deref(rep), err
 	}
@@ -31,7 +31,7 @@ func (s *Service) effect(ctx context.Context, tx *bot.Tx, cmd bot.Command) (bot.
 		return bot.ErrorReply("%s already said whether %s mitigated the impact.", by.Display(), r.Title), nil
 	}
 	credit := map[string]any{"run_id": r.ID, "action_id": r.ActionID, "title": r.Title}
-	yes := cmd.Answer == "yes"
+	yes := cmd.Text("answer") == "yes"
 	if yes {
 		ev, err := inc.Mitigate(tx.Now, actor, "after running "+r.Title)
 		if err != nil {

@@ -120,19 +120,32 @@ func newReplica(t testing.TB, s storage.Store, clk *clock.Fake, acts []config.Ac
 		t.Fatalf("NewCatalog: %v", err)
 	}
 	h := &harness{t: t, store: s, clock: clk, cat: cat, rec: bottest.NewRecorder("slack"), ints: map[string]*fake{}}
-	h.engine = bot.NewEngine(bot.Options{Store: s, Clock: clk, Groups: groups, ActionsFor: cat.Buttons, Redact: redact})
 	integrations := map[string]actions.Integration{}
 	for name := range ints {
 		h.ints[name] = &fake{res: actions.Result{Summary: name + " did it", URL: "https://" + name + ".example/runs/1"}}
 		integrations[name] = h.ints[name]
 	}
-	h.runner, err = actions.NewRunner(h.engine, actions.RunnerOptions{Catalog: cat, Integrations: integrations})
+	h.engine, h.runner = wire(t, s, clk, cat, bot.Options{Groups: groups, Redact: redact}, integrations)
+	h.sender = bot.NewSender(bot.SenderOptions{Store: s, Clock: clk, Deliverers: []bot.Deliverer{h.rec}, MaxAttempts: 3})
+	return h
+}
+
+// wire builds what cmd/internal/app builds: the command side of actions,
+// the engine with the built-in commands and the actions' (and their hook),
+// and the runner that records through the engine, woken by the commands.
+func wire(t testing.TB, s storage.Store, clk *clock.Fake, cat *actions.Catalog, eo bot.Options, ints map[string]actions.Integration) (*bot.Engine, *actions.Runner) {
+	t.Helper()
+	wake := actions.NewWakeup()
+	svc := actions.New(actions.Options{Catalog: cat, Groups: groups, Wake: wake.Wake})
+	eo.Store, eo.Clock, eo.ActionsFor = s, clk, cat.Buttons
+	eo.Commands = append(bot.Commands(), svc.Commands()...)
+	eo.Hooks = []bot.Hook{svc}
+	engine := bottest.NewEngine(t, eo)
+	runner, err := actions.NewRunner(engine, actions.RunnerOptions{Store: s, Clock: clk, Catalog: cat, Integrations: ints, Wakeup: wake})
 	if err != nil {
 		t.Fatalf("NewRunner: %v", err)
 	}
-	actions.New(h.engine, actions.Options{Catalog: cat, Groups: groups, Wake: h.runner.Wake})
-	h.sender = bot.NewSender(bot.SenderOptions{Store: s, Clock: clk, Deliverers: []bot.Deliverer{h.rec}, MaxAttempts: 3})
-	return h
+	return engine, runner
 }
 
 // replica is another process on the same store and clock (a restart).

@@ -46,12 +46,7 @@ func TestNonMemberCannotBecomeLeadToRunALeadOnlyAction(t *testing.T) {
 			t.Fatal(err)
 		}
 		clk := clock.NewFake(t0)
-		engine := bot.NewEngine(bot.Options{Store: s, Clock: clk, Groups: groups, ActionsFor: cat.Buttons})
-		runner, err := actions.NewRunner(engine, actions.RunnerOptions{Catalog: cat, Integrations: map[string]actions.Integration{"flags-hook": hook}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		actions.New(engine, actions.Options{Catalog: cat, Groups: groups, Wake: runner.Wake})
+		engine, runner := wire(t, s, clk, cat, bot.Options{Groups: groups}, map[string]actions.Integration{"flags-hook": hook})
 		h := &harness{t: t, store: s, clock: clk, cat: cat, engine: engine, runner: runner, rec: bottest.NewRecorder("slack")}
 		h.declare()
 

@@ -65,9 +65,9 @@ func (c *core) progressMessage(r storage.ActionRun) bot.Message {
 		m.Textf("🖐 *%s* — requested by %s at %s. It needs a second allowed person to approve it before it runs.",
 			r.Title, r.RequestedBy, hhmm(r.RequestedAt))
 		m.Buttons(
-			bot.Button{Label: "Approve", Command: bot.CmdApprove + " " + r.ID, Style: bot.StylePrimary,
+			bot.Button{Label: "Approve", Command: CmdApprove + " " + r.ID, Style: bot.StylePrimary,
 				Confirm: &bot.Confirm{Title: "Approve this run?", Text: "Approve " + r.Title + "? It runs at once.", Confirm: "Approve", Deny: "Not now"}},
-			bot.Button{Label: "Cancel", Command: bot.CmdCancel + " " + r.ID},
+			bot.Button{Label: "Cancel", Command: CmdCancel + " " + r.ID},
 		)
 	case storage.RunRunning:
 		m.Color = "warning"
@@ -80,7 +80,7 @@ func (c *core) progressMessage(r storage.ActionRun) bot.Message {
 			m.Textf("✅ *%s* succeeded in %s: %s", r.Title, bot.FormatDuration(tookOf(r)), orDash(r.Summary))
 		}
 		if undo, ok := c.undoOf(r); ok {
-			b := bot.Button{Label: "Undo: " + undo.Title, Command: bot.CmdRun + " " + undo.ID}
+			b := bot.Button{Label: "Undo: " + undo.Title, Command: CmdRun + " " + undo.ID}
 			if undo.Confirm {
 				b.Confirm = &bot.Confirm{Title: "Undo?", Text: undo.ConfirmText(), Confirm: "Run it", Deny: "Cancel"}
 			}
@@ -93,7 +93,7 @@ func (c *core) progressMessage(r storage.ActionRun) bot.Message {
 		} else {
 			m.Textf("❌ *%s* failed after %s: %s", r.Title, bot.FormatDuration(tookOf(r)), orDash(r.Error))
 		}
-		m.Buttons(bot.Button{Label: "Run again", Command: bot.CmdConfirm + " " + r.ID, Style: dangerStyle(r.Kind),
+		m.Buttons(bot.Button{Label: "Run again", Command: CmdConfirm + " " + r.ID, Style: dangerStyle(r.Kind),
 			Confirm: &bot.Confirm{Title: "Run again?", Text: "Run " + r.Title + " again?", Confirm: "Run it", Deny: "Cancel"}})
 	case storage.RunUnknown:
 		m.Color = "danger"
@@ -162,9 +162,9 @@ func verifyQuestion(r storage.ActionRun) bot.Message {
 	}
 	m.Textf("%s, Tourniquet will not run it again by itself. Check %s, then say what happened:", r.RequestedBy, where)
 	m.Buttons(
-		bot.Button{Label: "It worked", Command: bot.CmdVerify + " " + r.ID + " worked", Style: bot.StylePrimary},
-		bot.Button{Label: "It failed", Command: bot.CmdVerify + " " + r.ID + " failed"},
-		bot.Button{Label: "Run again", Command: bot.CmdConfirm + " " + r.ID, Style: bot.StyleDanger,
+		bot.Button{Label: "It worked", Command: CmdVerify + " " + r.ID + " worked", Style: bot.StylePrimary},
+		bot.Button{Label: "It failed", Command: CmdVerify + " " + r.ID + " failed"},
+		bot.Button{Label: "Run again", Command: CmdConfirm + " " + r.ID, Style: bot.StyleDanger,
 			Confirm: &bot.Confirm{Title: "Run again?", Text: r.Title + " may already have taken effect. Run it again anyway?", Confirm: "Run it again", Deny: "Cancel"}},
 	)
 	m.Context(bot.Textf("%s · run %s", startedLine(r), shortID(r.ID)))
@@ -190,8 +190,8 @@ func mitigationQuestion(r storage.ActionRun) bot.Message {
 	m.Color = "warning"
 	m.Textf("✅ *%s* worked. That is not the same as mitigation: *%s* Check what customers see, then answer.", r.Title, bot.MitigationQuestion)
 	m.Buttons(
-		bot.Button{Label: "Yes, mitigated", Command: bot.CmdEffect + " " + r.ID + " yes", Style: bot.StylePrimary},
-		bot.Button{Label: "Not yet", Command: bot.CmdEffect + " " + r.ID + " no"},
+		bot.Button{Label: "Yes, mitigated", Command: CmdEffect + " " + r.ID + " yes", Style: bot.StylePrimary},
+		bot.Button{Label: "Not yet", Command: CmdEffect + " " + r.ID + " no"},
 	)
 	m.Fallback = r.Title + " worked. " + bot.MitigationQuestion
 	return m
@@ -248,8 +248,8 @@ func runAgainReply(inc *incident.Incident, a Action, last storage.ActionRun) bot
 	var m bot.Message
 	m.Text(text)
 	m.Buttons(
-		bot.Button{Label: "Run again", Command: bot.CmdConfirm + " " + last.ID, Style: dangerStyle(a.Kind)},
-		bot.Button{Label: "Cancel", Command: bot.CmdCancel + " " + last.ID},
+		bot.Button{Label: "Run again", Command: CmdConfirm + " " + last.ID, Style: dangerStyle(a.Kind)},
+		bot.Button{Label: "Cancel", Command: CmdCancel + " " + last.ID},
 	)
 	m.Fallback = text.String()
 	return bot.Reply{Message: m, IncidentKey: inc.Key}
@@ -260,7 +260,7 @@ func runAgainReply(inc *incident.Incident, a Action, last storage.ActionRun) bot
 func confirmReply(inc *incident.Incident, a Action) bot.Reply {
 	var m bot.Message
 	m.Text(bot.Plain(a.ConfirmText()))
-	m.Buttons(bot.Button{Label: "Run it", Command: bot.CmdRun + " " + a.ID, Style: dangerStyle(a.Kind)})
+	m.Buttons(bot.Button{Label: "Run it", Command: CmdRun + " " + a.ID, Style: dangerStyle(a.Kind)})
 	m.Contextf("Ignore this message to do nothing.")
 	m.Fallback = a.ConfirmText()
 	return bot.Reply{Message: m, IncidentKey: inc.Key}

@@ -168,7 +168,7 @@ func TestIntegrationPanicIsContained(t *testing.T) {
 	h.declare()
 	acts := testActions()
 	cat, _ := actions.NewCatalog(acts, testIntegrations)
-	r, err := actions.NewRunner(h.engine, actions.RunnerOptions{Catalog: cat,
+	r, err := actions.NewRunner(h.engine, actions.RunnerOptions{Store: h.store, Clock: h.clock, Catalog: cat,
 		Integrations: map[string]actions.Integration{"deploy": panicky{}, "flags": h.ints["flags"]}})
 	if err != nil {
 		t.Fatal(err)

@@ -32,12 +32,8 @@ func TestNonMemberCannotBecomeCommsToRunACommsOnlyAction(t *testing.T) {
 		}
 		clk := clock.NewFake(t0)
 		flags := &fake{res: actions.Result{Summary: "status page set"}}
-		engine := bot.NewEngine(bot.Options{Store: s, Clock: clk, Groups: groups, ActionsFor: cat.Buttons, Roles: []string{"comms", "scribe"}})
-		runner, err := actions.NewRunner(engine, actions.RunnerOptions{Catalog: cat, Integrations: map[string]actions.Integration{"flags": flags, "deploy": &fake{}}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		actions.New(engine, actions.Options{Catalog: cat, Groups: groups, Wake: runner.Wake})
+		engine, runner := wire(t, s, clk, cat, bot.Options{Groups: groups, Roles: []string{"comms", "scribe"}},
+			map[string]actions.Integration{"flags": flags, "deploy": &fake{}})
 		h := &harness{t: t, store: s, clock: clk, cat: cat, engine: engine, runner: runner, rec: bottest.NewRecorder("slack")}
 		h.declare()
 

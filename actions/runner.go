@@ -12,6 +12,7 @@ import (
 
 	"github.com/tourniquet/tourniquet/bot"
 	"github.com/tourniquet/tourniquet/incident"
+	"github.com/tourniquet/tourniquet/internal/clock"
 	"github.com/tourniquet/tourniquet/internal/retry"
 	"github.com/tourniquet/tourniquet/storage"
 )
@@ -28,6 +29,10 @@ const (
 
 // RunnerOptions configure a Runner. Zero values take the defaults.
 type RunnerOptions struct {
+	// Store is where runs are claimed and recorded; Clock their time
+	// (default the real one).
+	Store   storage.Store
+	Clock   clock.Clock
 	Catalog *Catalog
 	// Integrations are the configured integration instances by name.
 	Integrations map[string]Integration
@@ -35,6 +40,9 @@ type RunnerOptions struct {
 	// OnOutcome, if set, is told the outcome of every run the runner
 	// records, with how long its external call took (for metrics).
 	OnOutcome OutcomeFunc
+	// Wakeup is what the command side (Options.Wake) calls when a run is
+	// ready; nil makes one of the runner's own (see Runner.Wake).
+	Wakeup *Wakeup
 	// Poll is the longest the runner waits before looking for requested
 	// runs again; Wake makes it look at once.
 	Poll time.Duration
@@ -64,9 +72,12 @@ type RunnerOptions struct {
 // channel is asked whether it took effect. Nothing is ever re-run silently.
 type Runner struct {
 	core
-	ints map[string]Integration
-	o    RunnerOptions
-	wake chan struct{}
+	engine SystemRunner
+	store  storage.Store
+	clock  clock.Clock
+	ints   map[string]Integration
+	o      RunnerOptions
+	wake   *Wakeup
 	// pauseAt is the fault suite's test hook (testhook.go); always "" in
 	// a normal build.
 	pauseAt string
@@ -79,9 +90,18 @@ func (manualStep) Run(ctx context.Context, req Request) (Result, error) {
 	return Result{Summary: fmt.Sprintf("recorded as done by %s (a manual step: Tourniquet called nothing)", req.Actor.Display())}, nil
 }
 
-// NewRunner returns a runner for engine's store. Every action of the
-// catalog that names an integration must find it in o.Integrations.
-func NewRunner(engine *bot.Engine, o RunnerOptions) (*Runner, error) {
+// NewRunner returns a runner that records through engine. Every action of
+// the catalog that names an integration must find it in o.Integrations.
+func NewRunner(engine SystemRunner, o RunnerOptions) (*Runner, error) {
+	if o.Store == nil {
+		return nil, errors.New("actions: the runner needs a store")
+	}
+	if o.Clock == nil {
+		o.Clock = clock.Real{}
+	}
+	if o.Wakeup == nil {
+		o.Wakeup = NewWakeup()
+	}
 	if o.Poll <= 0 {
 		o.Poll = DefaultPoll
 	}
@@ -110,21 +130,19 @@ func NewRunner(engine *bot.Engine, o RunnerOptions) (*Runner, error) {
 		return nil, err
 	}
 	return &Runner{
-		core:    newCore(engine, o.Catalog, nil, o.Logger, o.OnOutcome),
+		core:    newCore(o.Catalog, nil, o.Logger, o.OnOutcome),
+		engine:  engine,
+		store:   o.Store,
+		clock:   o.Clock,
 		ints:    maps.Clone(o.Integrations),
 		o:       o,
-		wake:    make(chan struct{}, 1),
+		wake:    o.Wakeup,
 		pauseAt: testPauseAt(),
 	}, nil
 }
 
 // Wake makes the runner look for requested runs at once. It never blocks.
-func (r *Runner) Wake() {
-	select {
-	case r.wake <- struct{}{}:
-	default:
-	}
-}
+func (r *Runner) Wake() { r.wake.Wake() }
 
 // Run executes runs until ctx is done: it first turns runs left running
 // past their lease into unknown ones, then claims requested runs as they
@@ -182,7 +200,7 @@ func (r *Runner) Run(ctx context.Context) error {
 			t.Stop()
 			r.drain(&wg)
 			return nil
-		case <-r.wake:
+		case <-r.wake.ch:
 			quick = 3
 		case <-t.C:
 		}
@@ -471,55 +489,4 @@ func lateAnswer(run storage.ActionRun) bot.Message {
 	m.Context(bot.Textf("run %s", shortID(run.ID)))
 	m.Fallback = run.Title + ": " + string(run.Status)
 	return m
-}
-
-// Recover turns every run left running past its lease into an unknown
-// one and asks the channel whether it took effect. It says how many it
-// found. Run calls it at start and every SweepEvery.
-func (r *Runner) Recover(ctx context.Context) (int, error) {
-	total := 0
-	for {
-		n := 0
-		err := r.store.InTx(ctx, func(ctx context.Context, q storage.Querier) error {
-			runs, err := q.ClaimExpiredActionRuns(ctx, r.clock.Now(), 20)
-			if err != nil {
-				return err
-			}
-			n = len(runs)
-			for _, run := range runs {
-				err := r.engine.RunAsSystem(ctx, q, run.IncidentID, incident.SourceAction, func(ctx context.Context, tx *bot.Tx) error {
-					return r.lost(ctx, tx, run)
-				})
-				if err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-		if err != nil {
-			return total, fmt.Errorf("recover action runs: %w", err)
-		}
-		total += n
-		if n == 0 {
-			return total, nil
-		}
-	}
-}
-
-// lost marks a run whose lease ended unknown, inside tx.
-func (r *Runner) lost(ctx context.Context, tx *bot.Tx, run storage.ActionRun) error {
-	tx.KeepCard()
-	where := "the system it calls"
-	if run.Integration != "" {
-		where = run.Integration
-	}
-	run.Status, run.FinishedAt, run.UpdatedAt = storage.RunUnknown, &tx.Now, tx.Now
-	run.Error = fmt.Sprintf("Tourniquet lost track of this run after it started at %s (a restart, or the database was out of reach): the call to %s may or may not have been made.",
-		hhmm(*run.StartedAt), where)
-	if err := tx.Q.UpdateActionRun(ctx, &run, storage.RunRunning); err != nil {
-		return fmt.Errorf("mark run %s unknown: %w", run.ID, err)
-	}
-	r.onOutcome(run.Integration, run.Kind, string(storage.RunUnknown), 0)
-	r.log.WarnContext(ctx, "action run presumed lost", "run", run.ID, "action", run.ActionID, "incident", tx.Incident.Key)
-	return r.recordOutcome(ctx, tx, run, false)
 }

@@ -8,8 +8,6 @@ import (
 
 	"github.com/tourniquet/tourniquet/bot"
 	"github.com/tourniquet/tourniquet/incident"
-	"github.com/tourniquet/tourniquet/internal/clock"
-	"github.com/tourniquet/tourniquet/storage"
 )
 
 // Options configure a Service.
@@ -22,15 +20,19 @@ type Options struct {
 	// OnOutcome, if set, is told each outcome the command side records:
 	// a run cancelled, or one whose effect a person verified (for metrics).
 	OnOutcome OutcomeFunc
-	// Wake, if set, is called when a run is ready to start: a Runner's
-	// Wake, so that it looks at once instead of at its next poll.
+	// Wake, if set, is called when a run is ready to start: the Wake of
+	// the Wakeup a Runner listens to (the Runner is built after the
+	// engine, the Service before it), so that it looks at once instead of
+	// at its next poll.
 	Wake func()
 	// NewID makes run IDs; a UUIDv7 by default.
 	NewID func() string
 }
 
-// Service is the command side of actions: it registers run, confirm,
-// approve, cancel and verify on the engine. Every click is checked on the
+// Service is the command side of actions: the run, confirm, approve,
+// cancel, verify and effect commands (Commands) and the hook that cancels
+// the runs still waiting when an incident is resolved (it is a bot.Hook),
+// both given to bot.NewEngine. Every click is checked on the
 // server (who, which incident, its state), recorded (timeline, audit) and
 // answered at once; the external call is left to a Runner, which may be on
 // any replica.
@@ -42,9 +44,6 @@ type Service struct {
 
 // core is what the command side and the runner share.
 type core struct {
-	engine *bot.Engine
-	store  storage.Store
-	clock  clock.Clock
 	cat    *Catalog
 	groups incident.Groups
 	log    *slog.Logger
@@ -61,7 +60,7 @@ type core struct {
 // Prometheus.
 type OutcomeFunc func(integration, kind, outcome string, took time.Duration)
 
-func newCore(engine *bot.Engine, cat *Catalog, groups incident.Groups, log *slog.Logger, onOutcome OutcomeFunc) core {
+func newCore(cat *Catalog, groups incident.Groups, log *slog.Logger, onOutcome OutcomeFunc) core {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -71,28 +70,20 @@ func newCore(engine *bot.Engine, cat *Catalog, groups incident.Groups, log *slog
 	if onOutcome == nil {
 		onOutcome = func(string, string, string, time.Duration) {}
 	}
-	return core{engine: engine, store: engine.Store(), clock: engine.Clock(), cat: cat, groups: groups, log: log, onOutcome: onOutcome}
+	return core{cat: cat, groups: groups, log: log, onOutcome: onOutcome}
 }
 
-// New builds the command side of actions and wires it into engine: the
-// handlers of run, confirm, approve, cancel and verify, and a hook that
-// cancels the runs still waiting when an incident is resolved. Set
-// bot.Options.ActionsFor to the catalog's Buttons when building engine.
-func New(engine *bot.Engine, o Options) *Service {
-	s := &Service{core: newCore(engine, o.Catalog, o.Groups, o.Logger, o.OnOutcome), wake: o.Wake, newID: o.NewID}
+// New builds the command side of actions. Give its Commands and the
+// Service itself (a hook) to bot.NewEngine, with bot.Options.ActionsFor set
+// to the catalog's Buttons.
+func New(o Options) *Service {
+	s := &Service{core: newCore(o.Catalog, o.Groups, o.Logger, o.OnOutcome), wake: o.Wake, newID: o.NewID}
 	if s.wake == nil {
 		s.wake = func() {}
 	}
 	if s.newID == nil {
 		s.newID = newRunID
 	}
-	engine.Register(bot.CmdRun, true, true, s.run)
-	engine.Register(bot.CmdConfirm, true, true, s.confirm)
-	engine.Register(bot.CmdApprove, true, true, s.approve)
-	engine.Register(bot.CmdCancel, true, true, s.cancel)
-	engine.Register(bot.CmdVerify, true, true, s.verify)
-	engine.Register(bot.CmdEffect, true, false, s.effect)
-	engine.AddHook(s)
 	return s
 }
 

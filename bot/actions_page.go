@@ -5,6 +5,19 @@ import (
 	"fmt"
 )
 
+// actionsCommand is "actions [page]".
+func actionsCommand() CommandSpec {
+	return CommandSpec{
+		Name:    CmdActions,
+		Summary: "list the mitigation actions for this incident, 25 to a page",
+		Brief:   "List the mitigation actions for this incident",
+		Section: SectionMitigation,
+		Needs:   OpenIncident,
+		Args:    []Arg{{Name: "page", Kind: ArgPage, Help: "Which page of 25 actions (default: the first)"}},
+		Handle:  engineHandler((*Engine).actions),
+	}
+}
+
 // actions handles "actions [page]": the incident's mitigation actions,
 // ActionsPerPage to a page, as lines and as buttons, with buttons to the
 // pages before and after. A service can have more actions than a chat
@@ -21,7 +34,7 @@ func (e *Engine) actions(ctx context.Context, tx *Tx, c Command) (Reply, error) 
 		return TextReply("No mitigation actions are configured for %s. "+setUp, key), nil
 	}
 	pages := (len(acts) + ActionsPerPage - 1) / ActionsPerPage
-	page := max(c.Page, 1)
+	page := max(c.Number("page"), 1)
 	if page > pages && pages == 1 {
 		return keyed(tx.Incident, ErrorReply("%s has %d mitigation actions, all on one page: `/incident actions`.", key, len(acts))), nil
 	}

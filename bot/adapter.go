@@ -9,8 +9,11 @@ import (
 	"github.com/tourniquet/tourniquet/incident"
 )
 
-// Invocation is one command that reached the bot: typed, or a button
-// clicked. Adapters build it; Engine.Handle runs it.
+// Invocation is one command that reached the bot: typed, a button
+// clicked, a form submitted, a platform's typed options. Adapters build it;
+// Engine.Handle runs it. It carries either a command line (Text) or a
+// structured command (Command and Args): a form's answers and typed
+// options are never flattened into a line and parsed again.
 type Invocation struct {
 	// ID identifies the inbound event or interaction on its platform, for
 	// deduplicating retries and redeliveries. Empty means no deduplication.
@@ -19,14 +22,22 @@ type Invocation struct {
 	Channel incident.ChannelRef
 	// Actor is who typed or clicked, by immutable platform user ID.
 	Actor incident.Actor
-	// Text is the command line, with or without the leading "/incident".
+	// Text is a command line as typed or as a button carries it ("INC-7
+	// answer 12 yes"), with or without the leading "/incident".
 	Text string
+	// Command, when Text is empty, names the command of a structured
+	// invocation ("declare" from a form, any command from Discord's typed
+	// options); all its arguments are in Args. Incident is the key it
+	// names ("INC-7"), empty for the channel's incident.
+	Command  string
+	Incident string
+	// Args are argument values by name, as a person gave them: all of a
+	// structured invocation's, or the answers of the form a button opened
+	// for the command in Text. Each goes through its argument's validator,
+	// as a typed word does.
+	Args map[string]string
 	// Source is incident.SourceTyped or incident.SourceButton.
 	Source incident.Source
-	// Fields carries structured input some platforms give directly (a
-	// Slack modal, Discord typed options) as name → value. When set, it
-	// is used instead of parsing Text for those values.
-	Fields map[string]string
 }
 
 // Reply is what the person who invoked a command sees at once, privately.
@@ -38,6 +49,11 @@ type Reply struct {
 	Duplicate bool
 	// IncidentKey is the incident the command applied to, if any.
 	IncidentKey string
+	// Command is the command that was read — its name and arguments —
+	// whether it ran or was refused; zero when the invocation could not
+	// be read. An adapter that acts on what ran (Slack joins the channel
+	// of a "declare here") reads it here, never the text again.
+	Command Command
 }
 
 // OpenChannelRequest asks a platform for a new incident channel.

@@ -10,14 +10,40 @@ import (
 	"github.com/tourniquet/tourniquet/storage"
 )
 
+// declareCommand is "declare [here] [private] [sev1..sev4] <title>"; a
+// form or Discord's options also give services, when impact started and a
+// description, which a typed line cannot.
+func declareCommand() CommandSpec {
+	return CommandSpec{
+		Name:    CmdDeclare,
+		Aliases: []string{"open", "new"},
+		Summary: "open an incident in a new channel (here: in this channel; private: a private channel). The flags count before a severity (declare here sev2 Checkout errors) or alone",
+		Brief:   "Open an incident, in a new channel (or here)",
+		Section: SectionIncidents,
+		Needs:   NoIncident,
+		Parse:   parseDeclare,
+		Args: []Arg{
+			{Name: FieldHere, Kind: ArgFlag, Help: "Make this channel the incident's channel instead of opening one"},
+			{Name: FieldPrivate, Kind: ArgFlag, Help: "A private channel for you and the responders, not announced"},
+			{Name: FieldSeverity, Kind: ArgSeverity, Shape: "sev1..sev4", Help: "sev1 is the worst (default sev2)"},
+			{Name: FieldTitle, Kind: ArgTitle, Need: Required, MaxLen: incident.MaxTitleLen, Help: "What is hurting customers",
+				Missing: "give the incident a title, like /incident declare sev1 Checkout errors"},
+			{Name: FieldServices, Kind: ArgServices, Input: OptionsOnly, MaxLen: 500, Help: "Affected services, separated by commas"},
+			{Name: FieldImpactStarted, Kind: ArgTime, Input: OptionsOnly, MaxLen: 64, Label: "impact start",
+				Help: "When customer impact began: RFC3339, HH:MM (UTC) or -15m"},
+			{Name: FieldDescription, Kind: ArgText, Input: OptionsOnly, MaxLen: 2000, Help: "What is known so far (added as a note)"},
+		},
+		Handle: engineHandler((*Engine).declare),
+	}
+}
+
 // declare opens an incident: in a channel of its own, from any channel,
 // or, with "here", in the channel it was typed in if no incident holds it
-// (the incident borrows it until it is resolved). The flags come from the typed line or, from
-// a form, from its fields (FieldHere, FieldPrivate).
+// (the incident borrows it until it is resolved). The flags come from the
+// typed line or a form alike (FieldHere, FieldPrivate).
 func (e *Engine) declare(ctx context.Context, tx *Tx, c Command) (Reply, error) {
-	c.Here = c.Here || fieldSet(tx.Inv.Fields, FieldHere)
-	c.Private = c.Private || fieldSet(tx.Inv.Fields, FieldPrivate)
-	if c.Here {
+	here, private := c.Flag(FieldHere), c.Flag(FieldPrivate)
+	if here {
 		// Only "here" needs the channel free; a declaration without it
 		// opens a channel of its own from anywhere, an incident's too.
 		if existing, err := tx.Q.GetIncidentByChannel(ctx, tx.Inv.Channel); err == nil {
@@ -26,16 +52,16 @@ func (e *Engine) declare(ctx context.Context, tx *Tx, c Command) (Reply, error) 
 			return Reply{}, fmt.Errorf("look up channel: %w", err)
 		}
 	}
-	inc, ev, extra, bad := declareFromFields(tx, c)
+	inc, ev, extra, bad := declared(tx, c)
 	if bad != nil {
 		return ErrorReply("%s\nUsage: `%s`", bad, Usage(CmdDeclare)), nil
 	}
-	inc.Private = c.Private
+	inc.Private = private
 	if err := tx.Q.CreateIncident(ctx, inc); err != nil {
 		return Reply{}, fmt.Errorf("create incident: %w", err)
 	}
 	tx.Incident, tx.created = inc, true
-	if c.Here {
+	if here {
 		// Borrowed: resolving the incident gives the channel back.
 		if err := tx.Q.BorrowIncidentChannel(ctx, inc.ID, tx.Inv.Channel); err != nil {
 			return Reply{}, fmt.Errorf("bind channel: %w", err)
@@ -54,7 +80,7 @@ func (e *Engine) declare(ctx context.Context, tx *Tx, c Command) (Reply, error) 
 			Title: inc.Title, Severity: string(inc.Severity), Private: inc.Private,
 		})
 	}
-	ev.Data["here"] = c.Here
+	ev.Data["here"] = here
 	if inc.Private {
 		ev.Data["private"] = true
 	}
@@ -68,16 +94,16 @@ func (e *Engine) declare(ctx context.Context, tx *Tx, c Command) (Reply, error) 
 	tx.cardSent = true
 	where := Textf("Opening its channel `%s` now.", ChannelName(inc))
 	switch {
-	case c.Here && inc.Private:
+	case here && inc.Private:
 		where = Plain("This channel is now its channel (it stays as visible as it was); the incident is private: not announced, and its report pages need the link the bot posts.")
-	case c.Here:
+	case here:
 		where = Plain("This channel is now its channel.")
 	case inc.Private:
 		where = Textf("Opening its private channel `%s` now, for you and the responders; it is not announced, and its report pages need the link the bot posts.", ChannelName(inc))
 	}
 	r := TextReply("🚨 Declared %s (%s): %s. %s First question: %s", inc.Key, strings.ToUpper(string(inc.Severity)), inc.Title, where, MitigationQuestion)
-	if strings.TrimSpace(tx.Inv.Fields[FieldTitle]) == "" {
-		if hint := flagHint(c.Text); hint != nil {
+	if c.Typed() {
+		if hint := flagHint(c.Text(FieldTitle)); hint != nil {
 			r = TextReply("🚨 Declared %s (%s): %s. %s First question: %s%s", inc.Key, strings.ToUpper(string(inc.Severity)), inc.Title, where, MitigationQuestion, hint)
 		}
 	}

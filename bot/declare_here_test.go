@@ -66,8 +66,8 @@ func TestFormsSayHereAsAField(t *testing.T) {
 	storagetest.ForEach(t, func(t *testing.T, s storage.Store) {
 		h := newHarness(t, s, bot.Options{})
 		war := incident.ChannelRef{Platform: "slack", ChannelID: "CWAR"}
-		r, err := h.engine.Handle(context.Background(), bot.Invocation{Channel: war, Actor: alice, Text: "declare",
-			Fields: map[string]string{bot.FieldTitle: "sev2 backlog grows", bot.FieldHere: "true"}})
+		r, err := h.engine.Handle(context.Background(), bot.Invocation{Channel: war, Actor: alice, Command: "declare",
+			Args: map[string]string{bot.FieldTitle: "sev2 backlog grows", bot.FieldHere: "true"}})
 		if err != nil || r.Error {
 			t.Fatalf("declare from a form: %v %s", err, r.Message.Fallback)
 		}
@@ -81,9 +81,35 @@ func TestFormsSayHereAsAField(t *testing.T) {
 		}
 		// A form's text holds no title: words there are refused, not read as flags.
 		r, _ = h.engine.Handle(context.Background(), bot.Invocation{Channel: lobby, Actor: alice, Text: "declare Other words",
-			Fields: map[string]string{bot.FieldTitle: "Checkout"}})
+			Args: map[string]string{bot.FieldTitle: "Checkout"}})
 		if !r.Error {
 			t.Fatalf("a form with a title in its text too was accepted: %s", r.Message.Fallback)
+		}
+	})
+}
+
+// The reply says what ran, so that an adapter never reads the text again
+// to know (Slack joins the channel of a "declare here"): the command and
+// its arguments, whether it ran or was refused, and nothing when the line
+// could not be read.
+func TestReplySaysWhatRan(t *testing.T) {
+	storagetest.ForEach(t, func(t *testing.T, s storage.Store) {
+		h := newHarness(t, s, bot.Options{})
+		war := incident.ChannelRef{Platform: "slack", ChannelID: "CWAR"}
+		r := h.do(alice, war, "/incident open here sev2 Checkout errors")
+		if r.Error || r.Command.Name != bot.CmdDeclare || !r.Command.Flag(bot.FieldHere) || r.Command.Text(bot.FieldTitle) != "Checkout errors" {
+			t.Fatalf("declare here: %+v", r)
+		}
+		r = h.do(alice, war, "declare here sev2 Again")
+		if !r.Error || r.Command.Name != bot.CmdDeclare || !r.Command.Flag(bot.FieldHere) {
+			t.Fatalf("a refused declare here: %+v", r)
+		}
+		r = h.do(alice, war, "declare Here comes trouble")
+		if r.Error || r.Command.Flag(bot.FieldHere) {
+			t.Fatalf("a title starting with here: %+v", r)
+		}
+		if r = h.do(alice, war, "frobnicate"); !r.Error || r.Command.Name != "" {
+			t.Fatalf("an unknown command: %+v", r)
 		}
 	})
 }

@@ -11,6 +11,10 @@ import (
 // title; here and private count only before a severity, or when nothing
 // follows them: a title is never guessed into flags.
 func TestDeclareFlagsNeverEatTheTitle(t *testing.T) {
+	e, err := NewEngine(Options{Commands: Commands()})
+	if err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		line          string
 		here, private bool
@@ -32,13 +36,14 @@ func TestDeclareFlagsNeverEatTheTitle(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.line, func(t *testing.T) {
-			c, err := Parse(tt.line)
+			c, err := e.Parse(tt.line)
 			if err != nil {
 				t.Fatalf("Parse: %v", err)
 			}
-			if c.Here != tt.here || c.Private != tt.private || c.Severity != tt.sev || c.Text != tt.title {
+			here, private, sev, title := c.Flag(FieldHere), c.Flag(FieldPrivate), c.Severity(FieldSeverity), c.Text(FieldTitle)
+			if here != tt.here || private != tt.private || sev != tt.sev || title != tt.title {
 				t.Fatalf("got here=%v private=%v sev=%q title=%q, want here=%v private=%v sev=%q title=%q",
-					c.Here, c.Private, c.Severity, c.Text, tt.here, tt.private, tt.sev, tt.title)
+					here, private, sev, title, tt.here, tt.private, tt.sev, tt.title)
 			}
 		})
 	}
@@ -47,6 +52,10 @@ func TestDeclareFlagsNeverEatTheTitle(t *testing.T) {
 // "declare here" or "declare private" alone has flags and no title: a
 // platform with a form opens it, prefilled; the terminal asks for a title.
 func TestDeclareWithoutTitleKeepsItsFlags(t *testing.T) {
+	e, err := NewEngine(Options{Commands: Commands()})
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, tt := range []struct {
 		line          string
 		here, private bool
@@ -59,10 +68,10 @@ func TestDeclareWithoutTitleKeepsItsFlags(t *testing.T) {
 		{"/incident declare private sev2", false, true, incident.Sev2},
 	} {
 		c, ok := DeclareWithoutTitle(tt.line)
-		if !ok || c.Here != tt.here || c.Private != tt.private || c.Severity != tt.sev {
+		if !ok || c.Flag(FieldHere) != tt.here || c.Flag(FieldPrivate) != tt.private || c.Severity(FieldSeverity) != tt.sev {
 			t.Errorf("DeclareWithoutTitle(%q) = %+v, %v", tt.line, c, ok)
 		}
-		_, err := Parse(tt.line)
+		_, err := e.Parse(tt.line)
 		var ue *UsageError
 		if !errors.As(err, &ue) || ue.Usage != Usage(CmdDeclare) {
 			t.Errorf("Parse(%q) = %v, want the title asked for", tt.line, err)

@@ -1,10 +1,12 @@
 package bot
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"time"
 
@@ -62,6 +64,12 @@ type Options struct {
 	Store  storage.Store
 	Clock  clock.Clock
 	Logger *slog.Logger
+	// Commands are every command the engine runs: bot.Commands() and the
+	// features' (actions, check-ins, postmortem), in the order help lists
+	// them within a section. A name or alias given twice is an error.
+	Commands []CommandSpec
+	// Hooks see every batch of events a unit of work appends, in order.
+	Hooks []Hook
 	// Permissions guard resolve, severity and impact-start.
 	Permissions Permissions
 	Groups      incident.Groups
@@ -89,26 +97,25 @@ type Options struct {
 	Redact func(string) string
 }
 
-type handler struct {
-	fn            HandlerFunc
-	needsIncident bool
-	// onResolved lets the command run on a resolved incident.
-	onResolved bool
-}
-
-// Engine applies commands to incidents. It is safe for concurrent use; all
-// coordination between replicas goes through the store.
+// Engine applies commands to incidents. Its commands and hooks are fixed
+// when it is built; it is safe for concurrent use, and all coordination
+// between replicas goes through the store.
 type Engine struct {
-	opts     Options
-	store    storage.Store
-	clock    clock.Clock
-	log      *slog.Logger
-	handlers map[string]handler
-	hooks    []Hook
+	opts  Options
+	store storage.Store
+	clock clock.Clock
+	log   *slog.Logger
+	// specs are the commands in help's order (listed ones by section,
+	// then the ones only buttons send); byWord finds one by name or alias.
+	specs  []CommandSpec
+	byWord map[string]int
+	hooks  []Hook
 }
 
-// NewEngine returns an engine with the built-in commands registered.
-func NewEngine(opts Options) *Engine {
+// NewEngine returns an engine running opts.Commands. It refuses a command
+// that is malformed (no handler, a bad name) and a name or alias that two
+// commands claim: which of them would run must never depend on order.
+func NewEngine(opts Options) (*Engine, error) {
 	if opts.Clock == nil {
 		opts.Clock = clock.Real{}
 	}
@@ -118,26 +125,58 @@ func NewEngine(opts Options) *Engine {
 	if opts.DedupeTTL == 0 {
 		opts.DedupeTTL = 24 * time.Hour
 	}
-	e := &Engine{opts: opts, store: opts.Store, clock: opts.Clock, log: opts.Logger, handlers: map[string]handler{}}
-	e.registerBuiltins()
-	return e
+	specs, byWord, err := commandTable(opts.Commands)
+	if err != nil {
+		return nil, err
+	}
+	e := &Engine{opts: opts, store: opts.Store, clock: opts.Clock, log: opts.Logger,
+		specs: specs, byWord: byWord, hooks: slices.Clone(opts.Hooks)}
+	return e, nil
 }
 
-// Register adds or replaces the handler of a command. When needsIncident
-// is set the handler gets tx.Incident loaded and locked, and is refused on
-// a resolved incident unless onResolved is set.
-func (e *Engine) Register(name string, needsIncident, onResolved bool, fn HandlerFunc) {
-	e.handlers[name] = handler{fn: fn, needsIncident: needsIncident, onResolved: onResolved}
+// commandTable orders specs as help lists them (Listed ones by Section,
+// stably, then the rest) and indexes them by name and alias.
+func commandTable(in []CommandSpec) ([]CommandSpec, map[string]int, error) {
+	specs := slices.Clone(in)
+	slices.SortStableFunc(specs, func(a, b CommandSpec) int {
+		if a.Shown != b.Shown {
+			return cmp.Compare(a.Shown, b.Shown)
+		}
+		if a.Shown != Listed {
+			return 0
+		}
+		return cmp.Compare(a.Section, b.Section)
+	})
+	byWord := map[string]int{}
+	var errs []error
+	for i, s := range specs {
+		if err := s.check(); err != nil {
+			errs = append(errs, err)
+		}
+		for _, w := range append([]string{s.Name}, s.Aliases...) {
+			if j, taken := byWord[w]; taken {
+				errs = append(errs, fmt.Errorf("command %q: %q is already the name or an alias of %q", s.Name, w, specs[j].Name))
+				continue
+			}
+			byWord[w] = i
+		}
+	}
+	return specs, byWord, errors.Join(errs...)
 }
 
-// AddHook adds a hook that sees every appended batch of events.
-func (e *Engine) AddHook(h Hook) { e.hooks = append(e.hooks, h) }
+// Commands are the engine's commands, in the order help lists them (the
+// listed ones first, by section), then those only buttons send: what a
+// platform's command menu is built from.
+func (e *Engine) Commands() []CommandSpec { return slices.Clone(e.specs) }
 
-// Clock is the engine's clock.
-func (e *Engine) Clock() clock.Clock { return e.clock }
-
-// Store is the engine's store.
-func (e *Engine) Store() storage.Store { return e.store }
+// lookup is the command named or aliased word.
+func (e *Engine) lookup(word string) (CommandSpec, bool) {
+	i, ok := e.byWord[word]
+	if !ok {
+		return CommandSpec{}, false
+	}
+	return e.specs[i], true
+}
 
 // Actions lists the mitigation actions offered for inc.
 func (e *Engine) Actions(inc *incident.Incident) []ActionButton {
@@ -161,7 +200,7 @@ func (e *Engine) IncidentURL(key string, now time.Time) string {
 // errDuplicate rolls back a transaction whose invocation was seen before.
 var errDuplicate = errors.New("duplicate invocation")
 
-// Handle runs one invocation: parse, check, apply, record — the state
+// Handle runs one invocation: read, check, apply, record — the state
 // change, its events and its outgoing messages in one transaction — and
 // returns what the invoker sees at once. Malformed and refused commands
 // come back as a Reply with Error set; the error result is only for
@@ -173,13 +212,7 @@ func (e *Engine) Handle(ctx context.Context, inv Invocation) (Reply, error) {
 		inv.Source = incident.SourceTyped
 	}
 	ctx = logctx.With(ctx, "platform", inv.Channel.Platform)
-	cmd, err := Parse(inv.Text)
-	if strings.TrimSpace(inv.Fields[FieldTitle]) != "" {
-		// A form (Slack modal, Discord options) gave the title and flags
-		// as fields: its text holds no title, so a title like "Here be
-		// dragons" or "sev2 backlog" is never read as flags.
-		cmd, err = parseFormDeclare(inv.Text)
-	}
+	spec, cmd, err := e.read(inv)
 	if err != nil {
 		var ue *UsageError
 		if errors.As(err, &ue) {
@@ -187,15 +220,22 @@ func (e *Engine) Handle(ctx context.Context, inv Invocation) (Reply, error) {
 		}
 		return ErrorReply("%s", err.Error()), nil
 	}
-	if cmd.Name == CmdHelp {
-		return helpReply(cmd), nil
+	reply, err := e.run(ctx, inv, spec, cmd)
+	if err != nil {
+		return Reply{}, err
 	}
-	h, ok := e.handlers[cmd.Name]
-	if !ok {
-		return ErrorReply("`%s` is not available: the feature behind it is not configured.", cmd.Name), nil
+	reply.Command = cmd
+	return reply, nil
+}
+
+// run runs the command read from inv in its unit of work.
+func (e *Engine) run(ctx context.Context, inv Invocation, spec CommandSpec, cmd Command) (Reply, error) {
+	if spec.Needs == Nothing {
+		now := e.clock.Now()
+		return spec.Handle(ctx, &Tx{Now: now, Inv: inv, engine: e, out: outbox{now: now}, command: cmd.Name}, cmd)
 	}
 	var reply Reply
-	err = e.store.InTx(ctx, func(ctx context.Context, q storage.Querier) error {
+	err := e.store.InTx(ctx, func(ctx context.Context, q storage.Querier) error {
 		now := e.clock.Now()
 		if inv.ID != "" {
 			if err := q.ClaimDedupe(ctx, inv.ID, now, now.Add(e.opts.DedupeTTL)); err != nil {
@@ -206,13 +246,13 @@ func (e *Engine) Handle(ctx context.Context, inv Invocation) (Reply, error) {
 			}
 		}
 		tx := &Tx{Q: q, Now: now, Inv: inv, engine: e, out: outbox{now: now}, command: cmd.Name}
-		if h.needsIncident {
+		if spec.Needs.needsIncident() {
 			inc, r, err := e.loadIncident(ctx, q, inv, cmd)
 			if err != nil || inc == nil {
 				reply = r
 				return err
 			}
-			if !inc.Open() && !h.onResolved {
+			if !inc.Open() && spec.Needs != AnyIncident {
 				reply = resolvedReply(inc)
 				reply.IncidentKey = inc.Key
 				return nil
@@ -220,7 +260,7 @@ func (e *Engine) Handle(ctx context.Context, inv Invocation) (Reply, error) {
 			tx.Incident = inc
 			ctx = logctx.With(ctx, "incident", inc.Key)
 		}
-		r, err := h.fn(ctx, tx, cmd)
+		r, err := spec.Handle(ctx, tx, cmd)
 		if err != nil {
 			return err
 		}
@@ -275,195 +315,4 @@ func (e *Engine) loadIncident(ctx context.Context, q storage.Querier, inv Invoca
 		return nil, Reply{}, fmt.Errorf("load incident: %w", err)
 	}
 	return inc, Reply{}, nil
-}
-
-func helpReply(cmd Command) Reply {
-	if cmd.Text != "" {
-		name := cmd.Text
-		if a, ok := aliases[name]; ok {
-			name = a
-		}
-		if u := Usage(name); u != "" {
-			return TextReply("Usage: `%s`", u)
-		}
-	}
-	return TextReply("%s", HelpText())
-}
-
-// Tx is the unit of work of one command: what it reads and writes commits
-// together. Handlers and hooks record events and queue messages through it.
-type Tx struct {
-	// Q is the transaction; use it, never the Store, inside a handler.
-	Q storage.Querier
-	// Now is the command's time, fixed for the whole unit of work.
-	Now time.Time
-	// Inv is the invocation being handled.
-	Inv Invocation
-	// Incident is the incident the command applies to (loaded and locked),
-	// or nil for commands that need none.
-	Incident *incident.Incident
-
-	engine *Engine
-	// command is the name of the command being handled, for the audit.
-	command  string
-	out      outbox
-	pending  []incident.Event
-	dirty    bool
-	created  bool
-	cardSent bool
-}
-
-// Engine is the engine running the unit of work.
-func (tx *Tx) Engine() *Engine { return tx.engine }
-
-// Actor is who invoked the command.
-func (tx *Tx) Actor() incident.Actor { return tx.Inv.Actor }
-
-// Record queues an event on tx.Incident's timeline, from the invoker unless
-// the event names another actor, tagged with the invocation's source
-// unless it has one, and marks the incident changed.
-func (tx *Tx) Record(ev incident.Event) {
-	if ev.Actor.IsZero() {
-		ev.Actor = tx.Inv.Actor
-	}
-	if ev.Source == "" {
-		ev.Source = tx.Inv.Source
-	}
-	if ev.At.IsZero() {
-		ev.At = tx.Now
-	}
-	tx.pending = append(tx.pending, ev)
-	tx.dirty = true
-}
-
-// Announce posts a line to the incident's channel(s).
-func (tx *Tx) Announce(text Rich) {
-	m := Message{Fallback: text.String()}
-	m.Text(text)
-	tx.out.post(incidentTarget(tx.Incident), "", m, false)
-}
-
-// PostToIncident posts m to the incident's channel(s); with a key it can be
-// updated later with UpdateInIncident.
-func (tx *Tx) PostToIncident(key string, m Message) {
-	tx.out.post(incidentTarget(tx.Incident), key, m, false)
-}
-
-// UpdateInIncident replaces the incident message posted under key.
-func (tx *Tx) UpdateInIncident(key string, m Message) {
-	tx.out.update(incidentTarget(tx.Incident), key, m)
-}
-
-// PostTo posts m to one channel.
-func (tx *Tx) PostTo(ch incident.ChannelRef, m Message) {
-	tx.out.post(channelTarget(ch), "", m, false)
-}
-
-// Ephemeral shows m, later, to the invoker only, in the invocation's channel.
-func (tx *Tx) Ephemeral(m Message) {
-	tx.out.ephemeral(tx.Inv.Channel, tx.Inv.Actor, scopeButtons(m, keyOf(tx.Incident)))
-}
-
-// Deny refuses the command: the refusal is recorded on the timeline and in
-// the audit log, and the returned reply explains it to the invoker.
-func (tx *Tx) Deny(ctx context.Context, what string, rules []string) (Reply, error) {
-	who := DescribeRules(rules)
-	tx.Record(incident.NewEvent(tx.Now, incident.KindPermissionDenied, tx.Inv.Actor,
-		fmt.Sprintf("%s may not %s", tx.Inv.Actor.Display(), what), map[string]any{"command": what}))
-	var incID int64
-	if tx.Incident != nil {
-		incID = tx.Incident.ID
-	}
-	command := tx.command
-	if command == "" { // a unit of work the system started
-		command = strings.Fields(what)[0]
-	}
-	if _, err := tx.Q.AppendAudit(ctx, storage.AuditEntry{At: tx.Now, IncidentID: incID, Actor: tx.Inv.Actor,
-		Action: "command." + command, Subject: keyOf(tx.Incident), Step: "denied", Outcome: "denied",
-		Detail: map[string]any{"rules": rules, "source": string(tx.Inv.Source)}}); err != nil {
-		return Reply{}, fmt.Errorf("audit denial: %w", err)
-	}
-	return ErrorReply("Only %s may %s. This refusal is recorded on the timeline.", who, what), nil
-}
-
-func keyOf(inc *incident.Incident) string {
-	if inc == nil {
-		return ""
-	}
-	return inc.Key
-}
-
-// DescribeRules says who a permission rule list allows, in words: "the
-// lead, whoever declared it or group:sre"; an empty list is nobody.
-func DescribeRules(rules []string) string {
-	if len(rules) == 0 {
-		return "nobody (no one is allowed in the configuration)"
-	}
-	var parts []string
-	for _, r := range rules {
-		switch {
-		case r == incident.RoleLead:
-			parts = append(parts, "the lead")
-		case r == incident.RoleDeclarer:
-			parts = append(parts, "whoever declared it")
-		case strings.HasPrefix(r, incident.RolePrefix):
-			parts = append(parts, "whoever holds "+strings.TrimPrefix(r, incident.RolePrefix))
-		default:
-			parts = append(parts, r)
-		}
-	}
-	if len(parts) == 1 {
-		return parts[0]
-	}
-	return strings.Join(parts[:len(parts)-1], ", ") + " or " + parts[len(parts)-1]
-}
-
-// Card is the incident's card as of the unit of work.
-func (tx *Tx) Card() Message {
-	return IncidentCard(tx.Incident, tx.Now, tx.engine.Actions(tx.Incident))
-}
-
-// commit writes the incident, its events (running hooks on each batch),
-// the card update and the outbox.
-func (tx *Tx) commit(ctx context.Context) error {
-	inc := tx.Incident
-	if inc != nil && tx.dirty && !tx.created {
-		if err := tx.Q.UpdateIncident(ctx, inc); err != nil {
-			return fmt.Errorf("save %s: %w", inc.Key, err)
-		}
-	}
-	for guard := 0; inc != nil && len(tx.pending) > 0; guard++ {
-		if guard > 10 {
-			return errors.New("hooks keep recording events")
-		}
-		batch := tx.pending
-		tx.pending = nil
-		tx.engine.redactEvents(batch)
-		saved, err := tx.Q.AppendEvents(ctx, inc.ID, batch...)
-		if err != nil {
-			return fmt.Errorf("append events to %s: %w", inc.Key, err)
-		}
-		for _, h := range tx.engine.hooks {
-			if err := h.OnEvents(ctx, tx, saved); err != nil {
-				return fmt.Errorf("hook: %w", err)
-			}
-		}
-		if tx.dirty && !tx.created && len(tx.pending) > 0 {
-			if err := tx.Q.UpdateIncident(ctx, inc); err != nil {
-				return fmt.Errorf("save %s: %w", inc.Key, err)
-			}
-		}
-	}
-	if inc != nil && tx.dirty && !tx.cardSent {
-		tx.out.update(incidentTarget(inc), CardKey(inc), tx.Card())
-		tx.out.topic(inc, Topic(inc))
-	}
-	if len(tx.out.msgs) == 0 {
-		return nil
-	}
-	tx.engine.redactOutbox(tx.out.msgs)
-	if err := tx.Q.EnqueueOutbox(ctx, tx.out.msgs...); err != nil {
-		return fmt.Errorf("enqueue messages: %w", err)
-	}
-	return nil
 }

@@ -38,7 +38,8 @@ func newHarness(t *testing.T, s storage.Store, opts bot.Options) *harness {
 	clk := clock.NewFake(t0)
 	opts.Store, opts.Clock = s, clk
 	rec := bottest.NewRecorder("slack")
-	h := &harness{t: t, store: s, clock: clk, engine: bot.NewEngine(opts), rec: rec}
+	opts.Commands = append(append(bot.Commands(), bottest.Timeline()), opts.Commands...)
+	h := &harness{t: t, store: s, clock: clk, engine: bottest.NewEngine(t, opts), rec: rec}
 	h.sender = bot.NewSender(bot.SenderOptions{Store: s, Clock: clk, Deliverers: []bot.Deliverer{rec}, MaxAttempts: 3})
 	return h
 }
@@ -452,8 +453,8 @@ func TestSenderGivesUpAfterLimit(t *testing.T) {
 func TestDeclareWithFields(t *testing.T) {
 	storagetest.ForEach(t, func(t *testing.T, s storage.Store) {
 		h := newHarness(t, s, bot.Options{})
-		r, err := h.engine.Handle(context.Background(), bot.Invocation{Channel: lobby, Actor: alice, Text: "declare",
-			Fields: map[string]string{bot.FieldTitle: "Checkout errors", bot.FieldSeverity: "sev1",
+		r, err := h.engine.Handle(context.Background(), bot.Invocation{Channel: lobby, Actor: alice, Command: "declare",
+			Args: map[string]string{bot.FieldTitle: "Checkout errors", bot.FieldSeverity: "sev1",
 				bot.FieldServices: "checkout, payments", bot.FieldImpactStarted: "-20m", bot.FieldDescription: "5xx on /pay"}})
 		if err != nil || r.Error {
 			t.Fatalf("declare from a modal: %v %+v", err, r.Message.Fallback)
@@ -466,8 +467,8 @@ func TestDeclareWithFields(t *testing.T) {
 		if got := kinds(h.events(r.IncidentKey)); got != "declared/typed services_changed/typed impact_start_moved/typed note/typed" {
 			t.Fatalf("timeline: %s", got)
 		}
-		r, _ = h.engine.Handle(context.Background(), bot.Invocation{Channel: lobby, Actor: alice, Text: "declare",
-			Fields: map[string]string{bot.FieldTitle: "x", bot.FieldImpactStarted: "+5m"}})
+		r, _ = h.engine.Handle(context.Background(), bot.Invocation{Channel: lobby, Actor: alice, Command: "declare",
+			Args: map[string]string{bot.FieldTitle: "x", bot.FieldImpactStarted: "+5m"}})
 		if !r.Error || !strings.Contains(r.Message.Fallback, "future") {
 			t.Fatalf("impact start in the future from a modal: %+v", r.Message.Fallback)
 		}
@@ -477,8 +478,8 @@ func TestDeclareWithFields(t *testing.T) {
 func TestFormTitleIsNeverReadAsFlags(t *testing.T) {
 	storagetest.ForEach(t, func(t *testing.T, s storage.Store) {
 		h := newHarness(t, s, bot.Options{})
-		r, err := h.engine.Handle(context.Background(), bot.Invocation{Channel: lobby, Actor: alice, Text: "declare",
-			Fields: map[string]string{bot.FieldTitle: "Here be dragons", bot.FieldSeverity: "sev3"}})
+		r, err := h.engine.Handle(context.Background(), bot.Invocation{Channel: lobby, Actor: alice, Command: "declare",
+			Args: map[string]string{bot.FieldTitle: "Here be dragons", bot.FieldSeverity: "sev3"}})
 		if err != nil || r.Error {
 			t.Fatalf("declare: %v %s", err, r.Message.Fallback)
 		}

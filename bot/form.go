@@ -12,8 +12,9 @@ const FieldCause = "cause"
 // Form is a short form that a button opens instead of running its command
 // at once: the platform asks for the fields (a Slack modal, a Discord
 // modal, a prompt per field in the terminal) and then runs the button's
-// Command with the answers in Invocation.Fields, through the path every
-// command takes. A platform that cannot show a form runs the command
+// Command with the answers in Invocation.Args, through the path every
+// command takes: each field is an argument of the command, checked by its
+// validator. A platform that cannot show a form runs the command
 // without fields, and the command's handler explains what to type
 // instead; so a Form is a convenience, never the only way in.
 //
@@ -42,8 +43,8 @@ const (
 	FieldParagraph FieldSize = "paragraph"
 )
 
-// FormField is one input of a form. Its answer is Invocation.Fields[Name];
-// every field is required.
+// FormField is one input of a form. Its answer is Invocation.Args[Name],
+// an argument of the button's command; every field is required.
 type FormField struct {
 	Name        string    `json:"name"`
 	Label       string    `json:"label"`
@@ -112,10 +113,3 @@ func ParseFormRef(s string) (form Form, command string, ok bool) {
 // IsFormRef reports whether s is written like a FormRef: a platform must
 // not carry a command that starts like one.
 func IsFormRef(s string) bool { return strings.HasPrefix(strings.TrimSpace(s), formRefPrefix) }
-
-// FormValue is a form's answer to field as the engine takes typed text:
-// trimmed, with chat mention tokens as the plain names they show, so an
-// answer never pings anyone when it is shown again.
-func FormValue(inv Invocation, field string) string {
-	return strings.TrimSpace(plainMentions(inv.Fields[field]))
-}

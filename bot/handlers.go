@@ -10,49 +10,6 @@ import (
 	"github.com/tourniquet/tourniquet/incident"
 )
 
-func (e *Engine) registerBuiltins() {
-	e.Register(CmdDeclare, false, false, e.declare)
-	e.Register(CmdList, false, false, e.list)
-	e.Register(CmdSev, true, false, e.severity)
-	e.Register(CmdLead, true, false, e.lead)
-	e.Register(CmdRole, true, false, e.role)
-	e.Register(CmdRename, true, false, e.rename)
-	e.Register(CmdUpdate, true, false, transition(func(tx *Tx, c Command) (incident.Event, error) {
-		return tx.Incident.Update(tx.Now, tx.Actor(), c.Text)
-	}))
-	e.Register(CmdNote, true, true, transition(func(tx *Tx, c Command) (incident.Event, error) {
-		ev, err := tx.Incident.Note(tx.Now, tx.Actor(), c.Text)
-		// Notes captured from chat (a pin, a reaction, a message shortcut)
-		// carry where they came from and who added them.
-		for _, k := range []string{FieldPermalink, FieldAddedBy} {
-			if v := tx.Inv.Fields[k]; v != "" {
-				ev.Data[k] = v
-			}
-		}
-		return ev, err
-	}))
-	e.Register(CmdMitigated, true, false, transition(func(tx *Tx, c Command) (incident.Event, error) {
-		return tx.Incident.Mitigate(tx.Now, tx.Actor(), c.Text)
-	}))
-	e.Register(CmdRegressed, true, false, transition(func(tx *Tx, c Command) (incident.Event, error) {
-		return tx.Incident.Regress(tx.Now, tx.Actor(), c.Text)
-	}))
-	e.Register(CmdDiagnosed, true, false, transition(func(tx *Tx, c Command) (incident.Event, error) {
-		return tx.Incident.Diagnose(tx.Now, tx.Actor(), c.Text)
-	}))
-	e.Register(CmdFailForward, true, false, transition(func(tx *Tx, c Command) (incident.Event, error) {
-		return tx.Incident.FailForward(tx.Now, tx.Actor(), c.Text)
-	}))
-	e.Register(CmdServices, true, false, transition(func(tx *Tx, c Command) (incident.Event, error) {
-		return tx.Incident.SetServices(tx.Now, tx.Actor(), c.Services)
-	}))
-	e.Register(CmdImpactStarted, true, false, e.impactStarted)
-	e.Register(CmdResolve, true, false, e.resolve)
-	e.Register(CmdStatus, true, true, e.status)
-	e.Register(CmdTimeline, true, true, e.timeline)
-	e.Register(CmdActions, true, false, e.actions)
-}
-
 // transition makes a handler of a domain transition: apply it, record the
 // event, announce it in the channel.
 func transition(apply func(tx *Tx, c Command) (incident.Event, error)) HandlerFunc {
@@ -123,24 +80,43 @@ func ChannelName(inc *incident.Incident) string {
 	return strings.TrimRight(name, "-")
 }
 
+// sevCommand is "sev <1-4>".
+func sevCommand() CommandSpec {
+	return CommandSpec{
+		Name:    CmdSev,
+		Aliases: []string{"severity"},
+		Summary: "change the severity",
+		Brief:   "Change the severity",
+		Section: SectionSettings,
+		Needs:   OpenIncident,
+		Args: []Arg{{Name: FieldSeverity, Kind: ArgSeverity, Need: Required, Shape: "1-4", Help: "sev1 is the worst",
+			Missing: "which severity?"}},
+		Handle: engineHandler((*Engine).severity),
+	}
+}
+
 func (e *Engine) severity(ctx context.Context, tx *Tx, c Command) (Reply, error) {
 	rules := rulesOrDefault(e.opts.Permissions.Severity)
 	if !incident.Allowed(tx.Incident, tx.Actor(), rules, e.opts.Groups) {
 		return tx.Deny(ctx, "change the severity of "+tx.Incident.Key, rules)
 	}
 	return transition(func(tx *Tx, c Command) (incident.Event, error) {
-		return tx.Incident.SetSeverity(tx.Now, tx.Actor(), c.Severity)
+		return tx.Incident.SetSeverity(tx.Now, tx.Actor(), c.Severity(FieldSeverity))
 	})(ctx, tx, c)
+}
+
+// statusCommand is "status": the card, privately; a resolved incident's too.
+func statusCommand() CommandSpec {
+	return CommandSpec{
+		Name:    CmdStatus,
+		Summary: "show the incident and its two clocks",
+		Brief:   "Show the incident and its two clocks",
+		Section: SectionReports,
+		Needs:   AnyIncident,
+		Handle:  engineHandler((*Engine).status),
+	}
 }
 
 func (e *Engine) status(ctx context.Context, tx *Tx, c Command) (Reply, error) {
 	return Reply{Message: StatusMessage(tx.Incident, tx.Now, e.Actions(tx.Incident))}, nil
-}
-
-func (e *Engine) timeline(ctx context.Context, tx *Tx, c Command) (Reply, error) {
-	evs, err := tx.Q.ListEvents(ctx, tx.Incident.ID, 0, 0)
-	if err != nil {
-		return Reply{}, fmt.Errorf("list events: %w", err)
-	}
-	return Reply{Message: TimelineMessage(tx.Incident, evs, tx.Now, e.IncidentURL(tx.Incident.Key, tx.Now))}, nil
 }

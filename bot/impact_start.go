@@ -8,6 +8,24 @@ import (
 	"github.com/tourniquet/tourniquet/incident"
 )
 
+// impactStartedCommand is "impact-started <when> [force]": the force word
+// is part of the time (incident.ParseTimeSpec), so that a form's or an
+// option's value can carry it too.
+func impactStartedCommand() CommandSpec {
+	return CommandSpec{
+		Name:    CmdImpactStarted,
+		Aliases: []string{"impact-start", "impact_started"},
+		Summary: "say when customer impact really began (force: more than 30 days ago)",
+		Brief:   "Say when customer impact really began",
+		Usage:   "<RFC3339 | HH:MM | -15m> [force]",
+		Section: SectionClocks,
+		Needs:   OpenIncident,
+		Args: []Arg{{Name: "when", Kind: ArgTime, Need: Required, MaxLen: 64,
+			Help: "RFC3339, HH:MM (UTC) or a duration ago like -15m", Missing: "when did impact start?"}},
+		Handle: engineHandler((*Engine).impactStarted),
+	}
+}
+
 // impactStarted handles "impact-started <when> [force]": it moves the
 // start of customer impact, which every metric counts from, so the reply
 // says what the move did to the headline number. A start more than
@@ -19,13 +37,14 @@ func (e *Engine) impactStarted(ctx context.Context, tx *Tx, c Command) (Reply, e
 	if !incident.Allowed(inc, tx.Actor(), rules, e.opts.Groups) {
 		return tx.Deny(ctx, "move the impact start of "+inc.Key, rules)
 	}
-	to := c.Start.Resolve(tx.Now)
-	if !c.Start.Force && incident.CheckImpactStart(tx.Now, to) != nil {
+	when := c.Time("when")
+	to := when.Resolve(tx.Now)
+	if !when.Force && incident.CheckImpactStart(tx.Now, to) != nil {
 		line := "/incident "
 		if c.Incident != "" {
 			line += c.Incident + " "
 		}
-		line += CmdImpactStarted + " " + c.Start.Raw + " force"
+		line += CmdImpactStarted + " " + when.Raw + " force"
 		r := ErrorReply("%s If it is right, say so: `%s`.", impactTooEarly(tx.Now, to), line)
 		r.IncidentKey = inc.Key
 		return r, nil

@@ -18,30 +18,51 @@ const AuditRolePrefix = "role."
 // clearWords take a role from whoever holds it: "role comms none".
 var clearWords = []string{"none", "nobody", "clear"}
 
-// parseRole parses "role [<name> [<@user> | none]]". The name is checked
-// against the configured roles by the handler, which can list them.
-func parseRole(c Command, rest string) (Command, error) {
+// roleCommand is "role [<name> [<@user> | none]]"; Discord's options are
+// the role, the user and a clear switch.
+func roleCommand() CommandSpec {
+	return CommandSpec{
+		Name:    CmdRole,
+		Summary: "give an incident role (as configured: comms, scribe…) to someone, see who holds it, or clear it",
+		Brief:   "Give an incident role (comms, scribe…), see who holds it, or clear it",
+		Usage:   "[<name> [<@user> | none]]",
+		Section: SectionSettings,
+		Needs:   OpenIncident,
+		Parse:   parseRole,
+		Args: []Arg{
+			{Name: "role", Kind: ArgWord, MaxLen: 32, Help: "The role, as configured (empty: list the roles)"},
+			{Name: "user", Kind: ArgUser, Help: "Who gets it"},
+			{Name: "clear", Kind: ArgFlag, Help: "Take the role from whoever holds it"},
+		},
+		Handle: engineHandler((*Engine).role),
+	}
+}
+
+// parseRole is role's Parse: "role [<name> [<@user> | none]]". The name
+// is checked against the configured roles by the handler, which can list
+// them.
+func parseRole(rest string) (Values, error) {
+	spec, vals := roleCommand(), Values{}
 	name, rest := nextWord(rest)
 	if name == "" {
-		return c, nil
+		return vals, nil
 	}
-	c.Role = strings.ToLower(name)
+	vals["role"] = strings.ToLower(name)
 	who, extra := nextWord(rest)
 	if extra != "" {
-		return c, usageErr(CmdRole, "`role` takes a role and one person (or none)")
+		return vals, problemf("`role` takes a role and one person (or none)")
 	}
 	switch {
 	case who == "":
 	case slices.Contains(clearWords, strings.ToLower(who)):
-		c.ClearRole = true
+		vals["clear"] = true
 	default:
-		m, ok := parseMention(who)
-		if !ok {
-			return c, usageErr(CmdRole, "%q is not a user: mention them like @name, or say none to clear the role", who)
+		user, _ := spec.arg("user")
+		if readInto(vals, spec, user, who) != nil {
+			return vals, problemf("%q is not a user: mention them like @name, or say none to clear the role", who)
 		}
-		c.Holder = m
 	}
-	return c, nil
+	return vals, nil
 }
 
 // role handles "role": with no name it lists the incident's roles and who
@@ -61,48 +82,47 @@ func parseRole(c Command, rest string) (Command, error) {
 // "role lead …" is the lead command under another name.
 func (e *Engine) role(ctx context.Context, tx *Tx, c Command) (Reply, error) {
 	inc := tx.Incident
+	role, holder, drop := strings.ToLower(c.Text("role")), c.User("user"), c.Flag("clear")
 	switch {
-	case c.Role == "":
+	case role == "" && (holder.ID != "" || drop):
+		return keyed(inc, ErrorReply("Name the role first.\nUsage: `%s`", Usage(CmdRole))), nil
+	case holder.ID != "" && drop:
+		return keyed(inc, ErrorReply("`role` takes a role and one person (or none), not both.\nUsage: `%s`", Usage(CmdRole))), nil
+	case role == "":
 		return e.listRoles(inc), nil
-	case c.Role == incident.RoleLead && c.ClearRole:
+	case role == incident.RoleLead && drop:
 		return keyed(inc, ErrorReply("An incident always has a lead. Name another one: `%s`", Usage(CmdLead))), nil
-	case c.Role == incident.RoleLead && c.Holder.ID != "":
-		return tx.Dispatch(ctx, Command{Name: CmdLead, Lead: c.Holder})
-	case c.Role == incident.RoleLead:
+	case role == incident.RoleLead && holder.ID != "":
+		return e.assignLead(ctx, tx, holder)
+	case role == incident.RoleLead:
 		return keyed(inc, TextReply("%s leads %s.", User(inc.Lead), inc.Key)), nil
 	}
-	_, held := inc.Roles[c.Role]
-	if !slices.Contains(e.opts.Roles, c.Role) && !(held && c.Holder.ID == "") {
-		return keyed(inc, e.unknownRole(c.Role)), nil
+	_, held := inc.Roles[role]
+	if !slices.Contains(e.opts.Roles, role) && !(held && holder.ID == "") {
+		return keyed(inc, e.unknownRole(role)), nil
 	}
-	if c.Holder.ID == "" && !c.ClearRole {
+	if holder.ID == "" && !drop {
 		if !held {
-			return keyed(inc, TextReply("Nobody holds %s on %s. `/incident role %s <@user>` gives it.", c.Role, inc.Key, c.Role)), nil
+			return keyed(inc, TextReply("Nobody holds %s on %s. `/incident role %s <@user>` gives it.", role, inc.Key, role)), nil
 		}
-		return keyed(inc, TextReply("%s holds %s on %s.", User(inc.RoleHolder(c.Role)), c.Role, inc.Key)), nil
+		return keyed(inc, TextReply("%s holds %s on %s.", User(inc.RoleHolder(role)), role, inc.Key)), nil
 	}
 
 	var who incident.Actor
-	if !c.ClearRole {
-		who = incident.Actor{Platform: c.Holder.Platform, ID: c.Holder.ID, Name: c.Holder.Name}
-		if who.Platform == "" {
-			who.Platform = tx.Inv.Channel.Platform
-		}
-		if who.Name == "" && who.Same(tx.Actor()) {
-			who.Name = tx.Actor().Name
-		}
+	if !drop {
+		who = holder.actor(tx.Inv.Channel.Platform, tx.Actor())
 	}
 	rules := rulesOrDefault(e.opts.Permissions.Roles)
-	stepDown := c.ClearRole && inc.HoldsRole(c.Role, tx.Actor())
+	stepDown := drop && inc.HoldsRole(role, tx.Actor())
 	if !stepDown && !incident.Allowed(inc, tx.Actor(), rules, e.opts.Groups) {
-		return tx.Deny(ctx, "give or take the "+c.Role+" role on "+inc.Key, rules)
+		return tx.Deny(ctx, "give or take the "+role+" role on "+inc.Key, rules)
 	}
-	ev, err := inc.AssignRole(tx.Now, tx.Actor(), c.Role, who)
+	ev, err := inc.AssignRole(tx.Now, tx.Actor(), role, who)
 	switch {
 	case errors.Is(err, incident.ErrSameRoleHolder):
-		return keyed(inc, ErrorReply("%s holds %s on %s already.", User(who), c.Role, inc.Key)), nil
+		return keyed(inc, ErrorReply("%s holds %s on %s already.", User(who), role, inc.Key)), nil
 	case errors.Is(err, incident.ErrRoleNotHeld):
-		return keyed(inc, ErrorReply("Nobody holds %s on %s.", c.Role, inc.Key)), nil
+		return keyed(inc, ErrorReply("Nobody holds %s on %s.", role, inc.Key)), nil
 	case err != nil:
 		return domainErrorReply(inc, err), nil
 	}
@@ -116,17 +136,17 @@ func (e *Engine) role(ctx context.Context, tx *Tx, c Command) (Reply, error) {
 	}
 	tx.Record(ev)
 	if _, err := tx.Q.AppendAudit(ctx, storage.AuditEntry{At: tx.Now, IncidentID: inc.ID, Actor: tx.Actor(),
-		Action: AuditRolePrefix + c.Role, Subject: inc.Key, Step: step, Outcome: how,
-		Detail: map[string]any{"role": c.Role, "from": ev.Data["from"], "to": ev.Data["to"],
+		Action: AuditRolePrefix + role, Subject: inc.Key, Step: step, Outcome: how,
+		Detail: map[string]any{"role": role, "from": ev.Data["from"], "to": ev.Data["to"],
 			"source": string(tx.Inv.Source)}}); err != nil {
-		return Reply{}, fmt.Errorf("audit %s change: %w", c.Role, err)
+		return Reply{}, fmt.Errorf("audit %s change: %w", role, err)
 	}
 	if who.IsZero() {
-		tx.Announce(Textf("🎭 %s took %s off %s: nobody holds it now.", tx.Actor(), c.Role, inc.Key))
-		return keyed(inc, TextReply("Nobody holds %s on %s now.", c.Role, inc.Key)), nil
+		tx.Announce(Textf("🎭 %s took %s off %s: nobody holds it now.", tx.Actor(), role, inc.Key))
+		return keyed(inc, TextReply("Nobody holds %s on %s now.", role, inc.Key)), nil
 	}
-	tx.Announce(Textf("🎭 %s is now %s for %s (named by %s)", User(who), c.Role, inc.Key, tx.Actor()))
-	return keyed(inc, TextReply("%s holds %s on %s now.", User(who), c.Role, inc.Key)), nil
+	tx.Announce(Textf("🎭 %s is now %s for %s (named by %s)", User(who), role, inc.Key, tx.Actor()))
+	return keyed(inc, TextReply("%s holds %s on %s now.", User(who), role, inc.Key)), nil
 }
 
 // listRoles answers "role" alone: the lead, then every configured role

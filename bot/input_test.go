@@ -141,8 +141,8 @@ func TestMentionTokensInFreeTextArePlain(t *testing.T) {
 			}
 		}
 		// The form's title and description are free text too.
-		r, err := h.engine.Handle(context.Background(), bot.Invocation{Channel: lobby, Actor: alice, Text: "declare",
-			Fields: map[string]string{bot.FieldTitle: "Search down for <@U9|zed>", bot.FieldDescription: "reported by <@U9>"}})
+		r, err := h.engine.Handle(context.Background(), bot.Invocation{Channel: lobby, Actor: alice, Command: "declare",
+			Args: map[string]string{bot.FieldTitle: "Search down for <@U9|zed>", bot.FieldDescription: "reported by <@U9>"}})
 		if err != nil || r.Error {
 			t.Fatalf("declare from a form: %v %s", err, r.Message.Fallback)
 		}
@@ -165,8 +165,8 @@ func TestTitleLimit(t *testing.T) {
 		if !r.Error || !strings.Contains(r.Message.Fallback, "3300 characters") || !strings.Contains(r.Message.Fallback, "at most 200") {
 			t.Fatalf("3,300-character title: %q", truncate(r.Message.Fallback))
 		}
-		r, err := h.engine.Handle(context.Background(), bot.Invocation{Channel: lobby, Actor: alice, Text: "declare",
-			Fields: map[string]string{bot.FieldTitle: strings.Repeat("é", 201)}})
+		r, err := h.engine.Handle(context.Background(), bot.Invocation{Channel: lobby, Actor: alice, Command: "declare",
+			Args: map[string]string{bot.FieldTitle: strings.Repeat("é", 201)}})
 		if err != nil || !r.Error || !strings.Contains(r.Message.Fallback, "201 characters") {
 			t.Fatalf("201-character title from a form: %v %q", err, truncate(r.Message.Fallback))
 		}
@@ -198,8 +198,8 @@ func TestServiceNamesValidatedOnEveryPath(t *testing.T) {
 			if !typed.Error || !strings.Contains(typed.Message.Fallback, want) {
 				t.Fatalf("typed %q: %q", bad, typed.Message.Fallback)
 			}
-			form, err := h.engine.Handle(context.Background(), bot.Invocation{Channel: lobby, Actor: alice, Text: "declare",
-				Fields: map[string]string{bot.FieldTitle: "Payments down", bot.FieldServices: "payments, " + bad}})
+			form, err := h.engine.Handle(context.Background(), bot.Invocation{Channel: lobby, Actor: alice, Command: "declare",
+				Args: map[string]string{bot.FieldTitle: "Payments down", bot.FieldServices: "payments, " + bad}})
 			if err != nil || !form.Error {
 				t.Fatalf("form with %q: %v %q", bad, err, form.Message.Fallback)
 			}
@@ -254,13 +254,13 @@ func TestImpactStartBound(t *testing.T) {
 		}
 
 		// The declare form's field has the same bound.
-		r, err := h.engine.Handle(context.Background(), bot.Invocation{Channel: lobby, Actor: alice, Text: "declare",
-			Fields: map[string]string{bot.FieldTitle: "Old news", bot.FieldImpactStarted: "-9999h"}})
+		r, err := h.engine.Handle(context.Background(), bot.Invocation{Channel: lobby, Actor: alice, Command: "declare",
+			Args: map[string]string{bot.FieldTitle: "Old news", bot.FieldImpactStarted: "-9999h"}})
 		if err != nil || !r.Error || !strings.Contains(r.Message.Fallback, "more than 30 days") {
 			t.Fatalf("form -9999h: %v %q", err, r.Message.Fallback)
 		}
-		r, err = h.engine.Handle(context.Background(), bot.Invocation{Channel: lobby, Actor: alice, Text: "declare",
-			Fields: map[string]string{bot.FieldTitle: "Old news", bot.FieldImpactStarted: "-1000h force"}})
+		r, err = h.engine.Handle(context.Background(), bot.Invocation{Channel: lobby, Actor: alice, Command: "declare",
+			Args: map[string]string{bot.FieldTitle: "Old news", bot.FieldImpactStarted: "-1000h force"}})
 		if err != nil || r.Error {
 			t.Fatalf("form -1000h force: %v %q", err, r.Message.Fallback)
 		}

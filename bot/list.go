@@ -24,6 +24,18 @@ type pageLinker interface {
 	PageURL(page string, now time.Time) string
 }
 
+// listCommand is "list": it needs no incident channel.
+func listCommand() CommandSpec {
+	return CommandSpec{
+		Name:    CmdList,
+		Summary: "list the open incidents, worst and newest first (works in any channel)",
+		Brief:   "List the open incidents, worst and newest first",
+		Section: SectionIncidents,
+		Needs:   NoIncident,
+		Handle:  engineHandler((*Engine).list),
+	}
+}
+
 // list handles "list": the open incidents, worst severity first and the
 // newest first within one, each with its key, severity, impact, age, lead
 // and a link to its channel on the invoker's platform. It needs no

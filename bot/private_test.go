@@ -43,8 +43,8 @@ func TestDeclarePrivate(t *testing.T) {
 		}
 
 		// From a form, the checkbox is a field; a title never makes it private.
-		r2, err := h.engine.Handle(ctx, bot.Invocation{Channel: lobby, Actor: alice, Text: "declare",
-			Fields: map[string]string{bot.FieldTitle: "Private beta signups fail", bot.FieldPrivate: "true"}})
+		r2, err := h.engine.Handle(ctx, bot.Invocation{Channel: lobby, Actor: alice, Command: "declare",
+			Args: map[string]string{bot.FieldTitle: "Private beta signups fail", bot.FieldPrivate: "true"}})
 		if err != nil || r2.Error {
 			t.Fatalf("form: %v %s", err, r2.Message.Fallback)
 		}

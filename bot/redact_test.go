@@ -57,7 +57,7 @@ func TestSenderRedactsLastError(t *testing.T) {
 		}
 		return nil
 	})
-	e := bot.NewEngine(bot.Options{Store: s, Clock: clk})
+	e := bottest.NewEngine(t, bot.Options{Commands: bot.Commands(), Store: s, Clock: clk})
 	if _, err := e.Handle(context.Background(), bot.Invocation{Channel: lobby, Actor: alice, Text: "/incident declare sev2 Search down"}); err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,20 @@ import (
 	"github.com/tourniquet/tourniquet/incident"
 )
 
+// renameCommand is "rename <title>".
+func renameCommand() CommandSpec {
+	return CommandSpec{
+		Name:    CmdRename,
+		Summary: "give the incident a new title (at most 200 characters)",
+		Brief:   "Give the incident a new title",
+		Section: SectionSettings,
+		Needs:   OpenIncident,
+		Args: []Arg{{Name: "title", Kind: ArgTitle, Need: Required, MaxLen: incident.MaxTitleLen, Help: "The new title",
+			Missing: "say the new title"}},
+		Handle: engineHandler((*Engine).rename),
+	}
+}
+
 // rename handles "rename <title>": a better title once more is known,
 // guarded by permissions.rename (default: the lead and the declarer). The
 // card and the channel topic follow, as after any change; the chat
@@ -19,7 +33,7 @@ func (e *Engine) rename(ctx context.Context, tx *Tx, c Command) (Reply, error) {
 		return tx.Deny(ctx, "rename "+inc.Key, rules)
 	}
 	from := inc.Title
-	ev, err := inc.Rename(tx.Now, tx.Actor(), c.Text)
+	ev, err := inc.Rename(tx.Now, tx.Actor(), c.Text("title"))
 	if errors.Is(err, incident.ErrSameTitle) {
 		r := ErrorReply("%s is already called %q.", inc.Key, inc.Title)
 		r.IncidentKey = inc.Key

@@ -65,7 +65,7 @@ func TestRename(t *testing.T) {
 		if got := kinds(h.events(key)); got != "declared/typed permission_denied/typed renamed/typed" {
 			t.Fatalf("timeline: %s", got)
 		}
-		if !strings.Contains(bot.HelpText().String(), "/incident rename <title>") {
+		if !strings.Contains(h.engine.HelpText().String(), "/incident rename <title>") {
 			t.Error("help does not list rename")
 		}
 	})

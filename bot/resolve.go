@@ -7,6 +7,27 @@ import (
 	"github.com/tourniquet/tourniquet/incident"
 )
 
+// resolveCommand is "resolve [--ongoing] [summary]", and the button of
+// its question, "resolve --ongoing --request <id>", whose summary the bot
+// kept (parseResolve).
+func resolveCommand() CommandSpec {
+	return CommandSpec{
+		Name:    CmdResolve,
+		Aliases: []string{"resolved", "close"},
+		Summary: "close the incident: the permanent fix is in (--ongoing: while customer impact is still ongoing, which otherwise asks first)",
+		Brief:   "Close the incident: the permanent fix is in",
+		Section: SectionClosing,
+		Needs:   OpenIncident,
+		Parse:   parseResolve,
+		Args: []Arg{
+			{Name: FieldOngoing, Kind: ArgFlag, Shape: flagOngoing, Help: "Resolve although customer impact is still ongoing (otherwise it asks first)"},
+			{Name: "summary", Kind: ArgText, MaxLen: 2000, Help: "What fixed it"},
+			{Name: "request", Kind: ArgID, Input: Internal},
+		},
+		Handle: engineHandler((*Engine).resolve),
+	}
+}
+
 // resolve closes the incident: the permanent fix is in. While customer
 // impact is ongoing it asks first (askResolveOngoing), unless the command
 // confirms it ("--ongoing", typed, or the question's button); the
@@ -19,11 +40,11 @@ func (e *Engine) resolve(ctx context.Context, tx *Tx, c Command) (Reply, error) 
 	if !incident.Allowed(inc, tx.Actor(), rules, e.opts.Groups) {
 		return tx.Deny(ctx, "resolve "+inc.Key, rules)
 	}
-	c.Ongoing = c.Ongoing || fieldSet(tx.Inv.Fields, FieldOngoing)
-	summary := c.Text
+	confirmed := c.Flag(FieldOngoing)
+	summary := c.Text("summary")
 	var request int64
-	if c.Target != "" {
-		req, ok, err := resolveRequestOf(ctx, tx, c.Target)
+	if c.Has("request") {
+		req, ok, err := resolveRequestOf(ctx, tx, c.Text("request"))
 		if err != nil {
 			return Reply{}, err
 		}
@@ -33,7 +54,7 @@ func (e *Engine) resolve(ctx context.Context, tx *Tx, c Command) (Reply, error) 
 		summary, request = req.summary, req.id
 	}
 	ongoing := inc.Impact == incident.ImpactOngoing
-	if ongoing && !c.Ongoing {
+	if ongoing && !confirmed {
 		return askResolveOngoing(ctx, tx, summary)
 	}
 	story := impactStory(inc)
@@ -59,7 +80,7 @@ func (e *Engine) resolve(ctx context.Context, tx *Tx, c Command) (Reply, error) 
 	if ongoing {
 		tx.Announce(Textf("⚠️ Resolved with customer impact ongoing: it %s (confirmed by %s).", story, tx.Actor()))
 	}
-	if link := e.IncidentURL(inc.Key, tx.Now); link != "" {
+	if link := tx.IncidentURL(); link != "" {
 		tx.Announce(Textf("📄 Report and postmortem draft: %s", Link(link, "")))
 	}
 	if len(released) > 0 {

@@ -10,28 +10,28 @@ const (
 	flagRequest = "--request"
 )
 
-// FieldOngoing ("true" or empty) is the --ongoing flag of resolve from a
-// form (Discord's typed options).
+// FieldOngoing is resolve's --ongoing flag, by name (Discord's
+// ongoing:true).
 const FieldOngoing = "ongoing"
 
-// parseResolve reads "resolve [--ongoing] [summary]", and the button's
-// "resolve --ongoing --request <id>", which carries no summary: a button
-// carries at most 100 characters on Discord.
-func parseResolve(c Command, rest string) (Command, error) {
+// parseResolve is resolve's Parse: "resolve [--ongoing] [summary]", and
+// the button's "resolve --ongoing --request <id>", which carries no
+// summary: a button carries at most 100 characters on Discord.
+func parseResolve(rest string) (Values, error) {
+	spec, vals := resolveCommand(), Values{}
+	summary, _ := spec.arg("summary")
 	w, r := nextWord(rest)
 	if !strings.EqualFold(w, flagOngoing) {
-		c.Text = plainMentions(rest)
-		return c, nil
+		return vals, readInto(vals, spec, summary, rest)
 	}
-	c.Ongoing = true
+	vals[FieldOngoing] = true
 	if w, r2 := nextWord(r); strings.EqualFold(w, flagRequest) {
 		id, extra := nextWord(r2)
-		if id == "" || extra != "" || !idRe.MatchString(id) {
-			return c, usageErr(CmdResolve, "`--request` takes the ID of a resolve request, and nothing after it")
+		request, _ := spec.arg("request")
+		if id == "" || extra != "" || readInto(vals, spec, request, id) != nil {
+			return vals, problemf("`--request` takes the ID of a resolve request, and nothing after it")
 		}
-		c.Target = id
-		return c, nil
+		return vals, nil
 	}
-	c.Text = plainMentions(r)
-	return c, nil
+	return vals, readInto(vals, spec, summary, r)
 }

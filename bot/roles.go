@@ -11,6 +11,20 @@ import (
 // AuditRoleLead is the audit action of a change of lead.
 const AuditRoleLead = "role.lead"
 
+// leadCommand is "lead <@user>".
+func leadCommand() CommandSpec {
+	return CommandSpec{
+		Name:    CmdLead,
+		Summary: "name the incident lead (lead, declarer or configured; anyone may claim an incident nobody leads)",
+		Brief:   "Name the incident lead",
+		Section: SectionSettings,
+		Needs:   OpenIncident,
+		Args: []Arg{{Name: "user", Kind: ArgUser, Need: Required, Shape: "@user", Help: "Who leads",
+			Missing: "who should lead? Mention them"}},
+		Handle: engineHandler((*Engine).lead),
+	}
+}
+
 // lead handles "lead <@user>". The lead is a role that resolve, severity,
 // impact start and the actions' allow-lists grant power to, so naming one
 // is guarded by permissions.lead (default: the lead and the declarer),
@@ -19,14 +33,14 @@ const AuditRoleLead = "role.lead"
 // person may claim it by naming themselves; naming anyone else always
 // needs the permission. Every change is audited with who, from and to.
 func (e *Engine) lead(ctx context.Context, tx *Tx, c Command) (Reply, error) {
+	return e.assignLead(ctx, tx, c.User("user"))
+}
+
+// assignLead names m lead of tx.Incident, by the rule of lead; "role lead
+// <@user>" comes here too.
+func (e *Engine) assignLead(ctx context.Context, tx *Tx, m Mention) (Reply, error) {
 	inc := tx.Incident
-	lead := incident.Actor{Platform: c.Lead.Platform, ID: c.Lead.ID, Name: c.Lead.Name}
-	if lead.Platform == "" {
-		lead.Platform = tx.Inv.Channel.Platform
-	}
-	if lead.Name == "" && lead.Same(tx.Actor()) {
-		lead.Name = tx.Actor().Name
-	}
+	lead := m.actor(tx.Inv.Channel.Platform, tx.Actor())
 	rules := rulesOrDefault(e.opts.Permissions.Lead)
 	claim := !inc.HasLead() && lead.Same(tx.Actor())
 	if !claim && !incident.Allowed(inc, tx.Actor(), rules, e.opts.Groups) {

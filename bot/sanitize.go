@@ -20,21 +20,23 @@ func cleanText(s string) string {
 
 // clean returns inv with every string it carries made storable, and what
 // people see again (the command text, display names, form fields) without
-// control characters (incident.CleanText): a display name or a field is
-// shown on the timeline, the card and the terminal as is. IDs are only
+// control characters (incident.CleanText): a display name or an argument
+// is shown on the timeline, the card and the terminal as is. IDs are only
 // made storable, never changed otherwise: they are identities.
 func (inv Invocation) clean() Invocation {
 	inv.ID = cleanText(inv.ID)
 	inv.Text = incident.CleanText(inv.Text, incident.MultiLine)
+	inv.Command = incident.CleanText(inv.Command, incident.SingleLine)
+	inv.Incident = incident.CleanText(inv.Incident, incident.SingleLine)
 	inv.Channel.Platform, inv.Channel.ChannelID = cleanText(inv.Channel.Platform), cleanText(inv.Channel.ChannelID)
 	inv.Actor.Platform, inv.Actor.ID = cleanText(inv.Actor.Platform), cleanText(inv.Actor.ID)
 	inv.Actor.Name = incident.CleanText(inv.Actor.Name, incident.SingleLine)
-	if len(inv.Fields) > 0 {
-		fields := make(map[string]string, len(inv.Fields))
-		for k, v := range inv.Fields {
-			fields[cleanText(k)] = incident.CleanText(v, incident.MultiLine)
+	if len(inv.Args) > 0 {
+		args := make(map[string]string, len(inv.Args))
+		for k, v := range inv.Args {
+			args[cleanText(k)] = incident.CleanText(v, incident.MultiLine)
 		}
-		inv.Fields = fields
+		inv.Args = args
 	}
 	return inv
 }

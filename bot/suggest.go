@@ -5,21 +5,18 @@ import (
 	"sort"
 )
 
-// unknownCommand is the error for a command word the grammar does not
+// unknownCommand is the error for a command word the engine does not
 // know. When a command or alias is a typo away ("resolv", "stauts"), it
 // names that one and gives its usage line instead of pointing at help: at
 // 3 a.m. the person meant something, and the bot should not make them read
 // the whole list to find it.
-func unknownCommand(word string) *UsageError {
+func (e *Engine) unknownCommand(word string) *UsageError {
 	shown := truncate(word, 40)
-	if s := suggestCommand(word); s != "" {
-		u := Usage(s)
-		if u == "" { // an alias: the usage line is its command's
-			u = Usage(aliases[s])
-		}
-		return &UsageError{Command: word, Problem: fmt.Sprintf("unknown command %q — did you mean %s?", shown, s), Usage: u}
+	if s := e.suggestCommand(word); s != "" {
+		spec, _ := e.lookup(s) // an alias: the usage line is its command's
+		return &UsageError{Problem: fmt.Sprintf("unknown command %q — did you mean %s?", shown, s), Usage: spec.UsageLine()}
 	}
-	return &UsageError{Command: word, Problem: fmt.Sprintf("unknown command %q", shown), Usage: "/incident help"}
+	return &UsageError{Problem: fmt.Sprintf("unknown command %q", shown), Usage: "/incident help"}
 }
 
 // suggestCommand is the command or alias closest to word by edit distance
@@ -28,7 +25,7 @@ func unknownCommand(word string) *UsageError {
 // Ties go to the command listed first in help, then to aliases in
 // alphabetical order. Only the commands help lists and their aliases are
 // offered, never the ones buttons send.
-func suggestCommand(word string) string {
+func (e *Engine) suggestCommand(word string) string {
 	w := []rune(word)
 	if len(w) < 2 || len(w) > 40 {
 		return ""
@@ -37,13 +34,12 @@ func suggestCommand(word string) string {
 	if len(w) > 4 {
 		limit = 2
 	}
-	var candidates []string
-	for _, u := range usage {
-		candidates = append(candidates, u.name)
-	}
-	var alias []string
-	for a := range aliases {
-		alias = append(alias, a)
+	var candidates, alias []string
+	for _, s := range e.specs {
+		if s.Shown == Listed {
+			candidates = append(candidates, s.Name)
+			alias = append(alias, s.Aliases...)
+		}
 	}
 	sort.Strings(alias)
 	candidates = append(candidates, alias...)

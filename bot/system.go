@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/tourniquet/tourniquet/incident"
@@ -32,24 +33,40 @@ func (e *Engine) RunAsSystem(ctx context.Context, q storage.Querier, incidentID 
 	return tx.commit(ctx)
 }
 
-// Dispatch runs the registered handler of cmd.Name inside this unit of
-// work, as if the invoker had also typed it: the same checks, events,
-// announcements and card update. It is how a button that means "mitigated"
-// does exactly what /incident mitigated does.
-func (tx *Tx) Dispatch(ctx context.Context, cmd Command) (Reply, error) {
-	h, ok := tx.engine.handlers[cmd.Name]
-	if !ok {
-		return ErrorReply("`%s` is not available: the feature behind it is not configured.", cmd.Name), nil
+// Dispatch runs the command name with args inside this unit of work, as
+// if the invoker had also given it: the same validators, checks, events,
+// announcements and card update. It is how a button that means
+// "mitigated" does exactly what /incident mitigated does.
+func (tx *Tx) Dispatch(ctx context.Context, name string, args map[string]string) (Reply, error) {
+	if _, ok := tx.engine.lookup(name); !ok {
+		return ErrorReply("`%s` is not available: the feature behind it is not configured.", name), nil
 	}
-	if h.needsIncident {
+	spec, c, err := tx.engine.readStructured(Invocation{Command: name, Args: args})
+	var ue *UsageError
+	switch {
+	case errors.As(err, &ue):
+		return ErrorReply("%s", ue.Rich()), nil
+	case err != nil:
+		return Reply{}, err
+	}
+	if spec.Needs.needsIncident() {
 		if tx.Incident == nil {
-			return Reply{}, fmt.Errorf("dispatch %s: no incident in this unit of work", cmd.Name)
+			return Reply{}, fmt.Errorf("dispatch %s: no incident in this unit of work", name)
 		}
-		if !tx.Incident.Open() && !h.onResolved {
+		if !tx.Incident.Open() && spec.Needs != AnyIncident {
 			return resolvedReply(tx.Incident), nil
 		}
 	}
-	return h.fn(ctx, tx, cmd)
+	return spec.Handle(ctx, tx, c)
+}
+
+// Usage is the usage line of the command name (or alias) of the engine
+// running the unit of work, "" for one it does not run.
+func (tx *Tx) Usage(name string) string {
+	if s, ok := tx.engine.lookup(name); ok {
+		return s.UsageLine()
+	}
+	return ""
 }
 
 // KeepCard says that this unit of work changed nothing the incident's card

@@ -11,6 +11,32 @@ import (
 	"github.com/tourniquet/tourniquet/storage"
 )
 
+// CmdAnswer answers a check-in: "answer <check-in> yes|partial|no", what
+// the check-in's buttons send.
+const CmdAnswer = "answer"
+
+// answerProblem is the problem of a malformed answer (a stale or
+// hand-typed button): both words are needed.
+const answerProblem = "expected an ID and one of yes, partial, no"
+
+// Commands are the check-ins' commands, for bot.Options.Commands: the
+// answer that the check-in buttons send. The cause, when the diagnosis
+// question's form gave one, comes as its "cause" argument.
+func (s *Scheduler) Commands() []bot.CommandSpec {
+	return []bot.CommandSpec{{
+		Name:  CmdAnswer,
+		Shown: bot.ButtonsOnly,
+		Needs: bot.OpenIncident,
+		Args: []bot.Arg{
+			{Name: "checkin", Kind: bot.ArgID, Need: bot.Required, Shape: "check-in", Missing: answerProblem, Invalid: answerProblem},
+			{Name: "answer", Kind: bot.ArgChoice, Need: bot.Required, Choices: []string{AnswerYes, AnswerPartial, AnswerNo},
+				Missing: answerProblem, Invalid: answerProblem},
+			{Name: bot.FieldCause, Kind: bot.ArgText, Input: bot.OptionsOnly, MaxLen: 1000},
+		},
+		Handle: s.answer,
+	}}
+}
+
 // answer handles "answer <check-in> yes|partial|no", which the check-in
 // buttons send. Every answer is a checkin_answered event by whoever gave
 // it, and the check-in's message is updated in place to show it.
@@ -24,10 +50,11 @@ import (
 // stops that question).
 func (s *Scheduler) answer(ctx context.Context, tx *bot.Tx, cmd bot.Command) (bot.Reply, error) {
 	inc, now, who := tx.Incident, tx.Now, tx.Actor()
-	usage := "\nUsage: " + bot.Usage(bot.CmdAnswer)
-	id, err := strconv.ParseInt(cmd.Target, 10, 64)
+	usage := "\nUsage: " + tx.Usage(CmdAnswer)
+	answer := cmd.Text("answer")
+	id, err := strconv.ParseInt(cmd.Text("checkin"), 10, 64)
 	if err != nil || id <= 0 {
-		return refuse(inc, "%q is not a check-in number.%s", cmd.Target, usage), nil
+		return refuse(inc, "%q is not a check-in number.%s", cmd.Text("checkin"), usage), nil
 	}
 	f, err := tx.Q.GetCheckinFire(ctx, id)
 	if errors.Is(err, storage.ErrNotFound) || (err == nil && f.IncidentID != inc.ID) {
@@ -43,7 +70,7 @@ func (s *Scheduler) answer(ctx context.Context, tx *bot.Tx, cmd bot.Command) (bo
 	if r, ok := refuseStale(inc, c, f); !ok {
 		return r, nil
 	}
-	err = tx.Q.FinishCheckinFire(ctx, f.ID, storage.FireOutcome{Status: storage.FireAnswered, Answer: cmd.Answer, By: who, At: now})
+	err = tx.Q.FinishCheckinFire(ctx, f.ID, storage.FireOutcome{Status: storage.FireAnswered, Answer: answer, By: who, At: now})
 	if errors.Is(err, storage.ErrConflict) {
 		return refuse(inc, "Someone answered this check-in a moment ago."), nil
 	}
@@ -56,7 +83,7 @@ func (s *Scheduler) answer(ctx context.Context, tx *bot.Tx, cmd bot.Command) (bo
 		c.OpenFireID = 0
 	}
 	tightened := false
-	if c.Kind == storage.CheckinImpact && cmd.Answer == AnswerNo && s.tighten && c.Active {
+	if c.Kind == storage.CheckinImpact && answer == AnswerNo && s.tighten && c.Active {
 		sch := s.sch.forImpact(inc.Severity)
 		if soon := now.Add(sch.interval(now) / 2); soon.Before(c.NextDueAt) {
 			c.NextDueAt, tightened = soon, true
@@ -65,18 +92,18 @@ func (s *Scheduler) answer(ctx context.Context, tx *bot.Tx, cmd bot.Command) (bo
 	if err := tx.Q.UpdateCheckin(ctx, &c); err != nil {
 		return bot.Reply{}, fmt.Errorf("answer check-in %d: %w", f.ID, err)
 	}
-	tx.UpdateInIncident(messageKey(inc, f.ID), answeredMessage(inc, c.Kind, f, cmd.Answer, who, now))
-	tx.Record(incident.NewEvent(now, incident.KindCheckinAnswered, who, cmd.Answer,
-		map[string]any{"answer": cmd.Answer, "checkin": f.ID, "kind": string(c.Kind), "seq": f.Seq}))
+	tx.UpdateInIncident(messageKey(inc, f.ID), answeredMessage(inc, c.Kind, f, answer, who, now))
+	tx.Record(incident.NewEvent(now, incident.KindCheckinAnswered, who, answer,
+		map[string]any{"answer": answer, "checkin": f.ID, "kind": string(c.Kind), "seq": f.Seq}))
 	if s.o.OnAnswered != nil {
-		s.o.OnAnswered(cmd.Answer)
+		s.o.OnAnswered(answer)
 	}
 
 	next := hhmm(c.NextDueAt)
 	switch {
-	case c.Kind == storage.CheckinImpact && cmd.Answer == AnswerYes:
-		return tx.Dispatch(ctx, bot.Command{Name: bot.CmdMitigated})
-	case c.Kind == storage.CheckinImpact && cmd.Answer == AnswerPartial:
+	case c.Kind == storage.CheckinImpact && answer == AnswerYes:
+		return tx.Dispatch(ctx, bot.CmdMitigated, nil)
+	case c.Kind == storage.CheckinImpact && answer == AnswerPartial:
 		tx.Announce(bot.Textf("🟡 %s says customer impact is *partially* mitigated. Keep going: next check-in at %s.", who, next))
 		return reply(inc, "Recorded: partially mitigated. Next check-in at %s. When impact stops, press *Yes, mitigated* or type `/incident mitigated`.", next), nil
 	case c.Kind == storage.CheckinImpact:
@@ -86,11 +113,11 @@ func (s *Scheduler) answer(ctx context.Context, tx *bot.Tx, cmd bot.Command) (bo
 		}
 		tx.Announce(bot.Textf("🔴 %s says customers are *still impacted*. Next check-in at %s%s. Safe moves: `/incident actions`.", who, next, sooner))
 		return reply(inc, "Recorded: still impacting. Next check-in at %s%s.", next, sooner), nil
-	case cmd.Answer == AnswerYes && bot.FormValue(tx.Inv, bot.FieldCause) != "":
+	case answer == AnswerYes && cmd.Text(bot.FieldCause) != "":
 		// The cause came with the answer (the check-in's form): record it
 		// as /incident diagnosed does, which ends this question.
-		return tx.Dispatch(ctx, bot.Command{Name: bot.CmdDiagnosed, Text: bot.FormValue(tx.Inv, bot.FieldCause)})
-	case cmd.Answer == AnswerYes:
+		return tx.Dispatch(ctx, bot.CmdDiagnosed, map[string]string{"cause": cmd.Text(bot.FieldCause)})
+	case answer == AnswerYes:
 		return reply(inc, "Record the cause so the timeline has it: `%s`, for example `/incident diagnosed expired TLS certificate on the API gateway`. Until then I will ask again at %s.", bot.Usage(bot.CmdDiagnosed), next), nil
 	default:
 		return reply(inc, "Recorded. I will ask again at %s.", next), nil

@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/tourniquet/tourniquet/bot"
+	"github.com/tourniquet/tourniquet/bot/bottest"
 	"github.com/tourniquet/tourniquet/checkin"
 	"github.com/tourniquet/tourniquet/incident"
 	"github.com/tourniquet/tourniquet/internal/clock"
@@ -28,7 +29,7 @@ const benchIncidents = 10_000
 type benchEnv struct {
 	store storage.Store
 	db    *pgx.Conn
-	sched *checkin.Scheduler
+	sched *checkin.Sweeper
 
 	mu   sync.Mutex
 	lags []time.Duration
@@ -53,8 +54,7 @@ func newBenchEnv(b *testing.B) *benchEnv {
 	}
 	b.Cleanup(func() { _ = db.Close(context.Background()) })
 	env := &benchEnv{store: s, db: db}
-	engine := bot.NewEngine(bot.Options{Store: s, Clock: clock.Real{}, Logger: quiet})
-	env.sched, err = checkin.New(engine, defaults(), checkin.Options{Logger: quiet, OnSent: func(x checkin.Sent) {
+	sched, err := checkin.New(defaults(), checkin.Options{Store: s, Clock: clock.Real{}, Logger: quiet, OnSent: func(x checkin.Sent) {
 		env.mu.Lock()
 		env.lags = append(env.lags, x.Committed.Sub(x.Due))
 		env.mu.Unlock()
@@ -62,6 +62,9 @@ func newBenchEnv(b *testing.B) *benchEnv {
 	if err != nil {
 		b.Fatal(err)
 	}
+	engine := bottest.NewEngine(b, bot.Options{Commands: append(bot.Commands(), sched.Commands()...), Hooks: []bot.Hook{sched},
+		Store: s, Clock: clock.Real{}, Logger: quiet})
+	env.sched = sched.Sweeper(engine)
 	far := time.Now().Add(24 * time.Hour)
 	for start := 0; start < benchIncidents; start += 500 {
 		err := s.InTx(ctx, func(ctx context.Context, q storage.Querier) error {

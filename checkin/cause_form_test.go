@@ -52,7 +52,7 @@ func TestYesIdentifiedAsksForTheCause(t *testing.T) {
 		yes = button(t, diag2.Message, "Yes, identified")
 		h.clock.Advance(3 * time.Minute)
 		r = h.invoke(bot.Invocation{Channel: ch, Actor: bob, Text: yes.Command, Source: incident.SourceTyped,
-			Fields: map[string]string{bot.FieldCause: "  bad default for the new-checkout flag <@U3|carol> \n"}})
+			Args: map[string]string{bot.FieldCause: "  bad default for the new-checkout flag <@U3|carol> \n"}})
 		if r.Error || !strings.Contains(text(r.Message), "Recorded on "+inc.Key+"'s timeline: diagnosed") {
 			t.Fatalf("yes with a cause: %s", text(r.Message))
 		}

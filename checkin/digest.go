@@ -23,7 +23,7 @@ const maxDigestLines = 40
 // ensureDigest makes the stored digest schedule match the configuration,
 // once per process: created when configured, moved when its spec changed,
 // stopped when no longer configured.
-func (s *Scheduler) ensureDigest(ctx context.Context) error {
+func (s *Sweeper) ensureDigest(ctx context.Context) error {
 	s.digestMu.Lock()
 	defer s.digestMu.Unlock()
 	if s.digestReady {
@@ -66,7 +66,7 @@ func (s *Scheduler) ensureDigest(ctx context.Context) error {
 }
 
 // sweepDigest posts the digest if it is due, once across replicas.
-func (s *Scheduler) sweepDigest(ctx context.Context) error {
+func (s *Sweeper) sweepDigest(ctx context.Context) error {
 	if err := s.ensureDigest(ctx); err != nil || s.sch.digest == nil {
 		return err
 	}
@@ -96,7 +96,7 @@ func (s *Scheduler) sweepDigest(ctx context.Context) error {
 	return nil
 }
 
-func (s *Scheduler) postDigest(ctx context.Context, tx *bot.Tx, c storage.Checkin) (*Sent, error) {
+func (s *Sweeper) postDigest(ctx context.Context, tx *bot.Tx, c storage.Checkin) (*Sent, error) {
 	sch, now := *s.sch.digest, tx.Now
 	from := c.NextDueAt.Add(-sch.interval(c.NextDueAt))
 	if fires, err := tx.Q.ListCheckinFires(ctx, c.ID); err != nil {

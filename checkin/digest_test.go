@@ -126,7 +126,7 @@ func TestConfigErrors(t *testing.T) {
 		"checkins.escalate_after":    {EscalateAfter: -1},
 		"checkins.diagnosis_cadence": {DiagnosisCadence: "@every"},
 	} {
-		_, err := checkin.New(h.engine, cfg, checkin.Options{})
+		_, err := checkin.New(cfg, checkin.Options{Store: h.store})
 		if err == nil || !strings.Contains(err.Error(), name) {
 			t.Errorf("%s: err = %v, want it named", name, err)
 		}

@@ -13,10 +13,11 @@
 // missed check-in fires once, marked late, and never for a resolved
 // incident.
 //
-// The scheduler is wired into the engine from outside: it is a bot.Hook
-// that starts, stops and reschedules check-ins as incidents change, and it
-// registers the "answer" command that the check-in's buttons send. What it
-// does is reported through Options.OnSent and OnAnswered, which
+// The Scheduler goes into the engine when it is built: it is a bot.Hook
+// that starts, stops and reschedules check-ins as incidents change, and
+// its Commands are the "answer" that the check-in's buttons send. Its
+// Sweeper, built once the engine exists, sends the check-ins through it.
+// What they do is reported through Options.OnSent and OnAnswered, which
 // cmd/internal/app counts in Prometheus.
 //
 // checkin is a feature package, a peer of actions and postmortem: it may

@@ -15,7 +15,7 @@ import (
 // fire sends one claimed check-in, inside the sweeper's transaction q, as
 // a unit of work of the bot itself on the check-in's incident. It returns
 // nil when nothing was sent (the check-in was stale and is stopped).
-func (s *Scheduler) fire(ctx context.Context, q storage.Querier, c storage.Checkin) (*Sent, error) {
+func (s *Sweeper) fire(ctx context.Context, q storage.Querier, c storage.Checkin) (*Sent, error) {
 	var sent *Sent
 	err := s.engine.RunAsSystem(ctx, q, c.IncidentID, incident.SourceCheckin, func(ctx context.Context, tx *bot.Tx) error {
 		var err error
@@ -25,7 +25,7 @@ func (s *Scheduler) fire(ctx context.Context, q storage.Querier, c storage.Check
 	return sent, err
 }
 
-func (s *Scheduler) fireIn(ctx context.Context, tx *bot.Tx, c storage.Checkin) (*Sent, error) {
+func (s *Sweeper) fireIn(ctx context.Context, tx *bot.Tx, c storage.Checkin) (*Sent, error) {
 	inc, now := tx.Incident, tx.Now
 	tx.KeepCard()
 	if kind, ok := s.wanted(inc); !ok || kind != c.Kind {

@@ -38,7 +38,7 @@ type harness struct {
 	store  storage.Store
 	clock  *clock.Fake
 	engine *bot.Engine
-	sched  *checkin.Scheduler
+	sched  *checkin.Sweeper
 	sender *bot.Sender
 	rec    *bottest.Recorder
 	counts *counts
@@ -89,10 +89,8 @@ func (c *counts) get(key string) int {
 // process (re)starting would.
 func (h *harness) start() {
 	h.t.Helper()
-	eo := h.eopts
-	eo.Store, eo.Clock = h.store, h.clock
-	h.engine = bot.NewEngine(eo)
 	o := h.opts
+	o.Store, o.Clock = h.store, h.clock
 	onSent, onAnswered := o.OnSent, o.OnAnswered
 	o.OnSent = func(x checkin.Sent) {
 		h.counts.sent(x)
@@ -106,11 +104,16 @@ func (h *harness) start() {
 			onAnswered(answer)
 		}
 	}
-	sched, err := checkin.New(h.engine, h.cfg, o)
+	sched, err := checkin.New(h.cfg, o)
 	if err != nil {
 		h.t.Fatalf("checkin.New: %v", err)
 	}
-	h.sched = sched
+	eo := h.eopts
+	eo.Store, eo.Clock = h.store, h.clock
+	eo.Commands = append(bot.Commands(), sched.Commands()...)
+	eo.Hooks = []bot.Hook{sched}
+	h.engine = bottest.NewEngine(h.t, eo)
+	h.sched = sched.Sweeper(h.engine)
 }
 
 func (h *harness) invoke(inv bot.Invocation) bot.Reply {

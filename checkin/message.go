@@ -32,7 +32,7 @@ func question(kind storage.CheckinKind) string {
 func hhmm(t time.Time) string { return t.UTC().Format("15:04 UTC") }
 
 func answerCommand(fireID int64, answer string) string {
-	return bot.CmdAnswer + " " + strconv.FormatInt(fireID, 10) + " " + answer
+	return CmdAnswer + " " + strconv.FormatInt(fireID, 10) + " " + answer
 }
 
 // header names the check-in: "Check-in #3 · INC-7: Checkout errors".
@@ -94,7 +94,7 @@ func (s *Scheduler) checkinMessage(tx *bot.Tx, kind storage.CheckinKind, f stora
 			bot.Button{Label: "No, still impacting", Command: answerCommand(f.ID, AnswerNo), Style: bot.StyleDanger},
 		)
 		// The mitigation actions, right under the question.
-		if acts := tx.Engine().Actions(inc); len(acts) > 0 {
+		if acts := tx.Actions(); len(acts) > 0 {
 			m.PagedButtons(bot.ActionsPaging(0), bot.ActionButtons(acts)...)
 		} else {
 			m.Contextf("No mitigation actions are configured for this incident's services yet: `/incident actions`.")

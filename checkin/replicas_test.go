@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/tourniquet/tourniquet/bot"
+	"github.com/tourniquet/tourniquet/bot/bottest"
 	"github.com/tourniquet/tourniquet/checkin"
 	"github.com/tourniquet/tourniquet/incident"
 	"github.com/tourniquet/tourniquet/internal/clock"
@@ -82,29 +83,32 @@ func TestReplicasSendEachCheckinOnce(t *testing.T) {
 	names := []string{"A", "B", "C"}
 	perReplica := make([]atomic.Int64, 3)
 	for i, s := range stores {
-		engine := bot.NewEngine(bot.Options{Store: s, Clock: clk, Logger: quiet})
-		sched, err := checkin.New(engine, defaults(), checkin.Options{
-			Logger: quiet, Poll: 5 * time.Millisecond, Batch: 20,
+		sched, err := checkin.New(defaults(), checkin.Options{
+			Store: s, Clock: clk, Logger: quiet, Poll: 5 * time.Millisecond, Batch: 20,
 			OnSent: func(checkin.Sent) { sent.Add(1); perReplica[i].Add(1) },
 		})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if i == 0 { // create the check-ins before anything is due
-			if err := sched.Backfill(ctx); err != nil {
-				t.Fatal(err)
-			}
-		}
 		rctx, cancel := context.WithCancel(ctx)
 		defer cancel()
+		hooks := []bot.Hook{sched}
 		if names[i] == "B" {
 			kill.cancel = cancel
-			engine.AddHook(kill)
+			hooks = append(hooks, kill)
+		}
+		engine := bottest.NewEngine(t, bot.Options{Commands: append(bot.Commands(), sched.Commands()...), Hooks: hooks,
+			Store: s, Clock: clk, Logger: quiet})
+		sweeper := sched.Sweeper(engine)
+		if i == 0 { // create the check-ins before anything is due
+			if err := sweeper.Backfill(ctx); err != nil {
+				t.Fatal(err)
+			}
 		}
 		runs.Add(1)
 		go func() {
 			defer runs.Done()
-			_ = sched.Run(rctx)
+			_ = sweeper.Run(rctx)
 		}()
 	}
 

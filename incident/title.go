@@ -10,9 +10,11 @@ import (
 // Slack and Discord cut anything longer anyway. Details belong in notes.
 const MaxTitleLen = 200
 
-// cleanTitle is title as stored: one line without control characters,
-// not empty and at most MaxTitleLen characters.
-func cleanTitle(title string) (string, error) {
+// ParseTitle checks a title as someone gave it (typed, in a form, as an
+// option) and returns it as stored: one line without control characters,
+// not empty, at most MaxTitleLen characters. It is the one validator of
+// titles, so that every path refuses the same titles with the same words.
+func ParseTitle(title string) (string, error) {
 	title = CleanText(title, SingleLine)
 	if title == "" {
 		return "", ErrEmptyTitle

@@ -12,7 +12,7 @@ import (
 // earlier later on; the declarer leads until someone else is named. The
 // title is cleaned (CleanText, one line) and at most MaxTitleLen long.
 func Declare(at time.Time, by Actor, sev Severity, title string) (*Incident, Event, error) {
-	title, err := cleanTitle(title)
+	title, err := ParseTitle(title)
 	if err != nil {
 		return nil, Event{}, err
 	}
@@ -91,7 +91,7 @@ func (i *Incident) Rename(at time.Time, by Actor, title string) (Event, error) {
 	if err := i.mustBeOpen(); err != nil {
 		return Event{}, err
 	}
-	title, err := cleanTitle(title)
+	title, err := ParseTitle(title)
 	if err != nil {
 		return Event{}, err
 	}

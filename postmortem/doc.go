@@ -4,7 +4,7 @@
 // (postmortem/openai) or, without one, by timeline's template.
 //
 // Drafts are asked for inside a command's transaction, by the Hook when an
-// incident is resolved and by TimelineCommand (/incident timeline), and
+// incident is resolved and by /incident timeline (Commands), and
 // written later by a Worker outside any transaction: each request is
 // claimed with a lease and posted once, through the engine and the outbox,
 // by whichever replica claims it. What goes to the model passes through a

@@ -47,9 +47,8 @@ func newBotHarness(t *testing.T, s storage.Store) *botHarness {
 	t.Helper()
 	clk := clock.NewFake(t0)
 	links := web.Links{Base: "https://tourniquet.example.com", Signer: web.NewSigner(config.NewSecret(testToken))}
-	e := bot.NewEngine(bot.Options{Store: s, Clock: clk, Links: links})
-	e.AddHook(Hook{})
-	e.Register(bot.CmdTimeline, true, true, TimelineCommand(e))
+	e := bottest.NewEngine(t, bot.Options{Commands: append(bot.Commands(), Commands()...), Hooks: []bot.Hook{Hook{}},
+		Store: s, Clock: clk, Links: links})
 	rec := bottest.NewRecorder("slack")
 	h := &botHarness{t: t, store: s, clock: clk, engine: e, rec: rec,
 		sender: bot.NewSender(bot.SenderOptions{Store: s, Clock: clk, Deliverers: []bot.Deliverer{rec}})}

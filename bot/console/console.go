@@ -16,6 +16,7 @@ import (
 
 	"github.com/tourniquet/tourniquet/bot"
 	"github.com/tourniquet/tourniquet/incident"
+	"github.com/tourniquet/tourniquet/storage"
 )
 
 // Lobby is the channel a session starts in: the place to declare from.
@@ -25,11 +26,28 @@ const Lobby = "lobby"
 // to hold nothing undelivered for the console.
 const settleTimeout = 2 * time.Second
 
+// Engine is what the terminal needs of the engine (*bot.Engine is one):
+// running the commands typed and the buttons clicked.
+type Engine interface {
+	Handle(ctx context.Context, inv bot.Invocation) (bot.Reply, error)
+}
+
+// Store is what the terminal reads of the store (storage.Store is one):
+// whether the outbox still holds messages for it (so that a command's
+// output is printed before the next prompt), and the incident of a
+// channel an earlier run opened (/join INC-7).
+type Store interface {
+	OutboxStats(ctx context.Context) ([]storage.OutboxStat, error)
+	GetIncidentByChannel(ctx context.Context, ch incident.ChannelRef) (*incident.Incident, error)
+}
+
 // Options configure an Adapter.
 type Options struct {
-	// Engine runs the commands typed and the buttons clicked. Required by
-	// Run; an adapter without one can still deliver.
-	Engine *bot.Engine
+	// Engine runs the commands typed and the buttons clicked; Store is
+	// what the session reads. Both are required by Run; an adapter
+	// without them can still deliver.
+	Engine Engine
+	Store  Store
 	// Out is where everything is printed (default os.Stdout).
 	Out io.Writer
 	// User is who types: a console:<name> actor (default console:you).
@@ -57,7 +75,8 @@ type Options struct {
 // invocations. Its methods are safe for concurrent use: the Sender
 // delivers from its own goroutines while Run reads input.
 type Adapter struct {
-	engine  *bot.Engine
+	engine  Engine
+	store   Store
 	flush   func(context.Context) error
 	color   bool
 	echo    bool
@@ -116,7 +135,7 @@ func New(o Options) *Adapter {
 	var tag [3]byte
 	_, _ = rand.Read(tag[:]) // never fails (crypto/rand panics instead)
 	return &Adapter{
-		engine: o.Engine, flush: o.Flush, color: o.Color, echo: o.Echo, history: o.History,
+		engine: o.Engine, store: o.Store, flush: o.Flush, color: o.Color, echo: o.Echo, history: o.History,
 		session: hex.EncodeToString(tag[:]), paint: painter{on: o.Color},
 		out: o.Out, me: o.User, user: o.User, current: Lobby,
 		channels: []*channel{{id: Lobby, name: Lobby}},

@@ -58,8 +58,9 @@ func newHarnessWith(t *testing.T, opts bot.Options, o Options) *harness {
 	t.Helper()
 	h := &harness{t: t, store: storagetest.NewSQLite(t), clk: clock.NewFake(t0), out: &bottest.Buffer{}}
 	opts.Store, opts.Clock = h.store, h.clk
-	h.engine = bot.NewEngine(opts)
-	o.Engine, o.User = h.engine, alice
+	opts.Commands = append(append(bot.Commands(), bottest.Timeline()), opts.Commands...)
+	h.engine = bottest.NewEngine(t, opts)
+	o.Engine, o.Store, o.User = h.engine, h.store, alice
 	if o.Out == nil {
 		o.Out = h.out
 	}
@@ -302,6 +303,8 @@ func TestConfirmAtEndOfInput(t *testing.T) {
 	wantEvents(t, h.events("INC-1"), "declared/typed/console:alice", "mitigated/button/console:alice")
 }
 
+// The confirmation of an action's button: N leaves it, y clicks it (the
+// harness has no actions feature, so the engine does not know run).
 func TestActionButtonConfirm(t *testing.T) {
 	h := newHarness(t, bot.Options{ActionsFor: twoActions})
 	out := h.run(`
@@ -313,7 +316,7 @@ y
 `)
 	wantContains(t, out,
 		"Run this action? Roll checkout back to the previous release? [y/N] N\nNot clicked: [4] Roll back checkout.",
-		"clicked [4] Roll back checkout\n(only you) ⚠️ `run` is not available",
+		"clicked [4] Roll back checkout\n(only you) ⚠️ unknown command \"run\"",
 	)
 }
 
@@ -321,9 +324,9 @@ y
 // arrives asynchronously and is printed on lines of its own.
 func TestBackgroundSender(t *testing.T) {
 	store := storagetest.NewSQLite(t)
-	engine := bot.NewEngine(bot.Options{Store: store})
+	engine := bottest.NewEngine(t, bot.Options{Commands: bot.Commands(), Store: store})
 	out := &bottest.Buffer{}
-	a := New(Options{Engine: engine, Out: out, User: alice})
+	a := New(Options{Engine: engine, Store: store, Out: out, User: alice})
 	sender := bot.NewSender(bot.SenderOptions{Store: store, Deliverers: []bot.Deliverer{a}, Poll: 5 * time.Millisecond})
 
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -451,7 +454,7 @@ func TestRestartJoinsEarlierChannel(t *testing.T) {
 
 	out := &bottest.Buffer{}
 	var sender *bot.Sender
-	a := New(Options{Engine: h.engine, Out: out, User: alice, Echo: true,
+	a := New(Options{Engine: h.engine, Store: h.store, Out: out, User: alice, Echo: true,
 		Flush: func(ctx context.Context) error { return sender.Drain(ctx) }})
 	sender = bot.NewSender(bot.SenderOptions{Store: h.store, Deliverers: []bot.Deliverer{a}, Clock: h.clk})
 	if err := a.Run(context.Background(), strings.NewReader("/join INC-1\n/incident note back again\n/channels\n")); err != nil {

@@ -33,8 +33,8 @@ func (a *Adapter) fillForm(ctx context.Context, n int, ref *buttonRef, src input
 		Channel: incident.ChannelRef{Platform: incident.PlatformConsole, ChannelID: ref.channel},
 		Actor:   user,
 		Text:    b.Command,
+		Args:    fields,
 		Source:  incident.SourceTyped,
-		Fields:  fields,
 	})
 	a.mu.Lock()
 	defer a.mu.Unlock()

@@ -22,15 +22,17 @@ import (
 func TestYesIdentifiedPromptsForTheCause(t *testing.T) {
 	storagetest.ForEach(t, func(t *testing.T, s storage.Store) {
 		h := &harness{t: t, store: s, clk: clock.NewFake(t0), out: &bottest.Buffer{}}
-		h.engine = bot.NewEngine(bot.Options{Store: s, Clock: h.clk})
-		sched, err := checkin.New(h.engine, config.Checkins{
+		checkins, err := checkin.New(config.Checkins{
 			Cadence:          config.Cadence{Sev1: "@every 10m", Sev2: "@every 15m", Sev3: "@every 30m", Sev4: "@every 1h"},
 			DiagnosisCadence: "@every 30m",
-		}, checkin.Options{})
+		}, checkin.Options{Store: s, Clock: h.clk})
 		if err != nil {
 			t.Fatal(err)
 		}
-		h.a = New(Options{Engine: h.engine, Out: h.out, User: alice, Echo: true,
+		h.engine = bottest.NewEngine(t, bot.Options{Commands: append(bot.Commands(), checkins.Commands()...), Hooks: []bot.Hook{checkins},
+			Store: s, Clock: h.clk})
+		sched := checkins.Sweeper(h.engine)
+		h.a = New(Options{Engine: h.engine, Store: s, Out: h.out, User: alice, Echo: true,
 			Flush: func(ctx context.Context) error { return h.sender.Drain(ctx) }})
 		h.sender = bot.NewSender(bot.SenderOptions{Store: s, Deliverers: []bot.Deliverer{h.a}, Clock: h.clk})
 		h.run("/incident declare sev2 Checkout errors\n/incident mitigated rolled back\n")

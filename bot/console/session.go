@@ -27,8 +27,8 @@ import (
 // ends it, and the read error if reading fails. A command that fails in
 // the engine (the store is down) is printed and the session goes on.
 func (a *Adapter) Run(ctx context.Context, in io.Reader) error {
-	if a.engine == nil {
-		return errors.New("console: no engine")
+	if a.engine == nil || a.store == nil {
+		return errors.New("console: no engine or no store")
 	}
 	src, err := openInput(in, a.out, a.history)
 	if err != nil {
@@ -114,7 +114,7 @@ func (a *Adapter) settle(ctx context.Context) {
 				return
 			}
 		}
-		stats, err := a.engine.Store().OutboxStats(ctx)
+		stats, err := a.store.OutboxStats(ctx)
 		if err != nil {
 			return
 		}
@@ -303,7 +303,7 @@ func (a *Adapter) join(ctx context.Context, arg string) {
 		// An incident channel of an earlier run is still bound in the store.
 		if id, err := incident.ParseKey(arg); err == nil {
 			key := incident.KeyFor(id)
-			inc, err := a.engine.Store().GetIncidentByChannel(ctx,
+			inc, err := a.store.GetIncidentByChannel(ctx,
 				incident.ChannelRef{Platform: incident.PlatformConsole, ChannelID: key})
 			if err == nil {
 				target = key

@@ -101,7 +101,7 @@ func TestTerminalLineEditingAndHistory(t *testing.T) {
 
 	// The next session, on another terminal, remembers.
 	term2 := termtest.Open(t, 160, 60)
-	a2 := New(Options{Engine: h.engine, Out: term2.TTY(), User: alice, History: hist, Flush: h.a.flush})
+	a2 := New(Options{Engine: h.engine, Store: h.store, Out: term2.TTY(), User: alice, History: hist, Flush: h.a.flush})
 	wait2 := runAt(t, a2, term2)
 	waitPrompt(term2, "lobby>")
 	term2.Type(termtest.Up)

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/tourniquet/tourniquet/bot"
+	"github.com/tourniquet/tourniquet/bot/bottest"
 	"github.com/tourniquet/tourniquet/bot/discord"
 	"github.com/tourniquet/tourniquet/bot/discord/discordtest"
 	"github.com/tourniquet/tourniquet/incident"
@@ -80,7 +81,7 @@ func TestEveryOneOf130ActionsIsReachable(t *testing.T) {
 			acts = append(acts, a)
 		}
 		clk := clock.NewFake(t0)
-		engine := bot.NewEngine(bot.Options{Store: s, Clock: clk, ActionsFor: func(*incident.Incident) []bot.ActionButton { return acts }})
+		engine := bottest.NewEngine(t, bot.Options{Commands: bot.Commands(), Store: s, Clock: clk, ActionsFor: func(*incident.Incident) []bot.ActionButton { return acts }})
 		fake := discordtest.New(t, botToken, appID)
 		e := newReplica(t, s, fake, discordtest.NewKey(), clk, func(o *discord.Options) { o.Engine = engine })
 

@@ -21,9 +21,11 @@ import (
 	"github.com/tourniquet/tourniquet/internal/clock"
 )
 
-// Engine runs commands; *bot.Engine is one.
+// Engine is what the adapter needs of the engine (*bot.Engine is one):
+// running what Discord sends, and the commands to register as /incident.
 type Engine interface {
 	Handle(ctx context.Context, inv bot.Invocation) (bot.Reply, error)
+	Commands() []bot.CommandSpec
 }
 
 // Channel modes (config.ChannelModeChannel, config.ChannelModeThread).

@@ -14,113 +14,18 @@ import (
 // CommandName is the slash command Tourniquet registers: /incident.
 const CommandName = "incident"
 
-type optKind int
-
-const (
-	optString optKind = iota
-	optUser
-	optBool
-	optSeverity
-	optPage
-)
-
-// optSpec is one typed option of a subcommand.
-type optSpec struct {
-	name, desc string
-	kind       optKind
-	required   bool
-	// field, when set, passes the value in Invocation.Fields under this
-	// name instead of in the command line.
-	field  string
-	maxLen int
-}
-
-// subSpec is one subcommand of /incident: the grammar's command with its
-// arguments as typed options.
-type subSpec struct {
-	name, desc string
-	opts       []optSpec
-	// scoped commands take an optional "incident" option (INC-7), for use
-	// outside the incident's channel.
-	scoped bool
-}
-
 // incidentOpt names the incident a command applies to.
 const incidentOpt = "incident"
 
-// subcommands mirrors the /incident grammar (DESIGN §4). Hidden commands
-// that only buttons send (answer, confirm, approve, cancel, verify) are not
-// registered; their buttons carry the command line in the custom_id.
-var subcommands = []subSpec{
-	{name: bot.CmdDeclare, desc: "Open an incident, in a new channel (or here)", opts: []optSpec{
-		{name: "title", desc: "What is hurting customers", required: true, field: bot.FieldTitle, maxLen: 200},
-		{name: "severity", desc: "sev1 is the worst (default sev2)", kind: optSeverity, field: bot.FieldSeverity},
-		{name: "services", desc: "Affected services, separated by commas", field: bot.FieldServices, maxLen: 500},
-		{name: "impact_started", desc: "When customer impact began: RFC3339, HH:MM (UTC) or -15m", field: bot.FieldImpactStarted, maxLen: 64},
-		{name: "description", desc: "What is known so far (added as a note)", field: bot.FieldDescription, maxLen: 2000},
-		{name: "here", desc: "Make this channel the incident's channel instead of opening one", kind: optBool, field: bot.FieldHere},
-		{name: "private", desc: "A private channel for you and the responders, not announced", kind: optBool, field: bot.FieldPrivate},
-	}},
-	{name: bot.CmdList, desc: "List the open incidents, worst and newest first"},
-	{name: bot.CmdSev, desc: "Change the severity", scoped: true, opts: []optSpec{
-		{name: "severity", desc: "sev1 is the worst", kind: optSeverity, required: true},
-	}},
-	{name: bot.CmdLead, desc: "Name the incident lead", scoped: true, opts: []optSpec{
-		{name: "user", desc: "Who leads", kind: optUser, required: true},
-	}},
-	{name: bot.CmdRole, desc: "Give an incident role (comms, scribe…), see who holds it, or clear it", scoped: true, opts: []optSpec{
-		{name: "role", desc: "The role, as configured (empty: list the roles)", maxLen: 32},
-		{name: "user", desc: "Who gets it", kind: optUser},
-		{name: "clear", desc: "Take the role from whoever holds it", kind: optBool},
-	}},
-	{name: bot.CmdRename, desc: "Give the incident a new title", scoped: true, opts: []optSpec{
-		{name: "title", desc: "The new title", required: true, maxLen: 200},
-	}},
-	{name: bot.CmdUpdate, desc: "Post a status update", scoped: true, opts: []optSpec{
-		{name: "text", desc: "The update", required: true, maxLen: 2000},
-	}},
-	{name: bot.CmdNote, desc: "Add a note to the timeline", scoped: true, opts: []optSpec{
-		{name: "text", desc: "The note", required: true, maxLen: 2000},
-	}},
-	{name: bot.CmdMitigated, desc: "Customer impact has stopped", scoped: true, opts: []optSpec{
-		{name: "how", desc: "What stopped it", maxLen: 1000},
-	}},
-	{name: bot.CmdRegressed, desc: "Customer impact is back", scoped: true, opts: []optSpec{
-		{name: "what", desc: "What is failing again", maxLen: 1000},
-	}},
-	{name: bot.CmdDiagnosed, desc: "The cause is identified", scoped: true, opts: []optSpec{
-		{name: "cause", desc: "The cause", required: true, maxLen: 1000},
-	}},
-	{name: bot.CmdFailForward, desc: "Record the decision to fix forward while impact continues", scoped: true, opts: []optSpec{
-		{name: "reason", desc: "Why fixing forward beats mitigating now", required: true, maxLen: 1000},
-	}},
-	{name: bot.CmdImpactStarted, desc: "Say when customer impact really began", scoped: true, opts: []optSpec{
-		{name: "when", desc: "RFC3339, HH:MM (UTC) or a duration ago like -15m", required: true, maxLen: 64},
-	}},
-	{name: bot.CmdServices, desc: "Set the affected services", scoped: true, opts: []optSpec{
-		{name: "names", desc: "Service names, separated by spaces or commas", required: true, maxLen: 500},
-	}},
-	{name: bot.CmdActions, desc: "List the mitigation actions for this incident", scoped: true, opts: []optSpec{
-		{name: "page", desc: "Which page of 25 actions (default: the first)", kind: optPage},
-	}},
-	{name: bot.CmdRun, desc: "Run a mitigation action", scoped: true, opts: []optSpec{
-		{name: "action", desc: "The action's ID (see /incident actions)", required: true, maxLen: 128},
-	}},
-	{name: bot.CmdStatus, desc: "Show the incident and its two clocks", scoped: true},
-	{name: bot.CmdTimeline, desc: "Show the timeline and the report link", scoped: true},
-	{name: bot.CmdResolve, desc: "Close the incident: the permanent fix is in", scoped: true, opts: []optSpec{
-		{name: "summary", desc: "What fixed it", maxLen: 2000},
-		{name: "ongoing", desc: "Resolve although customer impact is still ongoing (otherwise it asks first)", kind: optBool, field: bot.FieldOngoing},
-	}},
-	{name: bot.CmdHelp, desc: "Show the commands", opts: []optSpec{
-		{name: "command", desc: "One command to explain", maxLen: 32},
-	}},
-}
-
-// Commands is the /incident command as registered with Discord: one
-// subcommand per command of the grammar, with typed options (severity as
-// choices, the lead as a user option, strings elsewhere).
-func Commands() []*discordgo.ApplicationCommand {
+// Schema is the /incident command as registered with Discord, built from
+// the engine's commands: one subcommand per command help lists (those only
+// buttons send are not registered; their buttons carry the command line
+// in the custom_id), with its arguments as typed options — a severity as
+// choices, a person as a user option, a flag as a boolean, a page as an
+// integer, strings elsewhere — and, for a command about an incident, an
+// optional "incident" option (INC-7) for use outside its channel. Discord
+// wants required options first; flags come last.
+func Schema(specs []bot.CommandSpec) []*discordgo.ApplicationCommand {
 	guildOnly := []discordgo.InteractionContextType{discordgo.InteractionContextGuild}
 	cmd := &discordgo.ApplicationCommand{
 		Type:        discordgo.ChatApplicationCommand,
@@ -128,12 +33,15 @@ func Commands() []*discordgo.ApplicationCommand {
 		Description: "Tourniquet incident commands: mitigation before diagnosis",
 		Contexts:    &guildOnly,
 	}
-	for _, s := range subcommands {
-		sub := &discordgo.ApplicationCommandOption{Type: discordgo.ApplicationCommandOptionSubCommand, Name: s.name, Description: s.desc}
-		for _, o := range s.opts {
-			sub.Options = append(sub.Options, commandOption(o))
+	for _, s := range specs {
+		if s.Shown != bot.Listed {
+			continue
 		}
-		if s.scoped {
+		sub := &discordgo.ApplicationCommandOption{Type: discordgo.ApplicationCommandOptionSubCommand, Name: s.Name, Description: s.Brief}
+		for _, a := range optionOrder(s.Args) {
+			sub.Options = append(sub.Options, commandOption(a))
+		}
+		if s.Needs == bot.OpenIncident || s.Needs == bot.AnyIncident {
 			sub.Options = append(sub.Options, &discordgo.ApplicationCommandOption{
 				Type: discordgo.ApplicationCommandOptionString, Name: incidentOpt,
 				Description: "The incident (INC-7), when not typed in its channel", MaxLength: 24,
@@ -144,99 +52,74 @@ func Commands() []*discordgo.ApplicationCommand {
 	return []*discordgo.ApplicationCommand{cmd}
 }
 
-func commandOption(o optSpec) *discordgo.ApplicationCommandOption {
-	opt := &discordgo.ApplicationCommandOption{Name: o.name, Description: o.desc, Required: o.required, MaxLength: o.maxLen}
-	switch o.kind {
-	case optUser:
+// optionOrder is the arguments a person gives, as Discord lists them:
+// the required ones, then the other values, then the flags, each in the
+// command's order.
+func optionOrder(args []bot.Arg) []bot.Arg {
+	var required, values, flags []bot.Arg
+	for _, a := range args {
+		switch {
+		case !a.Offered():
+		case a.Need == bot.Required:
+			required = append(required, a)
+		case a.Kind == bot.ArgFlag:
+			flags = append(flags, a)
+		default:
+			values = append(values, a)
+		}
+	}
+	return append(append(required, values...), flags...)
+}
+
+func commandOption(a bot.Arg) *discordgo.ApplicationCommandOption {
+	opt := &discordgo.ApplicationCommandOption{Name: a.Name, Description: a.Help, Required: a.Need == bot.Required}
+	switch a.Kind {
+	case bot.ArgUser:
 		opt.Type = discordgo.ApplicationCommandOptionUser
-	case optBool:
+	case bot.ArgFlag:
 		opt.Type = discordgo.ApplicationCommandOptionBoolean
-	case optPage:
+	case bot.ArgPage:
 		one := 1.0
 		opt.Type, opt.MinValue, opt.MaxValue = discordgo.ApplicationCommandOptionInteger, &one, 10000
-	case optSeverity:
+	case bot.ArgSeverity:
 		opt.Type = discordgo.ApplicationCommandOptionString
 		for _, s := range incident.Severities {
 			opt.Choices = append(opt.Choices, &discordgo.ApplicationCommandOptionChoice{Name: strings.ToUpper(string(s)), Value: string(s)})
 		}
 	default:
-		opt.Type = discordgo.ApplicationCommandOptionString
+		opt.Type, opt.MaxLength = discordgo.ApplicationCommandOptionString, a.MaxLen
 	}
 	return opt
 }
 
-func findSub(name string) (subSpec, bool) {
-	for _, s := range subcommands {
-		if s.name == name {
-			return s, true
-		}
-	}
-	return subSpec{}, false
-}
-
-// commandLine turns a slash command's options into the command line of the
-// grammar and the structured fields: "/incident lead user:@bob" becomes
-// "lead <@123|bob>"; "/incident declare title:… severity:sev1 here:true"
-// becomes "declare" with the title, severity and here in fields: the
-// title is never read for flags.
-func commandLine(data discordgo.ApplicationCommandInteractionData) (string, map[string]string, error) {
+// structured turns a slash command into the command it names and its
+// arguments by name, as the options gave them: "/incident lead user:@bob"
+// is lead with user "<@123|bob>" (the grammar's mention, which the user
+// argument's validator reads); "/incident declare title:… severity:sev1
+// here:true" is declare with its title, severity and here. Nothing is
+// flattened into a line, so a title is never read for flags.
+func structured(data discordgo.ApplicationCommandInteractionData) (name, key string, args map[string]string, err error) {
 	if data.Name != CommandName {
-		return "", nil, fmt.Errorf("unknown command /%s", data.Name)
+		return "", "", nil, fmt.Errorf("unknown command /%s", data.Name)
 	}
 	if len(data.Options) == 0 || data.Options[0].Type != discordgo.ApplicationCommandOptionSubCommand {
-		return "", nil, fmt.Errorf("/%s needs a subcommand", CommandName)
+		return "", "", nil, fmt.Errorf("/%s needs a subcommand", CommandName)
 	}
 	sub := data.Options[0]
-	spec, known := findSub(sub.Name)
-	values := map[string]*discordgo.ApplicationCommandInteractionDataOption{}
+	args = map[string]string{}
 	for _, o := range sub.Options {
-		values[o.Name] = o
-	}
-	var words []string
-	if o := values[incidentOpt]; o != nil {
-		if key := strings.TrimSpace(stringValue(o)); key != "" {
-			words = append(words, key)
-		}
-	}
-	words = append(words, sub.Name)
-	fields := map[string]string{}
-	if !known {
-		// A subcommand this version does not know (stale registration):
-		// pass its values on and let the grammar explain.
-		for _, o := range sub.Options {
-			words = append(words, stringValue(o))
-		}
-		return strings.Join(words, " "), nil, nil
-	}
-	for _, spec := range spec.opts {
-		o := values[spec.name]
-		if o == nil {
-			continue
-		}
 		v := strings.TrimSpace(stringValue(o))
 		switch {
-		case spec.kind == optBool:
-			if b, _ := o.Value.(bool); b && spec.field != "" {
-				fields[spec.field] = "true"
-			} else if b {
-				words = append(words, spec.name)
-			}
-		case spec.field != "":
-			if v != "" {
-				fields[spec.field] = v
-			}
-		case spec.kind == optUser:
-			if v != "" {
-				words = append(words, userToken(v, data.Resolved))
-			}
-		case v != "":
-			words = append(words, v)
+		case o.Name == incidentOpt:
+			key = v
+		case v == "":
+		case o.Type == discordgo.ApplicationCommandOptionUser:
+			args[o.Name] = userToken(v, data.Resolved)
+		default:
+			args[o.Name] = v
 		}
 	}
-	if len(fields) == 0 {
-		fields = nil
-	}
-	return strings.Join(words, " "), fields, nil
+	return sub.Name, key, args, nil
 }
 
 func stringValue(o *discordgo.ApplicationCommandInteractionDataOption) string {

@@ -8,10 +8,12 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/tourniquet/tourniquet/bot"
+	"github.com/tourniquet/tourniquet/bot/bottest"
 	"github.com/tourniquet/tourniquet/bot/discord"
 	"github.com/tourniquet/tourniquet/bot/discord/discordtest"
 	"github.com/tourniquet/tourniquet/incident"
 	"github.com/tourniquet/tourniquet/internal/clock"
+	"github.com/tourniquet/tourniquet/internal/conformance/scenario"
 	"github.com/tourniquet/tourniquet/storage"
 	"github.com/tourniquet/tourniquet/storage/storagetest"
 )
@@ -19,14 +21,19 @@ import (
 // Every command /incident help lists can be typed on Discord: the
 // registered schema has a subcommand for each.
 func TestEveryHelpCommandIsRegistered(t *testing.T) {
-	e := newEnv(t, sqlite(t), nil)
+	s, clk := sqlite(t), clock.NewFake(t0)
+	w := scenario.New(t, s, clk, nil) // every feature's commands, as the binary wires them
+	e := newReplica(t, s, discordtest.New(t, botToken, appID), discordtest.NewKey(), clk, func(o *discord.Options) { o.Engine = w.Engine })
 	if err := e.a.RegisterCommands(t.Context()); err != nil {
 		t.Fatal(err)
 	}
 	inc := registered(t, e, "applications/"+appID+"/guilds/"+guildID+"/commands")[0]
-	for _, name := range bot.HelpCommands() {
-		if s := sub(inc, name); s == nil || s.Type != discordgo.ApplicationCommandOptionSubCommand || s.Description == "" {
-			t.Errorf("/incident help lists %s, but Discord has no such subcommand", name)
+	for _, spec := range w.Engine.Commands() {
+		if spec.Shown != bot.Listed {
+			continue
+		}
+		if s := sub(inc, spec.Name); s == nil || s.Type != discordgo.ApplicationCommandOptionSubCommand || s.Description == "" {
+			t.Errorf("/incident help lists %s, but Discord has no such subcommand", spec.Name)
 		}
 	}
 	if o := sub(inc, "list"); o == nil || len(o.Options) != 0 {
@@ -68,7 +75,7 @@ func TestListOverHTTP(t *testing.T) {
 func TestRoleOverHTTP(t *testing.T) {
 	storagetest.ForEach(t, func(t *testing.T, s storage.Store) {
 		clk := clock.NewFake(t0)
-		engine := bot.NewEngine(bot.Options{Store: s, Clock: clk, Roles: []string{"comms", "scribe"}})
+		engine := bottest.NewEngine(t, bot.Options{Commands: bot.Commands(), Store: s, Clock: clk, Roles: []string{"comms", "scribe"}})
 		e := newReplica(t, s, discordtest.New(t, botToken, appID), discordtest.NewKey(), clk, func(o *discord.Options) { o.Engine = engine })
 		e.signed(e.command(lobby, alice, "declare", discordtest.Str("title", "Checkout errors")))
 		e.drain()

@@ -7,10 +7,14 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 
+	"github.com/tourniquet/tourniquet/bot"
+	"github.com/tourniquet/tourniquet/bot/bottest"
+	"github.com/tourniquet/tourniquet/bot/discord"
 	"github.com/tourniquet/tourniquet/bot/discord/discordtest"
 	"github.com/tourniquet/tourniquet/checkin"
 	"github.com/tourniquet/tourniquet/config"
 	"github.com/tourniquet/tourniquet/incident"
+	"github.com/tourniquet/tourniquet/internal/clock"
 	"github.com/tourniquet/tourniquet/storage"
 	"github.com/tourniquet/tourniquet/storage/storagetest"
 )
@@ -44,14 +48,21 @@ func embedTitle(msg map[string]any) string {
 
 func TestDeclareAndMitigateOverHTTP(t *testing.T) {
 	storagetest.ForEach(t, func(t *testing.T, s storage.Store) {
-		e := newEnv(t, s, nil)
-		sched, err := checkin.New(e.engine, config.Checkins{
+		clk := clock.NewFake(t0)
+		checkins, err := checkin.New(config.Checkins{
 			Cadence:          config.Cadence{Sev1: "@every 10m", Sev2: "@every 15m", Sev3: "@every 30m", Sev4: "@every 1h"},
 			DiagnosisCadence: "@every 30m",
-		}, checkin.Options{})
+		}, checkin.Options{Store: s, Clock: clk})
 		if err != nil {
 			t.Fatal(err)
 		}
+		engine := bottest.NewEngine(t, bot.Options{Commands: append(bot.Commands(), checkins.Commands()...), Hooks: []bot.Hook{checkins},
+			Store: s, Clock: clk, PublicURL: "https://tq.example.com",
+			ActionsFor: func(inc *incident.Incident) []bot.ActionButton {
+				return []bot.ActionButton{{ID: "rollback-checkout", Title: "Roll back checkout-api", Danger: true, Confirm: "Roll back checkout-api to the previous release?"}}
+			}})
+		e := newReplica(t, s, discordtest.New(t, botToken, appID), discordtest.NewKey(), clk, func(o *discord.Options) { o.Engine = engine })
+		sched := checkins.Sweeper(engine)
 
 		r := e.signed(e.command(lobby, alice, "declare", discordtest.Str("title", "Checkout errors"), discordtest.Str("severity", "sev1")))
 		if r.Type != discordgo.InteractionResponseChannelMessageWithSource || r.Data.Flags&discordgo.MessageFlagsEphemeral == 0 {

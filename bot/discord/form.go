@@ -45,7 +45,8 @@ func formModal(form bot.Form, customID string) *discordgo.InteractionResponse {
 }
 
 // submitForm handles a MODAL_SUBMIT: the form's command runs with the
-// answers as Invocation.Fields, and its reply is the private answer.
+// answers as its arguments (Invocation.Args), and its reply is the
+// private answer.
 func (a *Adapter) submitForm(ctx context.Context, i *discordgo.Interaction, via transport) *discordgo.InteractionResponse {
 	data, ok := i.Data.(discordgo.ModalSubmitInteractionData)
 	if !ok {

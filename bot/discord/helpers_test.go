@@ -69,7 +69,7 @@ func newReplica(t testing.TB, s storage.Store, fake *discordtest.Server, key *di
 	t.Helper()
 	logs := &bottest.Buffer{}
 	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	engine := bot.NewEngine(bot.Options{Store: s, Clock: clk, Logger: log, PublicURL: "https://tq.example.com",
+	engine := bottest.NewEngine(t, bot.Options{Commands: bot.Commands(), Store: s, Clock: clk, Logger: log, PublicURL: "https://tq.example.com",
 		ActionsFor: func(inc *incident.Incident) []bot.ActionButton {
 			return []bot.ActionButton{{ID: "rollback-checkout", Title: "Roll back checkout-api", Danger: true, Confirm: "Roll back checkout-api to the previous release?"}}
 		}})

@@ -143,11 +143,13 @@ func (a *Adapter) answer(ctx context.Context, i *discordgo.Interaction, via tran
 		if !ok {
 			return private(textMessage(textUnsupported), false)
 		}
-		line, fields, err := commandLine(data)
+		name, key, args, err := structured(data)
 		if err != nil {
 			return private(textMessage("⚠️ "+err.Error()+". Try `/incident help`."), false)
 		}
-		return a.run(ctx, i, a.invocation(i, line, fields, incident.SourceTyped), via, false)
+		inv := a.invocation(i, "", args, incident.SourceTyped)
+		inv.Command, inv.Incident = name, key
+		return a.run(ctx, i, inv, via, false)
 	case discordgo.InteractionMessageComponent:
 		return a.click(ctx, i, via)
 	case discordgo.InteractionModalSubmit:
@@ -189,14 +191,16 @@ func (a *Adapter) click(ctx context.Context, i *discordgo.Interaction, via trans
 	return a.run(ctx, i, a.invocation(i, c.command, nil, incident.SourceButton), via, fromPrivate)
 }
 
-func (a *Adapter) invocation(i *discordgo.Interaction, text string, fields map[string]string, src incident.Source) bot.Invocation {
+// invocation is an interaction's invocation: a button's command line
+// (text), with a form's answers (args) when the button opened one.
+func (a *Adapter) invocation(i *discordgo.Interaction, text string, args map[string]string, src incident.Source) bot.Invocation {
 	return bot.Invocation{
 		ID:      "discord:" + i.ID,
 		Channel: incident.ChannelRef{Platform: incident.PlatformDiscord, ChannelID: i.ChannelID},
 		Actor:   actorOf(i),
 		Text:    text,
+		Args:    args,
 		Source:  src,
-		Fields:  fields,
 	}
 }
 

@@ -9,7 +9,9 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 
+	"github.com/tourniquet/tourniquet/actions"
 	"github.com/tourniquet/tourniquet/bot"
+	"github.com/tourniquet/tourniquet/checkin"
 	"github.com/tourniquet/tourniquet/incident"
 )
 
@@ -22,13 +24,13 @@ const (
 
 func longestCommands() []string {
 	return []string{
-		bot.CmdConfirm + " " + longUUID,
-		bot.CmdVerify + " " + longUUID + " worked",
-		bot.CmdVerify + " " + longUUID + " failed",
-		bot.CmdApprove + " " + longUUID,
-		bot.CmdCancel + " " + longUUID,
-		bot.CmdAnswer + " " + strconv.FormatInt(-9223372036854775808, 10) + " partial",
-		bot.CmdRun + " " + longActionID,
+		actions.CmdConfirm + " " + longUUID,
+		actions.CmdVerify + " " + longUUID + " worked",
+		actions.CmdVerify + " " + longUUID + " failed",
+		actions.CmdApprove + " " + longUUID,
+		actions.CmdCancel + " " + longUUID,
+		checkin.CmdAnswer + " " + strconv.FormatInt(-9223372036854775808, 10) + " partial",
+		actions.CmdRun + " " + longActionID,
 	}
 }
 

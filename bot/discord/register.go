@@ -13,8 +13,9 @@ import (
 	"github.com/tourniquet/tourniquet/internal/retry"
 )
 
-// RegisterCommands replaces the application's commands with /incident, in
-// the configured guild or globally, by bulk overwrite: whatever an earlier
+// RegisterCommands replaces the application's commands with /incident as
+// the engine's commands describe it (Schema), in the configured guild or
+// globally, by bulk overwrite: whatever an earlier
 // version registered is gone afterwards, so a restart never leaves stale
 // commands. Guild commands appear at once; global ones can take a while.
 func (a *Adapter) RegisterCommands(ctx context.Context) error {
@@ -33,7 +34,7 @@ func (a *Adapter) RegisterCommands(ctx context.Context) error {
 	err = a.call(ctx, a.rest, "register commands "+where, "", func(opts ...discordgo.RequestOption) error {
 		// As ApplicationCommandBulkOverwrite does, with the body Discord
 		// documents (see wire.go).
-		_, err := a.rest.RequestWithBucketID(http.MethodPut, endpoint, wireCommands(Commands()), endpoint, opts...)
+		_, err := a.rest.RequestWithBucketID(http.MethodPut, endpoint, wireCommands(Schema(a.engine.Commands())), endpoint, opts...)
 		return err
 	})
 	if err != nil {

@@ -1,12 +1,18 @@
 package discord_test
 
 import (
+	"bytes"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/tourniquet/tourniquet/bot/discord"
+	"github.com/tourniquet/tourniquet/bot/discord/discordtest"
+	"github.com/tourniquet/tourniquet/internal/clock"
+	"github.com/tourniquet/tourniquet/internal/conformance/scenario"
 )
 
 // registered decodes the bulk overwrite the fake received.
@@ -45,7 +51,9 @@ func opt(s *discordgo.ApplicationCommandOption, name string) *discordgo.Applicat
 }
 
 func TestRegisterCommandsInTheGuildByBulkOverwrite(t *testing.T) {
-	e := newEnv(t, sqlite(t), nil)
+	s, clk := sqlite(t), clock.NewFake(t0)
+	w := scenario.New(t, s, clk, nil) // every feature's commands, as the binary wires them
+	e := newReplica(t, s, discordtest.New(t, botToken, appID), discordtest.NewKey(), clk, func(o *discord.Options) { o.Engine = w.Engine })
 	if err := e.a.RegisterCommands(t.Context()); err != nil {
 		t.Fatal(err)
 	}
@@ -100,4 +108,29 @@ func TestRegisterCommandsGloballyAndLearnTheAppID(t *testing.T) {
 		t.Fatal("application ID not looked up")
 	}
 	registered(t, e, "applications/"+appID+"/commands")
+}
+
+// The registered /incident is built from the engine's commands (every
+// feature's, as the binary wires them); testdata/schema.golden is the
+// schema as it was when it was a hand-kept table, kept byte for byte.
+func TestSchemaFromTheCommands(t *testing.T) {
+	w := scenario.New(t, sqlite(t), clock.NewFake(t0), nil)
+	got, err := json.MarshalIndent(discord.Schema(w.Engine.Commands()), "", " ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got = append(got, '\n')
+	path := filepath.Join("testdata", "schema.golden")
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("the /incident schema differs from %s (go test -update rewrites it):\n%s", path, got)
+	}
 }

@@ -17,6 +17,8 @@ import (
 
 type nopEngine struct{}
 
+func (nopEngine) Commands() []bot.CommandSpec { return bot.Commands() }
+
 func (nopEngine) Handle(ctx context.Context, inv bot.Invocation) (bot.Reply, error) {
 	return bot.Reply{}, nil
 }

@@ -28,10 +28,26 @@ const DefaultTimelineEmoji = "pushpin"
 // (an ephemeral reply, joining a channel, a users.info refresh).
 const afterTimeout = 30 * time.Second
 
+// Engine is what the adapter needs of the engine (*bot.Engine is one):
+// running what Slack sends. What ran comes back in the reply
+// (bot.Reply.Command), so the adapter never reads a command's text itself.
+type Engine interface {
+	Handle(ctx context.Context, inv bot.Invocation) (bot.Reply, error)
+}
+
+// Incidents finds the incident a channel belongs to (storage.Store is
+// one): a message is captured onto a timeline only in an incident's
+// channel, checked before asking Slack for the message.
+type Incidents interface {
+	GetIncidentByChannel(ctx context.Context, ch incident.ChannelRef) (*incident.Incident, error)
+}
+
 // Options configure an Adapter.
 type Options struct {
 	// Engine runs what Slack sends; required to receive, not to deliver.
-	Engine *bot.Engine
+	Engine Engine
+	// Incidents finds a channel's incident; required with Engine.
+	Incidents Incidents
 	// BotToken (xoxb-…) calls the Web API. Required.
 	BotToken config.Secret
 	// AppToken (xapp-…), when set, makes RunSocketMode connect.
@@ -91,6 +107,9 @@ var (
 func New(o Options) (*Adapter, error) {
 	if !o.BotToken.IsSet() {
 		return nil, errors.New("slack: a bot token (xoxb-…) is required")
+	}
+	if o.Engine != nil && o.Incidents == nil {
+		return nil, errors.New("slack: an adapter that receives needs Incidents, to know the incident of a channel")
 	}
 	if o.APIURL == "" {
 		o.APIURL = DefaultAPIURL

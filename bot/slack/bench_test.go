@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/tourniquet/tourniquet/bot"
+	"github.com/tourniquet/tourniquet/bot/bottest"
 	"github.com/tourniquet/tourniquet/config"
 	"github.com/tourniquet/tourniquet/internal/clock"
 	"github.com/tourniquet/tourniquet/storage/storagetest"
@@ -51,9 +52,9 @@ func BenchmarkAckPath(b *testing.B) {
 		_, _ = io.WriteString(w, `{"ok":true}`)
 	}))
 	defer sink.Close()
-	engine := bot.NewEngine(bot.Options{Store: store, Clock: clock.Real{}})
+	engine := bottest.NewEngine(b, bot.Options{Commands: bot.Commands(), Store: store, Clock: clock.Real{}})
 	ad, err := New(Options{
-		Engine: engine, BotToken: config.NewSecret("xoxb-bench"), SigningSecret: config.NewSecret(secret),
+		Engine: engine, Incidents: store, BotToken: config.NewSecret("xoxb-bench"), SigningSecret: config.NewSecret(secret),
 		APIURL: sink.URL + "/api/", Logger: slog.New(slog.DiscardHandler),
 	})
 	if err != nil {

@@ -150,7 +150,7 @@ type capture struct {
 // gone; err is for failures worth a retry (the store, Slack itself).
 func (a *Adapter) captureNote(ctx context.Context, c capture) (reply bot.Reply, handled bool, err error) {
 	ref := channelRef(c.channel)
-	if _, err := a.o.Engine.Store().GetIncidentByChannel(ctx, ref); errors.Is(err, storage.ErrNotFound) {
+	if _, err := a.o.Incidents.GetIncidentByChannel(ctx, ref); errors.Is(err, storage.ErrNotFound) {
 		return bot.Reply{}, false, nil
 	} else if err != nil {
 		return bot.Reply{}, false, fmt.Errorf("look up channel %s: %w", c.channel, err)
@@ -177,7 +177,7 @@ func (a *Adapter) captureNote(ctx context.Context, c capture) (reply bot.Reply, 
 	if text == "" {
 		text = "(a message without text)"
 	}
-	fields := map[string]string{}
+	fields := map[string]string{"text": truncateBytes(text, maxNoteBytes)}
 	if c.addedBy != "" {
 		fields[bot.FieldAddedBy] = incident.Actor{Platform: incident.PlatformSlack, ID: c.addedBy}.Ref()
 	}
@@ -205,9 +205,9 @@ func (a *Adapter) captureNote(ctx context.Context, c capture) (reply bot.Reply, 
 		ID:      "slack:note:" + c.channel + ":" + c.ts,
 		Channel: ref,
 		Actor:   author,
-		Text:    bot.CmdNote + " " + truncateBytes(text, maxNoteBytes),
+		Command: bot.CmdNote,
+		Args:    fields,
 		Source:  incident.SourceTyped,
-		Fields:  fields,
 	})
 	if err != nil {
 		return bot.Reply{}, false, err

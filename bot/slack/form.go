@@ -124,8 +124,8 @@ func (a *Adapter) onFormSubmit(ctx context.Context, cb slack.InteractionCallback
 		Channel: channelRef(meta.Channel),
 		Actor:   user,
 		Text:    meta.Command,
+		Args:    fields,
 		Source:  incident.SourceTyped,
-		Fields:  fields,
 	}
 	reply, err := a.o.Engine.Handle(ctx, inv)
 	if err != nil {

@@ -60,7 +60,7 @@ func newHarness(t *testing.T, store storage.Store, tweak ...func(*Options)) *har
 	clk := clock.NewFake(t0)
 	logs := &bottest.Buffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	engine := bot.NewEngine(bot.Options{
+	engine := bottest.NewEngine(t, bot.Options{Commands: bot.Commands(),
 		Store: store, Clock: clk, Logger: log,
 		Responders: []incident.Actor{{Platform: incident.PlatformSlack, ID: "U3"}},
 		PublicURL:  "https://tourniquet.example.com",
@@ -89,6 +89,7 @@ func startHarness(t *testing.T, store storage.Store, clk *clock.Fake, engine *bo
 	fake.AddChannel("CANNOUNCE", "incidents", false, testBotUser)
 	o := Options{
 		Engine:          engine,
+		Incidents:       store,
 		BotToken:        config.NewSecret(testBotToken),
 		SigningSecret:   config.NewSecret(testSecret),
 		APIURL:          fake.APIURL(),

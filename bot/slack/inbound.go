@@ -69,7 +69,7 @@ func (a *Adapter) onSlashCommand(ctx context.Context, sc slack.SlashCommand) (re
 	if b := ephemeral(reply); b != nil {
 		resp.body = b
 	}
-	if c, perr := bot.Parse(sc.Text); perr == nil && c.Name == bot.CmdDeclare && c.Here && !reply.Error && !reply.Duplicate {
+	if c := reply.Command; c.Name == bot.CmdDeclare && c.Flag(bot.FieldHere) && !reply.Error && !reply.Duplicate {
 		resp.after = func(ctx context.Context) { a.ensureMember(ctx, sc.ChannelID) }
 	}
 	return resp, nil

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/tourniquet/tourniquet/bot"
+	"github.com/tourniquet/tourniquet/bot/bottest"
 	"github.com/tourniquet/tourniquet/config"
 	"github.com/tourniquet/tourniquet/internal/clock"
 	"github.com/tourniquet/tourniquet/storage"
@@ -107,8 +108,8 @@ func newInboundFuzz(f *testing.F) *inboundFuzz {
 	f.Cleanup(api.Close)
 	clk := clock.NewFake(time.Date(2026, 3, 1, 14, 0, 0, 0, time.UTC))
 	log := slog.New(slog.DiscardHandler)
-	engine := bot.NewEngine(bot.Options{Store: store, Clock: clk, Logger: log})
-	ad, err := New(Options{Engine: engine, BotToken: config.NewSecret(testBotToken), SigningSecret: config.NewSecret(testSecret),
+	engine := bottest.NewEngine(f, bot.Options{Commands: bot.Commands(), Store: store, Clock: clk, Logger: log})
+	ad, err := New(Options{Engine: engine, Incidents: store, BotToken: config.NewSecret(testBotToken), SigningSecret: config.NewSecret(testSecret),
 		APIURL: api.URL + "/api/", Clock: clk, Logger: log, PostInterval: -1})
 	if err != nil {
 		f.Fatal(err)

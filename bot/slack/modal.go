@@ -43,7 +43,7 @@ func wantsModal(text string) (modalPrefill, bool) {
 	if !ok {
 		return modalPrefill{}, false
 	}
-	return modalPrefill{Here: c.Here, Private: c.Private, Severity: c.Severity}, true
+	return modalPrefill{Here: c.Flag(bot.FieldHere), Private: c.Flag(bot.FieldPrivate), Severity: c.Severity(bot.FieldSeverity)}, true
 }
 
 // openDeclareModal opens the declare modal with the trigger_id. If Slack
@@ -147,24 +147,23 @@ func (a *Adapter) onDeclareSubmit(ctx context.Context, cb slack.InteractionCallb
 	if fields[bot.FieldTitle] == "" {
 		return response{body: slack.NewErrorsViewSubmissionResponse(map[string]string{bot.FieldTitle: "Give the incident a title."})}, nil
 	}
-	// The title and the flags travel in Fields: the engine never reads the
-	// title's first word as "here" or a severity ("Here maps down",
-	// "Several users…").
+	// The form is a structured declare: the title and the flags are
+	// arguments by name, so the engine never reads the title's first word
+	// as "here" or a severity ("Here maps down", "Several users…").
 	if meta.Here {
 		fields[bot.FieldHere] = "true"
 	}
 	if privateChecked(cb.View.State) {
 		fields[bot.FieldPrivate] = "true"
 	}
-	text := bot.CmdDeclare
 	user := a.actor(cb.User.ID, cb.User.Name)
 	inv := bot.Invocation{
 		ID:      "slack:view:" + cb.View.ID + ":" + fieldsHash(fields),
 		Channel: channelRef(meta.Channel),
 		Actor:   user,
-		Text:    text,
+		Command: bot.CmdDeclare,
+		Args:    fields,
 		Source:  incident.SourceTyped,
-		Fields:  fields,
 	}
 	reply, err := a.o.Engine.Handle(ctx, inv)
 	if err != nil {

@@ -73,13 +73,16 @@ func TestDemoThroughTheEngine(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		engine := bot.NewEngine(bot.Options{Store: s, Clock: clk, ActionsFor: cat.Buttons})
+		wake := actions.NewWakeup()
+		svc := actions.New(actions.Options{Catalog: cat, Wake: wake.Wake})
+		engine := bottest.NewEngine(t, bot.Options{Commands: append(bot.Commands(), svc.Commands()...), Hooks: []bot.Hook{svc},
+			Store: s, Clock: clk, ActionsFor: cat.Buttons})
 		sb := sandbox.New(sandbox.Name, sandbox.WithDelay(0))
-		runner, err := actions.NewRunner(engine, actions.RunnerOptions{Catalog: cat, Integrations: map[string]actiontype.Integration{sandbox.Name: sb}})
+		runner, err := actions.NewRunner(engine, actions.RunnerOptions{Store: s, Clock: clk, Catalog: cat,
+			Integrations: map[string]actiontype.Integration{sandbox.Name: sb}, Wakeup: wake})
 		if err != nil {
 			t.Fatal(err)
 		}
-		actions.New(engine, actions.Options{Catalog: cat, Wake: runner.Wake})
 		rec := bottest.NewRecorder(incident.PlatformConsole)
 		sender := bot.NewSender(bot.SenderOptions{Store: s, Clock: clk, Deliverers: []bot.Deliverer{rec}})
 		you := incident.Actor{Platform: incident.PlatformConsole, ID: "you", Name: "you"}

@@ -36,8 +36,8 @@ func incidentWithDraft(t *testing.T, s storage.Store) (*bot.Engine, *bot.Sender,
 	t.Helper()
 	clk := clock.NewFake(time.Date(2026, 3, 2, 14, 0, 0, 0, time.UTC))
 	links := web.Links{Base: "https://tq.example.com", Signer: web.NewSigner(config.NewSecret(linkSecret))}
-	e := bot.NewEngine(bot.Options{Store: s, Clock: clk, Links: links})
-	e.AddHook(postmortem.Hook{})
+	e := bottest.NewEngine(t, bot.Options{Commands: append(bot.Commands(), postmortem.Commands()...), Hooks: []bot.Hook{postmortem.Hook{}},
+		Store: s, Clock: clk, Links: links})
 	rec := bottest.NewRecorder("slack")
 	snd := bot.NewSender(bot.SenderOptions{Store: s, Clock: clk, Deliverers: []bot.Deliverer{rec}})
 	do := func(ch incident.ChannelRef, line string) bot.Reply {

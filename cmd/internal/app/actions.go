@@ -11,7 +11,6 @@ import (
 
 	"github.com/tourniquet/tourniquet/actions"
 	"github.com/tourniquet/tourniquet/actiontype"
-	"github.com/tourniquet/tourniquet/bot"
 	"github.com/tourniquet/tourniquet/cmd/internal/app/metrics"
 	"github.com/tourniquet/tourniquet/config"
 	"github.com/tourniquet/tourniquet/incident"
@@ -140,16 +139,6 @@ func ActionCatalog(cfg *config.Config) (*actions.Catalog, error) {
 	return actions.NewCatalog(acts, ints)
 }
 
-// actionButtons is bot.Options.ActionsFor for cfg; nil when the catalog
-// cannot be built (StartActions reports why).
-func actionButtons(cfg *config.Config) func(*incident.Incident) []bot.ActionButton {
-	cat, err := ActionCatalog(cfg)
-	if err != nil || cat.Len() == 0 {
-		return nil
-	}
-	return cat.Buttons
-}
-
 // BuildIntegrations builds the integration instances the catalog's actions
 // use (only those), by type.
 func BuildIntegrations(cfg *config.Config, cat *actions.Catalog) (map[string]actiontype.Integration, error) {
@@ -177,39 +166,40 @@ func BuildIntegrations(cfg *config.Config, cat *actions.Catalog) (map[string]act
 	return out, errors.Join(errs...)
 }
 
-// StartActions wires mitigation actions into engine (the run, confirm,
-// approve, cancel and verify commands) and runs their runner until ctx is
-// done or stop is called; stop waits for calls in flight (a bounded
-// while). Call it before the engine handles commands; build the engine
-// with EngineOptions, which offers the same catalog's buttons. The
+// newActions builds the command side of mitigation actions, validated
+// against their integrations, and the integrations their runs call. The
 // outcomes of runs are counted in m, which may be nil.
-func StartActions(ctx context.Context, cfg *config.Config, engine *bot.Engine, m *metrics.Metrics, log *slog.Logger) (stop func(), err error) {
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
-	log = log.With("component", "actions")
+func newActions(cfg *config.Config, wake *actions.Wakeup, m *metrics.Metrics, log *slog.Logger) (*actions.Service, *actions.Catalog, map[string]actiontype.Integration, error) {
 	if problems := ValidateActions(cfg); len(problems) > 0 {
-		return nil, fmt.Errorf("actions: %w", &config.Errors{Problems: problems})
+		return nil, nil, nil, fmt.Errorf("actions: %w", &config.Errors{Problems: problems})
 	}
 	cat, err := ActionCatalog(cfg)
 	if err != nil {
-		return nil, err
+		return nil, nil, nil, err
 	}
 	ints, err := BuildIntegrations(cfg, cat)
 	if err != nil {
-		return nil, fmt.Errorf("actions: %w", err)
+		return nil, nil, nil, fmt.Errorf("actions: %w", err)
 	}
-	runner, err := actions.NewRunner(engine, actions.RunnerOptions{Catalog: cat, Integrations: ints, Logger: log, OnOutcome: m.ActionRun})
-	if err != nil {
-		return nil, fmt.Errorf("actions: %w", err)
-	}
-	actions.New(engine, actions.Options{Catalog: cat, Groups: groupsOf(cfg), Logger: log, OnOutcome: m.ActionRun, Wake: runner.Wake})
+	svc := actions.New(actions.Options{Catalog: cat, Groups: groupsOf(cfg), Logger: log, OnOutcome: m.ActionRun, Wake: wake.Wake})
 	if sandboxMode(cfg) {
 		var ids []string
 		for _, a := range cat.All() {
 			ids = append(ids, a.ID)
 		}
 		log.Info("no actions configured: offering the sandbox demo actions (nothing real is touched)", "actions", strings.Join(ids, ", "))
+	}
+	return svc, cat, ints, nil
+}
+
+// StartActions runs the action runner through engine until ctx is done or
+// stop is called; stop waits for calls in flight (a bounded while). The
+// outcomes of runs are counted in m, which may be nil.
+func StartActions(ctx context.Context, f *features, engine actions.SystemRunner, m *metrics.Metrics) (stop func(), err error) {
+	runner, err := actions.NewRunner(engine, actions.RunnerOptions{Store: f.store, Clock: f.clock, Catalog: f.catalog,
+		Integrations: f.integrations, Wakeup: f.wake, Logger: f.log.With("component", "actions"), OnOutcome: m.ActionRun})
+	if err != nil {
+		return nil, fmt.Errorf("actions: %w", err)
 	}
 	return runInBackground(ctx, runner.Run), nil
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/tourniquet/tourniquet/bot"
+	"github.com/tourniquet/tourniquet/bot/bottest"
 	"github.com/tourniquet/tourniquet/cmd/internal/app/metrics"
 	"github.com/tourniquet/tourniquet/config"
 	"github.com/tourniquet/tourniquet/incident"
@@ -143,10 +144,13 @@ func TestStartActionsSandbox(t *testing.T) {
 		t.Fatal("no configuration, yet no sandbox")
 	}
 	store := storagetest.NewSQLite(t)
-	opts := EngineOptions(cfg, store, clock.Real{}, nil)
-	engine := bot.NewEngine(opts)
 	m := metrics.New()
-	stop, err := StartActions(ctx, cfg, engine, m, nil)
+	f, err := newFeatures(cfg, store, clock.Real{}, m, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	engine := bottest.NewEngine(t, EngineOptions(cfg, f, nil))
+	stop, err := StartActions(ctx, f, engine, m)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -183,13 +187,12 @@ func TestStartActionsSandbox(t *testing.T) {
 	}
 }
 
-func TestStartActionsRefusesBadActions(t *testing.T) {
+func TestFeaturesRefuseBadActions(t *testing.T) {
 	cfg := config.Default()
 	cfg.Integrations = map[string]config.Integration{"helm": {Type: "exec", Settings: map[string]any{"command": []any{"helm", "{{.Params.release}}"}}}}
 	cfg.Actions = []config.Action{{ID: "x", Kind: "rollback", Integration: "helm", Params: map[string]string{"nope": "1"}, Allowed: []string{"lead"}}}
-	engine := bot.NewEngine(bot.Options{Store: storagetest.NewSQLite(t)})
-	if _, err := StartActions(context.Background(), cfg, engine, nil, nil); err == nil || !strings.Contains(err.Error(), "actions[0].params.nope") {
-		t.Fatalf("StartActions = %v", err)
+	if _, err := newFeatures(cfg, storagetest.NewSQLite(t), clock.Real{}, nil, nil); err == nil || !strings.Contains(err.Error(), "actions[0].params.nope") {
+		t.Fatalf("newFeatures = %v", err)
 	}
 }
 
@@ -229,8 +232,12 @@ actions:
 		t.Fatal("sandbox on with an action configured")
 	}
 	store := storagetest.NewSQLite(t)
-	engine := bot.NewEngine(EngineOptions(cfg, store, clock.Real{}, nil))
-	stop, err := StartActions(ctx, cfg, engine, nil, nil)
+	f, err := newFeatures(cfg, store, clock.Real{}, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	engine := bottest.NewEngine(t, EngineOptions(cfg, f, nil))
+	stop, err := StartActions(ctx, f, engine, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,23 +5,18 @@ import (
 	"fmt"
 	"log/slog"
 
-	"github.com/tourniquet/tourniquet/bot"
 	"github.com/tourniquet/tourniquet/checkin"
 	"github.com/tourniquet/tourniquet/cmd/internal/app/metrics"
 	"github.com/tourniquet/tourniquet/config"
+	"github.com/tourniquet/tourniquet/internal/clock"
+	"github.com/tourniquet/tourniquet/storage"
 )
 
-// StartCheckins wires the mitigation check-in scheduler into engine (its
-// hook and the "answer" command behind the check-in buttons) and runs its
-// sweeper until ctx is done or stop is called. stop waits for the sweeper
-// to finish its transaction. Call it before the engine handles commands.
+// newCheckins builds the mitigation check-in scheduler of the
+// configuration: its hook and its "answer" command go into the engine.
 // Check-ins sent and answered are counted in m, which may be nil.
-func StartCheckins(ctx context.Context, cfg *config.Config, engine *bot.Engine, m *metrics.Metrics, log *slog.Logger) (stop func(), err error) {
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
-	log = log.With("component", "checkins")
-	sched, err := checkin.New(engine, cfg.Checkins, checkin.Options{Logger: log,
+func newCheckins(cfg *config.Config, store storage.Store, clk clock.Clock, m *metrics.Metrics, log *slog.Logger) (*checkin.Scheduler, error) {
+	sched, err := checkin.New(cfg.Checkins, checkin.Options{Store: store, Clock: clk, Logger: log.With("component", "checkins"),
 		OnSent: func(s checkin.Sent) {
 			escalated := ""
 			if s.Escalated > 0 {
@@ -34,5 +29,12 @@ func StartCheckins(ctx context.Context, cfg *config.Config, engine *bot.Engine, 
 	if err != nil {
 		return nil, fmt.Errorf("check-ins: %w", err)
 	}
-	return runInBackground(ctx, sched.Run), nil
+	return sched, nil
+}
+
+// StartCheckins runs the check-in sweeper through engine until ctx is
+// done or stop is called. stop waits for the sweeper to finish its
+// transaction.
+func StartCheckins(ctx context.Context, sched *checkin.Scheduler, engine checkin.SystemRunner) (stop func()) {
+	return runInBackground(ctx, sched.Sweeper(engine).Run)
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/tourniquet/tourniquet/bot"
+	"github.com/tourniquet/tourniquet/bot/bottest"
 	"github.com/tourniquet/tourniquet/cmd/internal/app/metrics"
 	"github.com/tourniquet/tourniquet/config"
 	"github.com/tourniquet/tourniquet/incident"
@@ -23,14 +24,15 @@ func TestStartCheckins(t *testing.T) {
 	ctx := context.Background()
 	store := storagetest.NewSQLite(t)
 	clk := clock.NewFake(time.Date(2026, 3, 1, 14, 0, 0, 0, time.UTC))
-	engine := bot.NewEngine(bot.Options{Store: store, Clock: clk})
 	cfg := config.Default()
 	cfg.Checkins.Cadence.Sev1 = "@every 10s"
 	m := metrics.New()
-	stop, err := StartCheckins(ctx, cfg, engine, m, nil)
+	f, err := newFeatures(cfg, store, clk, m, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
+	engine := bottest.NewEngine(t, EngineOptions(cfg, f, nil))
+	stop := StartCheckins(ctx, f.checkins, engine)
 	defer stop()
 	me := incident.Actor{Platform: incident.PlatformConsole, ID: "ann", Name: "ann"}
 	ch := incident.ChannelRef{Platform: incident.PlatformConsole, ChannelID: "war-room"}
@@ -80,11 +82,10 @@ func TestStartCheckins(t *testing.T) {
 	}
 }
 
-func TestStartCheckinsBadConfig(t *testing.T) {
-	engine := bot.NewEngine(bot.Options{Store: storagetest.NewSQLite(t)})
+func TestCheckinsBadConfig(t *testing.T) {
 	cfg := config.Default()
 	cfg.Checkins.Cadence.Sev2 = "every so often"
-	if _, err := StartCheckins(context.Background(), cfg, engine, nil, nil); err == nil || !strings.Contains(err.Error(), "checkins.cadence.sev2") {
+	if _, err := newFeatures(cfg, storagetest.NewSQLite(t), clock.Real{}, nil, nil); err == nil || !strings.Contains(err.Error(), "checkins.cadence.sev2") {
 		t.Fatalf("err = %v, want the bad key named", err)
 	}
 }

@@ -28,7 +28,7 @@ type discordApp struct {
 
 // newDiscord builds the Discord adapter when a bot token is configured,
 // and nil otherwise.
-func newDiscord(cfg *config.Config, engine *bot.Engine, clk clock.Clock, log *slog.Logger) (*discordApp, error) {
+func newDiscord(cfg *config.Config, engine discord.Engine, clk clock.Clock, log *slog.Logger) (*discordApp, error) {
 	d := cfg.Discord
 	if !d.Enabled() {
 		return nil, nil

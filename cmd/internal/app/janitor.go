@@ -5,14 +5,16 @@ import (
 	"log/slog"
 
 	"github.com/tourniquet/tourniquet/bot"
+	"github.com/tourniquet/tourniquet/internal/clock"
+	"github.com/tourniquet/tourniquet/storage"
 )
 
 // StartJanitor prunes expired dedupe keys and old delivered outbox
 // messages in the background until ctx is done or stop is called.
-func StartJanitor(ctx context.Context, engine *bot.Engine, log *slog.Logger) (stop func()) {
+func StartJanitor(ctx context.Context, store storage.Store, clk clock.Clock, log *slog.Logger) (stop func()) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	j := bot.NewJanitor(bot.JanitorOptions{Store: engine.Store(), Clock: engine.Clock(), Logger: log.With("component", "janitor")})
+	j := bot.NewJanitor(bot.JanitorOptions{Store: store, Clock: clk, Logger: log.With("component", "janitor")})
 	return runInBackground(ctx, j.Run)
 }

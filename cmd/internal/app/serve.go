@@ -83,15 +83,22 @@ func Serve(ctx context.Context, o ServeOptions) error {
 	}
 	defer store.Close()
 
-	eo := EngineOptions(cfg, store, o.Clock, log)
-	eo.Redact = red.Redact
-	engine := bot.NewEngine(eo)
-	platforms, err := chatPlatforms(cfg, engine, o.Clock, log)
+	m := metrics.New()
+	feats, err := newFeatures(cfg, store, o.Clock, m, log)
 	if err != nil {
 		return err
 	}
-	m := metrics.New()
-	reports, stopWorkersNow, err := startWorkers(ctx, cfg, engine, m, log)
+	eo := EngineOptions(cfg, feats, log)
+	eo.Redact = red.Redact
+	engine, err := bot.NewEngine(eo)
+	if err != nil {
+		return err
+	}
+	platforms, err := chatPlatforms(cfg, engine, store, o.Clock, log)
+	if err != nil {
+		return err
+	}
+	reports, stopWorkersNow, err := startWorkers(ctx, cfg, feats, engine, m, log)
 	if err != nil {
 		return err
 	}
@@ -102,7 +109,7 @@ func Serve(ctx context.Context, o ServeOptions) error {
 	defer stopWorkers()
 
 	var sender *bot.Sender
-	term := terminal(o, engine, func(ctx context.Context) error { return sender.Drain(ctx) })
+	term := terminal(o, engine, store, func(ctx context.Context) error { return sender.Drain(ctx) })
 	ds := deliverers(term, platforms)
 	var names []string
 	for _, d := range ds {
@@ -157,52 +164,47 @@ func openMigrated(ctx context.Context, cfg *config.Config, log *slog.Logger) (st
 }
 
 // chatPlatforms builds the configured chat platforms.
-func chatPlatforms(cfg *config.Config, engine *bot.Engine, clk clock.Clock, log *slog.Logger) ([]chatPlatform, error) {
+func chatPlatforms(cfg *config.Config, engine *bot.Engine, store storage.Store, clk clock.Clock, log *slog.Logger) ([]chatPlatform, error) {
 	dc, err := newDiscord(cfg, engine, clk, log)
 	if err != nil {
 		return nil, err
 	}
-	sl, err := newSlack(cfg, engine, clk, log)
+	sl, err := newSlack(cfg, engine, store, clk, log)
 	if err != nil {
 		return nil, err
 	}
 	return []chatPlatform{dc, sl}, nil
 }
 
-// startWorkers starts what works in the background on every replica: the
-// check-in sweeper, the action runner, the postmortem drafter and the
-// janitor. stop stops them all.
-func startWorkers(ctx context.Context, cfg *config.Config, engine *bot.Engine, m *metrics.Metrics, log *slog.Logger) (*Reports, func(), error) {
-	var stops []func()
+// startWorkers starts what works in the background on every replica,
+// through engine: the check-in sweeper, the action runner, the postmortem
+// drafter and the janitor. stop stops them all.
+func startWorkers(ctx context.Context, cfg *config.Config, f *features, engine *bot.Engine, m *metrics.Metrics, log *slog.Logger) (*Reports, func(), error) {
+	stops := []func(){StartCheckins(ctx, f.checkins, engine)}
 	stopAll := func() {
 		for i := len(stops) - 1; i >= 0; i-- {
 			stops[i]()
 		}
 	}
-	stopCheckins, err := StartCheckins(ctx, cfg, engine, m, log)
-	if err != nil {
-		return nil, nil, err
-	}
-	stops = append(stops, stopCheckins)
-	stopActions, err := StartActions(ctx, cfg, engine, m, log)
+	stopActions, err := StartActions(ctx, f, engine, m)
 	if err != nil {
 		stopAll()
 		return nil, nil, err
 	}
 	stops = append(stops, stopActions)
-	reports, err := StartReports(ctx, cfg, engine, log)
+	reports, err := StartReports(ctx, cfg, engine, f.store, f.clock, log)
 	if err != nil {
 		stopAll()
 		return nil, nil, err
 	}
-	stops = append(stops, reports.Stop, StartJanitor(ctx, engine, log))
+	stops = append(stops, reports.Stop, StartJanitor(ctx, f.store, f.clock, log))
 	return reports, stopAll, nil
 }
 
 // terminal is the terminal chat adapter, or nil when it is not attached:
 // it is when forced, or when no chat platform is configured and stdin can
 // be typed or piped into.
-func terminal(o ServeOptions, engine *bot.Engine, flush func(context.Context) error) *console.Adapter {
+func terminal(o ServeOptions, engine console.Engine, store console.Store, flush func(context.Context) error) *console.Adapter {
 	cfg := o.Config
 	platform := cfg.Slack.Enabled() || cfg.Discord.Enabled()
 	if !o.Console && (platform || o.NoConsoleInput) {
@@ -213,6 +215,7 @@ func terminal(o ServeOptions, engine *bot.Engine, flush func(context.Context) er
 	}
 	return console.New(console.Options{
 		Engine:  engine,
+		Store:   store,
 		Out:     o.Stdout,
 		User:    consoleUser(),
 		Color:   o.StdoutTTY && os.Getenv("NO_COLOR") == "",
@@ -288,8 +291,9 @@ func run(ctx context.Context, log *slog.Logger, srv *http.Server, ln net.Listene
 	}
 }
 
-// EngineOptions builds the engine's options from the configuration.
-func EngineOptions(cfg *config.Config, store storage.Store, clk clock.Clock, log *slog.Logger) bot.Options {
+// EngineOptions builds the engine's options from the configuration and
+// its features: every command and hook the engine runs.
+func EngineOptions(cfg *config.Config, f *features, log *slog.Logger) bot.Options {
 	groups := incident.Groups{}
 	for name, members := range cfg.Groups {
 		groups[name] = members
@@ -299,9 +303,11 @@ func EngineOptions(cfg *config.Config, store storage.Store, clk clock.Clock, log
 		responders = append(responders, expandRef(r, groups)...)
 	}
 	return bot.Options{
-		Store:  store,
-		Clock:  clk,
-		Logger: log,
+		Store:    f.store,
+		Clock:    f.clock,
+		Logger:   log,
+		Commands: f.commands(),
+		Hooks:    f.hooks(),
 		Permissions: bot.Permissions{
 			Resolve:     cfg.Permissions.Resolve,
 			Severity:    cfg.Permissions.Severity,
@@ -315,7 +321,7 @@ func EngineOptions(cfg *config.Config, store storage.Store, clk clock.Clock, log
 		Responders: responders,
 		PublicURL:  cfg.PublicURL,
 		Links:      reportLinks(cfg),
-		ActionsFor: actionButtons(cfg),
+		ActionsFor: f.actionsFor(),
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	slackbot "github.com/tourniquet/tourniquet/bot/slack"
 	"github.com/tourniquet/tourniquet/config"
 	"github.com/tourniquet/tourniquet/internal/clock"
+	"github.com/tourniquet/tourniquet/storage"
 )
 
 // slackApp is the Slack adapter wired from config.Slack. A nil *slackApp
@@ -25,14 +26,14 @@ type slackApp struct {
 
 // newSlack builds the Slack adapter when a bot token is configured, and
 // nil otherwise. It makes no call to Slack; start does.
-func newSlack(cfg *config.Config, engine *bot.Engine, clk clock.Clock, log *slog.Logger) (*slackApp, error) {
+func newSlack(cfg *config.Config, engine slackbot.Engine, store storage.Store, clk clock.Clock, log *slog.Logger) (*slackApp, error) {
 	s := cfg.Slack
 	if !s.Enabled() {
 		return nil, nil
 	}
 	log = log.With("component", "slack")
 	a, err := slackbot.New(slackbot.Options{
-		Engine: engine, BotToken: s.BotToken, AppToken: s.AppToken, SigningSecret: s.SigningSecret,
+		Engine: engine, Incidents: store, BotToken: s.BotToken, AppToken: s.AppToken, SigningSecret: s.SigningSecret,
 		APIURL: s.APIURL, AnnounceChannel: s.AnnounceChannel, TimelineEmoji: s.TimelineEmoji,
 		Clock: clk, Logger: log,
 	})

@@ -8,8 +8,10 @@ import (
 
 	"github.com/tourniquet/tourniquet/bot"
 	"github.com/tourniquet/tourniquet/config"
+	"github.com/tourniquet/tourniquet/internal/clock"
 	"github.com/tourniquet/tourniquet/postmortem"
 	"github.com/tourniquet/tourniquet/postmortem/openai"
+	"github.com/tourniquet/tourniquet/storage"
 	"github.com/tourniquet/tourniquet/timeline/web"
 )
 
@@ -36,11 +38,11 @@ type Reports struct {
 	stop func()
 }
 
-// StartReports wires the reports into engine — the hook that asks for a
-// postmortem draft at resolution and the /incident timeline command that
-// asks for one too — and runs the draft worker until ctx is done or Stop
-// is called. Call it before the engine handles commands; Mount the pages.
-func StartReports(ctx context.Context, cfg *config.Config, engine *bot.Engine, log *slog.Logger) (*Reports, error) {
+// StartReports builds the report pages and runs the postmortem draft
+// worker through engine until ctx is done or Stop is called; Mount the
+// pages. (The hook and the /incident timeline command that ask for drafts
+// are the postmortem's, among the engine's features.)
+func StartReports(ctx context.Context, cfg *config.Config, engine *bot.Engine, store storage.Store, clk clock.Clock, log *slog.Logger) (*Reports, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -55,7 +57,7 @@ func StartReports(ctx context.Context, cfg *config.Config, engine *bot.Engine, l
 		log.Warn("report pages refuse everyone: set TOURNIQUET_API_TOKEN or TOURNIQUET_LINK_SECRET")
 	}
 	cache := web.NewEventCache(50000, web.DefaultCacheMinEvents)
-	site, err := web.New(web.Options{Store: engine.Store(), Clock: engine.Clock(), Access: access,
+	site, err := web.New(web.Options{Store: store, Clock: clk, Access: access,
 		Logger: log, Listen: cfg.Listen, Cache: cache})
 	if err != nil {
 		return nil, fmt.Errorf("report pages: %w", err)
@@ -72,11 +74,9 @@ func StartReports(ctx context.Context, cfg *config.Config, engine *bot.Engine, l
 		sum, model = s, s.Model()
 		log.Info("postmortem summaries by a language model", "model", model)
 	}
-	worker := postmortem.NewWorker(postmortem.Options{Store: engine.Store(), Engine: engine, Summarizer: sum,
+	worker := postmortem.NewWorker(postmortem.Options{Store: store, Engine: engine, Summarizer: sum,
 		Model: model, Timeout: cfg.OpenAI.Timeout, Redact: postmortem.NewRedactor(cfg.SecretValues()),
-		Clock: engine.Clock(), Logger: log, Events: cache.Lister(engine.Store())})
-	engine.AddHook(postmortem.Hook{})
-	engine.Register(bot.CmdTimeline, true, true, postmortem.TimelineCommand(engine))
+		Clock: clk, Logger: log, Events: cache.Lister(store)})
 
 	return &Reports{site: site, stop: runInBackground(ctx, worker.Run)}, nil
 }

@@ -14,6 +14,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -23,6 +24,7 @@ import (
 	"github.com/tourniquet/tourniquet/checkin"
 	"github.com/tourniquet/tourniquet/config"
 	"github.com/tourniquet/tourniquet/internal/clock"
+	"github.com/tourniquet/tourniquet/postmortem"
 	"github.com/tourniquet/tourniquet/storage"
 )
 
@@ -54,7 +56,7 @@ type World struct {
 	Engine   *bot.Engine
 	Catalog  *actions.Catalog
 	Runner   *actions.Runner
-	Checkins *checkin.Scheduler
+	Checkins *checkin.Sweeper
 	Clock    *clock.Fake
 	Store    storage.Store
 }
@@ -97,22 +99,29 @@ func New(t testing.TB, store storage.Store, clk *clock.Fake, log *slog.Logger) *
 	if err != nil {
 		t.Fatal(err)
 	}
-	engine := bot.NewEngine(bot.Options{Store: store, Clock: clk, Logger: log, PublicURL: "https://tq.example.com", ActionsFor: cat.Buttons,
-		Roles: []string{"comms", "scribe"}})
-	runner, err := actions.NewRunner(engine, actions.RunnerOptions{Catalog: cat, Integrations: map[string]actions.Integration{"deploy": done{}}, Logger: log})
-	if err != nil {
-		t.Fatal(err)
-	}
-	actions.New(engine, actions.Options{Catalog: cat, Logger: log, Wake: runner.Wake})
-	sched, err := checkin.New(engine, config.Checkins{
+	wake := actions.NewWakeup()
+	svc := actions.New(actions.Options{Catalog: cat, Logger: log, Wake: wake.Wake})
+	sched, err := checkin.New(config.Checkins{
 		Cadence:          config.Cadence{Sev1: "@every 10m", Sev2: "@every 15m", Sev3: "@every 30m", Sev4: "@every 1h"},
 		DiagnosisCadence: "@every 30m",
 		EscalateAfter:    1,
-	}, checkin.Options{Logger: log})
+	}, checkin.Options{Store: store, Clock: clk, Logger: log})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &World{Engine: engine, Catalog: cat, Runner: runner, Checkins: sched, Clock: clk, Store: store}
+	engine, err := bot.NewEngine(bot.Options{Store: store, Clock: clk, Logger: log,
+		Commands:  slices.Concat(bot.Commands(), svc.Commands(), sched.Commands(), postmortem.Commands()),
+		Hooks:     []bot.Hook{sched, svc, postmortem.Hook{}},
+		PublicURL: "https://tq.example.com", ActionsFor: cat.Buttons, Roles: []string{"comms", "scribe"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	runner, err := actions.NewRunner(engine, actions.RunnerOptions{Store: store, Clock: clk, Catalog: cat,
+		Integrations: map[string]actions.Integration{"deploy": done{}}, Wakeup: wake, Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &World{Engine: engine, Catalog: cat, Runner: runner, Checkins: sched.Sweeper(engine), Clock: clk, Store: store}
 }
 
 // Step runs the requested action runs.
