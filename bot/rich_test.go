@@ -9,7 +9,7 @@ import (
 )
 
 func TestTextfArgumentsAreData(t *testing.T) {
-	ana := incident.Actor{Platform: incident.PlatformSlack, ID: "U1", Name: "ana"}
+	ana := incident.Actor{Platform: "slack", ID: "U1", Name: "ana"}
 	got := Textf("*%s* said %q to %s, `%s` %d%%", "*not bold* <@U2>", "_x_", ana, "code", 5)
 	want := Rich{
 		{Text: "*not bold* <@U2>", Emph: EmBold},

@@ -85,12 +85,11 @@ func parseSchedules(c config.Checkins) (schedules, error) {
 			return out, err
 		}
 		out.digest = &d
-		p, id, ok := strings.Cut(c.Digest.Channel, ":")
-		if !ok || id == "" || strings.ContainsAny(id, " \t") ||
-			(p != incident.PlatformSlack && p != incident.PlatformDiscord && p != incident.PlatformConsole) {
-			return out, fmt.Errorf("checkins.digest.channel: %q: want platform:channel, for example slack:C0123ABCD", c.Digest.Channel)
+		ch, err := config.ParseChannel(c.Digest.Channel)
+		if err != nil {
+			return out, fmt.Errorf("checkins.digest.channel: %w", err)
 		}
-		out.digestChannel = incident.ChannelRef{Platform: p, ChannelID: id}
+		out.digestChannel = ch
 	}
 	return out, nil
 }

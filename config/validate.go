@@ -10,8 +10,6 @@ import (
 	"strings"
 
 	"github.com/robfig/cron/v3"
-
-	"github.com/tourniquet/tourniquet/incident"
 )
 
 // validate checks values and cross-field rules. Messages quote values only
@@ -89,7 +87,7 @@ func (l *loader) checkDatabaseURL(raw string) {
 
 func (l *loader) validateSlack(s *Slack) {
 	l.checkURL("slack.api_url", s.APIURL)
-	l.checkRefs("slack.responders", s.Responders, refUser|refGroup, incident.PlatformSlack)
+	l.checkRefs("slack.responders", s.Responders, refUser|refGroup, PlatformSlack)
 	if s.AppToken.IsSet() && !s.BotToken.IsSet() {
 		l.fail("slack.app_token", "app_token needs bot_token too")
 	}
@@ -109,7 +107,7 @@ func (l *loader) validateSlack(s *Slack) {
 
 func (l *loader) validateDiscord(d *Discord) {
 	l.checkURL("discord.api_url", d.APIURL)
-	l.checkRefs("discord.responders", d.Responders, refUser|refGroup, incident.PlatformDiscord)
+	l.checkRefs("discord.responders", d.Responders, refUser|refGroup, PlatformDiscord)
 	switch d.ChannelMode {
 	case ChannelModeChannel:
 	case ChannelModeThread:
@@ -140,10 +138,8 @@ func (l *loader) validateCheckins(c *Checkins) {
 	case c.Digest.Schedule != "" && c.Digest.Channel == "":
 		l.fail("checkins.digest.channel", "required when digest.schedule is set")
 	case c.Digest.Channel != "":
-		p, id, ok := strings.Cut(c.Digest.Channel, ":")
-		if !ok || id == "" || strings.ContainsAny(id, " \t") ||
-			(p != incident.PlatformSlack && p != incident.PlatformDiscord && p != incident.PlatformConsole) {
-			l.fail("checkins.digest.channel", fmt.Sprintf("%q: want platform:channel, for example slack:C0123ABCD", c.Digest.Channel))
+		if _, err := ParseChannel(c.Digest.Channel); err != nil {
+			l.fail("checkins.digest.channel", err.Error())
 		}
 	}
 }
@@ -216,7 +212,7 @@ func (l *loader) checkRef(ref string, allow refKinds, platform string) string {
 		}
 		return ""
 	}
-	a, err := incident.ParseUserRef(ref)
+	a, err := ParseUser(ref)
 	if err != nil || allow&refUser == 0 {
 		return fmt.Sprintf("%q: want %s", ref, want)
 	}

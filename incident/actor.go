@@ -5,13 +5,10 @@ import (
 	"strings"
 )
 
-// Platforms a user or channel can live on.
-const (
-	PlatformSlack   = "slack"
-	PlatformDiscord = "discord"
-	PlatformConsole = "console"
-	PlatformSystem  = "system"
-)
+// PlatformSystem is the platform of the bot itself. Which chat platforms
+// exist is not the domain's business: an actor is a platform name and an
+// immutable ID on it (the configuration and the adapters know the names).
+const PlatformSystem = "system"
 
 // Actor is who did something: a platform, the platform's immutable user ID,
 // and a display name that is for display only and never used for
@@ -48,17 +45,28 @@ func (a Actor) Display() string {
 }
 
 // ParseUserRef parses "platform:id" into an Actor without a display name.
+// It checks the form only (a lower-case platform name, an ID without
+// spaces or markup); which platforms exist is config.ParseUser's to say.
 func ParseUserRef(ref string) (Actor, error) {
 	p, id, ok := strings.Cut(strings.TrimSpace(ref), ":")
-	if !ok || p == "" || id == "" || strings.ContainsAny(id, " \t\n") {
+	if !ok || !platformName(p) || id == "" || strings.ContainsAny(id, " \t\n<>|/") {
 		return Actor{}, fmt.Errorf("user %q: want platform:id, for example slack:U0123ABCD", ref)
 	}
-	switch p {
-	case PlatformSlack, PlatformDiscord, PlatformConsole:
-	default:
-		return Actor{}, fmt.Errorf("user %q: unknown platform %q (want slack, discord or console)", ref, p)
-	}
 	return Actor{Platform: p, ID: id}, nil
+}
+
+// platformName reports whether p reads as a platform's name: lower-case
+// letters and digits, starting with a letter.
+func platformName(p string) bool {
+	if p == "" || p[0] < 'a' || p[0] > 'z' {
+		return false
+	}
+	for i := 1; i < len(p); i++ {
+		if (p[i] < 'a' || p[i] > 'z') && (p[i] < '0' || p[i] > '9') {
+			return false
+		}
+	}
+	return true
 }
 
 // ChannelRef names a chat channel on one platform.

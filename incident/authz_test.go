@@ -5,7 +5,7 @@ import "testing"
 func TestAllowed(t *testing.T) {
 	inc, _, _ := Declare(t0, alice, Sev1, "x")
 	inc.AssignLead(t0, alice, bob)
-	carol := Actor{Platform: PlatformDiscord, ID: "81234567890123456", Name: "carol"}
+	carol := Actor{Platform: "discord", ID: "81234567890123456", Name: "carol"}
 	groups := Groups{"sre": {"discord:81234567890123456"}}
 	tests := []struct {
 		name  string
@@ -21,8 +21,8 @@ func TestAllowed(t *testing.T) {
 		{"not in group", bob, []string{"group:sre"}, false},
 		{"unknown group", carol, []string{"group:dba"}, false},
 		{"user ref", carol, []string{"discord:81234567890123456"}, true},
-		{"same ID other platform", Actor{Platform: PlatformSlack, ID: "81234567890123456"}, []string{"discord:81234567890123456"}, false},
-		{"display name is not identity", Actor{Platform: PlatformSlack, ID: "U777", Name: "bob"}, []string{"lead", "slack:bob"}, false},
+		{"same ID other platform", Actor{Platform: "slack", ID: "81234567890123456"}, []string{"discord:81234567890123456"}, false},
+		{"display name is not identity", Actor{Platform: "slack", ID: "U777", Name: "bob"}, []string{"lead", "slack:bob"}, false},
 		{"zero actor", Actor{}, []string{"lead", ":"}, false},
 	}
 	for _, tt := range tests {

@@ -80,7 +80,7 @@ func TestCheckImpactStart(t *testing.T) {
 
 func TestLeadChangesRecordFromAndTo(t *testing.T) {
 	inc, _, _ := Declare(t0, alice, Sev1, "x")
-	ev, err := inc.AssignLead(at(1), alice, Actor{Platform: PlatformSlack, ID: "U2", Name: "bo\x1b[5mb\u202e"})
+	ev, err := inc.AssignLead(at(1), alice, Actor{Platform: "slack", ID: "U2", Name: "bo\x1b[5mb\u202e"})
 	if err != nil || ev.Data["from"] != "slack:U1" || ev.Data["to"] != "slack:U2" || inc.Lead.Name != "bob" {
 		t.Fatalf("assign: %v %+v %+v", err, ev.Data, inc.Lead)
 	}

@@ -25,7 +25,7 @@ func TestParseRoleName(t *testing.T) {
 // the incident is resolved.
 func TestAssignRole(t *testing.T) {
 	inc, _, _ := Declare(t0, alice, Sev1, "x")
-	carol := Actor{Platform: PlatformDiscord, ID: "81", Name: "carol"}
+	carol := Actor{Platform: "discord", ID: "81", Name: "carol"}
 	if _, err := inc.AssignRole(t0, alice, "comms", Actor{}); !errors.Is(err, ErrRoleNotHeld) {
 		t.Fatalf("clearing an unheld role: %v", err)
 	}

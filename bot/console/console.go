@@ -130,7 +130,7 @@ func New(o Options) *Adapter {
 		o.Out = os.Stdout
 	}
 	if o.User.IsZero() {
-		o.User = incident.Actor{Platform: incident.PlatformConsole, ID: "you", Name: "you"}
+		o.User = incident.Actor{Platform: Platform, ID: "you", Name: "you"}
 	}
 	var tag [3]byte
 	_, _ = rand.Read(tag[:]) // never fails (crypto/rand panics instead)
@@ -144,7 +144,7 @@ func New(o Options) *Adapter {
 }
 
 // Platform implements bot.Deliverer: "console".
-func (a *Adapter) Platform() string { return incident.PlatformConsole }
+func (a *Adapter) Platform() string { return Platform }
 
 // Channel is the channel the session is in ("lobby" or an incident key).
 func (a *Adapter) Channel() string {

@@ -24,7 +24,7 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
 var t0 = time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
 
-var alice = incident.Actor{Platform: incident.PlatformConsole, ID: "alice", Name: "alice"}
+var alice = incident.Actor{Platform: Platform, ID: "alice", Name: "alice"}
 
 // twoActions offers two danger actions with confirmations for every incident.
 func twoActions(*incident.Incident) []bot.ActionButton {
@@ -197,7 +197,7 @@ func TestSessionFlow(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ch, ok := inc.ChannelOn(incident.PlatformConsole); !ok || ch.ChannelID != "INC-1" {
+	if ch, ok := inc.ChannelOn(Platform); !ok || ch.ChannelID != "INC-1" {
 		t.Errorf("channel of INC-1 = %+v, want console:INC-1", inc.Channels)
 	}
 	if got := h.a.Channel(); got != "INC-1" {
@@ -414,7 +414,7 @@ func TestGoldenCards(t *testing.T) {
 
 	h.run("/incident diagnosed Connection pool exhausted after release 412\n/incident resolve Pool size reverted\n")
 	reply, err := h.engine.Handle(context.Background(), bot.Invocation{
-		Channel: incident.ChannelRef{Platform: incident.PlatformConsole, ChannelID: "INC-1"},
+		Channel: incident.ChannelRef{Platform: Platform, ChannelID: "INC-1"},
 		Actor:   alice, Text: "/incident timeline",
 	})
 	if err != nil || reply.Error {

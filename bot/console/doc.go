@@ -98,3 +98,7 @@
 // The adapter never sees a secret: it prints only chat messages, channel
 // names and the engine's errors.
 package console
+
+// Platform is this adapter's name: it prefixes the users and channels
+// it knows ("console:…") and names it in the outbox and the logs.
+const Platform = "console"

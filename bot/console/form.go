@@ -30,7 +30,7 @@ func (a *Adapter) fillForm(ctx context.Context, n int, ref *buttonRef, src input
 	}
 	user := a.User()
 	reply, err := a.engine.Handle(ctx, bot.Invocation{
-		Channel: incident.ChannelRef{Platform: incident.PlatformConsole, ChannelID: ref.channel},
+		Channel: incident.ChannelRef{Platform: Platform, ChannelID: ref.channel},
 		Actor:   user,
 		Text:    b.Command,
 		Args:    fields,

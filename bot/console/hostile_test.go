@@ -16,7 +16,7 @@ var sgrRe = regexp.MustCompile(`\x1b\[[0-9;]*m`)
 // integration returned) is shown, never obeyed: no escape sequence but the
 // renderer's own colours, no bell, no bidi override, in or out of colour.
 func TestHostileTextCannotDriveTheTerminal(t *testing.T) {
-	lead := incident.Actor{Platform: incident.PlatformConsole, ID: "alice"}
+	lead := incident.Actor{Platform: Platform, ID: "alice"}
 	for _, s := range bottest.Hostile {
 		for i, m := range bottest.HostileMessages(s, lead) {
 			for _, color := range []bool{false, true} {

@@ -120,7 +120,7 @@ func (a *Adapter) settle(ctx context.Context) {
 		}
 		pending := 0
 		for _, s := range stats {
-			if s.Platform == incident.PlatformConsole {
+			if s.Platform == Platform {
 				pending += s.Pending
 			}
 		}
@@ -204,7 +204,7 @@ Ctrl-C drops the line being typed.`
 func (a *Adapter) invoke(ctx context.Context, ch, text string, src incident.Source) {
 	user := a.User()
 	reply, err := a.engine.Handle(ctx, bot.Invocation{
-		Channel: incident.ChannelRef{Platform: incident.PlatformConsole, ChannelID: ch},
+		Channel: incident.ChannelRef{Platform: Platform, ChannelID: ch},
 		Actor:   user,
 		Text:    text,
 		Source:  src,
@@ -304,7 +304,7 @@ func (a *Adapter) join(ctx context.Context, arg string) {
 		if id, err := incident.ParseKey(arg); err == nil {
 			key := incident.KeyFor(id)
 			inc, err := a.store.GetIncidentByChannel(ctx,
-				incident.ChannelRef{Platform: incident.PlatformConsole, ChannelID: key})
+				incident.ChannelRef{Platform: Platform, ChannelID: key})
 			if err == nil {
 				target = key
 				a.mu.Lock()
@@ -350,7 +350,7 @@ func (a *Adapter) as(name string) {
 	if name == a.me.ID {
 		a.user = a.me
 	} else {
-		a.user = incident.Actor{Platform: incident.PlatformConsole, ID: name, Name: name}
+		a.user = incident.Actor{Platform: Platform, ID: name, Name: name}
 	}
 	a.writeLocked(a.dim(fmt.Sprintf("You are now %s.", a.user.Ref())))
 }

@@ -17,7 +17,6 @@ import (
 
 	"github.com/tourniquet/tourniquet/bot"
 	"github.com/tourniquet/tourniquet/config"
-	"github.com/tourniquet/tourniquet/incident"
 	"github.com/tourniquet/tourniquet/internal/clock"
 )
 
@@ -155,7 +154,7 @@ func New(o Options) (*Adapter, error) {
 	if o.RequestTimeout == 0 {
 		o.RequestTimeout = 15 * time.Second
 	}
-	a := &Adapter{o: o, engine: o.Engine, log: o.Logger.With("platform", incident.PlatformDiscord), clock: o.Clock, tokens: newTokenCache()}
+	a := &Adapter{o: o, engine: o.Engine, log: o.Logger.With("platform", Platform), clock: o.Clock, tokens: newTokenCache()}
 	if o.PublicKey != "" {
 		k, err := hex.DecodeString(o.PublicKey)
 		if err != nil || len(k) != ed25519.PublicKeySize {
@@ -211,7 +210,7 @@ func (a *Adapter) hookSession() *discordgo.Session {
 }
 
 // Platform implements bot.Deliverer.
-func (a *Adapter) Platform() string { return incident.PlatformDiscord }
+func (a *Adapter) Platform() string { return Platform }
 
 // call makes one REST call: it returns at once with a *bot.RetryAfterError
 // when the route's bucket (or the global limit) is known to be exhausted

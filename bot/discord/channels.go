@@ -112,7 +112,7 @@ func (a *Adapter) guildFor(ctx context.Context, from incident.ChannelRef) (strin
 	if a.o.GuildID != "" {
 		return a.o.GuildID, nil
 	}
-	if from.Platform != incident.PlatformDiscord || from.ChannelID == "" {
+	if from.Platform != Platform || from.ChannelID == "" {
 		return "", bot.PermanentError(errors.New("discord: no guild to open the incident channel in: set discord.guild_id"))
 	}
 	var ch *discordgo.Channel
@@ -170,7 +170,7 @@ func (a *Adapter) openThread(ctx context.Context, req bot.OpenChannelRequest, na
 func (a *Adapter) welcome(ctx context.Context, channelID string, req bot.OpenChannelRequest) {
 	var who []bot.Rich
 	for _, u := range req.Invite {
-		if u.Platform == incident.PlatformDiscord && u.ID != "" {
+		if u.Platform == Platform && u.ID != "" {
 			who = append(who, bot.Rich{bot.User(u)})
 		}
 	}
@@ -189,7 +189,7 @@ func (a *Adapter) welcome(ctx context.Context, channelID string, req bot.OpenCha
 // from the channel the incident was declared in.
 func (a *Adapter) announce(ctx context.Context, channelID string, req bot.OpenChannelRequest) {
 	target := a.o.AnnounceChannel
-	if target == "" && req.From.Platform == incident.PlatformDiscord {
+	if target == "" && req.From.Platform == Platform {
 		target = req.From.ChannelID
 	}
 	if target == "" || target == channelID {

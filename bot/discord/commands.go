@@ -178,5 +178,5 @@ func actorOf(i *discordgo.Interaction) incident.Actor {
 	if name == "" {
 		name = u.Username
 	}
-	return incident.Actor{Platform: incident.PlatformDiscord, ID: u.ID, Name: name}
+	return incident.Actor{Platform: Platform, ID: u.ID, Name: name}
 }

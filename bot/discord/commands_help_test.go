@@ -11,7 +11,6 @@ import (
 	"github.com/tourniquet/tourniquet/bot/bottest"
 	"github.com/tourniquet/tourniquet/bot/discord"
 	"github.com/tourniquet/tourniquet/bot/discord/discordtest"
-	"github.com/tourniquet/tourniquet/incident"
 	"github.com/tourniquet/tourniquet/internal/clock"
 	"github.com/tourniquet/tourniquet/internal/conformance/scenario"
 	"github.com/tourniquet/tourniquet/storage"
@@ -54,7 +53,7 @@ func TestListOverHTTP(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ch, ok := inc.ChannelOn(incident.PlatformDiscord)
+	ch, ok := inc.ChannelOn(discord.Platform)
 	if !ok {
 		t.Fatal("no channel")
 	}
@@ -83,7 +82,7 @@ func TestRoleOverHTTP(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		ref, _ := inc.ChannelOn(incident.PlatformDiscord)
+		ref, _ := inc.ChannelOn(discord.Platform)
 		ch := ref.ChannelID
 
 		r := e.signed(discordtest.Command(e.nextID(), appID, guildID, ch, bob, "role",

@@ -157,7 +157,7 @@ func (a *Adapter) SetTopic(ctx context.Context, channelID, topic string) error {
 // plain message in the channel that mentions them (not private, but never
 // lost).
 func (a *Adapter) Ephemeral(ctx context.Context, channelID string, user incident.Actor, m bot.Message) error {
-	if user.Platform != incident.PlatformDiscord || user.ID == "" {
+	if user.Platform != Platform || user.ID == "" {
 		return bot.PermanentError(fmt.Errorf("discord: a private message for %s, who is not a Discord user", user.Ref()))
 	}
 	a.logRefused(ctx, m)

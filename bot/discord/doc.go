@@ -30,3 +30,7 @@
 // discordgo's default base (https://discord.com/api/v9/) to the configured
 // one, per session, without touching process-wide state (see transport.go).
 package discord
+
+// Platform is this adapter's name: it prefixes the users and channels
+// it knows ("discord:…") and names it in the outbox and the logs.
+const Platform = "discord"

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tourniquet/tourniquet/bot/discord"
 	"github.com/tourniquet/tourniquet/bot/discord/discordtest"
 	"github.com/tourniquet/tourniquet/incident"
 	"github.com/tourniquet/tourniquet/internal/conformance"
@@ -29,7 +30,7 @@ func TestYesIdentifiedAnswersWithACauseModal(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		ref, _ := inc.ChannelOn(incident.PlatformDiscord)
+		ref, _ := inc.ChannelOn(discord.Platform)
 		ch := ref.ChannelID
 		e.signed(e.command(ch, alice, "mitigated"))
 		e.drain()

@@ -26,7 +26,7 @@ var discordSyntaxRe = regexp.MustCompile(`(^|[^\\])(<[@#!:/t&a]|\]\(|@everyone|@
 // allowed_mentions names only the users the bot itself mentions (the lead,
 // by ID, never by the typed name).
 func TestHostileTextIsData(t *testing.T) {
-	lead := incident.Actor{Platform: incident.PlatformDiscord, ID: "81"}
+	lead := incident.Actor{Platform: discord.Platform, ID: "81"}
 	var golden bytes.Buffer
 	for _, s := range bottest.Hostile {
 		for i, m := range bottest.HostileMessages(s, lead) {

@@ -196,7 +196,7 @@ func (a *Adapter) click(ctx context.Context, i *discordgo.Interaction, via trans
 func (a *Adapter) invocation(i *discordgo.Interaction, text string, args map[string]string, src incident.Source) bot.Invocation {
 	return bot.Invocation{
 		ID:      "discord:" + i.ID,
-		Channel: incident.ChannelRef{Platform: incident.PlatformDiscord, ChannelID: i.ChannelID},
+		Channel: incident.ChannelRef{Platform: Platform, ChannelID: i.ChannelID},
 		Actor:   actorOf(i),
 		Text:    text,
 		Args:    args,

@@ -23,7 +23,7 @@ func markdown(r bot.Rich, seen *mentions) string {
 func discordPiece(s bot.Span, seen *mentions) string {
 	switch s.Kind {
 	case bot.SpanUser:
-		if s.User.Platform != incident.PlatformDiscord || s.User.ID == "" {
+		if s.User.Platform != Platform || s.User.ID == "" {
 			return escapeMarkdown("@" + s.User.Display())
 		}
 		if seen != nil {

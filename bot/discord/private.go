@@ -50,7 +50,7 @@ func privateOverwrites(guild, botID string, invite []incident.Actor) []overwrite
 	}
 	seen := map[string]bool{botID: true}
 	for _, u := range invite {
-		if u.Platform != incident.PlatformDiscord || u.ID == "" || seen[u.ID] {
+		if u.Platform != Platform || u.ID == "" || seen[u.ID] {
 			continue
 		}
 		seen[u.ID] = true
@@ -94,7 +94,7 @@ func (a *Adapter) createPrivateChannel(ctx context.Context, guild string, data d
 func (a *Adapter) addThreadMembers(ctx context.Context, threadID string, req bot.OpenChannelRequest) {
 	seen := map[string]bool{}
 	for _, u := range req.Invite {
-		if u.Platform != incident.PlatformDiscord || u.ID == "" || seen[u.ID] {
+		if u.Platform != Platform || u.ID == "" || seen[u.ID] {
 			continue
 		}
 		seen[u.ID] = true

@@ -86,9 +86,9 @@ func TestDiscordDeclarePrivateDeniesEveryone(t *testing.T) {
 // others) to which the invited people are added, and nothing announces it.
 func TestDiscordPrivateThread(t *testing.T) {
 	e := newEnv(t, sqlite(t), func(o *discord.Options) { o.ChannelMode, o.ThreadParentChannel = discord.ModeThread, lobby })
-	carol := incident.Actor{Platform: incident.PlatformDiscord, ID: "83", Name: "carol"}
+	carol := incident.Actor{Platform: discord.Platform, ID: "83", Name: "carol"}
 	id, err := e.a.OpenChannel(t.Context(), bot.OpenChannelRequest{IncidentKey: "INC-4", Name: "inc-4-payroll", Title: "Payroll",
-		Severity: "sev1", Private: true, Invite: []incident.Actor{{Platform: incident.PlatformDiscord, ID: alice.ID, Name: "alice"}, carol}})
+		Severity: "sev1", Private: true, Invite: []incident.Actor{{Platform: discord.Platform, ID: alice.ID, Name: "alice"}, carol}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,7 +114,7 @@ func TestDiscordPrivateThread(t *testing.T) {
 func TestDiscordPrivateThreadConformance(t *testing.T) {
 	e := newEnv(t, sqlite(t), func(o *discord.Options) { o.ChannelMode, o.ThreadParentChannel = discord.ModeThread, lobby })
 	if _, err := e.a.OpenChannel(t.Context(), bot.OpenChannelRequest{IncidentKey: "INC-4", Name: "inc-4-payroll", Title: "Payroll",
-		Severity: "sev1", Private: true, Invite: []incident.Actor{{Platform: incident.PlatformDiscord, ID: alice.ID, Name: "alice"}}}); err != nil {
+		Severity: "sev1", Private: true, Invite: []incident.Actor{{Platform: discord.Platform, ID: alice.ID, Name: "alice"}}}); err != nil {
 		t.Fatal(err)
 	}
 	spec, err := conformance.Discord()

@@ -147,7 +147,7 @@ func New(o Options) (*Adapter, error) {
 		http:   o.HTTPClient,
 		verify: verifier{secret: o.SigningSecret, clock: o.Clock, maxBody: o.MaxBody},
 		pace:   newPacer(o.PostInterval),
-		log:    o.Logger.With("platform", incident.PlatformSlack),
+		log:    o.Logger.With("platform", Platform),
 		emoji:  strings.Trim(o.TimelineEmoji, ":"),
 		opened: map[string]string{},
 	}
@@ -156,7 +156,7 @@ func New(o Options) (*Adapter, error) {
 }
 
 // Platform implements bot.Deliverer: "slack".
-func (a *Adapter) Platform() string { return incident.PlatformSlack }
+func (a *Adapter) Platform() string { return Platform }
 
 // Run checks the bot token with auth.test (retrying with backoff until it
 // passes) to learn the bot's own user ID, then, with an app-level token,
@@ -233,11 +233,11 @@ func (a *Adapter) spawn(ctx context.Context, fn func(ctx context.Context)) {
 
 // actor is the Slack user id, named from the cache or the request.
 func (a *Adapter) actor(id, fallback string) incident.Actor {
-	return incident.Actor{Platform: incident.PlatformSlack, ID: id, Name: a.users.name(id, fallback)}
+	return incident.Actor{Platform: Platform, ID: id, Name: a.users.name(id, fallback)}
 }
 
 func channelRef(id string) incident.ChannelRef {
-	return incident.ChannelRef{Platform: incident.PlatformSlack, ChannelID: id}
+	return incident.ChannelRef{Platform: Platform, ChannelID: id}
 }
 
 // errNoEngine answers requests when the adapter only delivers.

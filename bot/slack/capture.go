@@ -179,7 +179,7 @@ func (a *Adapter) captureNote(ctx context.Context, c capture) (reply bot.Reply, 
 	}
 	fields := map[string]string{"text": truncateBytes(text, maxNoteBytes)}
 	if c.addedBy != "" {
-		fields[bot.FieldAddedBy] = incident.Actor{Platform: incident.PlatformSlack, ID: c.addedBy}.Ref()
+		fields[bot.FieldAddedBy] = incident.Actor{Platform: Platform, ID: c.addedBy}.Ref()
 	}
 	link, err := a.api.GetPermalinkContext(ctx, &slack.PermalinkParameters{Channel: c.channel, Ts: c.ts})
 	if err != nil {
@@ -197,7 +197,7 @@ func (a *Adapter) captureNote(ctx context.Context, c capture) (reply bot.Reply, 
 		if name == "" {
 			name = c.authorName
 		}
-		author = incident.Actor{Platform: incident.PlatformSlack, ID: c.author, Name: name}
+		author = incident.Actor{Platform: Platform, ID: c.author, Name: name}
 	default:
 		author = a.actor(c.addedBy, c.addedByName)
 	}

@@ -212,7 +212,7 @@ func (a *Adapter) invite(ctx context.Context, channel string, people []incident.
 	seen := map[string]bool{}
 	var ids []string
 	for _, p := range people {
-		if p.Platform != incident.PlatformSlack || p.ID == "" || p.ID == self || seen[p.ID] {
+		if p.Platform != Platform || p.ID == "" || p.ID == self || seen[p.ID] {
 			continue
 		}
 		seen[p.ID] = true
@@ -235,7 +235,7 @@ func (a *Adapter) invite(ctx context.Context, channel string, people []incident.
 func (a *Adapter) announce(ctx context.Context, channel string, req bot.OpenChannelRequest, retry bool) error {
 	var by bot.Rich
 	for _, p := range req.Invite {
-		if p.Platform == incident.PlatformSlack {
+		if p.Platform == Platform {
 			by = bot.Textf(" · declared by %s", p)
 			break
 		}
@@ -313,7 +313,7 @@ func (a *Adapter) Update(ctx context.Context, channelID, messageID string, m bot
 
 // Ephemeral implements bot.Deliverer: chat.postEphemeral to one user.
 func (a *Adapter) Ephemeral(ctx context.Context, channelID string, user incident.Actor, m bot.Message) error {
-	if user.Platform != incident.PlatformSlack {
+	if user.Platform != Platform {
 		return bot.PermanentError(fmt.Errorf("slack: cannot show a message to %s", user.Ref()))
 	}
 	r := Render(m)

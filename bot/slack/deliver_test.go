@@ -25,8 +25,8 @@ func TestOpenChannelNamesInvitesAndAnnounces(t *testing.T) {
 	ctx := context.Background()
 	req := bot.OpenChannelRequest{
 		IncidentKey: "INC-7", Name: "inc-7-Checkout Errors", Title: "Checkout errors", Severity: "sev1",
-		Invite: []incident.Actor{alice, {Platform: incident.PlatformSlack, ID: "U3"}, {Platform: incident.PlatformDiscord, ID: "99"},
-			{Platform: incident.PlatformSlack, ID: testBotUser}, alice},
+		Invite: []incident.Actor{alice, {Platform: Platform, ID: "U3"}, {Platform: "discord", ID: "99"},
+			{Platform: Platform, ID: testBotUser}, alice},
 		From: channelRef("CLOBBY"),
 	}
 	id, err := h.ad.OpenChannel(ctx, req)
@@ -123,7 +123,7 @@ func TestPostPinUpdateEphemeralTopic(t *testing.T) {
 	if e := h.fake.OK("chat.postEphemeral"); len(e) != 1 || e[0].Form.Get("user") != "U2" || e[0].Form.Get("channel") != "CPUB" {
 		t.Fatalf("chat.postEphemeral: %+v", e)
 	}
-	if err := h.ad.Ephemeral(ctx, "CPUB", incident.Actor{Platform: incident.PlatformDiscord, ID: "9"}, m2); !bot.IsPermanent(err) {
+	if err := h.ad.Ephemeral(ctx, "CPUB", incident.Actor{Platform: "discord", ID: "9"}, m2); !bot.IsPermanent(err) {
 		t.Errorf("ephemeral to a Discord user: %v, want a permanent error", err)
 	}
 	if err := h.ad.SetTopic(ctx, "CPUB", "SEV2 · impact ongoing · lead "+strings.Repeat("x", 300)); err != nil {

@@ -24,3 +24,7 @@
 // Secrets — tokens, the signing secret, response URLs, the Socket Mode
 // ticket URL — never reach a log line or an error message.
 package slack
+
+// Platform is this adapter's name: it prefixes the users and channels
+// it knows ("slack:…") and names it in the outbox and the logs.
+const Platform = "slack"

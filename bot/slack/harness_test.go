@@ -62,7 +62,7 @@ func newHarness(t *testing.T, store storage.Store, tweak ...func(*Options)) *har
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	engine := bottest.NewEngine(t, bot.Options{Commands: bot.Commands(),
 		Store: store, Clock: clk, Logger: log,
-		Responders: []incident.Actor{{Platform: incident.PlatformSlack, ID: "U3"}},
+		Responders: []incident.Actor{{Platform: Platform, ID: "U3"}},
 		PublicURL:  "https://tourniquet.example.com",
 	})
 	// Nothing secret may reach a log line, whatever the test did (checked

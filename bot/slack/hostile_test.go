@@ -25,7 +25,7 @@ var slackTokenRe = regexp.MustCompile(`<[^<>]*>`)
 // it made: the lead's mention (by ID, never by the typed name) and links
 // whose label is their own address.
 func TestHostileTextIsData(t *testing.T) {
-	lead := incident.Actor{Platform: incident.PlatformSlack, ID: "U1"}
+	lead := incident.Actor{Platform: Platform, ID: "U1"}
 	var golden bytes.Buffer
 	for _, s := range bottest.Hostile {
 		for i, m := range bottest.HostileMessages(s, lead) {

@@ -200,7 +200,7 @@ func TestDeclareEndToEndOverHTTP(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got, ok := inc.ChannelOn(incident.PlatformSlack); !ok || got.ChannelID != ch.ID {
+		if got, ok := inc.ChannelOn(Platform); !ok || got.ChannelID != ch.ID {
 			t.Fatalf("incident channel %+v, want %s", inc.Channels, ch.ID)
 		}
 		var card string
@@ -228,7 +228,7 @@ func TestDeclareEndToEndOverHTTP(t *testing.T) {
 			t.Error("the incident was not announced with a link to its channel")
 		}
 		declared := kinds(h.events("INC-1"), incident.KindDeclared)
-		if len(declared) != 1 || declared[0].Actor.ID != "U1" || declared[0].Actor.Platform != incident.PlatformSlack {
+		if len(declared) != 1 || declared[0].Actor.ID != "U1" || declared[0].Actor.Platform != Platform {
 			t.Fatalf("declared events: %+v", declared)
 		}
 	})

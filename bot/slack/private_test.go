@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/tourniquet/tourniquet/bot"
-	"github.com/tourniquet/tourniquet/incident"
 	"github.com/tourniquet/tourniquet/storage/storagetest"
 )
 
@@ -110,7 +109,7 @@ func TestPrivateChannelRetryFindsTheChannelItCreated(t *testing.T) {
 		t.Fatalf("%d incident channels (%+v), want the one private channel", len(created), created)
 	}
 	inc, _ := h.store.GetIncidentByKey(ctx, r.IncidentKey)
-	if ch, ok := inc.ChannelOn(incident.PlatformSlack); !ok || ch.ChannelID != created[0].ID {
+	if ch, ok := inc.ChannelOn(Platform); !ok || ch.ChannelID != created[0].ID {
 		t.Fatalf("bound %v, want %s", ch, created[0].ID)
 	}
 	for _, c := range h.fake.OK("users.conversations") {

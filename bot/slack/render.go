@@ -173,7 +173,7 @@ func mrkdwn(r bot.Rich) string { return bot.RenderRich(r, slackPiece, slackMarke
 func slackPiece(s bot.Span) string {
 	switch s.Kind {
 	case bot.SpanUser:
-		if s.User.Platform == incident.PlatformSlack && s.User.ID != "" {
+		if s.User.Platform == Platform && s.User.ID != "" {
 			return "<@" + s.User.ID + ">"
 		}
 		return escape("@" + s.User.Display())

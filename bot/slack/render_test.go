@@ -19,8 +19,8 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
 var (
 	t0    = time.Date(2026, 3, 1, 14, 0, 0, 0, time.UTC)
-	alice = incident.Actor{Platform: incident.PlatformSlack, ID: "U1", Name: "Alice Example"}
-	bob   = incident.Actor{Platform: incident.PlatformSlack, ID: "U2", Name: "Bob"}
+	alice = incident.Actor{Platform: Platform, ID: "U1", Name: "Alice Example"}
+	bob   = incident.Actor{Platform: Platform, ID: "U2", Name: "Bob"}
 )
 
 // sampleIncident is INC-7, sev1, declared by Alice at t0, impact ongoing.
@@ -254,7 +254,7 @@ func TestRenderLimits(t *testing.T) {
 }
 
 func TestMrkdwnMentionsAndEscaping(t *testing.T) {
-	zed := incident.Actor{Platform: incident.PlatformDiscord, ID: "99", Name: "zed"}
+	zed := incident.Actor{Platform: "discord", ID: "99", Name: "zed"}
 	in := bot.Textf("%s & %s said %s %s see %s", alice, zed, "<b>5 > 3</b>", bot.Here(), bot.Link("https://status.example.com/?a=1&b=2", "status"))
 	want := "<@U1> &amp; @zed said &lt;b&gt;5 &gt; 3&lt;/b&gt; <!channel> see <https://status.example.com/?a=1&amp;b=2|status>"
 	if got := mrkdwn(in); got != want {

@@ -248,7 +248,7 @@ func TestDeclareOpensOneChannelWhenTheCreateAnswerIsLost(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ch, ok := inc.ChannelOn(incident.PlatformSlack)
+	ch, ok := inc.ChannelOn(Platform)
 	if !ok || ch.ChannelID != created[0].ID {
 		t.Fatalf("incident channel %+v (%v), want %s", ch, ok, created[0].ID)
 	}
@@ -287,7 +287,7 @@ func TestRetryAfterARestoreDoesNotReuseAnOlderIncidentsChannel(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ch, ok := inc.ChannelOn(incident.PlatformSlack)
+	ch, ok := inc.ChannelOn(Platform)
 	if !ok || ch.ChannelID == "COLDINC" {
 		t.Fatalf("INC-1's channel %+v (%v): the older incident's channel was taken", ch, ok)
 	}

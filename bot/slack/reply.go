@@ -29,7 +29,7 @@ func (a *Adapter) reply(ctx context.Context, responseURL, channel string, user i
 		}
 		a.log.WarnContext(ctx, "could not answer through the response URL; trying chat.postEphemeral", "channel", channel, "err", err)
 	}
-	if channel == "" || user.Platform != incident.PlatformSlack {
+	if channel == "" || user.Platform != Platform {
 		return
 	}
 	if err := a.Ephemeral(ctx, channel, user, r.Message); err != nil {

@@ -83,10 +83,10 @@ func TestDemoThroughTheEngine(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		rec := bottest.NewRecorder(incident.PlatformConsole)
+		rec := bottest.NewRecorder("console")
 		sender := bot.NewSender(bot.SenderOptions{Store: s, Clock: clk, Deliverers: []bot.Deliverer{rec}})
-		you := incident.Actor{Platform: incident.PlatformConsole, ID: "you", Name: "you"}
-		ch := incident.ChannelRef{Platform: incident.PlatformConsole, ChannelID: "INC-1"}
+		you := incident.Actor{Platform: "console", ID: "you", Name: "you"}
+		ch := incident.ChannelRef{Platform: "console", ChannelID: "INC-1"}
 		do := func(line string) bot.Reply {
 			t.Helper()
 			r, err := engine.Handle(ctx, bot.Invocation{Channel: ch, Actor: you, Text: line, Source: incident.SourceButton})

@@ -23,7 +23,7 @@ import (
 	"github.com/tourniquet/tourniquet/storage/storagetest"
 )
 
-var alice = incident.Actor{Platform: incident.PlatformSlack, ID: "U1", Name: "alice"}
+var alice = incident.Actor{Platform: "slack", ID: "U1", Name: "alice"}
 
 // open opens a store on url (not migrated), closed when the test ends.
 func open(t *testing.T, u string) *postgres.Store {

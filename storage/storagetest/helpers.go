@@ -32,9 +32,9 @@ func each[T, F any](xs []T, f func(T) F) []F {
 }
 
 var (
-	alice = incident.Actor{Platform: incident.PlatformSlack, ID: "U0ALICE", Name: "Alice"}
-	bob   = incident.Actor{Platform: incident.PlatformDiscord, ID: "1234567890", Name: "Bob"}
-	carol = incident.Actor{Platform: incident.PlatformConsole, ID: "carol", Name: "Carol"}
+	alice = incident.Actor{Platform: "slack", ID: "U0ALICE", Name: "Alice"}
+	bob   = incident.Actor{Platform: "discord", ID: "1234567890", Name: "Bob"}
+	carol = incident.Actor{Platform: "console", ID: "carol", Name: "Carol"}
 )
 
 func ctxFor(t *testing.T) context.Context {

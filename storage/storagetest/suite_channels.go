@@ -18,8 +18,8 @@ func testBorrowedChannels(t *testing.T, s storage.Store) {
 	ctx := ctxFor(t)
 	a := mustCreate(t, s, newIncident("a", base))
 	b := mustCreate(t, s, newIncident("b", at(time.Minute)))
-	room := incident.ChannelRef{Platform: incident.PlatformSlack, ChannelID: "CINCIDENTS"}
-	own := incident.ChannelRef{Platform: incident.PlatformSlack, ChannelID: "CINC1"}
+	room := incident.ChannelRef{Platform: "slack", ChannelID: "CINCIDENTS"}
+	own := incident.ChannelRef{Platform: "slack", ChannelID: "CINC1"}
 	if err := s.BorrowIncidentChannel(ctx, a.ID, room); err != nil {
 		t.Fatalf("BorrowIncidentChannel: %v", err)
 	}
@@ -109,9 +109,9 @@ func testIncidentChannels(t *testing.T, s storage.Store) {
 	ctx := ctxFor(t)
 	a := mustCreate(t, s, newIncident("a", base))
 	b := mustCreate(t, s, newIncident("b", at(time.Minute)))
-	main := incident.ChannelRef{Platform: incident.PlatformSlack, ChannelID: "CMAIN"}
-	side := incident.ChannelRef{Platform: incident.PlatformSlack, ChannelID: "CSIDE"}
-	disc := incident.ChannelRef{Platform: incident.PlatformDiscord, ChannelID: "555"}
+	main := incident.ChannelRef{Platform: "slack", ChannelID: "CMAIN"}
+	side := incident.ChannelRef{Platform: "slack", ChannelID: "CSIDE"}
+	disc := incident.ChannelRef{Platform: "discord", ChannelID: "555"}
 	for _, ch := range []incident.ChannelRef{main, disc, side} {
 		if err := s.AddIncidentChannel(ctx, a.ID, ch); err != nil {
 			t.Fatalf("AddIncidentChannel(%s): %v", ch, err)
@@ -123,7 +123,7 @@ func testIncidentChannels(t *testing.T, s storage.Store) {
 	}
 	got := mustGet(t, s, a.ID)
 	checkChannels(t, got.Channels, []incident.ChannelRef{main, disc, side})
-	if c, ok := got.ChannelOn(incident.PlatformSlack); !ok || c != main {
+	if c, ok := got.ChannelOn("slack"); !ok || c != main {
 		t.Errorf("ChannelOn(slack) = %v %v, want the first bound, %v", c, ok, main)
 	}
 
@@ -141,7 +141,7 @@ func testIncidentChannels(t *testing.T, s storage.Store) {
 		return q.AddIncidentChannel(ctx, b.ID, disc)
 	})
 	isConflict(t, "AddIncidentChannel to another incident in InTx", err)
-	other := incident.ChannelRef{Platform: incident.PlatformConsole, ChannelID: "b"}
+	other := incident.ChannelRef{Platform: "console", ChannelID: "b"}
 	if err := s.InTx(ctx, func(ctx context.Context, q storage.Querier) error {
 		return q.AddIncidentChannel(ctx, b.ID, other)
 	}); err != nil {

@@ -65,7 +65,7 @@ func testIncidentUpdate(t *testing.T, s storage.Store) {
 	ctx := ctxFor(t)
 	inc := mustCreate(t, s, newIncident("Logins fail", base))
 	other := mustCreate(t, s, newIncident("Unrelated", at(time.Minute)))
-	ch := incident.ChannelRef{Platform: incident.PlatformSlack, ChannelID: "CINC1"}
+	ch := incident.ChannelRef{Platform: "slack", ChannelID: "CINC1"}
 	if err := s.AddIncidentChannel(ctx, inc.ID, ch); err != nil {
 		t.Fatalf("AddIncidentChannel: %v", err)
 	}
@@ -142,7 +142,7 @@ func testIncidentLookups(t *testing.T, s storage.Store) {
 			t.Errorf("GetIncidentByKey(%q) = %d %q, want %d second", key, got.ID, got.Title, inc.ID)
 		}
 	}
-	ch := incident.ChannelRef{Platform: incident.PlatformDiscord, ChannelID: "998877"}
+	ch := incident.ChannelRef{Platform: "discord", ChannelID: "998877"}
 	if err := s.AddIncidentChannel(ctx, inc.ID, ch); err != nil {
 		t.Fatalf("AddIncidentChannel: %v", err)
 	}
@@ -154,7 +154,7 @@ func testIncidentLookups(t *testing.T, s storage.Store) {
 	checkChannels(t, got.Channels, []incident.ChannelRef{ch})
 
 	// Same channel ID on another platform is another channel.
-	_, err = s.GetIncidentByChannel(ctx, incident.ChannelRef{Platform: incident.PlatformSlack, ChannelID: "998877"})
+	_, err = s.GetIncidentByChannel(ctx, incident.ChannelRef{Platform: "slack", ChannelID: "998877"})
 	isNotFound(t, "GetIncidentByChannel on another platform", err)
 
 	// GetIncidentForUpdate outside and inside a transaction.
@@ -188,7 +188,7 @@ func testIncidentNotFound(t *testing.T, s storage.Store) {
 	isNotFound(t, "GetIncidentByKey", err)
 	_, err = s.GetIncidentByKey(ctx, fmt.Sprint(missing))
 	isNotFound(t, "GetIncidentByKey bare", err)
-	_, err = s.GetIncidentByChannel(ctx, incident.ChannelRef{Platform: incident.PlatformSlack, ChannelID: "CNONE"})
+	_, err = s.GetIncidentByChannel(ctx, incident.ChannelRef{Platform: "slack", ChannelID: "CNONE"})
 	isNotFound(t, "GetIncidentByChannel", err)
 	err = s.InTx(ctx, func(ctx context.Context, q storage.Querier) error {
 		_, err := q.GetIncidentForUpdate(ctx, missing)

@@ -28,7 +28,7 @@ func checkRoles(t *testing.T, want, got map[string]incident.Actor) {
 func testIncidentRoles(t *testing.T, s storage.Store) {
 	ctx := ctxFor(t)
 	inc := newIncident("Checkout errors", base)
-	inc.Roles = map[string]incident.Actor{"comms": bob, "scribe": {Platform: incident.PlatformDiscord, ID: "81234567890123456", Name: "ünïcode \"quoted\""}}
+	inc.Roles = map[string]incident.Actor{"comms": bob, "scribe": {Platform: "discord", ID: "81234567890123456", Name: "ünïcode \"quoted\""}}
 	mustCreate(t, s, inc)
 	other := mustCreate(t, s, newIncident("Unrelated", at(time.Minute)))
 	got := mustGet(t, s, inc.ID)
@@ -37,7 +37,7 @@ func testIncidentRoles(t *testing.T, s storage.Store) {
 		t.Errorf("an incident created without roles has %v", mustGet(t, s, other.ID).Roles)
 	}
 
-	ch := incident.ChannelRef{Platform: incident.PlatformSlack, ChannelID: "CROLES"}
+	ch := incident.ChannelRef{Platform: "slack", ChannelID: "CROLES"}
 	if err := s.AddIncidentChannel(ctx, inc.ID, ch); err != nil {
 		t.Fatal(err)
 	}

@@ -61,7 +61,7 @@ func testTxRollback(t *testing.T, s storage.Store) {
 	inc := mustCreate(t, s, newIncident("stable", base))
 	before := mustGet(t, s, inc.ID)
 	boom := errors.New("boom")
-	ch := incident.ChannelRef{Platform: incident.PlatformSlack, ChannelID: "CROLLBACK"}
+	ch := incident.ChannelRef{Platform: "slack", ChannelID: "CROLLBACK"}
 	var created int64
 	err := s.InTx(ctx, func(ctx context.Context, q storage.Querier) error {
 		cur, err := q.GetIncidentForUpdate(ctx, inc.ID)

@@ -155,8 +155,8 @@ func TestStartActionsSandbox(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer stop()
-	you := incident.Actor{Platform: incident.PlatformConsole, ID: "you", Name: "you"}
-	ch := incident.ChannelRef{Platform: incident.PlatformConsole, ChannelID: "INC-1"}
+	you := incident.Actor{Platform: "console", ID: "you", Name: "you"}
+	ch := incident.ChannelRef{Platform: "console", ChannelID: "INC-1"}
 	for _, line := range []string{"declare here sev1 Checkout errors", "run rollback-demo-shop"} {
 		r, err := engine.Handle(ctx, bot.Invocation{Channel: ch, Actor: you, Text: line, Source: incident.SourceButton})
 		if err != nil || r.Error {
@@ -242,8 +242,8 @@ actions:
 		t.Fatal(err)
 	}
 	defer stop()
-	alice := incident.Actor{Platform: incident.PlatformSlack, ID: "U1", Name: "alice"}
-	ch := incident.ChannelRef{Platform: incident.PlatformSlack, ChannelID: "C1"}
+	alice := incident.Actor{Platform: "slack", ID: "U1", Name: "alice"}
+	ch := incident.ChannelRef{Platform: "slack", ChannelID: "C1"}
 	for _, line := range []string{"declare here sev1 Shop down", "run rollback-shop", "run rollback-shop"} {
 		if _, err := engine.Handle(ctx, bot.Invocation{Channel: ch, Actor: alice, Text: line, Source: incident.SourceButton}); err != nil {
 			t.Fatal(err)

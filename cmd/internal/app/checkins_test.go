@@ -34,8 +34,8 @@ func TestStartCheckins(t *testing.T) {
 	engine := bottest.NewEngine(t, EngineOptions(cfg, f, nil))
 	stop := StartCheckins(ctx, f.checkins, engine)
 	defer stop()
-	me := incident.Actor{Platform: incident.PlatformConsole, ID: "ann", Name: "ann"}
-	ch := incident.ChannelRef{Platform: incident.PlatformConsole, ChannelID: "war-room"}
+	me := incident.Actor{Platform: "console", ID: "ann", Name: "ann"}
+	ch := incident.ChannelRef{Platform: "console", ChannelID: "war-room"}
 	r, err := engine.Handle(ctx, bot.Invocation{Channel: ch, Actor: me, Text: "/incident declare here sev1 DB down"})
 	if err != nil || r.Error {
 		t.Fatalf("declare: %+v %v", r, err)

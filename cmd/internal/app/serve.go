@@ -334,7 +334,7 @@ func expandRef(ref string, groups incident.Groups) []incident.Actor {
 		}
 		return out
 	}
-	a, err := incident.ParseUserRef(ref)
+	a, err := config.ParseUser(ref)
 	if err != nil {
 		return nil
 	}
@@ -347,5 +347,5 @@ func consoleUser() incident.Actor {
 	if name == "" {
 		name = "you"
 	}
-	return incident.Actor{Platform: incident.PlatformConsole, ID: name, Name: name}
+	return incident.Actor{Platform: console.Platform, ID: name, Name: name}
 }
