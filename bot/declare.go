@@ -89,7 +89,11 @@ func (e *Engine) declare(ctx context.Context, tx *Tx, c Command) (Reply, error) 
 	for _, x := range extra {
 		tx.Record(x)
 	}
-	tx.out.post(incidentTarget(inc), CardKey(inc), tx.Card(), true)
+	card, err := tx.Card(ctx)
+	if err != nil {
+		return Reply{}, err
+	}
+	tx.out.post(incidentTarget(inc), CardKey(inc), card, true)
 	tx.out.topic(inc, Topic(inc))
 	tx.cardSent = true
 	where := Textf("Opening its channel `%s` now.", ChannelName(inc))

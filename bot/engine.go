@@ -70,6 +70,9 @@ type Options struct {
 	Commands []CommandSpec
 	// Hooks see every batch of events a unit of work appends, in order.
 	Hooks []Hook
+	// Panels add what features know about an incident (probes, changes)
+	// to its card and check-ins, in order.
+	Panels []Panel
 	// Permissions guard resolve, severity and impact-start.
 	Permissions Permissions
 	Groups      incident.Groups

@@ -118,5 +118,9 @@ func statusCommand() CommandSpec {
 }
 
 func (e *Engine) status(ctx context.Context, tx *Tx, c Command) (Reply, error) {
-	return Reply{Message: StatusMessage(tx.Incident, tx.Now, e.Actions(tx.Incident))}, nil
+	card, err := tx.Card(ctx)
+	if err != nil {
+		return Reply{}, err
+	}
+	return Reply{Message: card}, nil
 }

@@ -135,6 +135,12 @@ func actionButtons(acts []ActionButton) []Button {
 // IncidentCard is the pinned card of an incident: what it is, who leads,
 // the two clocks, and the safe moves.
 func IncidentCard(inc *incident.Incident, now time.Time, acts []ActionButton) Message {
+	return IncidentCardWith(inc, now, acts, nil)
+}
+
+// IncidentCardWith is IncidentCard with the panels' blocks (Panel) under
+// the clocks, before the question and the safe moves.
+func IncidentCardWith(inc *incident.Incident, now time.Time, acts []ActionButton, panels []Block) Message {
 	m := Message{Color: stateColor(inc)}
 	state := ""
 	if !inc.Open() {
@@ -157,6 +163,7 @@ func IncidentCard(inc *incident.Incident, now time.Time, acts []ActionButton) Me
 		m.Fields(rf...)
 	}
 	m.Context(Plain("⏱ " + Clocks(inc, now)))
+	m.Blocks = append(m.Blocks, panels...)
 	switch {
 	case !inc.Open():
 		if inc.Summary != "" {
@@ -257,11 +264,6 @@ func fmtRFC(v any) string {
 		return s
 	}
 	return t.UTC().Format("15:04 UTC")
-}
-
-// StatusMessage is the reply to /incident status.
-func StatusMessage(inc *incident.Incident, now time.Time, acts []ActionButton) Message {
-	return IncidentCard(inc, now, acts)
 }
 
 // TimelineMessage is the reply to /incident timeline: the two clocks, the

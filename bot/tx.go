@@ -149,9 +149,14 @@ func DescribeRules(rules []string) string {
 	return strings.Join(parts[:len(parts)-1], ", ") + " or " + parts[len(parts)-1]
 }
 
-// Card is the incident's card as of the unit of work.
-func (tx *Tx) Card() Message {
-	return IncidentCard(tx.Incident, tx.Now, tx.engine.Actions(tx.Incident))
+// Card is the incident's card as of the unit of work, with the panels'
+// blocks under its clocks.
+func (tx *Tx) Card(ctx context.Context) (Message, error) {
+	panels, err := tx.Panels(ctx)
+	if err != nil {
+		return Message{}, err
+	}
+	return IncidentCardWith(tx.Incident, tx.Now, tx.engine.Actions(tx.Incident), panels), nil
 }
 
 // commit writes the incident, its events (running hooks on each batch),
@@ -186,7 +191,11 @@ func (tx *Tx) commit(ctx context.Context) error {
 		}
 	}
 	if inc != nil && tx.dirty && !tx.cardSent {
-		tx.out.update(incidentTarget(inc), CardKey(inc), tx.Card())
+		card, err := tx.Card(ctx)
+		if err != nil {
+			return err
+		}
+		tx.out.update(incidentTarget(inc), CardKey(inc), card)
 		tx.out.topic(inc, Topic(inc))
 	}
 	if len(tx.out.msgs) == 0 {

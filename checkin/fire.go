@@ -83,7 +83,11 @@ func (s *Sweeper) fireIn(ctx context.Context, tx *bot.Tx, c storage.Checkin) (*S
 		data["escalation"] = LevelName(level)
 	}
 	tx.Record(incident.NewEvent(now, incident.KindCheckinSent, incident.System, question(c.Kind), data))
-	tx.PostToIncident(messageKey(inc, f.ID), s.checkinMessage(tx, c.Kind, f, c.Unanswered, next))
+	msg, err := s.checkinMessage(ctx, tx, c.Kind, f, c.Unanswered, next)
+	if err != nil {
+		return nil, err
+	}
+	tx.PostToIncident(messageKey(inc, f.ID), msg)
 
 	c.Fired++
 	c.Unanswered++

@@ -1,6 +1,7 @@
 package checkin
 
 import (
+	"context"
 	"fmt"
 	"strconv"
 	"time"
@@ -66,7 +67,7 @@ func answerLabel(kind storage.CheckinKind, answer string) bot.Rich {
 
 // checkinMessage is one check-in: the question, the answer buttons, the
 // mitigation actions under them, and the two clocks.
-func (s *Scheduler) checkinMessage(tx *bot.Tx, kind storage.CheckinKind, f storage.CheckinFire, unanswered int, next time.Time) bot.Message {
+func (s *Scheduler) checkinMessage(ctx context.Context, tx *bot.Tx, kind storage.CheckinKind, f storage.CheckinFire, unanswered int, next time.Time) (bot.Message, error) {
 	inc := tx.Incident
 	m := bot.Message{Color: "danger"}
 	if kind == storage.CheckinDiagnosis {
@@ -100,12 +101,19 @@ func (s *Scheduler) checkinMessage(tx *bot.Tx, kind storage.CheckinKind, f stora
 			m.Contextf("No mitigation actions are configured for this incident's services yet: `/incident actions`.")
 		}
 	}
+	// What features see of the incident (probes, recent changes), under
+	// the question: it informs the answer and never delays it.
+	panels, err := tx.Panels(ctx)
+	if err != nil {
+		return bot.Message{}, err
+	}
+	m.Blocks = append(m.Blocks, panels...)
 	m.Contextf("⏱ %s · next check-in at %s", bot.Clocks(inc, tx.Now), hhmm(next))
 	if f.Late {
 		m.Contextf("⏰ Late: this check-in was due at %s, while Tourniquet was not running.", hhmm(f.DueAt))
 	}
 	m.Fallback = fmt.Sprintf("%s: %s (check-in #%d)", inc.Key, question(kind), f.Seq)
-	return m
+	return m, nil
 }
 
 // answeredMessage replaces a check-in once answered: who answered what,
