@@ -35,6 +35,9 @@ var eventWords = map[incident.Kind]string{
 	incident.KindPermissionDenied: "refused",
 	incident.KindRenamed:          "renamed the incident",
 	incident.KindRoleAssigned:     "changed a role",
+	incident.KindAlertFiring:      "alert firing",
+	incident.KindAlertResolved:    "alert resolved",
+	incident.KindPageSent:         "paged",
 }
 
 // EventWords is how an event kind reads on a timeline line; a kind without

@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"github.com/tourniquet/tourniquet/actions"
+	"github.com/tourniquet/tourniquet/alerts"
 	"github.com/tourniquet/tourniquet/actiontype"
 	"github.com/tourniquet/tourniquet/bot"
 	"github.com/tourniquet/tourniquet/checkin"
@@ -31,6 +32,7 @@ type features struct {
 	wake     *actions.Wakeup
 	actions  *actions.Service
 	checkins *checkin.Scheduler
+	alerts   *alerts.Router
 }
 
 // newFeatures builds every feature of cfg. Metrics go to m, which may be
@@ -42,6 +44,9 @@ func newFeatures(cfg *config.Config, store storage.Store, clk clock.Clock, m *me
 	f := &features{store: store, clock: clk, log: log, wake: actions.NewWakeup()}
 	var err error
 	if f.checkins, err = newCheckins(cfg, store, clk, m, log); err != nil {
+		return nil, err
+	}
+	if f.alerts, err = newAlerts(cfg, store, clk, log); err != nil {
 		return nil, err
 	}
 	if f.actions, f.catalog, f.integrations, err = newActions(cfg, f.wake, m, log.With("component", "actions")); err != nil {
@@ -59,6 +64,7 @@ func (f *features) commands() []bot.CommandSpec {
 		f.actions.Commands(),
 		f.checkins.Commands(),
 		postmortem.Commands(),
+		f.alerts.Commands(),
 	)
 }
 
