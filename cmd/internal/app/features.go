@@ -13,6 +13,7 @@ import (
 	"github.com/tourniquet/tourniquet/config"
 	"github.com/tourniquet/tourniquet/incident"
 	"github.com/tourniquet/tourniquet/internal/clock"
+	"github.com/tourniquet/tourniquet/paging"
 	"github.com/tourniquet/tourniquet/postmortem"
 	"github.com/tourniquet/tourniquet/storage"
 )
@@ -33,6 +34,7 @@ type features struct {
 	actions  *actions.Service
 	checkins *checkin.Scheduler
 	alerts   *alerts.Router
+	paging   *paging.Service
 }
 
 // newFeatures builds every feature of cfg. Metrics go to m, which may be
@@ -43,7 +45,10 @@ func newFeatures(cfg *config.Config, store storage.Store, clk clock.Clock, m *me
 	}
 	f := &features{store: store, clock: clk, log: log, wake: actions.NewWakeup()}
 	var err error
-	if f.checkins, err = newCheckins(cfg, store, clk, m, log); err != nil {
+	if f.paging, err = newPaging(cfg, store, clk, log); err != nil {
+		return nil, err
+	}
+	if f.checkins, err = newCheckins(cfg, store, clk, m, log, escalationPager(cfg, f.paging)); err != nil {
 		return nil, err
 	}
 	if f.alerts, err = newAlerts(cfg, store, clk, log); err != nil {
@@ -65,6 +70,7 @@ func (f *features) commands() []bot.CommandSpec {
 		f.checkins.Commands(),
 		postmortem.Commands(),
 		f.alerts.Commands(),
+		f.paging.Commands(),
 	)
 }
 
@@ -72,7 +78,7 @@ func (f *features) commands() []bot.CommandSpec {
 // the check-ins (re)schedule, the actions cancel what waits on a resolved
 // incident, the postmortem asks for a draft at resolution.
 func (f *features) hooks() []bot.Hook {
-	return []bot.Hook{f.checkins, f.actions, postmortem.Hook{}}
+	return []bot.Hook{f.checkins, f.actions, postmortem.Hook{}, f.paging}
 }
 
 // actionsFor is bot.Options.ActionsFor: the catalog's buttons, or nil when
