@@ -47,6 +47,8 @@ type Config struct {
 	// Alerts configures alert intake and routing; Paging the on-call.
 	Alerts Alerts `yaml:"alerts" json:"alerts"`
 	Paging Paging `yaml:"paging" json:"paging"`
+	// Probes watch customer impact in metrics or a synthetic check (probes.go).
+	Probes []Probe `yaml:"probes" json:"probes"`
 
 	// Roles are the incident roles besides lead and declarer that people
 	// can be given with /incident role (comms, scribe, ops): lower-case

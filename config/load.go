@@ -51,7 +51,9 @@ var envVars = []envVar{
 	{name: "TOURNIQUET_API_TOKEN", key: "api_token", secret: func(c *Config) (*Secret, *string) { return &c.APIToken, &c.APITokenFile }},
 	{name: "TOURNIQUET_LINK_SECRET", key: "link_secret", secret: func(c *Config) (*Secret, *string) { return &c.LinkSecret, &c.LinkSecretFile }},
 	{name: "TOURNIQUET_ALERTS_TOKEN", key: "alerts.token", secret: func(c *Config) (*Secret, *string) { return &c.Alerts.Token, &c.Alerts.TokenFile }},
-	{name: "TOURNIQUET_ALERTS_BASIC_AUTH_PASSWORD", key: "alerts.basic_auth.password", secret: func(c *Config) (*Secret, *string) { return &c.Alerts.BasicAuth.Password, &c.Alerts.BasicAuth.PasswordFile }},
+	{name: "TOURNIQUET_ALERTS_BASIC_AUTH_PASSWORD", key: "alerts.basic_auth.password", secret: func(c *Config) (*Secret, *string) {
+		return &c.Alerts.BasicAuth.Password, &c.Alerts.BasicAuth.PasswordFile
+	}},
 	{name: "TOURNIQUET_ALERTS_PAGERDUTY_SIGNING_SECRET", key: "alerts.pagerduty_signing_secret", secret: func(c *Config) (*Secret, *string) {
 		return &c.Alerts.PagerDutySigningSecret, &c.Alerts.PagerDutySigningSecretFile
 	}},
@@ -376,6 +378,7 @@ func (c *Config) SecretValues() []string {
 		add(s.Reveal())
 	}
 	out = append(out, c.Paging.secretValues()...)
+	out = append(out, c.probeSecretValues()...)
 	if c.DatabaseDriver() == DriverPostgres {
 		if u, err := url.Parse(c.DatabaseURL); err == nil {
 			if pw, ok := u.User.Password(); ok {

@@ -5,8 +5,8 @@ import (
 	"slices"
 
 	"github.com/tourniquet/tourniquet/actions"
-	"github.com/tourniquet/tourniquet/alerts"
 	"github.com/tourniquet/tourniquet/actiontype"
+	"github.com/tourniquet/tourniquet/alerts"
 	"github.com/tourniquet/tourniquet/bot"
 	"github.com/tourniquet/tourniquet/checkin"
 	"github.com/tourniquet/tourniquet/cmd/internal/app/metrics"
@@ -15,6 +15,7 @@ import (
 	"github.com/tourniquet/tourniquet/internal/clock"
 	"github.com/tourniquet/tourniquet/paging"
 	"github.com/tourniquet/tourniquet/postmortem"
+	"github.com/tourniquet/tourniquet/probe"
 	"github.com/tourniquet/tourniquet/storage"
 )
 
@@ -35,6 +36,7 @@ type features struct {
 	checkins *checkin.Scheduler
 	alerts   *alerts.Router
 	paging   *paging.Service
+	probes   *probe.Service
 }
 
 // newFeatures builds every feature of cfg. Metrics go to m, which may be
@@ -54,6 +56,9 @@ func newFeatures(cfg *config.Config, store storage.Store, clk clock.Clock, m *me
 	if f.alerts, err = newAlerts(cfg, store, clk, log); err != nil {
 		return nil, err
 	}
+	if f.probes, err = newProbes(cfg, store, clk, log); err != nil {
+		return nil, err
+	}
 	if f.actions, f.catalog, f.integrations, err = newActions(cfg, f.wake, m, log.With("component", "actions")); err != nil {
 		return nil, err
 	}
@@ -71,14 +76,25 @@ func (f *features) commands() []bot.CommandSpec {
 		postmortem.Commands(),
 		f.alerts.Commands(),
 		f.paging.Commands(),
+		f.probes.Commands(),
 	)
 }
 
 // hooks see every batch of events a unit of work appends, in this order:
 // the check-ins (re)schedule, the actions cancel what waits on a resolved
-// incident, the postmortem asks for a draft at resolution.
+// incident, the postmortem asks for a draft at resolution, the probes start
+// watching a declared incident and challenge a mitigation they do not see.
 func (f *features) hooks() []bot.Hook {
-	return []bot.Hook{f.checkins, f.actions, postmortem.Hook{}, f.paging}
+	return []bot.Hook{f.checkins, f.actions, postmortem.Hook{}, f.probes, f.paging}
+}
+
+// panels add what the features know to the card and every check-in: the
+// impact probes' states and values.
+func (f *features) panels() []bot.Panel {
+	if f.probes.Len() == 0 {
+		return nil
+	}
+	return []bot.Panel{f.probes}
 }
 
 // actionsFor is bot.Options.ActionsFor: the catalog's buttons, or nil when
