@@ -131,7 +131,7 @@ func decodeGeneric(body []byte, now time.Time) (*Group, error) {
 
 func genericStatus(s string) (string, error) {
 	switch strings.ToLower(strings.TrimSpace(s)) {
-	case "firing", "triggered", "re-triggered", "alert", "warn", "error", "":
+	case "firing", "triggered", "re-triggered", "renotify", "alert", "warn", "warning", "error", "no data", "":
 		return StatusFiring, nil
 	case "resolved", "recovered", "ok":
 		return StatusResolved, nil
