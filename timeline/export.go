@@ -91,7 +91,7 @@ func Build(inc *incident.Incident, events []incident.Event, now time.Time) Expor
 		Metrics:         inc.ComputeMetrics(now),
 		ImpactWindows:   windows,
 		Events:          evs,
-		Analysis:        analyze(inc, evs, windows),
+		Analysis:        analyze(inc, evs, windows, now),
 		GeneratedAt:     now.UTC(),
 	}
 }

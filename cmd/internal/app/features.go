@@ -13,6 +13,7 @@ import (
 	"github.com/tourniquet/tourniquet/incident"
 	"github.com/tourniquet/tourniquet/internal/clock"
 	"github.com/tourniquet/tourniquet/postmortem"
+	"github.com/tourniquet/tourniquet/readiness"
 	"github.com/tourniquet/tourniquet/storage"
 )
 
@@ -64,9 +65,10 @@ func (f *features) commands() []bot.CommandSpec {
 
 // hooks see every batch of events a unit of work appends, in this order:
 // the check-ins (re)schedule, the actions cancel what waits on a resolved
-// incident, the postmortem asks for a draft at resolution.
+// incident, the postmortem asks for a draft at resolution, readiness keeps
+// fail-forward deadlines.
 func (f *features) hooks() []bot.Hook {
-	return []bot.Hook{f.checkins, f.actions, postmortem.Hook{}}
+	return []bot.Hook{f.checkins, f.actions, postmortem.Hook{}, readiness.Hook{}}
 }
 
 // actionsFor is bot.Options.ActionsFor: the catalog's buttons, or nil when
