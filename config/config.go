@@ -260,6 +260,10 @@ type Action struct {
 	Timeout time.Duration `yaml:"timeout" json:"timeout"`
 	// Undo names the action that reverses this one.
 	Undo string `yaml:"undo" json:"undo"`
+	// Drill are the params a drill runs it with instead of Params (a
+	// staging flag environment, a staging application); empty: it cannot
+	// run in a drill (docs/readiness.md).
+	Drill map[string]string `yaml:"drill" json:"drill,omitempty"`
 }
 
 // NeedsConfirm reports whether running the action asks for confirmation

@@ -61,6 +61,7 @@ type Querier interface {
 	ActionRunStore
 	DraftStore
 	ProbeStore
+	ReadinessStore
 }
 
 // IncidentStore keeps incidents and the chat channels bound to them.

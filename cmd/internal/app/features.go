@@ -14,6 +14,7 @@ import (
 	"github.com/tourniquet/tourniquet/internal/clock"
 	"github.com/tourniquet/tourniquet/postmortem"
 	"github.com/tourniquet/tourniquet/probe"
+	"github.com/tourniquet/tourniquet/readiness"
 	"github.com/tourniquet/tourniquet/storage"
 )
 
@@ -70,10 +71,11 @@ func (f *features) commands() []bot.CommandSpec {
 
 // hooks see every batch of events a unit of work appends, in this order:
 // the check-ins (re)schedule, the actions cancel what waits on a resolved
-// incident, the postmortem asks for a draft at resolution, the probes start
-// watching a declared incident and challenge a mitigation they do not see.
+// incident, the postmortem asks for a draft at resolution, readiness keeps
+// fail-forward deadlines, the probes start watching a declared incident and
+// challenge a mitigation they do not see.
 func (f *features) hooks() []bot.Hook {
-	return []bot.Hook{f.checkins, f.actions, postmortem.Hook{}, f.probes}
+	return []bot.Hook{f.checkins, f.actions, postmortem.Hook{}, readiness.Hook{}, f.probes}
 }
 
 // panels add what the features know to the card and every check-in: the

@@ -192,6 +192,12 @@ func startWorkers(ctx context.Context, cfg *config.Config, f *features, engine *
 		return nil, nil, err
 	}
 	stops = append(stops, stopActions)
+	stopReadiness, err := StartReadiness(ctx, f, engine)
+	if err != nil {
+		stopAll()
+		return nil, nil, err
+	}
+	stops = append(stops, stopReadiness)
 	reports, err := StartReports(ctx, cfg, engine, f.store, f.clock, log)
 	if err != nil {
 		stopAll()
