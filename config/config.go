@@ -44,6 +44,7 @@ type Config struct {
 	Permissions  Permissions            `yaml:"permissions" json:"permissions"`
 	Integrations map[string]Integration `yaml:"integrations" json:"integrations"`
 	Actions      []Action               `yaml:"actions" json:"actions"`
+	Changes      Changes                `yaml:"changes" json:"changes"`
 
 	// Roles are the incident roles besides lead and declarer that people
 	// can be given with /incident role (comms, scribe, ops): lower-case
@@ -258,6 +259,9 @@ type Action struct {
 	Timeout time.Duration `yaml:"timeout" json:"timeout"`
 	// Undo names the action that reverses this one.
 	Undo string `yaml:"undo" json:"undo"`
+	// UndoFor, when set, offers the action as the undo of matching
+	// changes (config/changes.go).
+	UndoFor *UndoFor `yaml:"undo_for" json:"undo_for,omitempty"`
 }
 
 // NeedsConfirm reports whether running the action asks for confirmation
@@ -280,6 +284,8 @@ func Default() *Config {
 			ChannelMode: ChannelModeChannel,
 		},
 		OpenAI: OpenAI{Timeout: 20 * time.Second},
+		Changes: Changes{Retention: DefaultChangeRetention, Window: DefaultChangeWindow,
+			VerifyTimeout: DefaultVerifyTimeout},
 		Checkins: Checkins{
 			Cadence: Cadence{
 				Sev1: "@every 10m",

@@ -61,6 +61,7 @@ func (l *loader) validate() {
 		}
 	}
 	l.validateActions(c.Actions)
+	l.validateChanges(c)
 }
 
 func (l *loader) checkURL(key, raw string) {

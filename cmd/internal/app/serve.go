@@ -197,7 +197,7 @@ func startWorkers(ctx context.Context, cfg *config.Config, f *features, engine *
 		stopAll()
 		return nil, nil, err
 	}
-	stops = append(stops, reports.Stop, StartJanitor(ctx, f.store, f.clock, log))
+	stops = append(stops, reports.Stop, StartJanitor(ctx, f.store, f.clock, cfg.Changes.Retention, log))
 	return reports, stopAll, nil
 }
 
