@@ -337,6 +337,7 @@ func (r *Runner) execute(ctx context.Context, run storage.ActionRun) {
 	params := maps.Clone(act.Params)
 	req := Request{RunID: run.ID, IncidentKey: incident.KeyFor(run.IncidentID), ActionID: act.ID, ActionTitle: act.Title,
 		Actor: run.RequestedBy, Params: params, Undo: run.Undo, At: *run.StartedAt}
+	integ = r.withUndoParams(ctx, run.ID, &req, integ)
 	r.testPause(ctx, pauseClaimed, run.ID)
 	callCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), act.Timeout)
 	o := call(callCtx, r.log, integ, req)

@@ -31,6 +31,9 @@ type features struct {
 	wake     *actions.Wakeup
 	actions  *actions.Service
 	checkins *checkin.Scheduler
+	// panels add the features' lines to the card and check-ins
+	// (bot.Options.Panels), in this order.
+	panels []bot.Panel
 }
 
 // newFeatures builds every feature of cfg. Metrics go to m, which may be
@@ -47,6 +50,7 @@ func newFeatures(cfg *config.Config, store storage.Store, clk clock.Clock, m *me
 	if f.actions, f.catalog, f.integrations, err = newActions(cfg, f.wake, m, log.With("component", "actions")); err != nil {
 		return nil, err
 	}
+	f.panels = append(f.panels, changesPanel(cfg, f.actions))
 	return f, nil
 }
 

@@ -131,6 +131,7 @@ func Serve(ctx context.Context, o ServeOptions) error {
 	healthRoutes(mux, store, ready...)
 	mux.Handle("GET /metrics", metricsHandler(cfg, m, log))
 	reports.Mount(mux)
+	changeIntake(cfg, store, o.Clock, log).Register(mux)
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Listen, err)
@@ -322,6 +323,7 @@ func EngineOptions(cfg *config.Config, f *features, log *slog.Logger) bot.Option
 		PublicURL:  cfg.PublicURL,
 		Links:      reportLinks(cfg),
 		ActionsFor: f.actionsFor(),
+		Panels:     f.panels,
 	}
 }
 
