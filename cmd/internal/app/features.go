@@ -3,6 +3,7 @@ package app
 import (
 	"log/slog"
 	"slices"
+	"time"
 
 	"github.com/tourniquet/tourniquet/actions"
 	"github.com/tourniquet/tourniquet/actiontype"
@@ -34,6 +35,9 @@ type features struct {
 	// panels add the features' lines to the card and check-ins
 	// (bot.Options.Panels), in this order.
 	panels []bot.Panel
+	// verifyTimeout bounds the watch of an action's effect
+	// (changes.verify_timeout).
+	verifyTimeout time.Duration
 }
 
 // newFeatures builds every feature of cfg. Metrics go to m, which may be
@@ -51,6 +55,7 @@ func newFeatures(cfg *config.Config, store storage.Store, clk clock.Clock, m *me
 		return nil, err
 	}
 	f.panels = append(f.panels, changesPanel(cfg, f.actions))
+	f.verifyTimeout = cfg.Changes.VerifyTimeout
 	return f, nil
 }
 
