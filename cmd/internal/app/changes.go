@@ -19,6 +19,9 @@ func changesPanel(cfg *config.Config, acts *actions.Service) bot.Panel {
 // changeIntake takes changes in: POST/GET /api/v1/changes and the
 // webhooks whose secrets are configured.
 func changeIntake(cfg *config.Config, store changes.Store, clk clock.Clock, log *slog.Logger) *changes.Intake {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
 	return changes.NewIntake(changes.IntakeOptions{Store: store, Clock: clk, APIToken: cfg.APIToken,
 		GitHubSecret: cfg.Changes.GitHubSecret, LaunchDarklySecret: cfg.Changes.LaunchDarklySecret,
 		ArgoCDToken: cfg.Changes.ArgoCDToken, Logger: log.With("component", "changes")})

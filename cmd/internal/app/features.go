@@ -38,6 +38,9 @@ type features struct {
 	// verifyTimeout bounds the watch of an action's effect
 	// (changes.verify_timeout).
 	verifyTimeout time.Duration
+	// verifyPoll, when set, is the first wait between looks at an
+	// effect (tests shorten it; 0 is the runner's default).
+	verifyPoll time.Duration
 }
 
 // newFeatures builds every feature of cfg. Metrics go to m, which may be
