@@ -47,6 +47,9 @@ type Export struct {
 	Events []Event `json:"events"`
 	// Analysis is what the report points out: decisions, flags, actions.
 	Analysis Analysis `json:"analysis"`
+	// Changes are the changes to the incident's services near its impact
+	// and what became of each (WithChanges; changes.go).
+	Changes []ChangeStory `json:"changes"`
 	// GeneratedAt is the "now" open clocks were counted to.
 	GeneratedAt time.Time `json:"generated_at"`
 }
@@ -92,6 +95,7 @@ func Build(inc *incident.Incident, events []incident.Event, now time.Time) Expor
 		ImpactWindows:   windows,
 		Events:          evs,
 		Analysis:        analyze(inc, evs, windows),
+		Changes:         []ChangeStory{},
 		GeneratedAt:     now.UTC(),
 	}
 }

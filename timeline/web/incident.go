@@ -30,6 +30,8 @@ type incidentView struct {
 	Chart    template.HTML
 	Summary  []string
 	Findings []timeline.Finding
+	// Changes tell each change near the impact, change → undo → effect.
+	Changes []string
 	Actions  template.HTML
 	Events   template.HTML
 
@@ -64,6 +66,7 @@ func (w *Site) incidentView(g grant, x timeline.Export, now time.Time) incidentV
 		Live:          inc.State == incident.StateOpen && inc.Impact == incident.ImpactOngoing,
 		Chart:         IncidentChart(x),
 		Findings:      x.Findings(),
+		Changes:       x.ChangeLines(),
 	}
 	v.StateClass, v.StateLabel = stateOf(inc.Impact, inc.State)
 

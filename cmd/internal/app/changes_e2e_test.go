@@ -17,6 +17,7 @@ import (
 	"github.com/tourniquet/tourniquet/internal/clock"
 	"github.com/tourniquet/tourniquet/storage"
 	"github.com/tourniquet/tourniquet/storage/storagetest"
+	"github.com/tourniquet/tourniquet/timeline/web"
 )
 
 const (
@@ -208,6 +209,23 @@ actions:
 		}
 		if !said {
 			t.Error("the channel was not told the rollback took effect")
+		}
+
+		// Customers are fine: the report tells the story in order.
+		handle(alice, "mitigated after the rollback")
+		x, err := web.Load(ctx, store, "INC-1", time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(x.Changes) != 1 || x.Changes[0].Undo == nil || x.Changes[0].Undo.Effect != "effective" || x.Changes[0].Undo.MitigatedAt == nil {
+			t.Fatalf("report changes %+v", x.Changes)
+		}
+		story := strings.Join(x.ChangeLines(), "\n")
+		for _, want := range []string{"deploy checkout v42 by ana", "before impact → undone with Roll back checkout", "→ succeeded → took effect",
+			"after the click → impact mitigated at"} {
+			if !strings.Contains(story, want) {
+				t.Errorf("the report's story does not say %q:\n%s", want, story)
+			}
 		}
 	})
 }
