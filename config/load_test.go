@@ -265,6 +265,9 @@ openai: {api_key: file-openai, base_url: https://file.example.com/v1, model: fil
 		{"TOURNIQUET_LOG_LEVEL", "WARN", func(c *Config) string { return c.Log.Level }, "warn"},
 		{"TOURNIQUET_LOG_FORMAT", "json", func(c *Config) string { return c.Log.Format }, ""},
 		{"TOURNIQUET_LOG_FILE", "/var/log/tourniquet.log", func(c *Config) string { return c.Log.File }, ""},
+		{"TOURNIQUET_CHANGES_GITHUB_SECRET", "env-github-secret", func(c *Config) string { return c.Changes.GitHubSecret.Reveal() }, ""},
+		{"TOURNIQUET_CHANGES_LAUNCHDARKLY_SECRET", "env-ld-secret", func(c *Config) string { return c.Changes.LaunchDarklySecret.Reveal() }, ""},
+		{"TOURNIQUET_CHANGES_ARGOCD_TOKEN", "env-argocd-token", func(c *Config) string { return c.Changes.ArgoCDToken.Reveal() }, ""},
 	}
 	base := mustLoad(t, yaml, nil, nil)
 	for _, tc := range tests {
@@ -309,6 +312,9 @@ func TestEnvironmentVariables(t *testing.T) {
 		"TOURNIQUET_LINK_SECRET", "TOURNIQUET_LINK_SECRET_FILE",
 		"TOURNIQUET_METRICS_TOKEN", "TOURNIQUET_METRICS_TOKEN_FILE",
 		"TOURNIQUET_LOG_LEVEL", "TOURNIQUET_LOG_FORMAT", "TOURNIQUET_LOG_FILE",
+		"TOURNIQUET_CHANGES_GITHUB_SECRET", "TOURNIQUET_CHANGES_GITHUB_SECRET_FILE",
+		"TOURNIQUET_CHANGES_LAUNCHDARKLY_SECRET", "TOURNIQUET_CHANGES_LAUNCHDARKLY_SECRET_FILE",
+		"TOURNIQUET_CHANGES_ARGOCD_TOKEN", "TOURNIQUET_CHANGES_ARGOCD_TOKEN_FILE",
 	}
 	if got := EnvironmentVariables(); !slices.Equal(got, want) {
 		t.Errorf("got  %v\nwant %v", got, want)

@@ -62,6 +62,7 @@ func (l *loader) validate() {
 	}
 	l.validateActions(c.Actions)
 	l.validateProbes(c.Probes)
+	l.validateChanges(c)
 }
 
 func (l *loader) checkURL(key, raw string) {

@@ -62,6 +62,7 @@ type Querier interface {
 	DraftStore
 	ProbeStore
 	ReadinessStore
+	ChangeStore
 }
 
 // IncidentStore keeps incidents and the chat channels bound to them.

@@ -92,6 +92,7 @@ func (x Export) Findings() []Finding {
 		}
 		out = append(out, f)
 	}
+	out = append(out, x.changeFindings()...)
 	d := a.MitigationDelay
 	switch {
 	case d.Seconds != nil:

@@ -54,6 +54,7 @@ func Run(t *testing.T, newStore func(t testing.TB) storage.Store) {
 	t.Run("ActionRuns", func(t *testing.T) { runTests(t, newStore, actionRunTests) })
 	t.Run("Probes", func(t *testing.T) { runTests(t, newStore, probeTests) })
 	t.Run("Readiness", func(t *testing.T) { runTests(t, newStore, readinessTests) })
+	t.Run("Changes", func(t *testing.T) { runTests(t, newStore, changeTests) })
 }
 
 // storeTest is one test of the suite, run as a subtest named name.

@@ -3,6 +3,7 @@ package app
 import (
 	"log/slog"
 	"slices"
+	"time"
 
 	"github.com/tourniquet/tourniquet/actions"
 	"github.com/tourniquet/tourniquet/actiontype"
@@ -34,6 +35,15 @@ type features struct {
 	actions  *actions.Service
 	checkins *checkin.Scheduler
 	probes   *probe.Service
+	// changes lists the changes before impact, with their undo buttons,
+	// on the card and check-ins.
+	changes bot.Panel
+	// verifyTimeout bounds the watch of an action's effect
+	// (changes.verify_timeout).
+	verifyTimeout time.Duration
+	// verifyPoll, when set, is the first wait between looks at an
+	// effect (tests shorten it; 0 is the runner's default).
+	verifyPoll time.Duration
 }
 
 // newFeatures builds every feature of cfg. Metrics go to m, which may be
@@ -53,6 +63,8 @@ func newFeatures(cfg *config.Config, store storage.Store, clk clock.Clock, m *me
 	if f.actions, f.catalog, f.integrations, err = newActions(cfg, f.wake, m, log.With("component", "actions")); err != nil {
 		return nil, err
 	}
+	f.changes = changesPanel(cfg, f.actions)
+	f.verifyTimeout = cfg.Changes.VerifyTimeout
 	return f, nil
 }
 
@@ -79,12 +91,14 @@ func (f *features) hooks() []bot.Hook {
 }
 
 // panels add what the features know to the card and every check-in: the
-// impact probes' states and values.
+// changes before impact with their undo buttons, the impact probes'
+// states and values.
 func (f *features) panels() []bot.Panel {
-	if f.probes.Len() == 0 {
-		return nil
+	ps := []bot.Panel{f.changes}
+	if f.probes.Len() > 0 {
+		ps = append(ps, f.probes)
 	}
-	return []bot.Panel{f.probes}
+	return ps
 }
 
 // actionsFor is bot.Options.ActionsFor: the catalog's buttons, or nil when

@@ -131,6 +131,7 @@ func Serve(ctx context.Context, o ServeOptions) error {
 	healthRoutes(mux, store, ready...)
 	mux.Handle("GET /metrics", metricsHandler(cfg, m, log))
 	reports.Mount(mux)
+	changeIntake(cfg, store, o.Clock, log).Register(mux)
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Listen, err)
@@ -203,7 +204,7 @@ func startWorkers(ctx context.Context, cfg *config.Config, f *features, engine *
 		stopAll()
 		return nil, nil, err
 	}
-	stops = append(stops, reports.Stop, StartJanitor(ctx, f.store, f.clock, log))
+	stops = append(stops, reports.Stop, StartJanitor(ctx, f.store, f.clock, cfg.Changes.Retention, log))
 	return reports, stopAll, nil
 }
 
