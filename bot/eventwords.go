@@ -41,6 +41,9 @@ var eventWords = map[incident.Kind]string{
 	incident.KindMitigationVerified:  "mitigation verified by the probes",
 	incident.KindProbeOverruled:      "overruled a probe",
 	incident.KindFailForwardDeadline: "fail-forward deadline passed",
+	incident.KindAlertFiring:         "alert firing",
+	incident.KindAlertResolved:       "alert resolved",
+	incident.KindPageSent:            "paged",
 }
 
 // EventWords is how an event kind reads on a timeline line; a kind without

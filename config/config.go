@@ -44,6 +44,9 @@ type Config struct {
 	Permissions  Permissions            `yaml:"permissions" json:"permissions"`
 	Integrations map[string]Integration `yaml:"integrations" json:"integrations"`
 	Actions      []Action               `yaml:"actions" json:"actions"`
+	// Alerts configures alert intake and routing; Paging the on-call.
+	Alerts Alerts `yaml:"alerts" json:"alerts"`
+	Paging Paging `yaml:"paging" json:"paging"`
 	// Probes watch customer impact in metrics or a synthetic check (probes.go).
 	Probes  []Probe `yaml:"probes" json:"probes"`
 	Changes Changes `yaml:"changes" json:"changes"`

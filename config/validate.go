@@ -61,6 +61,8 @@ func (l *loader) validate() {
 		}
 	}
 	l.validateActions(c.Actions)
+	l.validateAlerts(&c.Alerts)
+	l.validatePaging(&c.Paging)
 	l.validateProbes(c.Probes)
 	l.validateChanges(c)
 }

@@ -60,6 +60,8 @@ type Querier interface {
 	CheckinStore
 	ActionRunStore
 	DraftStore
+	AlertStore
+	PageStore
 	ProbeStore
 	ReadinessStore
 	ChangeStore

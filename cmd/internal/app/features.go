@@ -7,12 +7,14 @@ import (
 
 	"github.com/tourniquet/tourniquet/actions"
 	"github.com/tourniquet/tourniquet/actiontype"
+	"github.com/tourniquet/tourniquet/alerts"
 	"github.com/tourniquet/tourniquet/bot"
 	"github.com/tourniquet/tourniquet/checkin"
 	"github.com/tourniquet/tourniquet/cmd/internal/app/metrics"
 	"github.com/tourniquet/tourniquet/config"
 	"github.com/tourniquet/tourniquet/incident"
 	"github.com/tourniquet/tourniquet/internal/clock"
+	"github.com/tourniquet/tourniquet/paging"
 	"github.com/tourniquet/tourniquet/postmortem"
 	"github.com/tourniquet/tourniquet/probe"
 	"github.com/tourniquet/tourniquet/readiness"
@@ -34,6 +36,8 @@ type features struct {
 	wake     *actions.Wakeup
 	actions  *actions.Service
 	checkins *checkin.Scheduler
+	alerts   *alerts.Router
+	paging   *paging.Service
 	probes   *probe.Service
 	// changes lists the changes before impact, with their undo buttons,
 	// on the card and check-ins.
@@ -54,7 +58,13 @@ func newFeatures(cfg *config.Config, store storage.Store, clk clock.Clock, m *me
 	}
 	f := &features{store: store, clock: clk, log: log, wake: actions.NewWakeup()}
 	var err error
-	if f.checkins, err = newCheckins(cfg, store, clk, m, log); err != nil {
+	if f.paging, err = newPaging(cfg, store, clk, log); err != nil {
+		return nil, err
+	}
+	if f.checkins, err = newCheckins(cfg, store, clk, m, log, escalationPager(cfg, f.paging)); err != nil {
+		return nil, err
+	}
+	if f.alerts, err = newAlerts(cfg, store, clk, log); err != nil {
 		return nil, err
 	}
 	if f.probes, err = newProbes(cfg, store, clk, log); err != nil {
@@ -77,6 +87,8 @@ func (f *features) commands() []bot.CommandSpec {
 		f.actions.Commands(),
 		f.checkins.Commands(),
 		postmortem.Commands(),
+		f.alerts.Commands(),
+		f.paging.Commands(),
 		f.probes.Commands(),
 	)
 }
@@ -87,7 +99,7 @@ func (f *features) commands() []bot.CommandSpec {
 // fail-forward deadlines, the probes start watching a declared incident and
 // challenge a mitigation they do not see.
 func (f *features) hooks() []bot.Hook {
-	return []bot.Hook{f.checkins, f.actions, postmortem.Hook{}, readiness.Hook{}, f.probes}
+	return []bot.Hook{f.checkins, f.actions, postmortem.Hook{}, readiness.Hook{}, f.probes, f.paging}
 }
 
 // panels add what the features know to the card and every check-in: the
