@@ -44,6 +44,8 @@ type Config struct {
 	Permissions  Permissions            `yaml:"permissions" json:"permissions"`
 	Integrations map[string]Integration `yaml:"integrations" json:"integrations"`
 	Actions      []Action               `yaml:"actions" json:"actions"`
+	OIDC         OIDC                   `yaml:"oidc" json:"oidc"`
+	ProxyAuth    ProxyAuth              `yaml:"proxy_auth" json:"proxy_auth"`
 
 	// Roles are the incident roles besides lead and declarer that people
 	// can be given with /incident role (comms, scribe, ops): lower-case
@@ -279,7 +281,9 @@ func Default() *Config {
 			APIURL:      "https://discord.com/api/v10/",
 			ChannelMode: ChannelModeChannel,
 		},
-		OpenAI: OpenAI{Timeout: 20 * time.Second},
+		OpenAI:    OpenAI{Timeout: 20 * time.Second},
+		OIDC:      OIDC{GroupsClaim: DefaultGroupsClaim, SessionTTL: DefaultSessionTTL},
+		ProxyAuth: ProxyAuth{EmailHeader: DefaultEmailHeader, GroupsHeader: DefaultGroupsHeader},
 		Checkins: Checkins{
 			Cadence: Cadence{
 				Sev1: "@every 10m",

@@ -38,6 +38,7 @@ func (l *loader) validate() {
 	l.validateDiscord(&c.Discord)
 
 	l.validateLinks(c)
+	l.validateSignin(c)
 	if c.OpenAI.BaseURL != "" {
 		l.checkURL("openai.base_url", c.OpenAI.BaseURL)
 	}

@@ -60,6 +60,8 @@ type Querier interface {
 	CheckinStore
 	ActionRunStore
 	DraftStore
+	SigninStore
+	FollowUpStore
 }
 
 // IncidentStore keeps incidents and the chat channels bound to them.

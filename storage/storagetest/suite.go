@@ -52,6 +52,8 @@ func Run(t *testing.T, newStore func(t testing.TB) storage.Store) {
 	t.Run("Checkins", func(t *testing.T) { runTests(t, newStore, checkinTests) })
 	t.Run("Drafts", func(t *testing.T) { runTests(t, newStore, draftTests) })
 	t.Run("ActionRuns", func(t *testing.T) { runTests(t, newStore, actionRunTests) })
+	t.Run("Signin", func(t *testing.T) { runTests(t, newStore, signinTests) })
+	t.Run("FollowUps", func(t *testing.T) { runTests(t, newStore, followUpTests) })
 }
 
 // storeTest is one test of the suite, run as a subtest named name.
