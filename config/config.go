@@ -46,6 +46,7 @@ type Config struct {
 	Actions      []Action               `yaml:"actions" json:"actions"`
 	OIDC         OIDC                   `yaml:"oidc" json:"oidc"`
 	ProxyAuth    ProxyAuth              `yaml:"proxy_auth" json:"proxy_auth"`
+	FollowUps    FollowUps              `yaml:"follow_ups" json:"follow_ups"`
 
 	// Roles are the incident roles besides lead and declarer that people
 	// can be given with /incident role (comms, scribe, ops): lower-case
@@ -284,6 +285,7 @@ func Default() *Config {
 		OpenAI:    OpenAI{Timeout: 20 * time.Second},
 		OIDC:      OIDC{GroupsClaim: DefaultGroupsClaim, SessionTTL: DefaultSessionTTL},
 		ProxyAuth: ProxyAuth{EmailHeader: DefaultEmailHeader, GroupsHeader: DefaultGroupsHeader},
+		FollowUps: FollowUps{Create: CreateOnCommand, Poll: 10 * time.Minute},
 		Checkins: Checkins{
 			Cadence: Cadence{
 				Sev1: "@every 10m",

@@ -264,6 +264,7 @@ openai: {api_key: file-openai, base_url: https://file.example.com/v1, model: fil
 		{"TOURNIQUET_METRICS_TOKEN", "env-metrics-token", func(c *Config) string { return c.MetricsToken.Reveal() }, ""},
 		{"TOURNIQUET_OIDC_CLIENT_SECRET", "env-oidc-client", func(c *Config) string { return c.OIDC.ClientSecret.Reveal() }, ""},
 		{"TOURNIQUET_OIDC_SESSION_KEY", "env-oidc-session-key-0123456789abcdef", func(c *Config) string { return c.OIDC.SessionKey.Reveal() }, ""},
+		{"TOURNIQUET_FOLLOW_UPS_TOKEN", "env-tracker-token", func(c *Config) string { return c.FollowUps.Tracker.Token.Reveal() }, ""},
 		{"TOURNIQUET_LOG_LEVEL", "WARN", func(c *Config) string { return c.Log.Level }, "warn"},
 		{"TOURNIQUET_LOG_FORMAT", "json", func(c *Config) string { return c.Log.Format }, ""},
 		{"TOURNIQUET_LOG_FILE", "/var/log/tourniquet.log", func(c *Config) string { return c.Log.File }, ""},
@@ -312,6 +313,7 @@ func TestEnvironmentVariables(t *testing.T) {
 		"TOURNIQUET_METRICS_TOKEN", "TOURNIQUET_METRICS_TOKEN_FILE",
 		"TOURNIQUET_OIDC_CLIENT_SECRET", "TOURNIQUET_OIDC_CLIENT_SECRET_FILE",
 		"TOURNIQUET_OIDC_SESSION_KEY", "TOURNIQUET_OIDC_SESSION_KEY_FILE",
+		"TOURNIQUET_FOLLOW_UPS_TOKEN", "TOURNIQUET_FOLLOW_UPS_TOKEN_FILE",
 		"TOURNIQUET_LOG_LEVEL", "TOURNIQUET_LOG_FORMAT", "TOURNIQUET_LOG_FILE",
 	}
 	if got := EnvironmentVariables(); !slices.Equal(got, want) {

@@ -39,6 +39,7 @@ func (l *loader) validate() {
 
 	l.validateLinks(c)
 	l.validateSignin(c)
+	l.validateFollowUps(&c.FollowUps)
 	if c.OpenAI.BaseURL != "" {
 		l.checkURL("openai.base_url", c.OpenAI.BaseURL)
 	}

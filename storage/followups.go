@@ -71,8 +71,8 @@ type FollowUpStore interface {
 	// RequestTickets marks an incident's follow-ups that have no ticket
 	// (status none) pending for tracker, and returns how many.
 	RequestTickets(ctx context.Context, incidentID int64, tracker string) (int64, error)
-	// ClaimTicket claims the oldest pending follow-up for creating its
-	// ticket, leased until now+lease, and counts the attempt. A follow-up
+	// ClaimTicket claims the oldest pending follow-up (not held back by a
+	// retry until after now) for creating its ticket, leased until now+lease, and counts the attempt. A follow-up
 	// found creating with its lease run out is first marked unknown (its
 	// call may have reached the tracker) and returned in Expired, so that
 	// the channel can be told. ErrNotFound (with any expired ones) when
@@ -81,10 +81,10 @@ type FollowUpStore interface {
 	// FinishTicket records the outcome of attempt. ErrConflict when the
 	// row is no longer creating or was claimed again since.
 	FinishTicket(ctx context.Context, id int64, attempt int, o TicketOutcome) error
-	// RetryTicket puts a claimed follow-up back to pending (the tracker
-	// said, for sure, that nothing was created: a 429). ErrConflict as
-	// FinishTicket.
-	RetryTicket(ctx context.Context, id int64, attempt int, lastErr string) error
+	// RetryTicket puts a claimed follow-up back to pending, not to be
+	// claimed before notBefore (the tracker said, for sure, that nothing was
+	// created: a 429, a refused connection). ErrConflict as FinishTicket.
+	RetryTicket(ctx context.Context, id int64, attempt int, notBefore time.Time, lastErr string) error
 	// DueTicketChecks returns up to limit created tickets not checked since
 	// before, least recently checked first.
 	DueTicketChecks(ctx context.Context, before time.Time, limit int) ([]FollowUp, error)

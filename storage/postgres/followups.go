@@ -82,8 +82,9 @@ func (q querier) ClaimTicket(ctx context.Context, now time.Time, lease time.Dura
 	}
 	claimed, err := queryOne(ctx, q.db, "claim ticket", scanFollowUp, `UPDATE follow_ups
 		SET ticket_status = 'creating', attempts = attempts + 1, lease_until = $1
-		WHERE id = (SELECT id FROM follow_ups WHERE ticket_status = 'pending' ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED)
-		RETURNING `+followUpCols, now.Add(lease))
+		WHERE id = (SELECT id FROM follow_ups WHERE ticket_status = 'pending' AND (lease_until IS NULL OR lease_until <= $2)
+		            ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED)
+		RETURNING `+followUpCols, now.Add(lease), now)
 	return claimed, expired, err
 }
 
@@ -121,10 +122,10 @@ func (q querier) FinishTicket(ctx context.Context, id int64, attempt int, o stor
 }
 
 // RetryTicket puts a claimed follow-up back to pending.
-func (q querier) RetryTicket(ctx context.Context, id int64, attempt int, lastErr string) error {
+func (q querier) RetryTicket(ctx context.Context, id int64, attempt int, notBefore time.Time, lastErr string) error {
 	return q.fenced(ctx, "retry ticket", id, `UPDATE follow_ups
-		SET ticket_status = 'pending', last_error = $3, lease_until = NULL
-		WHERE id = $1 AND attempts = $2 AND ticket_status = 'creating'`, id, attempt, lastErr)
+		SET ticket_status = 'pending', last_error = $3, lease_until = $4
+		WHERE id = $1 AND attempts = $2 AND ticket_status = 'creating'`, id, attempt, lastErr, notBefore)
 }
 
 // DueTicketChecks returns created tickets not checked since before.

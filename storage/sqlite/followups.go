@@ -85,8 +85,9 @@ func (q *querier) ClaimTicket(ctx context.Context, now time.Time, lease time.Dur
 		}
 		claimed, err = scanFollowUp(w.tx.QueryRowContext(ctx, `UPDATE follow_ups
 			SET ticket_status = 'creating', attempts = attempts + 1, lease_until = ?
-			WHERE id = (SELECT id FROM follow_ups WHERE ticket_status = 'pending' ORDER BY id LIMIT 1)
-			RETURNING `+followUpCols, encTime(now.Add(lease))))
+			WHERE id = (SELECT id FROM follow_ups WHERE ticket_status = 'pending' AND (lease_until IS NULL OR lease_until <= ?)
+			            ORDER BY id LIMIT 1)
+			RETURNING `+followUpCols, encTime(now.Add(lease)), encTime(now)))
 		if errors.Is(err, storage.ErrNotFound) {
 			// Nothing pending: commit what expired all the same.
 			none = true
@@ -140,10 +141,10 @@ func (q *querier) FinishTicket(ctx context.Context, id int64, attempt int, o sto
 }
 
 // RetryTicket puts a claimed follow-up back to pending.
-func (q *querier) RetryTicket(ctx context.Context, id int64, attempt int, lastErr string) error {
+func (q *querier) RetryTicket(ctx context.Context, id int64, attempt int, notBefore time.Time, lastErr string) error {
 	return q.fenced(ctx, "retry ticket", id, `UPDATE follow_ups
-		SET ticket_status = 'pending', last_error = ?, lease_until = NULL
-		WHERE id = ? AND attempts = ? AND ticket_status = 'creating'`, lastErr, id, attempt)
+		SET ticket_status = 'pending', last_error = ?, lease_until = ?
+		WHERE id = ? AND attempts = ? AND ticket_status = 'creating'`, lastErr, encTime(notBefore), id, attempt)
 }
 
 // DueTicketChecks returns created tickets not checked since before.

@@ -96,10 +96,13 @@ func testFollowUpTicketOnce(t *testing.T, s storage.Store) {
 	}
 	// A 429: back to pending, claimed again with the next attempt; the
 	// first attempt's outcome is then refused.
-	if err := s.RetryTicket(ctx, c.ID, c.Attempts, "rate limited"); err != nil {
+	if err := s.RetryTicket(ctx, c.ID, c.Attempts, at(5*time.Minute), "rate limited"); err != nil {
 		t.Fatal(err)
 	}
-	c2, _, err := s.ClaimTicket(ctx, at(3*time.Minute), time.Minute)
+	if _, _, err := s.ClaimTicket(ctx, at(4*time.Minute), time.Minute); !errors.Is(err, storage.ErrNotFound) {
+		t.Fatalf("claim before the retry time: %v, want not found", err)
+	}
+	c2, _, err := s.ClaimTicket(ctx, at(5*time.Minute), time.Minute)
 	if err != nil || c2.ID != f.ID || c2.Attempts != 2 || c2.LastError != "rate limited" {
 		t.Fatalf("reclaim: %+v %v", c2, err)
 	}
