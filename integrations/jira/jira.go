@@ -129,4 +129,3 @@ func (c *Client) TicketDone(ctx context.Context, key string) (bool, error) {
 	}
 	return out.Fields.Status.StatusCategory.Key == "done", nil
 }
-
