@@ -10,6 +10,7 @@ import (
 	"github.com/tourniquet/tourniquet/checkin"
 	"github.com/tourniquet/tourniquet/cmd/internal/app/metrics"
 	"github.com/tourniquet/tourniquet/config"
+	"github.com/tourniquet/tourniquet/followup"
 	"github.com/tourniquet/tourniquet/incident"
 	"github.com/tourniquet/tourniquet/internal/clock"
 	"github.com/tourniquet/tourniquet/postmortem"
@@ -28,9 +29,10 @@ type features struct {
 	integrations map[string]actiontype.Integration
 	// wake carries "a run is ready" from the actions' commands to the
 	// runner, built after the engine.
-	wake     *actions.Wakeup
-	actions  *actions.Service
-	checkins *checkin.Scheduler
+	wake      *actions.Wakeup
+	actions   *actions.Service
+	checkins  *checkin.Scheduler
+	followUps *followup.Feature
 }
 
 // newFeatures builds every feature of cfg. Metrics go to m, which may be
@@ -39,7 +41,7 @@ func newFeatures(cfg *config.Config, store storage.Store, clk clock.Clock, m *me
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	f := &features{store: store, clock: clk, log: log, wake: actions.NewWakeup()}
+	f := &features{store: store, clock: clk, log: log, wake: actions.NewWakeup(), followUps: newFollowUps(cfg)}
 	var err error
 	if f.checkins, err = newCheckins(cfg, store, clk, m, log); err != nil {
 		return nil, err
@@ -59,14 +61,16 @@ func (f *features) commands() []bot.CommandSpec {
 		f.actions.Commands(),
 		f.checkins.Commands(),
 		postmortem.Commands(),
+		f.followUps.Commands(),
 	)
 }
 
 // hooks see every batch of events a unit of work appends, in this order:
 // the check-ins (re)schedule, the actions cancel what waits on a resolved
-// incident, the postmortem asks for a draft at resolution.
+// incident, the postmortem asks for a draft at resolution, the follow-ups
+// ask for their tickets at resolution (when so configured).
 func (f *features) hooks() []bot.Hook {
-	return []bot.Hook{f.checkins, f.actions, postmortem.Hook{}}
+	return []bot.Hook{f.checkins, f.actions, postmortem.Hook{}, f.followUps}
 }
 
 // actionsFor is bot.Options.ActionsFor: the catalog's buttons, or nil when
