@@ -47,6 +47,8 @@ type Config struct {
 	OIDC         OIDC                   `yaml:"oidc" json:"oidc"`
 	ProxyAuth    ProxyAuth              `yaml:"proxy_auth" json:"proxy_auth"`
 	FollowUps    FollowUps              `yaml:"follow_ups" json:"follow_ups"`
+	// Probes watch customer impact in metrics or a synthetic check (probes.go).
+	Probes []Probe `yaml:"probes" json:"probes"`
 
 	// Roles are the incident roles besides lead and declarer that people
 	// can be given with /incident role (comms, scribe, ops): lower-case

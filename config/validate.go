@@ -63,6 +63,7 @@ func (l *loader) validate() {
 		}
 	}
 	l.validateActions(c.Actions)
+	l.validateProbes(c.Probes)
 }
 
 func (l *loader) checkURL(key, raw string) {

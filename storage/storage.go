@@ -62,6 +62,7 @@ type Querier interface {
 	DraftStore
 	SigninStore
 	FollowUpStore
+	ProbeStore
 }
 
 // IncidentStore keeps incidents and the chat channels bound to them.

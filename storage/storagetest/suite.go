@@ -54,6 +54,7 @@ func Run(t *testing.T, newStore func(t testing.TB) storage.Store) {
 	t.Run("ActionRuns", func(t *testing.T) { runTests(t, newStore, actionRunTests) })
 	t.Run("Signin", func(t *testing.T) { runTests(t, newStore, signinTests) })
 	t.Run("FollowUps", func(t *testing.T) { runTests(t, newStore, followUpTests) })
+	t.Run("Probes", func(t *testing.T) { runTests(t, newStore, probeTests) })
 }
 
 // storeTest is one test of the suite, run as a subtest named name.
