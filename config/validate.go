@@ -38,6 +38,8 @@ func (l *loader) validate() {
 	l.validateDiscord(&c.Discord)
 
 	l.validateLinks(c)
+	l.validateSignin(c)
+	l.validateFollowUps(&c.FollowUps)
 	if c.OpenAI.BaseURL != "" {
 		l.checkURL("openai.base_url", c.OpenAI.BaseURL)
 	}
@@ -64,6 +66,7 @@ func (l *loader) validate() {
 	l.validateAlerts(&c.Alerts)
 	l.validatePaging(&c.Paging)
 	l.validateProbes(c.Probes)
+	l.validateChanges(c)
 }
 
 func (l *loader) checkURL(key, raw string) {

@@ -62,7 +62,11 @@ type Querier interface {
 	DraftStore
 	AlertStore
 	PageStore
+	SigninStore
+	FollowUpStore
 	ProbeStore
+	ReadinessStore
+	ChangeStore
 }
 
 // IncidentStore keeps incidents and the chat channels bound to them.

@@ -131,6 +131,7 @@ func Serve(ctx context.Context, o ServeOptions) error {
 	healthRoutes(mux, store, ready...)
 	mux.Handle("GET /metrics", metricsHandler(cfg, m, log))
 	reports.Mount(mux)
+	changeIntake(cfg, store, o.Clock, log).Register(mux)
 	mountAlerts(mux, cfg, feats, log)
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
@@ -193,12 +194,24 @@ func startWorkers(ctx context.Context, cfg *config.Config, f *features, engine *
 		return nil, nil, err
 	}
 	stops = append(stops, stopActions)
+	stopReadiness, err := StartReadiness(ctx, f, engine)
+	if err != nil {
+		stopAll()
+		return nil, nil, err
+	}
+	stops = append(stops, stopReadiness)
 	reports, err := StartReports(ctx, cfg, engine, f.store, f.clock, log)
 	if err != nil {
 		stopAll()
 		return nil, nil, err
 	}
-	stops = append(stops, reports.Stop, StartJanitor(ctx, f.store, f.clock, log))
+	stops = append(stops, reports.Stop, StartJanitor(ctx, f.store, f.clock, cfg.Changes.Retention, log))
+	stopFollowUps, err := startFollowUps(ctx, cfg, engine, f.store, f.clock, log)
+	if err != nil {
+		stopAll()
+		return nil, nil, err
+	}
+	stops = append(stops, stopFollowUps)
 	return reports, stopAll, nil
 }
 
