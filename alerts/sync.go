@@ -134,4 +134,6 @@ func questionRef(row storage.AlertGroup) string {
 	return strconv.FormatInt(row.ID, 10) + "-" + strconv.FormatInt(row.Version, 10)
 }
 
-func questionKey(inc *incident.Incident, ref string) string { return inc.Key + "/alerts/resolved/" + ref }
+func questionKey(inc *incident.Incident, ref string) string {
+	return inc.Key + "/alerts/resolved/" + ref
+}
