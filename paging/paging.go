@@ -58,6 +58,9 @@ type Options struct {
 	// (default 15s).
 	MaxAttempts int
 	RetryDelay  time.Duration
+	// OnOutcome, if set, is told each page's final outcome (sent, failed,
+	// unknown) after it is recorded (cmd/internal/app counts them).
+	OnOutcome func(target, action, outcome string)
 }
 
 // Service is paging: the hook that decides pages, the page command, the

@@ -53,6 +53,9 @@ func (s *Service) SendAll(ctx context.Context, engine Engine) (int, error) {
 		if err := s.record(ctx, s.o.Store, engine, p, OutcomeUnknown, p.LastError); err != nil {
 			return 0, err
 		}
+		if s.o.OnOutcome != nil {
+			s.o.OnOutcome(p.Target, p.Action, OutcomeUnknown)
+		}
 	}
 	n := len(lost)
 	for {
@@ -117,6 +120,9 @@ func (s *Service) SendOne(ctx context.Context, engine Engine) (bool, error) {
 	})
 	if errors.Is(err, storage.ErrConflict) {
 		return true, nil // reported unknown meanwhile: the report stands
+	}
+	if err == nil && status != storage.PagePending && s.o.OnOutcome != nil {
+		s.o.OnOutcome(p.Target, p.Action, outcome)
 	}
 	return true, err
 }

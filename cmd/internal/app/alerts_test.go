@@ -115,4 +115,15 @@ func TestAlertsToTerminalAndPagerDuty(t *testing.T) {
 	if ev := got()[1]; ev["event_action"] != "resolve" || ev["dedup_key"] != "INC-1" {
 		t.Errorf("PagerDuty got %v, want a resolve of INC-1", ev)
 	}
+	wait("the resolve counted", func() bool {
+		_, body := get(t, "http://"+addr+"/metrics")
+		return strings.Contains(body, `tourniquet_pages_total{action="resolve",outcome="sent",target="oncall"} 1`)
+	})
+	_, body := get(t, "http://"+addr+"/metrics")
+	for _, want := range []string{`tourniquet_alerts_received_total{new="true",source="alertmanager"} 2`,
+		`tourniquet_pages_total{action="trigger",outcome="sent",target="oncall"} 1`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
 }
