@@ -9,6 +9,7 @@ import (
 	"github.com/tourniquet/tourniquet/config"
 	"github.com/tourniquet/tourniquet/incident"
 	"github.com/tourniquet/tourniquet/storage"
+	"github.com/tourniquet/tourniquet/storage/storagetest"
 )
 
 func checkoutRoute(action string, auto bool) config.Alerts {
@@ -189,4 +190,18 @@ func TestAttachRoute(t *testing.T) {
 			t.Errorf("proposal after attaching: %q", text(last.Message))
 		}
 	})
+}
+
+// An alert whose name is nothing but invisible characters still declares,
+// under a title that says where it came from.
+func TestDeclareWithAnInvisibleName(t *testing.T) {
+	h := newHarness(t, storagetest.NewSQLite(t), config.Alerts{Routes: []config.AlertRoute{{Action: "declare"}}})
+	n := highErrorRate(1)
+	n.common["alertname"] = "\u200b\u200b"
+	n.annots = map[string]string{}
+	h.notify(n)
+	h.route()
+	if inc := h.incident("INC-1"); inc.Title != "Alert from Alertmanager" {
+		t.Errorf("title %q", inc.Title)
+	}
 }
