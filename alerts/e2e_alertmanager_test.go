@@ -163,6 +163,7 @@ func waitFor(t *testing.T, within time.Duration, what string, cond func() bool) 
 // nothing is posted twice; the alert resolves and the channel is asked
 // once whether impact is mitigated.
 func TestRealAlertmanager(t *testing.T) {
+	t.Parallel() // most of its time is waiting on real servers
 	s := storagetest.New(t)
 	h := newHarness(t, s, config.Alerts{Routes: []config.AlertRoute{
 		{Match: map[string]string{"alertname": "CheckoutDown"}, Action: "declare", Severity: "sev1", ServicesLabel: "service",

@@ -80,6 +80,7 @@ alerting:
 // alert rule fires, Alertmanager groups it and notifies Tourniquet, whose
 // route declares the incident once.
 func TestPrometheusAlertmanagerTourniquet(t *testing.T) {
+	t.Parallel() // most of its time is waiting on real servers
 	s := storagetest.NewSQLite(t)
 	h := newHarness(t, s, config.Alerts{Routes: []config.AlertRoute{
 		{Match: map[string]string{"alertname": "CheckoutErrors"}, Action: "declare", SeverityLabel: "severity",
