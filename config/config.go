@@ -45,6 +45,8 @@ type Config struct {
 	Integrations map[string]Integration `yaml:"integrations" json:"integrations"`
 	Actions      []Action               `yaml:"actions" json:"actions"`
 	Changes      Changes                `yaml:"changes" json:"changes"`
+	// Probes watch customer impact in metrics or a synthetic check (probes.go).
+	Probes []Probe `yaml:"probes" json:"probes"`
 
 	// Roles are the incident roles besides lead and declarer that people
 	// can be given with /incident role (comms, scribe, ops): lower-case

@@ -62,6 +62,7 @@ func (l *loader) validate() {
 	}
 	l.validateActions(c.Actions)
 	l.validateChanges(c)
+	l.validateProbes(c.Probes)
 }
 
 func (l *loader) checkURL(key, raw string) {

@@ -61,6 +61,7 @@ type Querier interface {
 	ActionRunStore
 	DraftStore
 	ChangeStore
+	ProbeStore
 }
 
 // IncidentStore keeps incidents and the chat channels bound to them.

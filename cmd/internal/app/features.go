@@ -14,6 +14,7 @@ import (
 	"github.com/tourniquet/tourniquet/incident"
 	"github.com/tourniquet/tourniquet/internal/clock"
 	"github.com/tourniquet/tourniquet/postmortem"
+	"github.com/tourniquet/tourniquet/probe"
 	"github.com/tourniquet/tourniquet/storage"
 )
 
@@ -32,15 +33,15 @@ type features struct {
 	wake     *actions.Wakeup
 	actions  *actions.Service
 	checkins *checkin.Scheduler
-	// panels add the features' lines to the card and check-ins
-	// (bot.Options.Panels), in this order.
-	panels []bot.Panel
+	// changes lists the changes before impact with their undo buttons.
+	changes bot.Panel
 	// verifyTimeout bounds the watch of an action's effect
 	// (changes.verify_timeout).
 	verifyTimeout time.Duration
 	// verifyPoll, when set, is the first wait between looks at an
 	// effect (tests shorten it; 0 is the runner's default).
 	verifyPoll time.Duration
+	probes     *probe.Service
 }
 
 // newFeatures builds every feature of cfg. Metrics go to m, which may be
@@ -54,10 +55,13 @@ func newFeatures(cfg *config.Config, store storage.Store, clk clock.Clock, m *me
 	if f.checkins, err = newCheckins(cfg, store, clk, m, log); err != nil {
 		return nil, err
 	}
+	if f.probes, err = newProbes(cfg, store, clk, log); err != nil {
+		return nil, err
+	}
 	if f.actions, f.catalog, f.integrations, err = newActions(cfg, f.wake, m, log.With("component", "actions")); err != nil {
 		return nil, err
 	}
-	f.panels = append(f.panels, changesPanel(cfg, f.actions))
+	f.changes = changesPanel(cfg, f.actions)
 	f.verifyTimeout = cfg.Changes.VerifyTimeout
 	return f, nil
 }
@@ -71,14 +75,26 @@ func (f *features) commands() []bot.CommandSpec {
 		f.actions.Commands(),
 		f.checkins.Commands(),
 		postmortem.Commands(),
+		f.probes.Commands(),
 	)
 }
 
 // hooks see every batch of events a unit of work appends, in this order:
 // the check-ins (re)schedule, the actions cancel what waits on a resolved
-// incident, the postmortem asks for a draft at resolution.
+// incident, the postmortem asks for a draft at resolution, the probes start
+// watching a declared incident and challenge a mitigation they do not see.
 func (f *features) hooks() []bot.Hook {
-	return []bot.Hook{f.checkins, f.actions, postmortem.Hook{}}
+	return []bot.Hook{f.checkins, f.actions, postmortem.Hook{}, f.probes}
+}
+
+// panels add what the features know to the card and every check-in: the
+// impact probes' states and values, the changes shipped before impact.
+func (f *features) panels() []bot.Panel {
+	var out []bot.Panel
+	if f.probes.Len() > 0 {
+		out = append(out, f.probes)
+	}
+	return append(out, f.changes)
 }
 
 // actionsFor is bot.Options.ActionsFor: the catalog's buttons, or nil when
