@@ -54,10 +54,13 @@ func (r *Runner) verifyEffect(ctx context.Context, run storage.ActionRun, integ 
 			return err
 		}
 		last = e
-		if !e.Effective {
-			return errNotYet
+		switch {
+		case e.Effective:
+			return nil
+		case e.Final:
+			return retry.Permanent(errNotYet)
 		}
-		return nil
+		return errNotYet
 	}, nil)
 	if ctx.Err() != nil {
 		return // shutting down: the runner's context ended, not the verification's time
