@@ -1,8 +1,17 @@
 package app
 
 import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/tourniquet/tourniquet/internal/clock"
+	"github.com/tourniquet/tourniquet/storage"
+	"github.com/tourniquet/tourniquet/storage/storagetest"
 )
 
 // check-config checks undo_for's params against the integration too: a
@@ -45,4 +54,60 @@ actions:
 `); err != nil {
 		t.Errorf("a good undo_for: %v", err)
 	}
+}
+
+// The configured watch records a Deployment's rollout through the
+// Kubernetes integration (a fake API server speaking the list and watch
+// protocol: no kube-apiserver binary is available here).
+func TestKubeWatchIsWired(t *testing.T) {
+	dep := func(rv, rev, image string) string {
+		return fmt.Sprintf(`{"metadata":{"name":"web","namespace":"shop","resourceVersion":%q,"labels":{"app":"checkout"},
+			"annotations":{"deployment.kubernetes.io/revision":%q}},"spec":{"template":{"spec":{"containers":[{"image":%q}]}}}}`, rv, rev, image)
+	}
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "Bearer k8s-token-0123456789" || r.URL.Path != "/apis/apps/v1/namespaces/shop/deployments" {
+			w.WriteHeader(401)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		if r.URL.Query().Get("watch") == "" {
+			fmt.Fprintf(w, `{"metadata":{"resourceVersion":"10"},"items":[%s]}`, dep("9", "5", "web:v42"))
+			return
+		}
+		fmt.Fprintf(w, `{"type":"MODIFIED","object":%s}`+"\n", dep("11", "6", "web:v43"))
+		w.(http.Flusher).Flush()
+		<-r.Context().Done()
+	}))
+	defer api.Close()
+	cfg, err := loadYAML(t, `
+integrations:
+  k8s: {type: kubernetes, server: "`+api.URL+`", token: k8s-token-0123456789}
+changes:
+  kubernetes: {integration: k8s, namespaces: [shop]}
+`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := storagetest.NewSQLite(t)
+	f, err := newFeatures(cfg, store, clock.Real{}, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop, err := StartKubeWatch(context.Background(), cfg, f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		cs, _ := store.ListChanges(context.Background(), storage.ChangeFilter{})
+		if len(cs) == 1 {
+			if c := cs[0]; c.Service != "checkout" || c.Version != "v43" || c.PreviousVersion != "v42" || c.Source != "kubernetes" {
+				t.Errorf("recorded %+v", c)
+			}
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatal("no rollout recorded")
 }
