@@ -56,10 +56,11 @@ var envVars = []envVar{
 	{name: "TOURNIQUET_LOG_FILE", key: "log.file", str: func(c *Config) *string { return &c.Log.File }},
 	// The change feed's webhook secrets (config/changes.go).
 	{name: "TOURNIQUET_CHANGES_GITHUB_SECRET", key: "changes.github_secret", secret: func(c *Config) (*Secret, *string) { return &c.Changes.GitHubSecret, &c.Changes.GitHubSecretFile }},
-	{name: "TOURNIQUET_CHANGES_LAUNCHDARKLY_SECRET", key: "changes.launchdarkly_secret", secret: func(c *Config) (*Secret, *string) { return &c.Changes.LaunchDarklySecret, &c.Changes.LaunchDarklySecretFile }},
+	{name: "TOURNIQUET_CHANGES_LAUNCHDARKLY_SECRET", key: "changes.launchdarkly_secret", secret: func(c *Config) (*Secret, *string) {
+		return &c.Changes.LaunchDarklySecret, &c.Changes.LaunchDarklySecretFile
+	}},
 	{name: "TOURNIQUET_CHANGES_ARGOCD_TOKEN", key: "changes.argocd_token", secret: func(c *Config) (*Secret, *string) { return &c.Changes.ArgoCDToken, &c.Changes.ArgoCDTokenFile }},
 }
-
 
 // EnvironmentVariables lists every variable Load reads, TOURNIQUET_CONFIG
 // and the *_FILE variants included, in the order of DESIGN §4.
