@@ -38,6 +38,8 @@ func (l *loader) validate() {
 	l.validateDiscord(&c.Discord)
 
 	l.validateLinks(c)
+	l.validateSignin(c)
+	l.validateFollowUps(&c.FollowUps)
 	if c.OpenAI.BaseURL != "" {
 		l.checkURL("openai.base_url", c.OpenAI.BaseURL)
 	}
@@ -61,8 +63,10 @@ func (l *loader) validate() {
 		}
 	}
 	l.validateActions(c.Actions)
-	l.validateChanges(c)
+	l.validateAlerts(&c.Alerts)
+	l.validatePaging(&c.Paging)
 	l.validateProbes(c.Probes)
+	l.validateChanges(c)
 }
 
 func (l *loader) checkURL(key, raw string) {

@@ -60,8 +60,13 @@ type Querier interface {
 	CheckinStore
 	ActionRunStore
 	DraftStore
-	ChangeStore
+	AlertStore
+	PageStore
+	SigninStore
+	FollowUpStore
 	ProbeStore
+	ReadinessStore
+	ChangeStore
 }
 
 // IncidentStore keeps incidents and the chat channels bound to them.

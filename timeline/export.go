@@ -113,7 +113,7 @@ func Build(inc *incident.Incident, events []incident.Event, now time.Time) Expor
 		Probes:               pv,
 		ImpactWindows:        windows,
 		Events:               evs,
-		Analysis:             analyze(inc, evs, windows),
+		Analysis:             analyze(inc, evs, windows, now),
 		Changes:              []ChangeStory{},
 		GeneratedAt:          now.UTC(),
 	}

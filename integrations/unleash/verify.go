@@ -11,8 +11,8 @@ import (
 
 var _ actiontype.Verifier = (*Client)(nil)
 
-// feature is the part of GET …/features/{feature} Verify reads.
-type feature struct {
+// featureEnvironments is the part of GET …/features/{feature} Verify reads.
+type featureEnvironments struct {
 	Name         string `json:"name"`
 	Environments []struct {
 		Name    string `json:"name"`
@@ -30,7 +30,7 @@ func (c *Client) Verify(ctx context.Context, req actiontype.Request, _ actiontyp
 	name := spec.Pick(req.Params, "feature", "")
 	project := spec.Pick(req.Params, "project", c.cfg.Project)
 	env := spec.Pick(req.Params, "environment", c.cfg.Environment)
-	var f feature
+	var f featureEnvironments
 	if _, err := c.http.Do(ctx, httpx.Request{
 		Path: []string{"api", "admin", "projects", project, "features", name},
 		Out:  &f,
