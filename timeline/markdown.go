@@ -93,6 +93,7 @@ func (x Export) Markdown() string {
 			FormatSeconds(secs(w.Start, *w.End)), ended)
 	}
 
+	x.changesMarkdown(&b)
 	b.WriteString("\n## Actions run\n\n")
 	if len(x.Analysis.Actions) == 0 {
 		b.WriteString("No mitigation action was run through Tourniquet.\n")
