@@ -108,3 +108,27 @@ func TestProbeUnverifiedMitigation(t *testing.T) {
 		}
 	}
 }
+
+// TestVerificationAggregate: the report's claimed-versus-verified gap
+// counts only incidents a probe watched, and its median and p90 are over
+// the verified ones.
+func TestVerificationAggregate(t *testing.T) {
+	hm := timelinetest.HM
+	var xs []Export
+	for i, gap := range []int{5, 10, 20, -1} { // -1: never verified
+		s := timelinetest.Declare(t, hm(10+i, 0), incident.Sev2, "x")
+		probeEvent(s, hm(10+i, 1), incident.KindProbeImpacting, 0.3, nil)
+		s.Do(s.Incident.Mitigate(hm(10+i, 10), timelinetest.Alice, ""))
+		if gap >= 0 {
+			s.Raw(hm(10+i, 10+gap), incident.KindMitigationVerified, incident.System, "", incident.SourceProbe, nil)
+		}
+		xs = append(xs, Build(s.Incident, s.Events, hm(18, 0)))
+	}
+	xs = append(xs, Build(timelinetest.Textbook(t).Incident, timelinetest.Textbook(t).Events, hm(18, 0)))
+	v := VerificationOf(xs)
+	if v.Claimed != 5 || v.Watched != 4 || v.Verified != 3 {
+		t.Errorf("claimed %d watched %d verified %d, want 5 4 3", v.Claimed, v.Watched, v.Verified)
+	}
+	wantSecs(t, "median gap", v.MedianGap, mins(10))
+	wantSecs(t, "p90 gap", v.P90Gap, mins(20))
+}
