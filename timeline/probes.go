@@ -247,3 +247,22 @@ func VerificationOf(xs []Export) Verification {
 	v.MedianGap, v.P90Gap = median(gaps), percentile(gaps, 90)
 	return v
 }
+
+// probeClockRows are the Markdown report's rows of what the probes
+// measured, none when no probe watched the incident.
+func (x Export) probeClockRows() string {
+	m := x.Metrics
+	if m.ProbeImpact == nil && x.MitigationVerifiedAt == nil {
+		return ""
+	}
+	verified := "never verified"
+	if x.MitigationVerifiedAt != nil {
+		verified = fmtTime(x.MitigationVerifiedAt)
+	}
+	impact := "—"
+	if m.ProbeImpact != nil {
+		impact = FormatSeconds(*m.ProbeImpact)
+	}
+	return fmt.Sprintf("| Time to verified mitigation | %s | %s |\n| Impact the probes saw | %s | in the incident's window |\n",
+		FormatClock(m.TimeToVerifiedMitigation), verified, impact)
+}

@@ -132,3 +132,23 @@ func TestVerificationAggregate(t *testing.T) {
 	wantSecs(t, "median gap", v.MedianGap, mins(10))
 	wantSecs(t, "p90 gap", v.P90Gap, mins(20))
 }
+
+// TestProbeMarkdownRows: the Markdown report's clocks table adds what the
+// probes measured, and only when a probe watched the incident.
+func TestProbeMarkdownRows(t *testing.T) {
+	hm := timelinetest.HM
+	s := timelinetest.Declare(t, hm(14, 0), incident.Sev1, "Checkout errors")
+	probeEvent(s, hm(14, 1), incident.KindProbeImpacting, 0.38, nil)
+	s.Do(s.Incident.Mitigate(hm(14, 10), timelinetest.Alice, "rolled back"))
+	probeEvent(s, hm(14, 11), incident.KindProbeClear, 0.001, nil)
+	s.Raw(hm(14, 16), incident.KindMitigationVerified, incident.System, "", incident.SourceProbe, nil)
+	md := Build(s.Incident, s.Events, hm(15, 0)).Markdown()
+	for _, want := range []string{"| Time to verified mitigation | 16m | 2026-03-02 14:16:00 UTC |", "| Impact the probes saw | 10m |"} {
+		if !strings.Contains(md, want) {
+			t.Errorf("markdown lacks %q:\n%s", want, md)
+		}
+	}
+	if plain := Build(timelinetest.Textbook(t).Incident, timelinetest.Textbook(t).Events, hm(18, 0)).Markdown(); strings.Contains(plain, "probes saw") {
+		t.Error("a report without probes has probe rows")
+	}
+}
