@@ -60,7 +60,14 @@ func (f *features) commands() []bot.CommandSpec {
 		f.actions.Commands(),
 		f.checkins.Commands(),
 		postmortem.Commands(),
+		readiness.Commands(),
 	)
+}
+
+// panels add what features know about an incident to its card and
+// check-ins: a drill's banner.
+func (f *features) panels() []bot.Panel {
+	return []bot.Panel{bot.PanelFunc(readiness.Panel)}
 }
 
 // hooks see every batch of events a unit of work appends, in this order:

@@ -314,6 +314,7 @@ func EngineOptions(cfg *config.Config, f *features, log *slog.Logger) bot.Option
 		Logger:   log,
 		Commands: f.commands(),
 		Hooks:    f.hooks(),
+		Panels:   f.panels(),
 		Permissions: bot.Permissions{
 			Resolve:     cfg.Permissions.Resolve,
 			Severity:    cfg.Permissions.Severity,
