@@ -2,6 +2,7 @@ package actions
 
 import (
 	"fmt"
+	"maps"
 	"strings"
 
 	"github.com/tourniquet/tourniquet/config"
@@ -70,6 +71,20 @@ func Validate(cfg *config.Config, params ParamChecker) []config.Problem {
 		}
 		for _, pp := range check(a.Params) {
 			fail(p+".params."+pp.Param, "%s (integration %s, type %s)", strings.TrimSpace(pp.Msg), a.Integration, in.Type)
+		}
+		if a.UndoFor != nil && len(a.UndoFor.Params) > 0 {
+			// The params of an undo are the action's with the change's
+			// laid over them: the integration must accept the result.
+			merged := maps.Clone(a.Params)
+			if merged == nil {
+				merged = map[string]string{}
+			}
+			maps.Copy(merged, a.UndoFor.Params)
+			for _, pp := range check(merged) {
+				if _, ours := a.UndoFor.Params[pp.Param]; ours {
+					fail(p+".undo_for.params."+pp.Param, "%s (integration %s, type %s)", strings.TrimSpace(pp.Msg), a.Integration, in.Type)
+				}
+			}
 		}
 		if len(a.Drill) > 0 { // a drill runs with the params overlaid by the drill's
 			for _, pp := range check(DrillParams(a.Params, a.Drill)) {

@@ -30,12 +30,20 @@ var eventWords = map[incident.Kind]string{
 	incident.KindRegressed:           "said impact is back",
 	incident.KindDiagnosed:           "identified the cause",
 	incident.KindFailForward:         "decided to fix forward",
-	incident.KindFailForwardDeadline: "fail-forward deadline passed",
 	incident.KindResolved:            "resolved",
 	incident.KindImpactStartMoved:    "moved the impact start",
 	incident.KindPermissionDenied:    "refused",
 	incident.KindRenamed:             "renamed the incident",
 	incident.KindRoleAssigned:        "changed a role",
+	incident.KindProbeImpacting:      "probe sees customer impact",
+	incident.KindProbeClear:          "probe sees no customer impact",
+	incident.KindProbeUnknown:        "probe cannot tell",
+	incident.KindMitigationVerified:  "mitigation verified by the probes",
+	incident.KindProbeOverruled:      "overruled a probe",
+	incident.KindFailForwardDeadline: "fail-forward deadline passed",
+	incident.KindAlertFiring:         "alert firing",
+	incident.KindAlertResolved:       "alert resolved",
+	incident.KindPageSent:            "paged",
 }
 
 // EventWords is how an event kind reads on a timeline line; a kind without

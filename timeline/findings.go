@@ -92,6 +92,7 @@ func (x Export) Findings() []Finding {
 		}
 		out = append(out, f)
 	}
+	out = append(out, x.changeFindings()...)
 	d := a.MitigationDelay
 	switch {
 	case d.Seconds != nil:
@@ -102,7 +103,7 @@ func (x Export) Findings() []Finding {
 		out = append(out, Finding{Level: LevelInfo, Title: "No mitigation action run",
 			Detail: "No mitigation action was run through Tourniquet."})
 	}
-	return out
+	return append(out, x.probeFindings()...)
 }
 
 func plural(n int, one, many string) string {
