@@ -13,6 +13,7 @@ import (
 	"github.com/tourniquet/tourniquet/internal/redact"
 	"github.com/tourniquet/tourniquet/readiness"
 	"github.com/tourniquet/tourniquet/storage"
+	"github.com/tourniquet/tourniquet/timeline/web"
 )
 
 // StartReadiness runs the readiness feature's background work through
@@ -143,5 +144,22 @@ func readinessGauges(cfg *config.Config, store storage.Store, now func() time.Ti
 			}
 		}
 		return g, nil
+	}
+}
+
+// readinessPage is web.Options.Readiness: the stored readiness of cfg's
+// services, people checked through the chat platforms' directories.
+func readinessPage(cfg *config.Config, store storage.Store) web.ReadinessFunc {
+	dirs := directories(cfg, nil)
+	return func(ctx context.Context, now time.Time) (web.ReadinessView, error) {
+		r, err := storedReadiness(ctx, cfg, store, now, dirs)
+		if err != nil {
+			return web.ReadinessView{}, err
+		}
+		v := web.ReadinessView{Problems: r.Problems()}
+		for _, l := range r.Lines() {
+			v.Services = append(v.Services, web.ReadinessRow(l))
+		}
+		return v, nil
 	}
 }
