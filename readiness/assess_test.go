@@ -174,3 +174,20 @@ func TestDigestLine(t *testing.T) {
 		t.Error("a line with no service")
 	}
 }
+
+// TestServiceWithoutSafeMoves: a service a probe or an alert route names,
+// with no action, shows with every safe move missing and scores 0.
+func TestServiceWithoutSafeMoves(t *testing.T) {
+	r := readiness.Assess(context.Background(), readiness.Inputs{Actions: catalog(), Services: []string{"Payments", "checkout"}, Now: t0})
+	var names []string
+	for _, s := range r.Services {
+		names = append(names, s.Service)
+	}
+	if strings.Join(names, ",") != "checkout,payments,search" {
+		t.Fatalf("services %v", names)
+	}
+	p := r.Services[1]
+	if p.Score != 0 || len(p.Missing) != 4 || len(p.SafeMoves) != 0 || len(p.Actions) != 0 {
+		t.Errorf("payments %+v", p)
+	}
+}

@@ -45,7 +45,7 @@ func StartReadiness(ctx context.Context, cfg *config.Config, f *features, engine
 func storedReadiness(ctx context.Context, cfg *config.Config, q storage.Querier, now time.Time, dirs readiness.Directories) (readiness.Report, error) {
 	acts, _ := actionsConfig(cfg)
 	in := readiness.Inputs{Actions: acts, Groups: cfg.Groups, Directories: dirs, Preflights: map[string]storage.PreflightResult{},
-		LastRuns: map[string]time.Time{}, Now: now}
+		LastRuns: map[string]time.Time{}, Services: namedServices(cfg), Now: now}
 	results, err := q.ListPreflightResults(ctx)
 	if err != nil {
 		return readiness.Report{}, err
@@ -81,6 +81,7 @@ func ReadinessReport(ctx context.Context, cfg *config.Config, store storage.Stor
 		Directories: directories(cfg, hc),
 		Preflights:  readiness.RunPreflights(ctx, acts, ints, now, red.Redact),
 		LastRuns:    map[string]time.Time{},
+		Services:    namedServices(cfg),
 		Now:         now(),
 	}
 	if store != nil {
@@ -162,4 +163,19 @@ func readinessPage(cfg *config.Config, store storage.Store) web.ReadinessFunc {
 		}
 		return v, nil
 	}
+}
+
+// namedServices are the services cfg names besides its actions: each
+// probe's, and each alert route's that matches a fixed service label.
+func namedServices(cfg *config.Config) []string {
+	var out []string
+	for _, p := range cfg.Probes {
+		out = append(out, p.Service)
+	}
+	for _, r := range cfg.Alerts.Routes {
+		if v := r.Match[r.ServicesLabel]; r.ServicesLabel != "" && v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
 }
