@@ -83,7 +83,7 @@ func firstWord(s string) (string, string) {
 func openDrill(ctx context.Context, tx *bot.Tx, c bot.Command) (bot.Reply, error) {
 	svcs := c.Services("service")
 	if len(svcs) != 1 {
-		return bot.ErrorReply("Drill one service at a time.\nUsage: `%s`", bot.Usage(CmdDrill)), nil
+		return bot.ErrorReply("Drill one service at a time.\nUsage: `/incident drill <service> [scenario]`"), nil
 	}
 	svc, scenario := svcs[0], c.Text("scenario")
 	title := "DRILL: " + svc
