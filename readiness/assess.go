@@ -44,7 +44,7 @@ type Inputs struct {
 	// route's): each gets its line even when no action names it, so that
 	// a service with no safe move shows, scoring 0.
 	Services []string
-	Now    time.Time
+	Now      time.Time
 }
 
 // Report is the readiness of every service.
