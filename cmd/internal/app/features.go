@@ -93,6 +93,7 @@ func (f *features) commands() []bot.CommandSpec {
 		f.paging.Commands(),
 		f.followUps.Commands(),
 		f.probes.Commands(),
+		readiness.Commands(),
 	)
 }
 
@@ -108,9 +109,9 @@ func (f *features) hooks() []bot.Hook {
 
 // panels add what the features know to the card and every check-in: the
 // changes before impact with their undo buttons, the impact probes'
-// states and values.
+// states and values, a drill's banner.
 func (f *features) panels() []bot.Panel {
-	ps := []bot.Panel{f.changes}
+	ps := []bot.Panel{f.changes, bot.PanelFunc(readiness.Panel)}
 	if f.probes.Len() > 0 {
 		ps = append(ps, f.probes)
 	}

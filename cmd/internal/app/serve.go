@@ -116,6 +116,7 @@ func Serve(ctx context.Context, o ServeOptions) error {
 		names = append(names, d.Platform())
 	}
 	m.WatchStore(store, o.Clock.Now, names...)
+	m.WatchReadiness(readinessGauges(cfg, store, o.Clock.Now))
 	sender = bot.NewSender(bot.SenderOptions{Store: store, Clock: o.Clock, Logger: log,
 		Deliverers: ds, Redact: red.Redact,
 		OnResult: func(msg storage.OutboxMessage, result string, took time.Duration) {
@@ -194,7 +195,7 @@ func startWorkers(ctx context.Context, cfg *config.Config, f *features, engine *
 		return nil, nil, err
 	}
 	stops = append(stops, stopActions)
-	stopReadiness, err := StartReadiness(ctx, f, engine)
+	stopReadiness, err := StartReadiness(ctx, cfg, f, engine)
 	if err != nil {
 		stopAll()
 		return nil, nil, err
