@@ -38,6 +38,9 @@ type incidentView struct {
 	Truncated   bool
 	Shown       int
 	TotalEvents int
+
+	// FollowUps are the incident's follow-ups and their tickets.
+	FollowUps followUpsView
 }
 
 // stateOf describes the incident's state for the list and the page.
