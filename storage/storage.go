@@ -60,9 +60,13 @@ type Querier interface {
 	CheckinStore
 	ActionRunStore
 	DraftStore
+	AlertStore
+	PageStore
 	SigninStore
 	FollowUpStore
 	ProbeStore
+	ReadinessStore
+	ChangeStore
 }
 
 // IncidentStore keeps incidents and the chat channels bound to them.

@@ -120,7 +120,7 @@ func New(o Options) (*Site, error) {
 		w.o.Access.signIn = true
 		w.o.Access.Users = append(w.o.Access.Users, UserSource{Auth: si, Policy: o.SignIn.Policy})
 	}
-	for _, name := range []string{"list", "incident", "reports", "error", "signin"} {
+	for _, name := range []string{"list", "incident", "reports", "error", "changes", "signin"} {
 		t, err := template.New(name).ParseFS(webFS, "layout.html", name+".html")
 		if err != nil {
 			return nil, fmt.Errorf("parse %s page: %w", name, err)
@@ -136,6 +136,7 @@ func (w *Site) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /incidents/{key}", w.incidentPage)
 	mux.HandleFunc("GET /incidents/{key}/report.md", w.markdown)
 	mux.HandleFunc("GET /reports", w.reportsPage)
+	mux.HandleFunc("GET /changes", w.changesPage)
 	mux.HandleFunc("GET /api/v1/incidents", w.apiList)
 	mux.HandleFunc("GET /api/v1/incidents/{key}/timeline", w.apiTimeline)
 	if w.signin != nil {
