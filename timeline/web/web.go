@@ -275,7 +275,7 @@ func (w *Site) incidentPage(rw http.ResponseWriter, r *http.Request) {
 		w.errorPage(rw, r, g, http.StatusNotFound, "No such incident", "There is no incident "+key+".")
 		return
 	}
-	v := w.incidentView(g, x, now)
+	v := w.incidentView(g, x, now, parseShow(r.URL.Query().Get("show")))
 	items, err := w.followUps(r.Context(), key)
 	if err != nil {
 		w.storeError(rw, r, g, err)
