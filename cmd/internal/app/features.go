@@ -60,7 +60,7 @@ func newFeatures(cfg *config.Config, store storage.Store, clk clock.Clock, m *me
 	}
 	f := &features{store: store, clock: clk, log: log, wake: actions.NewWakeup(), followUps: newFollowUps(cfg)}
 	var err error
-	if f.paging, err = newPaging(cfg, store, clk, log); err != nil {
+	if f.paging, err = newPaging(cfg, store, clk, m, log); err != nil {
 		return nil, err
 	}
 	if f.checkins, err = newCheckins(cfg, store, clk, m, log, escalationPager(cfg, f.paging)); err != nil {

@@ -133,7 +133,7 @@ func Serve(ctx context.Context, o ServeOptions) error {
 	mux.Handle("GET /metrics", metricsHandler(cfg, m, log))
 	reports.Mount(mux)
 	changeIntake(cfg, store, o.Clock, log).Register(mux)
-	mountAlerts(mux, cfg, feats, log)
+	mountAlerts(mux, cfg, feats, m, log)
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Listen, err)
