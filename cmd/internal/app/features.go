@@ -109,13 +109,14 @@ func (f *features) hooks() []bot.Hook {
 
 // panels add what the features know to the card and every check-in: the
 // changes before impact with their undo buttons, the impact probes'
-// states and values, a drill's banner.
+// states and values, a drill's banner, a resolved incident's follow-ups
+// and the button that adds one.
 func (f *features) panels() []bot.Panel {
 	ps := []bot.Panel{f.changes, bot.PanelFunc(readiness.Panel)}
 	if f.probes.Len() > 0 {
 		ps = append(ps, f.probes)
 	}
-	return ps
+	return append(ps, f.followUps)
 }
 
 // actionsFor is bot.Options.ActionsFor: the catalog's buttons, or nil when
