@@ -71,9 +71,8 @@ func decodeWebhook(source string, body []byte) (*Group, error) {
 		GroupLabels: w.GroupLabels, CommonLabels: w.CommonLabels, CommonAnnotations: w.CommonAnnotations,
 		ExternalURL: w.ExternalURL, TruncatedAlerts: w.TruncatedAlerts, Title: w.Title, Message: w.Message}
 	for _, a := range w.Alerts {
-		g.Alerts = append(g.Alerts, Alert{Status: a.Status, Labels: a.Labels, Annotations: a.Annotations,
-			StartsAt: a.StartsAt, EndsAt: a.EndsAt, GeneratorURL: a.GeneratorURL, Fingerprint: a.Fingerprint,
-			DashboardURL: a.DashboardURL, PanelURL: a.PanelURL, SilenceURL: a.SilenceURL, Values: a.Values})
+		// The same fields, under the store's JSON names.
+		g.Alerts = append(g.Alerts, Alert(a))
 	}
 	g.normalize()
 	return g, nil

@@ -69,7 +69,7 @@ func newFeatures(cfg *config.Config, store storage.Store, clk clock.Clock, m *me
 	if f.alerts, err = newAlerts(cfg, store, clk, log); err != nil {
 		return nil, err
 	}
-	if f.probes, err = newProbes(cfg, store, clk, log); err != nil {
+	if f.probes, err = newProbes(cfg, store, clk, m, log); err != nil {
 		return nil, err
 	}
 	if f.actions, f.catalog, f.integrations, err = newActions(cfg, f.wake, m, log.With("component", "actions")); err != nil {

@@ -205,6 +205,13 @@ func startWorkers(ctx context.Context, cfg *config.Config, f *features, engine *
 		stopAll()
 		return nil, nil, err
 	}
+	stopWatch, err := StartKubeWatch(ctx, cfg, f)
+	if err != nil {
+		reports.Stop()
+		stopAll()
+		return nil, nil, err
+	}
+	stops = append(stops, stopWatch)
 	stops = append(stops, reports.Stop, StartJanitor(ctx, f.store, f.clock, cfg.Changes.Retention, log))
 	stopFollowUps, err := startFollowUps(ctx, cfg, engine, f.store, f.clock, log)
 	if err != nil {
