@@ -348,13 +348,16 @@ func (r *Runner) execute(ctx context.Context, run storage.ActionRun) {
 	if act.Integration == "" {
 		integ = manualStep{}
 	}
-	params := maps.Clone(act.Params)
+	params, perr := r.paramsFor(ctx, run, act)
 	req := Request{RunID: run.ID, IncidentKey: incident.KeyFor(run.IncidentID), ActionID: act.ID, ActionTitle: act.Title,
 		Actor: run.RequestedBy, Params: params, Undo: run.Undo, At: *run.StartedAt}
 	integ = r.withUndoParams(ctx, run.ID, &req, integ)
 	r.testPause(ctx, pauseClaimed, run.ID)
 	callCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), act.Timeout)
-	o := call(callCtx, r.log, integ, req)
+	o := outcome{status: storage.RunFailed, err: perr} // nothing was called
+	if perr == nil {
+		o = call(callCtx, r.log, integ, req)
+	}
 	cancel()
 	r.testPause(ctx, pauseCalled, run.ID)
 	var ie *Error

@@ -161,7 +161,7 @@ func (w *Site) reportsPage(rw http.ResponseWriter, r *http.Request) {
 const reportPage = 2000
 
 // allIncidents reads every incident matching f, a page at a time (a
-// store's query stays bounded however many there are).
+// store's query stays bounded however many there are), drills left out.
 func (w *Site) allIncidents(ctx context.Context, f storage.IncidentFilter) ([]*incident.Incident, error) {
 	var out []*incident.Incident
 	f.Limit = reportPage
@@ -172,7 +172,7 @@ func (w *Site) allIncidents(ctx context.Context, f storage.IncidentFilter) ([]*i
 		}
 		out = append(out, page...)
 		if len(page) < reportPage {
-			return out, nil
+			return w.withoutDrills(ctx, out)
 		}
 	}
 }

@@ -59,6 +59,8 @@ type Options struct {
 	// SignIn, if set, adds OpenID Connect sign-in under /auth/: a page
 	// request that is not allowed is sent there instead of a bare 401.
 	SignIn *OIDCOptions
+	// Readiness, if set, serves GET /readiness (docs/readiness.md).
+	Readiness ReadinessFunc
 }
 
 // Site serves the report pages (GET /incidents, /incidents/{key},
@@ -120,7 +122,7 @@ func New(o Options) (*Site, error) {
 		w.o.Access.signIn = true
 		w.o.Access.Users = append(w.o.Access.Users, UserSource{Auth: si, Policy: o.SignIn.Policy})
 	}
-	for _, name := range []string{"list", "incident", "reports", "error", "changes", "signin"} {
+	for _, name := range []string{"list", "incident", "reports", "error", "changes", "signin", "readiness"} {
 		t, err := template.New(name).ParseFS(webFS, "layout.html", name+".html")
 		if err != nil {
 			return nil, fmt.Errorf("parse %s page: %w", name, err)
@@ -137,6 +139,7 @@ func (w *Site) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /incidents/{key}/report.md", w.markdown)
 	mux.HandleFunc("GET /reports", w.reportsPage)
 	mux.HandleFunc("GET /changes", w.changesPage)
+	mux.HandleFunc("GET /readiness", w.readinessPage)
 	mux.HandleFunc("GET /api/v1/incidents", w.apiList)
 	mux.HandleFunc("GET /api/v1/incidents/{key}/timeline", w.apiTimeline)
 	if w.signin != nil {

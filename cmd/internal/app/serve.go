@@ -116,6 +116,7 @@ func Serve(ctx context.Context, o ServeOptions) error {
 		names = append(names, d.Platform())
 	}
 	m.WatchStore(store, o.Clock.Now, names...)
+	m.WatchReadiness(readinessGauges(cfg, store, o.Clock.Now))
 	sender = bot.NewSender(bot.SenderOptions{Store: store, Clock: o.Clock, Logger: log,
 		Deliverers: ds, Redact: red.Redact,
 		OnResult: func(msg storage.OutboxMessage, result string, took time.Duration) {
@@ -132,7 +133,7 @@ func Serve(ctx context.Context, o ServeOptions) error {
 	mux.Handle("GET /metrics", metricsHandler(cfg, m, log))
 	reports.Mount(mux)
 	changeIntake(cfg, store, o.Clock, log).Register(mux)
-	mountAlerts(mux, cfg, feats, log)
+	mountAlerts(mux, cfg, feats, m, log)
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Listen, err)
@@ -194,7 +195,7 @@ func startWorkers(ctx context.Context, cfg *config.Config, f *features, engine *
 		return nil, nil, err
 	}
 	stops = append(stops, stopActions)
-	stopReadiness, err := StartReadiness(ctx, f, engine)
+	stopReadiness, err := StartReadiness(ctx, cfg, f, engine)
 	if err != nil {
 		stopAll()
 		return nil, nil, err
