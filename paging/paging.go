@@ -30,6 +30,7 @@ const (
 	StepDeclared   = "declared"
 	StepEscalation = "escalation"
 	stepManual     = "manual/"
+	stepAck        = "ack/"
 	stepResolve    = "resolve/"
 )
 
@@ -133,8 +134,10 @@ func (s *Service) request(ctx context.Context, tx *bot.Tx, step, target, message
 }
 
 // OnEvents implements bot.Hook: a declaration at a page_on severity (or a
-// severity raised into one) pages the default target once; resolution
-// closes every page that went out or may have.
+// severity raised into one) pages the default target once; someone taking
+// the lead acknowledges the pages that went out (a person is in charge,
+// the on-call's phone may stop ringing); resolution closes every page
+// that went out or may have.
 func (s *Service) OnEvents(ctx context.Context, tx *bot.Tx, evs []incident.Event) error {
 	inc := tx.Incident
 	if inc == nil || !s.Enabled() {
@@ -156,8 +159,15 @@ func (s *Service) OnEvents(ctx context.Context, tx *bot.Tx, evs []incident.Event
 			if _, err := s.request(ctx, tx, StepDeclared, target, "", actiontype.PageTrigger); err != nil {
 				return fmt.Errorf("page %s: %w", inc.Key, err)
 			}
+		case incident.KindLeadAssigned:
+			if !inc.Open() || !inc.HasLead() {
+				continue
+			}
+			if err := s.follow(ctx, tx, stepAck, actiontype.PageAcknowledge); err != nil {
+				return fmt.Errorf("acknowledge pages of %s: %w", inc.Key, err)
+			}
 		case incident.KindResolved:
-			if err := s.closeAll(ctx, tx); err != nil {
+			if err := s.follow(ctx, tx, stepResolve, actiontype.PageResolve); err != nil {
 				return fmt.Errorf("close pages of %s: %w", inc.Key, err)
 			}
 		}
@@ -165,9 +175,10 @@ func (s *Service) OnEvents(ctx context.Context, tx *bot.Tx, evs []incident.Event
 	return nil
 }
 
-// closeAll requests a resolve of every target that was paged (or may
-// have been) for tx.Incident.
-func (s *Service) closeAll(ctx context.Context, tx *bot.Tx) error {
+// follow requests action (acknowledge, resolve) of every target that was
+// paged (or may have been) for tx.Incident, once per target: its step is
+// step+target.
+func (s *Service) follow(ctx context.Context, tx *bot.Tx, step string, action actiontype.PageAction) error {
 	pages, err := tx.Q.ListPages(ctx, tx.Incident.ID)
 	if err != nil {
 		return err
@@ -178,7 +189,7 @@ func (s *Service) closeAll(ctx context.Context, tx *bot.Tx) error {
 			continue
 		}
 		done[p.Target] = true
-		if _, err := s.request(ctx, tx, stepResolve+p.Target, p.Target, "", actiontype.PageResolve); err != nil {
+		if _, err := s.request(ctx, tx, step+p.Target, p.Target, "", action); err != nil {
 			return err
 		}
 	}

@@ -355,3 +355,38 @@ func TestDrillsDoNotPage(t *testing.T) {
 		t.Errorf("a real sev1 paged %d times, want 1", n)
 	}
 }
+
+// Someone taking the lead after a page went out acknowledges it, once:
+// the on-call's phone stops ringing because a person is in charge. The
+// resolve still closes it; a lead named before any page acknowledges
+// nothing.
+func TestTakingTheLeadAcknowledgesThePage(t *testing.T) {
+	storagetest.ForEach(t, func(t *testing.T, s storage.Store) {
+		h := newHarness(t, s, config.Paging{PageOn: []string{"sev1"}})
+		key, ch := h.declare("declare sev2 Checkout slow")
+		h.do(alice, ch, "lead <@U2|bob>")
+		h.send()
+		if evs := h.pd.got(); len(evs) != 0 {
+			t.Fatalf("a lead named before any page sent %v", evs)
+		}
+		h.do(bob, ch, "sev 1")
+		h.send()
+		h.do(bob, ch, "lead <@U1|alice>")
+		h.do(alice, ch, "lead <@U2|bob>")
+		h.send()
+		h.send()
+		evs := h.pd.got()
+		if len(evs) != 2 || evs[0]["event_action"] != "trigger" || evs[1]["event_action"] != "acknowledge" || evs[1]["dedup_key"] != key {
+			t.Fatalf("PagerDuty got %v, want a trigger then one acknowledge of %s", evs, key)
+		}
+		if pages := h.pages(key); len(pages) != 2 || !strings.Contains(pages[1].Text, "Acknowledged the page of oncall") {
+			t.Errorf("timeline pages %+v", pages)
+		}
+		h.do(bob, ch, "mitigated")
+		h.do(bob, ch, "resolve fixed")
+		h.send()
+		if evs := h.pd.got(); len(evs) != 3 || evs[2]["event_action"] != "resolve" {
+			t.Fatalf("after resolving PagerDuty got %v, want the resolve last", evs)
+		}
+	})
+}

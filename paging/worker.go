@@ -152,8 +152,11 @@ func (s *Service) record(ctx context.Context, q storage.Querier, engine Engine, 
 		tx.KeepCard()
 		typ := s.targets[p.Target].Type
 		what := "Paged " + p.Target
-		if p.Action == string(actiontype.PageResolve) {
+		switch actiontype.PageAction(p.Action) {
+		case actiontype.PageResolve:
 			what = "Closed the page of " + p.Target
+		case actiontype.PageAcknowledge:
+			what = "Acknowledged the page of " + p.Target
 		}
 		data := map[string]any{"target": p.Target, "type": typ, "step": p.Step, "action": p.Action, "outcome": outcome, "page": p.ID}
 		if msg != "" {
@@ -167,9 +170,12 @@ func (s *Service) record(ctx context.Context, q storage.Querier, engine Engine, 
 				tx.Announce(bot.Textf("📟 %s (%s).", what, typ))
 			}
 		case OutcomeFailed:
-			if p.Action == string(actiontype.PageResolve) {
+			switch actiontype.PageAction(p.Action) {
+			case actiontype.PageResolve:
 				tx.Announce(bot.Textf("⚠️ %s (%s) failed: %s. Close it there by hand.", what, typ, msg))
-			} else {
+			case actiontype.PageAcknowledge:
+				tx.Announce(bot.Textf("⚠️ %s (%s) failed: %s. Acknowledge it there by hand.", what, typ, msg))
+			default:
 				tx.Announce(bot.Textf("⚠️ %s (%s) failed: %s. Nobody was paged this way: call them.", what, typ, msg))
 			}
 		default:

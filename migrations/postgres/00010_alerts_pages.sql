@@ -43,7 +43,7 @@ CREATE TABLE pages (
     incident_id            BIGINT NOT NULL REFERENCES incidents(id),
     step                   TEXT NOT NULL,
     target                 TEXT NOT NULL,
-    action                 TEXT NOT NULL CHECK (action IN ('trigger','resolve')),
+    action                 TEXT NOT NULL CHECK (action IN ('trigger','acknowledge','resolve')),
     message                TEXT NOT NULL DEFAULT '',
     requested_by_platform  TEXT NOT NULL DEFAULT '',
     requested_by_id        TEXT NOT NULL DEFAULT '',

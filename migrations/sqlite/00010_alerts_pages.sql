@@ -35,7 +35,7 @@ CREATE TABLE pages (
     incident_id            INTEGER NOT NULL REFERENCES incidents(id),
     step                   TEXT NOT NULL,
     target                 TEXT NOT NULL,
-    action                 TEXT NOT NULL CHECK (action IN ('trigger','resolve')),
+    action                 TEXT NOT NULL CHECK (action IN ('trigger','acknowledge','resolve')),
     message                TEXT NOT NULL DEFAULT '',
     requested_by_platform  TEXT NOT NULL DEFAULT '',
     requested_by_id        TEXT NOT NULL DEFAULT '',
