@@ -46,6 +46,7 @@ func main() {
 
 type flags struct {
 	binary, database, target, fake, logDir string
+	profileDir, logLevel                   string
 	secret, token                          string
 	pid                                    int
 	rates                                  []float64
@@ -74,6 +75,8 @@ func parseFlags(args []string, stderr io.Writer) (*flags, error) {
 	fs.IntVar(&f.concurrency, "concurrency", 64, "requests in flight at most")
 	fs.IntVar(&f.incidents, "incidents", 0, "incident channels to spread the commands over (default: the rate, so that each channel gets about one message a second, Slack's pace)")
 	fs.IntVar(&f.clickEvery, "click-every", 5, "every n-th request is a button click (negative: none)")
+	fs.StringVar(&f.profileDir, "cpuprofile", "", "with -binary: write a CPU profile of each run's sending phase into this `directory` (the server runs with TOURNIQUET_PPROF_LISTEN)")
+	fs.StringVar(&f.logLevel, "log-level", "debug", "with -binary: the server's log `level` (debug logs most, so the secrets check sees most)")
 	fs.BoolVar(&f.jsonOut, "json", false, "print the reports as JSON lines")
 	fs.BoolVar(&f.markdown, "markdown", false, "print BENCHMARKS.md table rows")
 	if err := fs.Parse(args); err != nil {
@@ -190,13 +193,13 @@ func runOne(ctx context.Context, f *flags, fake *slacktest.Server, rate float64,
 	targets := strings.Split(f.target, ",")
 	pid := f.pid
 	var srv *loadgen.Server
-	var logPath string
+	var logPath, pprofAddr, dbURL string
 	if f.binary != "" {
 		var (
 			err     error
 			cleanup func()
 		)
-		srv, logPath, cleanup, err = startServer(ctx, f, fake, rate, stderr)
+		srv, logPath, pprofAddr, dbURL, cleanup, err = startServer(ctx, f, fake, rate, stderr)
 		if err != nil {
 			return loadgen.Report{}, err
 		}
@@ -220,6 +223,22 @@ func runOne(ctx context.Context, f *flags, fake *slacktest.Server, rate float64,
 	if err != nil {
 		return loadgen.Report{}, fmt.Errorf("setup: %w", err)
 	}
+	serverCPU := &loadgen.CPUMeter{Pids: func(context.Context) []int {
+		if pid > 0 {
+			return []int{pid}
+		}
+		return nil
+	}}
+	dbCPU := &loadgen.CPUMeter{Pids: func(ctx context.Context) []int { return backendPids(ctx, dbURL) }}
+	serverCPU.Start(ctx)
+	dbCPU.Start(ctx)
+	profiled := make(chan error, 1)
+	if pprofAddr != "" {
+		path := filepath.Join(f.profileDir, fmt.Sprintf("cpu-%s-%.0f.pprof", strings.ToLower(storeName(f)), rate))
+		go func() { profiled <- loadgen.CaptureProfile(ctx, "http://"+pprofAddr, f.duration, path) }()
+	} else {
+		profiled <- nil
+	}
 	fmt.Fprintf(stderr, "rate %.0f/s: sending for %s…\n", rate, f.duration)
 	if err := d.Run(ctx); err != nil {
 		return loadgen.Report{}, err
@@ -227,7 +246,13 @@ func runOne(ctx context.Context, f *flags, fake *slacktest.Server, rate float64,
 	if missing := d.Wait(ctx, f.settle); missing > 0 {
 		fmt.Fprintf(stderr, "rate %.0f/s: %d messages did not reach the fake within %s\n", rate, missing, f.settle)
 	}
+	serverCPU.Sample(ctx)
+	dbCPU.Sample(ctx)
+	if err := <-profiled; err != nil {
+		fmt.Fprintf(stderr, "rate %.0f/s: %v\n", rate, err)
+	}
 	rep := d.Summarize()
+	rep.CPUServer, rep.CPUDatabase, rep.LoadAvg = serverCPU.Used(), dbCPU.Used(), loadgen.LoadAvg()
 	if pid > 0 {
 		if rss, err := loadgen.PeakRSS(pid); err == nil {
 			rep.PeakRSS = rss
@@ -249,46 +274,58 @@ func runOne(ctx context.Context, f *flags, fake *slacktest.Server, rate float64,
 // startServer starts a fresh server on a fresh database for one rate,
 // logging at debug level into a file. cleanup stops nothing: it drops the
 // Postgres schema once the server is gone.
-func startServer(ctx context.Context, f *flags, fake *slacktest.Server, rate float64, stderr io.Writer) (*loadgen.Server, string, func(), error) {
+func startServer(ctx context.Context, f *flags, fake *slacktest.Server, rate float64, stderr io.Writer) (srv *loadgen.Server, logPath, pprofAddr, pgURL string, stop func(), err error) {
 	dir := f.logDir
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, "", nil, err
+		return nil, "", "", "", nil, err
 	}
 	db, cleanup := f.database, func() {}
 	if db == "sqlite" {
 		db = "sqlite:" + filepath.Join(dir, fmt.Sprintf("load-%.0f-%s.db", rate, randomHex(3)))
 	} else {
-		var err error
 		if db, cleanup, err = freshSchema(ctx, db); err != nil {
-			return nil, "", nil, err
+			return nil, "", "", "", nil, err
 		}
+		pgURL = db
 	}
-	logPath := filepath.Join(dir, fmt.Sprintf("server-%s-%.0f.log", strings.ToLower(storeName(f)), rate))
+	var extra []string
+	if f.profileDir != "" {
+		if err := os.MkdirAll(f.profileDir, 0o755); err != nil {
+			cleanup()
+			return nil, "", "", "", nil, err
+		}
+		if pprofAddr, err = loadgen.FreeAddr(); err != nil {
+			cleanup()
+			return nil, "", "", "", nil, err
+		}
+		extra = append(extra, "TOURNIQUET_PPROF_LISTEN="+pprofAddr)
+	}
+	logPath = filepath.Join(dir, fmt.Sprintf("server-%s-%.0f.log", strings.ToLower(storeName(f)), rate))
 	logFile, err := os.Create(logPath)
 	if err != nil {
 		cleanup()
-		return nil, "", nil, err
+		return nil, "", "", "", nil, err
 	}
 	fmt.Fprintf(stderr, "rate %.0f/s: starting %s (log: %s)\n", rate, f.binary, logPath)
-	srv, err := loadgen.StartServer(ctx, loadgen.ServerOptions{
+	srv, err = loadgen.StartServer(ctx, loadgen.ServerOptions{
 		Binary: f.binary, Log: logFile,
-		Env: []string{
+		Env: append([]string{
 			"TOURNIQUET_CONFIG=",
 			"TOURNIQUET_DATABASE_URL=" + db,
 			"TOURNIQUET_SLACK_BOT_TOKEN=" + f.token,
 			"TOURNIQUET_SLACK_SIGNING_SECRET=" + f.secret,
 			"TOURNIQUET_SLACK_API_URL=" + fake.APIURL(),
 			"TOURNIQUET_API_TOKEN=" + apiToken,
-			"TOURNIQUET_LOG_LEVEL=debug",
+			"TOURNIQUET_LOG_LEVEL=" + f.logLevel,
 			"TOURNIQUET_LOG_FORMAT=json",
-		},
+		}, extra...),
 	})
 	if err != nil {
 		_ = logFile.Close()
 		cleanup()
-		return nil, logPath, nil, err
+		return nil, logPath, "", "", nil, err
 	}
-	return srv, logPath, func() { _ = logFile.Close(); cleanup() }, nil
+	return srv, logPath, pprofAddr, pgURL, func() { _ = logFile.Close(); cleanup() }, nil
 }
 
 // apiToken is set on servers the tool starts, so that the secrets check
