@@ -136,6 +136,21 @@ func (q querier) MarkDelivered(ctx context.Context, id int64, at time.Time) erro
 		WHERE id = $1 AND status = 'pending'`, at)
 }
 
+// MarkDeliveredMany records the delivery of claimed messages in one
+// statement.
+func (q querier) MarkDeliveredMany(ctx context.Context, ids []int64, at time.Time) (int, error) {
+	if len(ids) == 0 {
+		return 0, nil
+	}
+	tag, err := q.db.Exec(ctx, `UPDATE outbox
+		SET status = 'delivered', delivered_at = $2, lease_until = NULL, last_error = ''
+		WHERE id = ANY($1) AND status = 'pending'`, ids, at)
+	if err != nil {
+		return 0, mapErr(fmt.Sprintf("mark %d outbox messages delivered", len(ids)), err)
+	}
+	return int(tag.RowsAffected()), nil
+}
+
 // RetryOutbox releases a claimed message to be tried again at next.
 func (q querier) RetryOutbox(ctx context.Context, id int64, next time.Time, lastErr string) error {
 	return q.outboxExec(ctx, "retry", id, "", `UPDATE outbox
