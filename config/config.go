@@ -44,6 +44,8 @@ type Config struct {
 	Permissions  Permissions            `yaml:"permissions" json:"permissions"`
 	Integrations map[string]Integration `yaml:"integrations" json:"integrations"`
 	Actions      []Action               `yaml:"actions" json:"actions"`
+	// Probes watch customer impact in metrics or a synthetic check (probes.go).
+	Probes []Probe `yaml:"probes" json:"probes"`
 
 	// Roles are the incident roles besides lead and declarer that people
 	// can be given with /incident role (comms, scribe, ops): lower-case

@@ -212,6 +212,13 @@ func (d *decoder) value(path string, n *yaml.Node, v reflect.Value) {
 			return
 		}
 		v.SetInt(int64(i))
+	case reflect.Float64:
+		var f float64
+		if n.Kind != yaml.ScalarNode || (n.ShortTag() != "!!int" && n.ShortTag() != "!!float") || n.Decode(&f) != nil {
+			d.add(path, n.Line, "must be a number")
+			return
+		}
+		v.SetFloat(f)
 	case reflect.Pointer:
 		e := reflect.New(v.Type().Elem())
 		before := len(d.problems)

@@ -367,6 +367,7 @@ func (c *Config) SecretValues() []string {
 			}
 		}
 	}
+	out = append(out, c.probeSecretValues()...)
 	if c.DatabaseDriver() == DriverPostgres {
 		if u, err := url.Parse(c.DatabaseURL); err == nil {
 			if pw, ok := u.User.Password(); ok {

@@ -61,6 +61,7 @@ func (l *loader) validate() {
 		}
 	}
 	l.validateActions(c.Actions)
+	l.validateProbes(c.Probes)
 }
 
 func (l *loader) checkURL(key, raw string) {

@@ -60,6 +60,7 @@ type Querier interface {
 	CheckinStore
 	ActionRunStore
 	DraftStore
+	ProbeStore
 }
 
 // IncidentStore keeps incidents and the chat channels bound to them.

@@ -33,13 +33,16 @@ type ExportIncident struct {
 // Export is an incident's timeline in the shape of DESIGN §4, used by
 // `tourniquet export --format json` and /api/v1/incidents/{key}/timeline.
 type Export struct {
-	Incident        ExportIncident   `json:"incident"`
-	ImpactStartedAt time.Time        `json:"impact_started_at"`
-	DeclaredAt      time.Time        `json:"declared_at"`
-	MitigatedAt     *time.Time       `json:"mitigated_at"`
-	DiagnosedAt     *time.Time       `json:"diagnosed_at"`
-	ResolvedAt      *time.Time       `json:"resolved_at"`
-	Metrics         incident.Metrics `json:"metrics"`
+	Incident        ExportIncident `json:"incident"`
+	ImpactStartedAt time.Time      `json:"impact_started_at"`
+	DeclaredAt      time.Time      `json:"declared_at"`
+	MitigatedAt     *time.Time     `json:"mitigated_at"`
+	DiagnosedAt     *time.Time     `json:"diagnosed_at"`
+	ResolvedAt      *time.Time     `json:"resolved_at"`
+	// MitigationVerifiedAt is when the impact probes first verified a
+	// mitigation (probes.go); nil when they did not.
+	MitigationVerifiedAt *time.Time `json:"mitigation_verified_at"`
+	Metrics              Metrics    `json:"metrics"`
 	// ImpactWindows are the stretches of ongoing impact, open ones closed
 	// at resolution or at the time of the export.
 	ImpactWindows []incident.Window `json:"impact_windows"`
@@ -49,6 +52,11 @@ type Export struct {
 	Analysis Analysis `json:"analysis"`
 	// GeneratedAt is the "now" open clocks were counted to.
 	GeneratedAt time.Time `json:"generated_at"`
+	// Probes is what the impact probes saw, for the findings.
+	Probes ProbeView `json:"-"`
+	// ProbeSeries are the probes' samples for the chart, when the reader
+	// loaded them (WithProbeSeries).
+	ProbeSeries []ProbeSeries `json:"-"`
 }
 
 // Build assembles the export of inc from its events as of now.
@@ -78,21 +86,32 @@ func Build(inc *incident.Incident, events []incident.Event, now time.Time) Expor
 		windows[i].Start = windows[i].Start.UTC()
 		windows[i].End = utc(windows[i].End)
 	}
+	end := now
+	if inc.ResolvedAt != nil {
+		end = *inc.ResolvedAt
+	}
+	pv := probeView(inc, evs, end)
+	metrics := Metrics{Metrics: inc.ComputeMetrics(now), ProbeImpact: pv.Impact}
+	if pv.VerifiedAt != nil {
+		metrics.TimeToVerifiedMitigation = new(secs(inc.ImpactStartedAt, *pv.VerifiedAt))
+	}
 	return Export{
 		Incident: ExportIncident{Key: inc.Key, Title: inc.Title, Severity: inc.Severity, Impact: inc.Impact,
 			Cause: inc.Cause, State: inc.State, Lead: inc.Lead, Declarer: inc.Declarer, Services: services,
 			Roles:     exportRoles(inc.Roles),
 			CauseText: inc.CauseText, Summary: inc.Summary, Private: inc.Private},
-		ImpactStartedAt: inc.ImpactStartedAt.UTC(),
-		DeclaredAt:      inc.DeclaredAt.UTC(),
-		MitigatedAt:     utc(inc.MitigatedAt),
-		DiagnosedAt:     utc(inc.DiagnosedAt),
-		ResolvedAt:      utc(inc.ResolvedAt),
-		Metrics:         inc.ComputeMetrics(now),
-		ImpactWindows:   windows,
-		Events:          evs,
-		Analysis:        analyze(inc, evs, windows),
-		GeneratedAt:     now.UTC(),
+		ImpactStartedAt:      inc.ImpactStartedAt.UTC(),
+		DeclaredAt:           inc.DeclaredAt.UTC(),
+		MitigatedAt:          utc(inc.MitigatedAt),
+		DiagnosedAt:          utc(inc.DiagnosedAt),
+		ResolvedAt:           utc(inc.ResolvedAt),
+		MitigationVerifiedAt: utc(pv.VerifiedAt),
+		Metrics:              metrics,
+		Probes:               pv,
+		ImpactWindows:        windows,
+		Events:               evs,
+		Analysis:             analyze(inc, evs, windows),
+		GeneratedAt:          now.UTC(),
 	}
 }
 

@@ -98,7 +98,7 @@ func (x Export) Findings() []Finding {
 		out = append(out, Finding{Level: LevelInfo, Title: "No mitigation action run",
 			Detail: "No mitigation action was run through Tourniquet."})
 	}
-	return out
+	return append(out, x.probeFindings()...)
 }
 
 func plural(n int, one, many string) string {

@@ -53,6 +53,7 @@ func Run(t *testing.T, newStore func(t testing.TB) storage.Store) {
 	t.Run("Checkins", func(t *testing.T) { runTests(t, newStore, checkinTests) })
 	t.Run("Drafts", func(t *testing.T) { runTests(t, newStore, draftTests) })
 	t.Run("ActionRuns", func(t *testing.T) { runTests(t, newStore, actionRunTests) })
+	t.Run("Probes", func(t *testing.T) { runTests(t, newStore, probeTests) })
 }
 
 // storeTest is one test of the suite, run as a subtest named name.

@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/tourniquet/tourniquet/incident"
 	"github.com/tourniquet/tourniquet/timeline"
 )
 
@@ -21,7 +20,7 @@ type ListItem struct {
 	MitigatedAt     *time.Time       `json:"mitigated_at"`
 	DiagnosedAt     *time.Time       `json:"diagnosed_at"`
 	ResolvedAt      *time.Time       `json:"resolved_at"`
-	Metrics         incident.Metrics `json:"metrics"`
+	Metrics         timeline.Metrics `json:"metrics"`
 }
 
 // ListPage is the answer of GET /api/v1/incidents.

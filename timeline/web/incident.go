@@ -27,11 +27,13 @@ type incidentView struct {
 	Verdict           string
 	VerdictClass      string
 
-	Chart    template.HTML
-	Summary  []string
-	Findings []timeline.Finding
-	Actions  template.HTML
-	Events   template.HTML
+	Chart template.HTML
+	// ProbeChart draws the impact probes' series (probechart.go).
+	ProbeChart template.HTML
+	Summary    []string
+	Findings   []timeline.Finding
+	Actions    template.HTML
+	Events     template.HTML
 
 	Truncated   bool
 	Shown       int
@@ -63,6 +65,7 @@ func (w *Site) incidentView(g grant, x timeline.Export, now time.Time) incidentV
 		MarkdownURL:   withQuery("/incidents/"+url.PathEscape(inc.Key)+"/report.md", g.linkQuery),
 		Live:          inc.State == incident.StateOpen && inc.Impact == incident.ImpactOngoing,
 		Chart:         IncidentChart(x),
+		ProbeChart:    ProbeChart(x),
 		Findings:      x.Findings(),
 	}
 	v.StateClass, v.StateLabel = stateOf(inc.Impact, inc.State)

@@ -230,6 +230,9 @@ func (w *Site) incidentPage(rw http.ResponseWriter, r *http.Request) {
 		w.errorPage(rw, r, g, http.StatusNotFound, "No such incident", "There is no incident "+key+".")
 		return
 	}
+	if err == nil {
+		x, err = w.probeSamples(r.Context(), x)
+	}
 	if err != nil {
 		w.storeError(rw, r, g, err)
 		return

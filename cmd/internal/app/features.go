@@ -13,6 +13,7 @@ import (
 	"github.com/tourniquet/tourniquet/incident"
 	"github.com/tourniquet/tourniquet/internal/clock"
 	"github.com/tourniquet/tourniquet/postmortem"
+	"github.com/tourniquet/tourniquet/probe"
 	"github.com/tourniquet/tourniquet/storage"
 )
 
@@ -31,6 +32,7 @@ type features struct {
 	wake     *actions.Wakeup
 	actions  *actions.Service
 	checkins *checkin.Scheduler
+	probes   *probe.Service
 }
 
 // newFeatures builds every feature of cfg. Metrics go to m, which may be
@@ -42,6 +44,9 @@ func newFeatures(cfg *config.Config, store storage.Store, clk clock.Clock, m *me
 	f := &features{store: store, clock: clk, log: log, wake: actions.NewWakeup()}
 	var err error
 	if f.checkins, err = newCheckins(cfg, store, clk, m, log); err != nil {
+		return nil, err
+	}
+	if f.probes, err = newProbes(cfg, store, clk, log); err != nil {
 		return nil, err
 	}
 	if f.actions, f.catalog, f.integrations, err = newActions(cfg, f.wake, m, log.With("component", "actions")); err != nil {
@@ -59,14 +64,25 @@ func (f *features) commands() []bot.CommandSpec {
 		f.actions.Commands(),
 		f.checkins.Commands(),
 		postmortem.Commands(),
+		f.probes.Commands(),
 	)
 }
 
 // hooks see every batch of events a unit of work appends, in this order:
 // the check-ins (re)schedule, the actions cancel what waits on a resolved
-// incident, the postmortem asks for a draft at resolution.
+// incident, the postmortem asks for a draft at resolution, the probes start
+// watching a declared incident and challenge a mitigation they do not see.
 func (f *features) hooks() []bot.Hook {
-	return []bot.Hook{f.checkins, f.actions, postmortem.Hook{}}
+	return []bot.Hook{f.checkins, f.actions, postmortem.Hook{}, f.probes}
+}
+
+// panels add what the features know to the card and every check-in: the
+// impact probes' states and values.
+func (f *features) panels() []bot.Panel {
+	if f.probes.Len() == 0 {
+		return nil
+	}
+	return []bot.Panel{f.probes}
 }
 
 // actionsFor is bot.Options.ActionsFor: the catalog's buttons, or nil when

@@ -185,7 +185,7 @@ func chatPlatforms(cfg *config.Config, engine *bot.Engine, store storage.Store, 
 // through engine: the check-in sweeper, the action runner, the postmortem
 // drafter and the janitor. stop stops them all.
 func startWorkers(ctx context.Context, cfg *config.Config, f *features, engine *bot.Engine, m *metrics.Metrics, log *slog.Logger) (*Reports, func(), error) {
-	stops := []func(){StartCheckins(ctx, f.checkins, engine)}
+	stops := []func(){StartCheckins(ctx, f.checkins, engine), StartProbes(ctx, f.probes, engine)}
 	stopAll := func() {
 		for i := len(stops) - 1; i >= 0; i-- {
 			stops[i]()
@@ -313,6 +313,7 @@ func EngineOptions(cfg *config.Config, f *features, log *slog.Logger) bot.Option
 		Logger:   log,
 		Commands: f.commands(),
 		Hooks:    f.hooks(),
+		Panels:   f.panels(),
 		Permissions: bot.Permissions{
 			Resolve:     cfg.Permissions.Resolve,
 			Severity:    cfg.Permissions.Severity,
