@@ -46,7 +46,10 @@ func main() {
 
 type flags struct {
 	binary, database, target, fake, logDir string
-	profileDir, logLevel                   string
+	profileDir, logLevel, boltApp          string
+	compare                                bool
+	systems                                []string
+	rounds                                 int
 	secret, token                          string
 	pid                                    int
 	rates                                  []float64
@@ -77,10 +80,22 @@ func parseFlags(args []string, stderr io.Writer) (*flags, error) {
 	fs.IntVar(&f.clickEvery, "click-every", 5, "every n-th request is a button click (negative: none)")
 	fs.StringVar(&f.profileDir, "cpuprofile", "", "with -binary: write a CPU profile of each run's sending phase into this `directory` (the server runs with TOURNIQUET_PPROF_LISTEN)")
 	fs.StringVar(&f.logLevel, "log-level", "debug", "with -binary: the server's log `level` (debug logs most, so the secrets check sees most)")
+	fs.StringVar(&f.boltApp, "bolt", "", "with -binary: run this Bolt for JavaScript `app.js` with node instead of tourniquet (see -compare)")
+	fs.BoolVar(&f.compare, "compare", false, "with -binary: run every rate against each of -systems, -rounds times, interleaved, and print the comparison table (installs @slack/bolt "+loadgen.BoltVersion+" with npm into a temporary directory)")
+	systems := fs.String("systems", "sqlite,postgres,bolt", "with -compare: the systems, comma-separated: sqlite, postgres (the -database URL, default $TOURNIQUET_TEST_DATABASE_URL), bolt")
+	fs.IntVar(&f.rounds, "rounds", 3, "with -compare: rounds of every rate and system (the table shows medians)")
 	fs.BoolVar(&f.jsonOut, "json", false, "print the reports as JSON lines")
 	fs.BoolVar(&f.markdown, "markdown", false, "print BENCHMARKS.md table rows")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
+	}
+	for _, s := range strings.Split(*systems, ",") {
+		switch s = strings.TrimSpace(s); s {
+		case "sqlite", "postgres", "bolt":
+			f.systems = append(f.systems, s)
+		default:
+			return nil, fmt.Errorf("-systems: %q is not sqlite, postgres or bolt", s)
+		}
 	}
 	for _, s := range strings.Split(*rates, ",") {
 		r, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
@@ -146,6 +161,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int
 	}
 	defer fake.Close()
 	fmt.Fprintf(stderr, "fake Slack Web API at %s\n", fake.APIURL())
+	if f.compare {
+		return runCompare(ctx, f, fake, stdout, stderr)
+	}
 	failed := false
 	for _, rate := range f.rates {
 		rep, err := runOne(ctx, f, fake, rate, stderr)
@@ -182,6 +200,8 @@ func storeName(f *flags) string {
 	switch {
 	case f.binary == "":
 		return "external"
+	case f.boltApp != "":
+		return "Bolt"
 	case strings.HasPrefix(f.database, "postgres"):
 		return "Postgres"
 	}
@@ -280,7 +300,9 @@ func startServer(ctx context.Context, f *flags, fake *slacktest.Server, rate flo
 		return nil, "", "", "", nil, err
 	}
 	db, cleanup := f.database, func() {}
-	if db == "sqlite" {
+	if f.boltApp != "" {
+		db = ""
+	} else if db == "sqlite" {
 		db = "sqlite:" + filepath.Join(dir, fmt.Sprintf("load-%.0f-%s.db", rate, randomHex(3)))
 	} else {
 		if db, cleanup, err = freshSchema(ctx, db); err != nil {
@@ -307,8 +329,12 @@ func startServer(ctx context.Context, f *flags, fake *slacktest.Server, rate flo
 		return nil, "", "", "", nil, err
 	}
 	fmt.Fprintf(stderr, "rate %.0f/s: starting %s (log: %s)\n", rate, f.binary, logPath)
+	binary, args := f.binary, []string(nil)
+	if f.boltApp != "" {
+		binary, args = "node", []string{f.boltApp}
+	}
 	srv, err = loadgen.StartServer(ctx, loadgen.ServerOptions{
-		Binary: f.binary, Log: logFile,
+		Binary: binary, Args: args, Log: logFile,
 		Env: append([]string{
 			"TOURNIQUET_CONFIG=",
 			"TOURNIQUET_DATABASE_URL=" + db,
