@@ -42,6 +42,8 @@ type Action struct {
 	Timeout time.Duration
 	// Undo names the action that reverses this one.
 	Undo string
+	// UndoFor, when set, makes it the undo button of matching changes.
+	UndoFor *UndoRule
 	// Inverse is set on an action that another action on the same
 	// integration names as its undo: its runs ask the integration for the
 	// inverse operation (Request.Undo), turning a flag back on.
@@ -114,6 +116,10 @@ func NewCatalog(acts []config.Action, integrations map[string]config.Integration
 		}
 		if a.Params == nil {
 			a.Params = map[string]string{}
+		}
+		var err error
+		if a.UndoFor, err = newUndoRule(a.ID, ca.UndoFor); err != nil {
+			errs = append(errs, err)
 		}
 		if a.Title == "" {
 			a.Title = a.ID

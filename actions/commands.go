@@ -49,6 +49,13 @@ func (s *Service) unknownAction(tx *bot.Tx, id string) bot.Reply {
 // open, the invoker is allowed, no run of act is active, and (unless this
 // is a "Run again" of again) the invoker confirmed and knows it ran before.
 func (s *Service) request(ctx context.Context, tx *bot.Tx, act Action, again *storage.ActionRun) (bot.Reply, error) {
+	return s.requestUndo(ctx, tx, act, again, nil)
+}
+
+// requestUndo is request for a run that undoes a change (undo not nil):
+// the same checks, plus the change's params and its link to the run. A
+// "Run again" of a run that undid a change undoes it again.
+func (s *Service) requestUndo(ctx context.Context, tx *bot.Tx, act Action, again *storage.ActionRun, undo *changeUndo) (bot.Reply, error) {
 	inc, actor := tx.Incident, tx.Actor()
 	if !inc.Open() {
 		return s.refuseResolved(ctx, tx, act, "")
@@ -68,7 +75,15 @@ func (s *Service) request(ctx context.Context, tx *bot.Tx, act Action, again *st
 			return bot.Reply{}, fmt.Errorf("latest run of %s: %w", act.ID, err)
 		}
 		if act.Confirm && tx.Inv.Source != incident.SourceButton {
+			if undo != nil {
+				return undoConfirmReply(inc, act, undo.change), nil
+			}
 			return confirmReply(inc, act), nil
+		}
+	} else if undo == nil {
+		var err error
+		if undo, err = undoOfRun(ctx, tx, again.ID); err != nil {
+			return bot.Reply{}, err
 		}
 	}
 
@@ -91,6 +106,12 @@ func (s *Service) request(ctx context.Context, tx *bot.Tx, act Action, again *st
 	}
 	params := RedactParams(act.Params)
 	data := withData(runData(r), map[string]any{"params": params, "approval": act.Approval})
+	if undo != nil {
+		if err := linkUndo(ctx, tx, r, undo); err != nil {
+			return bot.Reply{}, err
+		}
+		data = withData(data, undo.data())
+	}
 	if again != nil {
 		data["again_of"] = again.ID
 	}

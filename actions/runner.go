@@ -1,6 +1,7 @@
 package actions
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -58,6 +59,11 @@ type RunnerOptions struct {
 	StaleAfter time.Duration
 	// Concurrency is how many runs may call out at once.
 	Concurrency int
+	// VerifyTimeout bounds the watch of a succeeded run's effect, through
+	// an integration that is an actiontype.Verifier (default 5m);
+	// VerifyFirst and VerifyLongest are the first and the longest wait
+	// between looks (default 2s and 20s).
+	VerifyTimeout, VerifyFirst, VerifyLongest time.Duration
 	// ShutdownGrace is how long Run waits, once its context is done, for
 	// calls in flight to finish and be recorded. A call still going after
 	// that is left running and becomes unknown at the next start.
@@ -120,6 +126,9 @@ func NewRunner(engine SystemRunner, o RunnerOptions) (*Runner, error) {
 	if o.ShutdownGrace <= 0 {
 		o.ShutdownGrace = DefaultShutdownGrace
 	}
+	o.VerifyTimeout = cmp.Or(max(o.VerifyTimeout, 0), DefaultVerifyTimeout)
+	o.VerifyFirst = cmp.Or(max(o.VerifyFirst, 0), DefaultVerifyFirst)
+	o.VerifyLongest = cmp.Or(max(o.VerifyLongest, 0), DefaultVerifyLongest)
 	var missing []error
 	for _, a := range o.Catalog.All() {
 		if a.Integration != "" && o.Integrations[a.Integration] == nil {
@@ -337,6 +346,7 @@ func (r *Runner) execute(ctx context.Context, run storage.ActionRun) {
 	params := maps.Clone(act.Params)
 	req := Request{RunID: run.ID, IncidentKey: incident.KeyFor(run.IncidentID), ActionID: act.ID, ActionTitle: act.Title,
 		Actor: run.RequestedBy, Params: params, Undo: run.Undo, At: *run.StartedAt}
+	integ = r.withUndoParams(ctx, run.ID, &req, integ)
 	r.testPause(ctx, pauseClaimed, run.ID)
 	callCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), act.Timeout)
 	o := call(callCtx, r.log, integ, req)
@@ -363,7 +373,9 @@ func (r *Runner) execute(ctx context.Context, run storage.ActionRun) {
 	if err != nil {
 		r.log.ErrorContext(ctx, "could not record an action run's outcome; it will become unknown when its lease ends",
 			"run", run.ID, "outcome", o.status, "err", err)
+		return
 	}
+	r.verifyEffect(ctx, run, integ, req, o)
 }
 
 // call runs the integration once, turning a panic into a failure.

@@ -55,6 +55,7 @@ func (s *Service) Commands() []bot.CommandSpec {
 			Args:   []bot.Arg{runArg(effectProblem), answerArg(effectProblem, "yes", "no")},
 			Handle: s.effect,
 		},
+		s.undoChangeSpec(),
 	}
 }
 

@@ -2,6 +2,7 @@ package actions
 
 import (
 	"fmt"
+	"maps"
 	"strings"
 
 	"github.com/tourniquet/tourniquet/config"
@@ -51,6 +52,9 @@ func Validate(cfg *config.Config, params ParamChecker) []config.Problem {
 			if len(a.Params) > 0 {
 				fail(p+".params", "params are passed to an integration, and this action names none")
 			}
+			if len(a.Drill) > 0 {
+				fail(p+".drill", "drill params are passed to an integration, and this action names none")
+			}
 			continue
 		}
 		in, ok := cfg.Integrations[a.Integration]
@@ -68,6 +72,38 @@ func Validate(cfg *config.Config, params ParamChecker) []config.Problem {
 		for _, pp := range check(a.Params) {
 			fail(p+".params."+pp.Param, "%s (integration %s, type %s)", strings.TrimSpace(pp.Msg), a.Integration, in.Type)
 		}
+		if a.UndoFor != nil && len(a.UndoFor.Params) > 0 {
+			// The params of an undo are the action's with the change's
+			// laid over them: the integration must accept the result.
+			merged := maps.Clone(a.Params)
+			if merged == nil {
+				merged = map[string]string{}
+			}
+			maps.Copy(merged, a.UndoFor.Params)
+			for _, pp := range check(merged) {
+				if _, ours := a.UndoFor.Params[pp.Param]; ours {
+					fail(p+".undo_for.params."+pp.Param, "%s (integration %s, type %s)", strings.TrimSpace(pp.Msg), a.Integration, in.Type)
+				}
+			}
+		}
+		if len(a.Drill) > 0 { // a drill runs with the params overlaid by the drill's
+			for _, pp := range check(DrillParams(a.Params, a.Drill)) {
+				fail(p+".drill."+pp.Param, "%s (integration %s, type %s)", strings.TrimSpace(pp.Msg), a.Integration, in.Type)
+			}
+		}
+	}
+	return out
+}
+
+// DrillParams are the params an action runs with in a drill: its params
+// with each of its drill params put over them.
+func DrillParams(params, drill map[string]string) map[string]string {
+	out := make(map[string]string, len(params)+len(drill))
+	for k, v := range params {
+		out[k] = v
+	}
+	for k, v := range drill {
+		out[k] = v
 	}
 	return out
 }

@@ -20,6 +20,9 @@ type JanitorOptions struct {
 	// KeepDelivered is how long delivered outbox messages are kept, for
 	// inspection (default 7 days). Pending and dead ones are never pruned.
 	KeepDelivered time.Duration
+	// KeepChanges is how long recorded changes are kept (default 30
+	// days; config changes.retention).
+	KeepChanges time.Duration
 	// BatchSize bounds the rows one statement deletes, so a sweep after a
 	// long downtime never holds a long transaction (default 1000).
 	BatchSize int
@@ -48,6 +51,9 @@ func NewJanitor(o JanitorOptions) *Janitor {
 	}
 	if o.BatchSize <= 0 {
 		o.BatchSize = 1000
+	}
+	if o.KeepChanges <= 0 {
+		o.KeepChanges = 30 * 24 * time.Hour
 	}
 	return &Janitor{o: o}
 }
@@ -80,6 +86,9 @@ func (j *Janitor) Sweep(ctx context.Context) (outbox, dedupe int, err error) {
 	dedupe, err = j.o.Store.PruneDedupe(ctx, now)
 	if err != nil {
 		return 0, 0, fmt.Errorf("prune dedupe keys: %w", err)
+	}
+	if err := j.pruneChanges(ctx, now); err != nil {
+		return 0, dedupe, err
 	}
 	before := now.Add(-j.o.KeepDelivered)
 	for {

@@ -66,7 +66,16 @@ func TestParseValid(t *testing.T) {
 		{"mitigated flag off", func(c bot.Command) bool { return c.Text("how") == "flag off" }},
 		{"regressed errors back", func(c bot.Command) bool { return c.Name == bot.CmdRegressed && c.Text("what") == "errors back" }},
 		{"diagnosed bad cache key", func(c bot.Command) bool { return c.Name == bot.CmdDiagnosed && c.Text("cause") == "bad cache key" }},
-		{"fail-forward hotfix is already deploying", func(c bot.Command) bool { return c.Name == bot.CmdFailForward }},
+		{"fail-forward hotfix is already deploying", func(c bot.Command) bool {
+			return c.Name == bot.CmdFailForward && c.Text("within") == "" && c.Text("reason") == "hotfix is already deploying"
+		}},
+		{"fail-forward 30m hotfix is building", func(c bot.Command) bool {
+			return c.Text("within") == "30m" && c.Text("reason") == "hotfix is building"
+		}},
+		{"fail-forward 1h30m  hotfix", func(c bot.Command) bool { return c.Text("within") == "1h30m" && c.Text("reason") == "hotfix" }},
+		{"fail-forward 30 minutes to build", func(c bot.Command) bool {
+			return c.Text("within") == "" && c.Text("reason") == "30 minutes to build"
+		}},
 		{"impact-started -15m", func(c bot.Command) bool { return c.Time("when").Relative == -15*time.Minute }},
 		{"impact-started 14:05", func(c bot.Command) bool {
 			return c.Time("when").Clock && c.Time("when").Hour == 14 && c.Time("when").Minute == 5
@@ -127,7 +136,10 @@ func TestParseErrorsAreSpecific(t *testing.T) {
 		{"lead bob", `"bob" is not a user`, "/incident lead <@user>"},
 		{"update", "say the update", "/incident update <text>"},
 		{"diagnosed", "say what the cause is", "/incident diagnosed <cause>"},
-		{"fail-forward", "say why", "/incident fail-forward <reason>"},
+		{"fail-forward", "say why", "/incident fail-forward [<duration>] <reason>"},
+		{"fail-forward 30m", "say why", "/incident fail-forward [<duration>] <reason>"},
+		{"fail-forward 10s hotfix", "between 1m and 24h", "/incident fail-forward [<duration>] <reason>"},
+		{"fail-forward 48h hotfix", "between 1m and 24h", "/incident fail-forward [<duration>] <reason>"},
 		{"impact-started yesterday", `"yesterday" is not a time`, "/incident impact-started"},
 		{"impact-started -fifteen", "not a duration", "/incident impact-started"},
 		{"services", "name at least one service", "/incident services"},

@@ -247,6 +247,10 @@ func EventLine(inc *incident.Incident, ev incident.Event, now time.Time) Rich {
 		}
 		return s
 	case incident.KindFailForward:
+		if dl, ok := incident.FailForwardDeadline(ev); ok {
+			return Textf("⏩ %s recorded a fail-forward decision while impact continues, with a deadline at %s: %s",
+				who, dl.UTC().Format("15:04 UTC"), ev.Text)
+		}
 		return Textf("⏩ %s recorded a fail-forward decision while impact continues: %s", who, ev.Text)
 	case incident.KindImpactStartMoved:
 		return Textf("⏱ %s moved the impact start to %s (was %s).", who,

@@ -96,22 +96,52 @@ func diagnosedCommand() CommandSpec {
 	}
 }
 
-// failForwardCommand is "fail-forward <reason>": a recorded decision, not
-// a reflex (DESIGN §1).
+// failForwardCommand is "fail-forward [<duration>] <reason>": a recorded
+// decision, not a reflex (DESIGN §1). With a duration ("30m") the decision
+// has a deadline: the failforward feature asks again if impact still goes
+// on then.
 func failForwardCommand() CommandSpec {
 	return CommandSpec{
 		Name:    CmdFailForward,
 		Aliases: []string{"failforward", "fail_forward"},
-		Summary: "record the decision to fix forward while impact continues",
+		Summary: "record the decision to fix forward while impact continues; with a duration (30m), ask again then",
 		Brief:   "Record the decision to fix forward while impact continues",
 		Section: SectionClocks,
 		Needs:   OpenIncident,
-		Args: []Arg{{Name: "reason", Kind: ArgText, Need: Required, MaxLen: 1000, Help: "Why fixing forward beats mitigating now",
-			Missing: "say why the team is fixing forward instead of mitigating"}},
+		Usage:   "[<duration>] <reason>",
+		Args: []Arg{
+			{Name: "within", Kind: ArgWord, MaxLen: 16, Shape: "duration", Help: "Deadline: ask again after this long (30m, 1h)"},
+			{Name: "reason", Kind: ArgText, Need: Required, MaxLen: 1000, Help: "Why fixing forward beats mitigating now",
+				Missing: "say why the team is fixing forward instead of mitigating"},
+		},
+		Parse: parseFailForward,
 		Handle: transition(func(tx *Tx, c Command) (incident.Event, error) {
+			if w := c.Text("within"); w != "" {
+				d, err := incident.ParseFailForwardWindow(w)
+				if err != nil {
+					return incident.Event{}, err
+				}
+				return tx.Incident.FailForwardWithin(tx.Now, tx.Actor(), c.Text("reason"), d)
+			}
 			return tx.Incident.FailForward(tx.Now, tx.Actor(), c.Text("reason"))
 		}),
 	}
+}
+
+// parseFailForward reads "[<duration>] <reason>": a first word written as
+// a duration ("30m", "1h30m") is the deadline, the rest the reason.
+func parseFailForward(rest string) (Values, error) {
+	spec, vals := failForwardCommand(), Values{}
+	reason, _ := spec.arg("reason")
+	w, r := nextWord(rest)
+	if !incident.LooksLikeWindow(w) {
+		return vals, readInto(vals, spec, reason, rest)
+	}
+	if _, err := incident.ParseFailForwardWindow(w); err != nil {
+		return vals, problemf("%s", err.Error())
+	}
+	vals["within"] = w
+	return vals, readInto(vals, spec, reason, r)
 }
 
 // servicesCommand is "services <name…>": they select the actions offered.

@@ -44,8 +44,12 @@ type Config struct {
 	Permissions  Permissions            `yaml:"permissions" json:"permissions"`
 	Integrations map[string]Integration `yaml:"integrations" json:"integrations"`
 	Actions      []Action               `yaml:"actions" json:"actions"`
+	// Alerts configures alert intake and routing; Paging the on-call.
+	Alerts Alerts `yaml:"alerts" json:"alerts"`
+	Paging Paging `yaml:"paging" json:"paging"`
 	// Probes watch customer impact in metrics or a synthetic check (probes.go).
-	Probes []Probe `yaml:"probes" json:"probes"`
+	Probes  []Probe `yaml:"probes" json:"probes"`
+	Changes Changes `yaml:"changes" json:"changes"`
 
 	// Roles are the incident roles besides lead and declarer that people
 	// can be given with /incident role (comms, scribe, ops): lower-case
@@ -260,6 +264,13 @@ type Action struct {
 	Timeout time.Duration `yaml:"timeout" json:"timeout"`
 	// Undo names the action that reverses this one.
 	Undo string `yaml:"undo" json:"undo"`
+	// Drill are the params a drill runs it with instead of Params (a
+	// staging flag environment, a staging application); empty: it cannot
+	// run in a drill (docs/readiness.md).
+	Drill map[string]string `yaml:"drill" json:"drill,omitempty"`
+	// UndoFor, when set, offers the action as the undo of matching
+	// changes (config/changes.go).
+	UndoFor *UndoFor `yaml:"undo_for" json:"undo_for,omitempty"`
 }
 
 // NeedsConfirm reports whether running the action asks for confirmation
@@ -282,6 +293,8 @@ func Default() *Config {
 			ChannelMode: ChannelModeChannel,
 		},
 		OpenAI: OpenAI{Timeout: 20 * time.Second},
+		Changes: Changes{Retention: DefaultChangeRetention, Window: DefaultChangeWindow,
+			VerifyTimeout: DefaultVerifyTimeout},
 		Checkins: Checkins{
 			Cadence: Cadence{
 				Sev1: "@every 10m",

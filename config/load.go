@@ -50,10 +50,23 @@ var envVars = []envVar{
 	{name: "TOURNIQUET_OPENAI_MODEL", key: "openai.model", str: func(c *Config) *string { return &c.OpenAI.Model }},
 	{name: "TOURNIQUET_API_TOKEN", key: "api_token", secret: func(c *Config) (*Secret, *string) { return &c.APIToken, &c.APITokenFile }},
 	{name: "TOURNIQUET_LINK_SECRET", key: "link_secret", secret: func(c *Config) (*Secret, *string) { return &c.LinkSecret, &c.LinkSecretFile }},
+	{name: "TOURNIQUET_ALERTS_TOKEN", key: "alerts.token", secret: func(c *Config) (*Secret, *string) { return &c.Alerts.Token, &c.Alerts.TokenFile }},
+	{name: "TOURNIQUET_ALERTS_BASIC_AUTH_PASSWORD", key: "alerts.basic_auth.password", secret: func(c *Config) (*Secret, *string) {
+		return &c.Alerts.BasicAuth.Password, &c.Alerts.BasicAuth.PasswordFile
+	}},
+	{name: "TOURNIQUET_ALERTS_PAGERDUTY_SIGNING_SECRET", key: "alerts.pagerduty_signing_secret", secret: func(c *Config) (*Secret, *string) {
+		return &c.Alerts.PagerDutySigningSecret, &c.Alerts.PagerDutySigningSecretFile
+	}},
 	{name: "TOURNIQUET_METRICS_TOKEN", key: "metrics_token", secret: func(c *Config) (*Secret, *string) { return &c.MetricsToken, &c.MetricsTokenFile }},
 	{name: "TOURNIQUET_LOG_LEVEL", key: "log.level", str: func(c *Config) *string { return &c.Log.Level }},
 	{name: "TOURNIQUET_LOG_FORMAT", key: "log.format", str: func(c *Config) *string { return &c.Log.Format }},
 	{name: "TOURNIQUET_LOG_FILE", key: "log.file", str: func(c *Config) *string { return &c.Log.File }},
+	// The change feed's webhook secrets (config/changes.go).
+	{name: "TOURNIQUET_CHANGES_GITHUB_SECRET", key: "changes.github_secret", secret: func(c *Config) (*Secret, *string) { return &c.Changes.GitHubSecret, &c.Changes.GitHubSecretFile }},
+	{name: "TOURNIQUET_CHANGES_LAUNCHDARKLY_SECRET", key: "changes.launchdarkly_secret", secret: func(c *Config) (*Secret, *string) {
+		return &c.Changes.LaunchDarklySecret, &c.Changes.LaunchDarklySecretFile
+	}},
+	{name: "TOURNIQUET_CHANGES_ARGOCD_TOKEN", key: "changes.argocd_token", secret: func(c *Config) (*Secret, *string) { return &c.Changes.ArgoCDToken, &c.Changes.ArgoCDTokenFile }},
 }
 
 // EnvironmentVariables lists every variable Load reads, TOURNIQUET_CONFIG
@@ -367,6 +380,10 @@ func (c *Config) SecretValues() []string {
 			}
 		}
 	}
+	for _, s := range c.Alerts.PagerDutySecrets() {
+		add(s.Reveal())
+	}
+	out = append(out, c.Paging.secretValues()...)
 	out = append(out, c.probeSecretValues()...)
 	if c.DatabaseDriver() == DriverPostgres {
 		if u, err := url.Parse(c.DatabaseURL); err == nil {

@@ -262,9 +262,15 @@ openai: {api_key: file-openai, base_url: https://file.example.com/v1, model: fil
 		{"TOURNIQUET_API_TOKEN", "env-api", func(c *Config) string { return c.APIToken.Reveal() }, ""},
 		{"TOURNIQUET_LINK_SECRET", "env-link-secret-0123456789", func(c *Config) string { return c.LinkSecret.Reveal() }, ""},
 		{"TOURNIQUET_METRICS_TOKEN", "env-metrics-token", func(c *Config) string { return c.MetricsToken.Reveal() }, ""},
+		{"TOURNIQUET_ALERTS_TOKEN", "env-alerts", func(c *Config) string { return c.Alerts.Token.Reveal() }, ""},
+		{"TOURNIQUET_ALERTS_BASIC_AUTH_PASSWORD", "env-basic", func(c *Config) string { return c.Alerts.BasicAuth.Password.Reveal() }, ""},
+		{"TOURNIQUET_ALERTS_PAGERDUTY_SIGNING_SECRET", "env-pd", func(c *Config) string { return c.Alerts.PagerDutySigningSecret.Reveal() }, ""},
 		{"TOURNIQUET_LOG_LEVEL", "WARN", func(c *Config) string { return c.Log.Level }, "warn"},
 		{"TOURNIQUET_LOG_FORMAT", "json", func(c *Config) string { return c.Log.Format }, ""},
 		{"TOURNIQUET_LOG_FILE", "/var/log/tourniquet.log", func(c *Config) string { return c.Log.File }, ""},
+		{"TOURNIQUET_CHANGES_GITHUB_SECRET", "env-github-secret", func(c *Config) string { return c.Changes.GitHubSecret.Reveal() }, ""},
+		{"TOURNIQUET_CHANGES_LAUNCHDARKLY_SECRET", "env-ld-secret", func(c *Config) string { return c.Changes.LaunchDarklySecret.Reveal() }, ""},
+		{"TOURNIQUET_CHANGES_ARGOCD_TOKEN", "env-argocd-token", func(c *Config) string { return c.Changes.ArgoCDToken.Reveal() }, ""},
 	}
 	base := mustLoad(t, yaml, nil, nil)
 	for _, tc := range tests {
@@ -307,8 +313,14 @@ func TestEnvironmentVariables(t *testing.T) {
 		"TOURNIQUET_OPENAI_BASE_URL", "TOURNIQUET_OPENAI_MODEL",
 		"TOURNIQUET_API_TOKEN", "TOURNIQUET_API_TOKEN_FILE",
 		"TOURNIQUET_LINK_SECRET", "TOURNIQUET_LINK_SECRET_FILE",
+		"TOURNIQUET_ALERTS_TOKEN", "TOURNIQUET_ALERTS_TOKEN_FILE",
+		"TOURNIQUET_ALERTS_BASIC_AUTH_PASSWORD", "TOURNIQUET_ALERTS_BASIC_AUTH_PASSWORD_FILE",
+		"TOURNIQUET_ALERTS_PAGERDUTY_SIGNING_SECRET", "TOURNIQUET_ALERTS_PAGERDUTY_SIGNING_SECRET_FILE",
 		"TOURNIQUET_METRICS_TOKEN", "TOURNIQUET_METRICS_TOKEN_FILE",
 		"TOURNIQUET_LOG_LEVEL", "TOURNIQUET_LOG_FORMAT", "TOURNIQUET_LOG_FILE",
+		"TOURNIQUET_CHANGES_GITHUB_SECRET", "TOURNIQUET_CHANGES_GITHUB_SECRET_FILE",
+		"TOURNIQUET_CHANGES_LAUNCHDARKLY_SECRET", "TOURNIQUET_CHANGES_LAUNCHDARKLY_SECRET_FILE",
+		"TOURNIQUET_CHANGES_ARGOCD_TOKEN", "TOURNIQUET_CHANGES_ARGOCD_TOKEN_FILE",
 	}
 	if got := EnvironmentVariables(); !slices.Equal(got, want) {
 		t.Errorf("got  %v\nwant %v", got, want)

@@ -61,7 +61,10 @@ func (l *loader) validate() {
 		}
 	}
 	l.validateActions(c.Actions)
+	l.validateAlerts(&c.Alerts)
+	l.validatePaging(&c.Paging)
 	l.validateProbes(c.Probes)
+	l.validateChanges(c)
 }
 
 func (l *loader) checkURL(key, raw string) {

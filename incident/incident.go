@@ -120,7 +120,7 @@ func (i *Incident) ChannelOn(platform string) (ChannelRef, bool) {
 // HasLead reports whether a person leads the incident. An incident the
 // system declared (from an alert) has nobody yet, and may be claimed.
 func (i *Incident) HasLead() bool {
-	return !i.Lead.IsZero() && i.Lead.Platform != PlatformSystem
+	return !i.Lead.IsZero() && i.Lead.Platform != PlatformSystem && i.Lead.ID != ""
 }
 
 // IsLead reports whether a is the incident's lead.

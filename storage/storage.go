@@ -60,7 +60,11 @@ type Querier interface {
 	CheckinStore
 	ActionRunStore
 	DraftStore
+	AlertStore
+	PageStore
 	ProbeStore
+	ReadinessStore
+	ChangeStore
 }
 
 // IncidentStore keeps incidents and the chat channels bound to them.

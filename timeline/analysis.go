@@ -39,6 +39,11 @@ type Decision struct {
 	// ImpactAfter is how long impact went on after the decision (to the
 	// next mitigation, the resolution or now), in seconds.
 	ImpactAfter int64 `json:"impact_after"`
+	// Deadline is the deadline the decision was taken with, if any
+	// ("fail-forward 30m …"); Held says whether it held: "held" (impact
+	// mitigated by then), "missed" or "pending".
+	Deadline *time.Time `json:"deadline,omitempty"`
+	Held     string     `json:"held,omitempty"`
 }
 
 // Flagged is an event the report calls out.
@@ -142,7 +147,10 @@ func ptrTime(t time.Time) *time.Time { return &t }
 
 // analyze computes the analysis of an incident from its phased events.
 // windows are the impact windows closed at resolution or now.
-func analyze(inc *incident.Incident, evs []Event, windows []incident.Window) Analysis {
+func analyze(inc *incident.Incident, evs []Event, windows []incident.Window, now time.Time) Analysis {
+	if inc.ResolvedAt != nil {
+		now = *inc.ResolvedAt
+	}
 	a := Analysis{
 		FailForward:       []Decision{},
 		Instrumentation:   []Flagged{},
@@ -168,8 +176,12 @@ func analyze(inc *incident.Incident, evs []Event, windows []incident.Window) Ana
 	for _, ev := range evs {
 		switch {
 		case ev.Kind == incident.KindFailForward:
-			a.FailForward = append(a.FailForward, Decision{At: ev.At, By: ev.Actor, Reason: ev.Text,
-				ImpactAfter: int64(windowEnd(ev.At).Sub(ev.At) / time.Second)})
+			d := Decision{At: ev.At, By: ev.Actor, Reason: ev.Text,
+				ImpactAfter: int64(windowEnd(ev.At).Sub(ev.At) / time.Second)}
+			if due, ok := incident.FailForwardDeadline(ev.Event); ok {
+				d.Deadline, d.Held = &due, deadlineVerdict(ev.Event, due, inc.Windows, now)
+			}
+			a.FailForward = append(a.FailForward, d)
 		case ev.Kind == incident.KindRegressed:
 			regression++
 			r := Regression{Number: regression, At: ev.At, By: ev.Actor, Text: ev.Text}

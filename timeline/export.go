@@ -50,6 +50,9 @@ type Export struct {
 	Events []Event `json:"events"`
 	// Analysis is what the report points out: decisions, flags, actions.
 	Analysis Analysis `json:"analysis"`
+	// Changes are the changes to the incident's services near its impact
+	// and what became of each (WithChanges; changes.go).
+	Changes []ChangeStory `json:"changes"`
 	// GeneratedAt is the "now" open clocks were counted to.
 	GeneratedAt time.Time `json:"generated_at"`
 	// Probes is what the impact probes saw, for the findings.
@@ -110,7 +113,8 @@ func Build(inc *incident.Incident, events []incident.Event, now time.Time) Expor
 		Probes:               pv,
 		ImpactWindows:        windows,
 		Events:               evs,
-		Analysis:             analyze(inc, evs, windows),
+		Analysis:             analyze(inc, evs, windows, now),
+		Changes:              []ChangeStory{},
 		GeneratedAt:          now.UTC(),
 	}
 }

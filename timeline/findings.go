@@ -46,8 +46,12 @@ func (x Export) Findings() []Finding {
 		f := Finding{Level: LevelWarn, Title: plural(n, "Fail-forward decision", "Fail-forward decisions"),
 			Detail: "The team chose a forward fix while customers were still impacted."}
 		for _, d := range a.FailForward {
-			f.Items = append(f.Items, fmt.Sprintf("%s by %s: %s (impact went on for %s after)",
-				shortAt(d.At), d.By.Display(), d.Reason, FormatSeconds(d.ImpactAfter)))
+			item := fmt.Sprintf("%s by %s: %s (impact went on for %s after)",
+				shortAt(d.At), d.By.Display(), d.Reason, FormatSeconds(d.ImpactAfter))
+			if dl := deadlineText(d); dl != "" {
+				item += "; " + dl
+			}
+			f.Items = append(f.Items, item)
 		}
 		out = append(out, f)
 	}
@@ -88,6 +92,7 @@ func (x Export) Findings() []Finding {
 		}
 		out = append(out, f)
 	}
+	out = append(out, x.changeFindings()...)
 	d := a.MitigationDelay
 	switch {
 	case d.Seconds != nil:

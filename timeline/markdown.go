@@ -113,8 +113,12 @@ func (x Export) Markdown() string {
 		b.WriteString("No fail-forward decision was recorded.\n")
 	}
 	for _, d := range x.Analysis.FailForward {
-		fmt.Fprintf(&b, "- %s (%s) fail-forward by %s: %s — impact went on for %s after the decision\n",
+		fmt.Fprintf(&b, "- %s (%s) fail-forward by %s: %s — impact went on for %s after the decision",
 			d.At.Format(LayoutShort), offset(x.ImpactStartedAt, d.At), mdEscape(d.By.Display()), mdEscape(d.Reason), FormatSeconds(d.ImpactAfter))
+		if dl := deadlineText(d); dl != "" {
+			b.WriteString("; " + dl)
+		}
+		b.WriteString("\n")
 	}
 
 	b.WriteString("\n## Timeline\n\n| time (UTC) | T+ | phase | event | who | source | details |\n|---|---|---|---|---|---|---|\n")

@@ -42,8 +42,17 @@ func commands() []command {
 		{name: "export", synopsis: "export INCIDENT --format json|md", summary: "print one incident's timeline (INC-7 or 7)", run: cmdExport,
 			about: "Print one incident's timeline (INCIDENT is INC-7 or 7) as JSON or Markdown. It only reads: the\n" +
 				"database is opened read-only and never created or migrated."},
+		{name: "readiness", synopsis: "readiness [--config FILE] [--json] [--min-score N]", summary: "how ready each service's safe moves are", run: cmdReadiness,
+			about: "Print the readiness of every service: its safe moves and which are missing, whether someone allowed to\n" +
+				"run each still exists, whether each integration's credentials work (a read-only preflight, run now),\n" +
+				"when each last ran for real and was drilled, and a score (docs/readiness.md). With --min-score it exits\n" +
+				"1 when a service scores under N, so CI can gate on it. The database is only read."},
 		{name: "check-config", synopsis: "check-config [--config FILE]", summary: "validate the configuration, print every problem", run: cmdCheckConfig,
 			about: "Validate the configuration (the file and the environment) and print every problem at once."},
+		{name: "change", synopsis: "change record --service S --kind K [--version V] …", summary: "tell a running Tourniquet that a change shipped (for CI)", run: cmdChange,
+			about: "Record a deploy, flag flip, config push or infrastructure change with a running Tourniquet\n" +
+				"(POST /api/v1/changes with the API token). Incidents of the service list it on their card, with\n" +
+				"the action that undoes it. Retried while the server is unreachable; a retry is never a second change."},
 		{name: "version", synopsis: "version", summary: "print the version", run: cmdVersion,
 			about: "Print the version."},
 		{name: "help", synopsis: "help [COMMAND]", summary: "this list, or one command's flags", run: cmdHelp,

@@ -73,6 +73,7 @@ func Params(config.Integration) spec.Params { return paramSpec }
 var paramSpec = spec.Params{List: []spec.Param{
 	{Name: "application", Required: true, Doc: "the application's name"},
 	{Name: "app_namespace", Doc: "the application's namespace, when not Argo CD's own"},
+	{Name: "revision", Doc: "roll back to the latest deployment of this revision (a commit ID or its prefix, a tag) instead of the previous one; for undo_for: \"{{ .Change.PreviousVersion }}\""},
 }}
 
 // Client rolls Argo CD applications back. It satisfies actiontype.Integration.
@@ -201,6 +202,12 @@ func (c *Client) Run(ctx context.Context, req actiontype.Request) (actiontype.Re
 		return actiontype.Result{}, c.http.Fail("application %s has %d deployment(s) in its history; a rollback needs at least two", name, len(h))
 	}
 	prev, cur := h[len(h)-2], h[len(h)-1]
+	if want := req.Params["revision"]; want != "" {
+		var ok bool
+		if prev, ok = deploymentOf(h[:len(h)-1], want); !ok {
+			return actiontype.Result{}, c.http.Fail("application %s has no earlier deployment of revision %s in its history", name, want)
+		}
+	}
 	if _, err := c.http.Do(ctx, httpx.Request{
 		Method: http.MethodPost,
 		Path:   []string{"api", "v1", "applications", name, "rollback"},

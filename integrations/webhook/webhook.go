@@ -58,13 +58,16 @@ type Config struct {
 	AuthHeader string
 	// Headers are sent with every request.
 	Headers map[string]string
+	// Preflight is a URL that answers a GET with 2xx when the endpoint is
+	// ready (readiness checks it; "" checks nothing).
+	Preflight string
 	// Timeout bounds the call (httpx.DefaultTimeout when 0).
 	Timeout time.Duration
 }
 
 var parser = spec.Parser[Config]{
 	Type:     Type,
-	Settings: []string{"url", "method", "body", "link", "auth_header", "headers", "timeout"},
+	Settings: []string{"url", "method", "body", "link", "auth_header", "headers", "timeout", "preflight"},
 	Secrets:  []string{"secret", "token"},
 	Parse:    parse,
 }
@@ -95,6 +98,7 @@ func parse(c *spec.Checker, in config.Integration) Config {
 		AuthHeader: in.Get("auth_header"),
 		Headers:    c.StringMap("headers"),
 		Timeout:    c.Duration("timeout", 0),
+		Preflight:  c.URL("preflight"),
 	}
 	if cfg.Method == "" {
 		cfg.Method = http.MethodPost

@@ -53,7 +53,11 @@ func Run(t *testing.T, newStore func(t testing.TB) storage.Store) {
 	t.Run("Checkins", func(t *testing.T) { runTests(t, newStore, checkinTests) })
 	t.Run("Drafts", func(t *testing.T) { runTests(t, newStore, draftTests) })
 	t.Run("ActionRuns", func(t *testing.T) { runTests(t, newStore, actionRunTests) })
+	t.Run("Alerts", func(t *testing.T) { runTests(t, newStore, alertTests) })
+	t.Run("Pages", func(t *testing.T) { runTests(t, newStore, pageTests) })
 	t.Run("Probes", func(t *testing.T) { runTests(t, newStore, probeTests) })
+	t.Run("Readiness", func(t *testing.T) { runTests(t, newStore, readinessTests) })
+	t.Run("Changes", func(t *testing.T) { runTests(t, newStore, changeTests) })
 }
 
 // storeTest is one test of the suite, run as a subtest named name.

@@ -32,8 +32,10 @@ type incidentView struct {
 	ProbeChart template.HTML
 	Summary    []string
 	Findings   []timeline.Finding
-	Actions    template.HTML
-	Events     template.HTML
+	// Changes tell each change near the impact, change → undo → effect.
+	Changes []string
+	Actions template.HTML
+	Events  template.HTML
 
 	Truncated   bool
 	Shown       int
@@ -67,6 +69,7 @@ func (w *Site) incidentView(g grant, x timeline.Export, now time.Time) incidentV
 		Chart:         IncidentChart(x),
 		ProbeChart:    ProbeChart(x),
 		Findings:      x.Findings(),
+		Changes:       x.ChangeLines(),
 	}
 	v.StateClass, v.StateLabel = stateOf(inc.Impact, inc.State)
 

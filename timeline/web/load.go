@@ -53,5 +53,6 @@ func load(ctx context.Context, q Loader, cache *EventCache, key string, now time
 	if err != nil {
 		return timeline.Export{}, fmt.Errorf("load events of %s: %w", inc.Key, err)
 	}
-	return timeline.Build(inc, events, now), nil
+	x := timeline.Build(inc, events, now)
+	return withChanges(ctx, q, inc, x, now)
 }

@@ -103,7 +103,7 @@ func New(o Options) (*Site, error) {
 	case o.CacheEvents > 0:
 		w.cache = NewEventCache(o.CacheEvents, DefaultCacheMinEvents)
 	}
-	for _, name := range []string{"list", "incident", "reports", "error"} {
+	for _, name := range []string{"list", "incident", "reports", "error", "changes"} {
 		t, err := template.New(name).ParseFS(webFS, "layout.html", name+".html")
 		if err != nil {
 			return nil, fmt.Errorf("parse %s page: %w", name, err)
@@ -119,6 +119,7 @@ func (w *Site) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /incidents/{key}", w.incidentPage)
 	mux.HandleFunc("GET /incidents/{key}/report.md", w.markdown)
 	mux.HandleFunc("GET /reports", w.reportsPage)
+	mux.HandleFunc("GET /changes", w.changesPage)
 	mux.HandleFunc("GET /api/v1/incidents", w.apiList)
 	mux.HandleFunc("GET /api/v1/incidents/{key}/timeline", w.apiTimeline)
 }

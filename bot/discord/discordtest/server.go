@@ -114,6 +114,7 @@ type Server struct {
 	t   testing.TB
 
 	mu       sync.Mutex
+	members  map[string]bool // "guild/user"
 	seq      int
 	reqs     []Request
 	channels map[string]*Channel
@@ -412,6 +413,8 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request, path string, body
 		s.guildChannels(w, r.Method, p[1], body)
 	case r.Method == http.MethodGet && len(p) == 4 && p[0] == "guilds" && p[2] == "threads" && p[3] == "active":
 		s.activeThreads(w, p[1])
+	case r.Method == http.MethodGet && len(p) == 4 && p[0] == "guilds" && p[2] == "members":
+		s.guildMember(w, p[1], p[3])
 	case len(p) >= 2 && p[0] == "channels":
 		s.channelRoutes(w, r.Method, r.Header.Get("Authorization"), p[1], p[2:], body)
 	case r.Method == http.MethodPost && path == "users/@me/channels":

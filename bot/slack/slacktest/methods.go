@@ -106,7 +106,7 @@ func (s *Server) handle(method string, c Call) (int, map[string]any, *Message) {
 			return noMsg(fail("user_not_found"))
 		}
 		return noMsg(okv("user", map[string]any{"id": p("user"), "name": strings.ToLower(strings.Fields(name)[0]), "real_name": name,
-			"profile": map[string]any{"display_name": name, "real_name": name}}))
+			"deleted": s.deleted[p("user")], "profile": map[string]any{"display_name": name, "real_name": name}}))
 	case "views.open":
 		v, _ := c.JSON["view"].(map[string]any)
 		if trig, _ := c.JSON["trigger_id"].(string); trig == "" {

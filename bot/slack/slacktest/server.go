@@ -93,6 +93,7 @@ type Server struct {
 	channels    map[string]*channel
 	order       []string
 	users       map[string]string
+	deleted     map[string]bool
 	faults      map[string][]fault
 	lose        map[string]int
 	outage      Outage

@@ -197,7 +197,8 @@ func newActions(cfg *config.Config, wake *actions.Wakeup, m *metrics.Metrics, lo
 // outcomes of runs are counted in m, which may be nil.
 func StartActions(ctx context.Context, f *features, engine actions.SystemRunner, m *metrics.Metrics) (stop func(), err error) {
 	runner, err := actions.NewRunner(engine, actions.RunnerOptions{Store: f.store, Clock: f.clock, Catalog: f.catalog,
-		Integrations: f.integrations, Wakeup: f.wake, Logger: f.log.With("component", "actions"), OnOutcome: m.ActionRun})
+		Integrations: f.integrations, Wakeup: f.wake, Logger: f.log.With("component", "actions"), OnOutcome: m.ActionRun,
+		VerifyTimeout: f.verifyTimeout, VerifyFirst: f.verifyPoll, VerifyLongest: 4 * f.verifyPoll})
 	if err != nil {
 		return nil, fmt.Errorf("actions: %w", err)
 	}

@@ -15,8 +15,8 @@ import (
 // newCheckins builds the mitigation check-in scheduler of the
 // configuration: its hook and its "answer" command go into the engine.
 // Check-ins sent and answered are counted in m, which may be nil.
-func newCheckins(cfg *config.Config, store storage.Store, clk clock.Clock, m *metrics.Metrics, log *slog.Logger) (*checkin.Scheduler, error) {
-	sched, err := checkin.New(cfg.Checkins, checkin.Options{Store: store, Clock: clk, Logger: log.With("component", "checkins"),
+func newCheckins(cfg *config.Config, store storage.Store, clk clock.Clock, m *metrics.Metrics, log *slog.Logger, pager checkin.Pager) (*checkin.Scheduler, error) {
+	sched, err := checkin.New(cfg.Checkins, checkin.Options{Store: store, Clock: clk, Logger: log.With("component", "checkins"), Pager: pager,
 		OnSent: func(s checkin.Sent) {
 			escalated := ""
 			if s.Escalated > 0 {

@@ -3,17 +3,21 @@ package app
 import (
 	"log/slog"
 	"slices"
+	"time"
 
 	"github.com/tourniquet/tourniquet/actions"
 	"github.com/tourniquet/tourniquet/actiontype"
+	"github.com/tourniquet/tourniquet/alerts"
 	"github.com/tourniquet/tourniquet/bot"
 	"github.com/tourniquet/tourniquet/checkin"
 	"github.com/tourniquet/tourniquet/cmd/internal/app/metrics"
 	"github.com/tourniquet/tourniquet/config"
 	"github.com/tourniquet/tourniquet/incident"
 	"github.com/tourniquet/tourniquet/internal/clock"
+	"github.com/tourniquet/tourniquet/paging"
 	"github.com/tourniquet/tourniquet/postmortem"
 	"github.com/tourniquet/tourniquet/probe"
+	"github.com/tourniquet/tourniquet/readiness"
 	"github.com/tourniquet/tourniquet/storage"
 )
 
@@ -32,7 +36,18 @@ type features struct {
 	wake     *actions.Wakeup
 	actions  *actions.Service
 	checkins *checkin.Scheduler
+	alerts   *alerts.Router
+	paging   *paging.Service
 	probes   *probe.Service
+	// changes lists the changes before impact, with their undo buttons,
+	// on the card and check-ins.
+	changes bot.Panel
+	// verifyTimeout bounds the watch of an action's effect
+	// (changes.verify_timeout).
+	verifyTimeout time.Duration
+	// verifyPoll, when set, is the first wait between looks at an
+	// effect (tests shorten it; 0 is the runner's default).
+	verifyPoll time.Duration
 }
 
 // newFeatures builds every feature of cfg. Metrics go to m, which may be
@@ -43,7 +58,13 @@ func newFeatures(cfg *config.Config, store storage.Store, clk clock.Clock, m *me
 	}
 	f := &features{store: store, clock: clk, log: log, wake: actions.NewWakeup()}
 	var err error
-	if f.checkins, err = newCheckins(cfg, store, clk, m, log); err != nil {
+	if f.paging, err = newPaging(cfg, store, clk, log); err != nil {
+		return nil, err
+	}
+	if f.checkins, err = newCheckins(cfg, store, clk, m, log, escalationPager(cfg, f.paging)); err != nil {
+		return nil, err
+	}
+	if f.alerts, err = newAlerts(cfg, store, clk, log); err != nil {
 		return nil, err
 	}
 	if f.probes, err = newProbes(cfg, store, clk, log); err != nil {
@@ -52,6 +73,8 @@ func newFeatures(cfg *config.Config, store storage.Store, clk clock.Clock, m *me
 	if f.actions, f.catalog, f.integrations, err = newActions(cfg, f.wake, m, log.With("component", "actions")); err != nil {
 		return nil, err
 	}
+	f.changes = changesPanel(cfg, f.actions)
+	f.verifyTimeout = cfg.Changes.VerifyTimeout
 	return f, nil
 }
 
@@ -64,25 +87,30 @@ func (f *features) commands() []bot.CommandSpec {
 		f.actions.Commands(),
 		f.checkins.Commands(),
 		postmortem.Commands(),
+		f.alerts.Commands(),
+		f.paging.Commands(),
 		f.probes.Commands(),
 	)
 }
 
 // hooks see every batch of events a unit of work appends, in this order:
 // the check-ins (re)schedule, the actions cancel what waits on a resolved
-// incident, the postmortem asks for a draft at resolution, the probes start
-// watching a declared incident and challenge a mitigation they do not see.
+// incident, the postmortem asks for a draft at resolution, readiness keeps
+// fail-forward deadlines, the probes start watching a declared incident and
+// challenge a mitigation they do not see.
 func (f *features) hooks() []bot.Hook {
-	return []bot.Hook{f.checkins, f.actions, postmortem.Hook{}, f.probes}
+	return []bot.Hook{f.checkins, f.actions, postmortem.Hook{}, readiness.Hook{}, f.probes, f.paging}
 }
 
 // panels add what the features know to the card and every check-in: the
-// impact probes' states and values.
+// changes before impact with their undo buttons, the impact probes'
+// states and values.
 func (f *features) panels() []bot.Panel {
-	if f.probes.Len() == 0 {
-		return nil
+	ps := []bot.Panel{f.changes}
+	if f.probes.Len() > 0 {
+		ps = append(ps, f.probes)
 	}
-	return []bot.Panel{f.probes}
+	return ps
 }
 
 // actionsFor is bot.Options.ActionsFor: the catalog's buttons, or nil when

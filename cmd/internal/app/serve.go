@@ -136,6 +136,8 @@ func Serve(ctx context.Context, o ServeOptions) error {
 	healthRoutes(mux, store, ready...)
 	mux.Handle("GET /metrics", metricsHandler(cfg, m, log))
 	reports.Mount(mux)
+	changeIntake(cfg, store, o.Clock, log).Register(mux)
+	mountAlerts(mux, cfg, feats, log)
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Listen, err)
@@ -185,7 +187,7 @@ func chatPlatforms(cfg *config.Config, engine *bot.Engine, store storage.Store, 
 // through engine: the check-in sweeper, the action runner, the postmortem
 // drafter and the janitor. stop stops them all.
 func startWorkers(ctx context.Context, cfg *config.Config, f *features, engine *bot.Engine, m *metrics.Metrics, log *slog.Logger) (*Reports, func(), error) {
-	stops := []func(){StartCheckins(ctx, f.checkins, engine), StartProbes(ctx, f.probes, engine)}
+	stops := []func(){StartCheckins(ctx, f.checkins, engine), StartAlerts(ctx, f.alerts, engine), StartPaging(ctx, f.paging, engine), StartProbes(ctx, f.probes, engine)}
 	stopAll := func() {
 		for i := len(stops) - 1; i >= 0; i-- {
 			stops[i]()
@@ -197,12 +199,18 @@ func startWorkers(ctx context.Context, cfg *config.Config, f *features, engine *
 		return nil, nil, err
 	}
 	stops = append(stops, stopActions)
+	stopReadiness, err := StartReadiness(ctx, f, engine)
+	if err != nil {
+		stopAll()
+		return nil, nil, err
+	}
+	stops = append(stops, stopReadiness)
 	reports, err := StartReports(ctx, cfg, engine, f.store, f.clock, log)
 	if err != nil {
 		stopAll()
 		return nil, nil, err
 	}
-	stops = append(stops, reports.Stop, StartJanitor(ctx, f.store, f.clock, log))
+	stops = append(stops, reports.Stop, StartJanitor(ctx, f.store, f.clock, cfg.Changes.Retention, log))
 	return reports, stopAll, nil
 }
 

@@ -9,13 +9,17 @@
 //	{{.Actor.Name}}   alice (display name; may change)
 //	{{.Params.flag}}  an action param (a missing one is an error)
 //	{{.Undo}}         true when the run asks for the inverse operation
+//	{{.Change.PreviousVersion}}  of the change a run undoes (undo_for params):
+//	                  .Change.Service, .Kind, .Version, .PreviousVersion,
+//	                  .Flag, .Value, .By, .Link, .ID; empty otherwise
 //
 // Templates are Go text/template with three extra functions: json (a value
 // as a JSON literal, quotes included: {"flag": {{json .Params.flag}}}),
 // pathescape and queryescape.
 //
 // It is support code under integrations/kit, not an integration: it may
-// import actiontype (the Request it reads) and the standard library,
+// import actiontype (the Request it reads), incident (the Change) and the
+// standard library,
 // nothing else of Tourniquet.
 package tmpl
 
@@ -30,6 +34,7 @@ import (
 	"text/template/parse"
 
 	"github.com/tourniquet/tourniquet/actiontype"
+	"github.com/tourniquet/tourniquet/incident"
 )
 
 // Vars are the variables a template sees.
@@ -40,6 +45,29 @@ type Vars struct {
 	Actor       Actor
 	Params      map[string]string
 	Undo        bool
+	// Change is the change an undo_for rule's params are rendered from.
+	Change Change
+}
+
+// Change is what a template sees of a change (undo_for params): user
+// text from CI or a webhook, so a template should pass it on as a value,
+// never build a command or a URL path from it without escaping.
+type Change struct {
+	ID              int64
+	Service         string
+	Kind            string
+	Version         string
+	PreviousVersion string
+	Flag            string
+	Value           string
+	By              string
+	Link            string
+}
+
+// ChangeOf is what a template sees of c.
+func ChangeOf(c incident.Change) Change {
+	return Change{ID: c.ID, Service: c.Service, Kind: string(c.Kind), Version: c.Version, PreviousVersion: c.PreviousVersion,
+		Flag: c.Flag, Value: c.Value, By: c.By, Link: c.Link}
 }
 
 // Actor is who started the run.
@@ -77,6 +105,8 @@ var Sample = Vars{
 	RunID:       "00000000-0000-0000-0000-000000000000",
 	Actor:       Actor{Ref: "slack:U00000000", Name: "sample"},
 	Params:      map[string]string{},
+	Change: Change{ID: 1, Service: "checkout", Kind: "deploy", Version: "v42", PreviousVersion: "v41",
+		Flag: "new-checkout", Value: "on", By: "sample", Link: "https://ci.example.com/1"},
 }
 
 var funcs = template.FuncMap{
