@@ -18,6 +18,7 @@ import (
 const (
 	DefaultPoll       = time.Second
 	DefaultBatch      = 50
+	DefaultParallel   = 4
 	DefaultLateAfter  = time.Minute
 	DefaultRetryDelay = time.Minute
 )
@@ -75,6 +76,10 @@ type Options struct {
 	Poll time.Duration
 	// Batch is how many check-ins one transaction claims (DefaultBatch).
 	Batch int
+	// Parallel is how many batches a sweep fires at once (default
+	// DefaultParallel on Postgres, whose claims skip each other's rows;
+	// 1 on SQLite, which has one writer).
+	Parallel int
 	// LateAfter is how long after its due time a check-in counts as late
 	// (DefaultLateAfter, and never more than half its interval).
 	LateAfter time.Duration
@@ -128,6 +133,12 @@ func New(cfg config.Checkins, o Options) (*Scheduler, error) {
 	}
 	if o.Poll <= 0 {
 		o.Poll = DefaultPoll
+	}
+	if o.Parallel <= 0 {
+		o.Parallel = 1
+		if o.Store != nil && o.Store.Dialect() == "postgres" {
+			o.Parallel = DefaultParallel
+		}
 	}
 	if o.Batch <= 0 {
 		o.Batch = DefaultBatch
