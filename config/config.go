@@ -45,8 +45,11 @@ type Config struct {
 	Integrations map[string]Integration `yaml:"integrations" json:"integrations"`
 	Actions      []Action               `yaml:"actions" json:"actions"`
 	// Alerts configures alert intake and routing; Paging the on-call.
-	Alerts Alerts `yaml:"alerts" json:"alerts"`
-	Paging Paging `yaml:"paging" json:"paging"`
+	Alerts    Alerts    `yaml:"alerts" json:"alerts"`
+	Paging    Paging    `yaml:"paging" json:"paging"`
+	OIDC      OIDC      `yaml:"oidc" json:"oidc"`
+	ProxyAuth ProxyAuth `yaml:"proxy_auth" json:"proxy_auth"`
+	FollowUps FollowUps `yaml:"follow_ups" json:"follow_ups"`
 	// Probes watch customer impact in metrics or a synthetic check (probes.go).
 	Probes  []Probe `yaml:"probes" json:"probes"`
 	Changes Changes `yaml:"changes" json:"changes"`
@@ -295,6 +298,9 @@ func Default() *Config {
 		OpenAI: OpenAI{Timeout: 20 * time.Second},
 		Changes: Changes{Retention: DefaultChangeRetention, Window: DefaultChangeWindow,
 			VerifyTimeout: DefaultVerifyTimeout},
+		OIDC:      OIDC{GroupsClaim: DefaultGroupsClaim, SessionTTL: DefaultSessionTTL},
+		ProxyAuth: ProxyAuth{EmailHeader: DefaultEmailHeader, GroupsHeader: DefaultGroupsHeader},
+		FollowUps: FollowUps{Create: CreateOnCommand, Poll: 10 * time.Minute},
 		Checkins: Checkins{
 			Cadence: Cadence{
 				Sev1: "@every 10m",

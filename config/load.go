@@ -58,6 +58,9 @@ var envVars = []envVar{
 		return &c.Alerts.PagerDutySigningSecret, &c.Alerts.PagerDutySigningSecretFile
 	}},
 	{name: "TOURNIQUET_METRICS_TOKEN", key: "metrics_token", secret: func(c *Config) (*Secret, *string) { return &c.MetricsToken, &c.MetricsTokenFile }},
+	{name: "TOURNIQUET_OIDC_CLIENT_SECRET", key: "oidc.client_secret", secret: func(c *Config) (*Secret, *string) { return &c.OIDC.ClientSecret, &c.OIDC.ClientSecretFile }},
+	{name: "TOURNIQUET_OIDC_SESSION_KEY", key: "oidc.session_key", secret: func(c *Config) (*Secret, *string) { return &c.OIDC.SessionKey, &c.OIDC.SessionKeyFile }},
+	{name: "TOURNIQUET_FOLLOW_UPS_TOKEN", key: "follow_ups.tracker.token", secret: func(c *Config) (*Secret, *string) { return &c.FollowUps.Tracker.Token, &c.FollowUps.Tracker.TokenFile }},
 	{name: "TOURNIQUET_LOG_LEVEL", key: "log.level", str: func(c *Config) *string { return &c.Log.Level }},
 	{name: "TOURNIQUET_LOG_FORMAT", key: "log.format", str: func(c *Config) *string { return &c.Log.Format }},
 	{name: "TOURNIQUET_LOG_FILE", key: "log.file", str: func(c *Config) *string { return &c.Log.File }},

@@ -38,6 +38,8 @@ func (l *loader) validate() {
 	l.validateDiscord(&c.Discord)
 
 	l.validateLinks(c)
+	l.validateSignin(c)
+	l.validateFollowUps(&c.FollowUps)
 	if c.OpenAI.BaseURL != "" {
 		l.checkURL("openai.base_url", c.OpenAI.BaseURL)
 	}

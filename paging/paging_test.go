@@ -297,3 +297,32 @@ func TestEscalationPages(t *testing.T) {
 		t.Errorf("pages %+v", pages)
 	}
 }
+
+// A worker that stopped mid-call leaves the page unknown: reported so,
+// never sent again silently.
+func TestPageCutShortIsUnknown(t *testing.T) {
+	h := newHarness(t, storagetest.NewSQLite(t), config.Paging{PageOn: []string{"sev1"}})
+	key, ch := h.declare("declare sev1 Checkout down")
+	// A worker claims the page and dies before recording anything.
+	if _, err := h.store.ClaimPage(context.Background(), h.clock.Now(), time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	h.send()
+	if len(h.pages(key)) != 0 {
+		t.Fatalf("an outcome was recorded while the page was leased")
+	}
+	h.clock.Advance(2 * time.Minute)
+	h.send()
+	h.clock.Advance(time.Hour)
+	h.send()
+	pages := h.pages(key)
+	if len(pages) != 1 || pages[0].Data["outcome"] != "unknown" {
+		t.Fatalf("pages %+v, want one unknown", pages)
+	}
+	if len(h.pd.got()) != 0 {
+		t.Errorf("the page was sent again silently")
+	}
+	if !h.said(ch.ChannelID, "the outcome is unknown") {
+		t.Errorf("the channel was not told")
+	}
+}

@@ -62,6 +62,8 @@ type Querier interface {
 	DraftStore
 	AlertStore
 	PageStore
+	SigninStore
+	FollowUpStore
 	ProbeStore
 	ReadinessStore
 	ChangeStore

@@ -55,6 +55,8 @@ func Run(t *testing.T, newStore func(t testing.TB) storage.Store) {
 	t.Run("ActionRuns", func(t *testing.T) { runTests(t, newStore, actionRunTests) })
 	t.Run("Alerts", func(t *testing.T) { runTests(t, newStore, alertTests) })
 	t.Run("Pages", func(t *testing.T) { runTests(t, newStore, pageTests) })
+	t.Run("Signin", func(t *testing.T) { runTests(t, newStore, signinTests) })
+	t.Run("FollowUps", func(t *testing.T) { runTests(t, newStore, followUpTests) })
 	t.Run("Probes", func(t *testing.T) { runTests(t, newStore, probeTests) })
 	t.Run("Readiness", func(t *testing.T) { runTests(t, newStore, readinessTests) })
 	t.Run("Changes", func(t *testing.T) { runTests(t, newStore, changeTests) })

@@ -122,9 +122,22 @@ type Access struct {
 	Token config.Secret
 	// Signer verifies signed links; nil accepts none.
 	Signer *Signer
+	// signIn: refused page requests go to the sign-in page (set by New
+	// when Options.SignIn is).
+	signIn bool
 	// Open lets anyone see the pages (not the API): set only with no token
 	// configured and a loopback listen address. The pages say so.
 	Open bool
+	// Users tell who signed in (an authenticating proxy's headers); the
+	// OpenID Connect sign-in of Options.SignIn is added by New. A signed-in
+	// user sees every page, and private incidents when Policy.SeesPrivate.
+	Users []UserSource
+}
+
+// UserSource is an Authenticator with the policy it applies.
+type UserSource struct {
+	Auth   Authenticator
+	Policy Policy
 }
 
 // IsLoopback reports whether a listen address (host:port) accepts
@@ -143,13 +156,22 @@ func IsLoopback(listen string) bool {
 
 // grant is what a request may see.
 type grant struct {
-	// all: the token or open mode; scope: only what the link signed.
-	all   bool
-	open  bool
-	scope string
+	// all: the token, open mode or a signed-in user; scope: only what the
+	// link signed; private: private incidents too.
+	all     bool
+	open    bool
+	private bool
+	scope   string
+	// user is who signed in, nil for the token, a link or open mode.
+	user *User
+	// signin: refused, but the person can sign in (the status is 303).
 	// linkQuery carries the signature on to links within the page.
 	linkQuery string
 }
+
+// signInStatus is what page returns when the request should be sent to
+// the sign-in page.
+const signInStatus = http.StatusSeeOther
 
 // bearer returns the token of an Authorization: Bearer header, and
 // whether the header was there at all.
@@ -171,7 +193,7 @@ func bearer(r *http.Request) (string, bool) {
 func (a Access) page(r *http.Request, scope string, now time.Time) (grant, int) {
 	if tok, ok := bearer(r); ok {
 		if a.Token.Matches(tok) {
-			return grant{all: true}, 0
+			return grant{all: true, private: true}, 0
 		}
 		return grant{}, http.StatusUnauthorized
 	}
@@ -182,8 +204,16 @@ func (a Access) page(r *http.Request, scope string, now time.Time) (grant, int) 
 		}
 		return grant{scope: scope, linkQuery: url.Values{"exp": {q.Get("exp")}, "sig": {q.Get("sig")}}.Encode()}, 0
 	}
+	for _, src := range a.Users {
+		if u, ok := src.Auth.User(r); ok {
+			return grant{all: true, private: src.Policy.SeesPrivate(u), user: &u}, 0
+		}
+	}
 	if a.Open {
-		return grant{all: true, open: true}, 0
+		return grant{all: true, open: true, private: true}, 0
+	}
+	if a.signIn {
+		return grant{}, signInStatus
 	}
 	return grant{}, http.StatusUnauthorized
 }
@@ -201,9 +231,14 @@ func unauthorized(w http.ResponseWriter) {
 }
 
 // hidePrivate says whether a view opened with g leaves private incidents
-// out. Only the API token's holder and open local mode (this machine,
-// no token configured) see them in lists and reports; a signed link to
-// the list or the reports does not, since the list would sign a link to
-// each row it shows. A private incident's own page needs a link signed
-// for it, like any incident's.
-func hidePrivate(g grant) bool { return !g.all }
+// out. Only the API token's holder, open local mode (this machine, no
+// token configured) and signed-in users the policy names see them in
+// lists and reports; a signed link to the list or the reports does not,
+// since the list would sign a link to each row it shows.
+func hidePrivate(g grant) bool { return !g.private }
+
+// seesIncident says whether g opens an incident's own page: a private one
+// needs a link signed for it or a grant that sees private incidents.
+func seesIncident(g grant, key string, private bool) bool {
+	return !private || g.private || g.scope == key
+}

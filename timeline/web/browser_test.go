@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -36,27 +37,65 @@ func chromiumPath(t *testing.T) string {
 	return ""
 }
 
-// newBrowser starts headless Chromium with a fresh profile.
+// chrome is the one headless Chromium of the package's run: every test
+// gets a tab of its own in a fresh browser context (its own cookies).
+var chrome struct {
+	mu      sync.Mutex
+	browser context.Context
+	stop    func()
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	chrome.mu.Lock()
+	if chrome.stop != nil {
+		chrome.stop()
+	}
+	chrome.mu.Unlock()
+	os.Exit(code)
+}
+
+// newBrowser returns a tab of the package's headless Chromium (started on
+// first use, with a fresh profile) in a browser context of its own.
 func newBrowser(t *testing.T) context.Context {
 	t.Helper()
 	path := chromiumPath(t)
-	actx, cancelA := chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(path),
-		chromedp.Flag("headless", true),
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.Flag("disable-quic", true),
-		chromedp.NoFirstRun,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1360, 900),
-	)
-	ctx, cancelB := chromedp.NewContext(actx)
+	chrome.mu.Lock()
+	if chrome.browser == nil {
+		dir, err := os.MkdirTemp("", "tourniquet-chromium-")
+		if err != nil {
+			chrome.mu.Unlock()
+			t.Fatal(err)
+		}
+		actx, cancelA := chromedp.NewExecAllocator(context.Background(),
+			chromedp.ExecPath(path),
+			chromedp.Flag("headless", true),
+			chromedp.NoSandbox,
+			chromedp.DisableGPU,
+			chromedp.Flag("disable-quic", true),
+			chromedp.NoFirstRun,
+			chromedp.Flag("disable-background-networking", true),
+			chromedp.Flag("disable-component-update", true),
+			chromedp.Flag("disable-sync", true),
+			chromedp.Flag("disable-dev-shm-usage", true),
+			chromedp.UserDataDir(dir),
+			chromedp.WindowSize(1360, 900),
+		)
+		bctx, cancelB := chromedp.NewContext(actx)
+		if err := chromedp.Do(bctx); err != nil {
+			cancelB()
+			cancelA()
+			chrome.mu.Unlock()
+			t.Fatalf("start chromium: %v", err)
+		}
+		chrome.browser = bctx
+		chrome.stop = func() { cancelB(); cancelA(); _ = os.RemoveAll(dir) }
+	}
+	browser := chrome.browser
+	chrome.mu.Unlock()
+	ctx, cancelT := chromedp.NewContext(browser, chromedp.WithNewBrowserContext())
 	ctx, cancelC := context.WithTimeout(ctx, 90*time.Second)
-	t.Cleanup(func() { cancelC(); cancelB(); cancelA() })
+	t.Cleanup(func() { cancelC(); cancelT() })
 	return ctx
 }
 

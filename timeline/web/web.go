@@ -53,6 +53,9 @@ type Options struct {
 	// Cache, if set, is used instead (share it with the postmortem worker,
 	// through its Lister, so that the link a draft posts opens warm).
 	Cache *EventCache
+	// SignIn, if set, adds OpenID Connect sign-in under /auth/: a page
+	// request that is not allowed is sent there instead of a bare 401.
+	SignIn *OIDCOptions
 }
 
 // Site serves the report pages (GET /incidents, /incidents/{key},
@@ -65,6 +68,8 @@ type Site struct {
 	css   template.CSS
 	csp   string
 	bufs  sync.Pool
+	// signin is the OpenID Connect flow, nil without one.
+	signin *signin
 }
 
 // New parses the page templates.
@@ -103,7 +108,16 @@ func New(o Options) (*Site, error) {
 	case o.CacheEvents > 0:
 		w.cache = NewEventCache(o.CacheEvents, DefaultCacheMinEvents)
 	}
-	for _, name := range []string{"list", "incident", "reports", "error", "changes"} {
+	if o.SignIn != nil {
+		si, err := newSignin(*o.SignIn, w)
+		if err != nil {
+			return nil, err
+		}
+		w.signin = si
+		w.o.Access.signIn = true
+		w.o.Access.Users = append(w.o.Access.Users, UserSource{Auth: si, Policy: o.SignIn.Policy})
+	}
+	for _, name := range []string{"list", "incident", "reports", "error", "changes", "signin"} {
 		t, err := template.New(name).ParseFS(webFS, "layout.html", name+".html")
 		if err != nil {
 			return nil, fmt.Errorf("parse %s page: %w", name, err)
@@ -122,6 +136,9 @@ func (w *Site) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /changes", w.changesPage)
 	mux.HandleFunc("GET /api/v1/incidents", w.apiList)
 	mux.HandleFunc("GET /api/v1/incidents/{key}/timeline", w.apiTimeline)
+	if w.signin != nil {
+		w.signin.register(mux)
+	}
 }
 
 // page is what every page's layout needs.
@@ -133,11 +150,19 @@ type page struct {
 	OpenMode  bool
 	Listen    string
 	Generated string
+	// User is who signed in ("" for none); SignOut offers the button.
+	User    string
+	SignOut bool
 }
 
 func (w *Site) newPage(g grant, title, active string, now time.Time) page {
-	return page{Title: title, CSS: w.css, Nav: g.all, Active: active, OpenMode: g.open, Listen: w.o.Listen,
+	p := page{Title: title, CSS: w.css, Nav: g.all, Active: active, OpenMode: g.open, Listen: w.o.Listen,
 		Generated: now.UTC().Format(timeline.LayoutFull)}
+	if g.user != nil {
+		p.User = g.user.Display()
+		p.SignOut = w.signin != nil
+	}
+	return p
 }
 
 func (w *Site) headers(rw http.ResponseWriter, contentType string) {
@@ -180,6 +205,11 @@ func (w *Site) errorPage(rw http.ResponseWriter, r *http.Request, g grant, statu
 // deny answers a refused page request: a bare 401, or a 403 that says the
 // link is no good without saying anything about the incident.
 func (w *Site) deny(rw http.ResponseWriter, r *http.Request, status int) {
+	if status == signInStatus {
+		w.headers(rw, "text/html; charset=utf-8")
+		http.Redirect(rw, r, signinURL(r), http.StatusSeeOther)
+		return
+	}
 	if status == http.StatusUnauthorized {
 		unauthorized(rw)
 		return
@@ -238,6 +268,10 @@ func (w *Site) incidentPage(rw http.ResponseWriter, r *http.Request) {
 		w.storeError(rw, r, g, err)
 		return
 	}
+	if !seesIncident(g, key, x.Incident.Private) {
+		w.errorPage(rw, r, g, http.StatusNotFound, "No such incident", "There is no incident "+key+".")
+		return
+	}
 	w.render(rw, r, http.StatusOK, "incident", w.incidentView(g, x, now))
 }
 
@@ -260,6 +294,10 @@ func (w *Site) markdown(rw http.ResponseWriter, r *http.Request) {
 	}
 	if err != nil {
 		w.storeError(rw, r, g, err)
+		return
+	}
+	if !seesIncident(g, key, x.Incident.Private) {
+		http.Error(rw, "no incident "+key, http.StatusNotFound)
 		return
 	}
 	w.headers(rw, "text/markdown; charset=utf-8")

@@ -13,10 +13,10 @@ import (
 )
 
 // openLocalMode reports whether the report pages are open without
-// sign-in: no API token is configured and the listen address is loopback,
-// the "try it on my laptop" setup.
+// sign-in: no API token and no sign-in is configured and the listen
+// address is loopback, the "try it on my laptop" setup.
 func openLocalMode(cfg *config.Config) bool {
-	return !cfg.APIToken.IsSet() && web.IsLoopback(cfg.Listen)
+	return !cfg.APIToken.IsSet() && !cfg.OIDC.Enabled() && !cfg.ProxyAuth.Enabled() && web.IsLoopback(cfg.Listen)
 }
 
 // misdirected is what a request naming a foreign host gets in open local

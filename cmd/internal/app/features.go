@@ -12,6 +12,7 @@ import (
 	"github.com/tourniquet/tourniquet/checkin"
 	"github.com/tourniquet/tourniquet/cmd/internal/app/metrics"
 	"github.com/tourniquet/tourniquet/config"
+	"github.com/tourniquet/tourniquet/followup"
 	"github.com/tourniquet/tourniquet/incident"
 	"github.com/tourniquet/tourniquet/internal/clock"
 	"github.com/tourniquet/tourniquet/paging"
@@ -33,12 +34,13 @@ type features struct {
 	integrations map[string]actiontype.Integration
 	// wake carries "a run is ready" from the actions' commands to the
 	// runner, built after the engine.
-	wake     *actions.Wakeup
-	actions  *actions.Service
-	checkins *checkin.Scheduler
-	alerts   *alerts.Router
-	paging   *paging.Service
-	probes   *probe.Service
+	wake      *actions.Wakeup
+	actions   *actions.Service
+	checkins  *checkin.Scheduler
+	alerts    *alerts.Router
+	paging    *paging.Service
+	probes    *probe.Service
+	followUps *followup.Feature
 	// changes lists the changes before impact, with their undo buttons,
 	// on the card and check-ins.
 	changes bot.Panel
@@ -56,7 +58,7 @@ func newFeatures(cfg *config.Config, store storage.Store, clk clock.Clock, m *me
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	f := &features{store: store, clock: clk, log: log, wake: actions.NewWakeup()}
+	f := &features{store: store, clock: clk, log: log, wake: actions.NewWakeup(), followUps: newFollowUps(cfg)}
 	var err error
 	if f.paging, err = newPaging(cfg, store, clk, log); err != nil {
 		return nil, err
@@ -89,6 +91,7 @@ func (f *features) commands() []bot.CommandSpec {
 		postmortem.Commands(),
 		f.alerts.Commands(),
 		f.paging.Commands(),
+		f.followUps.Commands(),
 		f.probes.Commands(),
 	)
 }
@@ -97,9 +100,10 @@ func (f *features) commands() []bot.CommandSpec {
 // the check-ins (re)schedule, the actions cancel what waits on a resolved
 // incident, the postmortem asks for a draft at resolution, readiness keeps
 // fail-forward deadlines, the probes start watching a declared incident and
-// challenge a mitigation they do not see.
+// challenge a mitigation they do not see, the follow-ups ask for
+// their tickets at resolution (when so configured).
 func (f *features) hooks() []bot.Hook {
-	return []bot.Hook{f.checkins, f.actions, postmortem.Hook{}, readiness.Hook{}, f.probes, f.paging}
+	return []bot.Hook{f.checkins, f.actions, postmortem.Hook{}, readiness.Hook{}, f.probes, f.paging, f.followUps}
 }
 
 // panels add what the features know to the card and every check-in: the

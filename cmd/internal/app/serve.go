@@ -211,6 +211,12 @@ func startWorkers(ctx context.Context, cfg *config.Config, f *features, engine *
 		return nil, nil, err
 	}
 	stops = append(stops, reports.Stop, StartJanitor(ctx, f.store, f.clock, cfg.Changes.Retention, log))
+	stopFollowUps, err := startFollowUps(ctx, cfg, engine, f.store, f.clock, log)
+	if err != nil {
+		stopAll()
+		return nil, nil, err
+	}
+	stops = append(stops, stopFollowUps)
 	return reports, stopAll, nil
 }
 

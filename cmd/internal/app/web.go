@@ -48,8 +48,13 @@ func StartReports(ctx context.Context, cfg *config.Config, engine *bot.Engine, s
 	}
 	log = log.With("component", "reports")
 	access := web.Access{Token: cfg.APIToken, Signer: linkSigner(cfg),
-		Open: openLocalMode(cfg)}
+		Open: openLocalMode(cfg), Users: proxyUsers(cfg)}
+	signin := signinOptions(cfg, store)
 	switch {
+	case signin != nil:
+		log.Info("report pages: sign-in with OpenID Connect", "issuer", cfg.OIDC.Issuer, "redirect_uri", cfg.PublicURL+"/auth/callback")
+	case len(access.Users) > 0:
+		log.Info("report pages: sign-in by the identity headers of the trusted proxies", "header", cfg.ProxyAuth.EmailHeader)
 	case access.Open:
 		log.Info("report pages are open without sign-in: no API token is configured and the listen address is loopback; "+
 			"only requests to localhost, 127.0.0.1, [::1] or the public URL's host are answered", "listen", cfg.Listen)
@@ -58,7 +63,7 @@ func StartReports(ctx context.Context, cfg *config.Config, engine *bot.Engine, s
 	}
 	cache := web.NewEventCache(50000, web.DefaultCacheMinEvents)
 	site, err := web.New(web.Options{Store: store, Clock: clk, Access: access,
-		Logger: log, Listen: cfg.Listen, Cache: cache})
+		Logger: log, Listen: cfg.Listen, Cache: cache, SignIn: signin})
 	if err != nil {
 		return nil, fmt.Errorf("report pages: %w", err)
 	}
@@ -78,7 +83,13 @@ func StartReports(ctx context.Context, cfg *config.Config, engine *bot.Engine, s
 		Model: model, Timeout: cfg.OpenAI.Timeout, Redact: postmortem.NewRedactor(cfg.SecretValues()),
 		Clock: clk, Logger: log, Events: cache.Lister(store)})
 
-	return &Reports{site: site, stop: runInBackground(ctx, worker.Run)}, nil
+	stopWorker := runInBackground(ctx, worker.Run)
+	stop := stopWorker
+	if signin != nil {
+		stopSweeper := startSigninSweeper(ctx, store, clk, log)
+		stop = func() { stopSweeper(); stopWorker() }
+	}
+	return &Reports{site: site, stop: stop}, nil
 }
 
 // Mount adds GET /incidents, /incidents/{key}, /incidents/{key}/report.md,
