@@ -34,7 +34,8 @@ test: vet
 ## fuzz: each fuzz target for FUZZTIME (default 10s; FUZZTIME=10m make fuzz digs deeper)
 FUZZTIME ?= 10s
 FUZZ_TARGETS := ./bot:FuzzParse ./bot/slack:FuzzVerify ./bot/slack:FuzzInbound \
-	./bot/discord:FuzzInteractionVerify ./bot/discord:FuzzInteraction ./config:FuzzLoad
+	./bot/discord:FuzzInteractionVerify ./bot/discord:FuzzInteraction ./config:FuzzLoad \
+	./internal/redact:FuzzPrecheckMatchesRegexp
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do \
 		pkg=$${t%%:*}; name=$${t##*:}; \

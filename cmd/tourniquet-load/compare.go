@@ -130,6 +130,9 @@ func medianDur(rs []loadgen.Report, get func(loadgen.Report) time.Duration) time
 		ds[i] = get(r)
 	}
 	slices.Sort(ds)
+	if len(ds)%2 == 0 {
+		return (ds[len(ds)/2-1] + ds[len(ds)/2]) / 2
+	}
 	return ds[len(ds)/2]
 }
 
