@@ -55,7 +55,7 @@ func newBenchEnv(b *testing.B) *benchEnv {
 	}
 	b.Cleanup(func() { _ = db.Close(context.Background()) })
 	env := &benchEnv{store: s, db: db}
-	sched, err := checkin.New(defaults(), checkin.Options{Store: s, Clock: clock.Real{}, Logger: quiet, OnSent: func(x checkin.Sent) {
+	sched, err := checkin.New(defaults(), checkin.Options{Store: s, Clock: clock.Real{}, Logger: quiet, Parallel: checkin.DefaultParallel, OnSent: func(x checkin.Sent) {
 		env.mu.Lock()
 		env.lags = append(env.lags, x.Committed.Sub(x.Due))
 		if x.Late {
