@@ -42,6 +42,9 @@ type Action struct {
 	Timeout time.Duration
 	// Undo names the action that reverses this one.
 	Undo string
+	// Drill are the params a drill runs it with, over Params; empty: it
+	// cannot run in a drill.
+	Drill map[string]string
 	// UndoFor, when set, makes it the undo button of matching changes.
 	UndoFor *UndoRule
 	// Inverse is set on an action that another action on the same
@@ -112,7 +115,7 @@ func NewCatalog(acts []config.Action, integrations map[string]config.Integration
 		a := Action{
 			ID: ca.ID, Title: ca.Title, Kind: ca.Kind, Integration: ca.Integration,
 			Params: maps.Clone(ca.Params), Services: slices.Clone(ca.Services), Allowed: slices.Clone(ca.Allowed),
-			Confirm: ca.NeedsConfirm(), Approval: ca.Approval, Timeout: ca.Timeout, Undo: ca.Undo,
+			Confirm: ca.NeedsConfirm(), Approval: ca.Approval, Timeout: ca.Timeout, Undo: ca.Undo, Drill: maps.Clone(ca.Drill),
 		}
 		if a.Params == nil {
 			a.Params = map[string]string{}

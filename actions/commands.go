@@ -60,6 +60,9 @@ func (s *Service) requestUndo(ctx context.Context, tx *bot.Tx, act Action, again
 	if !inc.Open() {
 		return s.refuseResolved(ctx, tx, act, "")
 	}
+	if r, refused, err := refuseInDrill(ctx, tx, act); err != nil || refused {
+		return r, err
+	}
 	if !incident.Allowed(inc, actor, act.Allowed, s.groups) {
 		return s.deny(ctx, tx, act, "", "run")
 	}

@@ -87,6 +87,9 @@ type Runner struct {
 	// pauseAt is the fault suite's test hook (testhook.go); always "" in
 	// a normal build.
 	pauseAt string
+	// watches runs the watch of a run's effect (verify.go): beside the
+	// runner under Run, so that a watch holds no slot; inline under Step.
+	watches watcher
 }
 
 // manualStep is the integration of an action that calls nothing.
@@ -162,6 +165,8 @@ func (r *Runner) Run(ctx context.Context) error {
 	}
 	slots := make(chan struct{}, r.o.Concurrency)
 	var wg sync.WaitGroup
+	r.watches.detach = true
+	defer r.watches.wait()
 	nextSweep := time.Now().Add(r.o.SweepEvery)
 	quick := 0 // fast retries after a wake that found nothing yet
 	for {
@@ -343,13 +348,16 @@ func (r *Runner) execute(ctx context.Context, run storage.ActionRun) {
 	if act.Integration == "" {
 		integ = manualStep{}
 	}
-	params := maps.Clone(act.Params)
+	params, perr := r.paramsFor(ctx, run, act)
 	req := Request{RunID: run.ID, IncidentKey: incident.KeyFor(run.IncidentID), ActionID: act.ID, ActionTitle: act.Title,
 		Actor: run.RequestedBy, Params: params, Undo: run.Undo, At: *run.StartedAt}
 	integ = r.withUndoParams(ctx, run.ID, &req, integ)
 	r.testPause(ctx, pauseClaimed, run.ID)
 	callCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), act.Timeout)
-	o := call(callCtx, r.log, integ, req)
+	o := outcome{status: storage.RunFailed, err: perr} // nothing was called
+	if perr == nil {
+		o = call(callCtx, r.log, integ, req)
+	}
 	cancel()
 	r.testPause(ctx, pauseCalled, run.ID)
 	var ie *Error
@@ -375,7 +383,7 @@ func (r *Runner) execute(ctx context.Context, run storage.ActionRun) {
 			"run", run.ID, "outcome", o.status, "err", err)
 		return
 	}
-	r.verifyEffect(ctx, run, integ, req, o)
+	r.watches.do(func() { r.verifyEffect(ctx, run, integ, req, o) })
 }
 
 // call runs the integration once, turning a panic into a failure.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/tourniquet/tourniquet/actiontype"
@@ -54,10 +55,13 @@ func (r *Runner) verifyEffect(ctx context.Context, run storage.ActionRun, integ 
 			return err
 		}
 		last = e
-		if !e.Effective {
-			return errNotYet
+		switch {
+		case e.Effective:
+			return nil
+		case e.Final:
+			return retry.Permanent(errNotYet)
 		}
-		return nil
+		return errNotYet
 	}, nil)
 	if ctx.Err() != nil {
 		return // shutting down: the runner's context ended, not the verification's time
@@ -131,3 +135,27 @@ func (r *Runner) recordEffect(ctx context.Context, run storage.ActionRun, v veri
 // preciseDuration is a duration to the second ("2m10s"): how long a
 // rollback took to take effect is worth the seconds.
 func preciseDuration(d time.Duration) string { return d.Round(time.Second).String() }
+
+// watcher runs the watches of effects: inline (Step, tests), or, once
+// detached (Run), each on its own goroutine, so that a rollback watched
+// for minutes does not hold one of the runner's slots while a kill switch
+// waits. wait waits for the detached ones, which end soon after the
+// runner's context does.
+type watcher struct {
+	detach bool
+	wg     sync.WaitGroup
+}
+
+func (w *watcher) do(f func()) {
+	if !w.detach {
+		f()
+		return
+	}
+	w.wg.Add(1)
+	go func() {
+		defer w.wg.Done()
+		f()
+	}()
+}
+
+func (w *watcher) wait() { w.wg.Wait() }

@@ -28,6 +28,7 @@ type verifying struct {
 	effectAfter int // looks before the effect shows; <0 never
 	fail        error
 	looks       int
+	final       bool
 }
 
 func (v *verifying) Verify(_ context.Context, req actiontype.Request, res actiontype.Result) (actiontype.Effect, error) {
@@ -40,6 +41,9 @@ func (v *verifying) Verify(_ context.Context, req actiontype.Request, res action
 	}
 	if v.effectAfter >= 0 && v.looks > v.effectAfter {
 		return actiontype.Effect{Effective: true, Seen: "Synced and Healthy at revision " + req.Params["version"]}, nil
+	}
+	if v.final {
+		return actiontype.Effect{Final: true, Seen: "workflow run concluded failure"}, nil
 	}
 	return actiontype.Effect{Seen: "Progressing (look " + string(rune('0'+v.looks)) + ")"}, nil
 }
@@ -134,5 +138,23 @@ func TestIneffectiveAndUncheckedEffects(t *testing.T) {
 			t.Errorf("a check that failed was recorded as %s", e.Kind)
 		}
 		mustContain(t, "channel", h.lastPosted("could not check"), "Argo CD answered 403")
+	})
+}
+
+// A final answer that is not the effect ends the watch at once.
+func TestFinalIneffectiveStopsLooking(t *testing.T) {
+	storagetest.ForEach(t, func(t *testing.T, s storage.Store) {
+		v := &verifying{effectAfter: -1, final: true}
+		h := newVerifyingHarness(t, s, v, time.Hour)
+		h.declare()
+		h.click(alice, "run rollback-checkout")
+		h.step()
+		if v.looks != 1 {
+			t.Errorf("%d looks after a final answer, want 1", v.looks)
+		}
+		if e := lastEvent(h, incident.KindActionEffective, incident.KindActionIneffective); e.Kind != incident.KindActionIneffective ||
+			!strings.Contains(e.Text, "concluded failure") {
+			t.Errorf("effect = %s %q", e.Kind, e.Text)
+		}
 	})
 }

@@ -27,4 +27,8 @@ type Effect struct {
 	// Seen says what was observed, for the timeline: "Synced and Healthy
 	// at revision 1a2b3c4", "flag new-checkout is on in production".
 	Seen string
+	// Final, with Effective false, says the state will not change any
+	// more (the workflow run concluded failure): the runner stops looking
+	// and records the action as ineffective at once.
+	Final bool
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/tourniquet/tourniquet/config"
 	"github.com/tourniquet/tourniquet/incident"
 	"github.com/tourniquet/tourniquet/storage"
+	"github.com/tourniquet/tourniquet/storage/storagetest"
 )
 
 func checkoutRoute(action string, auto bool) config.Alerts {
@@ -142,51 +143,63 @@ func questions(h *harness, channel string) []bottest.Delivery {
 // With auto_mitigate the route marks mitigation itself, with the source
 // alert, when the last attached alert resolves.
 func TestAutoMitigate(t *testing.T) {
-	forEachStore(t, func(t *testing.T, s storage.Store) {
-		h := newHarness(t, s, checkoutRoute("declare", true))
-		h.notify(highErrorRate(2))
-		h.route()
-		h.notify(highErrorRate(2).resolved())
-		h.route()
-		inc := h.incident("INC-1")
-		mit := h.events("INC-1", incident.KindMitigated)
-		if inc.Impact != incident.ImpactMitigated || len(mit) != 1 || mit[0].Source != incident.SourceAlert {
-			t.Fatalf("impact %s, mitigated %+v: want mitigated by the alert", inc.Impact, mit)
-		}
-	})
+	s := storagetest.New(t)
+	h := newHarness(t, s, checkoutRoute("declare", true))
+	h.notify(highErrorRate(2))
+	h.route()
+	h.notify(highErrorRate(2).resolved())
+	h.route()
+	inc := h.incident("INC-1")
+	mit := h.events("INC-1", incident.KindMitigated)
+	if inc.Impact != incident.ImpactMitigated || len(mit) != 1 || mit[0].Source != incident.SourceAlert {
+		t.Fatalf("impact %s, mitigated %+v: want mitigated by the alert", inc.Impact, mit)
+	}
 }
 
 // An attach route attaches to the open incident of the same services, and
 // proposes when there is none.
 func TestAttachRoute(t *testing.T) {
-	forEachStore(t, func(t *testing.T, s storage.Store) {
-		h := newHarness(t, s, checkoutRoute("attach", false))
-		h.notify(highErrorRate(1))
-		h.route()
-		if incs, _ := s.ListIncidents(t.Context(), storage.IncidentFilter{}); len(incs) != 0 {
-			t.Fatalf("attach declared an incident")
-		}
-		msgs := h.in(triage.ChannelID)
-		if len(msgs) != 1 || len(msgs[0].Message.AllButtons()) == 0 {
-			t.Fatalf("with nothing to attach to, want a proposal: %+v", msgs)
-		}
-		// A person declares an incident on checkout; the group's next
-		// notification attaches to it, and the proposal says so.
-		r := h.do(alice, lobby, "declare sev2 Checkout is slow")
-		h.do(alice, h.channelOf(r.IncidentKey), "services checkout")
-		other := h.do(alice, lobby, "declare sev3 Search is slow")
-		h.do(alice, h.channelOf(other.IncidentKey), "services search")
-		h.notify(highErrorRate(2))
-		h.route()
-		if got := len(h.events(r.IncidentKey, incident.KindAlertFiring)); got != 2 {
-			t.Errorf("%d alerts attached to %s, want 2", got, r.IncidentKey)
-		}
-		if got := len(h.events(other.IncidentKey, incident.KindAlertFiring)); got != 0 {
-			t.Errorf("alerts attached to the incident of another service")
-		}
-		msgs = h.in(triage.ChannelID)
-		if last := msgs[len(msgs)-1]; last.MessageID != msgs[0].MessageID || !strings.Contains(text(last.Message), "Attached to "+r.IncidentKey) {
-			t.Errorf("proposal after attaching: %q", text(last.Message))
-		}
-	})
+	s := storagetest.New(t)
+	h := newHarness(t, s, checkoutRoute("attach", false))
+	h.notify(highErrorRate(1))
+	h.route()
+	if incs, _ := s.ListIncidents(t.Context(), storage.IncidentFilter{}); len(incs) != 0 {
+		t.Fatalf("attach declared an incident")
+	}
+	msgs := h.in(triage.ChannelID)
+	if len(msgs) != 1 || len(msgs[0].Message.AllButtons()) == 0 {
+		t.Fatalf("with nothing to attach to, want a proposal: %+v", msgs)
+	}
+	// A person declares an incident on checkout; the group's next
+	// notification attaches to it, and the proposal says so.
+	r := h.do(alice, lobby, "declare sev2 Checkout is slow")
+	h.do(alice, h.channelOf(r.IncidentKey), "services checkout")
+	other := h.do(alice, lobby, "declare sev3 Search is slow")
+	h.do(alice, h.channelOf(other.IncidentKey), "services search")
+	h.notify(highErrorRate(2))
+	h.route()
+	if got := len(h.events(r.IncidentKey, incident.KindAlertFiring)); got != 2 {
+		t.Errorf("%d alerts attached to %s, want 2", got, r.IncidentKey)
+	}
+	if got := len(h.events(other.IncidentKey, incident.KindAlertFiring)); got != 0 {
+		t.Errorf("alerts attached to the incident of another service")
+	}
+	msgs = h.in(triage.ChannelID)
+	if last := msgs[len(msgs)-1]; last.MessageID != msgs[0].MessageID || !strings.Contains(text(last.Message), "Attached to "+r.IncidentKey) {
+		t.Errorf("proposal after attaching: %q", text(last.Message))
+	}
+}
+
+// An alert whose name is nothing but invisible characters still declares,
+// under a title that says where it came from.
+func TestDeclareWithAnInvisibleName(t *testing.T) {
+	h := newHarness(t, storagetest.NewSQLite(t), config.Alerts{Routes: []config.AlertRoute{{Action: "declare"}}})
+	n := highErrorRate(1)
+	n.common["alertname"] = "\u200b\u200b"
+	n.annots = map[string]string{}
+	h.notify(n)
+	h.route()
+	if inc := h.incident("INC-1"); inc.Title != "Alert from Alertmanager" {
+		t.Errorf("title %q", inc.Title)
+	}
 }

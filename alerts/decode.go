@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -71,9 +72,8 @@ func decodeWebhook(source string, body []byte) (*Group, error) {
 		GroupLabels: w.GroupLabels, CommonLabels: w.CommonLabels, CommonAnnotations: w.CommonAnnotations,
 		ExternalURL: w.ExternalURL, TruncatedAlerts: w.TruncatedAlerts, Title: w.Title, Message: w.Message}
 	for _, a := range w.Alerts {
-		g.Alerts = append(g.Alerts, Alert{Status: a.Status, Labels: a.Labels, Annotations: a.Annotations,
-			StartsAt: a.StartsAt, EndsAt: a.EndsAt, GeneratorURL: a.GeneratorURL, Fingerprint: a.Fingerprint,
-			DashboardURL: a.DashboardURL, PanelURL: a.PanelURL, SilenceURL: a.SilenceURL, Values: a.Values})
+		// The same fields, under the store's JSON names.
+		g.Alerts = append(g.Alerts, Alert(a))
 	}
 	g.normalize()
 	return g, nil
@@ -131,7 +131,7 @@ func decodeGeneric(body []byte, now time.Time) (*Group, error) {
 
 func genericStatus(s string) (string, error) {
 	switch strings.ToLower(strings.TrimSpace(s)) {
-	case "firing", "triggered", "re-triggered", "alert", "warn", "error", "":
+	case "firing", "triggered", "re-triggered", "renotify", "alert", "warn", "warning", "error", "no data", "":
 		return StatusFiring, nil
 	case "resolved", "recovered", "ok":
 		return StatusResolved, nil
@@ -160,6 +160,9 @@ func genericTime(raw json.RawMessage) (time.Time, error) {
 	return time.Time{}, bad("starts_at %q: want RFC3339 or Unix seconds or milliseconds", s)
 }
 
+// ownPage is the dedup_key Tourniquet's pages carry: an incident key.
+var ownPage = regexp.MustCompile(`^INC-[0-9]+$`)
+
 // pdWebhook is a PagerDuty v3 webhook delivery.
 type pdWebhook struct {
 	Event struct {
@@ -168,15 +171,17 @@ type pdWebhook struct {
 		ResourceType string    `json:"resource_type"`
 		OccurredAt   time.Time `json:"occurred_at"`
 		Data         struct {
-			ID        string    `json:"id"`
-			Type      string    `json:"type"`
-			HTMLURL   string    `json:"html_url"`
-			Number    int       `json:"number"`
-			Status    string    `json:"status"`
-			Title     string    `json:"title"`
-			CreatedAt time.Time `json:"created_at"`
-			Urgency   string    `json:"urgency"`
-			Service   struct {
+			ID      string `json:"id"`
+			Type    string `json:"type"`
+			HTMLURL string `json:"html_url"`
+			Number  int    `json:"number"`
+			// IncidentKey is the dedup_key of the event that opened it.
+			IncidentKey string    `json:"incident_key"`
+			Status      string    `json:"status"`
+			Title       string    `json:"title"`
+			CreatedAt   time.Time `json:"created_at"`
+			Urgency     string    `json:"urgency"`
+			Service     struct {
 				ID      string `json:"id"`
 				Summary string `json:"summary"`
 			} `json:"service"`
@@ -200,6 +205,11 @@ func decodePagerDuty(body []byte) (*Group, error) {
 		return nil, bad("event.id or event.event_type is missing")
 	}
 	if !strings.HasPrefix(ev.EventType, "incident.") || ev.Data.ID == "" {
+		return nil, errIgnored
+	}
+	if ownPage.MatchString(ev.Data.IncidentKey) {
+		// Tourniquet's own page (dedup_key INC-7) coming back: the
+		// incident exists already; proposing it again would loop.
 		return nil, errIgnored
 	}
 	status := StatusFiring

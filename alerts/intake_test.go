@@ -173,6 +173,12 @@ func TestGenericAndPagerDutyArePropposed(t *testing.T) {
 			t.Errorf("proposals %q lack %q", all, want)
 		}
 	}
+	// Tourniquet's own page coming back from PagerDuty is not proposed.
+	own := strings.Replace(strings.Replace(pdEvent, "d3640fbd41094207a1c11e58e46b1662", "INC-7", 1), "01DEN1HNRMBXSRGEFHQMWQKM6N", "01OWNPAGE", 1)
+	own = strings.Replace(own, `"id":"PGR0VU2"`, `"id":"PXXXXX1"`, 1)
+	if w := h.post("/alerts/pagerduty", []byte(own), http.Header{"X-Pagerduty-Signature": {sign("pd-secret", []byte(own))}}); w.Code != 200 {
+		t.Errorf("own page: %d", w.Code)
+	}
 	// A ping is acknowledged, not stored.
 	ping := `{"event":{"id":"01ABC","event_type":"pagey.ping","resource_type":"pagey","occurred_at":"2026-03-01T13:55:00Z","data":{"message":"Hello from your friend Pagey!","type":"ping"}}}`
 	if w := h.post("/alerts/pagerduty", []byte(ping), http.Header{"X-Pagerduty-Signature": {sign("pd-secret", []byte(ping))}}); w.Code != 200 {

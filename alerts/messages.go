@@ -8,8 +8,8 @@ import (
 
 	"github.com/tourniquet/tourniquet/bot"
 	"github.com/tourniquet/tourniquet/incident"
-	"github.com/tourniquet/tourniquet/storage"
 	"github.com/tourniquet/tourniquet/internal/words"
+	"github.com/tourniquet/tourniquet/storage"
 )
 
 // proposalKey is the key of a group's proposal in the triage channel:

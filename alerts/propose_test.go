@@ -9,6 +9,7 @@ import (
 	"github.com/tourniquet/tourniquet/config"
 	"github.com/tourniquet/tourniquet/incident"
 	"github.com/tourniquet/tourniquet/storage"
+	"github.com/tourniquet/tourniquet/storage/storagetest"
 )
 
 // An alert nobody routes is proposed in the triage channel; Alertmanager's
@@ -103,73 +104,71 @@ func TestProposalUpdatesOneMessageAndDeclaresOnClick(t *testing.T) {
 // Ignore drops the proposal until the group resolves; who may click is
 // checked on the server by immutable ID.
 func TestIgnoreAndWhoMayClick(t *testing.T) {
-	forEachStore(t, func(t *testing.T, s storage.Store) {
-		h := newHarness(t, s, config.Alerts{Allowed: []string{"group:sre"}})
-		h.notify(highErrorRate(2))
-		h.route()
-		prop := h.in(triage.ChannelID)[0].Message
-		impostor := incident.Actor{Platform: "slack", ID: "U9", Name: "alice"} // alice's name, not her ID
-		r := h.click(impostor, triage, button(t, prop, "Declare"))
-		if !r.Error || !strings.Contains(r.Message.PlainText(), "Only group:sre may") {
-			t.Fatalf("impostor's click: %q", r.Message.PlainText())
-		}
-		r = h.click(impostor, triage, button(t, prop, "Ignore"))
-		if !r.Error {
-			t.Fatalf("impostor ignored it: %q", r.Message.PlainText())
-		}
-		if incs, _ := s.ListIncidents(t.Context(), storage.IncidentFilter{}); len(incs) != 0 {
-			t.Fatalf("a refused click declared %d incidents", len(incs))
-		}
-		r = h.click(alice, triage, button(t, prop, "Ignore"))
-		if r.Error {
-			t.Fatalf("alice's ignore: %q", r.Message.PlainText())
-		}
-		msgs := h.in(triage.ChannelID)
-		if last := msgs[len(msgs)-1]; len(last.Message.AllButtons()) != 0 || !strings.Contains(text(last.Message), "Ignored by") {
-			t.Errorf("after ignoring: %q", text(last.Message))
-		}
-		// More alerts while ignored update the message, with no buttons.
-		h.notify(highErrorRate(3))
-		h.route()
-		msgs = h.in(triage.ChannelID)
-		if last := msgs[len(msgs)-1]; last.Op != "update" || len(last.Message.AllButtons()) != 0 {
-			t.Errorf("an ignored group was proposed again: %q", text(last.Message))
-		}
-		// Once it resolves and fires again, it is proposed again, in the same message.
-		h.notify(highErrorRate(3).resolved())
-		h.route()
-		h.notify(highErrorRate(1))
-		h.route()
-		msgs = h.in(triage.ChannelID)
-		last := msgs[len(msgs)-1]
-		if last.MessageID != msgs[0].MessageID || len(last.Message.AllButtons()) == 0 {
-			t.Errorf("after resolving and firing again: %+v", last)
-		}
-	})
+	s := storagetest.New(t)
+	h := newHarness(t, s, config.Alerts{Allowed: []string{"group:sre"}})
+	h.notify(highErrorRate(2))
+	h.route()
+	prop := h.in(triage.ChannelID)[0].Message
+	impostor := incident.Actor{Platform: "slack", ID: "U9", Name: "alice"} // alice's name, not her ID
+	r := h.click(impostor, triage, button(t, prop, "Declare"))
+	if !r.Error || !strings.Contains(r.Message.PlainText(), "Only group:sre may") {
+		t.Fatalf("impostor's click: %q", r.Message.PlainText())
+	}
+	r = h.click(impostor, triage, button(t, prop, "Ignore"))
+	if !r.Error {
+		t.Fatalf("impostor ignored it: %q", r.Message.PlainText())
+	}
+	if incs, _ := s.ListIncidents(t.Context(), storage.IncidentFilter{}); len(incs) != 0 {
+		t.Fatalf("a refused click declared %d incidents", len(incs))
+	}
+	r = h.click(alice, triage, button(t, prop, "Ignore"))
+	if r.Error {
+		t.Fatalf("alice's ignore: %q", r.Message.PlainText())
+	}
+	msgs := h.in(triage.ChannelID)
+	if last := msgs[len(msgs)-1]; len(last.Message.AllButtons()) != 0 || !strings.Contains(text(last.Message), "Ignored by") {
+		t.Errorf("after ignoring: %q", text(last.Message))
+	}
+	// More alerts while ignored update the message, with no buttons.
+	h.notify(highErrorRate(3))
+	h.route()
+	msgs = h.in(triage.ChannelID)
+	if last := msgs[len(msgs)-1]; last.Op != "update" || len(last.Message.AllButtons()) != 0 {
+		t.Errorf("an ignored group was proposed again: %q", text(last.Message))
+	}
+	// Once it resolves and fires again, it is proposed again, in the same message.
+	h.notify(highErrorRate(3).resolved())
+	h.route()
+	h.notify(highErrorRate(1))
+	h.route()
+	msgs = h.in(triage.ChannelID)
+	last := msgs[len(msgs)-1]
+	if last.MessageID != msgs[0].MessageID || len(last.Message.AllButtons()) == 0 {
+		t.Errorf("after resolving and firing again: %+v", last)
+	}
 }
 
 // Labels and annotations are the sender's text: data, never a mention, a
 // link or markup.
 func TestAlertTextIsData(t *testing.T) {
-	forEachStore(t, func(t *testing.T, s storage.Store) {
-		h := newHarness(t, s, config.Alerts{})
-		n := highErrorRate(1)
-		n.common["alertname"] = "<!channel> <@U1> wake up"
-		n.annots["summary"] = "<https://evil.example|Approve rollback here> **bold**"
-		h.notify(n)
-		h.route()
-		m := h.in(triage.ChannelID)[0].Message
-		for _, b := range m.Blocks {
-			for _, sp := range b.Text {
-				if sp.Kind != bot.SpanText {
-					t.Errorf("a span of kind %v in the proposal: %+v", sp.Kind, sp)
-				}
+	s := storagetest.New(t)
+	h := newHarness(t, s, config.Alerts{})
+	n := highErrorRate(1)
+	n.common["alertname"] = "<!channel> <@U1> wake up"
+	n.annots["summary"] = "<https://evil.example|Approve rollback here> **bold**"
+	h.notify(n)
+	h.route()
+	m := h.in(triage.ChannelID)[0].Message
+	for _, b := range m.Blocks {
+		for _, sp := range b.Text {
+			if sp.Kind != bot.SpanText {
+				t.Errorf("a span of kind %v in the proposal: %+v", sp.Kind, sp)
 			}
 		}
-		if !strings.Contains(text(m), "<!channel> <@U1> wake up") {
-			t.Errorf("the alert's name is not shown as written: %q", m.PlainText())
-		}
-	})
+	}
+	if !strings.Contains(text(m), "<!channel> <@U1> wake up") {
+		t.Errorf("the alert's name is not shown as written: %q", m.PlainText())
+	}
 }
 
 var _ = alerts.CmdDeclare

@@ -128,6 +128,9 @@ func (r *route) titleOf(g *Group) string {
 			title += ": " + s
 		}
 	}
+	if title = incident.CleanText(title, incident.SingleLine); title == "" {
+		title = "Alert from " + senderName(g.Source) // a name of invisible characters only
+	}
 	if rs := []rune(title); len(rs) > incident.MaxTitleLen {
 		title = string(rs[:incident.MaxTitleLen-1]) + "…"
 	}

@@ -130,7 +130,10 @@ func (r *Router) RouteOne(ctx context.Context, engine Engine) (bool, error) {
 func (r *Router) routeGroup(ctx context.Context, q storage.Querier, engine Engine, row storage.AlertGroup) error {
 	g, err := decodeGroup(row.Payload)
 	if err != nil {
-		return fmt.Errorf("alert group %d: stored payload: %w", row.ID, err)
+		// Never routable: skip it rather than retry it ahead of every other group.
+		r.o.Logger.ErrorContext(ctx, "alert group has an unreadable payload; skipped", "group", row.ID, "err", err)
+		row.RoutedVersion, row.UpdatedAt = row.Version, r.o.Clock.Now()
+		return q.RouteAlertGroup(ctx, row)
 	}
 	rt := pick(r.routes, g)
 	row.RoutedVersion, row.UpdatedAt = row.Version, r.o.Clock.Now()
@@ -184,25 +187,36 @@ func (r *Router) routeGroup(ctx context.Context, q storage.Querier, engine Engin
 		err = engine.RunInvocation(ctx, q, r.senderInvocation(g), func(ctx context.Context, tx *bot.Tx) error {
 			return r.declare(ctx, tx, &row, g, rt)
 		})
+		if errors.Is(err, errDeclareRefused) {
+			// The engine refused what the alert said: a person decides
+			// instead, and the group never blocks the others.
+			r.o.Logger.WarnContext(ctx, "declaring from an alert was refused; proposing it", "group", row.ID, "err", err)
+			err = r.propose(ctx, q, engine, &row, g, rt)
+		}
 	case config.AlertAttach:
 		err = engine.RunAsSystem(ctx, q, target.ID, incident.SourceAlert, func(ctx context.Context, tx *bot.Tx) error {
 			return r.attach(ctx, tx, &row, g, rt)
 		})
 	default:
-		err = engine.RunInvocation(ctx, q, r.senderInvocation(g), func(ctx context.Context, tx *bot.Tx) error {
-			m, err := r.proposal(ctx, tx.Q, row, g, rt)
-			if err != nil {
-				return err
-			}
-			tx.UpdateInChannel(r.o.Triage, proposalKey(row.ID), m)
-			row.Decision = DecisionProposed
-			return nil
-		})
+		err = r.propose(ctx, q, engine, &row, g, rt)
 	}
 	if err != nil {
 		return err
 	}
 	return save()
+}
+
+// propose posts (or updates) the group's proposal in the triage channel.
+func (r *Router) propose(ctx context.Context, q storage.Querier, engine Engine, row *storage.AlertGroup, g *Group, rt *route) error {
+	return engine.RunInvocation(ctx, q, r.senderInvocation(g), func(ctx context.Context, tx *bot.Tx) error {
+		m, err := r.proposal(ctx, tx.Q, *row, g, rt)
+		if err != nil {
+			return err
+		}
+		tx.UpdateInChannel(r.o.Triage, proposalKey(row.ID), m)
+		row.Decision = DecisionProposed
+		return nil
+	})
 }
 
 // senderInvocation is a unit of work of the alert's sender in the triage

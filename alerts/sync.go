@@ -8,6 +8,7 @@ import (
 
 	"github.com/tourniquet/tourniquet/bot"
 	"github.com/tourniquet/tourniquet/incident"
+	"github.com/tourniquet/tourniquet/internal/words"
 	"github.com/tourniquet/tourniquet/storage"
 )
 
@@ -123,7 +124,7 @@ func (r *Router) offerImpactStart(tx *bot.Tx, firing []Alert) {
 	at := earliest.UTC().Truncate(time.Second)
 	var m bot.Message
 	m.Textf("⏱ The earliest alert started firing at %s, %s before the impact start on record (%s). Did customer impact start then?",
-		at.Format("15:04 UTC"), inc.ImpactStartedAt.Sub(at).Round(time.Minute), inc.ImpactStartedAt.UTC().Format("15:04 UTC"))
+		at.Format("15:04 UTC"), earlierBy(inc.ImpactStartedAt.Sub(at)), inc.ImpactStartedAt.UTC().Format("15:04 UTC"))
 	m.Buttons(bot.Button{Label: "Impact started " + at.Format("15:04"), Command: bot.CmdImpactStarted + " " + at.Format(time.RFC3339)})
 	tx.PostToIncident(inc.Key+"/alerts/impact-start/"+strconv.FormatInt(at.Unix(), 10), m)
 }
@@ -134,4 +135,14 @@ func questionRef(row storage.AlertGroup) string {
 	return strconv.FormatInt(row.ID, 10) + "-" + strconv.FormatInt(row.Version, 10)
 }
 
-func questionKey(inc *incident.Incident, ref string) string { return inc.Key + "/alerts/resolved/" + ref }
+func questionKey(inc *incident.Incident, ref string) string {
+	return inc.Key + "/alerts/resolved/" + ref
+}
+
+// earlierBy says a gap in whole minutes or hours: "10 minutes", "2 hours".
+func earlierBy(d time.Duration) string {
+	if d >= 2*time.Hour {
+		return words.Count(int(d/time.Hour), "hour", "hours")
+	}
+	return words.Count(int(d.Round(time.Minute)/time.Minute), "minute", "minutes")
+}

@@ -32,6 +32,7 @@ func declareCommand() CommandSpec {
 			{Name: FieldImpactStarted, Kind: ArgTime, Input: OptionsOnly, MaxLen: 64, Label: "impact start",
 				Help: "When customer impact began: RFC3339, HH:MM (UTC) or -15m"},
 			{Name: FieldDescription, Kind: ArgText, Input: OptionsOnly, MaxLen: 2000, Help: "What is known so far (added as a note)"},
+			{Name: FieldDrill, Kind: ArgFlag, Input: Internal},
 		},
 		Handle: engineHandler((*Engine).declare),
 	}
@@ -56,6 +57,10 @@ func (e *Engine) declare(ctx context.Context, tx *Tx, c Command) (Reply, error) 
 	if bad != nil {
 		return ErrorReply("%s\nUsage: `%s`", bad, Usage(CmdDeclare)), nil
 	}
+	drill := c.Flag(FieldDrill) // only the drill command sets it
+	if drill {
+		ev.Data[FieldDrill] = true
+	}
 	inc.Private = private
 	if err := tx.Q.CreateIncident(ctx, inc); err != nil {
 		return Reply{}, fmt.Errorf("create incident: %w", err)
@@ -76,7 +81,7 @@ func (e *Engine) declare(ctx context.Context, tx *Tx, c Command) (Reply, error) 
 		}
 		from := tx.Inv.Channel
 		tx.out.openChannel(inc, tx.Inv.Channel.Platform, OpenChannelRequest{
-			IncidentKey: inc.Key, Name: ChannelName(inc), Topic: Topic(inc), Invite: invite, From: from,
+			IncidentKey: inc.Key, Name: channelNameOf(inc, drill), Topic: Topic(inc), Invite: invite, From: from,
 			Title: inc.Title, Severity: string(inc.Severity), Private: inc.Private,
 		})
 	}
@@ -96,7 +101,7 @@ func (e *Engine) declare(ctx context.Context, tx *Tx, c Command) (Reply, error) 
 	tx.out.post(incidentTarget(inc), CardKey(inc), card, true)
 	tx.out.topic(inc, Topic(inc))
 	tx.cardSent = true
-	where := Textf("Opening its channel `%s` now.", ChannelName(inc))
+	where := Textf("Opening its channel `%s` now.", channelNameOf(inc, drill))
 	switch {
 	case here && inc.Private:
 		where = Plain("This channel is now its channel (it stays as visible as it was); the incident is private: not announced, and its report pages need the link the bot posts.")

@@ -57,8 +57,22 @@ type FormField struct {
 // FormCause is the ID of CauseForm.
 const FormCause = "cause"
 
+// FormFollowUp is the ID of FollowUpForm; FieldFollowUp its one field,
+// the text argument of /incident follow-up (package followup).
+const (
+	FormFollowUp  = "followup"
+	FieldFollowUp = "text"
+)
+
 // forms are the bot's forms by ID.
 var forms = map[string]Form{
+	FormFollowUp: {
+		ID:     FormFollowUp,
+		Title:  "Add a follow-up",
+		Submit: "Record follow-up",
+		Fields: []FormField{{Name: FieldFollowUp, Label: "What should be done?", Size: FieldLine, MaxLen: 250,
+			Placeholder: "Alert on checkout error rate above 2%"}},
+	},
 	FormCause: {
 		ID:     FormCause,
 		Title:  "What is the cause?",
@@ -72,6 +86,13 @@ var forms = map[string]Form{
 // the cause, in one field, recorded as /incident diagnosed records it.
 func CauseForm() *Form {
 	f := forms[FormCause]
+	f.Fields = append([]FormField(nil), f.Fields...)
+	return &f
+}
+
+// FollowUpForm is the form the resolved card's "Add follow-up" opens.
+func FollowUpForm() *Form {
+	f := forms[FormFollowUp]
 	f.Fields = append([]FormField(nil), f.Fields...)
 	return &f
 }

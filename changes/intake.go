@@ -1,6 +1,7 @@
 package changes
 
 import (
+	"bytes"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
@@ -201,7 +202,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 // decodeStrict reads JSON refusing unknown fields, so that a typo in a
 // CI script is an error rather than a silently empty field.
 func decodeStrict(body []byte, v any) error {
-	dec := json.NewDecoder(strings.NewReader(string(body)))
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		return fmt.Errorf("the body is not the JSON of a change: %w", err)

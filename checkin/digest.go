@@ -122,7 +122,18 @@ func (s *Sweeper) postDigest(ctx context.Context, tx *bot.Tx, c storage.Checkin)
 	if err != nil {
 		return nil, err
 	}
-	tx.PostTo(s.sch.digestChannel, DigestMessage(incs, from, f.DueAt, now))
+	if incs, err = withoutDrills(ctx, tx.Q, incs); err != nil {
+		return nil, err
+	}
+	msg := DigestMessage(incs, from, f.DueAt, now)
+	if s.o.DigestLines != nil {
+		extra, err := s.o.DigestLines(ctx, tx.Q, now)
+		if err != nil {
+			return nil, fmt.Errorf("digest lines: %w", err)
+		}
+		msg.Blocks = append(msg.Blocks, extra...)
+	}
+	tx.PostTo(s.sch.digestChannel, msg)
 	c.Fired++
 	if err := tx.Q.UpdateCheckin(ctx, &c); err != nil {
 		return nil, err

@@ -97,6 +97,9 @@ type Options struct {
 	// AnswerPartial, AnswerNo…), inside the answering command's unit of
 	// work, so it must be quick (cmd/internal/app counts them).
 	OnAnswered func(answer string)
+	// DigestLines, if set, adds blocks under the digest's incidents, read
+	// in its unit of work (cmd/internal/app gives readiness's line).
+	DigestLines func(ctx context.Context, q storage.Querier, now time.Time) ([]bot.Block, error)
 }
 
 // Scheduler is the check-in rules of the configuration: a hook that sees

@@ -126,8 +126,12 @@ func ParseAlertTitle(text string) (*template.Template, error) {
 // actions, severities, the triage channel and who may click.
 func (l *loader) validateAlerts(a *Alerts) {
 	if a.TriageChannel != "" {
-		if _, err := ParseChannel(a.TriageChannel); err != nil {
+		ch, err := ParseChannel(a.TriageChannel)
+		switch {
+		case err != nil:
 			l.fail("alerts.triage_channel", err.Error())
+		case ch.Platform == PlatformSlack && !l.cfg.Slack.Enabled(), ch.Platform == PlatformDiscord && !l.cfg.Discord.Enabled():
+			l.warn("alerts.triage_channel", ch.Platform+" is not configured: proposals posted there will not arrive")
 		}
 	}
 	l.checkRefs("alerts.allowed", a.Allowed, refUser|refGroup, "")

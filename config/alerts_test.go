@@ -95,3 +95,10 @@ paging:
 		}
 	}
 }
+
+func TestTriageChannelOnAnUnconfiguredPlatformWarns(t *testing.T) {
+	c := mustLoad(t, "alerts: {token: t0ken-0123, triage_channel: \"discord:123\"}\n", nil, nil)
+	if len(c.Warnings) != 1 || c.Warnings[0].Key != "alerts.triage_channel" || !strings.Contains(c.Warnings[0].Msg, "discord is not configured") {
+		t.Errorf("warnings %v", c.Warnings)
+	}
+}

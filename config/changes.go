@@ -32,6 +32,17 @@ type Changes struct {
 	// ArgoCDToken is the bearer token Argo CD notifications send.
 	ArgoCDToken     Secret `yaml:"argocd_token" json:"argocd_token"`
 	ArgoCDTokenFile string `yaml:"argocd_token_file" json:"argocd_token_file"`
+	// Kubernetes, when its integration is set, watches Deployments'
+	// rollouts in Namespaces and records each as a deploy.
+	Kubernetes KubernetesWatch `yaml:"kubernetes" json:"kubernetes"`
+}
+
+// KubernetesWatch is the watch of Deployments' rollouts: Integration names
+// an integration of type kubernetes (its server, token and CA are used;
+// its service account needs list and watch on deployments).
+type KubernetesWatch struct {
+	Integration string   `yaml:"integration" json:"integration"`
+	Namespaces  []string `yaml:"namespaces" json:"namespaces"`
 }
 
 // Defaults of Changes.
@@ -60,6 +71,25 @@ func (l *loader) validateChanges(c *Config) {
 		if d <= 0 {
 			l.fail(key, "must be positive")
 		}
+	}
+	if kw := ch.Kubernetes; kw.Integration != "" {
+		in, ok := c.Integrations[kw.Integration]
+		switch {
+		case !ok:
+			l.fail("changes.kubernetes.integration", fmt.Sprintf("integration %q is not defined in integrations", kw.Integration))
+		case in.Type != "kubernetes":
+			l.fail("changes.kubernetes.integration", fmt.Sprintf("integration %q is of type %s; the watch needs one of type kubernetes", kw.Integration, in.Type))
+		}
+		if len(kw.Namespaces) == 0 {
+			l.fail("changes.kubernetes.namespaces", "required: the namespaces whose Deployments to watch")
+		}
+		for i, ns := range kw.Namespaces {
+			if strings.TrimSpace(ns) == "" {
+				l.fail(fmt.Sprintf("changes.kubernetes.namespaces[%d]", i), "must not be empty")
+			}
+		}
+	} else if len(kw.Namespaces) > 0 {
+		l.fail("changes.kubernetes.integration", "required with namespaces: the integration of type kubernetes to watch with")
 	}
 	for i, a := range c.Actions {
 		if a.UndoFor != nil {

@@ -28,7 +28,7 @@ actions:
 
 func TestUndoForProblems(t *testing.T) {
 	_, err := load(t, `
-changes: {window: 0s}
+changes: {window: 0s, kubernetes: {integration: nope}}
 actions:
   - id: a
     title: A

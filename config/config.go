@@ -23,6 +23,10 @@ type Config struct {
 	// DatabaseURL is postgres://…, postgresql://… or sqlite:PATH. It may hold
 	// a password: print it with [Config.RedactedDatabaseURL].
 	DatabaseURL string `yaml:"database_url" json:"database_url"`
+	// DatabasePassword, when set, is the password of DatabaseURL's user
+	// (which then names none): one secret file for the server and the bot.
+	DatabasePassword     Secret `yaml:"database_password" json:"database_password"`
+	DatabasePasswordFile string `yaml:"database_password_file" json:"database_password_file"`
 	// APIToken is the bearer token for /api/v1/*; unset means no API access.
 	APIToken     Secret `yaml:"api_token" json:"api_token"`
 	APITokenFile string `yaml:"api_token_file" json:"api_token_file"`

@@ -35,6 +35,7 @@ type envVar struct {
 
 var envVars = []envVar{
 	{name: "TOURNIQUET_DATABASE_URL", key: "database_url", str: func(c *Config) *string { return &c.DatabaseURL }},
+	{name: "TOURNIQUET_DATABASE_PASSWORD", key: "database_password", secret: func(c *Config) (*Secret, *string) { return &c.DatabasePassword, &c.DatabasePasswordFile }},
 	{name: "TOURNIQUET_LISTEN", key: "listen", str: func(c *Config) *string { return &c.Listen }},
 	{name: "TOURNIQUET_PUBLIC_URL", key: "public_url", str: func(c *Config) *string { return &c.PublicURL }},
 	{name: "TOURNIQUET_SLACK_BOT_TOKEN", key: "slack.bot_token", secret: func(c *Config) (*Secret, *string) { return &c.Slack.BotToken, &c.Slack.BotTokenFile }},

@@ -246,6 +246,7 @@ openai: {api_key: file-openai, base_url: https://file.example.com/v1, model: fil
 		want string
 	}{
 		{"TOURNIQUET_DATABASE_URL", "postgres://db/x", func(c *Config) string { return c.DatabaseURL }, ""},
+		{"TOURNIQUET_DATABASE_PASSWORD", "env-db-password", func(c *Config) string { return c.DatabasePassword.Reveal() }, ""},
 		{"TOURNIQUET_LISTEN", "127.0.0.1:2", func(c *Config) string { return c.Listen }, ""},
 		{"TOURNIQUET_PUBLIC_URL", "https://env.example.com", func(c *Config) string { return c.PublicURL }, ""},
 		{"TOURNIQUET_SLACK_BOT_TOKEN", "xoxb-env", func(c *Config) string { return c.Slack.BotToken.Reveal() }, ""},
@@ -305,7 +306,8 @@ openai: {api_key: file-openai, base_url: https://file.example.com/v1, model: fil
 
 func TestEnvironmentVariables(t *testing.T) {
 	want := []string{
-		"TOURNIQUET_CONFIG", "TOURNIQUET_DATABASE_URL", "TOURNIQUET_LISTEN", "TOURNIQUET_PUBLIC_URL",
+		"TOURNIQUET_CONFIG", "TOURNIQUET_DATABASE_URL",
+		"TOURNIQUET_DATABASE_PASSWORD", "TOURNIQUET_DATABASE_PASSWORD_FILE", "TOURNIQUET_LISTEN", "TOURNIQUET_PUBLIC_URL",
 		"TOURNIQUET_SLACK_BOT_TOKEN", "TOURNIQUET_SLACK_BOT_TOKEN_FILE",
 		"TOURNIQUET_SLACK_APP_TOKEN", "TOURNIQUET_SLACK_APP_TOKEN_FILE",
 		"TOURNIQUET_SLACK_SIGNING_SECRET", "TOURNIQUET_SLACK_SIGNING_SECRET_FILE",

@@ -54,3 +54,27 @@ proxy_auth:
 		t.Errorf("error prints the session key:\n%s", msg)
 	}
 }
+
+// The database password comes from one secret file into the URL's user
+// info, and never prints.
+func TestDatabasePasswordFile(t *testing.T) {
+	c := mustLoad(t, "database_url: postgres://tourniquet@db:5432/tourniquet?sslmode=disable\ndatabase_password_file: /run/secrets/db-password\n",
+		nil, files{"/run/secrets/db-password": "s3cr3t p@ss/word\n"})
+	if c.DatabaseURL != "postgres://tourniquet:s3cr3t%20p%40ss%2Fword@db:5432/tourniquet?sslmode=disable" {
+		t.Errorf("database url %q", c.DatabaseURL)
+	}
+	if strings.Contains(c.RedactedDatabaseURL(), "s3cr3t") {
+		t.Errorf("redacted URL shows the password: %s", c.RedactedDatabaseURL())
+	}
+	found := false
+	for _, v := range c.SecretValues() {
+		found = found || v == "s3cr3t p@ss/word"
+	}
+	if !found {
+		t.Error("the password is not among the values to redact")
+	}
+	c = mustLoad(t, "database_url: postgres://tourniquet:inline@db/x\ndatabase_password: other\n", nil, nil)
+	if !strings.Contains(c.DatabaseURL, ":inline@") || len(c.Warnings) == 0 {
+		t.Errorf("a URL with its own password: %q, warnings %v", c.DatabaseURL, c.Warnings)
+	}
+}

@@ -25,6 +25,7 @@ func (l *loader) validate() {
 	}
 	l.checkURL("public_url", c.PublicURL)
 	l.checkDatabaseURL(c.DatabaseURL)
+	l.applyDatabasePassword(c)
 	if _, ok := parseLevel(c.Log.Level); !ok {
 		l.fail("log.level", fmt.Sprintf("unknown level %q (want debug, info, warn or error)", c.Log.Level))
 	}

@@ -83,7 +83,9 @@ func parseFollowUp(rest string) (bot.Values, error) {
 	v, err := bot.ReadArg(textArg, text)
 	switch {
 	case errors.Is(err, bot.ErrNoValue):
-		return vals, errors.New(textArg.Missing)
+		// No text: a form's answer may bring it (the card's button); the
+		// handler says what is missing when nothing does.
+		return vals, nil
 	case err != nil:
 		return vals, err
 	}
@@ -110,6 +112,9 @@ func owner(m bot.Mention, invoker incident.Actor) incident.Actor {
 func (f *Feature) add(ctx context.Context, tx *bot.Tx, c bot.Command) (bot.Reply, error) {
 	inc := tx.Incident
 	text, err := incident.ParseFollowUp(c.Text("text"))
+	if errors.Is(err, incident.ErrNoFollowUpText) {
+		err = errors.New(textArg.Missing)
+	}
 	if err != nil {
 		r := bot.ErrorReply("%s\nUsage: `%s`", err.Error(), "/incident follow-up <text> [@owner]")
 		r.IncidentKey = inc.Key
@@ -128,7 +133,7 @@ func (f *Feature) add(ctx context.Context, tx *bot.Tx, c bot.Command) (bot.Reply
 		return bot.Reply{}, fmt.Errorf("follow-ups of %s: %w", inc.Key, err)
 	}
 	n := len(all)
-	tx.KeepCard()
+	// The card follows: a resolved incident's shows the follow-ups.
 	tx.Record(incident.FollowUpRecorded(tx.Now, tx.Actor(), item.ID, text, who))
 	if who.IsZero() {
 		tx.Announce(bot.Textf("📌 Follow-up %d of %s: %s", n, inc.Key, text))

@@ -101,7 +101,7 @@ func newHarness(t *testing.T, s storage.Store, o Options) *harness {
 	clk := clock.NewFake(t0)
 	feat := New(o)
 	e := bottest.NewEngine(t, bot.Options{Commands: append(bot.Commands(), feat.Commands()...), Hooks: []bot.Hook{feat},
-		Store: s, Clock: clk})
+		Panels: []bot.Panel{feat}, Store: s, Clock: clk})
 	rec := bottest.NewRecorder("slack")
 	gh := &fakeGitHub{closed: map[int]bool{}}
 	srv := httptest.NewServer(gh)
@@ -378,5 +378,63 @@ func TestFollowUpInput(t *testing.T) {
 	}
 	if r := h.do("/incident follow-ups"); !strings.Contains(r.Message.Fallback, "0 of 1 done") {
 		t.Errorf("list: %s", r.Message.Fallback)
+	}
+}
+
+// addButton finds the [Add follow-up] button on the last card posted or
+// updated, if any.
+func (h *harness) addButton() *bot.Button {
+	var found *bot.Button
+	for _, d := range h.rec.Deliveries() {
+		if d.Op != "post" && d.Op != "update" {
+			continue
+		}
+		var b *bot.Button
+		for _, blk := range d.Message.Blocks {
+			for i := range blk.Buttons {
+				if blk.Buttons[i].Label == "Add follow-up" {
+					b = &blk.Buttons[i]
+				}
+			}
+		}
+		if strings.Contains(d.Message.Fallback, h.key) && (d.Op == "update" || b != nil) {
+			found = b
+		}
+	}
+	return found
+}
+
+// Issue #19: the resolved card offers [Add follow-up], whose form's
+// answer is recorded as /incident follow-up records a typed one; the card
+// of an open incident does not.
+func TestResolvedCardAddsFollowUp(t *testing.T) {
+	h := newHarness(t, storagetest.NewSQLite(t), Options{})
+	h.do("/incident note looking")
+	h.drain()
+	if b := h.addButton(); b != nil {
+		t.Fatal("an open incident's card offers Add follow-up")
+	}
+	h.do("/incident resolve --ongoing rolled back")
+	h.drain()
+	b := h.addButton()
+	if b == nil || b.Form == nil || b.Form.ID != bot.FormFollowUp || len(b.Form.Fields) != 1 || b.Form.Fields[0].Name != bot.FieldFollowUp ||
+		b.Command != h.key+" follow-up" {
+		t.Fatalf("resolved card's button: %+v", b)
+	}
+	// A platform without forms: the bare command says what to type.
+	r := h.handle(b.Command)
+	if !r.Error || !strings.Contains(r.Message.Fallback, "say what should be done") {
+		t.Errorf("bare click: %s", r.Message.Fallback)
+	}
+	r, err := h.engine.Handle(context.Background(), bot.Invocation{Channel: h.ch, Actor: alice, Text: b.Command,
+		Source: incident.SourceButton, Args: map[string]string{bot.FieldFollowUp: "  add a canary for the flag  "}})
+	if err != nil || r.Error {
+		t.Fatalf("form answer: %v %s", err, r.Message.Fallback)
+	}
+	if items := h.items(); len(items) != 1 || items[0].Text != "add a canary for the flag" {
+		t.Fatalf("recorded: %+v", items)
+	}
+	if evs := h.events(incident.KindFollowUp); len(evs) != 1 || evs[0].Source != incident.SourceButton {
+		t.Errorf("event: %+v", evs)
 	}
 }

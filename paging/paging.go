@@ -58,6 +58,9 @@ type Options struct {
 	// (default 15s).
 	MaxAttempts int
 	RetryDelay  time.Duration
+	// OnOutcome, if set, is told each page's final outcome (sent, failed,
+	// unknown) after it is recorded (cmd/internal/app counts them).
+	OnOutcome func(target, action, outcome string)
 }
 
 // Service is paging: the hook that decides pages, the page command, the
@@ -144,6 +147,12 @@ func (s *Service) OnEvents(ctx context.Context, tx *bot.Tx, evs []incident.Event
 			if target == "" || !inc.Open() || !s.o.Config.PagesOn(inc.Severity) {
 				continue
 			}
+			if drill, err := isDrill(ctx, tx, ev); err != nil || drill {
+				if err != nil {
+					return fmt.Errorf("page %s: %w", inc.Key, err)
+				}
+				continue // a drill never wakes the real on-call
+			}
 			if _, err := s.request(ctx, tx, StepDeclared, target, "", actiontype.PageTrigger); err != nil {
 				return fmt.Errorf("page %s: %w", inc.Key, err)
 			}
@@ -183,6 +192,9 @@ func (s *Service) Page(ctx context.Context, tx *bot.Tx, unanswered int) error {
 	if target == "" {
 		return nil
 	}
+	if drill, err := isDrill(ctx, tx, incident.Event{}); err != nil || drill {
+		return err
+	}
 	msg := fmt.Sprintf("%d check-ins unanswered", unanswered)
 	_, err := s.request(ctx, tx, StepEscalation, target, msg, actiontype.PageTrigger)
 	return err
@@ -198,4 +210,17 @@ func (s *Service) target(name string) (Target, error) {
 		return Target{}, errNoTarget
 	}
 	return t, nil
+}
+
+// isDrill reports whether tx.Incident is a drill (readiness): ev when it
+// is the declaration, else the incident's first event.
+func isDrill(ctx context.Context, tx *bot.Tx, ev incident.Event) (bool, error) {
+	if ev.Kind == incident.KindDeclared {
+		return bot.IsDrill(ev), nil
+	}
+	first, err := tx.Q.ListEvents(ctx, tx.Incident.ID, 0, 1)
+	if err != nil {
+		return false, err
+	}
+	return len(first) == 1 && bot.IsDrill(first[0]), nil
 }

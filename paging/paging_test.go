@@ -326,3 +326,32 @@ func TestPageCutShortIsUnknown(t *testing.T) {
 		t.Errorf("the channel was not told")
 	}
 }
+
+// A drill never pages the real on-call, even at a page_on severity.
+func TestDrillsDoNotPage(t *testing.T) {
+	h := newHarness(t, storagetest.NewSQLite(t), config.Paging{PageOn: []string{"sev1"}})
+	drill := bot.CommandSpec{Name: "test-drill", Shown: bot.ButtonsOnly, Needs: bot.NoIncident,
+		Handle: func(ctx context.Context, tx *bot.Tx, c bot.Command) (bot.Reply, error) {
+			return tx.Dispatch(ctx, bot.CmdDeclare, map[string]string{bot.FieldTitle: "Drill: checkout", bot.FieldSeverity: "sev1", bot.FieldDrill: "true"})
+		}}
+	h.engine = bottest.NewEngine(t, bot.Options{Store: h.store, Clock: h.clock,
+		Commands: append(append(bot.Commands(), h.svc.Commands()...), drill), Hooks: []bot.Hook{h.svc}})
+	r := h.do(alice, lobby, "test-drill")
+	if r.Error || r.IncidentKey == "" {
+		t.Fatalf("drill: %q", r.Message.PlainText())
+	}
+	inc, _ := h.store.GetIncidentByKey(context.Background(), r.IncidentKey)
+	ch, _ := inc.ChannelOn("slack")
+	h.do(alice, ch, "sev 2")
+	h.do(alice, ch, "sev 1")
+	h.send()
+	if n := len(h.pd.got()); n != 0 {
+		t.Errorf("a drill paged PagerDuty %d times", n)
+	}
+	// The same at sev1 for real pages.
+	h.declare("declare sev1 Checkout down")
+	h.send()
+	if n := len(h.pd.got()); n != 1 {
+		t.Errorf("a real sev1 paged %d times, want 1", n)
+	}
+}

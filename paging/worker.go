@@ -45,13 +45,27 @@ func (s *Service) Run(ctx context.Context, engine Engine) error {
 // SendAll reports pages whose sender stopped mid-call as unknown, then
 // sends every page that is due, and says how many it sent or settled.
 func (s *Service) SendAll(ctx context.Context, engine Engine) (int, error) {
-	lost, err := s.o.Store.ExpirePages(ctx, s.o.Clock.Now())
+	// Marking a page unknown and saying so commit together: a page is
+	// never unknown without the timeline and the channel knowing.
+	var lost []storage.Page
+	err := s.o.Store.InTx(ctx, func(ctx context.Context, q storage.Querier) error {
+		var err error
+		if lost, err = q.ExpirePages(ctx, s.o.Clock.Now()); err != nil {
+			return err
+		}
+		for _, p := range lost {
+			if err := s.record(ctx, q, engine, p, OutcomeUnknown, p.LastError); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 	if err != nil {
 		return 0, err
 	}
 	for _, p := range lost {
-		if err := s.record(ctx, s.o.Store, engine, p, OutcomeUnknown, p.LastError); err != nil {
-			return 0, err
+		if s.o.OnOutcome != nil {
+			s.o.OnOutcome(p.Target, p.Action, OutcomeUnknown)
 		}
 	}
 	n := len(lost)
@@ -117,6 +131,9 @@ func (s *Service) SendOne(ctx context.Context, engine Engine) (bool, error) {
 	})
 	if errors.Is(err, storage.ErrConflict) {
 		return true, nil // reported unknown meanwhile: the report stands
+	}
+	if err == nil && status != storage.PagePending && s.o.OnOutcome != nil {
+		s.o.OnOutcome(p.Target, p.Action, outcome)
 	}
 	return true, err
 }

@@ -153,7 +153,6 @@ func (w *Worker) decide(ctx context.Context, tx *bot.Tx, p config.Probe, st stor
 	switch st.Status {
 	case storage.ProbeImpacting:
 		switch {
-		case has(storage.MarkOverruled):
 		case has(storage.MarkVerified) && !has(storage.MarkRegressionAsked):
 			if st, err = saveMarks(ctx, tx.Q, st, func(marks map[string]time.Time) { marks[storage.MarkRegressionAsked] = now }); err != nil {
 				return err
@@ -162,7 +161,7 @@ func (w *Worker) decide(ctx context.Context, tx *bot.Tx, p config.Probe, st stor
 				return dispatch(ctx, tx, bot.CmdRegressed, "what", fmt.Sprintf("probe %s: impact is back (%s)", p.Title(), seenNow(p, st)))
 			}
 			w.postRegression(tx, p, st)
-		case !has(storage.MarkVerified) && !has(storage.MarkChallenged):
+		case !has(storage.MarkVerified) && !has(storage.MarkChallenged) && !has(storage.MarkOverruled):
 			if st, err = saveMarks(ctx, tx.Q, st, func(marks map[string]time.Time) { marks[storage.MarkChallenged] = now }); err != nil {
 				return err
 			}
@@ -172,6 +171,16 @@ func (w *Worker) decide(ctx context.Context, tx *bot.Tx, p config.Probe, st stor
 			w.postChallenge(tx, p, st)
 		}
 	case storage.ProbeClear:
+		if has(storage.MarkUnrelated) {
+			// The breach someone called unrelated is over: the next one
+			// asks again.
+			if st, err = saveMarks(ctx, tx.Q, st, func(marks map[string]time.Time) {
+				delete(marks, storage.MarkUnrelated)
+				delete(marks, storage.MarkRegressionAsked)
+			}); err != nil {
+				return err
+			}
+		}
 		from := st.StatusSince
 		if m.After(from) {
 			from = *m

@@ -68,18 +68,22 @@ func (s *Service) answer(ctx context.Context, tx *bot.Tx, cmd bot.Command) (bot.
 		what := fmt.Sprintf("probe %s: %s", p.Title(), seenNow(p, st))
 		return tx.Dispatch(ctx, bot.CmdRegressed, map[string]string{"what": what})
 	}
-	if _, ok := st.Marks[storage.MarkOverruled]; ok {
-		return refuse(inc, "Someone overruled probe %s for this mitigation already.", p.Title()), nil
+	mark := storage.MarkOverruled
+	if answer == AnswerUnrelated {
+		mark = storage.MarkUnrelated
 	}
-	if _, err := saveMarks(ctx, tx.Q, st, func(m map[string]time.Time) { m[storage.MarkOverruled] = tx.Now }); err != nil {
+	if _, ok := st.Marks[mark]; ok {
+		return refuse(inc, "Someone answered probe %s already: %s.", p.Title(), answerWords(answer)), nil
+	}
+	if _, err := saveMarks(ctx, tx.Q, st, func(m map[string]time.Time) { m[mark] = tx.Now }); err != nil {
 		return bot.Reply{}, err
 	}
 	tx.UpdateInIncident(key, answeredMessage(question, who, answerWords(answer), tx.Now))
 	tx.Record(incident.NewEvent(tx.Now, incident.KindProbeOverruled, who,
 		fmt.Sprintf("%s: %s", p.Title(), answerWords(answer)),
 		map[string]any{"probe": p.ID, "answer": answer, "status": string(st.Status)}))
-	tx.Announce(bot.Textf("%s says probe %s is %s; it will not ask again about this mitigation.", who, p.Title(), overruleWords(answer)))
-	return reply(inc, "Recorded: probe %s overruled for this mitigation.", p.Title()), nil
+	tx.Announce(bot.Textf("%s says probe %s is %s.", who, p.Title(), overruleWords(answer)))
+	return reply(inc, "Recorded: probe %s overruled.", p.Title()), nil
 }
 
 // seenNow is what the probe last saw, for the regressed event's text.
@@ -104,9 +108,9 @@ func answerWords(answer string) string {
 
 func overruleWords(answer string) string {
 	if answer == AnswerWrong {
-		return "wrong"
+		return "wrong; it will not challenge this mitigation again"
 	}
-	return "seeing something not related to this incident"
+	return "seeing something not related to this incident; it asks again only after it clears"
 }
 
 // refuse is an error reply about inc; format and args as in bot.Textf.

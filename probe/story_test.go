@@ -118,6 +118,16 @@ func TestProbeStory(t *testing.T) {
 		if n := len(h.posted(ch, "Impact is back?")); n != 1 {
 			t.Errorf("asked %d times after Not related", n)
 		}
+		// Once that breach is over, the next one asks again.
+		f.setValue(0.001)
+		h.advance(30 * time.Second)
+		f.setValue(0.5)
+		h.advance(30 * time.Second)
+		h.advance(30 * time.Second)
+		h.advance(30 * time.Second)
+		if n := len(h.posted(ch, "Impact is back?")); n != 2 {
+			t.Errorf("asked %d times after a new breach, want 2", n)
+		}
 
 		// The offered impact start, clicked.
 		if r := h.click(alice, ch, start); r.Error {

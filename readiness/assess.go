@@ -2,6 +2,7 @@ package readiness
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"time"
 
@@ -39,7 +40,11 @@ type Inputs struct {
 	LastRuns map[string]time.Time
 	// Drills are every drill (storage.ReadinessStore.ListDrills).
 	Drills []storage.Drill
-	Now    time.Time
+	// Services are the services named elsewhere (a probe's, an alert
+	// route's): each gets its line even when no action names it, so that
+	// a service with no safe move shows, scoring 0.
+	Services []string
+	Now      time.Time
 }
 
 // Report is the readiness of every service.
@@ -92,8 +97,12 @@ func Assess(ctx context.Context, in Inputs) Report {
 	}
 	// A service drilled but named by no action still gets its line: it is
 	// offered the actions for every service.
+	named := slices.Clone(in.Services)
 	for _, d := range in.Drills {
-		if s := strings.ToLower(d.Service); bySvc[s] == nil {
+		named = append(named, d.Service)
+	}
+	for _, s := range named {
+		if s = strings.ToLower(strings.TrimSpace(s)); s != "" && bySvc[s] == nil {
 			bySvc[s] = []config.Action{}
 		}
 	}

@@ -3,6 +3,7 @@ package readiness_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -150,3 +151,43 @@ func (countingPreflight) Run(context.Context, actiontype.Request) (actiontype.Re
 	return actiontype.Result{}, errors.New("never run")
 }
 func (c countingPreflight) Preflight(context.Context, actiontype.Request) error { *c.n++; return nil }
+
+func TestDigestLine(t *testing.T) {
+	now := t0
+	in := readiness.Inputs{Actions: catalog(), Groups: map[string][]string{"sre": {"slack:U3"}},
+		Preflights: map[string]storage.PreflightResult{"rollback-checkout": {ActionID: "rollback-checkout", CheckedAt: now, Detail: "401"}},
+		Drills:     []storage.Drill{{Service: "search", StartedAt: now.Add(-time.Hour)}}, Now: now}
+	bs := readiness.DigestBlocks(readiness.Assess(context.Background(), in))
+	if len(bs) != 1 {
+		t.Fatalf("%d blocks", len(bs))
+	}
+	got := bs[0].Text.String()
+	// checkout: 20 coverage + 20 people (not checked: present) + 0
+	// preflights (one never ran, one failed) = 40; search: 10 + 20 + 10
+	// (the manual step) + 10 (drilled) = 50.
+	for _, want := range []string{"checkout 40, search 50", "1 failing preflights", "1 of 2 services not drilled"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("digest line %q lacks %q", got, want)
+		}
+	}
+	if readiness.DigestBlocks(readiness.Report{}) != nil {
+		t.Error("a line with no service")
+	}
+}
+
+// TestServiceWithoutSafeMoves: a service a probe or an alert route names,
+// with no action, shows with every safe move missing and scores 0.
+func TestServiceWithoutSafeMoves(t *testing.T) {
+	r := readiness.Assess(context.Background(), readiness.Inputs{Actions: catalog(), Services: []string{"Payments", "checkout"}, Now: t0})
+	var names []string
+	for _, s := range r.Services {
+		names = append(names, s.Service)
+	}
+	if strings.Join(names, ",") != "checkout,payments,search" {
+		t.Fatalf("services %v", names)
+	}
+	p := r.Services[1]
+	if p.Score != 0 || len(p.Missing) != 4 || len(p.SafeMoves) != 0 || len(p.Actions) != 0 {
+		t.Errorf("payments %+v", p)
+	}
+}

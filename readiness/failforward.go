@@ -24,13 +24,20 @@ const (
 )
 
 // Hook stores the deadline of every fail-forward decision taken with one,
-// in the unit of work that records the decision. Give it to bot.NewEngine
-// in Options.Hooks.
+// in the unit of work that records the decision, and grades a drill when
+// it is resolved. Give it to bot.NewEngine in Options.Hooks.
 type Hook struct{}
 
-// OnEvents implements bot.Hook.
+// OnEvents implements bot.Hook: it keeps fail-forward deadlines and
+// grades a drill at its resolution.
 func (Hook) OnEvents(ctx context.Context, tx *bot.Tx, evs []incident.Event) error {
 	for _, ev := range evs {
+		if ev.Kind == incident.KindResolved {
+			if err := gradeDrill(ctx, tx); err != nil {
+				return fmt.Errorf("drill: %w", err)
+			}
+			continue
+		}
 		if ev.Kind != incident.KindFailForward {
 			continue
 		}

@@ -53,8 +53,8 @@ func newHarness(t *testing.T, s storage.Store, replicas int) *harness {
 	h := &harness{t: t, store: s, clock: clock.NewFake(t0), rec: bottest.NewRecorder("slack")}
 	h.sender = bot.NewSender(bot.SenderOptions{Store: s, Clock: h.clock, Deliverers: []bot.Deliverer{h.rec}, MaxAttempts: 3})
 	for range replicas {
-		e := bottest.NewEngine(t, bot.Options{Store: s, Clock: h.clock, Commands: bot.Commands(),
-			Hooks: []bot.Hook{readiness.Hook{}}, ActionsFor: offered})
+		e := bottest.NewEngine(t, bot.Options{Store: s, Clock: h.clock, Commands: append(bot.Commands(), readiness.Commands()...),
+			Hooks: []bot.Hook{readiness.Hook{}}, ActionsFor: offered, Panels: []bot.Panel{bot.PanelFunc(readiness.Panel)}})
 		sw, err := readiness.NewDeadlineSweeper(e, readiness.DeadlineOptions{Store: s, Clock: h.clock})
 		if err != nil {
 			t.Fatal(err)
@@ -139,4 +139,15 @@ func allText(m bot.Message) string {
 		parts = append(parts, b.Text.String())
 	}
 	return strings.Join(parts, "\n")
+}
+
+// updates are the message updates so far whose text contains s.
+func (h *harness) updates(contains string) []bot.Message {
+	var out []bot.Message
+	for _, d := range h.rec.Ops("update") {
+		if containsText(d.Message, contains) {
+			out = append(out, d.Message)
+		}
+	}
+	return out
 }

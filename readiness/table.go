@@ -8,11 +8,20 @@ import (
 	"time"
 )
 
-// WriteTable writes r as the table of `tourniquet readiness`: one line per
-// service, then what is wrong, action by action.
-func (r Report) WriteTable(w io.Writer) error {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "SERVICE\tSCORE\tSAFE MOVES\tMISSING\tPEOPLE\tPREFLIGHT\tLAST RUN\tLAST DRILL")
+// Line is one service's line of the table and the page, in words.
+type Line struct {
+	Service            string
+	Score              int
+	SafeMoves, Missing string
+	People, Preflight  string
+	LastRun, LastDrill string
+}
+
+// Lines are r's services in words: "-" for none, "2/3" for the share of
+// actions whose people resolve and whose preflight passed, "3d ago" or
+// "never".
+func (r Report) Lines() []Line {
+	var out []Line
 	for _, s := range r.Services {
 		people, pre := 0, 0
 		for _, a := range s.Actions {
@@ -23,12 +32,15 @@ func (r Report) WriteTable(w io.Writer) error {
 				pre++
 			}
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%d/%d\t%d/%d\t%s\t%s\n", s.Service, s.Score, list(s.SafeMoves), list(s.Missing),
-			people, len(s.Actions), pre, len(s.Actions), ago(s.LastRun, r.GeneratedAt), ago(s.LastDrill, r.GeneratedAt))
+		out = append(out, Line{Service: s.Service, Score: s.Score, SafeMoves: list(s.SafeMoves), Missing: list(s.Missing),
+			People: fmt.Sprintf("%d/%d", people, len(s.Actions)), Preflight: fmt.Sprintf("%d/%d", pre, len(s.Actions)),
+			LastRun: ago(s.LastRun, r.GeneratedAt), LastDrill: ago(s.LastDrill, r.GeneratedAt)})
 	}
-	if err := tw.Flush(); err != nil {
-		return err
-	}
+	return out
+}
+
+// Problems are what is wrong, action by action, once each.
+func (r Report) Problems() []string {
 	var problems []string
 	seen := map[string]bool{}
 	for _, s := range r.Services {
@@ -53,10 +65,27 @@ func (r Report) WriteTable(w io.Writer) error {
 			}
 		}
 	}
-	if len(problems) > 0 {
+	for i, p := range problems {
+		problems[i] = oneLine(p)
+	}
+	return problems
+}
+
+// WriteTable writes r as the table of `tourniquet readiness`: one line per
+// service, then what is wrong, action by action.
+func (r Report) WriteTable(w io.Writer) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "SERVICE\tSCORE\tSAFE MOVES\tMISSING\tPEOPLE\tPREFLIGHT\tLAST RUN\tLAST DRILL")
+	for _, l := range r.Lines() {
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\n", l.Service, l.Score, l.SafeMoves, l.Missing, l.People, l.Preflight, l.LastRun, l.LastDrill)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if ps := r.Problems(); len(ps) > 0 {
 		fmt.Fprintln(w)
-		for _, p := range problems {
-			fmt.Fprintln(w, "  - "+oneLine(p))
+		for _, p := range ps {
+			fmt.Fprintln(w, "  - "+p)
 		}
 	}
 	return nil
@@ -69,7 +98,7 @@ func list(xs []string) string {
 	return strings.Join(xs, ",")
 }
 
-// ago is how long before now t was, in days ("never" for nil).
+// ago is how long before now t was ("never" for nil).
 func ago(t *time.Time, now time.Time) string {
 	if t == nil {
 		return "never"

@@ -34,11 +34,14 @@ const (
 	MarkVerified = "verified"
 	// MarkChallenged: the probe disagreed with it in the channel.
 	MarkChallenged = "challenged"
-	// MarkOverruled: a person said the probe is wrong (or a breach not
-	// related); the probe no longer asks about it.
+	// MarkOverruled: a person said the probe is wrong about the
+	// mitigation; it no longer challenges it.
 	MarkOverruled = "overruled"
 	// MarkRegressionAsked: "Impact is back?" was asked.
 	MarkRegressionAsked = "regression_asked"
+	// MarkUnrelated: a person said the breach "Impact is back?" asked
+	// about is not related; the probe asks again only after it clears.
+	MarkUnrelated = "unrelated"
 	// MarkLookback: the look back before the declaration was done.
 	MarkLookback = "lookback"
 )

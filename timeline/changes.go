@@ -2,6 +2,7 @@ package timeline
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/tourniquet/tourniquet/incident"
@@ -214,4 +215,17 @@ func (x Export) ChangeLines() []string {
 		out = append(out, line)
 	}
 	return out
+}
+
+// changesMarkdown writes the changes section of the Markdown report, each
+// change's story escaped as data; nothing when there are none.
+func (x Export) changesMarkdown(b *strings.Builder) {
+	lines := x.ChangeLines()
+	if len(lines) == 0 {
+		return
+	}
+	b.WriteString("\n## Changes before impact\n\n")
+	for _, l := range lines {
+		b.WriteString("- " + mdEscape(l) + "\n")
+	}
 }

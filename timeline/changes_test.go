@@ -77,6 +77,10 @@ func TestChangeStory(t *testing.T) {
 			t.Errorf("findings do not say %q:\n%s", want, got)
 		}
 	}
+	md := x.Markdown()
+	if !strings.Contains(md, "## Changes before impact") || !strings.Contains(md, "- deploy checkout v42 by ana, 12m before impact") {
+		t.Errorf("Markdown lacks the changes:\n%s", md)
+	}
 	b, err := x.JSON()
 	if err != nil {
 		t.Fatal(err)

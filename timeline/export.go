@@ -25,6 +25,9 @@ type ExportIncident struct {
 	// Private incidents are shown only with a link signed for them or
 	// to the API token's holder (DESIGN §8: incident.private).
 	Private bool `json:"private"`
+	// Drill is true for a drill (DESIGN §8): a rehearsal, left out of
+	// reports and metrics by default. Its declared event says so.
+	Drill bool `json:"drill"`
 	// CauseText and Summary say what the diagnosis and resolution said.
 	CauseText string `json:"cause_text,omitempty"`
 	Summary   string `json:"summary,omitempty"`
@@ -102,7 +105,7 @@ func Build(inc *incident.Incident, events []incident.Event, now time.Time) Expor
 		Incident: ExportIncident{Key: inc.Key, Title: inc.Title, Severity: inc.Severity, Impact: inc.Impact,
 			Cause: inc.Cause, State: inc.State, Lead: inc.Lead, Declarer: inc.Declarer, Services: services,
 			Roles:     exportRoles(inc.Roles),
-			CauseText: inc.CauseText, Summary: inc.Summary, Private: inc.Private},
+			CauseText: inc.CauseText, Summary: inc.Summary, Private: inc.Private, Drill: isDrill(events)},
 		ImpactStartedAt:      inc.ImpactStartedAt.UTC(),
 		DeclaredAt:           inc.DeclaredAt.UTC(),
 		MitigatedAt:          utc(inc.MitigatedAt),
@@ -145,4 +148,14 @@ func exportRoles(roles map[string]incident.Actor) map[string]incident.Actor {
 		return map[string]incident.Actor{}
 	}
 	return roles
+}
+
+// isDrill reports whether the incident's declared event opened a drill.
+func isDrill(events []incident.Event) bool {
+	for _, ev := range events {
+		if ev.Kind == incident.KindDeclared {
+			return ev.Data["drill"] == true
+		}
+	}
+	return false
 }

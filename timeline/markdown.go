@@ -69,8 +69,10 @@ func (x Export) Markdown() string {
 	fmt.Fprintf(&b, "| **Time to mitigate** | **%s** | %s |\n", FormatClock(m.TimeToMitigate), fmtTime(x.MitigatedAt))
 	fmt.Fprintf(&b, "| **Time to diagnose** | **%s** | %s |\n", FormatClock(m.TimeToDiagnose), fmtTime(x.DiagnosedAt))
 	fmt.Fprintf(&b, "| Time to resolve | %s | %s |\n", FormatClock(m.TimeToResolve), fmtTime(x.ResolvedAt))
-	fmt.Fprintf(&b, "| **Customer impact** | **%s** | %s |\n\n", FormatSeconds(m.CustomerImpact),
+	fmt.Fprintf(&b, "| **Customer impact** | **%s** | %s |\n", FormatSeconds(m.CustomerImpact),
 		plural(len(x.ImpactWindows), "1 impact window", fmt.Sprintf("%d impact windows", len(x.ImpactWindows))))
+	b.WriteString(x.probeClockRows())
+	b.WriteString("\n")
 
 	b.WriteString("## Findings\n\n")
 	for _, f := range x.Findings() {
@@ -93,6 +95,7 @@ func (x Export) Markdown() string {
 			FormatSeconds(secs(w.Start, *w.End)), ended)
 	}
 
+	x.changesMarkdown(&b)
 	b.WriteString("\n## Actions run\n\n")
 	if len(x.Analysis.Actions) == 0 {
 		b.WriteString("No mitigation action was run through Tourniquet.\n")

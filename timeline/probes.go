@@ -211,3 +211,58 @@ func number(v any) *float64 {
 	}
 	return nil
 }
+
+// Verification is the across-incidents view of claimed against verified
+// mitigation: how often the probes confirmed what people said, and how
+// long after.
+type Verification struct {
+	// Claimed counts incidents marked mitigated; Watched those of them a
+	// probe reported on; Verified those whose mitigation the probes
+	// verified.
+	Claimed, Watched, Verified int
+	// MedianGap and P90Gap are the time from the first claimed mitigation
+	// to the verification, over Verified (nil when none).
+	MedianGap, P90Gap *int64
+}
+
+// VerificationOf aggregates the claimed-versus-verified gap of exports.
+func VerificationOf(xs []Export) Verification {
+	var v Verification
+	var gaps []int64
+	for _, x := range xs {
+		if x.MitigatedAt == nil {
+			continue
+		}
+		v.Claimed++
+		if x.Probes.Impact == nil && x.MitigationVerifiedAt == nil {
+			continue
+		}
+		v.Watched++
+		if x.MitigationVerifiedAt != nil {
+			v.Verified++
+			gaps = append(gaps, max(secs(*x.MitigatedAt, *x.MitigationVerifiedAt), 0))
+		}
+	}
+	sort.Slice(gaps, func(i, j int) bool { return gaps[i] < gaps[j] })
+	v.MedianGap, v.P90Gap = median(gaps), percentile(gaps, 90)
+	return v
+}
+
+// probeClockRows are the Markdown report's rows of what the probes
+// measured, none when no probe watched the incident.
+func (x Export) probeClockRows() string {
+	m := x.Metrics
+	if m.ProbeImpact == nil && x.MitigationVerifiedAt == nil {
+		return ""
+	}
+	verified := "never verified"
+	if x.MitigationVerifiedAt != nil {
+		verified = fmtTime(x.MitigationVerifiedAt)
+	}
+	impact := "—"
+	if m.ProbeImpact != nil {
+		impact = FormatSeconds(*m.ProbeImpact)
+	}
+	return fmt.Sprintf("| Time to verified mitigation | %s | %s |\n| Impact the probes saw | %s | in the incident's window |\n",
+		FormatClock(m.TimeToVerifiedMitigation), verified, impact)
+}

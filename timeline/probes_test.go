@@ -108,3 +108,47 @@ func TestProbeUnverifiedMitigation(t *testing.T) {
 		}
 	}
 }
+
+// TestVerificationAggregate: the report's claimed-versus-verified gap
+// counts only incidents a probe watched, and its median and p90 are over
+// the verified ones.
+func TestVerificationAggregate(t *testing.T) {
+	hm := timelinetest.HM
+	var xs []Export
+	for i, gap := range []int{5, 10, 20, -1} { // -1: never verified
+		s := timelinetest.Declare(t, hm(10+i, 0), incident.Sev2, "x")
+		probeEvent(s, hm(10+i, 1), incident.KindProbeImpacting, 0.3, nil)
+		s.Do(s.Incident.Mitigate(hm(10+i, 10), timelinetest.Alice, ""))
+		if gap >= 0 {
+			s.Raw(hm(10+i, 10+gap), incident.KindMitigationVerified, incident.System, "", incident.SourceProbe, nil)
+		}
+		xs = append(xs, Build(s.Incident, s.Events, hm(18, 0)))
+	}
+	xs = append(xs, Build(timelinetest.Textbook(t).Incident, timelinetest.Textbook(t).Events, hm(18, 0)))
+	v := VerificationOf(xs)
+	if v.Claimed != 5 || v.Watched != 4 || v.Verified != 3 {
+		t.Errorf("claimed %d watched %d verified %d, want 5 4 3", v.Claimed, v.Watched, v.Verified)
+	}
+	wantSecs(t, "median gap", v.MedianGap, mins(10))
+	wantSecs(t, "p90 gap", v.P90Gap, mins(20))
+}
+
+// TestProbeMarkdownRows: the Markdown report's clocks table adds what the
+// probes measured, and only when a probe watched the incident.
+func TestProbeMarkdownRows(t *testing.T) {
+	hm := timelinetest.HM
+	s := timelinetest.Declare(t, hm(14, 0), incident.Sev1, "Checkout errors")
+	probeEvent(s, hm(14, 1), incident.KindProbeImpacting, 0.38, nil)
+	s.Do(s.Incident.Mitigate(hm(14, 10), timelinetest.Alice, "rolled back"))
+	probeEvent(s, hm(14, 11), incident.KindProbeClear, 0.001, nil)
+	s.Raw(hm(14, 16), incident.KindMitigationVerified, incident.System, "", incident.SourceProbe, nil)
+	md := Build(s.Incident, s.Events, hm(15, 0)).Markdown()
+	for _, want := range []string{"| Time to verified mitigation | 16m | 2026-03-02 14:16:00 UTC |", "| Impact the probes saw | 10m |"} {
+		if !strings.Contains(md, want) {
+			t.Errorf("markdown lacks %q:\n%s", want, md)
+		}
+	}
+	if plain := Build(timelinetest.Textbook(t).Incident, timelinetest.Textbook(t).Events, hm(18, 0)).Markdown(); strings.Contains(plain, "probes saw") {
+		t.Error("a report without probes has probe rows")
+	}
+}

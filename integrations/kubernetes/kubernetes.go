@@ -112,6 +112,9 @@ type Client struct {
 	cfg       Config
 	http      *httpx.Client
 	tokenFile string // read at every call when set
+	// stream makes the long-lived watch requests (watch.go), with the
+	// same TLS as http but no per-call timeout.
+	stream *http.Client
 }
 
 var _ actiontype.Integration = (*Client)(nil)
@@ -174,6 +177,10 @@ func NewClient(name string, cfg Config, opts ...Option) (*Client, error) {
 		return nil, err
 	}
 	c.http = hc
+	c.stream = o.HTTPClient
+	if c.stream == nil {
+		c.stream = &http.Client{}
+	}
 	return c, nil
 }
 

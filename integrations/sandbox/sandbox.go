@@ -38,6 +38,13 @@ const (
 	DemoFlag     = "new-checkout"
 )
 
+// The demo's drill targets: a staging twin of the service and of the flag,
+// which a drill's actions run against (their drill params).
+const (
+	DemoStagingService = "demo-shop-staging"
+	DemoStagingFlag    = "new-checkout-staging"
+)
+
 // Actions are the demo actions: they apply to every incident, and the lead
 // and whoever declared it may run them.
 func Actions() []config.Action {
@@ -45,9 +52,11 @@ func Actions() []config.Action {
 	return []config.Action{
 		{ID: "rollback-demo-shop", Title: "Roll back " + DemoService + " to " + DemoPrevious, Kind: config.KindRollback,
 			Integration: Name, Params: map[string]string{"service": DemoService, "version": DemoPrevious},
+			Drill:   map[string]string{"service": DemoStagingService},
 			Allowed: []string{config.RoleLead, config.RoleDeclarer}, Confirm: &yes, Timeout: 10 * time.Second},
 		{ID: "kill-new-checkout", Title: "Kill switch: " + DemoFlag, Kind: config.KindKillSwitch,
 			Integration: Name, Params: map[string]string{"flag": DemoFlag},
+			Drill:   map[string]string{"flag": DemoStagingFlag},
 			Allowed: []string{config.RoleLead, config.RoleDeclarer}, Confirm: &yes, Timeout: 10 * time.Second},
 	}
 }
@@ -104,13 +113,14 @@ type Client struct {
 var _ actiontype.Integration = (*Client)(nil)
 
 // New returns a fresh sandbox: demo-shop runs v42 (v41 before it), the
-// flag new-checkout is on.
+// flag new-checkout is on, and so do their staging twins, the drills'
+// targets.
 func New(name string, opts ...Option) *Client {
 	c := &Client{
 		name:     name,
 		delay:    time.Second,
-		versions: map[string][]string{DemoService: {DemoPrevious, DemoCurrent}},
-		flags:    map[string]bool{DemoFlag: true},
+		versions: map[string][]string{DemoService: {DemoPrevious, DemoCurrent}, DemoStagingService: {DemoPrevious, DemoCurrent}},
+		flags:    map[string]bool{DemoFlag: true, DemoStagingFlag: true},
 		seen:     map[string]actiontype.Result{},
 	}
 	for _, o := range opts {

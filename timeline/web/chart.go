@@ -309,21 +309,11 @@ func IncidentChart(x timeline.Export) template.HTML {
 		ms = append(ms, marker{x: ax.x(x.GeneratedAt), class: "marker-now", label: "Now", title: "Now " + shortAt(x.GeneratedAt)})
 	}
 	sort.SliceStable(ms, func(i, j int) bool { return ms[i].x < ms[j].x })
-	rowEnd := []float64{-1e9, -1e9}
-	for _, m := range ms {
-		width := float64(len(m.label))*6.4 + 8
-		row := 0
-		if m.x < rowEnd[0] {
-			row = 1
-		}
-		anchor, lx := "start", m.x+3
-		if m.x+width > chartW {
-			anchor, lx = "end", m.x-3
-		}
-		rowEnd[row] = m.x + width
-		y := 12.0 + float64(row)*14
-		w.f(`<g class="marker %s"><line x1="%.2f" y1="%.1f" x2="%.2f" y2="%.1f"/><text x="%.2f" y="%.1f" text-anchor="%s">%s</text><title>%s</title></g>`,
-			m.class, m.x, y+3, m.x, axisY, lx, y, anchor, esc(m.label), esc(m.title))
+	xs, ys := placeLabels(ms)
+	for i, m := range ms {
+		lx, y := xs[i], ys[i]
+		w.f(`<g class="marker %s"><line x1="%.2f" y1="%.1f" x2="%.2f" y2="%.1f"/><text x="%.2f" y="%.1f" text-anchor="start">%s</text><title>%s</title></g>`,
+			m.class, m.x, y+3, m.x, axisY, lx, y, esc(m.label), esc(m.title))
 	}
 	w.f(`</svg>`)
 	return template.HTML(w.String()) // every text above went through esc or is ours

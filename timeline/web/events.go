@@ -62,10 +62,12 @@ func attrSafe(s string) string {
 	}, s)
 }
 
-// eventsHTML renders the first max events as tables, one per run of
-// events in the same impact phase, and says how many it rendered.
-func eventsHTML(x timeline.Export, max int) (template.HTML, int) {
-	evs := x.Events
+// eventsHTML renders the first max events of filter show as tables, one
+// per run of events in the same impact phase, and says how many it
+// rendered. A run of unanswered check-in questions is one row with a
+// count.
+func eventsHTML(x timeline.Export, max int, show string) (template.HTML, int) {
+	evs := filterEvents(x.Events, show)
 	if len(evs) > max {
 		evs = evs[:max]
 	}
@@ -89,7 +91,7 @@ func eventsHTML(x timeline.Export, max int) (template.HTML, int) {
 			regression++
 			label += " — regression #" + strconv.Itoa(regression)
 		}
-		first, last := group[0].At, group[len(group)-1].At
+		first, last := phaseSpan(x, ph, group[0].At, group[len(group)-1].At)
 		w.raw(`<div class="phase phase-`)
 		w.raw(attrSafe(phaseClass(ph)))
 		w.raw(`"><h3>`)
@@ -100,7 +102,27 @@ func eventsHTML(x timeline.Export, max int) (template.HTML, int) {
 		w.time(last, "15:04 UTC")
 		w.raw(" · " + timeline.FormatSeconds(secs(first, last)) + " · " + plural(len(group), "1 event", strconv.Itoa(len(group))+" events"))
 		w.raw(`</span></div>` + "\n" + `<table class="events"><colgroup><col class="c-time"><col class="c-off"><col class="c-kind"><col><col class="c-who"><col class="c-src"></colgroup><tbody>` + "\n")
-		for _, ev := range group {
+		for k := 0; k < len(group); k++ {
+			ev := group[k]
+			if n := checkinRun(group[k:]); n > 1 {
+				w.raw(`<tr class="collapsed"><td class="t">`)
+				w.time(ev.At, "15:04:05")
+				w.raw(`</td><td class="t">`)
+				w.buf = timeline.AppendOffset(w.buf[:0], x.ImpactStartedAt, ev.At)
+				w.b.Write(w.buf)
+				w.raw(`</td><td class="kind"><span class="k k-checkin_sent">`)
+				w.text(timeline.KindLabel(ev.Kind))
+				w.raw(`</span> <span class="count">×` + strconv.Itoa(n) + `</span></td><td>`)
+				w.text("asked " + strconv.Itoa(n) + " times, until ")
+				w.time(group[k+n-1].At, "15:04 UTC")
+				w.raw(`</td><td class="who">`)
+				w.text(ev.Actor.Display())
+				w.raw(`</td><td class="src">`)
+				w.text(string(ev.Source))
+				w.raw("</td></tr>\n")
+				k += n - 1
+				continue
+			}
 			kl, ok := labels[ev.Kind]
 			if !ok {
 				kl = [2]string{attrSafe(string(ev.Kind)), timeline.KindLabel(ev.Kind)}
@@ -116,7 +138,7 @@ func eventsHTML(x timeline.Export, max int) (template.HTML, int) {
 			w.raw(`">`)
 			w.text(kl[1])
 			w.raw(`</span></td><td>`)
-			w.text(ev.Text)
+			w.codeText(humanText(ev))
 			if instr[ev.At] && (ev.IsAction() || ev.Data["instrumentation_during_impact"] == true) {
 				w.raw(`<span class="tag tag-instr">microscope during impact</span>`)
 			}

@@ -30,8 +30,9 @@ type incidentView struct {
 	Chart template.HTML
 	// ProbeChart draws the impact probes' series (probechart.go).
 	ProbeChart template.HTML
-	Summary    []string
-	Findings   []timeline.Finding
+	// Summary's paragraphs, their `code spans` as code.
+	Summary  []template.HTML
+	Findings []timeline.Finding
 	// Changes tell each change near the impact, change → undo → effect.
 	Changes []string
 	Actions template.HTML
@@ -40,6 +41,18 @@ type incidentView struct {
 	Truncated   bool
 	Shown       int
 	TotalEvents int
+
+	// FollowUps are the incident's follow-ups and their tickets.
+	FollowUps followUpsView
+	// Show is the events' filter (?show=); Filters its links.
+	Show    string
+	Filters []filterLink
+}
+
+// filterLink is one link of the events' filter.
+type filterLink struct {
+	Label, URL string
+	Current    bool
 }
 
 // stateOf describes the incident's state for the list and the page.
@@ -56,10 +69,11 @@ func stateOf(impact incident.Impact, state incident.State) (class, label string)
 
 func phaseClass(p timeline.Phase) string { return strings.ReplaceAll(string(p), " ", "-") }
 
-func (w *Site) incidentView(g grant, x timeline.Export, now time.Time) incidentView {
+func (w *Site) incidentView(g grant, x timeline.Export, now time.Time, show string) incidentView {
 	inc := x.Incident
 	m := x.Metrics
 	v := incidentView{
+		Show:          show,
 		page:          w.newPage(g, inc.Key+": "+inc.Title, "incidents", now),
 		X:             x,
 		SeverityLabel: strings.ToUpper(string(inc.Severity)),
@@ -117,10 +131,23 @@ func (w *Site) incidentView(g grant, x timeline.Export, now time.Time) incidentV
 		v.VerdictClass, v.Verdict = "warn", "Customers are still impacted. Is customer impact mitigated? Stop the bleeding first; diagnose after."
 	}
 
-	v.Summary = append(v.Summary, strings.Split(timeline.TemplateSummary(timeline.FactsOf(x, nil)), "\n\n")...)
+	for _, p := range strings.Split(timeline.TemplateSummary(timeline.FactsOf(x, nil)), "\n\n") {
+		v.Summary = append(v.Summary, codeHTML(p))
+	}
 	v.Actions = actionsHTML(x)
-	v.Events, v.Shown = eventsHTML(x, w.o.MaxEvents)
-	v.TotalEvents = len(x.Events)
+	for _, f := range eventFilters {
+		q, _ := url.ParseQuery(g.linkQuery)
+		if f.Value != ShowAll {
+			q.Set("show", f.Value)
+		}
+		u := "/incidents/" + url.PathEscape(inc.Key)
+		if len(q) > 0 {
+			u += "?" + q.Encode()
+		}
+		v.Filters = append(v.Filters, filterLink{Label: f.Label, URL: u + "#h-events", Current: f.Value == show})
+	}
+	v.Events, v.Shown = eventsHTML(x, w.o.MaxEvents, v.Show)
+	v.TotalEvents = len(filterEvents(x.Events, v.Show))
 	v.Truncated = v.Shown < v.TotalEvents
 	return v
 }

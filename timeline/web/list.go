@@ -90,6 +90,7 @@ type listRow struct {
 	TTM, TTD, Impact, Declared string
 	Order, OrderClass          string
 	Private                    bool
+	Drill                      bool
 }
 
 type severityOption struct {
@@ -140,8 +141,15 @@ func (w *Site) listPage(rw http.ResponseWriter, r *http.Request) {
 		return
 	}
 	link := w.rowLink(g, r)
+	drills, err := w.drillIDs(r.Context())
+	if err != nil {
+		w.storeError(rw, r, g, err)
+		return
+	}
 	for _, inc := range incs {
-		v.Rows = append(v.Rows, newListRow(inc, now, link))
+		row := newListRow(inc, now, link)
+		row.Drill = drills[inc.ID]
+		v.Rows = append(v.Rows, row)
 	}
 	v.TotalText = plural(total, "1 incident", fmt.Sprintf("%d incidents", total))
 	if len(incs) > 0 {

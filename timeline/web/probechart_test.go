@@ -88,4 +88,11 @@ func TestProbeChartAndAPI(t *testing.T) {
 	if doc["mitigation_verified_at"] != "2026-03-02T14:16:00Z" || m["time_to_verified_mitigation"] != float64(16*60) || m["probe_impact"] != float64(10*60) {
 		t.Errorf("api: verified %v, metrics %v", doc["mitigation_verified_at"], m)
 	}
+
+	rep := f.get("/reports?from=2026-03&to=2026-03", bearerHdr(testToken)...)
+	i := strings.Index(rep.body, `id="verification"`)
+	if rep.status != http.StatusOK || i < 0 || !strings.Contains(rep.body[i:], "1 of 1 probe-watched mitigations verified") ||
+		!strings.Contains(rep.body[i:i+300], ">6m<") {
+		t.Errorf("report's claimed → verified: %d %s", rep.status, rep.body[max(i, 0):min(max(i, 0)+400, len(rep.body))])
+	}
 }

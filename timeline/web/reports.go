@@ -100,6 +100,10 @@ type reportsView struct {
 	// PrivateHidden says that private incidents are left out (the page
 	// was opened with a signed link).
 	PrivateHidden bool
+	// Verification is the claimed-versus-verified mitigation gap
+	// (reportverify.go); VerificationCapped says it read only the newest.
+	Verification       timeline.Verification
+	VerificationCapped bool
 }
 
 func (w *Site) reportsPage(rw http.ResponseWriter, r *http.Request) {
@@ -124,6 +128,10 @@ func (w *Site) reportsPage(rw http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v.R = timeline.BuildReport(incs, from, to, now)
+	if v.Verification, v.VerificationCapped, err = w.verification(r.Context(), incs); err != nil {
+		w.storeError(rw, r, g, err)
+		return
+	}
 	v.RangeText = fmt.Sprintf("%s – %s", from.Format("Jan 2006"), to.AddDate(0, -1, 0).Format("Jan 2006"))
 	short := func(l string) string {
 		t, err := time.Parse("2006-01", l)
@@ -153,7 +161,7 @@ func (w *Site) reportsPage(rw http.ResponseWriter, r *http.Request) {
 const reportPage = 2000
 
 // allIncidents reads every incident matching f, a page at a time (a
-// store's query stays bounded however many there are).
+// store's query stays bounded however many there are), drills left out.
 func (w *Site) allIncidents(ctx context.Context, f storage.IncidentFilter) ([]*incident.Incident, error) {
 	var out []*incident.Incident
 	f.Limit = reportPage
@@ -164,7 +172,7 @@ func (w *Site) allIncidents(ctx context.Context, f storage.IncidentFilter) ([]*i
 		}
 		out = append(out, page...)
 		if len(page) < reportPage {
-			return out, nil
+			return w.withoutDrills(ctx, out)
 		}
 	}
 }

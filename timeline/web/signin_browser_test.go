@@ -101,6 +101,9 @@ func TestSigninInChromium(t *testing.T) {
 	if n := evalInt(t, ctx, `document.querySelectorAll("header nav").length`); n != 1 {
 		t.Error("a signed-in manager gets no navigation")
 	}
+	if got := text(t, ctx, "#follow-ups-progress"); got != "1 of 2 follow-ups done" {
+		t.Errorf("follow-ups progress %q", got)
+	}
 	docScreenshot(t, ctx, "incident.png")
 
 	// The reports, from the navigation.

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"io"
 	"net"
 	"net/http"
@@ -10,10 +11,12 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/oauth2-proxy/mockoidc"
 
 	"github.com/tourniquet/tourniquet/config"
+	"github.com/tourniquet/tourniquet/incident"
 	"github.com/tourniquet/tourniquet/internal/clock"
 	"github.com/tourniquet/tourniquet/storage"
 	"github.com/tourniquet/tourniquet/timeline/timelinetest"
@@ -92,6 +95,7 @@ func newSigninFixture(t *testing.T, s storage.Store, policy Policy, middleware .
 	mockoidc.NowFunc = f.clock.Now
 	t.Cleanup(func() { mockoidc.NowFunc = prevNow })
 	f.keys["textbook"] = put(t, s, timelinetest.Textbook(t))
+	addFollowUps(t, s, f.keys["textbook"])
 	f.keys["microscope"] = put(t, s, timelinetest.Microscope(t))
 	history(t, s, 5)
 	sf.webFixture = f
@@ -102,7 +106,7 @@ func newSigninFixture(t *testing.T, s storage.Store, policy Policy, middleware .
 	t.Cleanup(f.srv.Close)
 	access := secured()
 	cfg := idp.Config()
-	site, err := New(Options{Store: s, Clock: f.clock, Access: access, Listen: "127.0.0.1:8080",
+	site, err := New(Options{Store: s, Clock: f.clock, Access: access, Listen: "127.0.0.1:8080", FollowUps: s,
 		SignIn: &OIDCOptions{Issuer: cfg.Issuer, ClientID: cfg.ClientID, ClientSecret: config.NewSecret(cfg.ClientSecret),
 			PublicURL: f.srv.URL, Policy: policy, SessionKey: config.NewSecret(sessionKeyForTests),
 			SessionTTL: config.DefaultSessionTTL, States: s}})
@@ -203,4 +207,29 @@ func between(s, a, b string) string {
 func employee(email string, groups ...string) *mockoidc.MockUser {
 	return &mockoidc.MockUser{Subject: "sub-" + email, Email: email, EmailVerified: true,
 		PreferredUsername: strings.Split(email, "@")[0], Groups: groups}
+}
+
+// addFollowUps gives incident key two follow-ups, one with a ticket done.
+func addFollowUps(t *testing.T, s storage.Store, key string) {
+	t.Helper()
+	ctx := context.Background()
+	id, _ := incident.ParseKey(key)
+	for _, text := range []string{"Alert on checkout error rate above 2% for 5 minutes", "Make the new-checkout flag default off in staging first"} {
+		fu := storage.FollowUp{IncidentID: id, Text: text, Owner: timelinetest.Alice, CreatedBy: timelinetest.Alice,
+			CreatedAt: timelinetest.HM(15, 0), Tracker: "jira", TicketStatus: storage.TicketPending}
+		if err := s.AddFollowUp(ctx, &fu); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c, _, err := s.ClaimTicket(ctx, timelinetest.HM(15, 1), time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.FinishTicket(ctx, c.ID, c.Attempts, storage.TicketOutcome{Status: storage.TicketCreated, Key: "OPS-41",
+		URL: "https://acme.atlassian.net/browse/OPS-41"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetTicketState(ctx, c.ID, storage.TicketDone, timelinetest.HM(17, 0)); err != nil {
+		t.Fatal(err)
+	}
 }

@@ -53,9 +53,14 @@ type Options struct {
 	// Cache, if set, is used instead (share it with the postmortem worker,
 	// through its Lister, so that the link a draft posts opens warm).
 	Cache *EventCache
+	// FollowUps, if set, reads the follow-ups the incident page and the
+	// report show.
+	FollowUps FollowUpReader
 	// SignIn, if set, adds OpenID Connect sign-in under /auth/: a page
 	// request that is not allowed is sent there instead of a bare 401.
 	SignIn *OIDCOptions
+	// Readiness, if set, serves GET /readiness (docs/readiness.md).
+	Readiness ReadinessFunc
 }
 
 // Site serves the report pages (GET /incidents, /incidents/{key},
@@ -117,7 +122,7 @@ func New(o Options) (*Site, error) {
 		w.o.Access.signIn = true
 		w.o.Access.Users = append(w.o.Access.Users, UserSource{Auth: si, Policy: o.SignIn.Policy})
 	}
-	for _, name := range []string{"list", "incident", "reports", "error", "changes", "signin"} {
+	for _, name := range []string{"list", "incident", "reports", "error", "changes", "signin", "readiness"} {
 		t, err := template.New(name).ParseFS(webFS, "layout.html", name+".html")
 		if err != nil {
 			return nil, fmt.Errorf("parse %s page: %w", name, err)
@@ -134,6 +139,7 @@ func (w *Site) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /incidents/{key}/report.md", w.markdown)
 	mux.HandleFunc("GET /reports", w.reportsPage)
 	mux.HandleFunc("GET /changes", w.changesPage)
+	mux.HandleFunc("GET /readiness", w.readinessPage)
 	mux.HandleFunc("GET /api/v1/incidents", w.apiList)
 	mux.HandleFunc("GET /api/v1/incidents/{key}/timeline", w.apiTimeline)
 	if w.signin != nil {
@@ -272,7 +278,14 @@ func (w *Site) incidentPage(rw http.ResponseWriter, r *http.Request) {
 		w.errorPage(rw, r, g, http.StatusNotFound, "No such incident", "There is no incident "+key+".")
 		return
 	}
-	w.render(rw, r, http.StatusOK, "incident", w.incidentView(g, x, now))
+	v := w.incidentView(g, x, now, parseShow(r.URL.Query().Get("show")))
+	items, err := w.followUps(r.Context(), key)
+	if err != nil {
+		w.storeError(rw, r, g, err)
+		return
+	}
+	v.FollowUps = newFollowUpsView(items)
+	w.render(rw, r, http.StatusOK, "incident", v)
 }
 
 func (w *Site) markdown(rw http.ResponseWriter, r *http.Request) {
@@ -300,9 +313,30 @@ func (w *Site) markdown(rw http.ResponseWriter, r *http.Request) {
 		http.Error(rw, "no incident "+key, http.StatusNotFound)
 		return
 	}
+	items, err := w.followUps(r.Context(), key)
+	if err != nil {
+		w.storeError(rw, r, g, err)
+		return
+	}
 	w.headers(rw, "text/markdown; charset=utf-8")
 	rw.Header().Set("Content-Disposition", `attachment; filename="`+key+`-postmortem.md"`)
-	_, _ = rw.Write([]byte(x.Markdown()))
+	_, _ = rw.Write([]byte(x.Markdown() + followUpsMarkdown(items, timeline.MarkdownEscape)))
+}
+
+// followUps reads the follow-ups of incident key; none without a reader.
+func (w *Site) followUps(ctx context.Context, key string) ([]storage.FollowUp, error) {
+	if w.o.FollowUps == nil {
+		return nil, nil
+	}
+	id, err := incident.ParseKey(key)
+	if err != nil {
+		return nil, nil
+	}
+	items, err := w.o.FollowUps.ListFollowUps(ctx, id)
+	if err != nil {
+		return nil, fmt.Errorf("follow-ups of %s: %w", key, err)
+	}
+	return items, nil
 }
 
 // rowLink returns how to link to an incident from a page seen through a

@@ -9,6 +9,7 @@ import (
 	"github.com/tourniquet/tourniquet/alerts"
 	"github.com/tourniquet/tourniquet/bot"
 	"github.com/tourniquet/tourniquet/bot/console"
+	"github.com/tourniquet/tourniquet/cmd/internal/app/metrics"
 	"github.com/tourniquet/tourniquet/config"
 	"github.com/tourniquet/tourniquet/incident"
 	"github.com/tourniquet/tourniquet/internal/clock"
@@ -49,9 +50,9 @@ func triageChannel(cfg *config.Config) incident.ChannelRef {
 
 // mountAlerts adds the intake endpoints (POST /alerts/…); a delivery that
 // changed a group wakes this replica's router.
-func mountAlerts(mux *http.ServeMux, cfg *config.Config, f *features, log *slog.Logger) {
+func mountAlerts(mux *http.ServeMux, cfg *config.Config, f *features, m *metrics.Metrics, log *slog.Logger) {
 	alerts.NewIntake(alerts.IntakeOptions{Config: cfg.Alerts, Store: f.store, Clock: f.clock,
-		Logger: log.With("component", "alerts"), Wake: f.alerts.Wake}).Mount(mux)
+		Logger: log.With("component", "alerts"), Wake: f.alerts.Wake, OnReceived: m.AlertReceived}).Mount(mux)
 }
 
 // StartAlerts runs the alert router through engine until ctx is done or

@@ -4,11 +4,14 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"time"
 
+	"github.com/tourniquet/tourniquet/bot"
 	"github.com/tourniquet/tourniquet/checkin"
 	"github.com/tourniquet/tourniquet/cmd/internal/app/metrics"
 	"github.com/tourniquet/tourniquet/config"
 	"github.com/tourniquet/tourniquet/internal/clock"
+	"github.com/tourniquet/tourniquet/readiness"
 	"github.com/tourniquet/tourniquet/storage"
 )
 
@@ -26,6 +29,13 @@ func newCheckins(cfg *config.Config, store storage.Store, clk clock.Clock, m *me
 			m.CheckinSent(s.Late, s.Committed.Sub(s.Due), escalated)
 		},
 		OnAnswered: m.CheckinAnswered,
+		DigestLines: func(ctx context.Context, q storage.Querier, now time.Time) ([]bot.Block, error) {
+			r, err := storedReadiness(ctx, cfg, q, now, nil)
+			if err != nil {
+				return nil, err
+			}
+			return readiness.DigestBlocks(r), nil
+		},
 	})
 	if err != nil {
 		return nil, fmt.Errorf("check-ins: %w", err)

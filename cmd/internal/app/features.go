@@ -60,7 +60,7 @@ func newFeatures(cfg *config.Config, store storage.Store, clk clock.Clock, m *me
 	}
 	f := &features{store: store, clock: clk, log: log, wake: actions.NewWakeup(), followUps: newFollowUps(cfg)}
 	var err error
-	if f.paging, err = newPaging(cfg, store, clk, log); err != nil {
+	if f.paging, err = newPaging(cfg, store, clk, m, log); err != nil {
 		return nil, err
 	}
 	if f.checkins, err = newCheckins(cfg, store, clk, m, log, escalationPager(cfg, f.paging)); err != nil {
@@ -69,7 +69,7 @@ func newFeatures(cfg *config.Config, store storage.Store, clk clock.Clock, m *me
 	if f.alerts, err = newAlerts(cfg, store, clk, log); err != nil {
 		return nil, err
 	}
-	if f.probes, err = newProbes(cfg, store, clk, log); err != nil {
+	if f.probes, err = newProbes(cfg, store, clk, m, log); err != nil {
 		return nil, err
 	}
 	if f.actions, f.catalog, f.integrations, err = newActions(cfg, f.wake, m, log.With("component", "actions")); err != nil {
@@ -93,6 +93,7 @@ func (f *features) commands() []bot.CommandSpec {
 		f.paging.Commands(),
 		f.followUps.Commands(),
 		f.probes.Commands(),
+		readiness.Commands(),
 	)
 }
 
@@ -108,13 +109,14 @@ func (f *features) hooks() []bot.Hook {
 
 // panels add what the features know to the card and every check-in: the
 // changes before impact with their undo buttons, the impact probes'
-// states and values.
+// states and values, a drill's banner, a resolved incident's follow-ups
+// and the button that adds one.
 func (f *features) panels() []bot.Panel {
-	ps := []bot.Panel{f.changes}
+	ps := []bot.Panel{f.changes, bot.PanelFunc(readiness.Panel)}
 	if f.probes.Len() > 0 {
 		ps = append(ps, f.probes)
 	}
-	return ps
+	return append(ps, f.followUps)
 }
 
 // actionsFor is bot.Options.ActionsFor: the catalog's buttons, or nil when

@@ -7,6 +7,7 @@ import (
 
 	"github.com/tourniquet/tourniquet/bot"
 	"github.com/tourniquet/tourniquet/checkin"
+	"github.com/tourniquet/tourniquet/cmd/internal/app/metrics"
 	"github.com/tourniquet/tourniquet/config"
 	"github.com/tourniquet/tourniquet/incident"
 	"github.com/tourniquet/tourniquet/integrations/opsgenie"
@@ -19,7 +20,7 @@ import (
 
 // newPaging builds paging from paging.targets: one client per target, by
 // type.
-func newPaging(cfg *config.Config, store storage.Store, clk clock.Clock, log *slog.Logger) (*paging.Service, error) {
+func newPaging(cfg *config.Config, store storage.Store, clk clock.Clock, m *metrics.Metrics, log *slog.Logger) (*paging.Service, error) {
 	var targets []paging.Target
 	for name, t := range cfg.Paging.Targets {
 		var (
@@ -46,7 +47,7 @@ func newPaging(cfg *config.Config, store storage.Store, clk clock.Clock, log *sl
 		groups[name] = members
 	}
 	return paging.New(paging.Options{Config: cfg.Paging, Targets: targets, Groups: groups, Store: store, Clock: clk,
-		Logger: log.With("component", "paging")})
+		Logger: log.With("component", "paging"), OnOutcome: m.Page})
 }
 
 // escalationPager is the check-in escalation's last step: paging, when

@@ -121,6 +121,7 @@ func Serve(ctx context.Context, o ServeOptions) error {
 		names = append(names, d.Platform())
 	}
 	m.WatchStore(store, o.Clock.Now, names...)
+	m.WatchReadiness(readinessGauges(cfg, store, o.Clock.Now))
 	sender = bot.NewSender(bot.SenderOptions{Store: store, Clock: o.Clock, Logger: log,
 		Deliverers: ds, Redact: red.Redact,
 		OnResult: func(msg storage.OutboxMessage, result string, took time.Duration) {
@@ -137,7 +138,7 @@ func Serve(ctx context.Context, o ServeOptions) error {
 	mux.Handle("GET /metrics", metricsHandler(cfg, m, log))
 	reports.Mount(mux)
 	changeIntake(cfg, store, o.Clock, log).Register(mux)
-	mountAlerts(mux, cfg, feats, log)
+	mountAlerts(mux, cfg, feats, m, log)
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Listen, err)
@@ -199,7 +200,7 @@ func startWorkers(ctx context.Context, cfg *config.Config, f *features, engine *
 		return nil, nil, err
 	}
 	stops = append(stops, stopActions)
-	stopReadiness, err := StartReadiness(ctx, f, engine)
+	stopReadiness, err := StartReadiness(ctx, cfg, f, engine)
 	if err != nil {
 		stopAll()
 		return nil, nil, err
@@ -210,6 +211,13 @@ func startWorkers(ctx context.Context, cfg *config.Config, f *features, engine *
 		stopAll()
 		return nil, nil, err
 	}
+	stopWatch, err := StartKubeWatch(ctx, cfg, f)
+	if err != nil {
+		reports.Stop()
+		stopAll()
+		return nil, nil, err
+	}
+	stops = append(stops, stopWatch)
 	stops = append(stops, reports.Stop, StartJanitor(ctx, f.store, f.clock, cfg.Changes.Retention, log))
 	stopFollowUps, err := startFollowUps(ctx, cfg, engine, f.store, f.clock, log)
 	if err != nil {

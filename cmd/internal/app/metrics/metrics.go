@@ -38,6 +38,8 @@ type Metrics struct {
 
 	Requests   *prometheus.CounterVec   // route, status
 	AckLatency *prometheus.HistogramVec // route
+
+	alertMetrics
 }
 
 // New registers every metric on a new registry, with Go and process
@@ -66,6 +68,7 @@ func New() *Metrics {
 		m.ActionRuns, m.ActionRunDuration, m.Deliveries, m.DeliveryDuration, m.Requests, m.AckLatency} {
 		f(c)
 	}
+	m.alertMetrics = newAlertMetrics(f)
 	return m
 }
 

@@ -63,8 +63,15 @@ func (c *storeCollector) Collect(ch chan<- prometheus.Metric) {
 			counts[[2]string{string(sev), string(imp)}] = 0
 		}
 	}
+	drills, err := drillIDs(ctx, c.store)
+	if err != nil {
+		up = 0
+		return
+	}
 	for _, inc := range incs {
-		counts[[2]string{string(inc.Severity), string(inc.Impact)}]++
+		if !drills[inc.ID] { // a drill is a rehearsal, not an incident to count
+			counts[[2]string{string(inc.Severity), string(inc.Impact)}]++
+		}
 	}
 	for k, n := range counts {
 		ch <- prometheus.MustNewConstMetric(openIncidentsDesc, prometheus.GaugeValue, float64(n), k[0], k[1])
@@ -91,4 +98,17 @@ func (c *storeCollector) Collect(ch chan<- prometheus.Metric) {
 			ch <- prometheus.MustNewConstMetric(outboxAgeDesc, prometheus.GaugeValue, 0, p)
 		}
 	}
+}
+
+// drillIDs are the incidents that are drills.
+func drillIDs(ctx context.Context, q storage.Querier) (map[int64]bool, error) {
+	ds, err := q.ListDrills(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[int64]bool, len(ds))
+	for _, d := range ds {
+		out[d.IncidentID] = true
+	}
+	return out, nil
 }

@@ -1,0 +1,112 @@
+package alerts_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/tourniquet/tourniquet/bot/bottest"
+	"github.com/tourniquet/tourniquet/config"
+	"github.com/tourniquet/tourniquet/incident"
+	"github.com/tourniquet/tourniquet/storage/storagetest"
+)
+
+// startPrometheus runs the real prometheus binary on a free loopback port
+// with one alert rule that fires at once, sending to alertmanager.
+func startPrometheus(t *testing.T, alertmanager string) {
+	t.Helper()
+	bin, err := exec.LookPath("prometheus")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("prometheus is not installed; CI installs it through .ci/extra-packages")
+		}
+		t.Skip("prometheus is not installed (Debian: apt-get install prometheus)")
+	}
+	addr, dir := freeAddr(t), t.TempDir()
+	cfg := fmt.Sprintf(`global: {scrape_interval: 1s, evaluation_interval: 1s}
+rule_files: [rules.yml]
+alerting:
+  alertmanagers:
+    - static_configs: [{targets: [%q]}]
+`, strings.TrimPrefix(alertmanager, "http://"))
+	rules := `groups:
+  - name: checkout
+    interval: 1s
+    rules:
+      - alert: CheckoutErrors
+        expr: vector(1) > 0
+        labels: {service: checkout, severity: critical}
+        annotations: {summary: "Checkout errors above 2%"}
+`
+	for name, body := range map[string]string{"prometheus.yml": cfg, "rules.yml": rules} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cmd := exec.CommandContext(ctx, bin, "--config.file="+filepath.Join(dir, "prometheus.yml"),
+		"--storage.tsdb.path="+filepath.Join(dir, "data"), "--web.listen-address="+addr, "--log.level=warn",
+		"--rules.alert.resend-delay=1s") // the first sends precede discovering Alertmanager (about 5s)
+	logs := &bottest.Buffer{}
+	cmd.Stdout, cmd.Stderr = logs, logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cancel()
+		_ = cmd.Wait()
+		if t.Failed() {
+			t.Logf("prometheus logs:\n%s", logs.String())
+		}
+	})
+	waitFor(t, 20*time.Second, "prometheus ready", func() bool {
+		resp, err := http.Get("http://" + addr + "/-/ready")
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
+	})
+}
+
+// TestPrometheusAlertmanagerTourniquet is the whole chain: a Prometheus
+// alert rule fires, Alertmanager groups it and notifies Tourniquet, whose
+// route declares the incident once.
+func TestPrometheusAlertmanagerTourniquet(t *testing.T) {
+	t.Parallel() // most of its time is waiting on real servers
+	s := storagetest.NewSQLite(t)
+	h := newHarness(t, s, config.Alerts{Routes: []config.AlertRoute{
+		{Match: map[string]string{"alertname": "CheckoutErrors"}, Action: "declare", SeverityLabel: "severity",
+			SeverityMap: map[string]string{"critical": "sev1"}, ServicesLabel: "service", Title: "{{ .CommonAnnotations.summary }}"},
+	}})
+	addr := freeAddr(t)
+	var hits atomic.Int64
+	stop := serve(t, h, addr, &hits)
+	defer stop()
+	am, _ := startAlertmanager(t, "http://"+addr+"/alerts/alertmanager")
+	startPrometheus(t, am)
+	waitFor(t, 30*time.Second, "the incident", func() bool {
+		h.route()
+		_, err := s.GetIncidentByKey(context.Background(), "INC-1")
+		return err == nil
+	})
+	inc := h.incident("INC-1")
+	if inc.Title != "Checkout errors above 2%" || inc.Severity != incident.Sev1 || strings.Join(inc.Services, ",") != "checkout" {
+		t.Errorf("declared %+v", inc)
+	}
+	waitFor(t, 10*time.Second, "a repeat from Alertmanager", func() bool { h.route(); return hits.Load() >= 2 })
+	h.route()
+	if n := len(h.events("INC-1", incident.KindAlertFiring)); n != 1 {
+		t.Errorf("%d alert_firing, want 1", n)
+	}
+	if _, err := s.GetIncidentByKey(context.Background(), "INC-2"); err == nil {
+		t.Errorf("the repeat declared a second incident")
+	}
+}
