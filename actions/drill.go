@@ -32,20 +32,28 @@ func refuseInDrill(ctx context.Context, tx *bot.Tx, act Action) (bot.Reply, bool
 		tx.Incident.Key, act.Title), true, nil
 }
 
-// paramsFor are the params run calls its integration with: the action's,
+// runTarget is what a run calls its integration with.
+type runTarget struct {
+	params map[string]string
+	// rehearsal is set for a drill's run: it is left out of the metrics,
+	// as drills are left out of the reports.
+	rehearsal bool
+}
+
+// targetFor is what run calls its integration with: the action's params,
 // or in a drill its drill params over them. In a drill with no drill
 // params it refuses (the request was refused already; the catalog may
 // have changed since), and when it cannot tell whether the incident is a
 // drill it refuses too: a drill's run must never reach a real target.
-func (r *Runner) paramsFor(ctx context.Context, run storage.ActionRun, act Action) (map[string]string, error) {
+func (r *Runner) targetFor(ctx context.Context, run storage.ActionRun, act Action) (runTarget, error) {
 	_, err := r.store.GetDrill(ctx, run.IncidentID)
 	switch {
 	case errors.Is(err, storage.ErrNotFound):
-		return maps.Clone(act.Params), nil
+		return runTarget{params: maps.Clone(act.Params)}, nil
 	case err != nil:
-		return nil, &Error{System: "drill", Msg: "could not tell whether this incident is a drill, so nothing was called: " + err.Error()}
+		return runTarget{}, &Error{System: "drill", Msg: "could not tell whether this incident is a drill, so nothing was called: " + err.Error()}
 	case len(act.Drill) == 0:
-		return nil, &Error{System: "drill", Msg: act.Title + " has no drill target, so nothing was called"}
+		return runTarget{rehearsal: true}, &Error{System: "drill", Msg: act.Title + " has no drill target, so nothing was called"}
 	}
-	return DrillParams(act.Params, act.Drill), nil
+	return runTarget{params: DrillParams(act.Params, act.Drill), rehearsal: true}, nil
 }

@@ -43,6 +43,11 @@ func TestDrillRunsAgainstDrillTargets(t *testing.T) {
 		if p := calls[0].Params; p["service"] != "checkout-staging" || p["version"] != "v41" {
 			t.Errorf("drill params %v: want service checkout-staging over the real params", p)
 		}
+		// A rehearsal is left out of the metrics, as out of the reports:
+		// a drill's rollback must not count as a production rollback.
+		if got := h.outcomes.list(); len(got) != 0 {
+			t.Errorf("the drill's run reached the metrics: %v", got)
+		}
 	})
 }
 
@@ -59,6 +64,9 @@ func TestNoDrillRealParams(t *testing.T) {
 	h.step()
 	if calls := h.ints["deploy"].Calls(); len(calls) != 1 || calls[0].Params["service"] != "checkout" {
 		t.Errorf("calls %+v", calls)
+	}
+	if got := h.outcomes.list(); len(got) != 1 || got[0] != "rollback succeeded" {
+		t.Errorf("metrics saw %v, want the one real run", got)
 	}
 }
 

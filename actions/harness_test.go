@@ -2,6 +2,7 @@ package actions_test
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -104,6 +105,27 @@ type harness struct {
 	sender *bot.Sender
 	rec    *bottest.Recorder
 	ints   map[string]*fake
+	// outcomes are the runs the runner reported to its metrics
+	// (RunnerOptions.OnOutcome), as "kind outcome".
+	outcomes *outcomeLog
+}
+
+// outcomeLog records what a runner reports to its metrics.
+type outcomeLog struct {
+	mu   sync.Mutex
+	runs []string
+}
+
+func (l *outcomeLog) record(_, kind, outcome string, _ time.Duration) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.runs = append(l.runs, kind+" "+outcome)
+}
+
+func (l *outcomeLog) list() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return slices.Clone(l.runs)
 }
 
 func newHarness(t *testing.T, s storage.Store, acts []config.Action) *harness {
@@ -119,13 +141,13 @@ func newReplica(t testing.TB, s storage.Store, clk *clock.Fake, acts []config.Ac
 	if err != nil {
 		t.Fatalf("NewCatalog: %v", err)
 	}
-	h := &harness{t: t, store: s, clock: clk, cat: cat, rec: bottest.NewRecorder("slack"), ints: map[string]*fake{}}
+	h := &harness{t: t, store: s, clock: clk, cat: cat, rec: bottest.NewRecorder("slack"), ints: map[string]*fake{}, outcomes: &outcomeLog{}}
 	integrations := map[string]actions.Integration{}
 	for name := range ints {
 		h.ints[name] = &fake{res: actions.Result{Summary: name + " did it", URL: "https://" + name + ".example/runs/1"}}
 		integrations[name] = h.ints[name]
 	}
-	h.engine, h.runner = wire(t, s, clk, cat, bot.Options{Groups: groups, Redact: redact}, integrations)
+	h.engine, h.runner = wire(t, s, clk, cat, bot.Options{Groups: groups, Redact: redact}, integrations, h.outcomes.record)
 	h.sender = bot.NewSender(bot.SenderOptions{Store: s, Clock: clk, Deliverers: []bot.Deliverer{h.rec}, MaxAttempts: 3})
 	return h
 }
@@ -133,7 +155,8 @@ func newReplica(t testing.TB, s storage.Store, clk *clock.Fake, acts []config.Ac
 // wire builds what cmd/internal/app builds: the command side of actions,
 // the engine with the built-in commands and the actions' (and their hook),
 // and the runner that records through the engine, woken by the commands.
-func wire(t testing.TB, s storage.Store, clk *clock.Fake, cat *actions.Catalog, eo bot.Options, ints map[string]actions.Integration) (*bot.Engine, *actions.Runner) {
+// onOutcome, which may be nil, is the runner's metrics callback.
+func wire(t testing.TB, s storage.Store, clk *clock.Fake, cat *actions.Catalog, eo bot.Options, ints map[string]actions.Integration, onOutcome actions.OutcomeFunc) (*bot.Engine, *actions.Runner) {
 	t.Helper()
 	wake := actions.NewWakeup()
 	svc := actions.New(actions.Options{Catalog: cat, Groups: groups, Wake: wake.Wake})
@@ -141,7 +164,7 @@ func wire(t testing.TB, s storage.Store, clk *clock.Fake, cat *actions.Catalog, 
 	eo.Commands = append(bot.Commands(), svc.Commands()...)
 	eo.Hooks = []bot.Hook{svc}
 	engine := bottest.NewEngine(t, eo)
-	runner, err := actions.NewRunner(engine, actions.RunnerOptions{Store: s, Clock: clk, Catalog: cat, Integrations: ints, Wakeup: wake})
+	runner, err := actions.NewRunner(engine, actions.RunnerOptions{Store: s, Clock: clk, Catalog: cat, Integrations: ints, Wakeup: wake, OnOutcome: onOutcome})
 	if err != nil {
 		t.Fatalf("NewRunner: %v", err)
 	}

@@ -46,7 +46,7 @@ func TestNonMemberCannotBecomeLeadToRunALeadOnlyAction(t *testing.T) {
 			t.Fatal(err)
 		}
 		clk := clock.NewFake(t0)
-		engine, runner := wire(t, s, clk, cat, bot.Options{Groups: groups}, map[string]actions.Integration{"flags-hook": hook})
+		engine, runner := wire(t, s, clk, cat, bot.Options{Groups: groups}, map[string]actions.Integration{"flags-hook": hook}, nil)
 		h := &harness{t: t, store: s, clock: clk, cat: cat, engine: engine, runner: runner, rec: bottest.NewRecorder("slack")}
 		h.declare()
 

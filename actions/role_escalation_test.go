@@ -33,7 +33,7 @@ func TestNonMemberCannotBecomeCommsToRunACommsOnlyAction(t *testing.T) {
 		clk := clock.NewFake(t0)
 		flags := &fake{res: actions.Result{Summary: "status page set"}}
 		engine, runner := wire(t, s, clk, cat, bot.Options{Groups: groups, Roles: []string{"comms", "scribe"}},
-			map[string]actions.Integration{"flags": flags, "deploy": &fake{}})
+			map[string]actions.Integration{"flags": flags, "deploy": &fake{}}, nil)
 		h := &harness{t: t, store: s, clock: clk, cat: cat, engine: engine, runner: runner, rec: bottest.NewRecorder("slack")}
 		h.declare()
 

@@ -348,9 +348,9 @@ func (r *Runner) execute(ctx context.Context, run storage.ActionRun) {
 	if act.Integration == "" {
 		integ = manualStep{}
 	}
-	params, perr := r.paramsFor(ctx, run, act)
+	target, perr := r.targetFor(ctx, run, act)
 	req := Request{RunID: run.ID, IncidentKey: incident.KeyFor(run.IncidentID), ActionID: act.ID, ActionTitle: act.Title,
-		Actor: run.RequestedBy, Params: params, Undo: run.Undo, At: *run.StartedAt}
+		Actor: run.RequestedBy, Params: target.params, Undo: run.Undo, At: *run.StartedAt}
 	integ = r.withUndoParams(ctx, run.ID, &req, integ)
 	r.testPause(ctx, pauseClaimed, run.ID)
 	callCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), act.Timeout)
@@ -364,7 +364,9 @@ func (r *Runner) execute(ctx context.Context, run storage.ActionRun) {
 	if o.status == storage.RunUnknown && o.err != nil && !errors.As(o.err, &ie) && errors.Is(callCtx.Err(), context.DeadlineExceeded) {
 		o.err = fmt.Errorf("no answer within %s; it may or may not have taken effect: %w", bot.FormatDuration(act.Timeout), o.err)
 	}
-	r.onOutcome(act.Integration, act.Kind, string(o.status), o.took)
+	if !target.rehearsal {
+		r.onOutcome(act.Integration, act.Kind, string(o.status), o.took)
+	}
 	r.log.InfoContext(ctx, "action run finished", "run", run.ID, "action", run.ActionID, "incident", req.IncidentKey,
 		"outcome", o.status, "took", o.took)
 
