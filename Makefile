@@ -6,7 +6,7 @@ GO ?= go
 TOURNIQUET_TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/tourniquet_test?sslmode=disable
 export TOURNIQUET_TEST_DATABASE_URL
 
-.PHONY: all build run test vet staticcheck fuzz faults load lint clean
+.PHONY: all build run test vet staticcheck fuzz faults load bench-compare lint clean
 
 all: build
 
@@ -34,7 +34,8 @@ test: vet
 ## fuzz: each fuzz target for FUZZTIME (default 10s; FUZZTIME=10m make fuzz digs deeper)
 FUZZTIME ?= 10s
 FUZZ_TARGETS := ./bot:FuzzParse ./bot/slack:FuzzVerify ./bot/slack:FuzzInbound \
-	./bot/discord:FuzzInteractionVerify ./bot/discord:FuzzInteraction ./config:FuzzLoad
+	./bot/discord:FuzzInteractionVerify ./bot/discord:FuzzInteraction ./config:FuzzLoad \
+	./internal/redact:FuzzPrecheckMatchesRegexp
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do \
 		pkg=$${t%%:*}; name=$${t##*:}; \
@@ -52,6 +53,18 @@ LOAD_DURATION ?= 20s
 load: build
 	$(GO) run ./cmd/tourniquet-load -binary bin/tourniquet -database sqlite -rates $(LOAD_RATES) -duration $(LOAD_DURATION) -markdown
 	$(GO) run ./cmd/tourniquet-load -binary bin/tourniquet -database "$(TOURNIQUET_TEST_DATABASE_URL)" -rates $(LOAD_RATES) -duration $(LOAD_DURATION) -markdown
+
+## bench-compare: Tourniquet (SQLite, Postgres) against a minimal Bolt for JavaScript app (npm install at run
+## time into a temp dir), same load and fake Slack, interleaved rounds; the table of docs/BENCHMARKS.md.
+## Not part of `make test` (several minutes; needs node and npm). COMPARE_RATES, COMPARE_ROUNDS, COMPARE_INCIDENTS.
+COMPARE_RATES ?= 50,100,200
+COMPARE_ROUNDS ?= 3
+COMPARE_INCIDENTS ?= 800
+COMPARE_DURATION ?= 15s
+bench-compare: build
+	$(GO) run ./cmd/tourniquet-load -binary bin/tourniquet -compare -systems sqlite,postgres,bolt \
+		-database "$(TOURNIQUET_TEST_DATABASE_URL)" -rates $(COMPARE_RATES) -rounds $(COMPARE_ROUNDS) \
+		-incidents $(COMPARE_INCIDENTS) -duration $(COMPARE_DURATION) -settle 60s
 
 ## lint: vet, then helm lint and helm template of the chart (helm builds from its Go module)
 HELM ?= $(GO) run helm.sh/helm/v3/cmd/helm@v3.16.4

@@ -260,7 +260,7 @@ func (e *Engine) run(ctx context.Context, inv Invocation, spec CommandSpec, cmd 
 				reply.IncidentKey = inc.Key
 				return nil
 			}
-			tx.Incident = inc
+			tx.loaded(inc)
 			ctx = logctx.With(ctx, "incident", inc.Key)
 		}
 		r, err := spec.Handle(ctx, tx, cmd)

@@ -59,7 +59,9 @@ type Sender struct {
 	o          SenderOptions
 	deliverers map[string]Deliverer
 	// due wakes Run when a deferred message becomes due.
-	due chan struct{}
+	due      chan struct{}
+	marks    *markBatcher
+	channels channelCache
 }
 
 // NewSender returns a sender with defaults filled in.
@@ -91,7 +93,8 @@ func NewSender(o SenderOptions) *Sender {
 	if o.Redact == nil {
 		o.Redact = func(s string) string { return s }
 	}
-	s := &Sender{o: o, deliverers: map[string]Deliverer{}, due: make(chan struct{}, 1)}
+	s := &Sender{o: o, deliverers: map[string]Deliverer{}, due: make(chan struct{}, 1),
+		marks: &markBatcher{store: o.Store, now: o.Clock.Now}}
 	for _, d := range o.Deliverers {
 		s.deliverers[d.Platform()] = d
 	}
@@ -233,7 +236,7 @@ func (s *Sender) deliverOne(ctx context.Context, m storage.OutboxMessage) {
 	var ra *RetryAfterError
 	switch {
 	case err == nil:
-		if merr := s.o.Store.MarkDelivered(ctx, m.ID, now); merr != nil {
+		if merr := s.marks.mark(ctx, m.ID); merr != nil {
 			log.ErrorContext(ctx, "delivered but not marked; it may be sent again", "err", merr)
 		}
 	case errors.As(err, &ra) && ra.NotTried:
@@ -314,17 +317,9 @@ func (s *Sender) deliver(ctx context.Context, m storage.OutboxMessage) error {
 		}
 		return nil
 	}
-	channel := op.ChannelID
-	if channel == "" {
-		inc, err := s.o.Store.GetIncident(ctx, op.IncidentID)
-		if err != nil {
-			return fmt.Errorf("load incident %d: %w", op.IncidentID, err)
-		}
-		ch, ok := inc.ChannelOn(m.Platform)
-		if !ok {
-			return fmt.Errorf("%s has no %s channel yet", inc.Key, m.Platform)
-		}
-		channel = ch.ChannelID
+	channel, err := s.channelOf(ctx, m.Platform, op)
+	if err != nil {
+		return err
 	}
 	// Every try of one message carries the same key, unique to it; a
 	// message claimed before may already be out (see PostOptions.Retry).
@@ -355,6 +350,27 @@ func (s *Sender) deliver(ctx context.Context, m storage.OutboxMessage) error {
 		return nil
 	}
 	return PermanentError(fmt.Errorf("unknown outbox kind %q", m.Kind))
+}
+
+// channelOf is where op goes on platform: its explicit channel, or its
+// incident's channel there (cached, see channelCache).
+func (s *Sender) channelOf(ctx context.Context, platform string, op Op) (string, error) {
+	if op.ChannelID != "" {
+		return op.ChannelID, nil
+	}
+	if ch, ok := s.channels.get(op.IncidentID, platform); ok {
+		return ch, nil
+	}
+	inc, err := s.o.Store.GetIncident(ctx, op.IncidentID)
+	if err != nil {
+		return "", fmt.Errorf("load incident %d: %w", op.IncidentID, err)
+	}
+	ch, ok := inc.ChannelOn(platform)
+	if !ok {
+		return "", fmt.Errorf("%s has no %s channel yet", inc.Key, platform)
+	}
+	s.channels.put(op.IncidentID, platform, ch.ChannelID)
+	return ch.ChannelID, nil
 }
 
 func (s *Sender) post(ctx context.Context, d Deliverer, platform, channel string, op Op, po PostOptions) error {

@@ -25,7 +25,7 @@ func (e *Engine) RunAsSystem(ctx context.Context, q storage.Querier, incidentID 
 		if err != nil {
 			return fmt.Errorf("load incident %d: %w", incidentID, err)
 		}
-		tx.Incident = inc
+		tx.loaded(inc)
 	}
 	if err := fn(ctx, tx); err != nil {
 		return err

@@ -32,6 +32,17 @@ type Tx struct {
 	dirty    bool
 	created  bool
 	cardSent bool
+	// loadedTopic is the channel topic as of the incident's loading: a
+	// unit of work that leaves it as it was (a note, an update) sends no
+	// topic change, one outbox message and one Web API call fewer.
+	// Empty when unknown: the topic is then sent.
+	loadedTopic string
+}
+
+// loaded makes inc the unit of work's incident, as loaded from the store.
+func (tx *Tx) loaded(inc *incident.Incident) {
+	tx.Incident = inc
+	tx.loadedTopic = Topic(inc)
 }
 
 // Actions are the mitigation actions offered on tx.Incident
@@ -196,7 +207,9 @@ func (tx *Tx) commit(ctx context.Context) error {
 			return err
 		}
 		tx.out.update(incidentTarget(inc), CardKey(inc), card)
-		tx.out.topic(inc, Topic(inc))
+		if t := Topic(inc); tx.loadedTopic == "" || t != tx.loadedTopic {
+			tx.out.topic(inc, t)
+		}
 	}
 	if len(tx.out.msgs) == 0 {
 		return nil

@@ -39,6 +39,18 @@ func parseSchedule(key, spec, fallback string) (schedule, error) {
 	return schedule{spec: spec, Schedule: s}, nil
 }
 
+// Next is the schedule's next time after t. An "@every" cadence counts
+// from t exactly: robfig/cron rounds it down to the whole second, which
+// made every incident's check-ins fall due at whole seconds, so that with
+// thousands of incidents a few hundred fell due in the same instant each
+// second instead of spreading over it (docs/BENCHMARKS.md).
+func (s schedule) Next(t time.Time) time.Time {
+	if c, ok := s.Schedule.(cron.ConstantDelaySchedule); ok {
+		return t.Add(c.Delay)
+	}
+	return s.Schedule.Next(t)
+}
+
 // after is the first time of s strictly after due that is also after now:
 // the regular next time, or, when that has passed already (the sweeper was
 // down), the next one from now, so that missed times are not replayed.

@@ -18,6 +18,7 @@ import (
 const (
 	DefaultPoll       = time.Second
 	DefaultBatch      = 50
+	DefaultParallel   = 4
 	DefaultLateAfter  = time.Minute
 	DefaultRetryDelay = time.Minute
 )
@@ -75,6 +76,12 @@ type Options struct {
 	Poll time.Duration
 	// Batch is how many check-ins one transaction claims (DefaultBatch).
 	Batch int
+	// Parallel is how many batches a sweep fires at once (default 1).
+	// More only helps on Postgres, whose claims skip each other's rows
+	// (cmd/internal/app sets DefaultParallel there); SQLite has one
+	// writer. A replica killed mid-sweep may then die in several
+	// transactions at once; each either commits or rolls back.
+	Parallel int
 	// LateAfter is how long after its due time a check-in counts as late
 	// (DefaultLateAfter, and never more than half its interval).
 	LateAfter time.Duration
@@ -131,6 +138,9 @@ func New(cfg config.Checkins, o Options) (*Scheduler, error) {
 	}
 	if o.Poll <= 0 {
 		o.Poll = DefaultPoll
+	}
+	if o.Parallel <= 0 {
+		o.Parallel = 1
 	}
 	if o.Batch <= 0 {
 		o.Batch = DefaultBatch

@@ -193,6 +193,11 @@ type OutboxStore interface {
 	ClaimOutbox(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]OutboxMessage, error)
 	// MarkDelivered records the delivery of a claimed message.
 	MarkDelivered(ctx context.Context, id int64, at time.Time) error
+	// MarkDeliveredMany records the delivery of claimed messages in one
+	// statement and says how many were still pending; one already
+	// delivered or dead (its lease ran out and another worker finished
+	// it) or missing is left as it is.
+	MarkDeliveredMany(ctx context.Context, ids []int64, at time.Time) (int, error)
 	// RetryOutbox releases a claimed message to be tried again at next.
 	RetryOutbox(ctx context.Context, id int64, next time.Time, lastErr string) error
 	// KillOutbox gives up on a message; the next one of its channel becomes due.

@@ -46,6 +46,10 @@ func main() {
 
 type flags struct {
 	binary, database, target, fake, logDir string
+	profileDir, logLevel, boltApp          string
+	compare                                bool
+	systems                                []string
+	rounds                                 int
 	secret, token                          string
 	pid                                    int
 	rates                                  []float64
@@ -74,10 +78,24 @@ func parseFlags(args []string, stderr io.Writer) (*flags, error) {
 	fs.IntVar(&f.concurrency, "concurrency", 64, "requests in flight at most")
 	fs.IntVar(&f.incidents, "incidents", 0, "incident channels to spread the commands over (default: the rate, so that each channel gets about one message a second, Slack's pace)")
 	fs.IntVar(&f.clickEvery, "click-every", 5, "every n-th request is a button click (negative: none)")
+	fs.StringVar(&f.profileDir, "cpuprofile", "", "with -binary: write a CPU profile of each run's sending phase into this `directory` (the server runs with TOURNIQUET_PPROF_LISTEN)")
+	fs.StringVar(&f.logLevel, "log-level", "debug", "with -binary: the server's log `level` (debug logs most, so the secrets check sees most)")
+	fs.StringVar(&f.boltApp, "bolt", "", "with -binary: run this Bolt for JavaScript `app.js` with node instead of tourniquet (see -compare)")
+	fs.BoolVar(&f.compare, "compare", false, "with -binary: run every rate against each of -systems, -rounds times, interleaved, and print the comparison table (installs @slack/bolt "+loadgen.BoltVersion+" with npm into a temporary directory)")
+	systems := fs.String("systems", "sqlite,postgres,bolt", "with -compare: the systems, comma-separated: sqlite, postgres (the -database URL, default $TOURNIQUET_TEST_DATABASE_URL), bolt")
+	fs.IntVar(&f.rounds, "rounds", 3, "with -compare: rounds of every rate and system (the table shows medians)")
 	fs.BoolVar(&f.jsonOut, "json", false, "print the reports as JSON lines")
 	fs.BoolVar(&f.markdown, "markdown", false, "print BENCHMARKS.md table rows")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
+	}
+	for _, s := range strings.Split(*systems, ",") {
+		switch s = strings.TrimSpace(s); s {
+		case "sqlite", "postgres", "bolt":
+			f.systems = append(f.systems, s)
+		default:
+			return nil, fmt.Errorf("-systems: %q is not sqlite, postgres or bolt", s)
+		}
 	}
 	for _, s := range strings.Split(*rates, ",") {
 		r, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
@@ -143,6 +161,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int
 	}
 	defer fake.Close()
 	fmt.Fprintf(stderr, "fake Slack Web API at %s\n", fake.APIURL())
+	if f.compare {
+		return runCompare(ctx, f, fake, stdout, stderr)
+	}
 	failed := false
 	for _, rate := range f.rates {
 		rep, err := runOne(ctx, f, fake, rate, stderr)
@@ -179,6 +200,8 @@ func storeName(f *flags) string {
 	switch {
 	case f.binary == "":
 		return "external"
+	case f.boltApp != "":
+		return "Bolt"
 	case strings.HasPrefix(f.database, "postgres"):
 		return "Postgres"
 	}
@@ -190,13 +213,13 @@ func runOne(ctx context.Context, f *flags, fake *slacktest.Server, rate float64,
 	targets := strings.Split(f.target, ",")
 	pid := f.pid
 	var srv *loadgen.Server
-	var logPath string
+	var logPath, pprofAddr, dbURL string
 	if f.binary != "" {
 		var (
 			err     error
 			cleanup func()
 		)
-		srv, logPath, cleanup, err = startServer(ctx, f, fake, rate, stderr)
+		srv, logPath, pprofAddr, dbURL, cleanup, err = startServer(ctx, f, fake, rate, stderr)
 		if err != nil {
 			return loadgen.Report{}, err
 		}
@@ -220,6 +243,22 @@ func runOne(ctx context.Context, f *flags, fake *slacktest.Server, rate float64,
 	if err != nil {
 		return loadgen.Report{}, fmt.Errorf("setup: %w", err)
 	}
+	serverCPU := &loadgen.CPUMeter{Pids: func(context.Context) []int {
+		if pid > 0 {
+			return []int{pid}
+		}
+		return nil
+	}}
+	dbCPU := &loadgen.CPUMeter{Pids: func(ctx context.Context) []int { return backendPids(ctx, dbURL) }}
+	serverCPU.Start(ctx)
+	dbCPU.Start(ctx)
+	profiled := make(chan error, 1)
+	if pprofAddr != "" {
+		path := filepath.Join(f.profileDir, fmt.Sprintf("cpu-%s-%.0f.pprof", strings.ToLower(storeName(f)), rate))
+		go func() { profiled <- loadgen.CaptureProfile(ctx, "http://"+pprofAddr, f.duration, path) }()
+	} else {
+		profiled <- nil
+	}
 	fmt.Fprintf(stderr, "rate %.0f/s: sending for %s…\n", rate, f.duration)
 	if err := d.Run(ctx); err != nil {
 		return loadgen.Report{}, err
@@ -227,7 +266,13 @@ func runOne(ctx context.Context, f *flags, fake *slacktest.Server, rate float64,
 	if missing := d.Wait(ctx, f.settle); missing > 0 {
 		fmt.Fprintf(stderr, "rate %.0f/s: %d messages did not reach the fake within %s\n", rate, missing, f.settle)
 	}
+	serverCPU.Sample(ctx)
+	dbCPU.Sample(ctx)
+	if err := <-profiled; err != nil {
+		fmt.Fprintf(stderr, "rate %.0f/s: %v\n", rate, err)
+	}
 	rep := d.Summarize()
+	rep.CPUServer, rep.CPUDatabase, rep.LoadAvg = serverCPU.Used(), dbCPU.Used(), loadgen.LoadAvg()
 	if pid > 0 {
 		if rss, err := loadgen.PeakRSS(pid); err == nil {
 			rep.PeakRSS = rss
@@ -249,46 +294,64 @@ func runOne(ctx context.Context, f *flags, fake *slacktest.Server, rate float64,
 // startServer starts a fresh server on a fresh database for one rate,
 // logging at debug level into a file. cleanup stops nothing: it drops the
 // Postgres schema once the server is gone.
-func startServer(ctx context.Context, f *flags, fake *slacktest.Server, rate float64, stderr io.Writer) (*loadgen.Server, string, func(), error) {
+func startServer(ctx context.Context, f *flags, fake *slacktest.Server, rate float64, stderr io.Writer) (srv *loadgen.Server, logPath, pprofAddr, pgURL string, stop func(), err error) {
 	dir := f.logDir
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, "", nil, err
+		return nil, "", "", "", nil, err
 	}
 	db, cleanup := f.database, func() {}
-	if db == "sqlite" {
+	if f.boltApp != "" {
+		db = ""
+	} else if db == "sqlite" {
 		db = "sqlite:" + filepath.Join(dir, fmt.Sprintf("load-%.0f-%s.db", rate, randomHex(3)))
 	} else {
-		var err error
 		if db, cleanup, err = freshSchema(ctx, db); err != nil {
-			return nil, "", nil, err
+			return nil, "", "", "", nil, err
 		}
+		pgURL = db
 	}
-	logPath := filepath.Join(dir, fmt.Sprintf("server-%s-%.0f.log", strings.ToLower(storeName(f)), rate))
+	var extra []string
+	if f.profileDir != "" {
+		if err := os.MkdirAll(f.profileDir, 0o755); err != nil {
+			cleanup()
+			return nil, "", "", "", nil, err
+		}
+		if pprofAddr, err = loadgen.FreeAddr(); err != nil {
+			cleanup()
+			return nil, "", "", "", nil, err
+		}
+		extra = append(extra, "TOURNIQUET_PPROF_LISTEN="+pprofAddr)
+	}
+	logPath = filepath.Join(dir, fmt.Sprintf("server-%s-%.0f.log", strings.ToLower(storeName(f)), rate))
 	logFile, err := os.Create(logPath)
 	if err != nil {
 		cleanup()
-		return nil, "", nil, err
+		return nil, "", "", "", nil, err
 	}
 	fmt.Fprintf(stderr, "rate %.0f/s: starting %s (log: %s)\n", rate, f.binary, logPath)
-	srv, err := loadgen.StartServer(ctx, loadgen.ServerOptions{
-		Binary: f.binary, Log: logFile,
-		Env: []string{
+	binary, args := f.binary, []string(nil)
+	if f.boltApp != "" {
+		binary, args = "node", []string{f.boltApp}
+	}
+	srv, err = loadgen.StartServer(ctx, loadgen.ServerOptions{
+		Binary: binary, Args: args, Log: logFile,
+		Env: append([]string{
 			"TOURNIQUET_CONFIG=",
 			"TOURNIQUET_DATABASE_URL=" + db,
 			"TOURNIQUET_SLACK_BOT_TOKEN=" + f.token,
 			"TOURNIQUET_SLACK_SIGNING_SECRET=" + f.secret,
 			"TOURNIQUET_SLACK_API_URL=" + fake.APIURL(),
 			"TOURNIQUET_API_TOKEN=" + apiToken,
-			"TOURNIQUET_LOG_LEVEL=debug",
+			"TOURNIQUET_LOG_LEVEL=" + f.logLevel,
 			"TOURNIQUET_LOG_FORMAT=json",
-		},
+		}, extra...),
 	})
 	if err != nil {
 		_ = logFile.Close()
 		cleanup()
-		return nil, logPath, nil, err
+		return nil, logPath, "", "", nil, err
 	}
-	return srv, logPath, func() { _ = logFile.Close(); cleanup() }, nil
+	return srv, logPath, pprofAddr, pgURL, func() { _ = logFile.Close(); cleanup() }, nil
 }
 
 // apiToken is set on servers the tool starts, so that the secrets check

@@ -40,6 +40,12 @@ type Redactor struct {
 	// raw are forms that are not valid UTF-8 (a binary key file), which
 	// a regexp cannot hold: they are replaced as they are.
 	raw []string
+	// folded are re's forms in lower case when all of them are ASCII
+	// (nil otherwise). A text that, folded the same way (foldASCII),
+	// holds none of them has nothing for re to replace: it is returned
+	// without running re, whose case-insensitive alternation scans every
+	// byte slowly (8% of the CPU of a command under load).
+	folded []string
 }
 
 // New returns a Redactor for secrets. Each one is removed as written, and
@@ -78,6 +84,13 @@ func New(secrets ...string) *Redactor {
 			quoted[i] = regexp.QuoteMeta(f)
 		}
 		r.re = regexp.MustCompile("(?i)" + strings.Join(quoted, "|"))
+		for _, f := range forms {
+			if !isASCII(f) {
+				r.folded = nil
+				break
+			}
+			r.folded = append(r.folded, strings.ToLower(f))
+		}
 	}
 	return r
 }
@@ -98,13 +111,68 @@ func (r *Redactor) Redact(s string) string {
 	if r == nil || s == "" {
 		return s
 	}
-	if r.re != nil {
+	if r.re != nil && r.mayHold(s) {
 		s = r.re.ReplaceAllLiteralString(s, Marker)
 	}
 	for _, f := range r.raw {
 		s = strings.ReplaceAll(s, f, Marker)
 	}
 	return s
+}
+
+// mayHold reports whether re may match in s: false only when s, folded,
+// holds none of the folded forms.
+func (r *Redactor) mayHold(s string) bool {
+	if r.folded == nil {
+		return true
+	}
+	t := foldASCII(s)
+	for _, f := range r.folded {
+		if strings.Contains(t, f) {
+			return true
+		}
+	}
+	return false
+}
+
+// foldASCII lowers the ASCII letters of s and maps the only two other
+// runes that case folding equates with ASCII letters (U+017F long s and
+// U+212A Kelvin sign) to theirs, so that a case-insensitive match of an
+// ASCII form is a plain substring of the result; any other non-ASCII rune
+// becomes a byte no ASCII form holds.
+func foldASCII(s string) string {
+	b := make([]byte, 0, len(s))
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			b = append(b, c)
+			i++
+			continue
+		}
+		ru, size := utf8.DecodeRuneInString(s[i:])
+		switch ru {
+		case '\u017F':
+			b = append(b, 's')
+		case '\u212A':
+			b = append(b, 'k')
+		default:
+			b = append(b, 0xff)
+		}
+		i += size
+	}
+	return string(b)
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 // Empty reports whether r knows no secret (and so changes nothing).

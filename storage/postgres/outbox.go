@@ -36,33 +36,49 @@ func scanOutbox(row pgx.Row) (storage.OutboxMessage, error) {
 	return m, nil
 }
 
+// enqueueSQL inserts a batch of messages, in the order given (the IDs,
+// which order a channel's messages, follow WITH ORDINALITY), and notifies
+// the senders of every replica, in one round trip: NOTIFY is delivered on
+// commit, once per transaction whatever the number of messages.
+const enqueueSQL = `WITH ins AS (
+	INSERT INTO outbox (platform, channel, kind, payload, incident_id, status, attempts, next_attempt_at, created_at)
+	SELECT t.platform, t.channel, t.kind, t.payload::json, t.incident_id, 'pending', 0, t.next_attempt_at, t.created_at
+	FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::timestamptz[], $7::timestamptz[])
+		WITH ORDINALITY AS t(platform, channel, kind, payload, incident_id, next_attempt_at, created_at, ord)
+	ORDER BY t.ord
+	RETURNING 1)
+SELECT pg_notify($8, coalesce(current_schema(), '')) FROM (SELECT count(*) FROM ins) AS n`
+
 // EnqueueOutbox inserts pending messages and, in the same transaction,
-// notifies the senders of every replica (NOTIFY is delivered on commit).
-// The payload is stored as JSON text, exactly as given; an empty one as
-// JSON null.
+// notifies the senders of every replica (NOTIFY is delivered on commit),
+// all in one statement. The payload is stored as JSON text, exactly as
+// given; an empty one as JSON null.
 func (q querier) EnqueueOutbox(ctx context.Context, msgs ...storage.OutboxMessage) error {
 	if len(msgs) == 0 {
 		return nil
 	}
-	return q.atomic(ctx, func(q querier) error {
-		for _, m := range msgs {
-			payload := string(m.Payload)
-			if len(m.Payload) == 0 {
-				payload = "null"
-			}
-			_, err := q.db.Exec(ctx, `INSERT INTO outbox
-				(platform, channel, kind, payload, incident_id, status, attempts, next_attempt_at, created_at)
-				VALUES ($1, $2, $3, $4, $5, 'pending', 0, $6, $7)`,
-				m.Platform, m.Channel, m.Kind, payload, m.IncidentID, m.NextAttemptAt, m.CreatedAt)
-			if err != nil {
-				return mapErr(fmt.Sprintf("enqueue %s message to %s:%s", m.Kind, m.Platform, m.Channel), err)
-			}
+	n := len(msgs)
+	var (
+		platforms, channels, kinds, payloads = make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+		incidents                            = make([]int64, n)
+		due, created                         = make([]time.Time, n), make([]time.Time, n)
+	)
+	for i, m := range msgs {
+		if m.Platform == "" || m.Channel == "" || m.Kind == "" {
+			return fmt.Errorf("enqueue outbox: message needs a platform, a channel and a kind (got %q, %q, %q)",
+				m.Platform, m.Channel, m.Kind)
 		}
-		if _, err := q.db.Exec(ctx, `SELECT pg_notify($1, coalesce(current_schema(), ''))`, notifyChannel); err != nil {
-			return mapErr("notify outbox senders", err)
+		payloads[i] = string(m.Payload)
+		if len(m.Payload) == 0 {
+			payloads[i] = "null"
 		}
-		return nil
-	})
+		platforms[i], channels[i], kinds[i], incidents[i] = m.Platform, m.Channel, m.Kind, m.IncidentID
+		due[i], created[i] = m.NextAttemptAt, m.CreatedAt
+	}
+	if _, err := q.db.Exec(ctx, enqueueSQL, platforms, channels, kinds, payloads, incidents, due, created, notifyChannel); err != nil {
+		return mapErr(fmt.Sprintf("enqueue %d outbox messages", n), err)
+	}
+	return nil
 }
 
 // claimSQL leases the due heads of channels. A message is a candidate only
@@ -134,6 +150,21 @@ func (q querier) MarkDelivered(ctx context.Context, id int64, at time.Time) erro
 	return q.outboxExec(ctx, "mark delivered", id, storage.OutboxDelivered, `UPDATE outbox
 		SET status = 'delivered', delivered_at = $2, lease_until = NULL, last_error = ''
 		WHERE id = $1 AND status = 'pending'`, at)
+}
+
+// MarkDeliveredMany records the delivery of claimed messages in one
+// statement.
+func (q querier) MarkDeliveredMany(ctx context.Context, ids []int64, at time.Time) (int, error) {
+	if len(ids) == 0 {
+		return 0, nil
+	}
+	tag, err := q.db.Exec(ctx, `UPDATE outbox
+		SET status = 'delivered', delivered_at = $2, lease_until = NULL, last_error = ''
+		WHERE id = ANY($1) AND status = 'pending'`, ids, at)
+	if err != nil {
+		return 0, mapErr(fmt.Sprintf("mark %d outbox messages delivered", len(ids)), err)
+	}
+	return int(tag.RowsAffected()), nil
 }
 
 // RetryOutbox releases a claimed message to be tried again at next.

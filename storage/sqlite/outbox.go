@@ -3,6 +3,7 @@ package sqlite
 import (
 	"cmp"
 	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"time"
@@ -119,6 +120,22 @@ func (q *querier) finishOutbox(ctx context.Context, op string, id int64, already
 func (q *querier) MarkDelivered(ctx context.Context, id int64, at time.Time) error {
 	return q.finishOutbox(ctx, "mark delivered", id, storage.OutboxDelivered,
 		`status = 'delivered', delivered_at = ?`, encTime(at))
+}
+
+// MarkDeliveredMany records the delivery of claimed messages in one
+// statement; the ids travel as one JSON array so that the statement's
+// text, and its prepared program, is the same for any number of them.
+func (q *querier) MarkDeliveredMany(ctx context.Context, ids []int64, at time.Time) (int, error) {
+	if len(ids) == 0 {
+		return 0, nil
+	}
+	list, err := json.Marshal(ids)
+	if err != nil {
+		return 0, fmt.Errorf("mark delivered: %w", err)
+	}
+	return q.execWrite(ctx, "mark delivered", `UPDATE outbox
+		SET status = 'delivered', delivered_at = ?, lease_until = NULL
+		WHERE id IN (SELECT value FROM json_each(?)) AND status = 'pending'`, encTime(at), string(list))
 }
 
 // RetryOutbox releases a claimed message to be tried again at next.

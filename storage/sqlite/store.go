@@ -164,7 +164,7 @@ func Open(ctx context.Context, dbPath string, opts ...Option) (*Store, error) {
 	wq.Set("_journal_mode", "WAL")
 	wq.Set("_synchronous", "FULL")
 	wq.Set("_txlock", "immediate")
-	writer, err := sql.Open("sqlite", dbPath+"?"+wq.Encode())
+	writer, err := openDB(dbPath + "?" + wq.Encode())
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite %s: %w", dbPath, err)
 	}
@@ -184,7 +184,7 @@ func Open(ctx context.Context, dbPath string, opts ...Option) (*Store, error) {
 		rq[k] = v
 	}
 	rq.Set("_query_only", "1")
-	readers, err := sql.Open("sqlite", dbPath+"?"+rq.Encode())
+	readers, err := openDB(dbPath + "?" + rq.Encode())
 	if err != nil {
 		_ = writer.Close()
 		return nil, fmt.Errorf("open sqlite %s: %w", dbPath, err)
@@ -240,7 +240,7 @@ func openReadOnly(ctx context.Context, dbPath string, o options) (*Store, error)
 	q.Set("mode", "ro")
 	q.Set("_busy_timeout", strconv.FormatInt(o.busyTimeout.Milliseconds(), 10))
 	dsn := (&url.URL{Scheme: "file", Path: abs, RawQuery: q.Encode()}).String()
-	db, err := sql.Open("sqlite", dsn)
+	db, err := openDB(dsn)
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite %s: %w", abs, err)
 	}

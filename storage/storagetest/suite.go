@@ -39,6 +39,7 @@ func Run(t *testing.T, newStore func(t testing.TB) storage.Store) {
 		{"OutboxLeaseExpiry", testOutboxLease},
 		{"OutboxKill", testOutboxKill},
 		{"OutboxStaleWorker", testOutboxStaleWorker},
+		{"OutboxMarkDeliveredMany", testOutboxMarkDeliveredMany},
 		{"OutboxClaimLimit", testOutboxLimit},
 		{"OutboxConcurrentWorkers", testOutboxConcurrentWorkers},
 		{"OutboxStats", testOutboxStats},

@@ -20,6 +20,7 @@ import (
 // Check-ins sent and answered are counted in m, which may be nil.
 func newCheckins(cfg *config.Config, store storage.Store, clk clock.Clock, m *metrics.Metrics, log *slog.Logger, pager checkin.Pager) (*checkin.Scheduler, error) {
 	sched, err := checkin.New(cfg.Checkins, checkin.Options{Store: store, Clock: clk, Logger: log.With("component", "checkins"), Pager: pager,
+		Parallel: sweepParallel(store),
 		OnSent: func(s checkin.Sent) {
 			escalated := ""
 			if s.Escalated > 0 {
@@ -47,4 +48,14 @@ func newCheckins(cfg *config.Config, store storage.Store, clk clock.Clock, m *me
 // transaction.
 func StartCheckins(ctx context.Context, sched *checkin.Scheduler, engine checkin.SystemRunner) (stop func()) {
 	return runInBackground(ctx, sched.Sweeper(engine).Run)
+}
+
+// sweepParallel is how many check-in batches a sweep fires at once: on
+// Postgres several, whose claims skip each other's rows, so that a burst
+// after downtime drains sooner; on SQLite, one writer, one.
+func sweepParallel(store storage.Store) int {
+	if store.Dialect() == "postgres" {
+		return checkin.DefaultParallel
+	}
+	return 1
 }

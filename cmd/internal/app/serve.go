@@ -77,6 +77,11 @@ func Serve(ctx context.Context, o ServeOptions) error {
 	red := redact.New(cfg.SecretValues()...)
 	log := slog.New(redact.NewHandler(o.Logger.Handler(), red))
 	o.Logger = log
+	stopPprof, err := startPprof(ctx, log)
+	if err != nil {
+		return err
+	}
+	defer stopPprof()
 	store, err := openMigrated(ctx, cfg, log)
 	if err != nil {
 		return err

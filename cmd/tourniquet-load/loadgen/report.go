@@ -33,6 +33,22 @@ type Report struct {
 	Duplicates int `json:"duplicates"`
 	// PeakRSS is the server's VmHWM in bytes (0 when unknown).
 	PeakRSS int64 `json:"peak_rss_bytes"`
+	// CPUServer and CPUDatabase are the CPU time (user+system) the server
+	// process and its database backends (Postgres only) spent from the
+	// first request to the end of the settle wait; 0 when unknown.
+	CPUServer   time.Duration `json:"cpu_server_ns"`
+	CPUDatabase time.Duration `json:"cpu_database_ns"`
+	// LoadAvg is the machine's 1-minute load average at the end of the run.
+	LoadAvg float64 `json:"loadavg"`
+}
+
+// CPUPerCommand is the server's and its database's CPU time per
+// acknowledged request (0 when unknown).
+func (r Report) CPUPerCommand() time.Duration {
+	if r.OK == 0 {
+		return 0
+	}
+	return (r.CPUServer + r.CPUDatabase) / time.Duration(r.OK)
 }
 
 // Percentiles of a latency distribution.
@@ -137,18 +153,27 @@ func (r Report) String() string {
 	if r.PeakRSS > 0 {
 		fmt.Fprintf(&b, "\n  server peak RSS %.1f MiB", float64(r.PeakRSS)/(1<<20))
 	}
+	if c := r.CPUPerCommand(); c > 0 {
+		fmt.Fprintf(&b, "\n  cpu per command %.2f ms (server %.2f s, database %.2f s)",
+			float64(c)/float64(time.Millisecond), r.CPUServer.Seconds(), r.CPUDatabase.Seconds())
+	}
+	fmt.Fprintf(&b, "\n  load average %.2f", r.LoadAvg)
 	return b.String()
 }
 
 // MarkdownRow is one row of the BENCHMARKS.md table:
-// | store | rate | achieved | ok/sent | ack p50/p99/max | delivery p50/p99/max | missing/dup | RSS |.
+// | store | rate | achieved | sent | errors | ack p50/p99/max | delivery p50/p99/max | missing/dup | RSS | CPU/command | load |.
 func (r Report) MarkdownRow(store string) string {
 	errs := r.Sent - r.OK
 	rss := "–"
 	if r.PeakRSS > 0 {
 		rss = fmt.Sprintf("%.0f MiB", float64(r.PeakRSS)/(1<<20))
 	}
-	return fmt.Sprintf("| %s | %.0f | %.0f | %d | %d | %s / %s / %s | %s / %s / %s | %d / %d | %s |",
+	cpu := "–"
+	if c := r.CPUPerCommand(); c > 0 {
+		cpu = strconv.FormatFloat(float64(c)/float64(time.Millisecond), 'f', 2, 64) + " ms"
+	}
+	return fmt.Sprintf("| %s | %.0f | %.0f | %d | %d | %s / %s / %s | %s / %s / %s | %d / %d | %s | %s | %.1f |",
 		store, r.Rate, r.Achieved, r.Sent, errs, ms(r.Ack.P50), ms(r.Ack.P99), ms(r.Ack.Max),
-		ms(r.Delivery.P50), ms(r.Delivery.P99), ms(r.Delivery.Max), r.Missing, r.Duplicates, rss)
+		ms(r.Delivery.P50), ms(r.Delivery.P99), ms(r.Delivery.Max), r.Missing, r.Duplicates, rss, cpu, r.LoadAvg)
 }

@@ -15,8 +15,10 @@ import (
 
 // ServerOptions start a `tourniquet serve` process.
 type ServerOptions struct {
-	// Binary is the tourniquet executable.
+	// Binary is the tourniquet executable (or another server's, with Args).
 	Binary string
+	// Args are the arguments (default: "serve").
+	Args []string
 	// Env is added to the process's environment (KEY=value); the
 	// listen address is set unless Env sets TOURNIQUET_LISTEN.
 	Env []string
@@ -62,7 +64,10 @@ func StartServer(ctx context.Context, o ServerOptions) (*Server, error) {
 	if o.Log == nil {
 		o.Log = io.Discard
 	}
-	cmd := exec.Command(o.Binary, "serve")
+	if o.Args == nil {
+		o.Args = []string{"serve"}
+	}
+	cmd := exec.Command(o.Binary, o.Args...)
 	cmd.Env = append(append(os.Environ(), "TOURNIQUET_LISTEN="+o.Listen), o.Env...)
 	cmd.Stdin = nil // /dev/null: no terminal session
 	cmd.Stdout, cmd.Stderr = o.Log, o.Log

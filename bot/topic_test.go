@@ -1,0 +1,35 @@
+package bot_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/tourniquet/tourniquet/bot"
+	"github.com/tourniquet/tourniquet/storage"
+	"github.com/tourniquet/tourniquet/storage/storagetest"
+)
+
+// A note changes nothing the channel topic shows, so it sends no topic
+// change (the card is still refreshed); a severity change sends one.
+func TestTopicSentOnlyWhenItChanges(t *testing.T) {
+	storagetest.ForEach(t, func(t *testing.T, s storage.Store) {
+		h := newHarness(t, s, bot.Options{})
+		_, ch := h.declare(alice, "declare sev2 Checkout errors")
+		h.drain()
+		topics, updates := len(h.rec.Ops("topic")), len(h.rec.Ops("update"))
+		h.do(alice, ch, "note looking at the dashboards")
+		h.drain()
+		if got := len(h.rec.Ops("topic")); got != topics {
+			t.Errorf("a note sent %d topic changes, want none", got-topics)
+		}
+		if got := len(h.rec.Ops("update")); got != updates+1 {
+			t.Errorf("a note sent %d card updates, want 1", got-updates)
+		}
+		h.do(alice, ch, "sev 1")
+		h.drain()
+		all := h.rec.Ops("topic")
+		if len(all) != topics+1 || !strings.Contains(all[len(all)-1].Topic, "SEV1") {
+			t.Fatalf("after sev 1: topics %+v, want one more naming SEV1", all[topics:])
+		}
+	})
+}
