@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/tourniquet/tourniquet/bot"
+	"github.com/tourniquet/tourniquet/config"
 	"github.com/tourniquet/tourniquet/incident"
 	"github.com/tourniquet/tourniquet/internal/words"
 	"github.com/tourniquet/tourniquet/storage"
@@ -101,17 +102,62 @@ func (s *Sweeper) fireIn(ctx context.Context, tx *bot.Tx, c storage.Checkin) (*S
 }
 
 // level is the escalation level of a check-in sent after unanswered
-// unanswered ones: the lead after EscalateAfter, the channel after twice
-// as many, the pager (if any) after three times as many.
+// unanswered ones: the first step after EscalateAfter, the second after
+// twice as many, and so on (by default lead, channel, then the pager if
+// any); the last step holds.
 func (s *Scheduler) level(unanswered int) int {
-	if s.escalateAfter <= 0 {
+	if s.escalateAfter <= 0 || len(s.steps) == 0 {
 		return LevelNone
 	}
-	top := LevelChannel
-	if s.o.Pager != nil {
-		top = LevelPager
+	n := unanswered / s.escalateAfter
+	if n == 0 {
+		return LevelNone
 	}
-	return min(unanswered/s.escalateAfter, top)
+	return s.steps[min(n, len(s.steps))-1]
+}
+
+// mention is whom a check-in at escalation level asks by name: the
+// highest of the steps reached that asks people in the chat (the channel,
+// else the lead), so that a page step after the lead does not @-mention a
+// channel the configuration left out.
+func (s *Scheduler) mention(level int) int {
+	best := LevelNone
+	for _, st := range s.steps {
+		if st <= level && (st == LevelLead || st == LevelChannel) {
+			best = max(best, st)
+		}
+	}
+	return best
+}
+
+// escalationSteps are the levels of checkins.escalation's steps, or by
+// default lead, channel and, with a pager, the pager. A page step needs a
+// pager (paging.escalate_to).
+func escalationSteps(names []string, pager Pager) ([]int, error) {
+	if err := config.CheckEscalation(names); err != nil {
+		return nil, err
+	}
+	if len(names) == 0 {
+		names = []string{config.EscalateLead, config.EscalateChannel}
+		if pager != nil {
+			names = append(names, config.EscalatePage)
+		}
+	}
+	levels := make([]int, 0, len(names))
+	for _, n := range names {
+		switch n {
+		case config.EscalateLead:
+			levels = append(levels, LevelLead)
+		case config.EscalateChannel:
+			levels = append(levels, LevelChannel)
+		case config.EscalatePage:
+			if pager == nil {
+				return nil, errors.New("the page step needs a paging target to page: set paging.escalate_to")
+			}
+			levels = append(levels, LevelPager)
+		}
+	}
+	return levels, nil
 }
 
 func escalationText(inc *incident.Incident, level, unanswered int) string {

@@ -74,10 +74,10 @@ func (s *Scheduler) checkinMessage(ctx context.Context, tx *bot.Tx, kind storage
 		m.Color = "warning"
 	}
 	m.Header(header(inc, kind, f))
-	switch {
-	case f.Escalation >= LevelChannel:
+	switch s.mention(f.Escalation) {
+	case LevelChannel:
 		m.Textf("%s %s in a row went unanswered. Can anyone answer?", bot.Here(), words.Count(unanswered, "check-in", "check-ins"))
-	case f.Escalation == LevelLead:
+	case LevelLead:
 		m.Textf("%s %s in a row went unanswered. Please answer.", inc.Lead, words.Count(unanswered, "check-in", "check-ins"))
 	}
 	if kind == storage.CheckinDiagnosis {

@@ -3,6 +3,7 @@ package checkin
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"strconv"
 	"time"
@@ -114,8 +115,10 @@ type Scheduler struct {
 	log           *slog.Logger
 	sch           schedules
 	escalateAfter int
-	tighten       bool
-	o             Options
+	// steps are the escalation's levels in order (checkins.escalation).
+	steps   []int
+	tighten bool
+	o       Options
 }
 
 // New builds a scheduler from the check-in configuration.
@@ -126,6 +129,10 @@ func New(cfg config.Checkins, o Options) (*Scheduler, error) {
 	}
 	if cfg.EscalateAfter < 0 {
 		return nil, errors.New("checkins.escalate_after: must be 0 (never) or more")
+	}
+	steps, err := escalationSteps(cfg.Escalation, o.Pager)
+	if err != nil {
+		return nil, fmt.Errorf("checkins.escalation: %w", err)
 	}
 	if o.Store == nil {
 		return nil, errors.New("check-ins: a store is required")
@@ -153,7 +160,7 @@ func New(cfg config.Checkins, o Options) (*Scheduler, error) {
 	}
 	return &Scheduler{
 		store: o.Store, clock: o.Clock, log: o.Logger,
-		sch: sch, escalateAfter: cfg.EscalateAfter, tighten: cfg.TightenOnNo, o: o,
+		sch: sch, escalateAfter: cfg.EscalateAfter, steps: steps, tighten: cfg.TightenOnNo, o: o,
 	}, nil
 }
 

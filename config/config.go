@@ -160,6 +160,12 @@ type Checkins struct {
 	// EscalateAfter is how many unanswered check-ins trigger an escalation;
 	// 0 never escalates.
 	EscalateAfter int `yaml:"escalate_after" json:"escalate_after"`
+	// Escalation names the steps of an escalation, in order, each taken
+	// after another EscalateAfter unanswered check-ins: "lead" (mention
+	// the lead), "channel" (mention the whole channel), "page" (page
+	// paging.escalate_to). Empty: lead, channel, then page when
+	// paging.escalate_to is set.
+	Escalation []string `yaml:"escalation" json:"escalation,omitempty"`
 	// TightenOnNo shortens the cadence after a "No, still impacting" answer.
 	TightenOnNo bool   `yaml:"tighten_on_no" json:"tighten_on_no"`
 	Digest      Digest `yaml:"digest" json:"digest"`

@@ -66,6 +66,9 @@ func (l *loader) validate() {
 	l.validateActions(c.Actions)
 	l.validateAlerts(&c.Alerts)
 	l.validatePaging(&c.Paging)
+	if slices.Contains(c.Checkins.Escalation, EscalatePage) && c.Paging.EscalateTo == "" {
+		l.fail("checkins.escalation", "the page step needs paging.escalate_to: the paging target it pages")
+	}
 	l.validateProbes(c.Probes)
 	l.validateChanges(c)
 }
@@ -137,6 +140,9 @@ func (l *loader) validateCheckins(c *Checkins) {
 	l.checkSchedule("checkins.cadence.sev3", c.Cadence.Sev3, true)
 	l.checkSchedule("checkins.cadence.sev4", c.Cadence.Sev4, true)
 	l.checkSchedule("checkins.diagnosis_cadence", c.DiagnosisCadence, true)
+	if err := CheckEscalation(c.Escalation); err != nil {
+		l.fail("checkins.escalation", err.Error())
+	}
 	if c.EscalateAfter < 0 {
 		l.fail("checkins.escalate_after", "must be 0 (never) or more")
 	}
