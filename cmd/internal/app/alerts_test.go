@@ -108,11 +108,16 @@ func TestAlertsToTerminalAndPagerDuty(t *testing.T) {
 	if len(got()) != 1 {
 		t.Errorf("a sev2 declaration paged")
 	}
-	// The incident an alert declared is led by nobody: a responder claims it.
+	// The incident an alert declared is led by nobody: a responder claims
+	// it, which acknowledges the page (a person is in charge).
 	fmt.Fprintf(inW, "/incident INC-1 lead @%s\n", consoleUser().ID)
+	wait("the page acknowledged", func() bool { return len(got()) == 2 })
+	if ev := got()[1]; ev["event_action"] != "acknowledge" || ev["dedup_key"] != "INC-1" {
+		t.Errorf("PagerDuty got %v, want an acknowledge of INC-1", ev)
+	}
 	fmt.Fprintln(inW, "/incident INC-1 resolve --ongoing fixed")
-	wait("the page closed", func() bool { return len(got()) == 2 })
-	if ev := got()[1]; ev["event_action"] != "resolve" || ev["dedup_key"] != "INC-1" {
+	wait("the page closed", func() bool { return len(got()) == 3 })
+	if ev := got()[2]; ev["event_action"] != "resolve" || ev["dedup_key"] != "INC-1" {
 		t.Errorf("PagerDuty got %v, want a resolve of INC-1", ev)
 	}
 	wait("the resolve counted", func() bool {
