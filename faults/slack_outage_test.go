@@ -19,6 +19,10 @@ func TestSlackAPIRateLimitsAndErrors(t *testing.T) {
 	r := newRig(t, rigOptions{})
 	srv := r.start("server")
 	incs := r.declare(srv, 4)
+	// The declarations' own messages (card, topic) go out first: the
+	// outage is for the notes' posts, and a topic still retrying at its
+	// start would hold each channel's posts behind it until it ends.
+	waitFor(t, 30*time.Second, "the declarations' messages to go out", func() bool { return r.pendingOutbox() == 0 })
 
 	r.fake.SetOutage(slacktest.Outage{Until: time.Now().Add(6 * time.Second),
 		Statuses: []int{http.StatusTooManyRequests, http.StatusInternalServerError, http.StatusServiceUnavailable}, RetryAfter: 1})
