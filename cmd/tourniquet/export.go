@@ -67,7 +67,7 @@ func cmdExport(ctx context.Context, c command, args []string, o stdio) int {
 	case !ok:
 		return fail(stderr, fmt.Errorf("the database at %s is not migrated: run `tourniquet migrate` first, or set TOURNIQUET_DATABASE_URL to the bot's database", where))
 	}
-	x, err := web.Load(ctx, store, key, clock.Real{}.Now())
+	x, err := web.Load(ctx, store, key, clock.Real{}.Now(), cfg.Changes.Window)
 	if err != nil {
 		return fail(stderr, err)
 	}

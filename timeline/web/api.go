@@ -113,7 +113,7 @@ func (w *Site) apiTimeline(rw http.ResponseWriter, r *http.Request) {
 		apiError(rw, http.StatusBadRequest, strconv.Quote(key)+" is not an incident key (want INC-7 or 7)")
 		return
 	}
-	x, err := load(r.Context(), w.o.Store, w.cache, key, w.o.Clock.Now())
+	x, err := load(r.Context(), w.o.Store, w.cache, key, w.o.Clock.Now(), w.o.ChangeWindow)
 	if errors.Is(err, ErrNoIncident) {
 		apiError(rw, http.StatusNotFound, err.Error())
 		return

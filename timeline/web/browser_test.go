@@ -147,7 +147,7 @@ func TestPagesInChromium(t *testing.T) {
 	t.Run("incident page", func(t *testing.T) {
 		for _, name := range []string{"microscope", "textbook", "ongoing"} {
 			key := f.keys[name]
-			x, err := Load(context.Background(), f.store, key, f.clock.Now())
+			x, err := Load(context.Background(), f.store, key, f.clock.Now(), 0)
 			if err != nil {
 				t.Fatal(err)
 			}

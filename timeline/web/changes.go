@@ -21,9 +21,12 @@ type ChangeLister interface {
 const maxReportChanges = 50
 
 // withChanges adds to x the story of the changes to inc's services from
-// timeline.DefaultChangeWindow before impact started until it was
-// resolved (or now).
-func withChanges(ctx context.Context, q any, inc *incident.Incident, x timeline.Export, now time.Time) (timeline.Export, error) {
+// window (0: timeline.DefaultChangeWindow) before impact started until it
+// was resolved (or now).
+func withChanges(ctx context.Context, q any, inc *incident.Incident, x timeline.Export, now time.Time, window time.Duration) (timeline.Export, error) {
+	if window <= 0 {
+		window = timeline.DefaultChangeWindow
+	}
 	cl, ok := q.(ChangeLister)
 	if !ok || len(inc.Services) == 0 {
 		return x, nil
@@ -33,11 +36,11 @@ func withChanges(ctx context.Context, q any, inc *incident.Incident, x timeline.
 		end = *inc.ResolvedAt
 	}
 	cs, err := cl.ListChanges(ctx, storage.ChangeFilter{Services: inc.Services,
-		From: inc.ImpactStartedAt.Add(-timeline.DefaultChangeWindow), To: end.Add(time.Second), Limit: maxReportChanges})
+		From: inc.ImpactStartedAt.Add(-window), To: end.Add(time.Second), Limit: maxReportChanges})
 	if err != nil {
 		return x, fmt.Errorf("load changes of %s: %w", inc.Key, err)
 	}
-	return x.WithChanges(cs, timeline.DefaultChangeWindow), nil
+	return x.WithChanges(cs, window), nil
 }
 
 // changesView is the /changes page.

@@ -72,3 +72,43 @@ func TestChangesPageAndReport(t *testing.T) {
 		t.Errorf("JSON export lacks the changes:\n%s", r.body)
 	}
 }
+
+// The report looks back as far as the card does (changes.window): a deploy
+// three hours before impact is a suspect with a four-hour window, and not
+// with the default two.
+func TestReportHonoursTheChangeWindow(t *testing.T) {
+	s := storagetest.NewSQLite(t)
+	ctx := context.Background()
+	now := timelinetest.HM(18, 0)
+	inc, _, err := incident.Declare(now.Add(-time.Hour), timelinetest.Alice, incident.Sev1, "Checkout errors")
+	if err != nil {
+		t.Fatal(err)
+	}
+	inc.SetServices(now.Add(-time.Hour), timelinetest.Alice, []string{"checkout"})
+	if err := s.CreateIncident(ctx, inc); err != nil {
+		t.Fatal(err)
+	}
+	c := incident.Change{Service: "checkout", Kind: incident.ChangeDeploy, Version: "v42", At: inc.ImpactStartedAt.Add(-3 * time.Hour),
+		RecordedAt: now, Source: "cli"}
+	if _, err := s.RecordChange(ctx, &c); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		window time.Duration
+		want   bool
+	}{{0, false}, {4 * time.Hour, true}} {
+		site, err := New(Options{Store: s, Clock: clock.NewFake(now), Access: secured(), ChangeWindow: tc.window})
+		if err != nil {
+			t.Fatal(err)
+		}
+		mux := http.NewServeMux()
+		site.Register(mux)
+		srv := httptest.NewServer(mux)
+		f := &webFixture{t: t, srv: srv}
+		r := f.get("/api/v1/incidents/"+inc.Key+"/timeline", bearerHdr(testToken)...)
+		srv.Close()
+		if got := strings.Contains(r.body, `"version":"v42"`); got != tc.want {
+			t.Errorf("window %s: the deploy 3h before impact in the report: %v, want %v", tc.window, got, tc.want)
+		}
+	}
+}

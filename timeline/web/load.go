@@ -30,14 +30,16 @@ type Loader interface {
 }
 
 // Load reads an incident by key ("INC-7" or "7") and all its events from
-// the store and builds its export. An unknown key gives an error wrapping
-// ErrNoIncident whose text is "no incident INC-<n>".
-func Load(ctx context.Context, q Loader, key string, now time.Time) (timeline.Export, error) {
-	return load(ctx, q, nil, key, now)
+// the store and builds its export, telling the changes within
+// changeWindow before impact started (0: timeline.DefaultChangeWindow).
+// An unknown key gives an error wrapping ErrNoIncident whose text is "no
+// incident INC-<n>".
+func Load(ctx context.Context, q Loader, key string, now time.Time, changeWindow time.Duration) (timeline.Export, error) {
+	return load(ctx, q, nil, key, now, changeWindow)
 }
 
 // load is Load with the events read through cache (nil: none).
-func load(ctx context.Context, q Loader, cache *EventCache, key string, now time.Time) (timeline.Export, error) {
+func load(ctx context.Context, q Loader, cache *EventCache, key string, now time.Time, changeWindow time.Duration) (timeline.Export, error) {
 	id, err := incident.ParseKey(key)
 	if err != nil {
 		return timeline.Export{}, err
@@ -54,5 +56,5 @@ func load(ctx context.Context, q Loader, cache *EventCache, key string, now time
 		return timeline.Export{}, fmt.Errorf("load events of %s: %w", inc.Key, err)
 	}
 	x := timeline.Build(inc, events, now)
-	return withChanges(ctx, q, inc, x, now)
+	return withChanges(ctx, q, inc, x, now, changeWindow)
 }

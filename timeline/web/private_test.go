@@ -100,7 +100,7 @@ func TestPrivateIncidentPages(t *testing.T) {
 		if x.Incident["private"] != true {
 			t.Errorf("timeline JSON incident.private = %v", x.Incident["private"])
 		}
-		exp, err := Load(context.Background(), s, f.keys["textbook"], now)
+		exp, err := Load(context.Background(), s, f.keys["textbook"], now, 0)
 		if err != nil || exp.Incident.Private {
 			t.Errorf("a public incident exports private: %v", err)
 		}

@@ -61,6 +61,10 @@ type Options struct {
 	SignIn *OIDCOptions
 	// Readiness, if set, serves GET /readiness (docs/readiness.md).
 	Readiness ReadinessFunc
+	// ChangeWindow is how long before impact started a change is told in
+	// the report, as on the card (changes.window; default
+	// timeline.DefaultChangeWindow).
+	ChangeWindow time.Duration
 }
 
 // Site serves the report pages (GET /incidents, /incidents/{key},
@@ -262,7 +266,7 @@ func (w *Site) incidentPage(rw http.ResponseWriter, r *http.Request) {
 		w.errorPage(rw, r, g, http.StatusNotFound, "No such incident", fmt.Sprintf("%q is not an incident key (want INC-7 or 7).", key))
 		return
 	}
-	x, err := load(r.Context(), w.o.Store, w.cache, key, now)
+	x, err := load(r.Context(), w.o.Store, w.cache, key, now, w.o.ChangeWindow)
 	if errors.Is(err, ErrNoIncident) {
 		w.errorPage(rw, r, g, http.StatusNotFound, "No such incident", "There is no incident "+key+".")
 		return
@@ -300,7 +304,7 @@ func (w *Site) markdown(rw http.ResponseWriter, r *http.Request) {
 		http.Error(rw, "not an incident key", http.StatusNotFound)
 		return
 	}
-	x, err := load(r.Context(), w.o.Store, w.cache, key, now)
+	x, err := load(r.Context(), w.o.Store, w.cache, key, now, w.o.ChangeWindow)
 	if errors.Is(err, ErrNoIncident) {
 		http.Error(rw, "no incident "+key, http.StatusNotFound)
 		return

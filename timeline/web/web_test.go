@@ -231,7 +231,7 @@ func TestAPI(t *testing.T) {
 		if r.status != 200 || r.header.Get("Content-Type") != "application/json" {
 			t.Fatalf("timeline: %d %s", r.status, r.body)
 		}
-		x, err := Load(context.Background(), s, key, f.clock.Now())
+		x, err := Load(context.Background(), s, key, f.clock.Now(), 0)
 		if err != nil {
 			t.Fatal(err)
 		}

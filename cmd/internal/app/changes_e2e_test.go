@@ -213,7 +213,7 @@ actions:
 
 		// Customers are fine: the report tells the story in order.
 		handle(alice, "mitigated after the rollback")
-		x, err := web.Load(ctx, store, "INC-1", time.Now())
+		x, err := web.Load(ctx, store, "INC-1", time.Now(), 0)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -64,7 +64,7 @@ func StartReports(ctx context.Context, cfg *config.Config, engine *bot.Engine, s
 	cache := web.NewEventCache(50000, web.DefaultCacheMinEvents)
 	site, err := web.New(web.Options{Store: store, Clock: clk, Access: access,
 		Logger: log, Listen: cfg.Listen, Cache: cache, SignIn: signin, Readiness: readinessPage(cfg, store),
-		FollowUps: store})
+		FollowUps: store, ChangeWindow: cfg.Changes.Window})
 	if err != nil {
 		return nil, fmt.Errorf("report pages: %w", err)
 	}
