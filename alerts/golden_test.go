@@ -1,39 +1,18 @@
 package alerts_test
 
 import (
-	"flag"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/tourniquet/tourniquet/bot"
 	"github.com/tourniquet/tourniquet/bot/console"
 	"github.com/tourniquet/tourniquet/config"
+	"github.com/tourniquet/tourniquet/internal/goldenfile"
 	"github.com/tourniquet/tourniquet/storage/storagetest"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files")
-
 func golden(t *testing.T, name string, m bot.Message) {
 	t.Helper()
-	got := console.Render(m, false, nil) + "\n"
-	path := filepath.Join("testdata", name+".golden")
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if string(want) != got {
-		t.Errorf("%s differs from %s:\n--- got\n%s\n--- want\n%s", name, path, got, want)
-	}
+	goldenfile.Assert(t, name+".golden", console.Render(m, false, nil)+"\n")
 }
 
 // TestGoldenMessages checks the alert messages as the terminal renders

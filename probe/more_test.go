@@ -170,7 +170,7 @@ func TestHTTPProbe(t *testing.T) {
 	defer site.Close()
 	p := config.Probe{ID: "home", Name: "shop home page", Service: "checkout", Type: config.ProbeHTTP, URL: site.URL,
 		BasicAuth: config.ProbeBasicAuth{Username: "bot", Password: config.NewSecret("pw-SECRET")},
-		Method: "GET", ExpectStatus: 200, MaxLatency: 5 * time.Second, Unit: config.UnitSeconds,
+		Method:    "GET", ExpectStatus: 200, MaxLatency: 5 * time.Second, Unit: config.UnitSeconds,
 		Interval: 30 * time.Second, VerifyHold: time.Minute, Lookback: -1, Timeout: 5 * time.Second}
 	h := newHarness(t, storagetest.New(t), clock.NewFake(t0), p)
 	inc, ch := h.declare("declare sev2 Checkout errors", "checkout")

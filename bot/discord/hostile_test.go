@@ -3,8 +3,6 @@ package discord_test
 import (
 	"bytes"
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -13,6 +11,7 @@ import (
 	"github.com/tourniquet/tourniquet/bot/discord"
 	"github.com/tourniquet/tourniquet/bot/discord/discordtest"
 	"github.com/tourniquet/tourniquet/incident"
+	"github.com/tourniquet/tourniquet/internal/goldenfile"
 	"github.com/tourniquet/tourniquet/storage/storagetest"
 )
 
@@ -62,19 +61,7 @@ func TestHostileTextIsData(t *testing.T) {
 			golden.WriteByte('\n')
 		}
 	}
-	path := filepath.Join("testdata", "hostile.golden")
-	if *update {
-		if err := os.WriteFile(path, golden.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./bot/discord -run TestHostileTextIsData -update)", err)
-	}
-	if !bytes.Equal(golden.Bytes(), want) {
-		t.Errorf("renders of hostile text changed (-update to accept, after reading the diff)")
-	}
+	goldenfile.Assert(t, "hostile.golden", golden.String())
 }
 
 // TestTypedMentionsDoNotPing drives it as the attacker did: a note

@@ -1,10 +1,7 @@
 package discord_test
 
 import (
-	"bytes"
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/bwmarrin/discordgo"
@@ -13,6 +10,7 @@ import (
 	"github.com/tourniquet/tourniquet/bot/discord/discordtest"
 	"github.com/tourniquet/tourniquet/internal/clock"
 	"github.com/tourniquet/tourniquet/internal/conformance/scenario"
+	"github.com/tourniquet/tourniquet/internal/goldenfile"
 )
 
 // registered decodes the bulk overwrite the fake received.
@@ -120,17 +118,5 @@ func TestSchemaFromTheCommands(t *testing.T) {
 		t.Fatal(err)
 	}
 	got = append(got, '\n')
-	path := filepath.Join("testdata", "schema.golden")
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("the /incident schema differs from %s (go test -update rewrites it):\n%s", path, got)
-	}
+	goldenfile.Assert(t, "schema.golden", string(got))
 }

@@ -3,10 +3,7 @@ package discord_test
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -16,9 +13,8 @@ import (
 	"github.com/tourniquet/tourniquet/bot"
 	"github.com/tourniquet/tourniquet/bot/discord"
 	"github.com/tourniquet/tourniquet/incident"
+	"github.com/tourniquet/tourniquet/internal/goldenfile"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
 var (
 	gAlice = incident.Actor{Platform: "discord", ID: "81234567890123456", Name: "alice"}
@@ -136,20 +132,7 @@ func golden(t *testing.T, name string, r discord.Rendered) {
 	if err := enc.Encode(r); err != nil {
 		t.Fatal(err)
 	}
-	path := filepath.Join("testdata", name+".golden")
-	if *update {
-		if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create it)", err)
-	}
-	if !bytes.Equal(b.Bytes(), want) {
-		t.Errorf("%s differs from the golden file (run with -update after checking):\n%s", path, b.String())
-	}
+	goldenfile.Assert(t, name+".golden", b.String())
 }
 
 func TestGoldenMessages(t *testing.T) {
