@@ -8,45 +8,26 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/tourniquet/tourniquet/bot/bottest"
 	"github.com/tourniquet/tourniquet/config"
 	"github.com/tourniquet/tourniquet/incident"
+	"github.com/tourniquet/tourniquet/internal/realserver"
 	"github.com/tourniquet/tourniquet/storage"
 	"github.com/tourniquet/tourniquet/storage/storagetest"
 )
 
-// freeAddr is a loopback address nobody listens on right now.
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
-}
+var freeAddr = realserver.FreeAddr
 
 // startAlertmanager runs Debian's prometheus-alertmanager on free loopback
 // ports, clustering off, grouping by alertname with short waits, with one
 // webhook receiver posting to webhook with the bearer token.
-func startAlertmanager(t *testing.T, webhook string) (string, *bottest.Buffer) {
+func startAlertmanager(t *testing.T, webhook string) (string, *realserver.Logs) {
 	t.Helper()
-	bin, err := exec.LookPath("prometheus-alertmanager")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("prometheus-alertmanager is not installed; CI installs it through .ci/extra-packages")
-		}
-		t.Skip("prometheus-alertmanager is not installed (Debian: apt-get install prometheus-alertmanager)")
-	}
-	addr, dir := freeAddr(t), t.TempDir()
 	cfg := fmt.Sprintf(`route:
   receiver: tourniquet
   group_by: [alertname]
@@ -63,35 +44,13 @@ receivers:
             type: Bearer
             credentials: %q
 `, webhook, token)
-	if err := os.WriteFile(filepath.Join(dir, "alertmanager.yml"), []byte(cfg), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	cmd := exec.CommandContext(ctx, bin, "--config.file="+filepath.Join(dir, "alertmanager.yml"),
-		"--storage.path="+filepath.Join(dir, "data"), "--web.listen-address="+addr, "--cluster.listen-address=",
-		"--log.level=debug")
-	logs := &bottest.Buffer{}
-	cmd.Stdout, cmd.Stderr = logs, logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cancel()
-		_ = cmd.Wait()
-		if t.Failed() {
-			t.Logf("alertmanager logs:\n%s", logs.String())
-		}
-	})
-	base := "http://" + addr
-	waitFor(t, 20*time.Second, "alertmanager ready", func() bool {
-		resp, err := http.Get(base + "/-/ready")
-		if err != nil {
-			return false
-		}
-		resp.Body.Close()
-		return resp.StatusCode == http.StatusOK
-	})
-	return base, logs
+	return realserver.Start(t, realserver.Server{Binary: "prometheus-alertmanager", Package: "prometheus-alertmanager",
+		Files: map[string]string{"alertmanager.yml": cfg},
+		Args: func(dir, addr string) []string {
+			return []string{"--config.file=" + filepath.Join(dir, "alertmanager.yml"),
+				"--storage.path=" + filepath.Join(dir, "data"), "--web.listen-address=" + addr, "--cluster.listen-address=",
+				"--log.level=debug"}
+		}})
 }
 
 // postAlerts posts alerts to Alertmanager's API v2, as Prometheus does.
@@ -145,16 +104,7 @@ func serve(t *testing.T, h *harness, addr string, hits *atomic.Int64) (stop func
 	}
 }
 
-func waitFor(t *testing.T, within time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(within)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("gave up waiting for %s after %s", what, within)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-}
+var waitFor = realserver.WaitFor
 
 // TestRealAlertmanager points a real Alertmanager at Tourniquet: a group
 // that arrives while Tourniquet is down is delivered by Alertmanager's

@@ -3,18 +3,15 @@ package alerts_test
 import (
 	"context"
 	"fmt"
-	"net/http"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/tourniquet/tourniquet/bot/bottest"
 	"github.com/tourniquet/tourniquet/config"
 	"github.com/tourniquet/tourniquet/incident"
+	"github.com/tourniquet/tourniquet/internal/realserver"
 	"github.com/tourniquet/tourniquet/storage/storagetest"
 )
 
@@ -22,14 +19,6 @@ import (
 // with one alert rule that fires at once, sending to alertmanager.
 func startPrometheus(t *testing.T, alertmanager string) {
 	t.Helper()
-	bin, err := exec.LookPath("prometheus")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("prometheus is not installed; CI installs it through .ci/extra-packages")
-		}
-		t.Skip("prometheus is not installed (Debian: apt-get install prometheus)")
-	}
-	addr, dir := freeAddr(t), t.TempDir()
 	cfg := fmt.Sprintf(`global: {scrape_interval: 1s, evaluation_interval: 1s}
 rule_files: [rules.yml]
 alerting:
@@ -45,35 +34,13 @@ alerting:
         labels: {service: checkout, severity: critical}
         annotations: {summary: "Checkout errors above 2%"}
 `
-	for name, body := range map[string]string{"prometheus.yml": cfg, "rules.yml": rules} {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	cmd := exec.CommandContext(ctx, bin, "--config.file="+filepath.Join(dir, "prometheus.yml"),
-		"--storage.tsdb.path="+filepath.Join(dir, "data"), "--web.listen-address="+addr, "--log.level=warn",
-		"--rules.alert.resend-delay=1s") // the first sends precede discovering Alertmanager (about 5s)
-	logs := &bottest.Buffer{}
-	cmd.Stdout, cmd.Stderr = logs, logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cancel()
-		_ = cmd.Wait()
-		if t.Failed() {
-			t.Logf("prometheus logs:\n%s", logs.String())
-		}
-	})
-	waitFor(t, 20*time.Second, "prometheus ready", func() bool {
-		resp, err := http.Get("http://" + addr + "/-/ready")
-		if err != nil {
-			return false
-		}
-		resp.Body.Close()
-		return resp.StatusCode == http.StatusOK
-	})
+	realserver.Start(t, realserver.Server{Binary: "prometheus", Package: "prometheus",
+		Files: map[string]string{"prometheus.yml": cfg, "rules.yml": rules},
+		Args: func(dir, addr string) []string {
+			return []string{"--config.file=" + filepath.Join(dir, "prometheus.yml"),
+				"--storage.tsdb.path=" + filepath.Join(dir, "data"), "--web.listen-address=" + addr, "--log.level=warn",
+				"--rules.alert.resend-delay=1s"} // the first sends precede discovering Alertmanager (about 5s)
+		}})
 }
 
 // TestPrometheusAlertmanagerTourniquet is the whole chain: a Prometheus
