@@ -18,10 +18,11 @@ type dbtx interface {
 // querier implements storage.Querier. With tx nil (the one embedded in
 // Store) each method runs in a transaction of its own: writes on the writer,
 // reads in a read-only transaction on the reader pool. With tx set (inside
-// InTx) every method runs in tx.
+// InTx: a memberTx of the shared write transaction) every method runs in
+// tx.
 type querier struct {
 	s  *Store
-	tx *sql.Tx
+	tx dbtx
 	// enqueued records that outbox messages were written in tx, so that the
 	// sender is woken once tx commits.
 	enqueued bool

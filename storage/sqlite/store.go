@@ -4,9 +4,11 @@
 // It runs on modernc.org/sqlite (pure Go, no cgo) in WAL mode with foreign
 // keys on. Writes go through a single connection that begins every
 // transaction with BEGIN IMMEDIATE, so writers queue in the process instead
-// of failing with "database is locked"; reads that are not part of a
-// transaction use a separate pool of read-only connections, which WAL lets
-// run alongside the writer.
+// of failing with "database is locked"; concurrent write transactions
+// share one SQLite transaction and one COMMIT (group commit, each in a
+// savepoint: groupcommit.go). Reads that are not part of a transaction use
+// a separate pool of read-only connections, which WAL lets run alongside
+// the writer.
 //
 // Timestamps are stored as UTC text with a fixed nine-digit fraction, so that
 // SQL comparisons and ordering on them are correct; see
@@ -119,6 +121,7 @@ type Store struct {
 	provider *goose.Provider
 	log      *slog.Logger
 	wake     chan struct{}
+	gc       groupCommit
 }
 
 var _ storage.Store = (*Store)(nil)
@@ -219,6 +222,7 @@ func newStore(dbPath string, writer, readers *sql.DB, o options) (*Store, error)
 		wake:     make(chan struct{}, 1),
 	}
 	s.querier = querier{s: s}
+	s.gc.turn = make(chan struct{}, 1)
 	return s, nil
 }
 
@@ -292,38 +296,15 @@ func (s *Store) Close() error {
 	return errors.Join(s.writer.Close(), s.readers.Close())
 }
 
-// InTx runs fn in one BEGIN IMMEDIATE transaction on the writer connection
-// and commits when fn returns nil. When fn returns an error (or panics) the
-// transaction is rolled back and the error returned as is (or the panic
-// continued). fn must use only q: calling the Store's methods from inside fn
-// waits for the writer that fn itself holds.
+// InTx runs fn in a transaction on the writer connection and returns once
+// it has committed, when fn returns nil. When fn returns an error (or
+// panics) its work is rolled back and the error returned as is (or the
+// panic continued). Transactions of concurrent callers share one SQLite
+// transaction and one COMMIT (group commit, see groupcommit.go), each in a
+// savepoint of its own, so that one failing does not undo the others; if
+// the shared COMMIT fails, every caller gets the error. fn must use only q:
+// calling the Store's write methods from inside fn waits for the writer
+// that fn itself holds.
 func (s *Store) InTx(ctx context.Context, fn func(ctx context.Context, q storage.Querier) error) error {
 	return s.inTx(ctx, func(q *querier) error { return fn(ctx, q) })
-}
-
-// inTx runs fn in a write transaction and, once it has committed, wakes
-// the outbox sender if fn enqueued anything.
-func (s *Store) inTx(ctx context.Context, fn func(q *querier) error) (err error) {
-	tx, err := s.writer.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("begin: %w", err)
-	}
-	q := &querier{s: s, tx: tx}
-	committed := false
-	defer func() {
-		if !committed {
-			_ = tx.Rollback()
-		}
-	}()
-	if err := fn(q); err != nil {
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", mapErr(err))
-	}
-	committed = true
-	if q.enqueued {
-		s.signalOutbox()
-	}
-	return nil
 }
