@@ -293,6 +293,11 @@ func (s *Store) Ping(ctx context.Context) error {
 // Close closes the writer and the readers. The OutboxWake channel stays
 // open and simply never fires again.
 func (s *Store) Close() error {
+	// How well group commit batched, for the load tool's readers of the
+	// log: transactions per COMMIT (and so per fsync).
+	if c := s.gc.commits.Load(); c > 0 {
+		s.log.Debug("sqlite group commit", "transactions", s.gc.members.Load(), "commits", c)
+	}
 	return errors.Join(s.writer.Close(), s.readers.Close())
 }
 
