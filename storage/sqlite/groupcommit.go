@@ -32,14 +32,15 @@ import (
 // gives the turn back with a batch open only when the batch has at least
 // one member (a caller whose work was released into it and who has not
 // returned): a holder that ends its turn with an empty batch rolls it back.
-// Every member that is not holding the turn loops in follow, blocked on
-// either the batch's done channel or on taking the turn, and one that takes
-// the turn while its batch is still open commits it. The holder always
-// gives the turn back (fn returns or panics, and the savepoint's release
-// and the COMMIT are not waited on by anyone else), and channel senders are
-// served in turn, so while a batch is open one of its members takes the
-// turn within a bounded number of turns and commits it. Callers waiting for
-// a turn that give up (their context ends) are not members and owe nothing.
+// Every member that is not holding the turn waits in follow, blocked on
+// both the batch's done channel and taking the turn, and one that takes
+// the turn while its batch is still open commits it. Every holder gives the
+// turn back (endTurn runs whether fn returns or panics, and nothing it does
+// waits for another caller), and the goroutines blocked sending on a
+// channel are served in order, so while a batch is open one of its members
+// takes the turn after a bounded number of turns and commits it. Callers
+// waiting for a turn that give up (their context ends) are not members and
+// owe the batch nothing.
 //
 // Cancellation: a statement interrupted by the context of one member
 // (modernc.org/sqlite calls sqlite3_interrupt when it ends) may roll back
@@ -80,9 +81,8 @@ type groupCommit struct {
 	// open is the batch being filled, nil if none. Guarded by turn.
 	open *writeBatch
 
-	// beforeCommit, when set (tests only), runs in place of nothing just
-	// before COMMIT; an error it returns fails the batch as a failed COMMIT
-	// would.
+	// beforeCommit, when set (tests only), runs just before COMMIT; an
+	// error it returns fails the batch as a failed COMMIT would.
 	beforeCommit func() error
 	// commits and members count COMMITs run and the members they carried
 	// (tests only: the ratio shows the batching).
