@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -324,7 +325,11 @@ func (w *Site) markdown(rw http.ResponseWriter, r *http.Request) {
 	}
 	w.headers(rw, "text/markdown; charset=utf-8")
 	rw.Header().Set("Content-Disposition", `attachment; filename="`+key+`-postmortem.md"`)
-	_, _ = rw.Write([]byte(x.Markdown() + followUpsMarkdown(items, timeline.MarkdownEscape)))
+	// Written in two pieces rather than joined: the report of a long
+	// timeline is megabytes, and joining and converting copy it twice.
+	if _, err := io.WriteString(rw, x.Markdown()); err == nil {
+		_, _ = io.WriteString(rw, followUpsMarkdown(items, timeline.MarkdownEscape))
+	}
 }
 
 // followUps reads the follow-ups of incident key; none without a reader.
