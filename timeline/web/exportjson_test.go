@@ -107,3 +107,23 @@ func TestExportSplitCoversExport(t *testing.T) {
 		t.Fatalf("export fields split as %v, Export has %v", split, want)
 	}
 }
+
+// TestHumanTextShortcut: texts that cannot be RFC 3339 timestamps are
+// shown as typed without a parse; timestamps still read as times.
+func TestHumanTextShortcut(t *testing.T) {
+	at := time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
+	for text, want := range map[string]string{
+		" 2026-03-01T21:16:00Z ":     "to 21:16:00 UTC",
+		"2026-03-01T10:02:03+01:00":  "to 09:02:03 UTC",
+		"2026-03-05T01:02:03Z":       "to Mar 5 01:02:03 UTC",
+		"2026-03-01":                 "2026-03-01",
+		"looking at the pool":        "looking at the pool",
+		"9 pods restarted after all": "9 pods restarted after all",
+		"":                           "",
+	} {
+		ev := timeline.Event{Event: incident.Event{At: at, Text: text}}
+		if got := humanText(ev); got != want {
+			t.Errorf("humanText(%q) = %q, want %q", text, got, want)
+		}
+	}
+}
