@@ -64,25 +64,13 @@ func (q *querier) ListEvents(ctx context.Context, incidentID int64, afterSeq int
 	if limit > 0 {
 		lim = int64(limit)
 	}
-	// The incident's id is not read back: it is the one asked for, and
-	// each column costs the driver work on every row.
+	// The incident's id is not read back: it is the one asked for.
 	scan := func(r scanner) (incident.Event, error) {
-		ev, err := scanEvent(r)
+		ev, err := scanPackedEvent(r)
 		ev.IncidentID = incidentID
 		return ev, err
 	}
 	return queryAll(ctx, q.read, fmt.Sprintf("list events of incident %d", incidentID), nil, scan,
-		`SELECT id, seq, at, kind, actor_platform, actor_id, actor_name, text, source, data
-		FROM events WHERE incident_id = ? AND seq > ? ORDER BY seq LIMIT ?`,
+		packedEventsSelect+` WHERE incident_id = ? AND seq > ? ORDER BY seq LIMIT ?`,
 		incidentID, afterSeq, lim)
-}
-
-// scanEvent reads an event row but its incident's id; its timestamp and
-// data go through the decoders made for reading whole timelines
-// (events_decode.go).
-func scanEvent(r scanner) (incident.Event, error) {
-	var ev incident.Event
-	err := r.Scan(&ev.ID, &ev.Seq, textCol(&ev.At, decEventTime), &ev.Kind,
-		&ev.Actor.Platform, &ev.Actor.ID, &ev.Actor.Name, &ev.Text, &ev.Source, textCol(&ev.Data, decEventData))
-	return ev, mapErr(err)
 }
