@@ -5,10 +5,12 @@ import (
 	"encoding/json"
 	"math"
 	"reflect"
+	"strconv"
 	"testing"
 	"time"
 
 	"github.com/tourniquet/tourniquet/incident"
+	"github.com/tourniquet/tourniquet/internal/clock"
 	"github.com/tourniquet/tourniquet/timeline"
 	"github.com/tourniquet/tourniquet/timeline/timelinetest"
 )
@@ -124,6 +126,53 @@ func TestHumanTextShortcut(t *testing.T) {
 		ev := timeline.Event{Event: incident.Event{At: at, Text: text}}
 		if got := humanText(ev); got != want {
 			t.Errorf("humanText(%q) = %q, want %q", text, got, want)
+		}
+	}
+}
+
+// TestIncidentPageStreamedAsRendered: the incident page with its event
+// table streamed into place (streamIncident) is byte for byte the page
+// rendered whole with the table in the template, for every filter, a
+// truncated table and a table long enough to be flushed many times.
+func TestIncidentPageStreamedAsRendered(t *testing.T) {
+	now := timelinetest.HM(18, 0)
+	long := timelinetest.Textbook(t)
+	for i := range 3000 {
+		long.Raw(timelinetest.HM(9, 0).Add(time.Duration(i)*time.Second), incident.KindNote, timelinetest.Bob,
+			"<b>note</b> & 'quoted' `code` \x00 "+strconv.Itoa(i), incident.SourceTyped, nil)
+	}
+	for name, sc := range map[string]*timelinetest.Scenario{"textbook": timelinetest.Textbook(t), "microscope": timelinetest.Microscope(t),
+		"ongoing": timelinetest.Ongoing(t), "long": long} {
+		x := timeline.Build(sc.Incident, sc.Events, now)
+		for _, max := range []int{10000, 7} {
+			site, err := New(Options{Clock: clock.NewFake(now), MaxEvents: max})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, f := range eventFilters {
+				v := site.incidentView(grant{all: true}, x, now, f.Value)
+				var page bytes.Buffer
+				if err := site.pages["incident"].ExecuteTemplate(&page, "layout", v); err != nil {
+					t.Fatal(err)
+				}
+				head, tail, ok := splitAtEvents(page.Bytes())
+				if !ok {
+					t.Fatalf("%s: the events' place is not marked once", name)
+				}
+				var got bytes.Buffer
+				if err := site.streamIncident(&got, head, tail, x, f.Value); err != nil {
+					t.Fatal(err)
+				}
+				whole := v
+				whole.Events, _ = eventsHTML(x, max, f.Value)
+				var want bytes.Buffer
+				if err := site.pages["incident"].ExecuteTemplate(&want, "layout", whole); err != nil {
+					t.Fatal(err)
+				}
+				if !bytes.Equal(got.Bytes(), want.Bytes()) {
+					t.Errorf("%s, max %d, show %q: streamed page differs from the page rendered whole", name, max, f.Value)
+				}
+			}
 		}
 	}
 }
