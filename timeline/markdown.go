@@ -20,7 +20,28 @@ var mdEscaper = strings.NewReplacer(
 )
 
 // mdEscape is what a person typed, as literal Markdown text.
-func mdEscape(s string) string { return mdEscaper.Replace(incident.Printable(s)) }
+func mdEscape(s string) string {
+	if mdPlain(s) {
+		return s // nothing to remove or escape: skip the Replacer, the report calls this for every event
+	}
+	return mdEscaper.Replace(incident.Printable(s))
+}
+
+// mdPlain reports whether s is printable ASCII with none of the characters
+// mdEscaper replaces, so that mdEscape(s) is s.
+func mdPlain(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; c {
+		case '\\', '`', '*', '_', '[', ']', '<', '>', '!', '&', '|', '~', '#':
+			return false
+		default:
+			if c < 0x20 || c >= 0x7f {
+				return false
+			}
+		}
+	}
+	return true
+}
 
 func findingIcon(level string) string {
 	switch level {
@@ -45,6 +66,7 @@ func KindLabel(k incident.Kind) string {
 // with each event's impact phase, and the follow-ups.
 func (x Export) Markdown() string {
 	var b strings.Builder
+	b.Grow(8<<10 + 160*len(x.Events)) // a timeline row is about 100–150 bytes
 	inc := x.Incident
 	m := x.Metrics
 	fmt.Fprintf(&b, "# %s: %s\n\n", inc.Key, mdEscape(inc.Title))
@@ -125,9 +147,32 @@ func (x Export) Markdown() string {
 	}
 
 	b.WriteString("\n## Timeline\n\n| time (UTC) | T+ | phase | event | who | source | details |\n|---|---|---|---|---|---|---|\n")
+	// The rows are most of a long report: appended directly rather than
+	// through fmt, with each kind's label worked out once.
+	labels := map[incident.Kind]string{}
+	var buf []byte
 	for _, ev := range x.Events {
-		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s |\n", ev.At.Format(time.DateTime), offset(x.ImpactStartedAt, ev.At),
-			ev.Phase, KindLabel(ev.Kind), mdEscape(ev.Actor.Display()), ev.Source, mdEscape(ev.Text))
+		label, ok := labels[ev.Kind]
+		if !ok {
+			label = KindLabel(ev.Kind)
+			labels[ev.Kind] = label
+		}
+		buf = append(buf[:0], "| "...)
+		buf = ev.At.AppendFormat(buf, time.DateTime)
+		buf = append(buf, " | "...)
+		buf = AppendOffset(buf, x.ImpactStartedAt, ev.At)
+		buf = append(buf, " | "...)
+		buf = append(buf, ev.Phase...)
+		buf = append(buf, " | "...)
+		buf = append(buf, label...)
+		buf = append(buf, " | "...)
+		buf = append(buf, mdEscape(ev.Actor.Display())...)
+		buf = append(buf, " | "...)
+		buf = append(buf, ev.Source...)
+		buf = append(buf, " | "...)
+		buf = append(buf, mdEscape(ev.Text)...)
+		buf = append(buf, " |\n"...)
+		b.Write(buf)
 	}
 
 	b.WriteString("\n## Follow-ups\n\n")

@@ -71,3 +71,16 @@ func nodeText(n ast.Node, src []byte) string {
 	})
 	return b.String()
 }
+
+// FuzzMDEscapePlain: mdEscape's shortcut for plain text gives what the
+// Replacer over incident.Printable gives.
+func FuzzMDEscapePlain(f *testing.F) {
+	for _, s := range []string{"", "plain text 123", "a*b", "x\ny", "\u202etab\t", "café", "#1 [x](y) <b> & ~~"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := mdEscape(s), mdEscaper.Replace(incident.Printable(s)); got != want {
+			t.Fatalf("mdEscape(%q) = %q, want %q", s, got, want)
+		}
+	})
+}

@@ -84,11 +84,11 @@ func (q querier) ListEvents(ctx context.Context, incidentID int64, afterSeq int6
 		ev.At = ev.At.UTC()
 		ev.Kind = incident.Kind(kind)
 		ev.Source = incident.Source(source)
-		if err := json.Unmarshal(data, &ev.Data); err != nil {
+		// DecodeEventData reads the usual flat objects without
+		// encoding/json's reflection: a timeline is thousands of them.
+		var err error
+		if ev.Data, err = storage.DecodeEventData(data); err != nil {
 			return ev, fmt.Errorf("event %d data: %w", ev.Seq, err)
-		}
-		if ev.Data == nil {
-			ev.Data = map[string]any{}
 		}
 		return ev, nil
 	}

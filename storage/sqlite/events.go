@@ -64,15 +64,13 @@ func (q *querier) ListEvents(ctx context.Context, incidentID int64, afterSeq int
 	if limit > 0 {
 		lim = int64(limit)
 	}
-	return queryAll(ctx, q.read, fmt.Sprintf("list events of incident %d", incidentID), nil, scanEvent,
-		`SELECT id, incident_id, seq, at, kind, actor_platform, actor_id, actor_name, text, source, data
-		FROM events WHERE incident_id = ? AND seq > ? ORDER BY seq LIMIT ?`,
+	// The incident's id is not read back: it is the one asked for.
+	scan := func(r scanner) (incident.Event, error) {
+		ev, err := scanPackedEvent(r)
+		ev.IncidentID = incidentID
+		return ev, err
+	}
+	return queryAll(ctx, q.read, fmt.Sprintf("list events of incident %d", incidentID), nil, scan,
+		packedEventsSelect+` WHERE incident_id = ? AND seq > ? ORDER BY seq LIMIT ?`,
 		incidentID, afterSeq, lim)
-}
-
-func scanEvent(r scanner) (incident.Event, error) {
-	var ev incident.Event
-	err := r.Scan(&ev.ID, &ev.IncidentID, &ev.Seq, timeCol(&ev.At), &ev.Kind,
-		&ev.Actor.Platform, &ev.Actor.ID, &ev.Actor.Name, &ev.Text, &ev.Source, textCol(&ev.Data, decJSONMap))
-	return ev, mapErr(err)
 }

@@ -30,6 +30,7 @@ func Run(t *testing.T, newStore func(t testing.TB) storage.Store) {
 		{"IncidentRoles", testIncidentRoles},
 		{"Events", testEvents},
 		{"EventsConcurrentAppends", testEventsConcurrent},
+		{"EventsVerbatim", testEventsVerbatim},
 		{"TxCommitsTogether", testTxCommit},
 		{"TxRollsBackTogether", testTxRollback},
 		{"OutboxRoundTrip", testOutboxRoundTrip},

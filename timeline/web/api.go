@@ -131,7 +131,7 @@ func (w *Site) apiTimeline(rw http.ResponseWriter, r *http.Request) {
 	// is plain data, so encoding cannot fail halfway; a broken connection
 	// is all that can.
 	bw := bufio.NewWriterSize(rw, 64<<10)
-	if err := json.NewEncoder(bw).Encode(x); err != nil {
+	if err := writeExportJSON(bw, x); err != nil {
 		w.o.Logger.DebugContext(r.Context(), "api: timeline not fully sent", "incident", key, "err", err)
 		return
 	}

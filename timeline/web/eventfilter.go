@@ -108,7 +108,14 @@ func phaseSpan(x timeline.Export, ph timeline.Phase, first, last time.Time) (tim
 // a timestamp (the impact start moved to it) reads as a time, not as
 // RFC 3339.
 func humanText(ev timeline.Event) string {
-	t, err := time.Parse(time.RFC3339, strings.TrimSpace(ev.Text))
+	s := strings.TrimSpace(ev.Text)
+	// RFC 3339 starts with a four-digit year and is at least as long as
+	// this: most texts are not timestamps, and a failed time.Parse builds
+	// an error for each of thousands of rows.
+	if len(s) < len("2006-01-02T15:04:05Z") || s[0] < '0' || s[0] > '9' {
+		return ev.Text
+	}
+	t, err := time.Parse(time.RFC3339, s)
 	if err != nil {
 		return ev.Text
 	}

@@ -1,7 +1,9 @@
 package web
 
 import (
+	"bytes"
 	"html/template"
+	"io"
 	"strconv"
 	"strings"
 	"time"
@@ -14,8 +16,24 @@ import (
 // text node: & < > " ' and NUL. Rendering an incident's events this way
 // rather than through the template keeps a 10,000-event page fast.
 type htmlWriter struct {
-	b   strings.Builder
+	// b is a bytes.Buffer rather than a strings.Builder so that flush can
+	// reuse it: one buffer for a whole streamed table.
+	b   bytes.Buffer
 	buf []byte
+	// sink, if set, receives what was written whenever flush finds
+	// enough of it: the page's event table is streamed rather than built
+	// whole (3 MB for 10,000 events), then copied into the page.
+	sink io.Writer
+	err  error
+}
+
+// flush hands what was written to the sink once it is worth a write.
+func (w *htmlWriter) flush(force bool) {
+	if w.sink == nil || w.err != nil || !force && w.b.Len() < 32<<10 {
+		return
+	}
+	_, w.err = w.sink.Write(w.b.Bytes())
+	w.b.Reset()
 }
 
 func (w *htmlWriter) raw(s string) { w.b.WriteString(s) }
@@ -67,17 +85,33 @@ func attrSafe(s string) string {
 // rendered. A run of unanswered check-in questions is one row with a
 // count.
 func eventsHTML(x timeline.Export, max int, show string) (template.HTML, int) {
+	var w htmlWriter
+	n := writeEvents(&w, x, max, show)
+	return template.HTML(w.b.String()), n // every text went through w.text
+}
+
+// shownEvents is the events eventsHTML renders: the first max of filter
+// show.
+func shownEvents(x timeline.Export, max int, show string) []timeline.Event {
 	evs := filterEvents(x.Events, show)
 	if len(evs) > max {
 		evs = evs[:max]
 	}
+	return evs
+}
+
+// writeEvents is eventsHTML into w, flushed to w's sink (if any) as it
+// goes; it returns how many events it rendered.
+func writeEvents(w *htmlWriter, x timeline.Export, max int, show string) int {
+	evs := shownEvents(x, max, show)
 	instr := map[time.Time]bool{}
 	for _, f := range x.Analysis.Instrumentation {
 		instr[f.At] = true
 	}
 	labels := map[incident.Kind][2]string{} // kind → class, label
-	var w htmlWriter
-	w.b.Grow(len(evs) * 420)
+	if w.sink == nil {
+		w.b.Grow(len(evs) * 420)
+	}
 	regression := 0
 	for i := 0; i < len(evs); {
 		j := i
@@ -150,11 +184,14 @@ func eventsHTML(x timeline.Export, max int, show string) (template.HTML, int) {
 			w.raw(`</td><td class="src">`)
 			w.text(string(ev.Source))
 			w.raw("</td></tr>\n")
+			w.flush(false)
 		}
 		w.raw("</tbody></table>\n")
+		w.flush(false)
 		i = j
 	}
-	return template.HTML(w.b.String()), len(evs) // every text above went through w.text
+	w.flush(true)
+	return len(evs)
 }
 
 // actionsHTML renders the rows of the actions table.

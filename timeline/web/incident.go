@@ -1,8 +1,10 @@
 package web
 
 import (
+	"bytes"
 	"fmt"
 	"html/template"
+	"io"
 	"net/url"
 	"strings"
 	"time"
@@ -146,10 +148,39 @@ func (w *Site) incidentView(g grant, x timeline.Export, now time.Time, show stri
 		}
 		v.Filters = append(v.Filters, filterLink{Label: f.Label, URL: u + "#h-events", Current: f.Value == show})
 	}
-	v.Events, v.Shown = eventsHTML(x, w.o.MaxEvents, v.Show)
+	// The event table is written into the page as it is sent
+	// (writeIncident); the template only marks its place.
+	v.Events, v.Shown = eventsMark, len(shownEvents(x, w.o.MaxEvents, v.Show))
 	v.TotalEvents = len(filterEvents(x.Events, v.Show))
 	v.Truncated = v.Shown < v.TotalEvents
 	return v
+}
+
+// eventsMark is where the incident template puts the event table. It
+// cannot come from anything else on the page: every other text there is
+// escaped, and escaping turns its "<" into "&lt;".
+const eventsMark template.HTML = "<!--tourniquet:events-->"
+
+// splitAtEvents cuts the rendered incident page at eventsMark; ok is false
+// unless the mark is there exactly once.
+func splitAtEvents(page []byte) (head, tail []byte, ok bool) {
+	head, tail, ok = bytes.Cut(page, []byte(eventsMark))
+	return head, tail, ok && !bytes.Contains(tail, []byte(eventsMark))
+}
+
+// streamIncident writes the incident page to dst: head, the event table
+// streamed as it is rendered, tail (splitAtEvents).
+func (w *Site) streamIncident(dst io.Writer, head, tail []byte, x timeline.Export, show string) error {
+	if _, err := dst.Write(head); err != nil {
+		return err
+	}
+	ew := htmlWriter{sink: dst}
+	writeEvents(&ew, x, w.o.MaxEvents, show)
+	if ew.err != nil {
+		return ew.err
+	}
+	_, err := dst.Write(tail)
+	return err
 }
 
 func timeOr(t *time.Time, none string) string {

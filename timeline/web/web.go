@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"crypto/sha256"
@@ -9,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -289,7 +291,28 @@ func (w *Site) incidentPage(rw http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v.FollowUps = newFollowUpsView(items)
-	w.render(rw, r, http.StatusOK, "incident", v)
+	// The template is rendered into a buffer first, so that an error is
+	// a clean 500; the event table, most of the page, is then streamed
+	// into its place as the page is sent (streamIncident).
+	buf := w.bufs.Get().(*bytes.Buffer)
+	buf.Reset()
+	defer w.bufs.Put(buf)
+	err = w.pages["incident"].ExecuteTemplate(buf, "layout", v)
+	head, tail, ok := splitAtEvents(buf.Bytes())
+	if err != nil || !ok {
+		w.o.Logger.ErrorContext(r.Context(), "render page", "page", "incident", "err", err, "events_marked_once", ok)
+		http.Error(rw, "the page could not be rendered", http.StatusInternalServerError)
+		return
+	}
+	w.headers(rw, "text/html; charset=utf-8")
+	bw := bufio.NewWriterSize(rw, 64<<10)
+	err = w.streamIncident(bw, head, tail, x, v.Show)
+	if err == nil {
+		err = bw.Flush()
+	}
+	if err != nil {
+		w.o.Logger.DebugContext(r.Context(), "incident page not fully sent", "incident", key, "err", err)
+	}
 }
 
 func (w *Site) markdown(rw http.ResponseWriter, r *http.Request) {
@@ -324,7 +347,11 @@ func (w *Site) markdown(rw http.ResponseWriter, r *http.Request) {
 	}
 	w.headers(rw, "text/markdown; charset=utf-8")
 	rw.Header().Set("Content-Disposition", `attachment; filename="`+key+`-postmortem.md"`)
-	_, _ = rw.Write([]byte(x.Markdown() + followUpsMarkdown(items, timeline.MarkdownEscape)))
+	// Written in two pieces rather than joined: the report of a long
+	// timeline is megabytes, and joining and converting copy it twice.
+	if _, err := io.WriteString(rw, x.Markdown()); err == nil {
+		_, _ = io.WriteString(rw, followUpsMarkdown(items, timeline.MarkdownEscape))
+	}
 }
 
 // followUps reads the follow-ups of incident key; none without a reader.
