@@ -22,6 +22,7 @@ func Run(t *testing.T, newStore func(t testing.TB) storage.Store) {
 		{"IncidentRoundTrip", testIncidentRoundTrip},
 		{"IncidentUpdate", testIncidentUpdate},
 		{"IncidentLookups", testIncidentLookups},
+		{"IncidentByChannelForUpdate", testIncidentByChannelForUpdate},
 		{"IncidentChannels", testIncidentChannels},
 		{"BorrowedChannels", testBorrowedChannels},
 		{"PrivateIncidents", testPrivateIncidents},
