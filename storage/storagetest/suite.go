@@ -49,6 +49,7 @@ func Run(t *testing.T, newStore func(t testing.TB) storage.Store) {
 		{"OutboxDefer", testOutboxDefer},
 		{"MessageRefs", testMessageRefs},
 		{"Dedupe", testDedupe},
+		{"DedupeLater", testDedupeLater},
 		{"Audit", testAudit},
 	})
 	t.Run("Checkins", func(t *testing.T) { runTests(t, newStore, checkinTests) })
