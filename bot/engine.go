@@ -240,17 +240,31 @@ func (e *Engine) run(ctx context.Context, inv Invocation, spec CommandSpec, cmd 
 	var reply Reply
 	err := e.store.InTx(ctx, func(ctx context.Context, q storage.Querier) error {
 		now := e.clock.Now()
+		// The claim may travel with the incident's load (one round trip
+		// on Postgres); its outcome is checked before anything loaded is.
+		claimed := func() error { return nil }
 		if inv.ID != "" {
-			if err := q.ClaimDedupe(ctx, inv.ID, now, now.Add(e.opts.DedupeTTL)); err != nil {
+			claimed = q.ClaimDedupeLater(ctx, inv.ID, now, now.Add(e.opts.DedupeTTL))
+		}
+		checkClaim := func() error {
+			if err := claimed(); err != nil {
 				if errors.Is(err, storage.ErrConflict) {
 					return errDuplicate
 				}
 				return fmt.Errorf("claim %s: %w", inv.ID, err)
 			}
+			return nil
 		}
 		tx := &Tx{Q: q, Now: now, Inv: inv, engine: e, out: outbox{now: now}, command: cmd.Name}
-		if spec.Needs.needsIncident() {
+		if !spec.Needs.needsIncident() {
+			if err := checkClaim(); err != nil {
+				return err
+			}
+		} else {
 			inc, r, err := e.loadIncident(ctx, q, inv, cmd)
+			if cerr := checkClaim(); cerr != nil {
+				return cerr
+			}
 			if err != nil || inc == nil {
 				reply = r
 				return err
@@ -305,13 +319,10 @@ func (e *Engine) loadIncident(ctx context.Context, q storage.Querier, inv Invoca
 			return nil, ErrorReply("There is no incident %s.", cmd.Incident), nil
 		}
 	} else {
-		inc, err = q.GetIncidentByChannel(ctx, inv.Channel)
+		inc, err = q.GetIncidentByChannelForUpdate(ctx, inv.Channel)
 		if errors.Is(err, storage.ErrNotFound) {
 			r, err := noIncidentHere(ctx, q, inv.Channel, cmd)
 			return nil, r, err
-		}
-		if err == nil {
-			inc, err = q.GetIncidentForUpdate(ctx, inc.ID)
 		}
 	}
 	if err != nil {

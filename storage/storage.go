@@ -84,6 +84,11 @@ type IncidentStore interface {
 	// the one bound to it and not released (see ReleaseIncidentChannels);
 	// ErrNotFound if none.
 	GetIncidentByChannel(ctx context.Context, ch incident.ChannelRef) (*incident.Incident, error)
+	// GetIncidentByChannelForUpdate is GetIncidentByChannel that also locks
+	// the incident's row until the transaction ends, as
+	// GetIncidentForUpdate does: a command typed in a channel finds and
+	// locks its incident in one statement instead of two.
+	GetIncidentByChannelForUpdate(ctx context.Context, ch incident.ChannelRef) (*incident.Incident, error)
 	// UpdateIncident saves every field of inc except ID, Key and Channels.
 	UpdateIncident(ctx context.Context, inc *incident.Incident) error
 	// AddIncidentChannel binds a chat channel the incident owns (one opened
@@ -238,6 +243,12 @@ type DedupeStore interface {
 	// ClaimDedupe records key until expiresAt. It returns ErrConflict when
 	// key was recorded before and has not expired at now.
 	ClaimDedupe(ctx context.Context, key string, now, expiresAt time.Time) error
+	// ClaimDedupeLater is ClaimDedupe whose outcome the returned function
+	// tells: a store may send the claim with the next statement of the
+	// transaction (Postgres: one round trip for a command's claim and its
+	// incident), so call it before acting on anything read after the
+	// claim. Calling it again returns the same outcome.
+	ClaimDedupeLater(ctx context.Context, key string, now, expiresAt time.Time) func() error
 	// PruneDedupe deletes keys expired at now and says how many.
 	PruneDedupe(ctx context.Context, now time.Time) (int, error)
 }

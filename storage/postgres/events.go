@@ -1,9 +1,12 @@
 package postgres
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -11,9 +14,23 @@ import (
 	"github.com/tourniquet/tourniquet/storage"
 )
 
-// AppendEvents appends evs to the incident's timeline. Sequence numbers
-// come from the incident row (UPDATE … RETURNING event_seq), whose lock
-// serializes concurrent appends until commit, so they have no gaps.
+// appendEventsSQL numbers and inserts a batch of events in one statement
+// (one round trip whatever the batch): the sequence numbers come from the
+// incident row (UPDATE … RETURNING event_seq), whose lock serializes
+// concurrent appends until commit, so they have no gaps. An incident that
+// does not exist updates no row and so inserts none. The IDs follow the
+// order given (ORDER BY the ordinality).
+const appendEventsSQL = `WITH last AS (
+	UPDATE incidents SET event_seq = event_seq + $2 WHERE id = $1 RETURNING event_seq)
+INSERT INTO events (incident_id, seq, at, kind, actor_platform, actor_id, actor_name, text, source, data)
+SELECT $1, last.event_seq - $2 + t.ord, t.at, t.kind, t.actor_platform, t.actor_id, t.actor_name, t.text, t.source, t.data::jsonb
+FROM last, unnest($3::timestamptz[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[])
+	WITH ORDINALITY AS t(at, kind, actor_platform, actor_id, actor_name, text, source, data, ord)
+ORDER BY t.ord
+RETURNING id, seq`
+
+// AppendEvents appends evs to the incident's timeline (see
+// appendEventsSQL) and returns them with their IDs and sequence numbers.
 func (q querier) AppendEvents(ctx context.Context, incidentID int64, evs ...incident.Event) ([]incident.Event, error) {
 	what := fmt.Sprintf("append events to incident %d", incidentID)
 	out := make([]incident.Event, len(evs))
@@ -21,7 +38,12 @@ func (q querier) AppendEvents(ctx context.Context, incidentID int64, evs ...inci
 	if len(evs) == 0 {
 		return out, nil
 	}
-	data := make([]string, len(evs))
+	n := len(evs)
+	var (
+		ats                                          = make([]time.Time, n)
+		kinds, platforms, ids, names, texts, sources = make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+		data                                         = make([]string, n)
+	)
 	for k, ev := range evs {
 		d := ev.Data
 		if d == nil {
@@ -31,33 +53,31 @@ func (q querier) AppendEvents(ctx context.Context, incidentID int64, evs ...inci
 		if err != nil {
 			return nil, fmt.Errorf("%s: event %d data: %w", what, k, err)
 		}
-		data[k] = string(b)
+		ats[k], kinds[k], data[k] = ev.At, string(ev.Kind), string(b)
+		platforms[k], ids[k], names[k] = ev.Actor.Platform, ev.Actor.ID, ev.Actor.Name
+		texts[k], sources[k] = ev.Text, string(ev.Source)
 	}
-	err := q.atomic(ctx, func(q querier) error {
-		var last int64
-		err := q.db.QueryRow(ctx, `UPDATE incidents SET event_seq = event_seq + $2 WHERE id = $1 RETURNING event_seq`,
-			incidentID, len(evs)).Scan(&last)
-		if err != nil {
-			return mapErr(what, err)
-		}
-		first := last - int64(len(evs)) + 1
-		for k := range out {
-			ev := &out[k]
-			ev.IncidentID = incidentID
-			ev.Seq = first + int64(k)
-			err := q.db.QueryRow(ctx, `INSERT INTO events
-				(incident_id, seq, at, kind, actor_platform, actor_id, actor_name, text, source, data)
-				VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10) RETURNING id`,
-				incidentID, ev.Seq, ev.At, string(ev.Kind), ev.Actor.Platform, ev.Actor.ID, ev.Actor.Name,
-				ev.Text, string(ev.Source), data[k]).Scan(&ev.ID)
-			if err != nil {
-				return mapErr(what, err)
-			}
-		}
-		return nil
+	rows, err := q.db.Query(ctx, appendEventsSQL, incidentID, n, ats, kinds, platforms, ids, names, texts, sources, data)
+	if err != nil {
+		return nil, mapErr(what, err)
+	}
+	type saved struct{ id, seq int64 }
+	got, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (saved, error) {
+		var r saved
+		err := row.Scan(&r.id, &r.seq)
+		return r, err
 	})
 	if err != nil {
-		return nil, err
+		return nil, mapErr(what, err)
+	}
+	if len(got) != n { // no incident row to number them
+		return nil, fmt.Errorf("%s: %w", what, storage.ErrNotFound)
+	}
+	// RETURNING need not follow the insertion order; the numbers do.
+	slices.SortFunc(got, func(a, b saved) int { return cmp.Compare(a.seq, b.seq) })
+	for k := range out {
+		out[k].IncidentID = incidentID
+		out[k].ID, out[k].Seq = got[k].id, got[k].seq
 	}
 	return out, nil
 }

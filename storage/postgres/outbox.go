@@ -51,8 +51,9 @@ SELECT pg_notify($8, coalesce(current_schema(), '')) FROM (SELECT count(*) FROM 
 
 // EnqueueOutbox inserts pending messages and, in the same transaction,
 // notifies the senders of every replica (NOTIFY is delivered on commit),
-// all in one statement. The payload is stored as JSON text, exactly as
-// given; an empty one as JSON null.
+// all in one statement, which in a transaction goes with the next
+// statement or the commit (execLater). The payload is stored as JSON
+// text, exactly as given; an empty one as JSON null.
 func (q querier) EnqueueOutbox(ctx context.Context, msgs ...storage.OutboxMessage) error {
 	if len(msgs) == 0 {
 		return nil
@@ -75,10 +76,8 @@ func (q querier) EnqueueOutbox(ctx context.Context, msgs ...storage.OutboxMessag
 		platforms[i], channels[i], kinds[i], incidents[i] = m.Platform, m.Channel, m.Kind, m.IncidentID
 		due[i], created[i] = m.NextAttemptAt, m.CreatedAt
 	}
-	if _, err := q.db.Exec(ctx, enqueueSQL, platforms, channels, kinds, payloads, incidents, due, created, notifyChannel); err != nil {
-		return mapErr(fmt.Sprintf("enqueue %d outbox messages", n), err)
-	}
-	return nil
+	return q.execLater(ctx, fmt.Sprintf("enqueue %d outbox messages", n),
+		enqueueSQL, platforms, channels, kinds, payloads, incidents, due, created, notifyChannel)
 }
 
 // claimSQL leases the due heads of channels. A message is a candidate only

@@ -6,6 +6,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
+	"github.com/tourniquet/tourniquet/incident"
 	"github.com/tourniquet/tourniquet/storage"
 )
 
@@ -43,4 +44,33 @@ func (q querier) atomic(ctx context.Context, fn func(q querier) error) error {
 		return mapErr("commit", err)
 	}
 	return nil
+}
+
+// execLater runs a write whose result nobody waits for. In a
+// transaction it is sent with the next statement or the commit, saving a
+// round trip (see pipeTx), and its error comes back from there; else it
+// runs now.
+func (q querier) execLater(ctx context.Context, what string, sql string, args ...any) error {
+	if p, ok := q.db.(*pipeTx); ok {
+		p.later(what, sql, args, nil)
+		return nil
+	}
+	if _, err := q.db.Exec(ctx, sql, args...); err != nil {
+		return mapErr(what, err)
+	}
+	return nil
+}
+
+// locked notes that the transaction holds inc's row locked (FOR UPDATE),
+// as read.
+func (q querier) locked(inc *incident.Incident) {
+	p, ok := q.db.(*pipeTx)
+	if !ok {
+		return
+	}
+	args, err := incidentArgs(inc)
+	if err != nil { // it was just decoded; then UpdateIncident will not skip
+		args = nil
+	}
+	p.lock(inc.ID, args)
 }

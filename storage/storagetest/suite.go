@@ -22,6 +22,7 @@ func Run(t *testing.T, newStore func(t testing.TB) storage.Store) {
 		{"IncidentRoundTrip", testIncidentRoundTrip},
 		{"IncidentUpdate", testIncidentUpdate},
 		{"IncidentLookups", testIncidentLookups},
+		{"IncidentByChannelForUpdate", testIncidentByChannelForUpdate},
 		{"IncidentChannels", testIncidentChannels},
 		{"BorrowedChannels", testBorrowedChannels},
 		{"PrivateIncidents", testPrivateIncidents},
@@ -49,6 +50,7 @@ func Run(t *testing.T, newStore func(t testing.TB) storage.Store) {
 		{"OutboxDefer", testOutboxDefer},
 		{"MessageRefs", testMessageRefs},
 		{"Dedupe", testDedupe},
+		{"DedupeLater", testDedupeLater},
 		{"Audit", testAudit},
 	})
 	t.Run("Checkins", func(t *testing.T) { runTests(t, newStore, checkinTests) })
