@@ -89,7 +89,7 @@ func parseFlags(args []string, stderr io.Writer) (*flags, error) {
 	fs.StringVar(&f.logLevel, "log-level", "debug", "with -binary: the server's log `level` (debug logs most, so the secrets check sees most)")
 	fs.StringVar(&f.boltApp, "bolt", "", "with -binary: run this Bolt for JavaScript `app.js` with node instead of tourniquet (see -compare)")
 	fs.BoolVar(&f.compare, "compare", false, "with -binary: run every rate against each of -systems, -rounds times, interleaved, and print the comparison table (installs @slack/bolt "+loadgen.BoltVersion+" with npm into a temporary directory)")
-	systems := fs.String("systems", "sqlite,postgres,bolt", "with -compare: the systems, comma-separated: sqlite, postgres (the -database URL, default $TOURNIQUET_TEST_DATABASE_URL), bolt")
+	systems := fs.String("systems", "sqlite,postgres,bolt", "with -compare or -startup: the systems, comma-separated: sqlite, postgres (the -database URL, default $TOURNIQUET_TEST_DATABASE_URL), bolt; and, with -startup, sqlite-restart (an existing, migrated file)")
 	fs.IntVar(&f.rounds, "rounds", 3, "with -compare: rounds of every rate and system (the table shows medians)")
 	fs.IntVar(&f.startup, "startup", 0, "with -binary: instead of sending load, start each of -systems this many `times` (interleaved, each on a fresh database), and print start-to-ready (exec to /readyz's first 200) and idle RSS, median and max")
 	fs.DurationVar(&f.idle, "idle", 5*time.Second, "with -startup: how long each server idles before its RSS is read")
@@ -100,10 +100,10 @@ func parseFlags(args []string, stderr io.Writer) (*flags, error) {
 	}
 	for _, s := range strings.Split(*systems, ",") {
 		switch s = strings.TrimSpace(s); s {
-		case "sqlite", "postgres", "bolt":
+		case "sqlite", "postgres", "bolt", "sqlite-restart":
 			f.systems = append(f.systems, s)
 		default:
-			return nil, fmt.Errorf("-systems: %q is not sqlite, postgres or bolt", s)
+			return nil, fmt.Errorf("-systems: %q is not sqlite, postgres, bolt or sqlite-restart", s)
 		}
 	}
 	for _, s := range strings.Split(*rates, ",") {
@@ -318,6 +318,8 @@ func startServer(ctx context.Context, f *flags, fake *slacktest.Server, rate flo
 		db = ""
 	} else if db == "sqlite" {
 		db = "sqlite:" + filepath.Join(dir, fmt.Sprintf("load-%.0f-%s.db", rate, randomHex(3)))
+	} else if strings.HasPrefix(db, "sqlite:") {
+		// A given file, as it is (the -startup restarts).
 	} else {
 		if db, cleanup, err = freshSchema(ctx, db); err != nil {
 			return nil, "", "", "", nil, err
