@@ -71,13 +71,20 @@ func (q *querier) EnsureProbeState(ctx context.Context, s *storage.ProbeState) e
 // ClaimDueProbes leases up to limit due probe states of open incidents.
 // The writer's single transaction makes the claim exclusive.
 func (q *querier) ClaimDueProbes(ctx context.Context, now, until time.Time, limit int) ([]storage.ProbeState, error) {
-	return claimRows(ctx, q, "claim due probes", limit, scanProbeState, `UPDATE probe_states
-		SET claims = claims + 1, lease_until = ?
-		WHERE id IN (SELECT p.id FROM probe_states p JOIN incidents i ON i.id = p.incident_id
-			WHERE p.next_due_at <= ? AND p.lease_until <= ? AND i.state = 'open'
-			ORDER BY p.next_due_at, p.id LIMIT ?)
-		RETURNING `+probeStateColumns, encTime(until), encTime(now), encTime(now), limit)
+	return claimRows(ctx, q, "claim due probes", limit, scanProbeState, claimDueProbesSQL, encTime(until), encTime(now), encTime(now), limit)
 }
+
+// claimDueProbesSQL walks probe_states_due_idx in due order, checking each
+// row's incident by primary key. (Joined with incidents, the planner,
+// without statistics, drove the query from every open incident and sorted
+// all their probes on every claim.)
+const claimDueProbesSQL = `UPDATE probe_states
+	SET claims = claims + 1, lease_until = ?
+	WHERE id IN (SELECT p.id FROM probe_states p
+		WHERE p.next_due_at <= ? AND p.lease_until <= ?
+		  AND EXISTS (SELECT 1 FROM incidents i WHERE i.id = p.incident_id AND i.state = 'open')
+		ORDER BY p.next_due_at, p.id LIMIT ?)
+	RETURNING ` + probeStateColumns
 
 // UpdateProbeState saves s if nobody claimed it since s was read.
 func (q *querier) UpdateProbeState(ctx context.Context, s *storage.ProbeState) error {
