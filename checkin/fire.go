@@ -35,7 +35,7 @@ func (s *Sweeper) fireIn(ctx context.Context, tx *bot.Tx, c storage.Checkin) (*S
 		return nil, s.stop(ctx, tx, c.Kind, nil)
 	}
 	sch := s.scheduleOf(c.Kind, inc)
-	late := now.Sub(c.NextDueAt) > min(s.o.LateAfter, sch.interval(c.NextDueAt)/2)
+	late := s.late(c.NextDueAt, now, sch)
 	level := s.level(c.Unanswered)
 
 	f := storage.CheckinFire{CheckinID: c.ID, IncidentID: inc.ID, Seq: c.Fired + 1, DueAt: c.NextDueAt,
@@ -94,6 +94,15 @@ func (s *Sweeper) fireIn(ctx context.Context, tx *bot.Tx, c storage.Checkin) (*S
 	}
 	tx.PostToIncident(messageKey(inc, f.ID), msg)
 	return &Sent{Key: c.Key, Due: f.DueAt, Late: late, Escalated: escalated}, nil
+}
+
+// late reports whether a check-in due at due and sent at now was missed
+// while Tourniquet was not running, as its message then says: due before
+// this sweeper started, and well overdue. One that fell due while it ran
+// and went out behind a burst on a busy machine was not missed, however
+// long it waited.
+func (s *Sweeper) late(due, now time.Time, sch schedule) bool {
+	return due.Before(s.upSince) && now.Sub(due) > min(s.o.LateAfter, sch.interval(due)/2)
 }
 
 // level is the escalation level of a check-in sent after unanswered

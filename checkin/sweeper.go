@@ -26,6 +26,9 @@ type SystemRunner interface {
 type Sweeper struct {
 	*Scheduler
 	engine SystemRunner
+	// upSince is when this sweeper was built (its process started): only a
+	// check-in that fell due before then can have been missed by downtime.
+	upSince time.Time
 
 	digestMu    sync.Mutex
 	digestReady bool
@@ -34,7 +37,7 @@ type Sweeper struct {
 // Sweeper returns the sweeper of s's check-ins, sending them through
 // engine. Call Run to sweep.
 func (s *Scheduler) Sweeper(engine SystemRunner) *Sweeper {
-	return &Sweeper{Scheduler: s, engine: engine}
+	return &Sweeper{Scheduler: s, engine: engine, upSince: s.clock.Now()}
 }
 
 // Run sweeps until ctx is done: at once, then whenever a check-in falls
