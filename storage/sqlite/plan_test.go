@@ -20,6 +20,7 @@ func TestDueClaimsWalkTheDueIndex(t *testing.T) {
 	}{
 		{"ClaimDueCheckins", claimDueCheckinsSQL, "checkins_due_idx", []any{"2026-01-01", 50}},
 		{"NextCheckinDue", nextCheckinDueSQL, "checkins_due_idx", nil},
+		{"NextProbeDue", nextProbeDueSQL, "probe_states_due_idx", nil},
 		{"ClaimDueProbes", claimDueProbesSQL, "probe_states_due_idx", []any{"2026-01-01", "2026-01-01", "2026-01-01", 50}},
 	} {
 		rows, err := s.readers.QueryContext(testCtx(t), "EXPLAIN QUERY PLAN "+c.sql, c.args...)
