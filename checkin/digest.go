@@ -104,7 +104,7 @@ func (s *Sweeper) postDigest(ctx context.Context, tx *bot.Tx, c storage.Checkin)
 	} else if len(fires) > 0 {
 		from = fires[len(fires)-1].DueAt
 	}
-	late := now.Sub(c.NextDueAt) > min(s.o.LateAfter, sch.interval(c.NextDueAt)/2)
+	late := s.late(c.NextDueAt, now, sch)
 	f := storage.CheckinFire{CheckinID: c.ID, Seq: c.Fired + 1, DueAt: c.NextDueAt, FiredAt: now, Late: late}
 	next := sch.after(c.NextDueAt, now)
 	c.NextDueAt, c.Spec, c.UpdatedAt = next, sch.spec, now

@@ -15,6 +15,7 @@ import (
 	"github.com/tourniquet/tourniquet/checkin"
 	"github.com/tourniquet/tourniquet/incident"
 	"github.com/tourniquet/tourniquet/internal/clock"
+	"github.com/tourniquet/tourniquet/storage"
 	"github.com/tourniquet/tourniquet/storage/postgres"
 	"github.com/tourniquet/tourniquet/storage/storagetest"
 )
@@ -84,4 +85,35 @@ func TestParallelSweepSendsEachOnce(t *testing.T) {
 	if fires != incidents || distinct != incidents {
 		t.Fatalf("%d fire records of %d check-ins, want %d of %d", fires, distinct, incidents, incidents)
 	}
+}
+
+// txCounter counts the transactions run through it.
+type txCounter struct {
+	storage.Store
+	n atomic.Int64
+}
+
+func (s *txCounter) InTx(ctx context.Context, fn func(ctx context.Context, q storage.Querier) error) error {
+	s.n.Add(1)
+	return s.Store.InTx(ctx, fn)
+}
+
+// TestParallelSweepClaimsOnceWhenFew: with parallel batches, a sweep that
+// finds fewer check-ins due than a batch claims once, not once per
+// parallel batch (in the steady state, a sweep every few milliseconds).
+func TestParallelSweepClaimsOnceWhenFew(t *testing.T) {
+	storagetest.ForEach(t, func(t *testing.T, s storage.Store) {
+		counted := &txCounter{Store: s}
+		h := newHarness(t, counted, defaults(), checkin.Options{Parallel: 4}, bot.Options{})
+		h.declare(alice, "/incident declare sev1 Checkout errors")
+		h.clock.Advance(10*time.Minute + time.Second)
+		before := counted.n.Load()
+		if n, err := h.sched.Sweep(context.Background()); err != nil || n != 1 {
+			t.Fatalf("Sweep = %d, %v; want 1 sent", n, err)
+		}
+		// One transaction claims and fires; the other is the digest's.
+		if got := counted.n.Load() - before; got != 2 {
+			t.Errorf("a sweep of one due check-in ran %d transactions, want 2 (one claim, the digest's)", got)
+		}
+	})
 }

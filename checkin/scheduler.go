@@ -83,8 +83,9 @@ type Options struct {
 	// writer. A replica killed mid-sweep may then die in several
 	// transactions at once; each either commits or rolls back.
 	Parallel int
-	// LateAfter is how long after its due time a check-in counts as late
-	// (DefaultLateAfter, and never more than half its interval).
+	// LateAfter is how long after its due time a check-in that fell due
+	// before the sweeper started (while Tourniquet was not running) counts
+	// as late (DefaultLateAfter, and never more than half its interval).
 	LateAfter time.Duration
 	// RetryDelay is how long a check-in that failed to fire waits before
 	// the next try (DefaultRetryDelay).

@@ -38,6 +38,32 @@ func (w *Worker) apply(ctx context.Context, r result) (*Evaluated, error) {
 	return ev, err
 }
 
+// applyAll commits every result of rs in one transaction, each in its own
+// unit of work of the bot on its incident, and returns those applied. Any
+// error, a conflict included, rolls all of them back.
+func (w *Worker) applyAll(ctx context.Context, rs []result) ([]Evaluated, error) {
+	var evs []Evaluated
+	err := w.store.InTx(ctx, func(ctx context.Context, q storage.Querier) error {
+		evs = evs[:0]
+		for _, r := range rs {
+			var ev *Evaluated
+			err := w.engine.RunAsSystem(ctx, q, r.state.IncidentID, incident.SourceProbe, func(ctx context.Context, tx *bot.Tx) error {
+				var err error
+				ev, err = w.applyIn(ctx, tx, r)
+				return err
+			})
+			if err != nil {
+				return fmt.Errorf("apply probe %s of %s: %w", r.state.ProbeID, incident.KeyFor(r.state.IncidentID), err)
+			}
+			if ev != nil {
+				evs = append(evs, *ev)
+			}
+		}
+		return nil
+	})
+	return evs, err
+}
+
 func (w *Worker) applyIn(ctx context.Context, tx *bot.Tx, r result) (*Evaluated, error) {
 	inc, now := tx.Incident, tx.Now
 	st, err := stateByID(ctx, tx.Q, inc.ID, r.state.ID)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"os"
 	"slices"
 	"sync"
 	"syscall"
@@ -36,11 +37,32 @@ func cpuTime() time.Duration {
 // replica's worker running as in production (Worker.Run, real clock)
 // against an httptest server speaking the Prometheus API. Lag is from an
 // evaluation's due time to the commit of its result; the run lasts two
-// intervals (4,000 evaluations). The store is Postgres when
-// TOURNIQUET_TEST_DATABASE_URL is set, else SQLite.
+// intervals (4,000 evaluations). On Postgres (when
+// TOURNIQUET_TEST_DATABASE_URL is set) and on SQLite.
 func BenchmarkProbes(b *testing.B) {
+	probeStores(b, func(b *testing.B, s storage.Store) { benchProbes(b, s, benchInterval, 2) })
+}
+
+// BenchmarkProbesBurst: the same 2,000 probes all due at the same instant
+// (a restart after downtime): how long one replica takes to evaluate and
+// commit them all, once.
+func BenchmarkProbesBurst(b *testing.B) {
+	probeStores(b, func(b *testing.B, s storage.Store) { benchProbes(b, s, 0, 1) })
+}
+
+// probeStores runs fn on Postgres (when TOURNIQUET_TEST_DATABASE_URL is
+// set) and on SQLite.
+func probeStores(b *testing.B, fn func(b *testing.B, s storage.Store)) {
+	if os.Getenv(storagetest.PostgresEnv) != "" {
+		b.Run("postgres", func(b *testing.B) { fn(b, storagetest.NewPostgres(b)) })
+	}
+	b.Run("sqlite", func(b *testing.B) { fn(b, storagetest.NewSQLite(b)) })
+}
+
+// benchProbes spreads the first due times over spread and runs until
+// every probe was evaluated rounds times.
+func benchProbes(b *testing.B, s storage.Store, spread time.Duration, rounds int) {
 	ctx := context.Background()
-	s := storagetest.New(b)
 	f := newFakeProm(b, token)
 	f.setValue(0.001)
 	p1 := promProbe(f.srv.URL)
@@ -79,7 +101,7 @@ func BenchmarkProbes(b *testing.B) {
 					return err
 				}
 				for _, id := range []string{p1.ID, p2.ID} {
-					due := start.Add(time.Duration(n) * benchInterval / (2 * benchIncidents))
+					due := start.Add(time.Duration(n) * spread / (2 * benchIncidents))
 					n++
 					st := storage.ProbeState{IncidentID: inc.ID, ProbeID: id, Status: storage.ProbePending,
 						StatusSince: time.Now(), NextDueAt: due, LeaseUntil: time.Now(), UpdatedAt: time.Now()}
@@ -95,14 +117,14 @@ func BenchmarkProbes(b *testing.B) {
 		}
 	}
 
-	want := 2 * 2 * benchIncidents
+	want := rounds * 2 * benchIncidents
 	for b.Loop() {
 		runCtx, cancel := context.WithCancel(ctx)
 		done := make(chan struct{})
 		cpu0, wall0 := cpuTime(), time.Now()
 		go func() { defer close(done); _ = svc.Worker(engine).Run(runCtx) }()
 		for {
-			time.Sleep(200 * time.Millisecond)
+			time.Sleep(20 * time.Millisecond)
 			mu.Lock()
 			got := len(lags)
 			mu.Unlock()

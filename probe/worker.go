@@ -1,9 +1,11 @@
 package probe
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -119,25 +121,68 @@ func (w *Worker) Sweep(ctx context.Context) (int, error) {
 			return total, err
 		}
 		results := w.evaluate(ctx, claimed, now)
-		for _, r := range results {
-			ev, err := w.apply(ctx, r)
-			switch {
-			case err != nil && ctx.Err() != nil:
-				return total, ctx.Err()
-			case err != nil:
-				w.log.ErrorContext(ctx, "probe result not applied", "probe", r.state.ProbeID,
-					"incident", incident.KeyFor(r.state.IncidentID), "err", err)
-			case ev != nil:
-				total++
-				if w.o.OnEvaluated != nil {
-					ev.Committed = w.clock.Now()
-					w.o.OnEvaluated(*ev)
-				}
+		// In incident order, so that workers applying batches on several
+		// replicas lock incidents in the same order and never deadlock.
+		slices.SortStableFunc(results, func(a, b result) int { return cmp.Compare(a.state.IncidentID, b.state.IncidentID) })
+		for chunk := range slices.Chunk(results, applyChunk) {
+			n, err := w.applyChunk(ctx, chunk)
+			total += n
+			if err != nil {
+				return total, err
 			}
 		}
 		if len(claimed) < w.o.Batch {
 			return total, nil
 		}
+	}
+}
+
+// applyChunk is how many results one transaction applies: a commit (an
+// fsync on SQLite, a WAL flush on Postgres) per applyChunk results rather
+// than per result, while a command on one of their incidents waits for at
+// most applyChunk results to be applied.
+const applyChunk = 25
+
+// applyChunk commits rs in one transaction and reports them. When that
+// fails (a result that does not apply, another replica's claim since),
+// nothing of it stays and each result is applied in its own transaction,
+// so that the one that fails is isolated and logged. It returns how many
+// results it committed; its error is only the context's.
+func (w *Worker) applyChunk(ctx context.Context, rs []result) (int, error) {
+	evs, err := w.applyAll(ctx, rs)
+	if err == nil {
+		w.report(evs)
+		return len(evs), nil
+	}
+	if ctx.Err() != nil {
+		return 0, ctx.Err()
+	}
+	total := 0
+	for _, r := range rs {
+		ev, err := w.apply(ctx, r)
+		switch {
+		case err != nil && ctx.Err() != nil:
+			return total, ctx.Err()
+		case err != nil:
+			w.log.ErrorContext(ctx, "probe result not applied", "probe", r.state.ProbeID,
+				"incident", incident.KeyFor(r.state.IncidentID), "err", err)
+		case ev != nil:
+			total++
+			w.report([]Evaluated{*ev})
+		}
+	}
+	return total, nil
+}
+
+// report tells OnEvaluated about results once committed.
+func (w *Worker) report(evs []Evaluated) {
+	if w.o.OnEvaluated == nil {
+		return
+	}
+	committed := w.clock.Now()
+	for _, ev := range evs {
+		ev.Committed = committed
+		w.o.OnEvaluated(ev)
 	}
 }
 

@@ -129,6 +129,17 @@ type CheckinStore interface {
 	GetCheckinFire(ctx context.Context, id int64) (CheckinFire, error)
 	// ListCheckinFires returns a check-in's fires in Seq order.
 	ListCheckinFires(ctx context.Context, checkinID int64) ([]CheckinFire, error)
+	// FireCheckin is how a sweep sends a check-in, in one round trip where
+	// the store can: it records f (open, for check-in c.ID) and sets its
+	// ID, then saves every field of c but ID, Key, Kind and IncidentID, with
+	// c.OpenFireID set to f.ID. ErrConflict, and nothing written, when the
+	// check-in already fired for f.DueAt (another replica sent it).
+	FireCheckin(ctx context.Context, c *Checkin, f *CheckinFire) error
+	// SupersedeCheckinFire moves fire id from open to superseded at at and
+	// returns it as it is now, in one round trip; superseded is false, and
+	// nothing written, when the fire was not open (answered, closed or
+	// superseded already). ErrNotFound when there is no such fire.
+	SupersedeCheckinFire(ctx context.Context, id int64, at time.Time) (f CheckinFire, superseded bool, err error)
 	// FinishCheckinFire moves a fire on: open → superseded, and open or
 	// superseded → answered or closed. ErrConflict when the fire is
 	// answered or closed already (or superseding one that is not open);

@@ -40,19 +40,8 @@ func runCompare(ctx context.Context, f *flags, fake *slacktest.Server, stdout, s
 		for _, rate := range f.rates {
 			order := append(slices.Clone(f.systems[round%len(f.systems):]), f.systems[:round%len(f.systems)]...)
 			for _, sys := range order {
-				g := *f
-				g.boltApp = ""
-				switch sys {
-				case "sqlite":
-					g.database = "sqlite"
-				case "postgres":
-					if !strings.HasPrefix(g.database, "postgres") {
-						g.database = os.Getenv("TOURNIQUET_TEST_DATABASE_URL")
-					}
-				case "bolt":
-					g.boltApp = boltApp
-				}
-				rep, err := runOne(ctx, &g, fake, rate, stderr)
+				g := systemFlags(f, sys, boltApp)
+				rep, err := runOne(ctx, g, fake, rate, stderr)
 				if err != nil {
 					fmt.Fprintf(stderr, "tourniquet-load: round %d, %s at %.0f/s: %v\n", round+1, sys, rate, err)
 					failed = true
@@ -61,7 +50,7 @@ func runCompare(ctx context.Context, f *flags, fake *slacktest.Server, stdout, s
 					}
 					continue
 				}
-				fmt.Fprintf(stderr, "round %d: %s\n", round+1, rep.MarkdownRow(storeName(&g)))
+				fmt.Fprintf(stderr, "round %d: %s\n", round+1, rep.MarkdownRow(storeName(g)))
 				results[key(sys, rate)] = append(results[key(sys, rate)], rep)
 			}
 		}

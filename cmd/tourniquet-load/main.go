@@ -15,6 +15,11 @@
 // bot token and signing secret:
 //
 //	go run ./cmd/tourniquet-load -fake 127.0.0.1:9901 -target http://127.0.0.1:8080 -pid 1234
+//
+// With -startup N it sends nothing: it starts each of -systems N times on
+// a fresh database and reports start-to-ready and idle RSS:
+//
+//	go run ./cmd/tourniquet-load -binary bin/tourniquet -startup 10 -systems sqlite,bolt -log-level info
 package main
 
 import (
@@ -48,6 +53,8 @@ type flags struct {
 	binary, database, target, fake, logDir string
 	profileDir, logLevel, boltApp          string
 	compare                                bool
+	startup                                int
+	idle, readyPoll                        time.Duration
 	systems                                []string
 	rounds                                 int
 	secret, token                          string
@@ -82,8 +89,10 @@ func parseFlags(args []string, stderr io.Writer) (*flags, error) {
 	fs.StringVar(&f.logLevel, "log-level", "debug", "with -binary: the server's log `level` (debug logs most, so the secrets check sees most)")
 	fs.StringVar(&f.boltApp, "bolt", "", "with -binary: run this Bolt for JavaScript `app.js` with node instead of tourniquet (see -compare)")
 	fs.BoolVar(&f.compare, "compare", false, "with -binary: run every rate against each of -systems, -rounds times, interleaved, and print the comparison table (installs @slack/bolt "+loadgen.BoltVersion+" with npm into a temporary directory)")
-	systems := fs.String("systems", "sqlite,postgres,bolt", "with -compare: the systems, comma-separated: sqlite, postgres (the -database URL, default $TOURNIQUET_TEST_DATABASE_URL), bolt")
+	systems := fs.String("systems", "sqlite,postgres,bolt", "with -compare or -startup: the systems, comma-separated: sqlite, postgres (the -database URL, default $TOURNIQUET_TEST_DATABASE_URL), bolt; and, with -startup, sqlite-restart (an existing, migrated file)")
 	fs.IntVar(&f.rounds, "rounds", 3, "with -compare: rounds of every rate and system (the table shows medians)")
+	fs.IntVar(&f.startup, "startup", 0, "with -binary: instead of sending load, start each of -systems this many `times` (interleaved, each on a fresh database), and print start-to-ready (exec to /readyz's first 200) and idle RSS, median and max")
+	fs.DurationVar(&f.idle, "idle", 5*time.Second, "with -startup: how long each server idles before its RSS is read")
 	fs.BoolVar(&f.jsonOut, "json", false, "print the reports as JSON lines")
 	fs.BoolVar(&f.markdown, "markdown", false, "print BENCHMARKS.md table rows")
 	if err := fs.Parse(args); err != nil {
@@ -91,10 +100,10 @@ func parseFlags(args []string, stderr io.Writer) (*flags, error) {
 	}
 	for _, s := range strings.Split(*systems, ",") {
 		switch s = strings.TrimSpace(s); s {
-		case "sqlite", "postgres", "bolt":
+		case "sqlite", "postgres", "bolt", "sqlite-restart":
 			f.systems = append(f.systems, s)
 		default:
-			return nil, fmt.Errorf("-systems: %q is not sqlite, postgres or bolt", s)
+			return nil, fmt.Errorf("-systems: %q is not sqlite, postgres, bolt or sqlite-restart", s)
 		}
 	}
 	for _, s := range strings.Split(*rates, ",") {
@@ -109,6 +118,8 @@ func parseFlags(args []string, stderr io.Writer) (*flags, error) {
 		return nil, errors.New("give -binary (start servers) or -target (drive a running one)")
 	case f.binary != "" && f.target != "":
 		return nil, errors.New("give -binary or -target, not both")
+	case f.startup > 0 && f.binary == "":
+		return nil, errors.New("-startup needs -binary")
 	case f.binary == "" && (f.secret == "" || f.token == ""):
 		return nil, errors.New("with -target, the signing secret and bot token the server uses are needed (-secret, -token)")
 	}
@@ -161,6 +172,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int
 	}
 	defer fake.Close()
 	fmt.Fprintf(stderr, "fake Slack Web API at %s\n", fake.APIURL())
+	if f.startup > 0 {
+		return runStartup(ctx, f, fake, stdout, stderr)
+	}
 	if f.compare {
 		return runCompare(ctx, f, fake, stdout, stderr)
 	}
@@ -304,6 +318,8 @@ func startServer(ctx context.Context, f *flags, fake *slacktest.Server, rate flo
 		db = ""
 	} else if db == "sqlite" {
 		db = "sqlite:" + filepath.Join(dir, fmt.Sprintf("load-%.0f-%s.db", rate, randomHex(3)))
+	} else if strings.HasPrefix(db, "sqlite:") {
+		// A given file, as it is (the -startup restarts).
 	} else {
 		if db, cleanup, err = freshSchema(ctx, db); err != nil {
 			return nil, "", "", "", nil, err
@@ -334,7 +350,7 @@ func startServer(ctx context.Context, f *flags, fake *slacktest.Server, rate flo
 		binary, args = "node", []string{f.boltApp}
 	}
 	srv, err = loadgen.StartServer(ctx, loadgen.ServerOptions{
-		Binary: binary, Args: args, Log: logFile,
+		Binary: binary, Args: args, Log: logFile, ReadyPoll: f.readyPoll,
 		Env: append([]string{
 			"TOURNIQUET_CONFIG=",
 			"TOURNIQUET_DATABASE_URL=" + db,

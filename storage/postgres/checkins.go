@@ -102,10 +102,16 @@ func (q querier) ClaimDueCheckin(ctx context.Context, key string, now time.Time)
 
 // NextCheckinDue returns the earliest due time of the claimable check-ins.
 func (q querier) NextCheckinDue(ctx context.Context) (time.Time, error) {
+	// The first qualifying row of checkins_due_idx, each incident looked up
+	// by key (a nested loop that stops at once), not min() over a join of
+	// every check-in with every incident: at 10,000 open incidents that
+	// took 20–60 ms of the server's CPU after every sweep.
 	var due *time.Time
-	if err := q.db.QueryRow(ctx, `SELECT min(c.next_due_at) FROM checkins c
+	err := q.db.QueryRow(ctx, `SELECT c.next_due_at FROM checkins c
 		LEFT JOIN incidents i ON i.id = c.incident_id
-		WHERE c.active AND (c.incident_id IS NULL OR i.state = 'open')`).Scan(&due); err != nil {
+		WHERE c.active AND (c.incident_id IS NULL OR i.state = 'open')
+		ORDER BY c.next_due_at LIMIT 1`).Scan(&due)
+	if err != nil && !isNoRows(err) {
 		return time.Time{}, mapErr("next check-in due", err)
 	}
 	if due == nil {

@@ -71,13 +71,20 @@ func (q *querier) EnsureProbeState(ctx context.Context, s *storage.ProbeState) e
 // ClaimDueProbes leases up to limit due probe states of open incidents.
 // The writer's single transaction makes the claim exclusive.
 func (q *querier) ClaimDueProbes(ctx context.Context, now, until time.Time, limit int) ([]storage.ProbeState, error) {
-	return claimRows(ctx, q, "claim due probes", limit, scanProbeState, `UPDATE probe_states
-		SET claims = claims + 1, lease_until = ?
-		WHERE id IN (SELECT p.id FROM probe_states p JOIN incidents i ON i.id = p.incident_id
-			WHERE p.next_due_at <= ? AND p.lease_until <= ? AND i.state = 'open'
-			ORDER BY p.next_due_at, p.id LIMIT ?)
-		RETURNING `+probeStateColumns, encTime(until), encTime(now), encTime(now), limit)
+	return claimRows(ctx, q, "claim due probes", limit, scanProbeState, claimDueProbesSQL, encTime(until), encTime(now), encTime(now), limit)
 }
+
+// claimDueProbesSQL walks probe_states_due_idx in due order, checking each
+// row's incident by primary key. (Joined with incidents, the planner,
+// without statistics, drove the query from every open incident and sorted
+// all their probes on every claim.)
+const claimDueProbesSQL = `UPDATE probe_states
+	SET claims = claims + 1, lease_until = ?
+	WHERE id IN (SELECT p.id FROM probe_states p
+		WHERE p.next_due_at <= ? AND p.lease_until <= ?
+		  AND EXISTS (SELECT 1 FROM incidents i WHERE i.id = p.incident_id AND i.state = 'open')
+		ORDER BY p.next_due_at, p.id LIMIT ?)
+	RETURNING ` + probeStateColumns
 
 // UpdateProbeState saves s if nobody claimed it since s was read.
 func (q *querier) UpdateProbeState(ctx context.Context, s *storage.ProbeState) error {
@@ -120,19 +127,62 @@ func (q *querier) ListProbeStates(ctx context.Context, incidentID int64) ([]stor
 // NextProbeDue returns when the earliest probe state of an open incident
 // becomes claimable.
 func (q *querier) NextProbeDue(ctx context.Context) (time.Time, error) {
-	var due sql.NullString
+	var (
+		best  time.Time
+		found bool
+	)
 	err := q.read(ctx, func(db dbtx) error {
-		return mapErr(db.QueryRowContext(ctx, `SELECT min(max(p.next_due_at, p.lease_until)) FROM probe_states p
-			JOIN incidents i ON i.id = p.incident_id WHERE i.state = 'open'`).Scan(&due))
+		rows, err := db.QueryContext(ctx, nextProbeDueSQL)
+		if err != nil {
+			return mapErr(err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var nextS, leaseS string
+			if err := rows.Scan(&nextS, &leaseS); err != nil {
+				return mapErr(err)
+			}
+			next, err := decTime(nextS)
+			if err != nil {
+				return err
+			}
+			// Every later row is due no earlier than this one, so none is
+			// claimable before best.
+			if found && !next.Before(best) {
+				return nil
+			}
+			lease, err := decTime(leaseS)
+			if err != nil {
+				return err
+			}
+			claimable := next
+			if lease.After(next) {
+				claimable = lease // leased: claimable when the lease ends
+			}
+			if !found || claimable.Before(best) {
+				best, found = claimable, true
+			}
+		}
+		return mapErr(rows.Err())
 	})
 	if err != nil {
 		return time.Time{}, fmt.Errorf("next probe due: %w", err)
 	}
-	if !due.Valid {
+	if !found {
 		return time.Time{}, fmt.Errorf("next probe due: none: %w", storage.ErrNotFound)
 	}
-	return decTime(due.String)
+	return best, nil
 }
+
+// nextProbeDueSQL lists the probe states of open incidents in due order,
+// walking probe_states_due_idx: NextProbeDue stops at the first row due no
+// earlier than the earliest claimable time seen (a leased state is
+// claimable when its lease ends), which is the first row unless states
+// are leased. (A min() over every state of every open incident, each
+// sweep, was 40% of the worker's CPU at 1,000 incidents.)
+const nextProbeDueSQL = `SELECT p.next_due_at, p.lease_until FROM probe_states p
+	WHERE EXISTS (SELECT 1 FROM incidents i WHERE i.id = p.incident_id AND i.state = 'open')
+	ORDER BY p.next_due_at, p.id`
 
 // AddProbeSample stores s and keeps the newest keep of its (incident, probe).
 func (q *querier) AddProbeSample(ctx context.Context, s storage.ProbeSample, keep int) error {

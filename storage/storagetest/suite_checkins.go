@@ -21,6 +21,8 @@ var checkinTests = []storeTest{
 	{"ConcurrentSweepers", testCheckinConcurrentSweepers},
 	{"ClaimSkipsLockedIncident", testCheckinClaimSkipsLocked},
 	{"ClaimRollsBack", testCheckinClaimRollsBack},
+	{"FireCheckin", testCheckinFireCheckin},
+	{"SupersedeFire", testCheckinSupersedeFire},
 }
 
 func newCheckin(inc *incident.Incident, kind storage.CheckinKind, due time.Time) *storage.Checkin {

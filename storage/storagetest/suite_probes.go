@@ -16,6 +16,7 @@ var probeTests = []storeTest{
 	{"StaleUpdate", testProbeStaleUpdate},
 	{"ConcurrentClaims", testProbeConcurrentClaims},
 	{"SamplesBounded", testProbeSamples},
+	{"NextDueMixesLeases", testProbeNextDueMixesLeases},
 }
 
 func newProbeState(incidentID int64, probe string, due time.Time) *storage.ProbeState {

@@ -28,6 +28,10 @@ type ServerOptions struct {
 	Log io.Writer
 	// ReadyTimeout bounds the wait for /readyz (default 30s).
 	ReadyTimeout time.Duration
+	// ReadyPoll is how often /readyz is asked until it answers 200
+	// (default 50ms). The start-up measurement polls every few
+	// milliseconds, so that the poll does not round its figure up.
+	ReadyPoll time.Duration
 }
 
 // Server is a running `tourniquet serve`.
@@ -37,6 +41,11 @@ type Server struct {
 	cmd  *exec.Cmd
 	done chan struct{}
 	err  error
+	poll time.Duration
+	// started is just before the exec; readyAfter is from then until the
+	// first 200 from /readyz.
+	started    time.Time
+	readyAfter time.Duration
 }
 
 // FreeAddr returns a loopback address with a port free right now.
@@ -67,15 +76,19 @@ func StartServer(ctx context.Context, o ServerOptions) (*Server, error) {
 	if o.Args == nil {
 		o.Args = []string{"serve"}
 	}
+	if o.ReadyPoll <= 0 {
+		o.ReadyPoll = 50 * time.Millisecond
+	}
 	cmd := exec.Command(o.Binary, o.Args...)
 	cmd.Env = append(append(os.Environ(), "TOURNIQUET_LISTEN="+o.Listen), o.Env...)
 	cmd.Stdin = nil // /dev/null: no terminal session
 	cmd.Stdout, cmd.Stderr = o.Log, o.Log
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	started := time.Now()
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start server: %w", err)
 	}
-	s := &Server{URL: "http://" + o.Listen, cmd: cmd, done: make(chan struct{})}
+	s := &Server{URL: "http://" + o.Listen, cmd: cmd, done: make(chan struct{}), poll: o.ReadyPoll, started: started}
 	go func() {
 		s.err = cmd.Wait()
 		close(s.done)
@@ -89,6 +102,10 @@ func StartServer(ctx context.Context, o ServerOptions) (*Server, error) {
 
 // Pid is the server's process ID.
 func (s *Server) Pid() int { return s.cmd.Process.Pid }
+
+// ReadyAfter is how long the server took from its exec to the first 200
+// from /readyz (StartServer waits for it).
+func (s *Server) ReadyAfter() time.Duration { return s.readyAfter }
 
 // Exited is closed when the process has exited.
 func (s *Server) Exited() <-chan struct{} { return s.done }
@@ -121,6 +138,7 @@ func (s *Server) WaitReady(ctx context.Context, timeout time.Duration) error {
 		}
 		status, err := s.Ready(ctx)
 		if err == nil && status == http.StatusOK {
+			s.readyAfter = time.Since(s.started)
 			return nil
 		}
 		if time.Now().After(deadline) {
@@ -132,7 +150,7 @@ func (s *Server) WaitReady(ctx context.Context, timeout time.Duration) error {
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case <-time.After(50 * time.Millisecond):
+		case <-time.After(s.poll):
 		}
 	}
 }
