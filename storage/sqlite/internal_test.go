@@ -211,3 +211,22 @@ CREATE TABLE b (id INTEGER REFERENCES nowhere(id)) STRICT WITHOUT ROWID;
 		t.Errorf("tables left behind: %v", have)
 	}
 }
+
+// Migrations commit without fsync (see Migrate); the writer must be back
+// to synchronous=FULL once they are applied, or every acknowledged command
+// after them could be lost to a power cut.
+func TestMigrateLeavesWriterSynchronousFull(t *testing.T) {
+	s := openTest(t)
+	if err := s.Migrate(testCtx(t)); err != nil {
+		t.Fatal(err)
+	}
+	if got := pragma(t, s.writer, "synchronous"); got != "2" {
+		t.Errorf("writer synchronous after Migrate = %s, want 2 (FULL)", got)
+	}
+	if err := s.Migrate(testCtx(t)); err != nil { // nothing pending
+		t.Fatal(err)
+	}
+	if got := pragma(t, s.writer, "synchronous"); got != "2" {
+		t.Errorf("writer synchronous after a second Migrate = %s, want 2 (FULL)", got)
+	}
+}
