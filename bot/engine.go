@@ -248,7 +248,7 @@ func (e *Engine) run(ctx context.Context, inv Invocation, spec CommandSpec, cmd 
 				return fmt.Errorf("claim %s: %w", inv.ID, err)
 			}
 		}
-		tx := &Tx{Q: q, Now: now, Inv: inv, engine: e, out: outbox{now: now}, command: cmd.Name}
+		tx := &Tx{Q: inUnit(q), Now: now, Inv: inv, engine: e, out: outbox{now: now}, command: cmd.Name}
 		if spec.Needs.needsIncident() {
 			inc, r, err := e.loadIncident(ctx, q, inv, cmd)
 			if err != nil || inc == nil {
@@ -260,7 +260,9 @@ func (e *Engine) run(ctx context.Context, inv Invocation, spec CommandSpec, cmd 
 				reply.IncidentKey = inc.Key
 				return nil
 			}
-			tx.loaded(inc)
+			if err := tx.loaded(ctx, inc, true); err != nil {
+				return err
+			}
 			ctx = logctx.With(ctx, "incident", inc.Key)
 		}
 		r, err := spec.Handle(ctx, tx, cmd)
