@@ -307,13 +307,11 @@ func (e *Engine) loadIncident(ctx context.Context, q storage.Querier, inv Invoca
 			return nil, ErrorReply("There is no incident %s.", cmd.Incident), nil
 		}
 	} else {
-		inc, err = q.GetIncidentByChannel(ctx, inv.Channel)
+		// One read finds and locks it (not a lookup, then a locked load).
+		inc, err = q.GetIncidentByChannelForUpdate(ctx, inv.Channel)
 		if errors.Is(err, storage.ErrNotFound) {
 			r, err := noIncidentHere(ctx, q, inv.Channel, cmd)
 			return nil, r, err
-		}
-		if err == nil {
-			inc, err = q.GetIncidentForUpdate(ctx, inc.ID)
 		}
 	}
 	if err != nil {

@@ -220,10 +220,6 @@ func (s *Sender) Drain(ctx context.Context) error {
 
 func (s *Sender) deliverOne(ctx context.Context, m storage.OutboxMessage) {
 	start := time.Now()
-	log := s.o.Logger.With("outbox_id", m.ID, "platform", m.Platform, "kind", m.Kind)
-	if m.IncidentID != 0 {
-		log = log.With("incident", incident.KeyFor(m.IncidentID))
-	}
 	// The call must end while the message is still leased to us:
 	// otherwise a claim (ours or another replica's) would take it again
 	// and send it twice. A call cut off has an unknown outcome; the retry
@@ -232,19 +228,22 @@ func (s *Sender) deliverOne(ctx context.Context, m storage.OutboxMessage) {
 	err := s.deliver(dctx, m)
 	cancel()
 	now := s.o.Clock.Now()
+	// The message's logger is built only for a line to log: With formats
+	// and redacts its attributes at once, and most deliveries log nothing.
+	log := s.messageLogger(m)
 	result := ResultDelivered
 	var ra *RetryAfterError
 	switch {
 	case err == nil:
 		if merr := s.marks.mark(ctx, m.ID); merr != nil {
-			log.ErrorContext(ctx, "delivered but not marked; it may be sent again", "err", merr)
+			log().ErrorContext(ctx, "delivered but not marked; it may be sent again", "err", merr)
 		}
 	case errors.As(err, &ra) && ra.NotTried:
 		// Paced by the adapter: free the slot for other channels instead
 		// of waiting in it, and come back when the channel's turn is due.
 		result = ResultDeferred
 		if derr := s.o.Store.DeferOutbox(ctx, m.ID, now.Add(ra.After)); derr != nil {
-			log.ErrorContext(ctx, "could not defer message; the lease will expire", "err", derr)
+			log().ErrorContext(ctx, "could not defer message; the lease will expire", "err", derr)
 		}
 		time.AfterFunc(ra.After, func() {
 			select {
@@ -254,22 +253,38 @@ func (s *Sender) deliverOne(ctx context.Context, m storage.OutboxMessage) {
 		})
 	case errors.As(err, &ra) && m.Attempts < 3*s.o.MaxAttempts:
 		result = ResultRateLimited
-		log.InfoContext(ctx, "rate limited", "retry_after", ra.After)
-		s.retry(ctx, log, m, now.Add(ra.After), err)
+		log().InfoContext(ctx, "rate limited", "retry_after", ra.After)
+		s.retry(ctx, log(), m, now.Add(ra.After), err)
 	case IsPermanent(err) || m.Attempts >= s.o.MaxAttempts:
 		result = ResultDead
-		log.ErrorContext(ctx, "giving up on message", "attempts", m.Attempts, "permanent", IsPermanent(err), "err", err)
+		log().ErrorContext(ctx, "giving up on message", "attempts", m.Attempts, "permanent", IsPermanent(err), "err", err)
 		if kerr := s.o.Store.KillOutbox(ctx, m.ID, s.o.Redact(err.Error())); kerr != nil {
-			log.ErrorContext(ctx, "could not mark message dead", "err", kerr)
+			log().ErrorContext(ctx, "could not mark message dead", "err", kerr)
 		}
 	default:
 		result = ResultRetry
 		wait := s.backoff(m.Attempts)
-		log.WarnContext(ctx, "delivery failed, will retry", "attempt", m.Attempts, "in", wait, "err", err)
-		s.retry(ctx, log, m, now.Add(wait), err)
+		log().WarnContext(ctx, "delivery failed, will retry", "attempt", m.Attempts, "in", wait, "err", err)
+		s.retry(ctx, log(), m, now.Add(wait), err)
 	}
 	if s.o.OnResult != nil {
 		s.o.OnResult(m, result, time.Since(start))
+	}
+}
+
+// messageLogger returns a function building, once, the logger of lines
+// about m: the sender's, with the message's ID, platform, kind and
+// incident.
+func (s *Sender) messageLogger(m storage.OutboxMessage) func() *slog.Logger {
+	var log *slog.Logger
+	return func() *slog.Logger {
+		if log == nil {
+			log = s.o.Logger.With("outbox_id", m.ID, "platform", m.Platform, "kind", m.Kind)
+			if m.IncidentID != 0 {
+				log = log.With("incident", incident.KeyFor(m.IncidentID))
+			}
+		}
+		return log
 	}
 }
 
@@ -296,9 +311,11 @@ func (s *Sender) deliver(ctx context.Context, m storage.OutboxMessage) error {
 	if !ok {
 		return fmt.Errorf("no %s adapter is configured", m.Platform)
 	}
-	var op Op
-	if err := json.Unmarshal(m.Payload, &op); err != nil {
-		return PermanentError(fmt.Errorf("bad outbox payload: %w", err))
+	op, ok := enqueuedOps.take(m.Payload)
+	if !ok {
+		if err := json.Unmarshal(m.Payload, &op); err != nil {
+			return PermanentError(fmt.Errorf("bad outbox payload: %w", err))
+		}
 	}
 	if m.Kind == OpOpenChannel {
 		if op.Open == nil {

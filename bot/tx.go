@@ -277,5 +277,6 @@ func (tx *Tx) commit(ctx context.Context) error {
 	if err := tx.Q.EnqueueOutbox(ctx, tx.out.msgs...); err != nil {
 		return fmt.Errorf("enqueue messages: %w", err)
 	}
+	tx.out.remember()
 	return nil
 }

@@ -84,6 +84,11 @@ type IncidentStore interface {
 	// the one bound to it and not released (see ReleaseIncidentChannels);
 	// ErrNotFound if none.
 	GetIncidentByChannel(ctx context.Context, ch incident.ChannelRef) (*incident.Incident, error)
+	// GetIncidentByChannelForUpdate is GetIncidentByChannel that also
+	// locks the incident's row until the transaction ends, as
+	// GetIncidentForUpdate does: a command typed in an incident channel
+	// finds and locks its incident in one read instead of two.
+	GetIncidentByChannelForUpdate(ctx context.Context, ch incident.ChannelRef) (*incident.Incident, error)
 	// UpdateIncident saves every field of inc except ID, Key and Channels.
 	UpdateIncident(ctx context.Context, inc *incident.Incident) error
 	// AddIncidentChannel binds a chat channel the incident owns (one opened

@@ -24,6 +24,7 @@ func Run(t *testing.T, newStore func(t testing.TB) storage.Store) {
 		{"IncidentLookups", testIncidentLookups},
 		{"IncidentChannels", testIncidentChannels},
 		{"BorrowedChannels", testBorrowedChannels},
+		{"IncidentByChannelForUpdate", testIncidentByChannelForUpdate},
 		{"PrivateIncidents", testPrivateIncidents},
 		{"IncidentNotFound", testIncidentNotFound},
 		{"ListIncidents", testListIncidents},
