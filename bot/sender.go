@@ -38,6 +38,13 @@ type SenderOptions struct {
 	Batch int
 	// Poll is how often the outbox is checked without a wake-up (default 1s).
 	Poll time.Duration
+	// Gather is how long after a claim a wake-up waits before claiming
+	// again (default 10ms; negative: never waits). Every command's commit
+	// wakes the sender; claiming for each would cost a claim query (and a
+	// lone mark) per message. Waiting gathers the messages committed
+	// meanwhile into one claim, at the cost of at most Gather of delivery
+	// delay, far below a channel's pace of one message a second.
+	Gather time.Duration
 	// MaxAttempts is how many failed tries make a message dead (default 10;
 	// rate-limited tries count a third).
 	MaxAttempts int
@@ -81,6 +88,9 @@ func NewSender(o SenderOptions) *Sender {
 	if o.Poll == 0 {
 		o.Poll = time.Second
 	}
+	if o.Gather == 0 {
+		o.Gather = 10 * time.Millisecond
+	}
 	if o.MaxAttempts == 0 {
 		o.MaxAttempts = 10
 	}
@@ -107,7 +117,10 @@ func NewSender(o SenderOptions) *Sender {
 // rest: a slow call (a paced post, a Slack API that takes seconds) holds up
 // its own channel, never the others. (To spare the store a claim query per
 // message, a freed slot is refilled once a quarter of the slots are free or
-// none is in flight, and at the latest at the next poll.) The head of a
+// none is in flight, and at the latest at the next poll; and a wake-up or
+// a finished delivery soon after a claim waits for the rest of
+// SenderOptions.Gather, so that one claim serves the messages committed
+// meanwhile instead of one claim each.) The head of a
 // channel in flight is leased, so a claim made meanwhile skips that channel
 // and its order is kept; a delivery is cut off before its lease runs out
 // (see deliverOne). Deliveries in flight when ctx ends are finished before
@@ -124,17 +137,45 @@ func (s *Sender) Run(ctx context.Context) error {
 	// in flight); a wake-up, a due deferral or a tick claims for any.
 	refill := max(1, s.o.Batch/4)
 	need := 1
+	// A wake-up or a finished delivery within Gather of the last claim
+	// claims once Gather is over (gathered fires), for whatever was
+	// committed or freed meanwhile; a tick or a due deferral claims now.
+	var (
+		lastClaim time.Time
+		gathered  <-chan time.Time
+		gather    = func() bool {
+			wait := s.o.Gather - time.Since(lastClaim)
+			if wait <= 0 {
+				return false
+			}
+			if gathered == nil {
+				gathered = time.After(wait)
+			}
+			return true
+		}
+	)
 	for {
-		p.fill(ctx, need)
+		if need > 0 {
+			p.fill(ctx, need)
+			lastClaim = time.Now()
+		}
 		need = 1
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-wake:
-		case <-s.due:
-		case <-tick.C:
+			if gather() {
+				need = 0
+			}
 		case <-p.finished:
 			need = refill
+			if gather() {
+				need = 0
+			}
+		case <-gathered:
+			gathered = nil
+		case <-s.due:
+		case <-tick.C:
 		}
 	}
 }
