@@ -49,23 +49,25 @@ func TestResolvedIncidentGivesBackTheChannelItBorrowed(t *testing.T) {
 		}
 
 		// The resolved incident still reaches the channel: a note named by
-		// key lands on its timeline and its line and card update are
-		// posted there.
+		// key lands on its timeline and its line is posted there (the
+		// note changes nothing its card shows: no card update).
 		before := len(h.rec.Deliveries())
 		if r := h.do(alice, lobby, first.IncidentKey+" note the alert threshold was too high"); r.Error || r.IncidentKey != first.IncidentKey {
 			t.Fatalf("note on the resolved incident: %s", r.Message.Fallback)
 		}
 		h.drain()
-		var noteLine, cardUpdate bool
+		var noteLine bool
 		for _, d := range h.rec.Deliveries()[before:] {
 			if d.ChannelID != room.ChannelID {
 				t.Errorf("%s of the resolved incident went to %s", d.Op, d.ChannelID)
 			}
 			noteLine = noteLine || (d.Op == "post" && strings.Contains(d.Message.Fallback, "alert threshold"))
-			cardUpdate = cardUpdate || (d.Op == "update" && strings.Contains(d.Message.Blocks[0].Text.String(), first.IncidentKey))
+			if d.Op == "update" {
+				t.Errorf("a late note updated the card: %+v", d)
+			}
 		}
-		if !noteLine || !cardUpdate {
-			t.Errorf("late note line %v, card update %v: both should reach the channel", noteLine, cardUpdate)
+		if !noteLine {
+			t.Error("the late note's line did not reach the channel")
 		}
 		old, err := s.GetIncidentByKey(ctx, first.IncidentKey)
 		if err != nil {

@@ -255,7 +255,7 @@ func (e *Engine) run(ctx context.Context, inv Invocation, spec CommandSpec, cmd 
 			}
 			return nil
 		}
-		tx := &Tx{Q: q, Now: now, Inv: inv, engine: e, out: outbox{now: now}, command: cmd.Name}
+		tx := &Tx{Q: inUnit(q), Now: now, Inv: inv, engine: e, out: outbox{now: now}, command: cmd.Name}
 		if !spec.Needs.needsIncident() {
 			if err := checkClaim(); err != nil {
 				return err
@@ -274,7 +274,9 @@ func (e *Engine) run(ctx context.Context, inv Invocation, spec CommandSpec, cmd 
 				reply.IncidentKey = inc.Key
 				return nil
 			}
-			tx.loaded(inc)
+			if err := tx.loaded(ctx, inc, true); err != nil {
+				return err
+			}
 			ctx = logctx.With(ctx, "incident", inc.Key)
 		}
 		r, err := spec.Handle(ctx, tx, cmd)
@@ -319,6 +321,7 @@ func (e *Engine) loadIncident(ctx context.Context, q storage.Querier, inv Invoca
 			return nil, ErrorReply("There is no incident %s.", cmd.Incident), nil
 		}
 	} else {
+		// One read finds and locks it (not a lookup, then a locked load).
 		inc, err = q.GetIncidentByChannelForUpdate(ctx, inv.Channel)
 		if errors.Is(err, storage.ErrNotFound) {
 			r, err := noIncidentHere(ctx, q, inv.Channel, cmd)

@@ -41,9 +41,11 @@ func TestJanitorPrunesOnlyWhatIsDone(t *testing.T) {
 			t.Fatalf("a repeated click within the dedupe window was handled again (%d -> %d events)", before, got)
 		}
 
-		// Eight days later a new note is pending when the sweep runs.
+		// Eight days later a new note and a severity change (which updates
+		// the card) are pending when the sweep runs.
 		h.clock.Advance(8 * 24 * time.Hour)
 		h.do(alice, ch, "note still rolling back")
+		h.do(alice, ch, "sev 1")
 		o, d, err := j.Sweep(ctx)
 		if err != nil || o < 3 || d != 1 {
 			t.Fatalf("sweep after 8 days = %d outbox, %d dedupe, %v; want every earlier delivery and the click's key", o, d, err)

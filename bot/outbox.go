@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -89,6 +90,19 @@ func IncidentPlatforms(inc *incident.Incident) []string {
 type outbox struct {
 	now  time.Time
 	msgs []storage.OutboxMessage
+	// ops are msgs' operations with the payloads they were encoded to,
+	// for enqueuedOps once they are enqueued.
+	ops []memoOp
+}
+
+// remember puts in enqueuedOps the operation of each message whose
+// payload is still what it was encoded to (redaction changed nothing).
+func (o *outbox) remember() {
+	for i, m := range o.msgs {
+		if e := o.ops[i]; bytes.Equal(e.payload, m.Payload) {
+			enqueuedOps.put(m.Payload, e.op)
+		}
+	}
 }
 
 func (o *outbox) add(platform, channel, kind string, incidentID int64, op Op) {
@@ -100,6 +114,7 @@ func (o *outbox) add(platform, channel, kind string, incidentID int64, op Op) {
 		Platform: platform, Channel: channel, Kind: kind, Payload: payload,
 		IncidentID: incidentID, Status: storage.OutboxPending, NextAttemptAt: o.now, CreatedAt: o.now,
 	})
+	o.ops = append(o.ops, memoOp{payload: payload, op: op})
 }
 
 func (o *outbox) each(t target, fn func(platform, channel string, op Op)) {

@@ -79,6 +79,11 @@ func (e *Engine) redactOutbox(msgs []storage.OutboxMessage) {
 		return
 	}
 	for i := range msgs {
-		msgs[i].Payload = []byte(e.redact(string(msgs[i].Payload)))
+		// The payload is kept when nothing was redacted: the sender then
+		// finds its operation in enqueuedOps.
+		s := string(msgs[i].Payload)
+		if r := e.redact(s); r != s {
+			msgs[i].Payload = []byte(r)
+		}
 	}
 }

@@ -38,6 +38,13 @@ type SenderOptions struct {
 	Batch int
 	// Poll is how often the outbox is checked without a wake-up (default 1s).
 	Poll time.Duration
+	// Gather is how long after a claim a wake-up waits before claiming
+	// again (default 10ms; negative: never waits). Every command's commit
+	// wakes the sender; claiming for each would cost a claim query (and a
+	// lone mark) per message. Waiting gathers the messages committed
+	// meanwhile into one claim, at the cost of at most Gather of delivery
+	// delay, far below a channel's pace of one message a second.
+	Gather time.Duration
 	// MaxAttempts is how many failed tries make a message dead (default 10;
 	// rate-limited tries count a third).
 	MaxAttempts int
@@ -81,6 +88,9 @@ func NewSender(o SenderOptions) *Sender {
 	if o.Poll == 0 {
 		o.Poll = time.Second
 	}
+	if o.Gather == 0 {
+		o.Gather = 10 * time.Millisecond
+	}
 	if o.MaxAttempts == 0 {
 		o.MaxAttempts = 10
 	}
@@ -107,7 +117,10 @@ func NewSender(o SenderOptions) *Sender {
 // rest: a slow call (a paced post, a Slack API that takes seconds) holds up
 // its own channel, never the others. (To spare the store a claim query per
 // message, a freed slot is refilled once a quarter of the slots are free or
-// none is in flight, and at the latest at the next poll.) The head of a
+// none is in flight, and at the latest at the next poll; and a wake-up or
+// a finished delivery soon after a claim waits for the rest of
+// SenderOptions.Gather, so that one claim serves the messages committed
+// meanwhile instead of one claim each.) The head of a
 // channel in flight is leased, so a claim made meanwhile skips that channel
 // and its order is kept; a delivery is cut off before its lease runs out
 // (see deliverOne). Deliveries in flight when ctx ends are finished before
@@ -124,17 +137,45 @@ func (s *Sender) Run(ctx context.Context) error {
 	// in flight); a wake-up, a due deferral or a tick claims for any.
 	refill := max(1, s.o.Batch/4)
 	need := 1
+	// A wake-up or a finished delivery within Gather of the last claim
+	// claims once Gather is over (gathered fires), for whatever was
+	// committed or freed meanwhile; a tick or a due deferral claims now.
+	var (
+		lastClaim time.Time
+		gathered  <-chan time.Time
+		gather    = func() bool {
+			wait := s.o.Gather - time.Since(lastClaim)
+			if wait <= 0 {
+				return false
+			}
+			if gathered == nil {
+				gathered = time.After(wait)
+			}
+			return true
+		}
+	)
 	for {
-		p.fill(ctx, need)
+		if need > 0 {
+			p.fill(ctx, need)
+			lastClaim = time.Now()
+		}
 		need = 1
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-wake:
-		case <-s.due:
-		case <-tick.C:
+			if gather() {
+				need = 0
+			}
 		case <-p.finished:
 			need = refill
+			if gather() {
+				need = 0
+			}
+		case <-gathered:
+			gathered = nil
+		case <-s.due:
+		case <-tick.C:
 		}
 	}
 }
@@ -220,10 +261,6 @@ func (s *Sender) Drain(ctx context.Context) error {
 
 func (s *Sender) deliverOne(ctx context.Context, m storage.OutboxMessage) {
 	start := time.Now()
-	log := s.o.Logger.With("outbox_id", m.ID, "platform", m.Platform, "kind", m.Kind)
-	if m.IncidentID != 0 {
-		log = log.With("incident", incident.KeyFor(m.IncidentID))
-	}
 	// The call must end while the message is still leased to us:
 	// otherwise a claim (ours or another replica's) would take it again
 	// and send it twice. A call cut off has an unknown outcome; the retry
@@ -232,19 +269,22 @@ func (s *Sender) deliverOne(ctx context.Context, m storage.OutboxMessage) {
 	err := s.deliver(dctx, m)
 	cancel()
 	now := s.o.Clock.Now()
+	// The message's logger is built only for a line to log: With formats
+	// and redacts its attributes at once, and most deliveries log nothing.
+	log := s.messageLogger(m)
 	result := ResultDelivered
 	var ra *RetryAfterError
 	switch {
 	case err == nil:
 		if merr := s.marks.mark(ctx, m.ID); merr != nil {
-			log.ErrorContext(ctx, "delivered but not marked; it may be sent again", "err", merr)
+			log().ErrorContext(ctx, "delivered but not marked; it may be sent again", "err", merr)
 		}
 	case errors.As(err, &ra) && ra.NotTried:
 		// Paced by the adapter: free the slot for other channels instead
 		// of waiting in it, and come back when the channel's turn is due.
 		result = ResultDeferred
 		if derr := s.o.Store.DeferOutbox(ctx, m.ID, now.Add(ra.After)); derr != nil {
-			log.ErrorContext(ctx, "could not defer message; the lease will expire", "err", derr)
+			log().ErrorContext(ctx, "could not defer message; the lease will expire", "err", derr)
 		}
 		time.AfterFunc(ra.After, func() {
 			select {
@@ -254,22 +294,38 @@ func (s *Sender) deliverOne(ctx context.Context, m storage.OutboxMessage) {
 		})
 	case errors.As(err, &ra) && m.Attempts < 3*s.o.MaxAttempts:
 		result = ResultRateLimited
-		log.InfoContext(ctx, "rate limited", "retry_after", ra.After)
-		s.retry(ctx, log, m, now.Add(ra.After), err)
+		log().InfoContext(ctx, "rate limited", "retry_after", ra.After)
+		s.retry(ctx, log(), m, now.Add(ra.After), err)
 	case IsPermanent(err) || m.Attempts >= s.o.MaxAttempts:
 		result = ResultDead
-		log.ErrorContext(ctx, "giving up on message", "attempts", m.Attempts, "permanent", IsPermanent(err), "err", err)
+		log().ErrorContext(ctx, "giving up on message", "attempts", m.Attempts, "permanent", IsPermanent(err), "err", err)
 		if kerr := s.o.Store.KillOutbox(ctx, m.ID, s.o.Redact(err.Error())); kerr != nil {
-			log.ErrorContext(ctx, "could not mark message dead", "err", kerr)
+			log().ErrorContext(ctx, "could not mark message dead", "err", kerr)
 		}
 	default:
 		result = ResultRetry
 		wait := s.backoff(m.Attempts)
-		log.WarnContext(ctx, "delivery failed, will retry", "attempt", m.Attempts, "in", wait, "err", err)
-		s.retry(ctx, log, m, now.Add(wait), err)
+		log().WarnContext(ctx, "delivery failed, will retry", "attempt", m.Attempts, "in", wait, "err", err)
+		s.retry(ctx, log(), m, now.Add(wait), err)
 	}
 	if s.o.OnResult != nil {
 		s.o.OnResult(m, result, time.Since(start))
+	}
+}
+
+// messageLogger returns a function building, once, the logger of lines
+// about m: the sender's, with the message's ID, platform, kind and
+// incident.
+func (s *Sender) messageLogger(m storage.OutboxMessage) func() *slog.Logger {
+	var log *slog.Logger
+	return func() *slog.Logger {
+		if log == nil {
+			log = s.o.Logger.With("outbox_id", m.ID, "platform", m.Platform, "kind", m.Kind)
+			if m.IncidentID != 0 {
+				log = log.With("incident", incident.KeyFor(m.IncidentID))
+			}
+		}
+		return log
 	}
 }
 
@@ -296,9 +352,11 @@ func (s *Sender) deliver(ctx context.Context, m storage.OutboxMessage) error {
 	if !ok {
 		return fmt.Errorf("no %s adapter is configured", m.Platform)
 	}
-	var op Op
-	if err := json.Unmarshal(m.Payload, &op); err != nil {
-		return PermanentError(fmt.Errorf("bad outbox payload: %w", err))
+	op, ok := enqueuedOps.take(m.Payload)
+	if !ok {
+		if err := json.Unmarshal(m.Payload, &op); err != nil {
+			return PermanentError(fmt.Errorf("bad outbox payload: %w", err))
+		}
 	}
 	if m.Kind == OpOpenChannel {
 		if op.Open == nil {

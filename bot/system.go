@@ -19,13 +19,18 @@ import (
 // commits or rolls back q.
 func (e *Engine) RunAsSystem(ctx context.Context, q storage.Querier, incidentID int64, source incident.Source, fn func(ctx context.Context, tx *Tx) error) error {
 	now := e.clock.Now()
-	tx := &Tx{Q: q, Now: now, Inv: Invocation{Actor: incident.System, Source: source}, engine: e, out: outbox{now: now}}
+	tx := &Tx{Q: inUnit(q), Now: now, Inv: Invocation{Actor: incident.System, Source: source}, engine: e, out: outbox{now: now}}
 	if incidentID != 0 {
 		inc, err := q.GetIncidentForUpdate(ctx, incidentID)
 		if err != nil {
 			return fmt.Errorf("load incident %d: %w", incidentID, err)
 		}
-		tx.loaded(inc)
+		// Not noting the card as loaded: the bot's own units of work
+		// (check-ins above all) would pay for the panels' queries, and
+		// they either keep the card (KeepCard) or change what it shows.
+		if err := tx.loaded(ctx, inc, false); err != nil {
+			return err
+		}
 	}
 	if err := fn(ctx, tx); err != nil {
 		return err

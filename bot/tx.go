@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 	"time"
 
@@ -37,12 +38,67 @@ type Tx struct {
 	// topic change, one outbox message and one Web API call fewer.
 	// Empty when unknown: the topic is then sent.
 	loadedTopic string
+	// loadedInc is a copy of the incident as loaded and loadedPanels its
+	// panels' blocks then: the card is built from them, the unit of
+	// work's Now and the actions they offer, so a unit of work that changes
+	// neither (a note, a status update) leaves the card as it was and
+	// sends no card update — half the sender's work per note. Nil when
+	// unknown (a new incident): the card is then sent.
+	loadedInc    *incident.Incident
+	loadedPanels []Block
+	// savedInc is a copy of the incident as last saved (or loaded): an
+	// incident that has not changed since is not written again.
+	savedInc *incident.Incident
 }
 
 // loaded makes inc the unit of work's incident, as loaded from the store.
-func (tx *Tx) loaded(inc *incident.Incident) {
+// With card, it also notes what the incident's card shows then (its
+// panels cost queries), so that a unit of work that changes none of it
+// sends no card update.
+func (tx *Tx) loaded(ctx context.Context, inc *incident.Incident, card bool) error {
 	tx.Incident = inc
 	tx.loadedTopic = Topic(inc)
+	tx.savedInc = inc.Clone()
+	if !card {
+		return nil
+	}
+	panels, err := tx.Panels(ctx)
+	if err != nil {
+		return err
+	}
+	tx.loadedInc, tx.loadedPanels = tx.savedInc, panels
+	return nil
+}
+
+// cardUnchanged reports whether the card built now, from inc and panels,
+// would be the card built from the incident as loaded: the card is a
+// function of the incident, the panels' blocks, the actions the incident
+// offers and Now, and Now is the same for the whole unit of work. (The
+// clocks it shows are thus those of the last change, not of every note.)
+func (tx *Tx) cardUnchanged(inc *incident.Incident, panels []Block) bool {
+	return tx.loadedInc != nil && sameIncident(tx.loadedInc, inc) && reflect.DeepEqual(tx.loadedPanels, panels)
+}
+
+// sameIncident reports whether b is a copy of a (taken with Clone), field
+// for field: every field, so that one added later counts without anyone
+// remembering to list it here.
+func sameIncident(a, b *incident.Incident) bool {
+	// Clone again so that both sides went through it (it makes nil
+	// windows empty).
+	return reflect.DeepEqual(a, b.Clone())
+}
+
+// save writes the incident unless it is as it was last saved or loaded.
+func (tx *Tx) save(ctx context.Context) error {
+	inc := tx.Incident
+	if tx.savedInc != nil && sameIncident(tx.savedInc, inc) {
+		return nil
+	}
+	if err := tx.Q.UpdateIncident(ctx, inc); err != nil {
+		return fmt.Errorf("save %s: %w", inc.Key, err)
+	}
+	tx.savedInc = inc.Clone()
+	return nil
 }
 
 // Actions are the mitigation actions offered on tx.Incident
@@ -175,8 +231,8 @@ func (tx *Tx) Card(ctx context.Context) (Message, error) {
 func (tx *Tx) commit(ctx context.Context) error {
 	inc := tx.Incident
 	if inc != nil && tx.dirty && !tx.created {
-		if err := tx.Q.UpdateIncident(ctx, inc); err != nil {
-			return fmt.Errorf("save %s: %w", inc.Key, err)
+		if err := tx.save(ctx); err != nil {
+			return err
 		}
 	}
 	for guard := 0; inc != nil && len(tx.pending) > 0; guard++ {
@@ -196,17 +252,20 @@ func (tx *Tx) commit(ctx context.Context) error {
 			}
 		}
 		if tx.dirty && !tx.created && len(tx.pending) > 0 {
-			if err := tx.Q.UpdateIncident(ctx, inc); err != nil {
-				return fmt.Errorf("save %s: %w", inc.Key, err)
+			if err := tx.save(ctx); err != nil {
+				return err
 			}
 		}
 	}
 	if inc != nil && tx.dirty && !tx.cardSent {
-		card, err := tx.Card(ctx)
+		panels, err := tx.Panels(ctx)
 		if err != nil {
 			return err
 		}
-		tx.out.update(incidentTarget(inc), CardKey(inc), card)
+		if !tx.cardUnchanged(inc, panels) {
+			card := IncidentCardWith(inc, tx.Now, tx.engine.Actions(inc), panels)
+			tx.out.update(incidentTarget(inc), CardKey(inc), card)
+		}
 		if t := Topic(inc); tx.loadedTopic == "" || t != tx.loadedTopic {
 			tx.out.topic(inc, t)
 		}
@@ -218,5 +277,6 @@ func (tx *Tx) commit(ctx context.Context) error {
 	if err := tx.Q.EnqueueOutbox(ctx, tx.out.msgs...); err != nil {
 		return fmt.Errorf("enqueue messages: %w", err)
 	}
+	tx.out.remember()
 	return nil
 }

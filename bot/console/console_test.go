@@ -427,7 +427,8 @@ func TestGoldenCheckin(t *testing.T) {
 }
 
 // A new run on the same store: the channel of an earlier run can be
-// joined, and the card it posted is shown whole at its first update.
+// joined, and the card it posted is shown whole at its first update (a
+// severity change: a note leaves the card as it is).
 func TestRestartJoinsEarlierChannel(t *testing.T) {
 	h := newHarness(t, bot.Options{})
 	h.run("/incident declare sev2 Checkout errors\n")
@@ -437,12 +438,12 @@ func TestRestartJoinsEarlierChannel(t *testing.T) {
 	a := New(Options{Engine: h.engine, Store: h.store, Out: out, User: alice, Echo: true,
 		Flush: func(ctx context.Context) error { return sender.Drain(ctx) }})
 	sender = bot.NewSender(bot.SenderOptions{Store: h.store, Deliverers: []bot.Deliverer{a}, Clock: h.clk})
-	if err := a.Run(context.Background(), strings.NewReader("/join INC-1\n/incident note back again\n/channels\n")); err != nil {
+	if err := a.Run(context.Background(), strings.NewReader("/join INC-1\n/incident sev 1\n/channels\n")); err != nil {
 		t.Fatal(err)
 	}
 	wantContains(t, out.String(),
 		"lobby> /join INC-1\nYou are in #inc-1-checkout-errors (INC-1).\n/incident status shows its card.\nINC-1> ",
-		"📝 @alice noted: back again\n↻ SEV2 INC-1: Checkout errors\n  Severity:", // adopted in full
+		"\n↻ SEV1 INC-1: Checkout errors\n  Severity:", // adopted in full
 		"[1] Yes, mitigated", // numbered afresh in this run
 		"* INC-1   #inc-1-checkout-errors",
 	)
