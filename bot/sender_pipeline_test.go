@@ -155,9 +155,13 @@ func TestSenderCutsOffADeliveryBeforeItsLeaseEnds(t *testing.T) {
 		_, ch := h.declare(alice, "declare sev2 hanging api")
 		h.do(alice, ch, "note rollback started")
 		d := &hangingDeliverer{Recorder: bottest.NewRecorder("slack"), channel: ch.ChannelID}
-		const lease = 150 * time.Millisecond
 		// The real clock: leases must really run out for a second claim
-		// to be possible.
+		// to be possible. The try is cut at 4/5 of the lease, and the
+		// retry that follows, and the successful try's mark, must land
+		// within the lease left: 150 ms (30 ms for a store write) was
+		// too tight for -race on a loaded machine, where a mark slower
+		// than that let the message be claimed and posted again.
+		const lease = 600 * time.Millisecond
 		sender := bot.NewSender(bot.SenderOptions{Store: s, Clock: clock.Real{}, Deliverers: []bot.Deliverer{d},
 			Lease: lease, Poll: 10 * time.Millisecond, BaseBackoff: 10 * time.Millisecond, MaxBackoff: 20 * time.Millisecond})
 		defer runSender(sender)()
