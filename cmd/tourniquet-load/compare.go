@@ -19,20 +19,12 @@ import (
 // only. It prints each run as it ends (stderr) and then the table of
 // medians (stdout).
 func runCompare(ctx context.Context, f *flags, fake *slacktest.Server, stdout, stderr io.Writer) int {
-	var boltApp string
-	if slices.Contains(f.systems, "bolt") {
-		dir, err := os.MkdirTemp("", "tourniquet-bolt-")
-		if err != nil {
-			fmt.Fprintf(stderr, "tourniquet-load: %v\n", err)
-			return 1
-		}
-		defer os.RemoveAll(dir)
-		fmt.Fprintf(stderr, "installing @slack/bolt@%s into %s…\n", loadgen.BoltVersion, dir)
-		if boltApp, err = loadgen.InstallBolt(ctx, dir); err != nil {
-			fmt.Fprintf(stderr, "tourniquet-load: %v\n", err)
-			return 1
-		}
+	boltApp, cleanup, err := installBolt(ctx, f.systems, stderr)
+	if err != nil {
+		fmt.Fprintf(stderr, "tourniquet-load: %v\n", err)
+		return 1
 	}
+	defer cleanup()
 	results := map[string][]loadgen.Report{} // by system and rate
 	key := func(sys string, rate float64) string { return fmt.Sprintf("%s@%g", sys, rate) }
 	failed := false
@@ -128,3 +120,23 @@ func medianDur(rs []loadgen.Report, get func(loadgen.Report) time.Duration) time
 func ms64(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
 func msStr(d time.Duration) string { return fmt.Sprintf("%.1f", ms64(d)) }
+
+// installBolt installs the pinned @slack/bolt into a temporary directory
+// when systems names "bolt", and returns the app to run ("" otherwise)
+// and the function that removes the directory.
+func installBolt(ctx context.Context, systems []string, stderr io.Writer) (app string, cleanup func(), err error) {
+	if !slices.Contains(systems, "bolt") {
+		return "", func() {}, nil
+	}
+	dir, err := os.MkdirTemp("", "tourniquet-bolt-")
+	if err != nil {
+		return "", nil, err
+	}
+	cleanup = func() { _ = os.RemoveAll(dir) }
+	fmt.Fprintf(stderr, "installing @slack/bolt@%s into %s…\n", loadgen.BoltVersion, dir)
+	if app, err = loadgen.InstallBolt(ctx, dir); err != nil {
+		cleanup()
+		return "", nil, err
+	}
+	return app, cleanup, nil
+}

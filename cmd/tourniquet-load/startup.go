@@ -28,20 +28,12 @@ type startupResult struct {
 // start-to-ready (from the exec to /readyz's first 200, polled every
 // 2 ms) and resident memory (VmRSS) after -idle with no traffic.
 func runStartup(ctx context.Context, f *flags, fake *slacktest.Server, stdout, stderr io.Writer) int {
-	var boltApp string
-	if slices.Contains(f.systems, "bolt") {
-		dir, err := os.MkdirTemp("", "tourniquet-bolt-")
-		if err != nil {
-			fmt.Fprintf(stderr, "tourniquet-load: %v\n", err)
-			return 1
-		}
-		defer os.RemoveAll(dir)
-		fmt.Fprintf(stderr, "installing @slack/bolt@%s into %s…\n", loadgen.BoltVersion, dir)
-		if boltApp, err = loadgen.InstallBolt(ctx, dir); err != nil {
-			fmt.Fprintf(stderr, "tourniquet-load: %v\n", err)
-			return 1
-		}
+	boltApp, cleanup, err := installBolt(ctx, f.systems, stderr)
+	if err != nil {
+		fmt.Fprintf(stderr, "tourniquet-load: %v\n", err)
+		return 1
 	}
+	defer cleanup()
 	results := map[string][]startupResult{}
 	failed := false
 	for i := range f.startup {
