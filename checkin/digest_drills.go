@@ -14,10 +14,7 @@ func withoutDrills(ctx context.Context, q storage.Querier, incs []*incident.Inci
 	if err != nil || len(ds) == 0 {
 		return incs, err
 	}
-	drill := make(map[int64]bool, len(ds))
-	for _, d := range ds {
-		drill[d.IncidentID] = true
-	}
+	drill := storage.DrillIncidents(ds)
 	out := incs[:0:0]
 	for _, inc := range incs {
 		if !drill[inc.ID] {

@@ -120,15 +120,7 @@ func (h *harness) eventsOf(key string, kind incident.Kind) []incident.Event {
 }
 
 // posts are the messages posted so far whose fallback contains s.
-func (h *harness) posts(contains string) []bot.Message {
-	var out []bot.Message
-	for _, d := range h.rec.Ops("post") {
-		if containsText(d.Message, contains) {
-			out = append(out, d.Message)
-		}
-	}
-	return out
-}
+func (h *harness) posts(contains string) []bot.Message { return h.sent("post", contains) }
 
 func containsText(m bot.Message, s string) bool { return strings.Contains(allText(m), s) }
 
@@ -142,9 +134,13 @@ func allText(m bot.Message) string {
 }
 
 // updates are the message updates so far whose text contains s.
-func (h *harness) updates(contains string) []bot.Message {
+func (h *harness) updates(contains string) []bot.Message { return h.sent("update", contains) }
+
+// sent are the messages of op ("post", "update") so far whose text
+// contains s.
+func (h *harness) sent(op, contains string) []bot.Message {
 	var out []bot.Message
-	for _, d := range h.rec.Ops("update") {
+	for _, d := range h.rec.Ops(op) {
 		if containsText(d.Message, contains) {
 			out = append(out, d.Message)
 		}

@@ -36,40 +36,32 @@ type opener func(b *testing.B) storage.Store
 func benchStores(b *testing.B, fn func(b *testing.B, s storage.Store, reopen opener)) {
 	b.Run("sqlite", func(b *testing.B) {
 		path := filepath.Join(b.TempDir(), "bench.db")
-		open := func(b *testing.B) storage.Store {
-			ctx := context.Background()
-			s, err := sqlite.Open(ctx, path)
-			if err != nil {
-				b.Fatal(err)
-			}
-			if err := s.Migrate(ctx); err != nil {
-				_ = s.Close()
-				b.Fatal(err)
-			}
-			return s
-		}
-		s := open(b)
-		b.Cleanup(func() { _ = s.Close() })
-		fn(b, s, open)
+		benchStore(b, func(ctx context.Context) (storage.Store, error) { return sqlite.Open(ctx, path) }, fn)
 	})
 	b.Run("postgres", func(b *testing.B) {
 		u := storagetest.PostgresURL(b)
-		open := func(b *testing.B) storage.Store {
-			ctx := context.Background()
-			s, err := postgres.Open(ctx, u)
-			if err != nil {
-				b.Fatal(err)
-			}
-			if err := s.Migrate(ctx); err != nil {
-				_ = s.Close()
-				b.Fatal(err)
-			}
-			return s
-		}
-		s := open(b)
-		b.Cleanup(func() { _ = s.Close() })
-		fn(b, s, open)
+		benchStore(b, func(ctx context.Context) (storage.Store, error) { return postgres.Open(ctx, u) }, fn)
 	})
+}
+
+// benchStore runs fn on a migrated store opened by openDB, which also
+// opens fn's further handles.
+func benchStore(b *testing.B, openDB func(ctx context.Context) (storage.Store, error), fn func(b *testing.B, s storage.Store, reopen opener)) {
+	open := func(b *testing.B) storage.Store {
+		ctx := context.Background()
+		s, err := openDB(ctx)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := s.Migrate(ctx); err != nil {
+			_ = s.Close()
+			b.Fatal(err)
+		}
+		return s
+	}
+	s := open(b)
+	b.Cleanup(func() { _ = s.Close() })
+	fn(b, s, open)
 }
 
 // bigIncident stores a six-hour sev1 with n events: check-ins and their

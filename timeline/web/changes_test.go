@@ -10,6 +10,7 @@ import (
 
 	"github.com/tourniquet/tourniquet/incident"
 	"github.com/tourniquet/tourniquet/internal/clock"
+	"github.com/tourniquet/tourniquet/storage"
 	"github.com/tourniquet/tourniquet/storage/storagetest"
 	"github.com/tourniquet/tourniquet/timeline/timelinetest"
 )
@@ -20,14 +21,7 @@ func TestChangesPageAndReport(t *testing.T) {
 	s := storagetest.NewSQLite(t)
 	ctx := context.Background()
 	now := timelinetest.HM(18, 0)
-	inc, _, err := incident.Declare(now.Add(-time.Hour), timelinetest.Alice, incident.Sev1, "Checkout errors")
-	if err != nil {
-		t.Fatal(err)
-	}
-	inc.SetServices(now.Add(-time.Hour), timelinetest.Alice, []string{"checkout"})
-	if err := s.CreateIncident(ctx, inc); err != nil {
-		t.Fatal(err)
-	}
+	inc := checkoutIncident(t, s, now)
 	for _, c := range []incident.Change{
 		{Service: "checkout", Kind: incident.ChangeDeploy, Version: "v42<b>", By: `<script>alert("ana")</script>`,
 			At: now.Add(-70 * time.Minute), RecordedAt: now, Link: "https://ci.example/1?a=1&b=2", Source: "cli"},
@@ -80,14 +74,7 @@ func TestReportHonoursTheChangeWindow(t *testing.T) {
 	s := storagetest.NewSQLite(t)
 	ctx := context.Background()
 	now := timelinetest.HM(18, 0)
-	inc, _, err := incident.Declare(now.Add(-time.Hour), timelinetest.Alice, incident.Sev1, "Checkout errors")
-	if err != nil {
-		t.Fatal(err)
-	}
-	inc.SetServices(now.Add(-time.Hour), timelinetest.Alice, []string{"checkout"})
-	if err := s.CreateIncident(ctx, inc); err != nil {
-		t.Fatal(err)
-	}
+	inc := checkoutIncident(t, s, now)
 	c := incident.Change{Service: "checkout", Kind: incident.ChangeDeploy, Version: "v42", At: inc.ImpactStartedAt.Add(-3 * time.Hour),
 		RecordedAt: now, Source: "cli"}
 	if _, err := s.RecordChange(ctx, &c); err != nil {
@@ -111,4 +98,19 @@ func TestReportHonoursTheChangeWindow(t *testing.T) {
 			t.Errorf("window %s: the deploy 3h before impact in the report: %v, want %v", tc.window, got, tc.want)
 		}
 	}
+}
+
+// checkoutIncident stores a sev1 on checkout whose impact started an hour
+// before now.
+func checkoutIncident(t *testing.T, s storage.Store, now time.Time) *incident.Incident {
+	t.Helper()
+	inc, _, err := incident.Declare(now.Add(-time.Hour), timelinetest.Alice, incident.Sev1, "Checkout errors")
+	if err != nil {
+		t.Fatal(err)
+	}
+	inc.SetServices(now.Add(-time.Hour), timelinetest.Alice, []string{"checkout"})
+	if err := s.CreateIncident(context.Background(), inc); err != nil {
+		t.Fatal(err)
+	}
+	return inc
 }

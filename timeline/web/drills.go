@@ -25,11 +25,7 @@ func (w *Site) drillIDs(ctx context.Context) (map[int64]bool, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := make(map[int64]bool, len(ds))
-	for _, d := range ds {
-		out[d.IncidentID] = true
-	}
-	return out, nil
+	return storage.DrillIncidents(ds), nil
 }
 
 // withoutDrills leaves the drills out of incs: a drill is a rehearsal,

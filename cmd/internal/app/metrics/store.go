@@ -106,9 +106,5 @@ func drillIDs(ctx context.Context, q storage.Querier) (map[int64]bool, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := make(map[int64]bool, len(ds))
-	for _, d := range ds {
-		out[d.IncidentID] = true
-	}
-	return out, nil
+	return storage.DrillIncidents(ds), nil
 }
