@@ -12,6 +12,7 @@ import (
 
 	"github.com/tourniquet/tourniquet/actiontype"
 	"github.com/tourniquet/tourniquet/integrations/argocd"
+	"github.com/tourniquet/tourniquet/integrations/kit/httpx/httpxtest"
 )
 
 // rollingArgo is an Argo CD whose rollback takes a few looks: after POST
@@ -78,26 +79,10 @@ func TestVerifyRollbackSeesProgressingThenHealthy(t *testing.T) {
 	if f.target != rev40 {
 		t.Fatalf("rolled back to %q, want the deployment of %s", f.target, rev40)
 	}
-	var seen []string
-	for range 3 {
-		e, err := c.Verify(context.Background(), req, res)
-		if err != nil {
-			t.Fatal(err)
-		}
-		seen = append(seen, fmt.Sprint(e.Effective, " ", e.Seen))
-	}
-	got := strings.Join(seen, "\n")
-	for _, want := range []string{
+	looks := httpxtest.Looks(t, c, req, res, 3)
+	httpxtest.AssertLooksSay(t, looks, 1,
 		"false application shop is Progressing, its last operation Running at revision 3333333",
-		"true application shop is Healthy, its last operation Succeeded at revision 1111111 (sync status OutOfSync)",
-	} {
-		if !strings.Contains(got, want) {
-			t.Errorf("looks do not say %q:\n%s", want, got)
-		}
-	}
-	if strings.HasPrefix(seen[1], "true") {
-		t.Errorf("effective on the second look, while still Progressing:\n%s", got)
-	}
+		"true application shop is Healthy, its last operation Succeeded at revision 1111111 (sync status OutOfSync)")
 }
 
 func TestVerifyRollbackDegradedIsNotEffective(t *testing.T) {

@@ -156,6 +156,34 @@ func (f *featureStates) UnmarshalJSON(b []byte) error {
 	return json.Unmarshal(b, (*plain)(f))
 }
 
+func statesPath(env string) []string {
+	return []string{"api", "v1", "environments", env, "featurestates"}
+}
+
+// defaults reads the feature's states in the environment (GET
+// /api/v1/environments/{env}/featurestates/?feature_name=…) and returns
+// the environment defaults among them: Run, Preflight and Verify all look
+// at those.
+func (c *Client) defaults(ctx context.Context, env, feature string) ([]FeatureState, error) {
+	var list featureStates
+	if _, err := c.http.Do(ctx, httpx.Request{
+		Path:          statesPath(env),
+		TrailingSlash: true,
+		Query:         url.Values{"feature_name": {feature}},
+		Out:           &list,
+		What:          "environment " + env,
+	}); err != nil {
+		return nil, err
+	}
+	var found []FeatureState
+	for _, fs := range list.Results {
+		if fs.isDefault() {
+			found = append(found, fs)
+		}
+	}
+	return found, nil
+}
+
 // Run disables the feature in the environment, or enables it for an undo.
 func (c *Client) Run(ctx context.Context, req actiontype.Request) (actiontype.Result, error) {
 	if p := paramSpec(c.cfg.Environment).Missing(req.Params); len(p) > 0 {
@@ -163,23 +191,9 @@ func (c *Client) Run(ctx context.Context, req actiontype.Request) (actiontype.Re
 	}
 	feature := spec.Pick(req.Params, "feature", "")
 	env := spec.Pick(req.Params, "environment", c.cfg.Environment)
-	envPath := []string{"api", "v1", "environments", env, "featurestates"}
-
-	var list featureStates
-	if _, err := c.http.Do(ctx, httpx.Request{
-		Path:          envPath,
-		TrailingSlash: true,
-		Query:         url.Values{"feature_name": {feature}},
-		Out:           &list,
-		What:          "environment " + env,
-	}); err != nil {
+	found, err := c.defaults(ctx, env, feature)
+	if err != nil {
 		return actiontype.Result{}, err
-	}
-	var found []FeatureState
-	for _, fs := range list.Results {
-		if fs.isDefault() {
-			found = append(found, fs)
-		}
 	}
 	switch len(found) {
 	case 0:
@@ -194,7 +208,7 @@ func (c *Client) Run(ctx context.Context, req actiontype.Request) (actiontype.Re
 	var got FeatureState
 	if _, err := c.http.Do(ctx, httpx.Request{
 		Method:        http.MethodPatch,
-		Path:          append(envPath, strconv.FormatInt(fs.ID, 10)),
+		Path:          append(statesPath(env), strconv.FormatInt(fs.ID, 10)),
 		TrailingSlash: true,
 		JSON:          map[string]bool{"enabled": enabled},
 		Out:           &got,

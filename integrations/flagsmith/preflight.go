@@ -2,10 +2,8 @@ package flagsmith
 
 import (
 	"context"
-	"net/url"
 
 	"github.com/tourniquet/tourniquet/actiontype"
-	"github.com/tourniquet/tourniquet/integrations/kit/httpx"
 	"github.com/tourniquet/tourniquet/integrations/kit/spec"
 )
 
@@ -21,27 +19,15 @@ func (c *Client) Preflight(ctx context.Context, req actiontype.Request) error {
 	}
 	name := spec.Pick(req.Params, "feature", "")
 	env := spec.Pick(req.Params, "environment", c.cfg.Environment)
-	var list featureStates
-	if _, err := c.http.Do(ctx, httpx.Request{
-		Path:          []string{"api", "v1", "environments", env, "featurestates"},
-		TrailingSlash: true,
-		Query:         url.Values{"feature_name": {name}},
-		Out:           &list,
-		What:          "environment " + env,
-	}); err != nil {
+	found, err := c.defaults(ctx, env, name)
+	if err != nil {
 		return err
 	}
-	n := 0
-	for _, fs := range list.Results {
-		if fs.isDefault() {
-			n++
-		}
-	}
-	switch n {
+	switch len(found) {
 	case 0:
 		return c.http.Fail("feature %s not found in environment %s", name, env)
 	case 1:
 		return nil
 	}
-	return c.http.Fail("%d feature states match %s in environment %s; a run would refuse to guess", n, name, env)
+	return c.http.Fail("%d feature states match %s in environment %s; a run would refuse to guess", len(found), name, env)
 }

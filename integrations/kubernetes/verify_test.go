@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/tourniquet/tourniquet/actiontype"
+	"github.com/tourniquet/tourniquet/integrations/kit/httpx/httpxtest"
 )
 
 // rollingAPI serves GET deployment as the API server does while a
@@ -51,27 +52,10 @@ func (f *rollingAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func TestVerifyWaitsForTheRolloutToComplete(t *testing.T) {
 	srv := httptest.NewServer(&rollingAPI{runID: "run-1"})
 	defer srv.Close()
-	c := client(t, srv, nil)
-	var looks []string
-	for range 3 {
-		e, err := c.Verify(context.Background(), request("run-1"), noResult)
-		if err != nil {
-			t.Fatal(err)
-		}
-		looks = append(looks, fmt.Sprint(e.Effective, " ", e.Seen))
-	}
-	got := strings.Join(looks, "\n")
-	for _, want := range []string{
+	looks := httpxtest.Looks(t, client(t, srv, nil), request("run-1"), noResult, 3)
+	httpxtest.AssertLooksSay(t, looks, 1,
 		"false deployment shop/web: 1 of 3 replicas updated, 1 ready, 1 available, 5 in total",
-		"true deployment shop/web rolled out: 3 of 3 replicas updated, ready and available",
-	} {
-		if !strings.Contains(got, want) {
-			t.Errorf("looks do not say %q:\n%s", want, got)
-		}
-	}
-	if strings.HasPrefix(looks[1], "true") {
-		t.Errorf("effective before the rollout completed:\n%s", got)
-	}
+		"true deployment shop/web rolled out: 3 of 3 replicas updated, ready and available")
 }
 
 func TestVerifyFinalWhenReplacedOrPastDeadline(t *testing.T) {

@@ -135,14 +135,38 @@ type Environment struct {
 	On bool `json:"on"`
 }
 
+// flagRef is the flag an action's params name, in its project and
+// environment.
+type flagRef struct{ flag, project, env string }
+
+func (c *Client) ref(params map[string]string) flagRef {
+	return flagRef{
+		flag:    spec.Pick(params, "flag", ""),
+		project: spec.Pick(params, "project", c.cfg.Project),
+		env:     spec.Pick(params, "environment", c.cfg.Environment),
+	}
+}
+
+// readFlag reads the flag as its environment sees it (GET
+// /api/v2/flags/{project}/{flag}?env=…), for Preflight and Verify.
+func (c *Client) readFlag(ctx context.Context, r flagRef) (Flag, error) {
+	var got Flag
+	_, err := c.http.Do(ctx, httpx.Request{
+		Path:  []string{"api", "v2", "flags", r.project, r.flag},
+		Query: url.Values{"env": {r.env}},
+		Out:   &got,
+		What:  "flag " + r.flag + " in project " + r.project,
+	})
+	return got, err
+}
+
 // Run turns the flag off in the environment, or on for an undo.
 func (c *Client) Run(ctx context.Context, req actiontype.Request) (actiontype.Result, error) {
 	if p := paramSpec(c.cfg.Project, c.cfg.Environment).Missing(req.Params); len(p) > 0 {
 		return actiontype.Result{}, c.http.Fail("action param %s", p[0])
 	}
-	flag := spec.Pick(req.Params, "flag", "")
-	project := spec.Pick(req.Params, "project", c.cfg.Project)
-	env := spec.Pick(req.Params, "environment", c.cfg.Environment)
+	r := c.ref(req.Params)
+	flag, project, env := r.flag, r.project, r.env
 	kind, state := "turnFlagOff", "off"
 	if req.Undo {
 		kind, state = "turnFlagOn", "on"

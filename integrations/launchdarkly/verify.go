@@ -3,11 +3,8 @@ package launchdarkly
 import (
 	"context"
 	"fmt"
-	"net/url"
 
 	"github.com/tourniquet/tourniquet/actiontype"
-	"github.com/tourniquet/tourniquet/integrations/kit/httpx"
-	"github.com/tourniquet/tourniquet/integrations/kit/spec"
 )
 
 var _ actiontype.Verifier = (*Client)(nil)
@@ -20,23 +17,16 @@ var _ actiontype.Verifier = (*Client)(nil)
 // may answer from a replica that has not seen the change yet: the runner
 // looks again.
 func (c *Client) Verify(ctx context.Context, req actiontype.Request, _ actiontype.Result) (actiontype.Effect, error) {
-	flag := spec.Pick(req.Params, "flag", "")
-	project := spec.Pick(req.Params, "project", c.cfg.Project)
-	env := spec.Pick(req.Params, "environment", c.cfg.Environment)
-	var got Flag
-	if _, err := c.http.Do(ctx, httpx.Request{
-		Path:  []string{"api", "v2", "flags", project, flag},
-		Query: url.Values{"env": {env}},
-		Out:   &got,
-		What:  "flag " + flag + " in project " + project,
-	}); err != nil {
+	r := c.ref(req.Params)
+	got, err := c.readFlag(ctx, r)
+	if err != nil {
 		return actiontype.Effect{}, err
 	}
-	e, ok := got.Environments[env]
+	e, ok := got.Environments[r.env]
 	if !ok {
-		return actiontype.Effect{Seen: c.http.Scrub(fmt.Sprintf("flag %s has no environment %s", flag, env))}, nil
+		return actiontype.Effect{Seen: c.http.Scrub(fmt.Sprintf("flag %s has no environment %s", r.flag, r.env))}, nil
 	}
 	state := map[bool]string{true: "on", false: "off"}[e.On]
 	return actiontype.Effect{Effective: e.On == req.Undo,
-		Seen: c.http.Scrub(fmt.Sprintf("LaunchDarkly flag %s is %s in %s", flag, state, env))}, nil
+		Seen: c.http.Scrub(fmt.Sprintf("LaunchDarkly flag %s is %s in %s", r.flag, state, r.env))}, nil
 }

@@ -53,8 +53,8 @@ func TestVerifySeesTheFlagOffAfterAStaleAnswer(t *testing.T) {
 		t.Fatalf("second look = %+v, %v; want off", second, err)
 	}
 	// An undo (turn it back on) is effective when on.
-	if e, _ := c.Verify(context.Background(), request(true), actiontype.Result{}); e.Effective {
-		t.Errorf("undo verified while the flag is off: %+v", e)
+	if e, err := c.Verify(context.Background(), request(true), actiontype.Result{}); err != nil || e.Effective || !strings.Contains(e.Seen, "is off in production") {
+		t.Errorf("undo = %+v, %v; want not effective while the flag is off", e, err)
 	}
 }
 

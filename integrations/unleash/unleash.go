@@ -110,14 +110,59 @@ func NewClient(name string, cfg Config, opts ...Option) (*Client, error) {
 // Name returns the integration's name.
 func (c *Client) Name() string { return c.name }
 
+// featureRef is the feature an action's params name, in its project and
+// environment.
+type featureRef struct{ feature, project, env string }
+
+func (c *Client) ref(params map[string]string) featureRef {
+	return featureRef{
+		feature: spec.Pick(params, "feature", ""),
+		project: spec.Pick(params, "project", c.cfg.Project),
+		env:     spec.Pick(params, "environment", c.cfg.Environment),
+	}
+}
+
+// feature is the part of Unleash's feature answer Preflight and Verify
+// read.
+type feature struct {
+	Name         string `json:"name"`
+	Environments []struct {
+		Name    string `json:"name"`
+		Enabled bool   `json:"enabled"`
+	} `json:"environments"`
+}
+
+// environment reports whether the feature is enabled in env, and whether
+// it has env at all.
+func (f feature) environment(env string) (enabled, ok bool) {
+	for _, e := range f.Environments {
+		if e.Name == env {
+			return e.Enabled, true
+		}
+	}
+	return false, false
+}
+
+// readFeature reads the feature (GET
+// /api/admin/projects/{project}/features/{feature}), for Preflight and
+// Verify.
+func (c *Client) readFeature(ctx context.Context, r featureRef) (feature, error) {
+	var got feature
+	_, err := c.http.Do(ctx, httpx.Request{
+		Path: []string{"api", "admin", "projects", r.project, "features", r.feature},
+		Out:  &got,
+		What: "feature " + r.feature + " in project " + r.project,
+	})
+	return got, err
+}
+
 // Run turns the feature off in the environment, or on for an undo.
 func (c *Client) Run(ctx context.Context, req actiontype.Request) (actiontype.Result, error) {
 	if p := paramSpec(c.cfg.Environment).Missing(req.Params); len(p) > 0 {
 		return actiontype.Result{}, c.http.Fail("action param %s", p[0])
 	}
-	feature := spec.Pick(req.Params, "feature", "")
-	project := spec.Pick(req.Params, "project", c.cfg.Project)
-	env := spec.Pick(req.Params, "environment", c.cfg.Environment)
+	r := c.ref(req.Params)
+	feature, project, env := r.feature, r.project, r.env
 	state := "off"
 	if req.Undo {
 		state = "on"
