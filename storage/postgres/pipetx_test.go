@@ -174,14 +174,18 @@ func TestQueuedWriteFailure(t *testing.T) {
 	now := time.Now()
 	bad := storage.OutboxMessage{Platform: "slack", Channel: "C1", Kind: "post", Payload: []byte(`{not json`),
 		IncidentID: inc.ID, NextAttemptAt: now, CreatedAt: now}
-	var readErr, laterErr error
-	err := s.InTx(ctx, func(ctx context.Context, q storage.Querier) error {
+	// retitle queues the unit of work's incident update.
+	retitle := func(ctx context.Context, q storage.Querier) error {
 		got, err := q.GetIncidentForUpdate(ctx, inc.ID)
 		if err != nil {
 			return err
 		}
 		got.Title = "after"
-		if err := q.UpdateIncident(ctx, got); err != nil {
+		return q.UpdateIncident(ctx, got)
+	}
+	var readErr, laterErr error
+	err := s.InTx(ctx, func(ctx context.Context, q storage.Querier) error {
+		if err := retitle(ctx, q); err != nil {
 			return err
 		}
 		if err := q.EnqueueOutbox(ctx, bad); err != nil {
@@ -209,12 +213,7 @@ func TestQueuedWriteFailure(t *testing.T) {
 
 	// The queued write that fails at the commit.
 	err = s.InTx(ctx, func(ctx context.Context, q storage.Querier) error {
-		got, err := q.GetIncidentForUpdate(ctx, inc.ID)
-		if err != nil {
-			return err
-		}
-		got.Title = "after"
-		if err := q.UpdateIncident(ctx, got); err != nil {
+		if err := retitle(ctx, q); err != nil {
 			return err
 		}
 		return q.EnqueueOutbox(ctx, bad)
@@ -229,12 +228,7 @@ func TestQueuedWriteFailure(t *testing.T) {
 	// A unit of work that fails in fn after queuing writes keeps none.
 	errStop := errors.New("stop")
 	err = s.InTx(ctx, func(ctx context.Context, q storage.Querier) error {
-		got, err := q.GetIncidentForUpdate(ctx, inc.ID)
-		if err != nil {
-			return err
-		}
-		got.Title = "after"
-		if err := q.UpdateIncident(ctx, got); err != nil {
+		if err := retitle(ctx, q); err != nil {
 			return err
 		}
 		return errStop

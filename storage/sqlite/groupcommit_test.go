@@ -79,6 +79,15 @@ func putRef(key string, i int) func(ctx context.Context, q storage.Querier) erro
 	return func(ctx context.Context, q storage.Querier) error { return q.PutMessageRef(ctx, key, ref(i)) }
 }
 
+// putRefs are n members, the i-th writing key "k<i>".
+func putRefs(n int) []func(ctx context.Context, q storage.Querier) error {
+	fns := make([]func(ctx context.Context, q storage.Querier) error, n)
+	for i := range fns {
+		fns[i] = putRef(fmt.Sprintf("k%d", i), i)
+	}
+	return fns
+}
+
 func TestGroupCommitConcurrentWritersAllCommit(t *testing.T) {
 	s := openMigrated(t)
 	const writers, each = 16, 25
@@ -124,10 +133,7 @@ func TestGroupCommitConcurrentWritersAllCommit(t *testing.T) {
 func TestGroupCommitSharesOneCommit(t *testing.T) {
 	s := openMigrated(t)
 	const n = 8
-	fns := make([]func(ctx context.Context, q storage.Querier) error, n)
-	for i := range fns {
-		fns[i] = putRef(fmt.Sprintf("k%d", i), i)
-	}
+	fns := putRefs(n)
 	errs, panics := inOneBatch(t, s, fns)
 	for i := range n {
 		if errs[i] != nil || panics[i] != nil {
@@ -146,10 +152,7 @@ func TestGroupCommitFailingMemberRolledBackAlone(t *testing.T) {
 	s := openMigrated(t)
 	const n, bad = 6, 3
 	boom := errors.New("boom")
-	fns := make([]func(ctx context.Context, q storage.Querier) error, n)
-	for i := range fns {
-		fns[i] = putRef(fmt.Sprintf("k%d", i), i)
-	}
+	fns := putRefs(n)
 	fns[bad] = func(ctx context.Context, q storage.Querier) error {
 		if err := putRef(fmt.Sprintf("k%d", bad), bad)(ctx, q); err != nil {
 			return err
@@ -179,10 +182,7 @@ func TestGroupCommitFailingMemberRolledBackAlone(t *testing.T) {
 func TestGroupCommitPanickingMember(t *testing.T) {
 	s := openMigrated(t)
 	const n, bad = 6, 2
-	fns := make([]func(ctx context.Context, q storage.Querier) error, n)
-	for i := range fns {
-		fns[i] = putRef(fmt.Sprintf("k%d", i), i)
-	}
+	fns := putRefs(n)
 	fns[bad] = func(ctx context.Context, q storage.Querier) error {
 		if err := putRef(fmt.Sprintf("k%d", bad), bad)(ctx, q); err != nil {
 			return err
@@ -211,10 +211,7 @@ func TestGroupCommitFailureReachesEveryMember(t *testing.T) {
 	injected := errors.New("injected commit failure")
 	s.gc.beforeCommit = func() error { return injected }
 	const n = 5
-	fns := make([]func(ctx context.Context, q storage.Querier) error, n)
-	for i := range fns {
-		fns[i] = putRef(fmt.Sprintf("k%d", i), i)
-	}
+	fns := putRefs(n)
 	errs, _ := inOneBatch(t, s, fns)
 	s.gc.beforeCommit = nil
 	for i := range n {
@@ -295,10 +292,7 @@ func TestGroupCommitAbortedTransactionFailsTheBatch(t *testing.T) {
 func TestGroupCommitCancelledMember(t *testing.T) {
 	s := openMigrated(t)
 	const n, bad = 4, 1
-	fns := make([]func(ctx context.Context, q storage.Querier) error, n)
-	for i := range fns {
-		fns[i] = putRef(fmt.Sprintf("k%d", i), i)
-	}
+	fns := putRefs(n)
 	fns[bad] = func(ctx context.Context, q storage.Querier) error {
 		ctx, cancel := context.WithCancel(ctx)
 		defer cancel()

@@ -3,8 +3,10 @@ package storagetest
 import (
 	"context"
 	"errors"
+	"fmt"
 	"reflect"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -175,5 +177,34 @@ func isConflict(t *testing.T, what string, err error) {
 	t.Helper()
 	if !errors.Is(err, storage.ErrConflict) {
 		t.Errorf("%s: got error %v, want ErrConflict", what, err)
+	}
+}
+
+// concurrentUnits runs workers goroutines, each running each units of
+// work in its own transaction, one after the other; unit(w, i) is worker
+// w's i-th. A worker stops at its first failure, which fails the test.
+func concurrentUnits(t *testing.T, s storage.Store, workers, each int, what string,
+	unit func(ctx context.Context, q storage.Querier, w, i int) error) {
+	t.Helper()
+	ctx := ctxFor(t)
+	var wg sync.WaitGroup
+	errs := make(chan error, workers*each)
+	for w := range workers {
+		wg.Go(func() {
+			for i := range each {
+				err := s.InTx(ctx, func(ctx context.Context, q storage.Querier) error {
+					return unit(ctx, q, w, i)
+				})
+				if err != nil {
+					errs <- fmt.Errorf("worker %d %s %d: %w", w, what, i, err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"reflect"
-	"sync"
 	"testing"
 	"time"
 
@@ -120,33 +119,16 @@ func testEventsConcurrent(t *testing.T, s storage.Store) {
 	ctx := ctxFor(t)
 	inc := mustCreate(t, s, newIncident("busy", base))
 	const workers, each = 2, 50
-	var wg sync.WaitGroup
-	errs := make(chan error, workers*each)
-	for w := range workers {
-		wg.Go(func() {
-			for i := range each {
-				err := s.InTx(ctx, func(ctx context.Context, q storage.Querier) error {
-					// Read-modify-write in the same transaction, as the bot does.
-					if _, err := q.GetIncidentForUpdate(ctx, inc.ID); err != nil {
-						return err
-					}
-					ev := incident.NewEvent(at(time.Duration(i)*time.Second), incident.KindNote, alice,
-						fmt.Sprintf("w%d-%02d", w, i), map[string]any{"w": float64(w), "i": float64(i)})
-					_, err := q.AppendEvents(ctx, inc.ID, ev)
-					return err
-				})
-				if err != nil {
-					errs <- fmt.Errorf("worker %d append %d: %w", w, i, err)
-					return
-				}
-			}
-		})
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Error(err)
-	}
+	concurrentUnits(t, s, workers, each, "append", func(ctx context.Context, q storage.Querier, w, i int) error {
+		// Read-modify-write in the same transaction, as the bot does.
+		if _, err := q.GetIncidentForUpdate(ctx, inc.ID); err != nil {
+			return err
+		}
+		ev := incident.NewEvent(at(time.Duration(i)*time.Second), incident.KindNote, alice,
+			fmt.Sprintf("w%d-%02d", w, i), map[string]any{"w": float64(w), "i": float64(i)})
+		_, err := q.AppendEvents(ctx, inc.ID, ev)
+		return err
+	})
 	evs, err := s.ListEvents(ctx, inc.ID, 0, 0)
 	if err != nil {
 		t.Fatalf("ListEvents: %v", err)

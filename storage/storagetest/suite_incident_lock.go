@@ -2,9 +2,7 @@ package storagetest
 
 import (
 	"context"
-	"fmt"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -64,32 +62,15 @@ func testIncidentByChannelForUpdate(t *testing.T, s storage.Store) {
 	// the summary it read. The pause between read and write lets the
 	// others read meanwhile if the row were not locked.
 	const workers, each = 4, 5
-	var wg sync.WaitGroup
-	errs := make(chan error, workers*each)
-	for w := range workers {
-		wg.Go(func() {
-			for i := range each {
-				err := s.InTx(ctx, func(ctx context.Context, q storage.Querier) error {
-					cur, err := q.GetIncidentByChannelForUpdate(ctx, ch)
-					if err != nil {
-						return err
-					}
-					time.Sleep(2 * time.Millisecond)
-					cur.Summary += "x"
-					return q.UpdateIncident(ctx, cur)
-				})
-				if err != nil {
-					errs <- fmt.Errorf("worker %d update %d: %w", w, i, err)
-					return
-				}
-			}
-		})
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Error(err)
-	}
+	concurrentUnits(t, s, workers, each, "update", func(ctx context.Context, q storage.Querier, _, _ int) error {
+		cur, err := q.GetIncidentByChannelForUpdate(ctx, ch)
+		if err != nil {
+			return err
+		}
+		time.Sleep(2 * time.Millisecond)
+		cur.Summary += "x"
+		return q.UpdateIncident(ctx, cur)
+	})
 	if got := mustGet(t, s, inc.ID).Summary; got != strings.Repeat("x", workers*each) {
 		t.Errorf("summary after %d locked updates = %q (%d marks): updates were lost", workers*each, got, len(got))
 	}
