@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/tourniquet/tourniquet/incident"
@@ -69,6 +70,27 @@ type Sender struct {
 	due      chan struct{}
 	marks    *markBatcher
 	channels channelCache
+	// handed are messages the store leased to this sender as it enqueued
+	// them (storage.OutboxHandoff), waiting for a slot; handedSig wakes
+	// Run for them.
+	handedMu  sync.Mutex
+	handed    []handedMessage
+	handedSig chan struct{}
+	// wakes counts the store's wake-ups Run has received: they mean
+	// messages were enqueued unclaimed, perhaps behind a handed one.
+	wakes atomic.Int64
+}
+
+// handedMessage is a message handed over by the store, with when it was
+// (about when its lease began).
+type handedMessage struct {
+	m  storage.OutboxMessage
+	at time.Time
+	// wakes is Sender.wakes when it was handed over. Only a message
+	// enqueued after it can be queued behind it in its channel (it was
+	// its channel's head), and such a message wakes the sender: when
+	// none did since, its delivery ending frees nothing to claim.
+	wakes int64
 }
 
 // NewSender returns a sender with defaults filled in.
@@ -104,7 +126,7 @@ func NewSender(o SenderOptions) *Sender {
 		o.Redact = func(s string) string { return s }
 	}
 	s := &Sender{o: o, deliverers: map[string]Deliverer{}, due: make(chan struct{}, 1),
-		marks: &markBatcher{store: o.Store, now: o.Clock.Now}}
+		marks: &markBatcher{store: o.Store, now: o.Clock.Now}, handedSig: make(chan struct{}, 1)}
 	for _, d := range o.Deliverers {
 		s.deliverers[d.Platform()] = d
 	}
@@ -125,12 +147,28 @@ func NewSender(o SenderOptions) *Sender {
 // and its order is kept; a delivery is cut off before its lease runs out
 // (see deliverOne). Deliveries in flight when ctx ends are finished before
 // Run returns.
+//
+// On a store that can hand messages over (storage.OutboxHandoff), the
+// head of a channel is leased to this sender in the very transaction that
+// enqueues it and handed over after its commit: most messages then need
+// no claim at all (a write transaction, with its fsync or WAL flush, per
+// gathering). The rest (a channel's later messages, deferred ones, other
+// replicas') are claimed as before.
 func (s *Sender) Run(ctx context.Context) error {
 	wake := s.o.Store.OutboxWake()
 	tick := time.NewTicker(s.o.Poll)
 	defer tick.Stop()
 	p := &pipeline{s: s, slots: make(chan struct{}, s.o.Batch), finished: make(chan struct{}, 1)}
 	defer p.wg.Wait()
+	if h, ok := s.o.Store.(storage.OutboxHandoff); ok {
+		stop := h.HandOffOutbox(s.o.Clock.Now, s.o.Lease, s.take)
+		defer func() {
+			// Handed messages are leased to us: deliver those still
+			// waiting rather than leave them to their lease.
+			stop()
+			p.startHanded(ctx, waitForSlots)
+		}()
+	}
 	// A finished delivery frees one slot; claiming for every single one
 	// would cost a claim query per message under a backlog. After one,
 	// the sender claims once a quarter of the slots are free (or none is
@@ -155,6 +193,7 @@ func (s *Sender) Run(ctx context.Context) error {
 		}
 	)
 	for {
+		p.startHanded(ctx, freeSlotsOnly)
 		if need > 0 {
 			p.fill(ctx, need)
 			lastClaim = time.Now()
@@ -164,28 +203,76 @@ func (s *Sender) Run(ctx context.Context) error {
 		case <-ctx.Done():
 			return nil
 		case <-wake:
+			s.wakes.Add(1)
 			if gather() {
 				need = 0
 			}
 		case <-p.finished:
 			need = refill
-			if gather() {
+			if !(p.claimAfter.Swap(false) || p.starved) || gather() {
 				need = 0
 			}
 		case <-gathered:
 			gathered = nil
+		case <-s.handedSig:
+			p.startHanded(ctx, freeSlotsOnly)
+			need = 0
 		case <-s.due:
 		case <-tick.C:
 		}
 	}
 }
 
+// take is the store's handoff: it queues msgs for Run. It does not block.
+func (s *Sender) take(msgs []storage.OutboxMessage) {
+	at, wakes := time.Now(), s.wakes.Load()
+	s.handedMu.Lock()
+	for _, m := range msgs {
+		s.handed = append(s.handed, handedMessage{m: m, at: at, wakes: wakes})
+	}
+	s.handedMu.Unlock()
+	select {
+	case s.handedSig <- struct{}{}:
+	default:
+	}
+}
+
+// popHanded takes the oldest handed message off the queue.
+func (s *Sender) popHanded() (handedMessage, bool) {
+	s.handedMu.Lock()
+	defer s.handedMu.Unlock()
+	if len(s.handed) == 0 {
+		return handedMessage{}, false
+	}
+	h := s.handed[0]
+	s.handed[0] = handedMessage{}
+	s.handed = s.handed[1:]
+	if len(s.handed) == 0 {
+		s.handed = nil
+	}
+	return h, true
+}
+
+// slotWait says whether starting a delivery may wait for a slot.
+type slotWait int
+
+const (
+	freeSlotsOnly slotWait = iota // stop when no slot is free
+	waitForSlots                  // wait for deliveries to end (shutdown)
+)
+
 // pipeline is Run's set of delivery slots.
 type pipeline struct {
 	s        *Sender
 	slots    chan struct{} // one token per delivery in flight
 	finished chan struct{} // signalled when a delivery ends
-	wg       sync.WaitGroup
+	// claimAfter is set by an ended delivery after which a claim may find
+	// its channel's next message.
+	claimAfter atomic.Bool
+	// starved: the last claim filled every free slot, so due messages
+	// may be waiting for one. Run's goroutine only.
+	starved bool
+	wg      sync.WaitGroup
 }
 
 // fill claims messages for the free slots and starts their deliveries,
@@ -200,29 +287,62 @@ func (p *pipeline) fill(ctx context.Context, need int) {
 		}
 		need = 1
 		msgs, err := p.s.o.Store.ClaimOutbox(ctx, p.s.o.Clock.Now(), p.s.o.Lease, free)
+		p.starved = err == nil && len(msgs) == free
 		if err != nil {
 			if ctx.Err() == nil {
 				p.s.o.Logger.WarnContext(ctx, "outbox pass failed", "err", fmt.Errorf("claim outbox: %w", err))
 			}
 			return
 		}
+		leased := time.Now()
 		for _, m := range msgs {
 			p.slots <- struct{}{}
-			p.wg.Add(1)
-			go func() {
-				defer p.wg.Done()
-				p.s.deliverOne(dctx, m)
-				<-p.slots
-				select {
-				case p.finished <- struct{}{}:
-				default:
-				}
-			}()
+			p.start(dctx, m, leased, claimAfterAny)
 		}
 		if len(msgs) < free {
 			return
 		}
 	}
+}
+
+// startHanded starts the deliveries of handed messages, in the order they
+// were handed, while slots are free (or, with waitForSlots, all of them,
+// waiting for slots). A channel has at most one message in flight: the
+// store hands over only a channel's head.
+func (p *pipeline) startHanded(ctx context.Context, wait slotWait) {
+	dctx := context.WithoutCancel(ctx)
+	for {
+		if wait == freeSlotsOnly && len(p.slots) == cap(p.slots) {
+			return
+		}
+		h, ok := p.s.popHanded()
+		if !ok {
+			return
+		}
+		p.slots <- struct{}{}
+		p.start(dctx, h.m, h.at, func() bool { return p.s.wakes.Load() > h.wakes })
+	}
+}
+
+// claimAfterAny: after a claimed message, its channel may hold more.
+func claimAfterAny() bool { return true }
+
+// start delivers m, leased at leased, in a slot the caller has taken;
+// when it ends, wantClaim says whether a claim may find something new.
+func (p *pipeline) start(ctx context.Context, m storage.OutboxMessage, leased time.Time, wantClaim func() bool) {
+	p.wg.Add(1)
+	go func() {
+		defer p.wg.Done()
+		p.s.deliverOne(ctx, m, leased)
+		if wantClaim() {
+			p.claimAfter.Store(true)
+		}
+		<-p.slots
+		select {
+		case p.finished <- struct{}{}:
+		default:
+		}
+	}()
 }
 
 // Flush makes one pass: it claims the due head message of up to Batch
@@ -237,12 +357,13 @@ func (s *Sender) Flush(ctx context.Context) (int, error) {
 	// it would send it again after the lease, a duplicate in the channel.
 	// The adapters' own timeouts bound the call.
 	dctx := context.WithoutCancel(ctx)
+	leased := time.Now()
 	var wg sync.WaitGroup
 	for _, m := range msgs {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			s.deliverOne(dctx, m)
+			s.deliverOne(dctx, m, leased)
 		}()
 	}
 	wg.Wait()
@@ -259,13 +380,20 @@ func (s *Sender) Drain(ctx context.Context) error {
 	}
 }
 
-func (s *Sender) deliverOne(ctx context.Context, m storage.OutboxMessage) {
+func (s *Sender) deliverOne(ctx context.Context, m storage.OutboxMessage, leased time.Time) {
 	start := time.Now()
 	// The call must end while the message is still leased to us:
 	// otherwise a claim (ours or another replica's) would take it again
 	// and send it twice. A call cut off has an unknown outcome; the retry
 	// is marked as such, and adapters look for what the first try did.
-	dctx, cancel := context.WithTimeout(ctx, s.o.Lease*4/5)
+	// A handed message that waited for a slot has less of its lease left;
+	// one with none left is not tried: it is claimed again, as a retry.
+	deadline := leased.Add(s.o.Lease * 4 / 5)
+	if !start.Before(deadline) {
+		s.messageLogger(m)().WarnContext(ctx, "lease ran out before the delivery could start; it will be claimed again")
+		return
+	}
+	dctx, cancel := context.WithDeadline(ctx, deadline)
 	err := s.deliver(dctx, m)
 	cancel()
 	now := s.o.Clock.Now()

@@ -177,6 +177,23 @@ type OutboxMessage struct {
 	LastError     string
 }
 
+// OutboxHandoff is implemented by stores that can lease a message to this
+// process's sender in the transaction that enqueues it, saving the sender
+// the claim (a write transaction, and an fsync or WAL flush) it would
+// otherwise need per gathering of messages.
+type OutboxHandoff interface {
+	// HandOffOutbox makes the store, from now on, enqueue a message that is
+	// due (NextAttemptAt not after now()) and whose channel has no other
+	// pending message already claimed, as ClaimOutbox(now(), lease) would
+	// leave it (one attempt, leased until now()+lease: the sender's clock,
+	// not the enqueuer's), and, once the transaction has committed, pass
+	// such messages to take, in ID order. take must not block. stop ends
+	// it (if no later call replaced take). A message handed to take is the
+	// sender's as a claimed one is: if it is never finished, its lease
+	// runs out and any claim takes it again, as a retry.
+	HandOffOutbox(now func() time.Time, lease time.Duration, take func([]OutboxMessage)) (stop func())
+}
+
 // OutboxStat summarizes undelivered messages of one platform.
 type OutboxStat struct {
 	Platform string

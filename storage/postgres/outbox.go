@@ -144,11 +144,42 @@ func (q querier) outboxExec(ctx context.Context, what string, id int64, already 
 	return fmt.Errorf("%s: it is %s: %w", what, status, storage.ErrConflict)
 }
 
+// lazyCommit is a CTE that makes the transaction of the statement that
+// joins it (FROM lazy) commit without waiting for its WAL to be flushed
+// (synchronous_commit off, for this transaction only: at the commit of the
+// statement's own transaction, outside an explicit one). Only marks of
+// delivered messages commit so: one lost to a crash of the database server
+// before the WAL writer flushed it (within wal_writer_delay) leaves its
+// message claimed, and after the lease it is sent again as a retry,
+// for which the adapters look for what the first try did, as after any
+// lost mark. A mark was one of the three WAL flushes of a note. Inside a
+// caller's transaction the setting lasts to its end, so the store's
+// caller's transaction the setting would last to its end, committing the
+// caller's other writes lazily too: there lazily joins a CTE that does
+// nothing.
+const lazyCommit = `WITH lazy AS (SELECT set_config('synchronous_commit', 'off', true))
+	`
+
+// lazily prefixes an update that joins FROM lazy with lazyCommit, or,
+// in a caller's transaction, with a CTE of the same shape that leaves
+// synchronous_commit alone.
+func (q querier) lazily(update string) string {
+	if q.tx {
+		return `WITH lazy AS (SELECT 1) ` + update
+	}
+	return lazyCommit + update
+}
+
+// markDeliveredManySQL marks ids delivered (see lazily).
+const markDeliveredManySQL = `UPDATE outbox
+	SET status = 'delivered', delivered_at = $2, lease_until = NULL, last_error = ''
+	FROM lazy WHERE id = ANY($1) AND status = 'pending'`
+
 // MarkDelivered records the delivery of a claimed message.
 func (q querier) MarkDelivered(ctx context.Context, id int64, at time.Time) error {
-	return q.outboxExec(ctx, "mark delivered", id, storage.OutboxDelivered, `UPDATE outbox
+	return q.outboxExec(ctx, "mark delivered", id, storage.OutboxDelivered, q.lazily(`UPDATE outbox
 		SET status = 'delivered', delivered_at = $2, lease_until = NULL, last_error = ''
-		WHERE id = $1 AND status = 'pending'`, at)
+		FROM lazy WHERE id = $1 AND status = 'pending'`), at)
 }
 
 // MarkDeliveredMany records the delivery of claimed messages in one
@@ -157,9 +188,7 @@ func (q querier) MarkDeliveredMany(ctx context.Context, ids []int64, at time.Tim
 	if len(ids) == 0 {
 		return 0, nil
 	}
-	tag, err := q.db.Exec(ctx, `UPDATE outbox
-		SET status = 'delivered', delivered_at = $2, lease_until = NULL, last_error = ''
-		WHERE id = ANY($1) AND status = 'pending'`, ids, at)
+	tag, err := q.db.Exec(ctx, q.lazily(markDeliveredManySQL), ids, at)
 	if err != nil {
 		return 0, mapErr(fmt.Sprintf("mark %d outbox messages delivered", len(ids)), err)
 	}

@@ -5,6 +5,9 @@ import (
 	"database/sql"
 	"fmt"
 	"sync/atomic"
+	"time"
+
+	"github.com/tourniquet/tourniquet/storage"
 )
 
 // Group commit.
@@ -80,13 +83,20 @@ type groupCommit struct {
 	waiting atomic.Int32
 	// open is the batch being filled, nil if none. Guarded by turn.
 	open *writeBatch
+	// riders wait for the next batch to carry their work (see inTxRide);
+	// lastBegin is when the last batch began. Guarded by turn.
+	riders    []*rider
+	lastBegin time.Time
+	// rideWait is defaultRideWait (tests set it).
+	rideWait time.Duration
 
 	// beforeCommit, when set (tests only), runs just before COMMIT; an
 	// error it returns fails the batch as a failed COMMIT would.
 	beforeCommit func() error
 	// commits and members count COMMITs run and the members they carried
-	// (tests only: the ratio shows the batching).
-	commits, members atomic.Int64
+	// (tests only: the ratio shows the batching); rode counts the riders
+	// seated in a batch another caller began.
+	commits, members, rode atomic.Int64
 }
 
 // writeBatch is one shared transaction.
@@ -97,6 +107,10 @@ type writeBatch struct {
 	// enqueued records that a member wrote outbox messages: the sender is
 	// woken once the batch commits.
 	enqueued bool
+	// handed are the members' messages enqueued claimed, for handTo after
+	// the commit (see HandOffOutbox).
+	handed []storage.OutboxMessage
+	handTo func([]storage.OutboxMessage)
 	// done is closed once err is final: nil when the batch committed.
 	done chan struct{}
 	err  error
@@ -133,14 +147,44 @@ func (s *Store) inTx(ctx context.Context, fn func(q *querier) error) error {
 	}
 	b := g.open
 	if b == nil {
-		tx, err := s.writer.BeginTx(context.WithoutCancel(ctx), nil)
-		if err != nil {
+		var err error
+		if b, err = s.begin(ctx); err != nil {
 			g.giveBack()
-			return fmt.Errorf("begin: %w", mapErr(err))
+			return err
 		}
-		b = &writeBatch{tx: tx, done: make(chan struct{})}
-		g.open = b
 	}
+	return s.member(ctx, b, fn)
+}
+
+// begin begins a batch, seats the riders waiting for one in it, and makes
+// it the open batch. Held turn, no batch open.
+func (s *Store) begin(ctx context.Context) (*writeBatch, error) {
+	g := &s.gc
+	tx, err := s.writer.BeginTx(context.WithoutCancel(ctx), nil)
+	if err != nil {
+		return nil, fmt.Errorf("begin: %w", mapErr(err))
+	}
+	b := &writeBatch{tx: tx, done: make(chan struct{})}
+	g.open = b
+	g.lastBegin = time.Now()
+	riders := g.riders
+	g.riders = nil
+	for _, r := range riders {
+		if g.open != b { // a seat failed the batch
+			r.seated <- seating{err: b.err}
+			continue
+		}
+		r.seated <- s.seat(b, r)
+	}
+	if g.open != b {
+		return nil, b.err
+	}
+	return b, nil
+}
+
+// member runs fn as a member of the open batch b, ends the turn, and
+// follows b to its commit. Held turn.
+func (s *Store) member(ctx context.Context, b *writeBatch, fn func(q *querier) error) error {
 	if _, err := b.tx.ExecContext(context.Background(), `SAVEPOINT member`); err != nil {
 		s.failBatch(b, err)
 		s.endTurn()
@@ -166,17 +210,141 @@ func (s *Store) inTx(ctx context.Context, fn func(q *querier) error) error {
 		s.endTurn()
 		return err
 	}
+	if rerr := s.release(b, q); rerr != nil {
+		s.endTurn()
+		return rerr
+	}
+	s.endTurn()
+	return s.follow(b)
+}
+
+// release ends the savepoint of a member whose work succeeded and counts
+// it in b; on failure the whole batch has failed (and the error is its).
+// Held turn.
+func (s *Store) release(b *writeBatch, q *querier) error {
 	if _, rerr := b.tx.ExecContext(context.Background(), `RELEASE member`); rerr != nil {
 		// The transaction was aborted under fn (which swallowed the error)
 		// or cannot go on: every member's work is lost.
 		s.failBatch(b, rerr)
-		s.endTurn()
 		return b.err
 	}
 	b.members++
 	b.enqueued = b.enqueued || q.enqueued
-	s.endTurn()
-	return s.follow(b)
+	if len(q.handed) > 0 {
+		b.handed = append(b.handed, q.handed...)
+		b.handTo = q.handTo
+	}
+	return nil
+}
+
+// Riding.
+//
+// Some writes need not be committed on their own: marking a delivered
+// message only has to be durable before long (lost, the message is claimed
+// again after its lease, as a retry, and the adapters look for what the
+// first try did, as after any lost mark). Under load such a write was a
+// transaction, and an fsync, of its own for every few deliveries. A rider
+// instead waits, for at most defaultRideWait, for the next batch that another
+// caller begins, and its work runs in that batch, in a savepoint of its
+// own, before the beginner's: it costs a statement, not a commit. It waits
+// only while the writer is busy (a batch began as recently); on an
+// idle writer, and when nobody began a batch in time, it writes as any
+// caller does. A rider seated in a batch is one of its members and follows
+// it to its commit like the others, so the liveness argument holds.
+
+// defaultRideWait bounds how long a rider waits for a batch to ride.
+const defaultRideWait = 10 * time.Millisecond
+
+// rider is a write waiting for a batch.
+type rider struct {
+	ctx context.Context
+	fn  func(q *querier) error
+	// seated receives, once, the batch the rider's work was released into,
+	// or the error its work failed with (nothing of it was written).
+	seated chan seating
+}
+
+type seating struct {
+	b   *writeBatch
+	err error
+}
+
+// inTxRide is inTx for a write that may ride another caller's batch.
+func (s *Store) inTxRide(ctx context.Context, fn func(q *querier) error) error {
+	g := &s.gc
+	if err := g.take(ctx); err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	if err := ctx.Err(); err != nil {
+		s.endTurn()
+		return fmt.Errorf("begin: %w", err)
+	}
+	if g.open != nil || time.Since(g.lastBegin) >= g.rideWait {
+		g.giveBack()
+		return s.inTx(ctx, fn)
+	}
+	r := &rider{ctx: ctx, fn: fn, seated: make(chan seating, 1)}
+	g.riders = append(g.riders, r)
+	g.giveBack()
+	timer := time.NewTimer(g.rideWait)
+	defer timer.Stop()
+	select {
+	case st := <-r.seated:
+		return s.rode(st)
+	case <-timer.C:
+	}
+	// Nobody began a batch in time: write alone, unless a beginner seated
+	// the rider meanwhile. The turn is taken without the context: the
+	// rider must leave the list either way.
+	g.waiting.Add(1)
+	g.turn <- struct{}{}
+	g.waiting.Add(-1)
+	for i, x := range g.riders {
+		if x == r {
+			g.riders = append(g.riders[:i:i], g.riders[i+1:]...)
+			g.giveBack()
+			return s.inTx(ctx, fn)
+		}
+	}
+	g.giveBack()
+	return s.rode(<-r.seated)
+}
+
+// rode follows the batch a rider was seated in to its commit.
+func (s *Store) rode(st seating) error {
+	if st.err != nil {
+		return st.err
+	}
+	return s.follow(st.b)
+}
+
+// seat runs rider r's work in a savepoint of the batch b being begun.
+// Held turn. A rider's fn is the store's own code; a panic in it is the
+// rider's error, not its seater's.
+func (s *Store) seat(b *writeBatch, r *rider) (st seating) {
+	if err := r.ctx.Err(); err != nil {
+		return seating{err: fmt.Errorf("begin: %w", err)}
+	}
+	if _, err := b.tx.ExecContext(context.Background(), `SAVEPOINT member`); err != nil {
+		s.failBatch(b, err)
+		return seating{err: b.err}
+	}
+	q := &querier{s: s, tx: memberTx{b.tx}}
+	defer func() {
+		if p := recover(); p != nil {
+			s.rollbackMember(b)
+			st = seating{err: fmt.Errorf("write panicked: %v", p)}
+		}
+	}()
+	if err := r.fn(q); err != nil {
+		s.rollbackMember(b)
+		return seating{err: err}
+	}
+	if err := s.release(b, q); err != nil {
+		return seating{err: err}
+	}
+	s.gc.rode.Add(1)
+	return seating{b: b}
 }
 
 // rollbackMember undoes the work of the turn's holder since its SAVEPOINT.
@@ -240,6 +408,9 @@ func (s *Store) commit(b *writeBatch) {
 	g.members.Add(int64(b.members))
 	g.open = nil
 	close(b.done)
+	if err == nil && len(b.handed) > 0 {
+		b.handTo(b.handed)
+	}
 	if err == nil && b.enqueued {
 		s.signalOutbox()
 	}

@@ -32,33 +32,84 @@ func scanOutbox(r scanner) (storage.OutboxMessage, error) {
 
 // EnqueueOutbox inserts msgs as pending; their Status, Attempts,
 // DeliveredAt and LastError are ignored. The sender is woken once the
-// transaction commits.
+// transaction commits. With a handoff set (HandOffOutbox), a due message
+// whose channel has nothing else pending is inserted claimed, and handed
+// to the sender after the commit.
 func (q *querier) EnqueueOutbox(ctx context.Context, msgs ...storage.OutboxMessage) error {
 	if len(msgs) == 0 {
 		return nil
 	}
 	err := q.write(ctx, func(w *querier) error {
+		h := w.s.handoff.Load()
+		var now time.Time
+		if h != nil {
+			now = h.now()
+		}
 		for _, m := range msgs {
 			if m.Platform == "" || m.Channel == "" || m.Kind == "" {
 				return fmt.Errorf("message needs a platform, a channel and a kind (got %q, %q, %q)",
 					m.Platform, m.Channel, m.Kind)
 			}
-			_, err := w.tx.ExecContext(ctx, `INSERT INTO outbox (
-				platform, channel, kind, payload, incident_id, status, attempts, next_attempt_at, created_at
-			) VALUES (?, ?, ?, ?, ?, 'pending', 0, ?, ?)`,
-				m.Platform, m.Channel, m.Kind, encPayload(m.Payload), m.IncidentID,
-				encTime(m.NextAttemptAt), encTime(m.CreatedAt))
+			payload := encPayload(m.Payload)
+			if h == nil || m.NextAttemptAt.After(now) {
+				w.enqueued = true
+				_, err := w.tx.ExecContext(ctx, `INSERT INTO outbox (
+					platform, channel, kind, payload, incident_id, status, attempts, next_attempt_at, created_at
+				) VALUES (?, ?, ?, ?, ?, 'pending', 0, ?, ?)`,
+					m.Platform, m.Channel, m.Kind, payload, m.IncidentID,
+					encTime(m.NextAttemptAt), encTime(m.CreatedAt))
+				if err != nil {
+					return mapErr(err)
+				}
+				continue
+			}
+			// Claimed at once, as ClaimOutbox would claim it, when it is
+			// its channel's head: nothing else of the channel is pending
+			// (SQLite has one writer, so nothing can slip in between).
+			var (
+				id       int64
+				attempts int
+			)
+			err := w.tx.QueryRowContext(ctx, `INSERT INTO outbox (
+					platform, channel, kind, payload, incident_id, status, attempts, next_attempt_at, created_at, lease_until
+				) SELECT ?1, ?2, ?3, ?4, ?5, 'pending', h.claim, ?6, ?7, CASE h.claim WHEN 1 THEN ?8 END
+				FROM (SELECT NOT EXISTS (SELECT 1 FROM outbox
+					WHERE platform = ?1 AND channel = ?2 AND status = 'pending') AS claim) AS h
+				RETURNING id, attempts`,
+				m.Platform, m.Channel, m.Kind, payload, m.IncidentID,
+				encTime(m.NextAttemptAt), encTime(m.CreatedAt), encTime(now.Add(h.lease))).Scan(&id, &attempts)
 			if err != nil {
 				return mapErr(err)
 			}
+			if attempts == 1 {
+				m.ID, m.Payload, m.Status, m.Attempts = id, []byte(payload), storage.OutboxPending, 1
+				m.DeliveredAt, m.LastError = nil, ""
+				w.handed = append(w.handed, m)
+				w.handTo = h.take
+			} else {
+				w.enqueued = true
+			}
 		}
-		w.enqueued = true
 		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("enqueue outbox: %w", err)
 	}
 	return nil
+}
+
+// handoff is what HandOffOutbox set.
+type handoff struct {
+	now   func() time.Time
+	lease time.Duration
+	take  func([]storage.OutboxMessage)
+}
+
+// HandOffOutbox implements storage.OutboxHandoff.
+func (s *Store) HandOffOutbox(now func() time.Time, lease time.Duration, take func([]storage.OutboxMessage)) (stop func()) {
+	h := &handoff{now: now, lease: lease, take: take}
+	s.handoff.Store(h)
+	return func() { s.handoff.CompareAndSwap(h, nil) }
 }
 
 // ClaimOutbox leases up to limit due messages, at most one per channel and
@@ -99,7 +150,11 @@ func (q *querier) ClaimOutbox(ctx context.Context, now time.Time, lease time.Dur
 // ran out and another worker finished it) is ErrConflict, except when
 // already is its status, which makes the call a no-op.
 func (q *querier) finishOutbox(ctx context.Context, op string, id int64, already storage.OutboxStatus, set string, args ...any) error {
-	err := q.write(ctx, func(w *querier) error {
+	write := q.write
+	if already == storage.OutboxDelivered {
+		write = q.writeRiding // see inTxRide
+	}
+	err := write(ctx, func(w *querier) error {
 		n, err := exec(ctx, w.tx, `UPDATE outbox SET `+set+`, lease_until = NULL
 			WHERE id = ? AND status = 'pending'`, append(args, id)...)
 		if err != nil {
@@ -132,6 +187,8 @@ func (q *querier) MarkDelivered(ctx context.Context, id int64, at time.Time) err
 // MarkDeliveredMany records the delivery of claimed messages in one
 // statement; the ids travel as one JSON array so that the statement's
 // text, and its prepared program, is the same for any number of them.
+// Marks ride another caller's batch when the writer is busy (see
+// inTxRide), as MarkDelivered's do.
 func (q *querier) MarkDeliveredMany(ctx context.Context, ids []int64, at time.Time) (int, error) {
 	if len(ids) == 0 {
 		return 0, nil
@@ -140,9 +197,17 @@ func (q *querier) MarkDeliveredMany(ctx context.Context, ids []int64, at time.Ti
 	if err != nil {
 		return 0, fmt.Errorf("mark delivered: %w", err)
 	}
-	return q.execWrite(ctx, "mark delivered", `UPDATE outbox
+	var n int64
+	err = q.writeRiding(ctx, func(w *querier) error {
+		n, err = exec(ctx, w.tx, `UPDATE outbox
 		SET status = 'delivered', delivered_at = ?, lease_until = NULL
 		WHERE id IN (SELECT value FROM json_each(?)) AND status = 'pending'`, encTime(at), string(list))
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("mark delivered: %w", err)
+	}
+	return int(n), nil
 }
 
 // RetryOutbox releases a claimed message to be tried again at next.

@@ -24,8 +24,12 @@ type querier struct {
 	s  *Store
 	tx dbtx
 	// enqueued records that outbox messages were written in tx, so that the
-	// sender is woken once tx commits.
+	// sender is woken once tx commits (not for those handed to it).
 	enqueued bool
+	// handed are the messages enqueued claimed in tx (see HandOffOutbox),
+	// for handTo once tx commits.
+	handed []storage.OutboxMessage
+	handTo func([]storage.OutboxMessage)
 }
 
 var _ storage.Querier = (*querier)(nil)
@@ -36,6 +40,16 @@ func (q *querier) write(ctx context.Context, fn func(w *querier) error) error {
 		return fn(q)
 	}
 	return q.s.inTx(ctx, fn)
+}
+
+// writeRiding is write for bookkeeping that need not commit on its own:
+// outside a transaction, it rides the next batch another caller begins
+// (see inTxRide).
+func (q *querier) writeRiding(ctx context.Context, fn func(w *querier) error) error {
+	if q.tx != nil {
+		return fn(q)
+	}
+	return q.s.inTxRide(ctx, fn)
 }
 
 // read runs fn in q's transaction, or in a read-only transaction on the

@@ -33,6 +33,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/pressly/goose/v3"
@@ -122,6 +123,7 @@ type Store struct {
 	log      *slog.Logger
 	wake     chan struct{}
 	gc       groupCommit
+	handoff  atomic.Pointer[handoff]
 }
 
 var _ storage.Store = (*Store)(nil)
@@ -223,6 +225,7 @@ func newStore(dbPath string, writer, readers *sql.DB, o options) (*Store, error)
 	}
 	s.querier = querier{s: s}
 	s.gc.turn = make(chan struct{}, 1)
+	s.gc.rideWait = defaultRideWait
 	return s, nil
 }
 

@@ -42,6 +42,7 @@ func Run(t *testing.T, newStore func(t testing.TB) storage.Store) {
 		{"OutboxKill", testOutboxKill},
 		{"OutboxStaleWorker", testOutboxStaleWorker},
 		{"OutboxMarkDeliveredMany", testOutboxMarkDeliveredMany},
+		{"OutboxHandoff", testOutboxHandoff},
 		{"OutboxClaimLimit", testOutboxLimit},
 		{"OutboxConcurrentWorkers", testOutboxConcurrentWorkers},
 		{"OutboxStats", testOutboxStats},
