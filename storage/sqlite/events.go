@@ -39,11 +39,13 @@ func (q *querier) AppendEvents(ctx context.Context, incidentID int64, evs ...inc
 		for i := range out {
 			ev := &out[i]
 			ev.IncidentID, ev.Seq = incidentID, first+int64(i)
+			at := encTime(ev.At)
 			err := w.tx.QueryRowContext(ctx, `INSERT INTO events (
-				incident_id, seq, at, kind, actor_platform, actor_id, actor_name, text, source, data
-			) VALUES (?,?,?,?,?,?,?,?,?,?) RETURNING id`,
-				incidentID, ev.Seq, encTime(ev.At), string(ev.Kind),
+				incident_id, seq, at, kind, actor_platform, actor_id, actor_name, text, source, data, packed
+			) VALUES (?,?,?,?,?,?,?,?,?,?,?) RETURNING id`,
+				incidentID, ev.Seq, at, string(ev.Kind),
 				ev.Actor.Platform, ev.Actor.ID, ev.Actor.Name, ev.Text, string(ev.Source), data[i],
+				packEvent(at, string(ev.Kind), ev.Actor.Platform, ev.Actor.ID, ev.Actor.Name, string(ev.Source), ev.Text, data[i]),
 			).Scan(&ev.ID)
 			if err != nil {
 				return mapErr(err)
