@@ -172,3 +172,7 @@ func numberEnd(b []byte, i int) int {
 	}
 	return i
 }
+
+// MaxEventsCap bounds the room a store reserves ahead for a timeline's
+// events, whatever the incident's row says.
+const MaxEventsCap = 1 << 20

@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"github.com/tourniquet/tourniquet/incident"
+	"github.com/tourniquet/tourniquet/storage"
 )
 
 // AppendEvents appends evs to an incident's timeline and returns them with
@@ -72,7 +73,33 @@ func (q *querier) ListEvents(ctx context.Context, incidentID int64, afterSeq int
 		ev.IncidentID = incidentID
 		return ev, err
 	}
-	return queryAll(ctx, q.read, fmt.Sprintf("list events of incident %d", incidentID), nil, scan,
-		packedEventsSelect+` WHERE incident_id = ? AND seq > ? ORDER BY seq LIMIT ?`,
-		incidentID, afterSeq, lim)
+	var out []incident.Event
+	err := q.read(ctx, func(db dbtx) error {
+		var err error
+		out, err = queryRows(ctx, db, eventsCap(ctx, db, incidentID, afterSeq, limit), scan,
+			packedEventsSelect+` WHERE incident_id = ? AND seq > ? ORDER BY seq LIMIT ?`,
+			incidentID, afterSeq, lim)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list events of incident %d: %w", incidentID, err)
+	}
+	return out, nil
+}
+
+// eventsCap returns an empty slice with room for a whole timeline's read
+// (afterSeq 0, no limit: a page or an export of an incident not in the
+// event cache): the incident's last Seq counts its events, as Seq has no
+// gaps. Appending 10,000 events one by one copied the growing slice over
+// and over, a tenth of a cold page's CPU with its garbage. Incremental
+// reads, which find few events, skip the extra query.
+func eventsCap(ctx context.Context, db dbtx, incidentID, afterSeq int64, limit int) []incident.Event {
+	if afterSeq != 0 || limit != 0 {
+		return nil
+	}
+	var n int64
+	if err := db.QueryRowContext(ctx, `SELECT event_seq FROM incidents WHERE id = ?`, incidentID).Scan(&n); err != nil {
+		return nil // the events query reports what is wrong
+	}
+	return make([]incident.Event, 0, min(max(n, 0), storage.MaxEventsCap))
 }
