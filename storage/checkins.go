@@ -107,6 +107,12 @@ type CheckinStore interface {
 	GetCheckin(ctx context.Context, key string) (Checkin, error)
 	// ListCheckins returns an incident's check-ins in ID order.
 	ListCheckins(ctx context.Context, incidentID int64) ([]Checkin, error)
+	// ResetCheckinCounts sets Unanswered and Escalation to 0, and
+	// UpdatedAt to at, on an incident's active check-ins that have either,
+	// and leaves the others as they are. It returns nothing to read: in a
+	// transaction it may travel with the next statement (Postgres), as a
+	// note costs it on the ack path.
+	ResetCheckinCounts(ctx context.Context, incidentID int64, at time.Time) error
 	// ClaimDueCheckins returns up to limit active check-ins of open
 	// incidents that are due at now, earliest first, and locks each one and
 	// its incident until the transaction ends. Rows another transaction

@@ -63,6 +63,14 @@ func (q querier) UpdateCheckin(ctx context.Context, c *storage.Checkin) error {
 		c.ID, c.Spec, c.Active, c.NextDueAt, c.Unanswered, c.Escalation, c.Fired, c.OpenFireID, c.UpdatedAt)
 }
 
+// ResetCheckinCounts clears the counts of an incident's active check-ins;
+// in a transaction it goes with the next statement (execLater).
+func (q querier) ResetCheckinCounts(ctx context.Context, incidentID int64, at time.Time) error {
+	return q.execLater(ctx, fmt.Sprintf("reset check-in counts of incident %d", incidentID),
+		`UPDATE checkins SET unanswered = 0, escalation = 0, updated_at = $2
+		WHERE incident_id = $1 AND active AND (unanswered <> 0 OR escalation <> 0)`, incidentID, at)
+}
+
 // GetCheckin returns the check-in with key.
 func (q querier) GetCheckin(ctx context.Context, key string) (storage.Checkin, error) {
 	return queryOne(ctx, q.db, "check-in "+key, scanCheckin, `SELECT `+checkinCols+` FROM checkins c WHERE c.key = $1`, key)

@@ -76,6 +76,14 @@ func (q *querier) UpdateCheckin(ctx context.Context, c *storage.Checkin) error {
 		c.OpenFireID, encTime(c.UpdatedAt), c.ID)
 }
 
+// ResetCheckinCounts clears the counts of an incident's active check-ins.
+func (q *querier) ResetCheckinCounts(ctx context.Context, incidentID int64, at time.Time) error {
+	_, err := q.execWrite(ctx, fmt.Sprintf("reset check-in counts of incident %d", incidentID),
+		`UPDATE checkins SET unanswered = 0, escalation = 0, updated_at = ?
+		WHERE incident_id = ? AND active = 1 AND (unanswered <> 0 OR escalation <> 0)`, encTime(at), incidentID)
+	return err
+}
+
 // GetCheckin returns the check-in with key.
 func (q *querier) GetCheckin(ctx context.Context, key string) (storage.Checkin, error) {
 	return queryOne(ctx, q.read, "check-in "+key, scanCheckin,

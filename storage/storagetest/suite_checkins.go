@@ -23,6 +23,7 @@ var checkinTests = []storeTest{
 	{"ClaimRollsBack", testCheckinClaimRollsBack},
 	{"FireCheckin", testCheckinFireCheckin},
 	{"SupersedeFire", testCheckinSupersedeFire},
+	{"ResetCounts", testCheckinResetCounts},
 }
 
 func newCheckin(inc *incident.Incident, kind storage.CheckinKind, due time.Time) *storage.Checkin {
@@ -482,4 +483,77 @@ func testCheckinClaimRollsBack(t *testing.T, s storage.Store) {
 	if fires, err := s.ListCheckinFires(ctx, got[0].ID); err != nil || len(fires) != 0 {
 		t.Fatalf("a rolled-back fire was kept: %+v, %v", fires, err)
 	}
+}
+
+// testCheckinResetCounts: a note clears the unanswered and escalation
+// counts of the incident's active check-ins, and only theirs; inside a
+// transaction too, and undone with it.
+func testCheckinResetCounts(t *testing.T, s storage.Store) {
+	ctx := ctxFor(t)
+	inc := mustCreate(t, s, newIncident("checkout errors", base))
+	other := mustCreate(t, s, newIncident("other", base))
+	chased := newCheckin(inc, storage.CheckinImpact, at(time.Hour))
+	chased.Unanswered, chased.Escalation = 2, 1
+	mustCreateCheckin(t, s, chased)
+	quiet := newCheckin(inc, storage.CheckinDiagnosis, at(time.Hour))
+	mustCreateCheckin(t, s, quiet)
+	stopped := newCheckin(inc, storage.CheckinDigest, at(time.Hour))
+	stopped.Active, stopped.Unanswered = false, 3
+	mustCreateCheckin(t, s, stopped)
+	elsewhere := newCheckin(other, storage.CheckinImpact, at(time.Hour))
+	elsewhere.Unanswered = 4
+	mustCreateCheckin(t, s, elsewhere)
+
+	// Rolled back with the transaction it ran in.
+	boom := errors.New("boom")
+	err := s.InTx(ctx, func(ctx context.Context, q storage.Querier) error {
+		if err := q.ResetCheckinCounts(ctx, inc.ID, at(time.Minute)); err != nil {
+			return err
+		}
+		return boom
+	})
+	if !errors.Is(err, boom) {
+		t.Fatalf("InTx = %v, want boom", err)
+	}
+	got := func(c *storage.Checkin) storage.Checkin {
+		t.Helper()
+		g, err := s.GetCheckin(ctx, c.Key)
+		if err != nil {
+			t.Fatalf("GetCheckin(%s): %v", c.Key, err)
+		}
+		return g
+	}
+	checkCheckin(t, *chased, got(chased))
+
+	err = s.InTx(ctx, func(ctx context.Context, q storage.Querier) error {
+		if err := q.ResetCheckinCounts(ctx, inc.ID, at(2*time.Minute)); err != nil {
+			return err
+		}
+		// What the transaction does next sees it.
+		c, err := q.GetCheckin(ctx, chased.Key)
+		if err != nil {
+			return err
+		}
+		if c.Unanswered != 0 || c.Escalation != 0 {
+			t.Errorf("within the transaction: unanswered %d, escalation %d", c.Unanswered, c.Escalation)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := *chased
+	want.Unanswered, want.Escalation, want.UpdatedAt = 0, 0, at(2*time.Minute)
+	checkCheckin(t, want, got(chased))
+	checkCheckin(t, *quiet, got(quiet))         // nothing to clear: untouched, UpdatedAt kept
+	checkCheckin(t, *stopped, got(stopped))     // inactive
+	checkCheckin(t, *elsewhere, got(elsewhere)) // another incident
+
+	// Outside a transaction too.
+	elsewhere2 := got(elsewhere)
+	if err := s.ResetCheckinCounts(ctx, other.ID, at(3*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	elsewhere2.Unanswered, elsewhere2.UpdatedAt = 0, at(3*time.Minute)
+	checkCheckin(t, elsewhere2, got(elsewhere))
 }
