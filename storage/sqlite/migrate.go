@@ -39,6 +39,13 @@ func (s *Store) Migrate(ctx context.Context) error {
 		}
 		return fmt.Errorf("migrate sqlite: %w", err)
 	}
+	if len(results) > 0 {
+		// Applying migrations fills the writer's page cache and SQLite's
+		// heap (a fresh file's idle RSS was 2.3 MiB above a restart's);
+		// give back what SQLite can: the pages are read again on demand.
+		// Best effort: a failure here costs memory, nothing else.
+		_, _ = s.writer.ExecContext(ctx, "PRAGMA shrink_memory")
+	}
 	for _, r := range results {
 		s.log.InfoContext(ctx, "migration applied",
 			"dialect", Dialect,
