@@ -194,6 +194,10 @@ func TestNoSecretFromUpstreamErrors(t *testing.T) {
 	}
 	slackCommand("CLOBBY", "declare sev1 Checkout errors", "trig.1")
 	waitFor(t, "the Slack channel", func() bool { return slackCalls("conversations.create") == 1 })
+	// The channel is the incident's once the bot has recorded it, after
+	// Slack created it: a command typed there before is answered "no
+	// incident here". The card's post into it (refused) comes after.
+	waitFor(t, "the card's post into the new channel", func() bool { return slackCalls("chat.postMessage") >= 1 })
 	slackCommand("CINC1", "run rollback-checkout", "trig.2")
 	waitFor(t, "the webhook call", func() bool { return hookCalls.Load() == 1 })
 
