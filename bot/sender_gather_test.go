@@ -15,19 +15,55 @@ import (
 	"github.com/tourniquet/tourniquet/storage/storagetest"
 )
 
+// claimCountingStore counts the sender's claims.
+type claimCountingStore struct {
+	storage.Store
+	claims atomic.Int32
+}
+
+func (s *claimCountingStore) ClaimOutbox(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]storage.OutboxMessage, error) {
+	s.claims.Add(1)
+	return s.Store.ClaimOutbox(ctx, now, lease, limit)
+}
+
 // wakeCountingStore counts claims and hands the sender a wake-up signal
 // the test raises (the store's own is raised by every commit).
 type wakeCountingStore struct {
-	storage.Store
-	wake   chan struct{}
-	claims atomic.Int32
+	claimCountingStore
+	wake chan struct{}
 }
 
 func (s *wakeCountingStore) OutboxWake() <-chan struct{} { return s.wake }
 
-func (s *wakeCountingStore) ClaimOutbox(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]storage.OutboxMessage, error) {
-	s.claims.Add(1)
-	return s.Store.ClaimOutbox(ctx, now, lease, limit)
+// postedIn is the last word of each note posted in ch, in order.
+func postedIn(rec *bottest.Recorder, ch incident.ChannelRef) string {
+	var out []string
+	for _, p := range rec.Ops("post") {
+		if p.ChannelID == ch.ChannelID {
+			out = append(out, p.Message.Fallback[strings.LastIndex(p.Message.Fallback, " ")+1:])
+		}
+	}
+	return strings.Join(out, " ")
+}
+
+// waitPostedInEach waits until every channel of chans has got the notes
+// want (postedIn), in order.
+func waitPostedInEach(t *testing.T, rec *bottest.Recorder, chans []incident.ChannelRef, want string) {
+	t.Helper()
+	waitFor(t, func() bool {
+		for _, ch := range chans {
+			if postedIn(rec, ch) != want {
+				return false
+			}
+		}
+		return true
+	}, func() string {
+		var got []string
+		for _, ch := range chans {
+			got = append(got, ch.ChannelID+": "+postedIn(rec, ch))
+		}
+		return "each channel should get " + want + "; got " + strings.Join(got, "; ")
+	})
 }
 
 // Notes typed in six incident channels, two each, and the wake-up of each
@@ -44,7 +80,7 @@ func TestSenderGathersWakeUpsIntoOneClaim(t *testing.T) {
 			chans = append(chans, ch)
 		}
 		h.drain()
-		store := &wakeCountingStore{Store: s, wake: make(chan struct{}, 1)}
+		store := &wakeCountingStore{claimCountingStore: claimCountingStore{Store: s}, wake: make(chan struct{}, 1)}
 		rec := bottest.NewRecorder("slack")
 		sender := bot.NewSender(bot.SenderOptions{Store: store, Clock: h.clock, Deliverers: []bot.Deliverer{rec},
 			Poll: time.Hour, Gather: 500 * time.Millisecond})
@@ -64,29 +100,7 @@ func TestSenderGathersWakeUpsIntoOneClaim(t *testing.T) {
 			}
 			time.Sleep(time.Millisecond)
 		}
-		posted := func(ch incident.ChannelRef) string {
-			var out []string
-			for _, p := range rec.Ops("post") {
-				if p.ChannelID == ch.ChannelID {
-					out = append(out, p.Message.Fallback[strings.LastIndex(p.Message.Fallback, " ")+1:])
-				}
-			}
-			return strings.Join(out, " ")
-		}
-		waitFor(t, func() bool {
-			for _, ch := range chans {
-				if posted(ch) != "round-1 round-2" {
-					return false
-				}
-			}
-			return true
-		}, func() string {
-			var got []string
-			for _, ch := range chans {
-				got = append(got, ch.ChannelID+": "+posted(ch))
-			}
-			return "each channel should get round-1 then round-2; got " + strings.Join(got, "; ")
-		})
+		waitPostedInEach(t, rec, chans, "round-1 round-2")
 		// The first (empty) claim, one per round, perhaps one finding
 		// nothing left: not one per wake-up or per delivery.
 		if n := store.claims.Load(); n > 5 {

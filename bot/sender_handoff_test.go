@@ -1,10 +1,8 @@
 package bot_test
 
 import (
-	"context"
 	"fmt"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -17,15 +15,7 @@ import (
 
 // claimCountingHandoffStore counts claims and passes the store's handoff
 // through (a plain wrapper would hide it, and the sender would claim).
-type claimCountingHandoffStore struct {
-	storage.Store
-	claims atomic.Int32
-}
-
-func (s *claimCountingHandoffStore) ClaimOutbox(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]storage.OutboxMessage, error) {
-	s.claims.Add(1)
-	return s.Store.ClaimOutbox(ctx, now, lease, limit)
-}
+type claimCountingHandoffStore struct{ claimCountingStore }
 
 func (s *claimCountingHandoffStore) HandOffOutbox(now func() time.Time, lease time.Duration, take func([]storage.OutboxMessage)) func() {
 	return s.Store.(storage.OutboxHandoff).HandOffOutbox(now, lease, take)
@@ -54,7 +44,7 @@ func TestSenderDeliversHandedMessagesWithoutClaims(t *testing.T) {
 		case <-s.OutboxWake():
 		default:
 		}
-		store := &claimCountingHandoffStore{Store: s}
+		store := &claimCountingHandoffStore{claimCountingStore{Store: s}}
 		rec := bottest.NewRecorder("slack")
 		sender := bot.NewSender(bot.SenderOptions{Store: store, Clock: h.clock, Deliverers: []bot.Deliverer{rec},
 			Poll: time.Hour})
@@ -62,38 +52,12 @@ func TestSenderDeliversHandedMessagesWithoutClaims(t *testing.T) {
 		defer stop()
 		waitFor(t, func() bool { return store.claims.Load() == 1 }, func() string { return "the sender never claimed" })
 
-		posted := func(ch incident.ChannelRef) string {
-			var out []string
-			for _, p := range rec.Ops("post") {
-				if p.ChannelID == ch.ChannelID {
-					out = append(out, p.Message.Fallback[strings.LastIndex(p.Message.Fallback, " ")+1:])
-				}
-			}
-			return strings.Join(out, " ")
-		}
-		want := func(w string) {
-			t.Helper()
-			waitFor(t, func() bool {
-				for _, ch := range chans {
-					if posted(ch) != w {
-						return false
-					}
-				}
-				return true
-			}, func() string {
-				var got []string
-				for _, ch := range chans {
-					got = append(got, ch.ChannelID+": "+posted(ch))
-				}
-				return "each channel should get " + w + "; got " + strings.Join(got, "; ")
-			})
-		}
 		// One note per channel at a time: all handed over, no claim.
 		for round := 1; round <= 2; round++ {
 			for _, ch := range chans {
 				h.do(alice, ch, fmt.Sprintf("note round-%d", round))
 			}
-			want(roundsUpTo(round))
+			waitPostedInEach(t, rec, chans, roundsUpTo(round))
 		}
 		if n := store.claims.Load(); n != 1 {
 			t.Errorf("%d claims for 8 handed notes, want only the sender's first (1)", n)
@@ -105,9 +69,9 @@ func TestSenderDeliversHandedMessagesWithoutClaims(t *testing.T) {
 				h.do(alice, ch, fmt.Sprintf("note round-%d", round))
 			}
 		}
-		want(roundsUpTo(5))
+		waitPostedInEach(t, rec, chans, roundsUpTo(5))
 		time.Sleep(50 * time.Millisecond)
-		want(roundsUpTo(5))
+		waitPostedInEach(t, rec, chans, roundsUpTo(5))
 	})
 }
 

@@ -105,6 +105,16 @@ func TestEscalation(t *testing.T) {
 		if first := h.lastCheckin(ch).Message.Blocks[1].Text.Notation(); !strings.HasPrefix(first, lead) {
 			t.Fatalf("escalation did not start over after the answer: %q", first)
 		}
+
+		// A note in the channel shows people at work: it resets the count
+		// too, though nobody answered the check-in.
+		h.do(alice, ch, "/incident note rolling back checkout")
+		for i := range 2 {
+			h.advance(10 * time.Minute)
+			if first := h.lastCheckin(ch).Message.Blocks[1].Text.Notation(); strings.Contains(first, "<") {
+				t.Fatalf("check-in %d after a note still escalates: %q", i+1, first)
+			}
+		}
 	})
 }
 

@@ -20,16 +20,18 @@ import (
 // here, in SQLite's VM, was half of the read. COALESCE evaluates its
 // second argument only for a row stored without it; every column is NOT
 // NULL, so that concatenation never is.
-const packedEventsSelect = `SELECT id, seq, coalesce(packed,
-	length(CAST(at AS BLOB)) || ':' || at ||
+const packedEventsSelect = `SELECT id, seq, coalesce(packed, ` + packEventSQL + `) FROM events`
+
+// packEventSQL packs an events row's columns in SQL, as packEvent does in
+// Go (migration 00015 spells it out again: a migration stands alone).
+const packEventSQL = `length(CAST(at AS BLOB)) || ':' || at ||
 	length(CAST(kind AS BLOB)) || ':' || kind ||
 	length(CAST(actor_platform AS BLOB)) || ':' || actor_platform ||
 	length(CAST(actor_id AS BLOB)) || ':' || actor_id ||
 	length(CAST(actor_name AS BLOB)) || ':' || actor_name ||
 	length(CAST(source AS BLOB)) || ':' || source ||
 	length(CAST(text AS BLOB)) || ':' || text ||
-	data)
-	FROM events`
+	data`
 
 // packEvent is the packed text of an event as packedEventsSelect reads it,
 // its data already encoded.

@@ -135,8 +135,15 @@ func (g *groupCommit) giveBack() { <-g.turn }
 // fn fails). The outbox sender is woken after the commit when any member
 // enqueued.
 func (s *Store) inTx(ctx context.Context, fn func(q *querier) error) error {
-	g := &s.gc
-	if err := g.take(ctx); err != nil {
+	if err := s.takeTurn(ctx); err != nil {
+		return err
+	}
+	return s.runHeld(ctx, fn)
+}
+
+// takeTurn waits for the writer's turn, failing when ctx ends first.
+func (s *Store) takeTurn(ctx context.Context) error {
+	if err := s.gc.take(ctx); err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
 	// The caller's context may have ended while it waited: its fn must
@@ -145,6 +152,13 @@ func (s *Store) inTx(ctx context.Context, fn func(q *querier) error) error {
 		s.endTurn()
 		return fmt.Errorf("begin: %w", err)
 	}
+	return nil
+}
+
+// runHeld runs fn as a member of the open batch, beginning one if none
+// is, and follows the batch to its commit. Held turn (it ends it).
+func (s *Store) runHeld(ctx context.Context, fn func(q *querier) error) error {
+	g := &s.gc
 	b := g.open
 	if b == nil {
 		var err error
@@ -272,16 +286,11 @@ type seating struct {
 // inTxRide is inTx for a write that may ride another caller's batch.
 func (s *Store) inTxRide(ctx context.Context, fn func(q *querier) error) error {
 	g := &s.gc
-	if err := g.take(ctx); err != nil {
-		return fmt.Errorf("begin: %w", err)
-	}
-	if err := ctx.Err(); err != nil {
-		s.endTurn()
-		return fmt.Errorf("begin: %w", err)
+	if err := s.takeTurn(ctx); err != nil {
+		return err
 	}
 	if g.open != nil || time.Since(g.lastBegin) >= g.rideWait {
-		g.giveBack()
-		return s.inTx(ctx, fn)
+		return s.runHeld(ctx, fn)
 	}
 	r := &rider{ctx: ctx, fn: fn, seated: make(chan seating, 1)}
 	g.riders = append(g.riders, r)
@@ -302,8 +311,11 @@ func (s *Store) inTxRide(ctx context.Context, fn func(q *querier) error) error {
 	for i, x := range g.riders {
 		if x == r {
 			g.riders = append(g.riders[:i:i], g.riders[i+1:]...)
-			g.giveBack()
-			return s.inTx(ctx, fn)
+			if err := ctx.Err(); err != nil {
+				s.endTurn()
+				return fmt.Errorf("begin: %w", err)
+			}
+			return s.runHeld(ctx, fn)
 		}
 	}
 	g.giveBack()

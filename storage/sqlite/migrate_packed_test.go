@@ -35,11 +35,7 @@ func TestEventsPackedWhenWritten(t *testing.T) {
 	if _, err := s.AppendEvents(ctx, inc.ID, awkwardEvents()...); err != nil {
 		t.Fatal(err)
 	}
-	rows, err := s.readers.QueryContext(ctx, `SELECT packed IS NOT NULL AND packed = `+
-		`length(CAST(at AS BLOB)) || ':' || at || length(CAST(kind AS BLOB)) || ':' || kind ||
-		length(CAST(actor_platform AS BLOB)) || ':' || actor_platform || length(CAST(actor_id AS BLOB)) || ':' || actor_id ||
-		length(CAST(actor_name AS BLOB)) || ':' || actor_name || length(CAST(source AS BLOB)) || ':' || source ||
-		length(CAST(text AS BLOB)) || ':' || text || data
+	rows, err := s.readers.QueryContext(ctx, `SELECT packed IS NOT NULL AND packed = `+packEventSQL+`
 		FROM events WHERE incident_id = ?`, inc.ID)
 	if err != nil {
 		t.Fatal(err)

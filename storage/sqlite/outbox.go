@@ -149,11 +149,11 @@ func (q *querier) ClaimOutbox(ctx context.Context, now time.Time, lease time.Dur
 // does not exist is ErrNotFound; one that is no longer pending (its lease
 // ran out and another worker finished it) is ErrConflict, except when
 // already is its status, which makes the call a no-op.
-func (q *querier) finishOutbox(ctx context.Context, op string, id int64, already storage.OutboxStatus, set string, args ...any) error {
-	write := q.write
-	if already == storage.OutboxDelivered {
-		write = q.writeRiding // see inTxRide
-	}
+//
+// write is q.write, or q.writeRiding for a change that need not commit on
+// its own (a mark of delivery, see inTxRide).
+func (q *querier) finishOutbox(ctx context.Context, write func(context.Context, func(*querier) error) error,
+	op string, id int64, already storage.OutboxStatus, set string, args ...any) error {
 	err := write(ctx, func(w *querier) error {
 		n, err := exec(ctx, w.tx, `UPDATE outbox SET `+set+`, lease_until = NULL
 			WHERE id = ? AND status = 'pending'`, append(args, id)...)
@@ -180,7 +180,7 @@ func (q *querier) finishOutbox(ctx context.Context, op string, id int64, already
 
 // MarkDelivered records the delivery of a claimed message.
 func (q *querier) MarkDelivered(ctx context.Context, id int64, at time.Time) error {
-	return q.finishOutbox(ctx, "mark delivered", id, storage.OutboxDelivered,
+	return q.finishOutbox(ctx, q.writeRiding, "mark delivered", id, storage.OutboxDelivered,
 		`status = 'delivered', delivered_at = ?`, encTime(at))
 }
 
@@ -212,20 +212,20 @@ func (q *querier) MarkDeliveredMany(ctx context.Context, ids []int64, at time.Ti
 
 // RetryOutbox releases a claimed message to be tried again at next.
 func (q *querier) RetryOutbox(ctx context.Context, id int64, next time.Time, lastErr string) error {
-	return q.finishOutbox(ctx, "retry", id, "",
+	return q.finishOutbox(ctx, q.write, "retry", id, "",
 		`next_attempt_at = ?, last_error = ?`, encTime(next), lastErr)
 }
 
 // DeferOutbox releases a claimed message that was not tried, undoing the
 // claim's attempt.
 func (q *querier) DeferOutbox(ctx context.Context, id int64, next time.Time) error {
-	return q.finishOutbox(ctx, "defer", id, "",
+	return q.finishOutbox(ctx, q.write, "defer", id, "",
 		`next_attempt_at = ?, attempts = max(attempts - 1, 0)`, encTime(next))
 }
 
 // KillOutbox gives up on a message; the next one of its channel becomes due.
 func (q *querier) KillOutbox(ctx context.Context, id int64, lastErr string) error {
-	return q.finishOutbox(ctx, "kill", id, storage.OutboxDead,
+	return q.finishOutbox(ctx, q.write, "kill", id, storage.OutboxDead,
 		`status = 'dead', last_error = ?`, lastErr)
 }
 
