@@ -85,7 +85,7 @@ func parseFlags(args []string, stderr io.Writer) (*flags, error) {
 	fs.IntVar(&f.concurrency, "concurrency", 64, "requests in flight at most")
 	fs.IntVar(&f.incidents, "incidents", 0, "incident channels to spread the commands over (default: the rate, so that each channel gets about one message a second, Slack's pace)")
 	fs.IntVar(&f.clickEvery, "click-every", 5, "every n-th request is a button click (negative: none)")
-	fs.StringVar(&f.profileDir, "cpuprofile", "", "with -binary: write a CPU profile of each run's sending phase into this `directory` (the server runs with TOURNIQUET_PPROF_LISTEN)")
+	fs.StringVar(&f.profileDir, "cpuprofile", "", "with -binary: write a CPU and an allocations profile of each run's sending phase into this `directory` (the server runs with TOURNIQUET_PPROF_LISTEN)")
 	fs.StringVar(&f.logLevel, "log-level", "debug", "with -binary: the server's log `level` (debug logs most, so the secrets check sees most)")
 	fs.StringVar(&f.boltApp, "bolt", "", "with -binary: run this Bolt for JavaScript `app.js` with node instead of tourniquet (see -compare)")
 	fs.BoolVar(&f.compare, "compare", false, "with -binary: run every rate against each of -systems, -rounds times, interleaved, and print the comparison table (installs @slack/bolt "+loadgen.BoltVersion+" with npm into a temporary directory)")
@@ -268,8 +268,19 @@ func runOne(ctx context.Context, f *flags, fake *slacktest.Server, rate float64,
 	dbCPU.Start(ctx)
 	profiled := make(chan error, 1)
 	if pprofAddr != "" {
-		path := filepath.Join(f.profileDir, fmt.Sprintf("cpu-%s-%.0f.pprof", strings.ToLower(storeName(f)), rate))
-		go func() { profiled <- loadgen.CaptureProfile(ctx, "http://"+pprofAddr, f.duration, path) }()
+		name := fmt.Sprintf("%s-%.0f.pprof", strings.ToLower(storeName(f)), rate)
+		go func() {
+			// Both windows run at once: the allocations profile costs
+			// little beyond the sampling the runtime always does.
+			allocs := make(chan error, 1)
+			go func() {
+				allocs <- loadgen.CaptureProfile(ctx, "http://"+pprofAddr, loadgen.ProfileAllocs, f.duration,
+					filepath.Join(f.profileDir, "allocs-"+name))
+			}()
+			err := loadgen.CaptureProfile(ctx, "http://"+pprofAddr, loadgen.ProfileCPU, f.duration,
+				filepath.Join(f.profileDir, "cpu-"+name))
+			profiled <- errors.Join(err, <-allocs)
+		}()
 	} else {
 		profiled <- nil
 	}

@@ -151,13 +151,37 @@ func (q querier) GetIncident(ctx context.Context, id int64) (*incident.Incident,
 // GetIncidentForUpdate is GetIncident that locks the row (FOR UPDATE)
 // until the transaction ends.
 func (q querier) GetIncidentForUpdate(ctx context.Context, id int64) (*incident.Incident, error) {
-	inc, err := queryOne(ctx, q.db, fmt.Sprintf("incident %d", id), scanIncident,
-		`SELECT `+incidentCols+` FROM incidents i WHERE i.id = $1 FOR UPDATE OF i`, id)
+	return q.loadForUpdate(ctx, fmt.Sprintf("incident %d", id), `i.id = $1`, id)
+}
+
+// loadForUpdate finds the incident where says and locks its row until the
+// transaction ends. Its drill, if any, comes in the same statement: every
+// command's card asks for it (the drill banner), and in a unit of work
+// (pipeTx) GetDrill then answers without a round trip.
+func (q querier) loadForUpdate(ctx context.Context, what, where string, args ...any) (*incident.Incident, error) {
+	var d drillRow
+	inc, err := queryOne(ctx, q.db, what, func(row pgx.Row) (*incident.Incident, error) {
+		return scanIncident(moreColumns{Row: row, dest: d.dest()})
+	}, `SELECT `+incidentCols+`, `+drillJoinCols+`
+		FROM incidents i LEFT JOIN drills d ON d.incident_id = i.id
+		WHERE `+where+` FOR UPDATE OF i`, args...)
 	if err == nil {
 		q.locked(inc)
+		if p, ok := q.db.(*pipeTx); ok {
+			p.sawDrill(inc.ID, d.drill())
+		}
 	}
 	return inc, err
 }
+
+// moreColumns is a row whose Scan fills dest after the caller's
+// destinations: a scanner's row with columns joined after its own.
+type moreColumns struct {
+	pgx.Row
+	dest []any
+}
+
+func (r moreColumns) Scan(dest ...any) error { return r.Row.Scan(append(dest, r.dest...)...) }
 
 // GetIncidentByKey accepts "INC-7" or "7"; a key that is no key is not found.
 func (q querier) GetIncidentByKey(ctx context.Context, key string) (*incident.Incident, error) {
@@ -180,15 +204,8 @@ func (q querier) GetIncidentByChannel(ctx context.Context, ch incident.ChannelRe
 // incident's row (FOR UPDATE) until the transaction ends, in one round
 // trip: the binding is looked up in the same statement.
 func (q querier) GetIncidentByChannelForUpdate(ctx context.Context, ch incident.ChannelRef) (*incident.Incident, error) {
-	inc, err := queryOne(ctx, q.db, "incident in channel "+ch.String(), scanIncident, `SELECT `+incidentCols+`
-		FROM incidents i
-		WHERE i.id = (SELECT b.incident_id FROM incident_channels b
-			WHERE b.platform = $1 AND b.channel_id = $2 AND b.released_at IS NULL)
-		FOR UPDATE OF i`, ch.Platform, ch.ChannelID)
-	if err == nil {
-		q.locked(inc)
-	}
-	return inc, err
+	return q.loadForUpdate(ctx, "incident in channel "+ch.String(), `i.id = (SELECT b.incident_id FROM incident_channels b
+			WHERE b.platform = $1 AND b.channel_id = $2 AND b.released_at IS NULL)`, ch.Platform, ch.ChannelID)
 }
 
 // UpdateIncident saves every field of inc except ID, Key and Channels.

@@ -8,6 +8,8 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/tourniquet/tourniquet/storage"
 )
 
 // pipeTx is a transaction on one pooled connection that sends the
@@ -38,6 +40,11 @@ type pipeTx struct {
 	// fields (incidentArgs) as it last read or wrote them: no other
 	// transaction can change them meanwhile.
 	locked map[int64][]any
+	// drills are the drills (nil: none) of the incidents it locked, read
+	// with them (loadForUpdate). Drills are written only by a unit of
+	// work that holds their incident locked, so no other transaction can
+	// change them meanwhile; this one's own writes forget them.
+	drills map[int64]*storage.Drill
 }
 
 // queued is a statement sent with the next one.
@@ -67,6 +74,14 @@ func (p *pipeTx) lock(id int64, args []any) {
 		p.locked = map[int64][]any{}
 	}
 	p.locked[id] = args
+}
+
+// sawDrill records the drill (nil: none) of incident id, read with its lock.
+func (p *pipeTx) sawDrill(id int64, d *storage.Drill) {
+	if p.drills == nil {
+		p.drills = map[int64]*storage.Drill{}
+	}
+	p.drills[id] = d
 }
 
 // holds says whether the transaction holds incident id's row locked, and

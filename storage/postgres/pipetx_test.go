@@ -91,7 +91,8 @@ func openWire(t *testing.T) (*postgres.Store, *atomic.Int64, *wire) {
 // noteUnitOfWork does what the engine's unit of work does for a note
 // typed in an incident channel: claim the request's ID (its outcome read
 // after the incident's load, which it travels with), find and lock the
-// incident, save it with the note and queue the note and the card update.
+// incident, look up its drill (the card's drill banner), save it with
+// the note and queue the note and the card update.
 func noteUnitOfWork(ctx context.Context, s storage.Store, ch incident.ChannelRef, id string) error {
 	now := time.Now()
 	return s.InTx(ctx, func(ctx context.Context, q storage.Querier) error {
@@ -102,6 +103,9 @@ func noteUnitOfWork(ctx context.Context, s storage.Store, ch incident.ChannelRef
 		}
 		if err != nil {
 			return err
+		}
+		if _, err := q.GetDrill(ctx, inc.ID); !errors.Is(err, storage.ErrNotFound) {
+			return fmt.Errorf("drill of a plain incident: %v, want not found", err)
 		}
 		if err := q.UpdateIncident(ctx, inc); err != nil {
 			return err
@@ -118,10 +122,10 @@ func noteUnitOfWork(ctx context.Context, s storage.Store, ch incident.ChannelRef
 }
 
 // TestNoteRoundTrips: a note's unit of work costs 3 round trips (BEGIN,
-// the dedupe claim and the incident found by channel and locked; the
-// event; the outbox with COMMIT), where a plain pgx transaction took 9
-// (BEGIN, claim, find, lock, update, number the event, insert it,
-// enqueue, COMMIT). Each round trip costs CPU in the server and in
+// the dedupe claim and the incident found by channel and locked, with its
+// drill; the event; the outbox with COMMIT), where a plain pgx
+// transaction took 10 (BEGIN, claim, find, lock, drill, update, number
+// the event, insert it, enqueue, COMMIT). Each round trip costs CPU in the server and in
 // Postgres.
 func TestNoteRoundTrips(t *testing.T) {
 	t.Parallel()
@@ -300,5 +304,60 @@ func TestUnchangedIncidentNotUpdated(t *testing.T) {
 	}
 	if got, err := s.GetIncident(ctx, inc.ID); err != nil || got.Title != "unchanged" || got.Summary != "summed up" {
 		t.Errorf("incident = %+v, %v; want title unchanged, summary summed up", got, err)
+	}
+}
+
+// TestDrillReadWithItsIncident: a unit of work that locks an incident
+// knows its drill from that load (no round trip of its own), and what it
+// writes to the drill it reads back: opening one on a plain incident, then
+// grading it, in the same unit of work.
+func TestDrillReadWithItsIncident(t *testing.T) {
+	t.Parallel()
+	s, writes := openCounting(t)
+	ctx := t.Context()
+	drilled := declare(t, s, "a drill")
+	started := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	if err := s.CreateDrill(ctx, storage.Drill{IncidentID: drilled.ID, Service: "checkout", Scenario: "db failover", StartedAt: started}); err != nil {
+		t.Fatal(err)
+	}
+	plain := declare(t, s, "not a drill yet")
+	err := s.InTx(ctx, func(ctx context.Context, q storage.Querier) error {
+		if _, err := q.GetIncidentForUpdate(ctx, drilled.ID); err != nil {
+			return err
+		}
+		writes.Store(0)
+		d, err := q.GetDrill(ctx, drilled.ID)
+		if err != nil {
+			return err
+		}
+		if n := writes.Load(); n != 0 {
+			t.Errorf("the drill of a locked incident took %d round trips, want none", n)
+		}
+		if d.IncidentID != drilled.ID || d.Service != "checkout" || d.Scenario != "db failover" || !d.StartedAt.Equal(started) || d.GradedAt != nil {
+			t.Errorf("drill read with its incident = %+v", d)
+		}
+
+		if _, err := q.GetIncidentForUpdate(ctx, plain.ID); err != nil {
+			return err
+		}
+		if _, err := q.GetDrill(ctx, plain.ID); !errors.Is(err, storage.ErrNotFound) {
+			t.Errorf("drill of a plain incident: %v, want not found", err)
+		}
+		if err := q.CreateDrill(ctx, storage.Drill{IncidentID: plain.ID, Service: "search", StartedAt: started}); err != nil {
+			return err
+		}
+		if d, err := q.GetDrill(ctx, plain.ID); err != nil || d.Service != "search" {
+			t.Errorf("drill just opened in the unit of work = %+v, %v", d, err)
+		}
+		if err := q.GradeDrill(ctx, plain.ID, started.Add(time.Hour), []byte(`{"grade":"B"}`)); err != nil {
+			return err
+		}
+		if d, err := q.GetDrill(ctx, plain.ID); err != nil || d.GradedAt == nil || !strings.Contains(string(d.Grade), `"B"`) {
+			t.Errorf("drill just graded in the unit of work = %+v, %v", d, err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }

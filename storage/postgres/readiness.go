@@ -69,8 +69,42 @@ func scanDrill(row pgx.Row) (storage.Drill, error) {
 	return d, err
 }
 
+// drillJoinCols are drillCols of a drill LEFT JOINed as d (drillRow).
+const drillJoinCols = `d.incident_id, d.service, d.scenario, d.started_at, d.graded_at, d.grade`
+
+// drillRow receives drillJoinCols, NULL when there is no drill.
+type drillRow struct {
+	incidentID        *int64
+	service, scenario *string
+	startedAt, graded *time.Time
+	grade             []byte
+}
+
+func (r *drillRow) dest() []any {
+	return []any{&r.incidentID, &r.service, &r.scenario, &r.startedAt, &r.graded, &r.grade}
+}
+
+// drill is the drill read, nil when there is none.
+func (r *drillRow) drill() *storage.Drill {
+	if r.incidentID == nil {
+		return nil
+	}
+	d := storage.Drill{IncidentID: *r.incidentID, GradedAt: utcPtr(r.graded), Grade: r.grade}
+	if r.service != nil {
+		d.Service = *r.service
+	}
+	if r.scenario != nil {
+		d.Scenario = *r.scenario
+	}
+	if r.startedAt != nil {
+		d.StartedAt = r.startedAt.UTC()
+	}
+	return &d
+}
+
 // CreateDrill marks an incident as a drill.
 func (q querier) CreateDrill(ctx context.Context, d storage.Drill) error {
+	q.forgetDrill(d.IncidentID)
 	_, err := q.db.Exec(ctx, `INSERT INTO drills (incident_id, service, scenario, started_at) VALUES ($1, $2, $3, $4)`,
 		d.IncidentID, d.Service, d.Scenario, d.StartedAt)
 	if isForeignKey(err) {
@@ -81,11 +115,20 @@ func (q querier) CreateDrill(ctx context.Context, d storage.Drill) error {
 
 // GetDrill returns the drill of an incident.
 func (q querier) GetDrill(ctx context.Context, incidentID int64) (storage.Drill, error) {
+	if p, ok := q.db.(*pipeTx); ok {
+		if d, known := p.drills[incidentID]; known {
+			if d == nil {
+				return storage.Drill{}, mapErr("get drill", pgx.ErrNoRows)
+			}
+			return *d, nil
+		}
+	}
 	return queryOne(ctx, q.db, "get drill", scanDrill, `SELECT `+drillCols+` FROM drills WHERE incident_id = $1`, incidentID)
 }
 
 // GradeDrill stores a drill's grade.
 func (q querier) GradeDrill(ctx context.Context, incidentID int64, at time.Time, grade []byte) error {
+	q.forgetDrill(incidentID)
 	return execOne(ctx, q.db, fmt.Sprintf("grade drill of incident %d", incidentID),
 		`UPDATE drills SET graded_at = $1, grade = $2 WHERE incident_id = $3`, at, string(grade), incidentID)
 }
@@ -141,4 +184,12 @@ func (q querier) ClaimScheduledRun(ctx context.Context, name string, now, next t
 		return false, mapErr("claim scheduled run "+name, err)
 	}
 	return tag.RowsAffected() == 1, nil
+}
+
+// forgetDrill drops what the transaction read of an incident's drill,
+// before a write to it: a later GetDrill reads it again.
+func (q querier) forgetDrill(incidentID int64) {
+	if p, ok := q.db.(*pipeTx); ok {
+		delete(p.drills, incidentID)
+	}
 }

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"fmt"
+	"net/url"
+	"strings"
 
 	"modernc.org/sqlite"
 )
@@ -24,11 +26,22 @@ func openDB(dsn string) (*sql.DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	return sql.OpenDB(cachingConnector{base}), nil
+	// The driver begins a writable transaction with "BEGIN <_txlock>".
+	begin := "BEGIN"
+	if _, query, ok := strings.Cut(dsn, "?"); ok {
+		if v, err := url.ParseQuery(query); err == nil && v.Get("_txlock") != "" {
+			begin += " " + strings.ToUpper(v.Get("_txlock"))
+		}
+	}
+	return sql.OpenDB(cachingConnector{Connector: base, begin: begin}), nil
 }
 
 // cachingConnector opens connections that keep their prepared statements.
-type cachingConnector struct{ driver.Connector }
+type cachingConnector struct {
+	driver.Connector
+	// begin starts a writable transaction ("BEGIN IMMEDIATE").
+	begin string
+}
 
 func (c cachingConnector) Connect(ctx context.Context) (driver.Conn, error) {
 	conn, err := c.Connector.Connect(ctx)
@@ -40,7 +53,7 @@ func (c cachingConnector) Connect(ctx context.Context) (driver.Conn, error) {
 		_ = conn.Close()
 		return nil, fmt.Errorf("sqlite connection %T lacks the context interfaces", conn)
 	}
-	return &cachingConn{stmtConn: cc, stmts: map[string]*cachedStmt{}}, nil
+	return &cachingConn{stmtConn: cc, stmts: map[string]*cachedStmt{}, begin: c.begin}, nil
 }
 
 // stmtConn is what every connection of modernc.org/sqlite implements and
@@ -64,6 +77,8 @@ type stmtConn interface {
 type cachingConn struct {
 	stmtConn
 	stmts map[string]*cachedStmt
+	// begin starts a writable transaction (see cachingConnector).
+	begin string
 }
 
 type cachedStmt struct {
@@ -129,6 +144,55 @@ func (c *cachingConn) QueryContext(ctx context.Context, query string, args []dri
 	}
 	cs.inUse = true
 	return &cachedRows{Rows: rows, cs: cs, owned: !shared}, nil
+}
+
+// BeginTx begins a transaction as the driver does ("BEGIN", or the
+// connection's _txlock for a writable one), but with BEGIN, COMMIT and
+// ROLLBACK run through the statement cache: the driver compiles each of
+// them anew for every transaction, a tenth of the statements a command
+// runs.
+func (c *cachingConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
+	if opts.Isolation != driver.IsolationLevel(sql.LevelDefault) {
+		return c.stmtConn.BeginTx(ctx, opts) // the driver's error for a level it lacks
+	}
+	begin := c.begin
+	if opts.ReadOnly {
+		begin = "BEGIN"
+	}
+	if _, err := c.ExecContext(ctx, begin, nil); err != nil {
+		// A BEGIN that ran before ctx was done leaves a transaction
+		// open, which the pool's next user would find; without one,
+		// ROLLBACK fails harmlessly.
+		_, _ = c.ExecContext(context.Background(), "ROLLBACK", nil)
+		return nil, err
+	}
+	return &cachingTx{c: c, ctx: ctx}, nil
+}
+
+// cachingTx ends a transaction of a cachingConn through its cache.
+type cachingTx struct {
+	c *cachingConn
+	// ctx is BeginTx's: database/sql keeps it in force until the end, so
+	// that a COMMIT waiting on a lock stops once it is done (as the
+	// driver's own transactions do).
+	ctx context.Context
+}
+
+// Commit commits; when COMMIT fails (the transaction may still be open:
+// SQLITE_BUSY leaves it so), it rolls back, since database/sql takes the
+// connection to be out of the transaction either way.
+func (t *cachingTx) Commit() error {
+	if _, err := t.c.ExecContext(t.ctx, "COMMIT", nil); err != nil {
+		_, _ = t.c.ExecContext(context.Background(), "ROLLBACK", nil)
+		return err
+	}
+	return nil
+}
+
+// Rollback rolls back, even once BeginTx's context is done.
+func (t *cachingTx) Rollback() error {
+	_, err := t.c.ExecContext(context.Background(), "ROLLBACK", nil)
+	return err
 }
 
 // Close finalizes the cached statements, then closes the connection.

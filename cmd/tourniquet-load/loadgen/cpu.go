@@ -91,30 +91,38 @@ func (m *CPUMeter) sample(ctx context.Context) map[int]time.Duration {
 	return out
 }
 
+// Profile kinds CaptureProfile fetches: net/http/pprof's endpoint names.
+const (
+	ProfileCPU    = "profile" // CPU time
+	ProfileAllocs = "allocs"  // allocations made during the window
+)
+
 // CaptureProfile asks a server's net/http/pprof (base is
-// http://host:port) for a CPU profile of the next d and writes it to path.
-func CaptureProfile(ctx context.Context, base string, d time.Duration, path string) error {
+// http://host:port) for a profile of kind (ProfileCPU, ProfileAllocs)
+// over the next d and writes it to path. An allocations profile with
+// seconds is a delta: what the window allocated, not the process's life.
+func CaptureProfile(ctx context.Context, base, kind string, d time.Duration, path string) error {
 	secs := max(1, int(d.Round(time.Second)/time.Second))
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet,
-		base+"/debug/pprof/profile?seconds="+strconv.Itoa(secs), nil)
+		base+"/debug/pprof/"+kind+"?seconds="+strconv.Itoa(secs), nil)
 	if err != nil {
-		return fmt.Errorf("cpu profile: %w", err)
+		return fmt.Errorf("%s profile: %w", kind, err)
 	}
 	res, err := (&http.Client{Timeout: d + 30*time.Second}).Do(req)
 	if err != nil {
-		return fmt.Errorf("cpu profile: %w", err)
+		return fmt.Errorf("%s profile: %w", kind, err)
 	}
 	defer res.Body.Close()
 	if res.StatusCode != http.StatusOK {
-		return fmt.Errorf("cpu profile: %s answered %d", base, res.StatusCode)
+		return fmt.Errorf("%s profile: %s answered %d", kind, base, res.StatusCode)
 	}
 	f, err := os.Create(path)
 	if err != nil {
-		return fmt.Errorf("cpu profile: %w", err)
+		return fmt.Errorf("%s profile: %w", kind, err)
 	}
 	if _, err := io.Copy(f, res.Body); err != nil {
 		_ = f.Close()
-		return fmt.Errorf("cpu profile: %w", err)
+		return fmt.Errorf("%s profile: %w", kind, err)
 	}
 	return f.Close()
 }
