@@ -104,11 +104,6 @@ func (q *querier) GetIncident(ctx context.Context, id int64) (*incident.Incident
 	return inc, nil
 }
 
-// GetIncidentForUpdate is GetIncident. Inside InTx the writer's BEGIN
-// IMMEDIATE already keeps every other writer out until the transaction ends.
-func (q *querier) GetIncidentForUpdate(ctx context.Context, id int64) (*incident.Incident, error) {
-	return q.GetIncident(ctx, id)
-}
 
 // GetIncidentByKey accepts "INC-7" or "7"; a malformed key is ErrNotFound.
 func (q *querier) GetIncidentByKey(ctx context.Context, key string) (*incident.Incident, error) {
@@ -139,7 +134,17 @@ func (q *querier) GetIncidentByChannel(ctx context.Context, ch incident.ChannelR
 
 // loadIncident runs a one-row incident query and loads the channels.
 func loadIncident(ctx context.Context, db dbtx, query string, args ...any) (*incident.Incident, error) {
-	inc, err := scanIncident(db.QueryRowContext(ctx, query, args...))
+	return loadIncidentWith(ctx, db, nil, query, args...)
+}
+
+// loadIncidentWith is loadIncident for a query with more columns after
+// the incident's, scanned into more.
+func loadIncidentWith(ctx context.Context, db dbtx, more []any, query string, args ...any) (*incident.Incident, error) {
+	var row scanner = db.QueryRowContext(ctx, query, args...)
+	if len(more) > 0 {
+		row = withColumns{Row: row, dest: more}
+	}
+	inc, err := scanIncident(row)
 	if err != nil {
 		return nil, err
 	}

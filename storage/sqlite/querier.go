@@ -30,6 +30,9 @@ type querier struct {
 	// for handTo once tx commits.
 	handed []storage.OutboxMessage
 	handTo func([]storage.OutboxMessage)
+	// drills are the drills (nil: none) of the incidents the unit of
+	// work loaded (loadLocked).
+	drills map[int64]*storage.Drill
 }
 
 var _ storage.Querier = (*querier)(nil)

@@ -80,6 +80,7 @@ func scanDrill(r scanner) (storage.Drill, error) {
 
 // CreateDrill marks an incident as a drill.
 func (q *querier) CreateDrill(ctx context.Context, d storage.Drill) error {
+	q.forgetDrill(d.IncidentID)
 	err := q.writeDB(ctx, func(db dbtx) error {
 		_, err := db.ExecContext(ctx, `INSERT INTO drills (incident_id, service, scenario, started_at) VALUES (?, ?, ?, ?)`,
 			d.IncidentID, d.Service, d.Scenario, encTime(d.StartedAt))
@@ -96,11 +97,18 @@ func (q *querier) CreateDrill(ctx context.Context, d storage.Drill) error {
 
 // GetDrill returns the drill of an incident.
 func (q *querier) GetDrill(ctx context.Context, incidentID int64) (storage.Drill, error) {
+	if d, known := q.drills[incidentID]; known {
+		if d == nil {
+			return storage.Drill{}, fmt.Errorf("get drill: %w", storage.ErrNotFound)
+		}
+		return *d, nil
+	}
 	return queryOne(ctx, q.read, "get drill", scanDrill, `SELECT `+drillCols+` FROM drills WHERE incident_id = ?`, incidentID)
 }
 
 // GradeDrill stores a drill's grade.
 func (q *querier) GradeDrill(ctx context.Context, incidentID int64, at time.Time, grade []byte) error {
+	q.forgetDrill(incidentID)
 	return q.write(ctx, func(w *querier) error {
 		n, err := exec(ctx, w.tx, `UPDATE drills SET graded_at = ?, grade = ? WHERE incident_id = ?`, encTime(at), string(grade), incidentID)
 		if err == nil && n == 0 {

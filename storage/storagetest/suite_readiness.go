@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tourniquet/tourniquet/incident"
 	"github.com/tourniquet/tourniquet/storage"
 )
 
@@ -16,6 +17,7 @@ var readinessTests = []storeTest{
 	{"FailForwardDeadlines", testFailForwardDeadlines},
 	{"FailForwardDeadlinesClaimedOnce", testFailForwardDeadlinesClaimedOnce},
 	{"Drills", testDrills},
+	{"DrillsInUnitOfWork", testDrillsInUnitOfWork},
 	{"PreflightResults", testPreflightResults},
 	{"LastActionRunsLeaveDrillsOut", testLastActionRuns},
 	{"ScheduledRunClaimedOnce", testScheduledRunClaimedOnce},
@@ -159,6 +161,64 @@ func testDrills(t *testing.T, s storage.Store) {
 	}
 	if list[0].GradedAt != nil || list[0].Grade != nil {
 		t.Errorf("ungraded drill %+v", list[0])
+	}
+}
+
+// testDrillsInUnitOfWork: a unit of work that loads an incident to change
+// it (as every command does) reads its drill as stored, and then what it
+// writes itself: a drill opened and graded in the same unit of work, on an
+// incident loaded by its channel. (Stores may read the drill with the
+// incident's load; this holds them to the same answers.)
+func testDrillsInUnitOfWork(t *testing.T, s storage.Store) {
+	ctx := ctxFor(t)
+	drilled := mustCreate(t, s, newIncident("a drill", base))
+	plain := mustCreate(t, s, newIncident("a drill to be", base))
+	ch := incident.ChannelRef{Platform: "slack", ChannelID: "CDRILLUNIT"}
+	if err := s.AddIncidentChannel(ctx, plain.ID, ch); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CreateDrill(ctx, storage.Drill{IncidentID: drilled.ID, Service: "checkout", Scenario: "db failover", StartedAt: base}); err != nil {
+		t.Fatal(err)
+	}
+	grade := []byte(`{"grade":"B"}`)
+	err := s.InTx(ctx, func(ctx context.Context, q storage.Querier) error {
+		if _, err := q.GetIncidentForUpdate(ctx, drilled.ID); err != nil {
+			return err
+		}
+		d, err := q.GetDrill(ctx, drilled.ID)
+		if err != nil || d.IncidentID != drilled.ID || d.Service != "checkout" || d.Scenario != "db failover" ||
+			!d.StartedAt.Equal(base) || d.GradedAt != nil || d.Grade != nil {
+			t.Errorf("drill of the locked incident = %+v, %v", d, err)
+		}
+		inc, err := q.GetIncidentByChannelForUpdate(ctx, ch)
+		if err != nil {
+			return err
+		}
+		if inc.ID != plain.ID || len(inc.Channels) != 1 || inc.Channels[0] != ch {
+			t.Errorf("incident of %s = %+v", ch, inc)
+		}
+		isNotFound(t, "drill of a plain incident", func() error { _, err := q.GetDrill(ctx, plain.ID); return err }())
+		if err := q.CreateDrill(ctx, storage.Drill{IncidentID: plain.ID, Service: "search", StartedAt: at(time.Minute)}); err != nil {
+			return err
+		}
+		if d, err := q.GetDrill(ctx, plain.ID); err != nil || d.Service != "search" || !d.StartedAt.Equal(at(time.Minute)) {
+			t.Errorf("drill opened in the unit of work = %+v, %v", d, err)
+		}
+		if err := q.GradeDrill(ctx, plain.ID, at(time.Hour), grade); err != nil {
+			return err
+		}
+		d, err = q.GetDrill(ctx, plain.ID)
+		var back map[string]any
+		if err != nil || !timePtrEq(d.GradedAt, ptr(at(time.Hour))) || json.Unmarshal(d.Grade, &back) != nil || back["grade"] != "B" {
+			t.Errorf("drill graded in the unit of work = %+v (grade %s), %v", d, d.Grade, err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d, err := s.GetDrill(ctx, plain.ID); err != nil || d.Service != "search" || d.GradedAt == nil {
+		t.Errorf("drill after the unit of work = %+v, %v", d, err)
 	}
 }
 
