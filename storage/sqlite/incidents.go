@@ -104,7 +104,6 @@ func (q *querier) GetIncident(ctx context.Context, id int64) (*incident.Incident
 	return inc, nil
 }
 
-
 // GetIncidentByKey accepts "INC-7" or "7"; a malformed key is ErrNotFound.
 func (q *querier) GetIncidentByKey(ctx context.Context, key string) (*incident.Incident, error) {
 	id, err := incident.ParseKey(key)
