@@ -133,17 +133,7 @@ func (q *querier) GetIncidentByChannel(ctx context.Context, ch incident.ChannelR
 
 // loadIncident runs a one-row incident query and loads the channels.
 func loadIncident(ctx context.Context, db dbtx, query string, args ...any) (*incident.Incident, error) {
-	return loadIncidentWith(ctx, db, nil, query, args...)
-}
-
-// loadIncidentWith is loadIncident for a query with more columns after
-// the incident's, scanned into more.
-func loadIncidentWith(ctx context.Context, db dbtx, more []any, query string, args ...any) (*incident.Incident, error) {
-	var row scanner = db.QueryRowContext(ctx, query, args...)
-	if len(more) > 0 {
-		row = withColumns{Row: row, dest: more}
-	}
-	inc, err := scanIncident(row)
+	inc, err := scanIncident(db.QueryRowContext(ctx, query, args...))
 	if err != nil {
 		return nil, err
 	}

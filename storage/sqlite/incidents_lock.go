@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"time"
 
@@ -45,14 +46,43 @@ func (q *querier) GetIncidentForUpdate(ctx context.Context, id int64) (*incident
 // answers from what was read. Nothing else writes while the writer's
 // transaction is open; the unit's own drill writes forget it.
 func (q *querier) loadLocked(ctx context.Context, where string, args ...any) (*incident.Incident, error) {
-	var d drillRow
-	inc, err := loadIncidentWith(ctx, q.tx, d.dest(), `SELECT `+incidentColumns+`, `+drillJoinCols+`
+	var (
+		d        drillRow
+		channels []byte
+	)
+	row := q.tx.QueryRowContext(ctx, `SELECT `+incidentColumns+`, `+drillJoinCols+`, `+channelsJSON+`
 		FROM incidents i LEFT JOIN drills d ON d.incident_id = i.id WHERE `+where, args...)
+	inc, err := scanIncident(withColumns{Row: row, dest: append(d.dest(), &channels)})
 	if err != nil {
 		return nil, err
 	}
+	if inc.Channels, err = decChannels(channels); err != nil {
+		return nil, fmt.Errorf("incident %d: %w", inc.ID, err)
+	}
 	q.sawDrill(inc.ID, d.drill())
 	return inc, nil
+}
+
+// channelsJSON is the channels of incident i, in the order they were bound,
+// as a JSON array of [platform, channel] pairs: in the incident's own
+// statement, rather than a second one (loadChannels).
+const channelsJSON = `(SELECT json_group_array(json_array(c.platform, c.channel_id) ORDER BY c.rowid)
+		FROM incident_channels c WHERE c.incident_id = i.id)`
+
+// decChannels decodes channelsJSON.
+func decChannels(b []byte) ([]incident.ChannelRef, error) {
+	var pairs [][2]string
+	if err := json.Unmarshal(b, &pairs); err != nil {
+		return nil, fmt.Errorf("channels: %w", err)
+	}
+	if len(pairs) == 0 {
+		return nil, nil
+	}
+	out := make([]incident.ChannelRef, len(pairs))
+	for k, p := range pairs {
+		out[k] = incident.ChannelRef{Platform: p[0], ChannelID: p[1]}
+	}
+	return out, nil
 }
 
 // withColumns is a row whose Scan fills dest after the caller's

@@ -20,8 +20,12 @@ func testIncidentByChannelForUpdate(t *testing.T, s storage.Store) {
 	other := mustCreate(t, s, newIncident("another", at(time.Minute)))
 	ch := incident.ChannelRef{Platform: "slack", ChannelID: "CLOCKED"}
 	borrowed := incident.ChannelRef{Platform: "slack", ChannelID: "CBORROWED"}
-	if err := s.AddIncidentChannel(ctx, inc.ID, ch); err != nil {
-		t.Fatalf("AddIncidentChannel: %v", err)
+	// A second channel, bound after: channels come in the order bound.
+	bridge := incident.ChannelRef{Platform: "discord", ChannelID: "900000000000000001"}
+	for _, c := range []incident.ChannelRef{ch, bridge} {
+		if err := s.AddIncidentChannel(ctx, inc.ID, c); err != nil {
+			t.Fatalf("AddIncidentChannel: %v", err)
+		}
 	}
 	if err := s.BorrowIncidentChannel(ctx, other.ID, borrowed); err != nil {
 		t.Fatalf("BorrowIncidentChannel: %v", err)
@@ -33,13 +37,27 @@ func testIncidentByChannelForUpdate(t *testing.T, s storage.Store) {
 		t.Fatalf("GetIncidentByChannelForUpdate: %v", err)
 	}
 	checkIncident(t, inc, got)
-	checkChannels(t, got.Channels, []incident.ChannelRef{ch})
+	checkChannels(t, got.Channels, []incident.ChannelRef{ch, bridge})
 	err = s.InTx(ctx, func(ctx context.Context, q storage.Querier) error {
 		got, err := q.GetIncidentByChannelForUpdate(ctx, borrowed)
 		if err != nil {
 			return err
 		}
 		checkIncident(t, other, got)
+		checkChannels(t, got.Channels, []incident.ChannelRef{borrowed})
+		for _, c := range []incident.ChannelRef{ch, bridge} {
+			got, err := q.GetIncidentByChannelForUpdate(ctx, c)
+			if err != nil {
+				return err
+			}
+			checkIncident(t, inc, got)
+			checkChannels(t, got.Channels, []incident.ChannelRef{ch, bridge})
+		}
+		got, err = q.GetIncidentForUpdate(ctx, inc.ID)
+		if err != nil {
+			return err
+		}
+		checkChannels(t, got.Channels, []incident.ChannelRef{ch, bridge})
 		return nil
 	})
 	if err != nil {
