@@ -76,6 +76,14 @@ type Sender struct {
 	handedMu  sync.Mutex
 	handed    []handedMessage
 	handedSig chan struct{}
+	// live is Run's pipeline while it takes handed messages, with the
+	// context its deliveries run in: a handed message that finds a free
+	// slot and no queue starts at once from take, without waking Run
+	// (a thread wake-up per message). Guarded by handedMu.
+	live    *pipeline
+	liveCtx context.Context
+	// turns counts Run's wake-ups (for tests: each is a thread wake-up).
+	turns atomic.Int64
 	// wakes counts the store's wake-ups Run has received: they mean
 	// messages were enqueued unclaimed, perhaps behind a handed one.
 	wakes atomic.Int64
@@ -161,8 +169,15 @@ func (s *Sender) Run(ctx context.Context) error {
 	p := &pipeline{s: s, slots: make(chan struct{}, s.o.Batch), finished: make(chan struct{}, 1)}
 	defer p.wg.Wait()
 	if h, ok := s.o.Store.(storage.OutboxHandoff); ok {
+		s.handedMu.Lock()
+		s.live, s.liveCtx = p, context.WithoutCancel(ctx)
+		s.handedMu.Unlock()
 		stop := h.HandOffOutbox(s.o.Clock.Now, s.o.Lease, s.take)
 		defer func() {
+			// From here on take queues: p.wg.Wait must not race a start.
+			s.handedMu.Lock()
+			s.live, s.liveCtx = nil, nil
+			s.handedMu.Unlock()
 			// Handed messages are leased to us: deliver those still
 			// waiting rather than leave them to their lease.
 			stop()
@@ -209,7 +224,7 @@ func (s *Sender) Run(ctx context.Context) error {
 			}
 		case <-p.finished:
 			need = refill
-			if !(p.claimAfter.Swap(false) || p.starved) || gather() {
+			if !(p.claimAfter.Swap(false) || p.starved.Load()) || gather() {
 				need = 0
 			}
 		case <-gathered:
@@ -220,21 +235,41 @@ func (s *Sender) Run(ctx context.Context) error {
 		case <-s.due:
 		case <-tick.C:
 		}
+		s.turns.Add(1)
 	}
 }
 
-// take is the store's handoff: it queues msgs for Run. It does not block.
+// take is the store's handoff. It starts the delivery of each message
+// that finds a free slot with none queued before it, and queues the rest
+// for Run. It does not block. (Messages handed at the same time head
+// different channels, so their starting order does not matter.)
 func (s *Sender) take(msgs []storage.OutboxMessage) {
 	at, wakes := time.Now(), s.wakes.Load()
+	queued := false
 	s.handedMu.Lock()
 	for _, m := range msgs {
+		if p := s.live; p != nil && len(s.handed) == 0 && p.trySlot() {
+			p.start(s.liveCtx, m, at, func() bool { return s.wakes.Load() > wakes })
+			continue
+		}
 		s.handed = append(s.handed, handedMessage{m: m, at: at, wakes: wakes})
+		queued = true
 	}
 	s.handedMu.Unlock()
+	if !queued {
+		return
+	}
 	select {
 	case s.handedSig <- struct{}{}:
 	default:
 	}
+}
+
+// handedWaiting says whether handed messages wait for a slot.
+func (s *Sender) handedWaiting() bool {
+	s.handedMu.Lock()
+	defer s.handedMu.Unlock()
+	return len(s.handed) > 0
 }
 
 // popHanded takes the oldest handed message off the queue.
@@ -270,8 +305,8 @@ type pipeline struct {
 	// its channel's next message.
 	claimAfter atomic.Bool
 	// starved: the last claim filled every free slot, so due messages
-	// may be waiting for one. Run's goroutine only.
-	starved bool
+	// may be waiting for one. Written by Run's goroutine.
+	starved atomic.Bool
 	wg      sync.WaitGroup
 }
 
@@ -287,7 +322,7 @@ func (p *pipeline) fill(ctx context.Context, need int) {
 		}
 		need = 1
 		msgs, err := p.s.o.Store.ClaimOutbox(ctx, p.s.o.Clock.Now(), p.s.o.Lease, free)
-		p.starved = err == nil && len(msgs) == free
+		p.starved.Store(err == nil && len(msgs) == free)
 		if err != nil {
 			if ctx.Err() == nil {
 				p.s.o.Logger.WarnContext(ctx, "outbox pass failed", "err", fmt.Errorf("claim outbox: %w", err))
@@ -334,15 +369,32 @@ func (p *pipeline) start(ctx context.Context, m storage.OutboxMessage, leased ti
 	go func() {
 		defer p.wg.Done()
 		p.s.deliverOne(ctx, m, leased)
-		if wantClaim() {
+		want := wantClaim()
+		if want {
 			p.claimAfter.Store(true)
 		}
 		<-p.slots
+		// Run has work after a delivery only when a claim may find
+		// something or messages wait for the slot; waking it for nothing
+		// costs a thread wake-up per message.
+		if !want && !p.starved.Load() && !p.s.handedWaiting() {
+			return
+		}
 		select {
 		case p.finished <- struct{}{}:
 		default:
 		}
 	}()
+}
+
+// trySlot takes a free slot, if there is one.
+func (p *pipeline) trySlot() bool {
+	select {
+	case p.slots <- struct{}{}:
+		return true
+	default:
+		return false
+	}
 }
 
 // Flush makes one pass: it claims the due head message of up to Batch

@@ -52,7 +52,10 @@ func TestSenderDeliversHandedMessagesWithoutClaims(t *testing.T) {
 		defer stop()
 		waitFor(t, func() bool { return store.claims.Load() == 1 }, func() string { return "the sender never claimed" })
 
-		// One note per channel at a time: all handed over, no claim.
+		// One note per channel at a time: all handed over, no claim, and
+		// started as they are handed, without waking the sender's loop
+		// (a thread wake-up each, twice per message before).
+		turns := sender.RunTurns()
 		for round := 1; round <= 2; round++ {
 			for _, ch := range chans {
 				h.do(alice, ch, fmt.Sprintf("note round-%d", round))
@@ -61,6 +64,9 @@ func TestSenderDeliversHandedMessagesWithoutClaims(t *testing.T) {
 		}
 		if n := store.claims.Load(); n != 1 {
 			t.Errorf("%d claims for 8 handed notes, want only the sender's first (1)", n)
+		}
+		if n := sender.RunTurns() - turns; n > 2 {
+			t.Errorf("the sender's loop woke %d times for 8 handed notes, want them started without it", n)
 		}
 		// Three notes per channel back to back: the later ones queue
 		// behind the head and are claimed, in order, none twice.

@@ -1,0 +1,4 @@
+package bot
+
+// RunTurns is how many times Run woke up.
+func (s *Sender) RunTurns() int64 { return s.turns.Load() }
