@@ -4,6 +4,7 @@ import (
 	"errors"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/tourniquet/tourniquet/incident"
 )
@@ -77,14 +78,21 @@ func splitDeclare(rest string) (Values, string, error) {
 	}
 }
 
+// declareWords are declare's name and aliases. Every slash command asks
+// (is it a declare that wants the form?): building the whole spec each
+// time to find out was most of that question's cost.
+var declareWords = sync.OnceValue(func() []string {
+	spec := declareCommand()
+	return append([]string{spec.Name}, spec.Aliases...)
+})
+
 // DeclareWithoutTitle reports whether line is a declaration with no title
 // ("declare", "declare here", "declare private sev1"), and returns it with
 // the flags it has: a platform with a declare form opens it, prefilled. A
 // declaration naming an incident key ("INC-7 declare") is not one.
 func DeclareWithoutTitle(line string) (Command, bool) {
 	key, word, rest, err := splitLine(line)
-	spec := declareCommand()
-	if err != nil || key != "" || !slices.Contains(append([]string{spec.Name}, spec.Aliases...), strings.ToLower(word)) {
+	if err != nil || key != "" || !slices.Contains(declareWords(), strings.ToLower(word)) {
 		return Command{}, false
 	}
 	vals, err := parseDeclare(rest)
