@@ -26,11 +26,12 @@ func openDB(dsn string) (*sql.DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	// The driver begins a writable transaction with "BEGIN <_txlock>".
-	begin := "BEGIN"
+	// The driver begins a writable transaction with "BEGIN <_txlock>";
+	// only a connection with one (the writer) begins through the cache.
+	begin := ""
 	if _, query, ok := strings.Cut(dsn, "?"); ok {
 		if v, err := url.ParseQuery(query); err == nil && v.Get("_txlock") != "" {
-			begin += " " + strings.ToUpper(v.Get("_txlock"))
+			begin = "BEGIN " + strings.ToUpper(v.Get("_txlock"))
 		}
 	}
 	return sql.OpenDB(cachingConnector{Connector: base, begin: begin}), nil
@@ -39,7 +40,8 @@ func openDB(dsn string) (*sql.DB, error) {
 // cachingConnector opens connections that keep their prepared statements.
 type cachingConnector struct {
 	driver.Connector
-	// begin starts a writable transaction ("BEGIN IMMEDIATE").
+	// begin starts a writable transaction ("BEGIN IMMEDIATE"); empty
+	// when the DSN has no _txlock.
 	begin string
 }
 
@@ -146,20 +148,18 @@ func (c *cachingConn) QueryContext(ctx context.Context, query string, args []dri
 	return &cachedRows{Rows: rows, cs: cs, owned: !shared}, nil
 }
 
-// BeginTx begins a transaction as the driver does ("BEGIN", or the
-// connection's _txlock for a writable one), but with BEGIN, COMMIT and
-// ROLLBACK run through the statement cache: the driver compiles each of
-// them anew for every transaction, a tenth of the statements a command
-// runs.
+// BeginTx begins a writable transaction of a connection with a _txlock
+// (the writer) as the driver does, but with BEGIN, COMMIT and ROLLBACK run
+// through the statement cache: the driver compiles each of them anew for
+// every transaction, a tenth of the statements a command runs. Other
+// transactions are the driver's.
 func (c *cachingConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
-	if opts.Isolation != driver.IsolationLevel(sql.LevelDefault) {
-		return c.stmtConn.BeginTx(ctx, opts) // the driver's error for a level it lacks
+	// Only the writer's transactions (a _txlock) are worth the statements'
+	// memory on every connection: a reader's are rare and cheap to begin.
+	if opts.Isolation != driver.IsolationLevel(sql.LevelDefault) || opts.ReadOnly || c.begin == "" {
+		return c.stmtConn.BeginTx(ctx, opts) // and the driver's error for a level it lacks
 	}
-	begin := c.begin
-	if opts.ReadOnly {
-		begin = "BEGIN"
-	}
-	if _, err := c.ExecContext(ctx, begin, nil); err != nil {
+	if _, err := c.ExecContext(ctx, c.begin, nil); err != nil {
 		// A BEGIN that ran before ctx was done leaves a transaction
 		// open, which the pool's next user would find; without one,
 		// ROLLBACK fails harmlessly.

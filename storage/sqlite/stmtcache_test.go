@@ -2,11 +2,8 @@ package sqlite
 
 import (
 	"context"
-	"errors"
 	"path/filepath"
 	"testing"
-
-	"modernc.org/sqlite"
 )
 
 // A query run while the rows of the same query text are still open gets
@@ -175,16 +172,4 @@ func TestStmtCacheTransactionsCompileOnce(t *testing.T) {
 		t.Fatalf("after the first writer ended: %v", err)
 	}
 	_ = otx.Rollback()
-}
-
-// A store commits with fdatasync where the platform has one: just as
-// durable, without fsync's journal commit for the file's timestamps.
-func TestOpenSyncsData(t *testing.T) {
-	if _, err := sqlite.Fdatasync(false); errors.Is(err, sqlite.ErrFdatasyncUnavailable) {
-		t.Skip("this platform has no fdatasync")
-	}
-	openTest(t)
-	if !sqlite.FdatasyncEnabled() {
-		t.Error("the store commits with fsync; want fdatasync")
-	}
 }

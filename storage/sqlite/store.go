@@ -157,8 +157,6 @@ func Open(ctx context.Context, dbPath string, opts ...Option) (*Store, error) {
 		return nil, fmt.Errorf("open sqlite %s: %w", dbPath, err)
 	}
 
-	syncData()
-
 	busy := strconv.FormatInt(o.busyTimeout.Milliseconds(), 10)
 	common := url.Values{}
 	common.Set("_busy_timeout", busy)
