@@ -76,12 +76,11 @@ type Sender struct {
 	handedMu  sync.Mutex
 	handed    []handedMessage
 	handedSig chan struct{}
-	// live is Run's pipeline while it takes handed messages, with the
-	// context its deliveries run in: a handed message that finds a free
-	// slot and no queue starts at once from take, without waking Run
-	// (a thread wake-up per message). Guarded by handedMu.
-	live    *pipeline
-	liveCtx context.Context
+	// live is Run's pipeline while it takes handed messages: a handed
+	// message that finds a free slot and no queue starts at once from
+	// take, without waking Run (a thread wake-up per message). Guarded by
+	// handedMu.
+	live *pipeline
 	// turns counts Run's wake-ups (for tests: each is a thread wake-up).
 	turns atomic.Int64
 	// wakes counts the store's wake-ups Run has received: they mean
@@ -166,17 +165,18 @@ func (s *Sender) Run(ctx context.Context) error {
 	wake := s.o.Store.OutboxWake()
 	tick := time.NewTicker(s.o.Poll)
 	defer tick.Stop()
-	p := &pipeline{s: s, slots: make(chan struct{}, s.o.Batch), finished: make(chan struct{}, 1)}
+	p := &pipeline{s: s, slots: make(chan struct{}, s.o.Batch), finished: make(chan struct{}, 1),
+		handedCtx: context.WithoutCancel(ctx)}
 	defer p.wg.Wait()
 	if h, ok := s.o.Store.(storage.OutboxHandoff); ok {
 		s.handedMu.Lock()
-		s.live, s.liveCtx = p, context.WithoutCancel(ctx)
+		s.live = p
 		s.handedMu.Unlock()
 		stop := h.HandOffOutbox(s.o.Clock.Now, s.o.Lease, s.take)
 		defer func() {
 			// From here on take queues: p.wg.Wait must not race a start.
 			s.handedMu.Lock()
-			s.live, s.liveCtx = nil, nil
+			s.live = nil
 			s.handedMu.Unlock()
 			// Handed messages are leased to us: deliver those still
 			// waiting rather than leave them to their lease.
@@ -249,7 +249,7 @@ func (s *Sender) take(msgs []storage.OutboxMessage) {
 	s.handedMu.Lock()
 	for _, m := range msgs {
 		if p := s.live; p != nil && len(s.handed) == 0 && p.trySlot() {
-			p.start(s.liveCtx, m, at, func() bool { return s.wakes.Load() > wakes })
+			p.start(p.handedCtx, m, at, func() bool { return s.wakes.Load() > wakes })
 			continue
 		}
 		s.handed = append(s.handed, handedMessage{m: m, at: at, wakes: wakes})
@@ -308,6 +308,10 @@ type pipeline struct {
 	// may be waiting for one. Written by Run's goroutine.
 	starved atomic.Bool
 	wg      sync.WaitGroup
+	// handedCtx is Run's context without its cancellation, for the
+	// deliveries take starts (a started delivery is finished, as in
+	// startHanded). The pipeline lives as long as that call of Run.
+	handedCtx context.Context
 }
 
 // fill claims messages for the free slots and starts their deliveries,

@@ -41,10 +41,10 @@ func (q *querier) GetIncidentForUpdate(ctx context.Context, id int64) (*incident
 }
 
 // loadLocked loads the incident where says in the unit of work's
-// transaction with its drill, if any, in the same statement: every
-// command's card asks for the drill (its banner), and GetDrill then
-// answers from what was read. Nothing else writes while the writer's
-// transaction is open; the unit's own drill writes forget it.
+// transaction, with its channels and its drill, if any, in the same
+// statement: every command's card asks for the drill (its banner), and
+// GetDrill then answers from what was read. Nothing else writes while the
+// writer's transaction is open; the unit's own drill writes forget it.
 func (q *querier) loadLocked(ctx context.Context, where string, args ...any) (*incident.Incident, error) {
 	var (
 		d        drillRow
