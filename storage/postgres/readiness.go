@@ -72,7 +72,8 @@ func scanDrill(row pgx.Row) (storage.Drill, error) {
 // drillJoinCols are drillCols of a drill LEFT JOINed as d (drillRow).
 const drillJoinCols = `d.incident_id, d.service, d.scenario, d.started_at, d.graded_at, d.grade`
 
-// drillRow receives drillJoinCols, NULL when there is no drill.
+// drillRow receives drillJoinCols, all NULL when there is no drill (its
+// other columns are NOT NULL when there is one).
 type drillRow struct {
 	incidentID        *int64
 	service, scenario *string
@@ -89,17 +90,8 @@ func (r *drillRow) drill() *storage.Drill {
 	if r.incidentID == nil {
 		return nil
 	}
-	d := storage.Drill{IncidentID: *r.incidentID, GradedAt: utcPtr(r.graded), Grade: r.grade}
-	if r.service != nil {
-		d.Service = *r.service
-	}
-	if r.scenario != nil {
-		d.Scenario = *r.scenario
-	}
-	if r.startedAt != nil {
-		d.StartedAt = r.startedAt.UTC()
-	}
-	return &d
+	return &storage.Drill{IncidentID: *r.incidentID, Service: *r.service, Scenario: *r.scenario,
+		StartedAt: r.startedAt.UTC(), GradedAt: utcPtr(r.graded), Grade: r.grade}
 }
 
 // CreateDrill marks an incident as a drill.

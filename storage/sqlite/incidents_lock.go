@@ -48,17 +48,15 @@ func (q *querier) GetIncidentForUpdate(ctx context.Context, id int64) (*incident
 func (q *querier) loadLocked(ctx context.Context, where string, args ...any) (*incident.Incident, error) {
 	var (
 		d        drillRow
-		channels []byte
+		channels []incident.ChannelRef
 	)
 	row := q.tx.QueryRowContext(ctx, `SELECT `+incidentColumns+`, `+drillJoinCols+`, `+channelsJSON+`
 		FROM incidents i LEFT JOIN drills d ON d.incident_id = i.id WHERE `+where, args...)
-	inc, err := scanIncident(withColumns{Row: row, dest: append(d.dest(), &channels)})
+	inc, err := scanIncident(moreColumns{Row: row, dest: append(d.dest(), textCol(&channels, decChannels))})
 	if err != nil {
 		return nil, err
 	}
-	if inc.Channels, err = decChannels(channels); err != nil {
-		return nil, fmt.Errorf("incident %d: %w", inc.ID, err)
-	}
+	inc.Channels = channels
 	q.sawDrill(inc.ID, d.drill())
 	return inc, nil
 }
@@ -70,10 +68,10 @@ const channelsJSON = `(SELECT json_group_array(json_array(c.platform, c.channel_
 		FROM incident_channels c WHERE c.incident_id = i.id)`
 
 // decChannels decodes channelsJSON.
-func decChannels(b []byte) ([]incident.ChannelRef, error) {
+func decChannels(s string) ([]incident.ChannelRef, error) {
 	var pairs [][2]string
-	if err := json.Unmarshal(b, &pairs); err != nil {
-		return nil, fmt.Errorf("channels: %w", err)
+	if err := json.Unmarshal([]byte(s), &pairs); err != nil {
+		return nil, fmt.Errorf("decode stored channels: %w", err)
 	}
 	if len(pairs) == 0 {
 		return nil, nil
@@ -85,14 +83,14 @@ func decChannels(b []byte) ([]incident.ChannelRef, error) {
 	return out, nil
 }
 
-// withColumns is a row whose Scan fills dest after the caller's
+// moreColumns is a row whose Scan fills dest after the caller's
 // destinations: a scanner's row with columns joined after its own.
-type withColumns struct {
+type moreColumns struct {
 	Row  scanner
 	dest []any
 }
 
-func (r withColumns) Scan(dest ...any) error { return r.Row.Scan(append(dest, r.dest...)...) }
+func (r moreColumns) Scan(dest ...any) error { return r.Row.Scan(append(dest, r.dest...)...) }
 
 // drillJoinCols are drillCols of a drill LEFT JOINed as d (drillRow).
 const drillJoinCols = `d.incident_id, d.service, d.scenario, d.started_at, d.graded_at, d.grade`

@@ -154,8 +154,7 @@ func (q *querier) ClaimOutbox(ctx context.Context, now time.Time, lease time.Dur
 func (q *querier) finishOutbox(ctx context.Context, write func(context.Context, func(*querier) error) error,
 	op string, id int64, already storage.OutboxStatus, set string, args ...any) error {
 	err := write(ctx, func(w *querier) error {
-		n, err := exec(ctx, w.tx, `UPDATE outbox SET `+set+`, lease_until = NULL
-			WHERE id = ? AND status = 'pending'`, append(args, id)...)
+		n, err := exec(ctx, w.tx, finishOutboxSQL(set), append(args, id)...)
 		if err != nil {
 			return err
 		}
@@ -177,10 +176,23 @@ func (q *querier) finishOutbox(ctx context.Context, write func(context.Context, 
 	return nil
 }
 
+// finishOutboxSQL is the update of a pending message's status that sets
+// set (placeholders before the ID's).
+func finishOutboxSQL(set string) string {
+	return `UPDATE outbox SET ` + set + `, lease_until = NULL WHERE id = ? AND status = 'pending'`
+}
+
+// markDeliveredSet is what marking a message delivered sets (delivered_at).
+const markDeliveredSet = `status = 'delivered', delivered_at = ?`
+
+// markDeliveredSQL marks one message delivered: the statement MarkDelivered
+// runs, built once for MarkDeliveredMany's loop.
+var markDeliveredSQL = finishOutboxSQL(markDeliveredSet)
+
 // MarkDelivered records the delivery of a claimed message.
 func (q *querier) MarkDelivered(ctx context.Context, id int64, at time.Time) error {
 	return q.finishOutbox(ctx, q.writeRiding, "mark delivered", id, storage.OutboxDelivered,
-		`status = 'delivered', delivered_at = ?`, encTime(at))
+		markDeliveredSet, encTime(at))
 }
 
 // MarkDeliveredMany records the delivery of claimed messages in one
@@ -200,9 +212,7 @@ func (q *querier) MarkDeliveredMany(ctx context.Context, ids []int64, at time.Ti
 	when := encTime(at)
 	err := q.writeRiding(ctx, func(w *querier) error {
 		for _, id := range ids {
-			k, err := exec(ctx, w.tx, `UPDATE outbox
-			SET status = 'delivered', delivered_at = ?, lease_until = NULL
-			WHERE id = ? AND status = 'pending'`, when, id)
+			k, err := exec(ctx, w.tx, markDeliveredSQL, when, id)
 			if err != nil {
 				return err
 			}

@@ -152,10 +152,9 @@ func (c *cachingConn) QueryContext(ctx context.Context, query string, args []dri
 // (the writer) as the driver does, but with BEGIN, COMMIT and ROLLBACK run
 // through the statement cache: the driver compiles each of them anew for
 // every transaction, a tenth of the statements a command runs. Other
-// transactions are the driver's.
+// transactions (the readers', rarer) are the driver's, and do not keep
+// three more statements on every connection.
 func (c *cachingConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
-	// Only the writer's transactions (a _txlock) are worth the statements'
-	// memory on every connection: a reader's are rare and cheap to begin.
 	if opts.Isolation != driver.IsolationLevel(sql.LevelDefault) || opts.ReadOnly || c.begin == "" {
 		return c.stmtConn.BeginTx(ctx, opts) // and the driver's error for a level it lacks
 	}
