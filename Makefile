@@ -55,14 +55,15 @@ load: build
 	$(GO) run ./cmd/tourniquet-load -binary bin/tourniquet -database "$(TOURNIQUET_TEST_DATABASE_URL)" -rates $(LOAD_RATES) -duration $(LOAD_DURATION) -markdown
 
 ## bench-compare: Tourniquet (SQLite, Postgres) against a minimal Bolt for JavaScript app (npm install at run
-## time into a temp dir), same load and fake Slack, interleaved rounds; the table of docs/BENCHMARKS.md.
+## time into a temp dir) and the same app in Go (the load tool's go-app: the floor of any Go bot's cost),
+## same load and fake Slack, interleaved rounds; the table of docs/BENCHMARKS.md.
 ## Not part of `make test` (several minutes; needs node and npm). COMPARE_RATES, COMPARE_ROUNDS, COMPARE_INCIDENTS.
 COMPARE_RATES ?= 50,100,200
 COMPARE_ROUNDS ?= 3
 COMPARE_INCIDENTS ?= 800
 COMPARE_DURATION ?= 15s
 bench-compare: build
-	$(GO) run ./cmd/tourniquet-load -binary bin/tourniquet -compare -systems sqlite,postgres,bolt \
+	$(GO) run ./cmd/tourniquet-load -binary bin/tourniquet -compare -systems sqlite,postgres,bolt,go \
 		-database "$(TOURNIQUET_TEST_DATABASE_URL)" -rates $(COMPARE_RATES) -rounds $(COMPARE_ROUNDS) \
 		-incidents $(COMPARE_INCIDENTS) -duration $(COMPARE_DURATION) -settle 60s
 

@@ -19,6 +19,14 @@ type bearerTransport struct {
 	host string
 }
 
+// BearerTransport is the transport Tourniquet's Slack client sends through:
+// requests to apiURL's host travel with the token in the Authorization
+// header, not the form. Exported for the load tool's Go app, so that it
+// posts through the same client stack as the bot it is compared with.
+func BearerTransport(base http.RoundTripper, apiURL string) http.RoundTripper {
+	return newBearerTransport(base, apiURL)
+}
+
 func newBearerTransport(base http.RoundTripper, apiURL string) *bearerTransport {
 	if base == nil {
 		base = http.DefaultTransport

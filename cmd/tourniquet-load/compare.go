@@ -57,18 +57,21 @@ func runCompare(ctx context.Context, f *flags, fake *slacktest.Server, stdout, s
 // compareTable is the BENCHMARKS.md table: per rate and system, the
 // median over the rounds of each figure (CPU per command with its range),
 // errors and missing messages summed, the highest peak RSS, the load
-// average range, and the CPU ratio to Bolt's.
+// average range, and the CPU ratios to Bolt's and to the Go app's (the
+// floor: the same exchanges in Go, nothing else).
 func compareTable(f *flags, results map[string][]loadgen.Report, key func(string, float64) string) string {
 	var b strings.Builder
-	b.WriteString("| system | rate | runs | errors | ack p50 / p99 / max (ms) | delivery p50 / p99 (ms) | missing / dup | CPU per command (ms) | × Bolt's CPU | peak RSS | load avg |\n")
-	b.WriteString("|---|---|---|---|---|---|---|---|---|---|---|\n")
-	names := map[string]string{"sqlite": "Tourniquet, SQLite", "postgres": "Tourniquet, Postgres", "bolt": "Bolt " + loadgen.BoltVersion}
+	b.WriteString("| system | rate | runs | errors | ack p50 / p99 / max (ms) | delivery p50 / p99 (ms) | missing / dup | CPU per command (ms) | × Bolt's CPU | × Go app's CPU | peak RSS | load avg |\n")
+	b.WriteString("|---|---|---|---|---|---|---|---|---|---|---|---|\n")
+	names := map[string]string{"sqlite": "Tourniquet, SQLite", "postgres": "Tourniquet, Postgres", "bolt": "Bolt " + loadgen.BoltVersion,
+		"go": "Go app (net/http, slack-go), nothing durable"}
 	for _, rate := range f.rates {
-		boltCPU := medianDur(results[key("bolt", rate)], func(r loadgen.Report) time.Duration { return r.CPUPerCommand() })
+		cpuOf := func(r loadgen.Report) time.Duration { return r.CPUPerCommand() }
+		boltCPU, goCPU := medianDur(results[key("bolt", rate)], cpuOf), medianDur(results[key("go", rate)], cpuOf)
 		for _, sys := range f.systems {
 			rs := results[key(sys, rate)]
 			if len(rs) == 0 {
-				fmt.Fprintf(&b, "| %s | %g | 0 | – | – | – | – | – | – | – | – |\n", names[sys], rate)
+				fmt.Fprintf(&b, "| %s | %g | 0 | – | – | – | – | – | – | – | – | – |\n", names[sys], rate)
 				continue
 			}
 			errs, missing, dups := 0, 0, 0
@@ -84,19 +87,21 @@ func compareTable(f *flags, results map[string][]loadgen.Report, key func(string
 				cpuLo, cpuHi = min(cpuLo, r.CPUPerCommand()), max(cpuHi, r.CPUPerCommand())
 			}
 			med := func(get func(loadgen.Report) time.Duration) string { return msStr(medianDur(rs, get)) }
-			cpu := medianDur(rs, func(r loadgen.Report) time.Duration { return r.CPUPerCommand() })
-			ratio := "–"
-			if boltCPU > 0 {
-				ratio = fmt.Sprintf("%.2f", float64(cpu)/float64(boltCPU))
+			cpu := medianDur(rs, cpuOf)
+			ratio := func(base time.Duration) string {
+				if base <= 0 {
+					return "–"
+				}
+				return fmt.Sprintf("%.2f", float64(cpu)/float64(base))
 			}
-			fmt.Fprintf(&b, "| %s | %g | %d | %d | %s / %s / %s | %s / %s | %d / %d | %.2f (%.2f–%.2f) | %s | %.0f MiB | %.1f–%.1f |\n",
+			fmt.Fprintf(&b, "| %s | %g | %d | %d | %s / %s / %s | %s / %s | %d / %d | %.2f (%.2f–%.2f) | %s | %s | %.0f MiB | %.1f–%.1f |\n",
 				names[sys], rate, len(rs), errs,
 				med(func(r loadgen.Report) time.Duration { return r.Ack.P50 }),
 				med(func(r loadgen.Report) time.Duration { return r.Ack.P99 }),
 				med(func(r loadgen.Report) time.Duration { return r.Ack.Max }),
 				med(func(r loadgen.Report) time.Duration { return r.Delivery.P50 }),
 				med(func(r loadgen.Report) time.Duration { return r.Delivery.P99 }),
-				missing, dups, ms64(cpu), ms64(cpuLo), ms64(cpuHi), ratio, float64(rss)/(1<<20), loadLo, loadHi)
+				missing, dups, ms64(cpu), ms64(cpuLo), ms64(cpuHi), ratio(boltCPU), ratio(goCPU), float64(rss)/(1<<20), loadLo, loadHi)
 		}
 	}
 	return b.String()

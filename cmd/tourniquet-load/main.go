@@ -20,6 +20,10 @@
 // a fresh database and reports start-to-ready and idle RSS:
 //
 //	go run ./cmd/tourniquet-load -binary bin/tourniquet -startup 10 -systems sqlite,bolt -log-level info
+//
+// "tourniquet-load go-app" runs the comparison's Go app (see
+// loadgen.GoApp) on TOURNIQUET_LISTEN: -systems go starts this tool again
+// that way.
 package main
 
 import (
@@ -31,6 +35,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
+	"net"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -46,13 +52,37 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if len(os.Args) > 1 && os.Args[1] == goAppCommand {
+		os.Exit(serveGoApp(ctx, os.Stderr))
+	}
 	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// goAppCommand is the argument that makes this tool the comparison's Go
+// app instead of a load generator.
+const goAppCommand = "go-app"
+
+// serveGoApp runs loadgen.GoApp on $TOURNIQUET_LISTEN until ctx ends.
+func serveGoApp(ctx context.Context, stderr io.Writer) int {
+	ln, err := net.Listen("tcp", os.Getenv("TOURNIQUET_LISTEN"))
+	if err != nil {
+		fmt.Fprintf(stderr, "go app: %v\n", err)
+		return 1
+	}
+	app := loadgen.GoAppFromEnv(os.Getenv)
+	app.Log = slog.New(slog.NewTextHandler(stderr, nil))
+	if err := app.Serve(ctx, ln); err != nil {
+		fmt.Fprintf(stderr, "go app: %v\n", err)
+		return 1
+	}
+	return 0
 }
 
 type flags struct {
 	binary, database, target, fake, logDir string
 	profileDir, logLevel, boltApp          string
 	compare                                bool
+	goApp                                  bool // start the Go app (this tool, go-app) instead of -binary
 	startup                                int
 	idle, readyPoll                        time.Duration
 	systems                                []string
@@ -89,7 +119,7 @@ func parseFlags(args []string, stderr io.Writer) (*flags, error) {
 	fs.StringVar(&f.logLevel, "log-level", "debug", "with -binary: the server's log `level` (debug logs most, so the secrets check sees most)")
 	fs.StringVar(&f.boltApp, "bolt", "", "with -binary: run this Bolt for JavaScript `app.js` with node instead of tourniquet (see -compare)")
 	fs.BoolVar(&f.compare, "compare", false, "with -binary: run every rate against each of -systems, -rounds times, interleaved, and print the comparison table (installs @slack/bolt "+loadgen.BoltVersion+" with npm into a temporary directory)")
-	systems := fs.String("systems", "sqlite,postgres,bolt", "with -compare or -startup: the systems, comma-separated: sqlite, postgres (the -database URL, default $TOURNIQUET_TEST_DATABASE_URL), bolt; and, with -startup, sqlite-restart (an existing, migrated file)")
+	systems := fs.String("systems", "sqlite,postgres,bolt,go", "with -compare or -startup: the systems, comma-separated: sqlite, postgres (the -database URL, default $TOURNIQUET_TEST_DATABASE_URL), bolt, go (the same app as Bolt's, in Go: this tool's go-app); and, with -startup, sqlite-restart (an existing, migrated file)")
 	fs.IntVar(&f.rounds, "rounds", 3, "with -compare: rounds of every rate and system (the table shows medians)")
 	fs.IntVar(&f.startup, "startup", 0, "with -binary: instead of sending load, start each of -systems this many `times` (interleaved, each on a fresh database), and print start-to-ready (exec to /readyz's first 200) and idle RSS, median and max")
 	fs.DurationVar(&f.idle, "idle", 5*time.Second, "with -startup: how long each server idles before its RSS is read")
@@ -100,10 +130,10 @@ func parseFlags(args []string, stderr io.Writer) (*flags, error) {
 	}
 	for _, s := range strings.Split(*systems, ",") {
 		switch s = strings.TrimSpace(s); s {
-		case "sqlite", "postgres", "bolt", "sqlite-restart":
+		case "sqlite", "postgres", "bolt", "go", "sqlite-restart":
 			f.systems = append(f.systems, s)
 		default:
-			return nil, fmt.Errorf("-systems: %q is not sqlite, postgres, bolt or sqlite-restart", s)
+			return nil, fmt.Errorf("-systems: %q is not sqlite, postgres, bolt, go or sqlite-restart", s)
 		}
 	}
 	for _, s := range strings.Split(*rates, ",") {
@@ -216,6 +246,8 @@ func storeName(f *flags) string {
 		return "external"
 	case f.boltApp != "":
 		return "Bolt"
+	case f.goApp:
+		return "Go app"
 	case strings.HasPrefix(f.database, "postgres"):
 		return "Postgres"
 	}
@@ -325,7 +357,7 @@ func startServer(ctx context.Context, f *flags, fake *slacktest.Server, rate flo
 		return nil, "", "", "", nil, err
 	}
 	db, cleanup := f.database, func() {}
-	if f.boltApp != "" {
+	if f.boltApp != "" || f.goApp {
 		db = ""
 	} else if db == "sqlite" {
 		db = "sqlite:" + filepath.Join(dir, fmt.Sprintf("load-%.0f-%s.db", rate, randomHex(3)))
@@ -357,8 +389,16 @@ func startServer(ctx context.Context, f *flags, fake *slacktest.Server, rate flo
 	}
 	fmt.Fprintf(stderr, "rate %.0f/s: starting %s (log: %s)\n", rate, f.binary, logPath)
 	binary, args := f.binary, []string(nil)
-	if f.boltApp != "" {
+	switch {
+	case f.boltApp != "":
 		binary, args = "node", []string{f.boltApp}
+	case f.goApp:
+		if binary, err = os.Executable(); err != nil {
+			_ = logFile.Close()
+			cleanup()
+			return nil, logPath, "", "", nil, err
+		}
+		args = []string{goAppCommand}
 	}
 	srv, err = loadgen.StartServer(ctx, loadgen.ServerOptions{
 		Binary: binary, Args: args, Log: logFile, ReadyPoll: f.readyPoll,

@@ -117,10 +117,10 @@ func startOnce(ctx context.Context, f *flags, fake *slacktest.Server, i int, idl
 // systemFlags are f's flags set up to start sys: "sqlite" (a fresh file;
 // "sqlite-restart" names a file that runStartup migrates first),
 // "postgres" (the -database URL, else $TOURNIQUET_TEST_DATABASE_URL) or
-// "bolt" (the app at boltApp).
+// "bolt" (the app at boltApp) or "go" (this tool's Go app).
 func systemFlags(f *flags, sys, boltApp string) *flags {
 	g := *f
-	g.boltApp = ""
+	g.boltApp, g.goApp = "", false
 	switch sys {
 	case "sqlite", "sqlite-restart":
 		g.database = "sqlite"
@@ -130,6 +130,8 @@ func systemFlags(f *flags, sys, boltApp string) *flags {
 		}
 	case "bolt":
 		g.boltApp = boltApp
+	case "go":
+		g.goApp = true
 	}
 	return &g
 }
