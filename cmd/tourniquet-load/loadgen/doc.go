@@ -16,6 +16,10 @@
 // It matches every request to the message it causes at the fake and
 // reports acknowledgement latency, errors and the delay until delivery.
 //
+// The comparison's other systems are here too: the Bolt for JavaScript
+// app (InstallBolt) and the same app in Go (GoApp), the floor of any Go
+// bot's cost for the same traffic.
+//
 // cmd/tourniquet-load is the command line around it; the fault suite in
 // faults/ uses it too.
 package loadgen
