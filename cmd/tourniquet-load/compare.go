@@ -66,7 +66,7 @@ func compareTable(f *flags, results map[string][]loadgen.Report, key func(string
 	names := map[string]string{"sqlite": "Tourniquet, SQLite", "postgres": "Tourniquet, Postgres", "bolt": "Bolt " + loadgen.BoltVersion,
 		"go": "Go app (net/http, slack-go), nothing durable"}
 	for _, rate := range f.rates {
-		cpuOf := func(r loadgen.Report) time.Duration { return r.CPUPerCommand() }
+		cpuOf := loadgen.Report.CPUPerCommand
 		boltCPU, goCPU := medianDur(results[key("bolt", rate)], cpuOf), medianDur(results[key("go", rate)], cpuOf)
 		for _, sys := range f.systems {
 			rs := results[key(sys, rate)]

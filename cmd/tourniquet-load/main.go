@@ -254,6 +254,12 @@ func storeName(f *flags) string {
 	return "SQLite"
 }
 
+// fileTag names the system in the files of a run (logs, profiles):
+// storeName in lower case, without spaces ("go-app").
+func fileTag(f *flags) string {
+	return strings.ReplaceAll(strings.ToLower(storeName(f)), " ", "-")
+}
+
 // runOne runs one rate against a fresh server (-binary) or the target.
 func runOne(ctx context.Context, f *flags, fake *slacktest.Server, rate float64, stderr io.Writer) (loadgen.Report, error) {
 	targets := strings.Split(f.target, ",")
@@ -300,7 +306,7 @@ func runOne(ctx context.Context, f *flags, fake *slacktest.Server, rate float64,
 	dbCPU.Start(ctx)
 	profiled := make(chan error, 1)
 	if pprofAddr != "" {
-		name := fmt.Sprintf("%s-%.0f.pprof", strings.ToLower(storeName(f)), rate)
+		name := fmt.Sprintf("%s-%.0f.pprof", fileTag(f), rate)
 		go func() {
 			// Both windows run at once: the allocations profile costs
 			// little beyond the sampling the runtime always does.
@@ -381,13 +387,12 @@ func startServer(ctx context.Context, f *flags, fake *slacktest.Server, rate flo
 		}
 		extra = append(extra, "TOURNIQUET_PPROF_LISTEN="+pprofAddr)
 	}
-	logPath = filepath.Join(dir, fmt.Sprintf("server-%s-%.0f.log", strings.ToLower(storeName(f)), rate))
+	logPath = filepath.Join(dir, fmt.Sprintf("server-%s-%.0f.log", fileTag(f), rate))
 	logFile, err := os.Create(logPath)
 	if err != nil {
 		cleanup()
 		return nil, "", "", "", nil, err
 	}
-	fmt.Fprintf(stderr, "rate %.0f/s: starting %s (log: %s)\n", rate, f.binary, logPath)
 	binary, args := f.binary, []string(nil)
 	switch {
 	case f.boltApp != "":
@@ -400,6 +405,7 @@ func startServer(ctx context.Context, f *flags, fake *slacktest.Server, rate flo
 		}
 		args = []string{goAppCommand}
 	}
+	fmt.Fprintf(stderr, "rate %.0f/s: starting %s (log: %s)\n", rate, strings.Join(append([]string{binary}, args...), " "), logPath)
 	srv, err = loadgen.StartServer(ctx, loadgen.ServerOptions{
 		Binary: binary, Args: args, Log: logFile, ReadyPoll: f.readyPoll,
 		Env: append([]string{
