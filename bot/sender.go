@@ -174,7 +174,7 @@ func (s *Sender) Run(ctx context.Context) error {
 		s.handedMu.Unlock()
 		stop := h.HandOffOutbox(s.o.Clock.Now, s.o.Lease, s.take)
 		defer func() {
-			// From here on take queues: p.wg.Wait must not race a start.
+			// From here on take queues: p.end must not race a start.
 			s.handedMu.Lock()
 			s.live = nil
 			s.handedMu.Unlock()
@@ -307,9 +307,10 @@ type pipeline struct {
 	// starved: the last claim filled every free slot, so due messages
 	// may be waiting for one. Written by Run's goroutine.
 	starved atomic.Bool
-	wg      sync.WaitGroup // deliveries in flight
 	// idle takes a started delivery to a worker waiting for one (work);
-	// done, closed once the deliveries have ended, ends the workers.
+	// done, closed when Run ends, ends each worker once its delivery has
+	// ended; workers counts them, so waiting for it waits for every
+	// delivery started.
 	idle    chan delivery
 	done    chan struct{}
 	workers sync.WaitGroup
@@ -375,7 +376,6 @@ func claimAfterAny() bool { return true }
 // when it ends, wantClaim says whether a claim may find something new.
 // A worker waiting for work takes it; when none waits, a new one starts.
 func (p *pipeline) start(ctx context.Context, m storage.OutboxMessage, leased time.Time, wantClaim func() bool) {
-	p.wg.Add(1)
 	d := delivery{ctx: ctx, m: m, leased: leased, wantClaim: wantClaim}
 	select {
 	case p.idle <- d:
@@ -422,7 +422,6 @@ func (p *pipeline) work(d delivery) {
 
 // run delivers d and gives its slot back.
 func (p *pipeline) run(d delivery) {
-	defer p.wg.Done()
 	p.s.deliverOne(d.ctx, d.m, d.leased)
 	want := d.wantClaim()
 	if want {
@@ -441,9 +440,9 @@ func (p *pipeline) run(d delivery) {
 	}
 }
 
-// end waits for the deliveries in flight, then for the workers to end.
+// end ends the workers and waits for them: a worker running a delivery
+// finishes it first.
 func (p *pipeline) end() {
-	p.wg.Wait()
 	close(p.done)
 	p.workers.Wait()
 }

@@ -53,12 +53,7 @@ func TestSenderDeliversOnReusedWorkers(t *testing.T) {
 		d := &goroutineDeliverer{Recorder: bottest.NewRecorder("slack"), byID: map[string]int{}}
 		sender := bot.NewSender(bot.SenderOptions{Store: s, Clock: h.clock, Deliverers: []bot.Deliverer{d}, Poll: 20 * time.Millisecond})
 		stop := runSender(sender)
-		stopped := false
-		defer func() {
-			if !stopped {
-				stop()
-			}
-		}()
+		defer stop() // a second stop returns at once
 		const notes = 20
 		var want []string
 		for i := 1; i <= notes; i++ {
@@ -70,7 +65,6 @@ func TestSenderDeliversOnReusedWorkers(t *testing.T) {
 			t.Errorf("%d notes, typed one after another, were posted from %d goroutines; want the same few reused", notes, n)
 		}
 		stop()
-		stopped = true
 		// Counted against before: a sender another test left running
 		// keeps its own workers. A worker that has ended may still be
 		// on its way out of work (its deferred calls), so this waits a

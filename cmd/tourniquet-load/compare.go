@@ -65,8 +65,8 @@ func compareTable(f *flags, results map[string][]loadgen.Report, key func(string
 	b.WriteString("|---|---|---|---|---|---|---|---|---|---|---|---|\n")
 	names := map[string]string{"sqlite": "Tourniquet, SQLite", "postgres": "Tourniquet, Postgres", "bolt": "Bolt " + loadgen.BoltVersion,
 		"go": "Go app (net/http, slack-go), nothing durable"}
+	cpuOf := loadgen.Report.CPUPerCommand
 	for _, rate := range f.rates {
-		cpuOf := loadgen.Report.CPUPerCommand
 		boltCPU, goCPU := medianDur(results[key("bolt", rate)], cpuOf), medianDur(results[key("go", rate)], cpuOf)
 		for _, sys := range f.systems {
 			rs := results[key(sys, rate)]
